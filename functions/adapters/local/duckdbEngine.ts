@@ -1,0 +1,111 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { QueryEngine, Row, TableLocation } from '../../ports/queryEngine.ts';
+import type { ObjectStore } from '../../ports/objectStore.ts';
+import { sqlString } from '../../dialect/sqlText.ts';
+
+const shimsFile = new URL('../../../sql/dialect/duckdb_shims.sql', import.meta.url);
+
+function toPlain(value: unknown): string | number | boolean | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return value;
+  if (typeof value === 'object' && 'toDouble' in value && typeof value.toDouble === 'function') {
+    return (value as { toDouble(): number }).toDouble();
+  }
+  return String(value);
+}
+
+/** The local query engine: embedded DuckDB over the lake folder, with macros standing in for Trino functions. */
+export class DuckDbEngine implements QueryEngine {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly store: ObjectStore,
+  ) {}
+
+  static async open(store: ObjectStore, options: { threads?: number; memoryLimit?: string } = {}): Promise<DuckDbEngine> {
+    const instance = await DuckDBInstance.create(':memory:', {
+      ...(options.threads ? { threads: String(options.threads) } : {}),
+      ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+    });
+    const connection = await instance.connect();
+    // Timestamps in the lake are UTC; the business zone is applied explicitly in the SQL.
+    await connection.run("set TimeZone = 'UTC'");
+    await connection.run(await readFile(shimsFile, 'utf8'));
+    return new DuckDbEngine(instance, connection, store);
+  }
+
+  async registerTables(tables: TableLocation[]): Promise<void> {
+    for (const table of tables) {
+      const files = (await this.store.list(table.prefix)).filter((k) => k.endsWith('.parquet'));
+      const typed = table.columns.length > 0 ? table.columns.map((c) => `cast(${c.name} as ${c.sqlType}) as ${c.name}`) : ['*'];
+      let body: string;
+      if (files.length === 0 && table.emptyAs) {
+        body = table.emptyAs;
+      } else if (files.length === 0) {
+        const month = table.partitioned ? ', cast(null as varchar) as month' : '';
+        body = `select ${table.columns.map((c) => `cast(null as ${c.sqlType}) as ${c.name}`).join(', ')}${month} where false`;
+      } else {
+        const glob = sqlString(`${this.store.locate(table.prefix)}/**/*.parquet`);
+        const hive = table.partitioned ? ", hive_partitioning = true, hive_types = {'month': varchar}" : ', hive_partitioning = false';
+        const month = table.partitioned && table.columns.length > 0 ? ', month' : '';
+        body = `select ${typed.join(', ')}${month} from read_parquet(${glob}, union_by_name = true${hive})`;
+      }
+      await this.connection.run(`create or replace view ${table.name} as ${body}`);
+    }
+  }
+
+  async registerRaw(name: string, keys: string[], columns: { name: string; sqlType: string }[]): Promise<void> {
+    const files = `[${keys.map((k) => sqlString(this.store.locate(k))).join(', ')}]`;
+    // Timestamps travel as ISO 8601 with Z: read as timestamptz, then kept as UTC timestamps.
+    const jsonType = (t: string) => (t === 'timestamp' ? 'timestamptz' : t);
+    const struct = columns.map((c) => `${sqlString(c.name)}: ${sqlString(jsonType(c.sqlType))}`).join(', ');
+    const select = columns.map((c) => `cast(${c.name} as ${c.sqlType}) as ${c.name}`).join(', ');
+    await this.connection.run(
+      `create or replace view ${name} as select ${select} from read_json(${files}, format = 'newline_delimited', columns = {${struct}})`,
+    );
+  }
+
+  async createView(name: string, sql: string): Promise<void> {
+    await this.connection.run(`create or replace view ${name} as ${sql}`);
+  }
+
+  async query(sql: string): Promise<Row[]> {
+    const reader = await this.connection.runAndReadAll(sql);
+    const columns = reader.columnNames();
+    return reader.getRows().map((values) => {
+      const row: Row = {};
+      columns.forEach((name, i) => {
+        row[name] = toPlain(values[i]);
+      });
+      return row;
+    });
+  }
+
+  async run(sql: string): Promise<void> {
+    await this.connection.run(sql);
+  }
+
+  async writeParquet(sql: string, prefix: string, options: { partitionByMonth: boolean; months?: string[] }): Promise<void> {
+    const dir = this.store.locate(prefix.replace(/\/$/, ''));
+    if (options.partitionByMonth && options.months) {
+      for (const month of options.months) await this.store.deletePrefix(`${prefix.replace(/\/$/, '')}/month=${month}`);
+    } else {
+      await this.store.deletePrefix(prefix);
+    }
+    await mkdir(dir, { recursive: true });
+    if (options.partitionByMonth) {
+      await this.connection.run(
+        `copy (${sql}) to ${sqlString(dir)} (format parquet, compression zstd, partition_by (month), overwrite_or_ignore, filename_pattern 'part_{i}')`,
+      );
+    } else {
+      await this.connection.run(`copy (${sql}) to ${sqlString(`${dir}/part_0.parquet`)} (format parquet, compression zstd)`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,80 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ObjectStore } from '../../ports/objectStore.ts';
+
+/** The lake as a local folder, with the same keys as the S3 bucket. Writes are atomic (temp file + rename). */
+export class FolderStore implements ObjectStore {
+  readonly root: string;
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  locate(key: string): string {
+    const resolved = path.resolve(this.root, key);
+    if (resolved !== this.root && !resolved.startsWith(this.root + path.sep)) {
+      throw new Error(`key "${key}" points outside the lake`);
+    }
+    return resolved;
+  }
+
+  private async tempFor(file: string): Promise<string> {
+    await mkdir(path.dirname(file), { recursive: true });
+    return `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  }
+
+  async put(key: string, body: Buffer | string): Promise<void> {
+    const file = this.locate(key);
+    const temp = await this.tempFor(file);
+    await writeFile(temp, body);
+    await rename(temp, file);
+  }
+
+  async putIfAbsent(key: string, body: Buffer | string): Promise<boolean> {
+    const file = this.locate(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    try {
+      await writeFile(file, body, { flag: 'wx' });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+  }
+
+  async putStream(key: string, body: Readable): Promise<void> {
+    const file = this.locate(key);
+    const temp = await this.tempFor(file);
+    await pipeline(body, createWriteStream(temp));
+    await rename(temp, file);
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.locate(key));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const dir = this.locate(prefix.endsWith('/') ? prefix : path.posix.dirname(prefix));
+    let entries: string[];
+    try {
+      entries = (await readdir(dir, { recursive: true, withFileTypes: true }))
+        .filter((e) => e.isFile() && !e.name.endsWith('.tmp'))
+        .map((e) => path.relative(this.root, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    return entries.filter((key) => key.startsWith(prefix)).sort();
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    await rm(this.locate(prefix), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { entityNames } from '../model/index.ts';
+
+/** A secret is a reference, never a literal: `env:NAME` locally, a Secrets Manager ARN in AWS. */
+export const secretRef = z
+  .string()
+  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|arn:aws:secretsmanager:.+)$/, 'must be a reference (env:NAME or a Secrets Manager ARN), never a literal secret');
+
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'unknown IANA time zone');
+
+const entityName = z.enum(entityNames as [string, ...string[]]);
+
+export const csvSourceSchema = z.object({
+  name: z.string().regex(/^[a-z0-9_-]+$/i, 'letters, digits, - and _ only (it becomes an S3 key)'),
+  type: z.literal('csv'),
+  entity: entityName,
+  path: z.string().min(1),
+  /** canonical field → header in the file. */
+  columns: z.record(z.string(), z.string()).default({}),
+  /** canonical field → { source value → canonical value }. */
+  values: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+  /** Zone of timestamps that carry none; default: the business time zone. */
+  timezone: timeZone.optional(),
+  delimiter: z.string().length(1).default(','),
+});
+
+export type CsvSourceConfig = z.infer<typeof csvSourceSchema>;
+
+/** API connectors plug in here (issue: CRM connectors); their options are validated by each connector. */
+export const apiSourceSchema = z.object({
+  name: z.string().regex(/^[a-z0-9_-]+$/i),
+  type: z.enum(['zendesk', 'salesforce', 'hubspot', 'freshdesk']),
+  entity: entityName.default('tickets'),
+  baseUrl: z.url().optional(),
+  credentials: z.record(z.string(), secretRef).default({}),
+});
+
+export const sourceSchema = z.discriminatedUnion('type', [csvSourceSchema, apiSourceSchema]);
+export type SourceConfig = z.infer<typeof sourceSchema>;
+
+const slaTarget = z.object({ firstReplyHours: z.number().positive(), resolutionHours: z.number().positive() });
+
+const threshold = z.object({
+  target: z.number().optional(),
+  warning: z.number().optional(),
+  critical: z.number().optional(),
+  /** Relative move (0.1 = 10%) beyond which drivers are explained; default 0.05. */
+  explainAbove: z.number().min(0).optional(),
+});
+
+export const configSchema = z
+  .object({
+    timezone: timeZone.default('UTC'),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. USD').default('USD'),
+    lake: z.string().min(1),
+    sources: z.array(sourceSchema).min(1, 'at least one source'),
+    definitions: z
+      .object({
+        complaintCategories: z.array(z.string()).default(['complaint']),
+        serviceLevelSeconds: z.number().positive().default(20),
+        conversionWindowDays: z.number().int().positive().default(7),
+        promisedDeliveryDays: z.number().int().positive().default(5),
+        sla: z
+          .object({ urgent: slaTarget, high: slaTarget, normal: slaTarget, low: slaTarget })
+          .default({
+            urgent: { firstReplyHours: 1, resolutionHours: 8 },
+            high: { firstReplyHours: 4, resolutionHours: 24 },
+            normal: { firstReplyHours: 8, resolutionHours: 48 },
+            low: { firstReplyHours: 24, resolutionHours: 72 },
+          }),
+      })
+      .prefault({}),
+    targets: z.record(z.string(), threshold).default({}),
+    benchmarks: z.record(z.string(), z.record(z.string(), z.number())).optional(),
+    audiences: z
+      .array(
+        z.object({
+          name: z.string().regex(/^[a-z0-9_-]+$/i),
+          recipients: z.array(z.email()).min(1),
+          kpis: z.array(z.string()).optional(),
+          slice: z.record(z.string(), z.string()).optional(),
+        }),
+      )
+      .default([{ name: 'executive', recipients: ['ops@example.com'] }]),
+    mail: z
+      .discriminatedUnion('transport', [
+        z.object({ transport: z.literal('outbox'), from: z.string().default('pulse@localhost') }),
+        z.object({
+          transport: z.literal('smtp'),
+          from: z.string(),
+          host: z.string(),
+          port: z.number().int().positive().default(587),
+          user: z.string().optional(),
+          password: secretRef.optional(),
+        }),
+        z.object({ transport: z.literal('ses'), from: z.string(), region: z.string().optional() }),
+      ])
+      .default({ transport: 'outbox', from: 'pulse@localhost' }),
+  })
+  .superRefine((config, ctx) => {
+    const names = new Set<string>();
+    config.sources.forEach((s, i) => {
+      if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `duplicate source name "${s.name}"` });
+      names.add(s.name);
+    });
+  });
+
+export type PulseConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The SQL in sql/ is one text for Trino (Athena engine v3) and DuckDB. Values from the config
+ * reach it as `{{name}}` placeholders rendered here as SQL literals, the same in both engines.
+ */
+export type SqlValue = string | number | boolean | null | readonly (string | number)[] | { raw: string };
+
+export const sqlRoot = new URL('../../sql/', import.meta.url);
+
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+export function sqlLiteral(value: SqlValue): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return sqlString(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`cannot write ${value} into SQL`);
+    return Number.isInteger(value) ? String(value) : `cast(${value} as double)`;
+  }
+  if (Array.isArray(value)) {
+    // An empty IN-list is not valid SQL; a list holding only null matches nothing.
+    return value.length === 0 ? '(null)' : `(${value.map((v) => sqlLiteral(v)).join(', ')})`;
+  }
+  return (value as { raw: string }).raw;
+}
+
+const cache = new Map<string, string>();
+
+/** Reads a file of sql/, e.g. `marts/fct_tickets_created.sql`. */
+export function readSql(relativePath: string): string {
+  let text = cache.get(relativePath);
+  if (text === undefined) {
+    text = readFileSync(new URL(relativePath, sqlRoot), 'utf8');
+    cache.set(relativePath, text);
+  }
+  return text;
+}
+
+/** Fills every `{{name}}`; a placeholder without a value is a programming error, not a silent null. */
+export function renderSql(text: string, params: Record<string, SqlValue>): string {
+  return text.replace(/\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/gi, (_, name: string) => {
+    if (!(name in params)) throw new Error(`SQL placeholder {{${name}}} has no value`);
+    return sqlLiteral(params[name] as SqlValue);
+  });
+}
+
+/** Strips a trailing semicolon and comments-only tail so the text can be wrapped in COPY/UNLOAD. */
+export function asSubquery(text: string): string {
+  return text.trim().replace(/;\s*$/, '');
+}

@@ -1,0 +1,52 @@
+import type { Row } from '../ports/queryEngine.ts';
+
+/** What the SQL measured for one member of one KPI (or its headline, dimension ''). */
+export interface MemberMeasure {
+  value: number | null;
+  numerator?: number;
+  denominator?: number | null;
+  p50?: number | null;
+  p90?: number | null;
+  mean?: number | null;
+  n?: number;
+}
+
+export interface KpiMeasure {
+  headline: MemberMeasure;
+  breakdowns: Record<string, Record<string, MemberMeasure>>;
+}
+
+export type Measurements = Map<string, KpiMeasure>;
+
+const weekdayNames = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function memberName(dimension: string, member: unknown): string {
+  const text = member === null || member === undefined ? 'unknown' : String(member);
+  if (dimension === 'weekday') return weekdayNames[Number(text)] ?? text;
+  return text;
+}
+
+/** Rows of the KPI queries (kpi, dimension, member, numerator/denominator or p50/p90/mean/n) → measures. */
+export function toMeasurements(rows: Row[]): Measurements {
+  const result: Measurements = new Map();
+  for (const row of rows) {
+    const kpi = String(row.kpi);
+    const dimension = String(row.dimension ?? '');
+    let measure: MemberMeasure;
+    if ('p50' in row) {
+      measure = { value: num(row.p50), p50: num(row.p50), p90: num(row.p90), mean: num(row.mean), n: num(row.n) ?? 0 };
+    } else {
+      const numerator = num(row.numerator) ?? 0;
+      const denominator = num(row.denominator);
+      const value = denominator === null ? numerator : denominator > 0 ? numerator / denominator : null;
+      measure = { value, numerator, denominator, n: denominator ?? numerator };
+    }
+    const entry = result.get(kpi) ?? { headline: { value: null, n: 0 }, breakdowns: {} };
+    if (dimension === '') entry.headline = measure;
+    else (entry.breakdowns[dimension] ??= {})[memberName(dimension, row.member)] = measure;
+    result.set(kpi, entry);
+  }
+  return result;
+}

@@ -1,0 +1,151 @@
+/** The shape of reports/<period>/kpis.json: a contract read by the renderers and by users' tooling. */
+
+export type KpiUnit = 'seconds' | 'ratio' | 'count' | 'currency' | 'score';
+export type KpiDirection = 'higher' | 'lower' | 'neutral';
+export type KpiStatus = 'good' | 'warning' | 'critical' | 'none' | 'not_measured';
+export type KpiFamily =
+  | 'volume'
+  | 'speed'
+  | 'effort'
+  | 'orders'
+  | 'ease'
+  | 'agents'
+  | 'customers'
+  | 'cost';
+
+export interface DurationStats {
+  p50: number | null;
+  p90: number | null;
+  mean: number | null;
+  n: number;
+}
+
+export interface RateStats {
+  numerator: number;
+  denominator: number;
+  n: number;
+  /** Survey KPIs: answers ÷ tickets solved. */
+  responseRate?: number | null;
+}
+
+export type KpiStats = Partial<DurationStats> & Partial<RateStats> & Record<string, number | null | undefined>;
+
+/** One contributor to a KPI's change, from a mix/rate decomposition over one dimension. */
+export interface Driver {
+  dimension: string;
+  member: string;
+  /** This member's contribution to the change, in the KPI's unit; the effects sum to it. */
+  effect: number;
+  mixEffect: number;
+  rateEffect: number;
+  /** effect ÷ total change. */
+  share: number;
+  previousWeight: number;
+  currentWeight: number;
+  previousValue: number | null;
+  currentValue: number | null;
+}
+
+export interface KpiHistoryPoint {
+  month: string;
+  value: number | null;
+}
+
+interface KpiBase {
+  id: string;
+  label: string;
+  family: KpiFamily;
+  unit: KpiUnit;
+  direction: KpiDirection;
+  description: string;
+}
+
+export interface MeasuredKpi extends KpiBase {
+  value: number | null;
+  status: Exclude<KpiStatus, 'not_measured'>;
+  target: number | null;
+  warning: number | null;
+  critical: number | null;
+  previous: number | null;
+  /** value − previous. */
+  change: number | null;
+  /** (value − previous) ÷ |previous|. */
+  changeRatio: number | null;
+  lastYear: number | null;
+  changeLastYear: number | null;
+  stats: KpiStats;
+  /** dimension → member → value (a duration's member holds its p50). */
+  breakdowns: Record<string, Record<string, number | null>>;
+  drivers: Driver[];
+  /** One sentence with numbers saying why the KPI moved, or null when it moved within its threshold. */
+  explanation: string | null;
+  /** The last 13 months, oldest first, for sparklines. */
+  history: KpiHistoryPoint[];
+  notMeasured?: undefined;
+}
+
+export interface NotMeasuredKpi extends KpiBase {
+  value: null;
+  status: 'not_measured';
+  /** Why there is no number: the input entities that are absent, or the config that is missing. */
+  notMeasured: string;
+}
+
+export type KpiResult = MeasuredKpi | NotMeasuredKpi;
+
+export interface SourceQuality {
+  source: string;
+  entity: string;
+  rowsRead: number;
+  rowsAccepted: number;
+  rowsRejected: number;
+  rejectedByReason: Record<string, number>;
+  lastExtractAt: string | null;
+  /** Latest record timestamp seen (updated_at or the entity's own time column). */
+  freshestRecordAt: string | null;
+}
+
+export interface DataQuality {
+  sources: SourceQuality[];
+  /** Records left out of time metrics in the period, by reason (reply_before_created, …). */
+  excludedFromTimeMetrics: { total: number; byReason: Record<string, number> };
+  /** Versions replaced by a later version of the same record when curating. */
+  duplicatesMerged: number;
+}
+
+export interface WeekdayForecast {
+  weekday: string;
+  days: number;
+  expectedPerDay: number;
+  low: number;
+  high: number;
+}
+
+export interface Forecast {
+  month: string;
+  method: string;
+  expectedTickets: number;
+  byWeekday: WeekdayForecast[];
+  agentHoursNeeded: number | null;
+  staffingBasis: string;
+}
+
+export interface PeriodInfo {
+  id: string;
+  label: string;
+  /** First local day (inclusive), YYYY-MM-DD. */
+  start: string;
+  /** First local day after the period (exclusive), YYYY-MM-DD. */
+  end: string;
+  months: string[];
+}
+
+export interface KpiReport {
+  period: PeriodInfo;
+  generatedAt: string;
+  timezone: string;
+  currency: string;
+  kpis: Record<string, KpiResult>;
+  forecast: Forecast | null;
+  dataQuality: DataQuality;
+}

@@ -1,0 +1,26 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The lake: S3 in the cloud, a folder locally, with the same keys
+ * (raw/…, rejects/…, state/…, curated/…, marts/…, reports/…, ledger/…).
+ */
+export interface ObjectStore {
+  /** Where the SQL engine finds a key: `s3://bucket/prefix/key` or an absolute file path. */
+  locate(key: string): string;
+  put(key: string, body: Buffer | string): Promise<void>;
+  /** Writes only if the key does not exist yet; false when it already did (delivery ledger). */
+  putIfAbsent(key: string, body: Buffer | string): Promise<boolean>;
+  putStream(key: string, body: Readable): Promise<void>;
+  get(key: string): Promise<Buffer | undefined>;
+  list(prefix: string): Promise<string[]>;
+  deletePrefix(prefix: string): Promise<void>;
+}
+
+export async function getJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
+  const body = await store.get(key);
+  return body ? (JSON.parse(body.toString('utf8')) as T) : undefined;
+}
+
+export async function putJson(store: ObjectStore, key: string, value: unknown): Promise<void> {
+  await store.put(key, `${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,27 @@
+/** A SQL engine over the lake: Athena in the cloud, DuckDB locally. */
+export type Row = Record<string, string | number | boolean | null>;
+
+export interface TableLocation {
+  /** Table name the SQL refers to. */
+  name: string;
+  /** Lake key prefix of its Parquet files (curated/tickets/, marts/volume_daily/). */
+  prefix: string;
+  /** SQL columns to present when the table has no files yet. */
+  columns: { name: string; sqlType: string }[];
+  partitioned: boolean;
+  /** Definition to use when the prefix holds no files yet (a mart computed from nothing). */
+  emptyAs?: string;
+}
+
+export interface QueryEngine {
+  /** Makes tables over Parquet prefixes queryable by name (views locally, Glue tables in the cloud). */
+  registerTables(tables: TableLocation[]): Promise<void>;
+  /** Makes raw gzipped NDJSON parts queryable by name, typed with the given columns. */
+  registerRaw(name: string, keys: string[], columns: { name: string; sqlType: string }[]): Promise<void>;
+  /** A named view over a SELECT (intermediate models). */
+  createView(name: string, sql: string): Promise<void>;
+  query(sql: string): Promise<Row[]>;
+  /** Runs a SELECT and writes its rows as ZSTD Parquet under the prefix, partitioned by `month` if asked; replaces what the written partitions held. */
+  writeParquet(sql: string, prefix: string, options: { partitionByMonth: boolean; months?: string[] }): Promise<void>;
+  close(): Promise<void>;
+}

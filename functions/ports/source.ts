@@ -1,0 +1,44 @@
+/** Where a row came from, so every error names the file, row and field. */
+export interface RowLocation {
+  file: string;
+  /** Data row number, 1-based, header excluded. */
+  row: number;
+  /** Line in the file where the row starts (quoted fields may span lines). */
+  line: number;
+}
+
+export interface AcceptedRow {
+  ok: true;
+  record: Record<string, unknown>;
+  location: RowLocation;
+}
+
+export interface RejectedRow {
+  ok: false;
+  /** Reason code: missing_required, bad_timestamp, unknown_value, column_count, … */
+  reason: string;
+  field: string | null;
+  message: string;
+  location: RowLocation;
+  raw: Record<string, string> | string[] | null;
+}
+
+export type SourceRow = AcceptedRow | RejectedRow;
+
+/** One unit of a pull that is made durable together with the watermark that covers it. */
+export interface SourceChunk {
+  rows: SourceRow[];
+  /** Opaque state to save once the rows of this chunk (and all before it) are written. */
+  watermark?: unknown;
+}
+
+/**
+ * A source of one canonical entity: export files locally, a CRM's API in the cloud. It reads
+ * from the saved watermark and yields chunks; extract saves each chunk's watermark only after
+ * the chunk is written.
+ */
+export interface Source {
+  readonly name: string;
+  readonly entity: string;
+  pull(watermark: unknown): AsyncIterable<SourceChunk>;
+}

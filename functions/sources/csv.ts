@@ -1,0 +1,225 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'csv-parse';
+import { glob } from 'tinyglobby';
+import type { z } from 'zod';
+import type { CsvSourceConfig } from '../config/schema.ts';
+import { SourceError } from '../errors.ts';
+import type { Column, Entity } from '../model/index.ts';
+import type { RowLocation, Source, SourceChunk, SourceRow } from '../ports/source.ts';
+import { CellError, coerceCell, type CoerceOptions } from './coerce.ts';
+
+/** Files already ingested, by path relative to the config folder, with the fingerprint seen. */
+export interface CsvWatermark {
+  files: Record<string, { size: number; mtimeMs: number }>;
+}
+
+const chunkSize = 5000;
+
+/** Maps a zod issue to the reason code users see in rejects/ and dataQuality. */
+export function reasonOf(issue: z.core.$ZodIssue, input: unknown): string {
+  switch (issue.code) {
+    case 'invalid_value':
+      return 'unknown_value';
+    case 'invalid_type':
+      return input === undefined ? 'missing_required' : 'bad_type';
+    case 'too_small':
+    case 'too_big':
+      return 'out_of_range';
+    case 'invalid_format':
+      return 'bad_format';
+    default:
+      return 'invalid';
+  }
+}
+
+interface FieldBinding {
+  column: Column;
+  index: number;
+  values: Record<string, string> | undefined;
+}
+
+function bindHeader(header: string[], entity: Entity, source: CsvSourceConfig, file: string): FieldBinding[] {
+  const trimmed = header.map((h) => h.trim());
+  const bindings: FieldBinding[] = [];
+  const problems: string[] = [];
+  for (const column of entity.columns) {
+    const mapped = source.columns[column.name];
+    const wanted = mapped ?? column.name;
+    const index = trimmed.indexOf(wanted);
+    if (index < 0) {
+      const field = entity.schema.shape[column.name] as z.ZodType | undefined;
+      const hasDefault = field?.safeParse(undefined).success ?? false;
+      if (mapped) problems.push(`column "${mapped}" mapped to ${column.name} is not in the header`);
+      else if (column.required && !hasDefault && !(column.name === 'source')) {
+        problems.push(`required field ${column.name} has no column (map it in sources[].columns)`);
+      }
+      continue;
+    }
+    bindings.push({ column, index, values: source.values[column.name] });
+  }
+  const unknownFields = Object.keys(source.columns).filter((f) => !entity.columns.some((c) => c.name === f));
+  for (const field of unknownFields) problems.push(`columns.${field}: ${entity.name} has no field ${field}`);
+  if (problems.length > 0) {
+    throw new SourceError(`${file}: ${problems.join('; ')} (header: ${trimmed.slice(0, 30).join(', ')})`);
+  }
+  return bindings;
+}
+
+function mapValue(text: string, values: Record<string, string> | undefined): string {
+  if (!values) return text;
+  const trimmed = text.trim();
+  if (trimmed in values) return values[trimmed] as string;
+  const lower = trimmed.toLowerCase();
+  const match = Object.keys(values).find((k) => k.toLowerCase() === lower);
+  return match === undefined ? text : (values[match] as string);
+}
+
+/** Converts one CSV record to a canonical record, or a rejected row with its reason code. */
+export function convertRecord(
+  cells: string[],
+  header: string[],
+  bindings: FieldBinding[],
+  entity: Entity,
+  defaults: Record<string, unknown>,
+  coerce: CoerceOptions,
+  location: RowLocation,
+): SourceRow {
+  const raw = () => Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']));
+  if (cells.length !== header.length) {
+    return {
+      ok: false,
+      reason: 'column_count',
+      field: null,
+      message: `${location.file} row ${location.row}: ${cells.length} columns, the header has ${header.length}`,
+      location,
+      raw: cells,
+    };
+  }
+  const candidate: Record<string, unknown> = { ...defaults };
+  for (const binding of bindings) {
+    const text = mapValue(cells[binding.index] ?? '', binding.values);
+    try {
+      const value = coerceCell(binding.column, text, coerce);
+      if (value !== undefined) candidate[binding.column.name] = value;
+    } catch (error) {
+      if (!(error instanceof CellError)) throw error;
+      return {
+        ok: false,
+        reason: error.reason,
+        field: binding.column.name,
+        message: `${location.file} row ${location.row}: ${binding.column.name}: ${error.message}`,
+        location,
+        raw: raw(),
+      };
+    }
+  }
+  const parsed = entity.schema.safeParse(candidate);
+  if (parsed.success) return { ok: true, record: parsed.data as Record<string, unknown>, location };
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.length > 0 ? String(issue.path[0]) : null;
+  const input = field ? candidate[field] : undefined;
+  const shown = input instanceof Date ? input.toISOString() : input === undefined ? 'empty' : JSON.stringify(input);
+  return {
+    ok: false,
+    reason: reasonOf(issue, input),
+    field,
+    message: `${location.file} row ${location.row}: ${field ?? '(row)'}: ${issue.message} (${shown})`,
+    location,
+    raw: raw(),
+  };
+}
+
+/** Export files (CSV) mapped to one canonical entity by the source's columns/values config. */
+export class CsvSource implements Source {
+  readonly name: string;
+  readonly entity: string;
+  constructor(
+    private readonly config: CsvSourceConfig,
+    private readonly definition: Entity,
+    private readonly baseDir: string,
+    private readonly businessZone: string,
+  ) {
+    this.name = config.name;
+    this.entity = definition.name;
+  }
+
+  async files(): Promise<string[]> {
+    const pattern = this.config.path;
+    const files = await glob(pattern, { cwd: this.baseDir, absolute: false, onlyFiles: true, expandDirectories: false });
+    if (files.length === 0 && !/[*?[{]/.test(pattern)) {
+      throw new SourceError(`sources "${this.name}": ${pattern} does not exist (resolved from ${this.baseDir})`);
+    }
+    return files.sort();
+  }
+
+  async *pull(watermark: unknown): AsyncIterable<SourceChunk> {
+    const seen: CsvWatermark = { files: { ...((watermark as CsvWatermark | undefined)?.files ?? {}) } };
+    for (const file of await this.files()) {
+      const absolute = path.resolve(this.baseDir, file);
+      const info = await stat(absolute);
+      const previous = seen.files[file];
+      if (previous && previous.size === info.size && previous.mtimeMs === info.mtimeMs) continue;
+      let pending: SourceRow[] = [];
+      for await (const row of this.readFile(absolute, file)) {
+        pending.push(row);
+        if (pending.length >= chunkSize) {
+          yield { rows: pending };
+          pending = [];
+        }
+      }
+      seen.files[file] = { size: info.size, mtimeMs: info.mtimeMs };
+      yield { rows: pending, watermark: { files: { ...seen.files } } };
+    }
+  }
+
+  private async *readFile(absolute: string, file: string): AsyncIterable<SourceRow> {
+    const coerce: CoerceOptions = { zone: this.config.timezone ?? this.businessZone };
+    const defaults: Record<string, unknown> = this.definition.columns.some((c) => c.name === 'source')
+      ? { source: this.name }
+      : {};
+    const skipped: SourceRow[] = [];
+    const parser = createReadStream(absolute).pipe(
+      parse({
+        bom: true,
+        delimiter: this.config.delimiter,
+        relax_column_count: true,
+        skip_empty_lines: true,
+        info: true,
+        skip_records_with_error: true,
+        on_skip: (error) => {
+          const err = error as (Error & { lines?: number; records?: number }) | undefined;
+          const line = err?.lines ?? 0;
+          skipped.push({
+            ok: false,
+            reason: 'malformed_csv',
+            field: null,
+            message: `${file} line ${line}: ${err?.message ?? 'malformed record'}`,
+            location: { file, row: (err?.records ?? 0), line },
+            raw: null,
+          });
+        },
+      }),
+    );
+    let header: string[] | undefined;
+    let bindings: FieldBinding[] = [];
+    let row = 0;
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      while (skipped.length > 0) yield skipped.shift()!;
+      if (!header) {
+        header = item.record;
+        bindings = bindHeader(header, this.definition, this.config, file);
+        continue;
+      }
+      row += 1;
+      yield convertRecord(item.record, header, bindings, this.definition, defaults, coerce, {
+        file,
+        row,
+        line: item.info.lines,
+      });
+    }
+    while (skipped.length > 0) yield skipped.shift()!;
+    if (!header) throw new SourceError(`${file}: the file is empty (no header row)`);
+  }
+}

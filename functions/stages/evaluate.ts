@@ -1,0 +1,201 @@
+import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
+import { kpiCatalog, type KpiDefinition } from '../kpis/catalog.ts';
+import { explain, topDrivers } from '../kpis/drivers.ts';
+import { forecastNextMonth } from '../kpis/forecast.ts';
+import { toMeasurements, type KpiMeasure, type Measurements } from '../kpis/measure.ts';
+import { addMonths, lastYearPeriod, monthRange, nextMonth, periodFromMonths, previousPeriod } from '../kpis/period.ts';
+import { buildKpi } from '../kpis/rules.ts';
+import type { DataQuality, KpiReport, KpiResult, PeriodInfo } from '../kpis/types.ts';
+import { entities } from '../model/index.ts';
+import { getJson, putJson } from '../ports/objectStore.ts';
+import type { StageContext } from './context.ts';
+import { curateStateKey } from './curate.ts';
+import { stateKey, type SourceState } from './extract.ts';
+import { registerLake, sqlParams } from './lake.ts';
+
+/** The KPI queries of sql/kpis/, each returning (kpi, dimension, member, …) rows. */
+export const kpiQueries = ['kpis/ticket_durations.sql', 'kpis/ticket_rates.sql', 'kpis/ticket_status.sql'] as const;
+
+export const reportKey = (period: string) => `reports/${period}/kpis.json`;
+
+function presentEntities(ctx: StageContext): Set<string> {
+  return new Set(ctx.config.sources.map((s) => s.entity));
+}
+
+async function measure(ctx: StageContext, period: PeriodInfo, extra: Record<string, SqlValue>): Promise<Measurements> {
+  const params = { ...sqlParams(ctx.config, period), ...extra };
+  const rows = [];
+  for (const file of kpiQueries) rows.push(...(await ctx.engine.query(renderSql(readSql(file), params))));
+  return toMeasurements(rows);
+}
+
+export function notMeasuredReason(definition: KpiDefinition, present: Set<string>, config: StageContext['config']): string | null {
+  const missing = definition.inputs.filter((e) => !present.has(e));
+  if (definition.anyOf && !definition.anyOf.some((e) => present.has(e))) missing.push(definition.anyOf.join(' or ') as never);
+  if (missing.length > 0) return `needs ${missing.join(', ')}: no source provides ${missing.length > 1 ? 'them' : 'it'}`;
+  if (definition.needsConfig === 'benchmarks' && !config.benchmarks) return 'needs benchmarks in the config';
+  return null;
+}
+
+function historyOf(id: string, history: Measurements, months: string[]) {
+  const byMonth = history.get(id)?.breakdowns.month ?? {};
+  return months.map((month) => ({ month, value: byMonth[month]?.value ?? null }));
+}
+
+async function dataQuality(ctx: StageContext, current: Measurements): Promise<DataQuality> {
+  const sources = [];
+  for (const source of ctx.config.sources) {
+    const state = await getJson<SourceState>(ctx.store, stateKey(source.name, source.entity));
+    sources.push({
+      source: source.name,
+      entity: source.entity,
+      rowsRead: state?.totals.rowsRead ?? 0,
+      rowsAccepted: state?.totals.rowsAccepted ?? 0,
+      rowsRejected: state?.totals.rowsRejected ?? 0,
+      rejectedByReason: state?.totals.rejectedByReason ?? {},
+      lastExtractAt: state?.lastExtractAt ?? null,
+      freshestRecordAt: state?.freshestRecordAt ?? null,
+    });
+  }
+  const byReason = Object.fromEntries(
+    Object.entries(current.get('excluded_from_time_metrics')?.breakdowns.reason ?? {}).map(([r, m]) => [r, m.value ?? 0]),
+  );
+  let duplicatesMerged = 0;
+  for (const entity of entities) {
+    duplicatesMerged += (await getJson<{ duplicatesMerged: number }>(ctx.store, curateStateKey(entity.name)))?.duplicatesMerged ?? 0;
+  }
+  return {
+    sources,
+    excludedFromTimeMetrics: { total: Object.values(byReason).reduce((s, n) => s + n, 0), byReason },
+    duplicatesMerged,
+  };
+}
+
+async function forecast(ctx: StageContext, current: Measurements, params: Record<string, SqlValue>) {
+  const last = ctx.period.months[ctx.period.months.length - 1]!;
+  const recent = monthRange(addMonths(last, -3), last);
+  const daily = await ctx.engine.query(
+    renderSql(
+      'select cast(created_date as varchar) as day, sum(tickets) as tickets from volume_daily where month in {{months}} group by created_date',
+      { ...params, months: recent },
+    ),
+  );
+  const [worked] = await ctx.engine.query(
+    renderSql(
+      `select
+          (select sum(hours_worked) from agent_time where month in {{months}}) as hours,
+          (select count(*) from tickets_created where month in {{months}}) as tickets,
+          (select avg(handle_seconds) from tickets_created where month in {{months}} and handle_seconds > 0) as handle_seconds`,
+      { ...params, months: ctx.period.months },
+    ),
+  );
+  const hours = Number(worked?.hours ?? 0);
+  const tickets = Number(worked?.tickets ?? 0);
+  const firstReply = current.get('first_reply_time')?.headline.value ?? null;
+  const lastDay = addMonths(last, 1);
+  return forecastNextMonth(
+    nextMonth(ctx.period),
+    new Date(Date.parse(`${lastDay}-01T00:00:00Z`) - 86400000).toISOString().slice(0, 10),
+    daily.map((r) => ({ date: String(r.day), tickets: Number(r.tickets) })),
+    {
+      hoursPerTicket: hours > 0 && tickets > 0 ? hours / tickets : null,
+      handleSecondsPerTicket: worked?.handle_seconds === null || worked?.handle_seconds === undefined ? null : Number(worked.handle_seconds),
+      firstReplyP50: firstReply,
+      firstReplyTarget: ctx.config.targets.first_reply_time?.target ?? null,
+    },
+  );
+}
+
+function csatChange(definition: KpiDefinition, csat: KpiResult | undefined): KpiResult | undefined {
+  if (!csat || csat.status === 'not_measured') return undefined;
+  const value = csat.change;
+  const againstLastYear = csat.changeLastYear;
+  return {
+    ...csat,
+    id: definition.id,
+    label: definition.label,
+    description: definition.description,
+    value,
+    status: 'none',
+    target: null,
+    warning: null,
+    critical: null,
+    previous: null,
+    change: null,
+    changeRatio: null,
+    lastYear: null,
+    changeLastYear: null,
+    breakdowns: { against: { previous_period: value, last_year: againstLastYear } },
+    drivers: [],
+    explanation: null,
+    history: [],
+  };
+}
+
+/** evaluate: marts for the period and its comparisons → reports/<period>/kpis.json. */
+export async function evaluate(ctx: StageContext): Promise<KpiReport> {
+  const params = await registerLake(ctx);
+  const present = presentEntities(ctx);
+  const extra = { csat_from_surveys: present.has('surveys') };
+  const last = ctx.period.months[ctx.period.months.length - 1]!;
+  const historyMonths = monthRange(addMonths(last, -12), last);
+  ctx.progress.start('evaluate', 4);
+  const current = await measure(ctx, ctx.period, extra);
+  ctx.progress.update(1);
+  const previous = await measure(ctx, previousPeriod(ctx.period), extra);
+  ctx.progress.update(2);
+  const lastYear = await measure(ctx, lastYearPeriod(ctx.period), extra);
+  ctx.progress.update(3);
+  const history = await measure(ctx, periodFromMonths(historyMonths), extra);
+  ctx.progress.update(4);
+  ctx.progress.stop();
+
+  const solvedTickets = current.get('csat_solved_tickets')?.headline.value ?? null;
+  const kpis: Record<string, KpiResult> = {};
+  for (const definition of kpiCatalog) {
+    const reason = notMeasuredReason(definition, present, ctx.config);
+    if (reason) {
+      kpis[definition.id] = { id: definition.id, label: definition.label, family: definition.family, unit: definition.unit, direction: definition.direction, description: definition.description, value: null, status: 'not_measured', notMeasured: reason };
+      continue;
+    }
+    if (definition.id === 'csat_change') continue;
+    const measured: KpiMeasure | undefined = current.get(definition.id);
+    if (!measured) continue;
+    const thresholds = ctx.config.targets[definition.id];
+    const responses = measured.headline.denominator ?? 0;
+    const kpi = buildKpi({
+      definition,
+      current: measured,
+      previous: previous.get(definition.id),
+      lastYear: lastYear.get(definition.id),
+      history: historyOf(definition.id, history, historyMonths),
+      thresholds,
+      ...(definition.id === 'csat' ? { extraStats: { responseRate: solvedTickets ? responses / solvedTickets : null } } : {}),
+    });
+    const before = previous.get(definition.id);
+    const explainAbove = thresholds?.explainAbove ?? 0.05;
+    if (before && kpi.value !== null && kpi.previous !== null && kpi.changeRatio !== null && Math.abs(kpi.changeRatio) >= explainAbove) {
+      kpi.drivers = topDrivers(definition, measured, before);
+      kpi.explanation = explain(definition, kpi.value, kpi.previous, kpi.drivers, ctx.config.currency);
+    }
+    kpis[definition.id] = kpi;
+  }
+  const csatDefinition = kpiCatalog.find((d) => d.id === 'csat_change')!;
+  if (!kpis.csat_change) {
+    const change = csatChange(csatDefinition, kpis.csat);
+    if (change) kpis.csat_change = change;
+  }
+
+  const report: KpiReport = {
+    period: ctx.period,
+    generatedAt: ctx.now.toISOString(),
+    timezone: ctx.config.timezone,
+    currency: ctx.config.currency,
+    kpis,
+    forecast: present.has('tickets') ? await forecast(ctx, current, params) : null,
+    dataQuality: await dataQuality(ctx, current),
+  };
+  await putJson(ctx.store, reportKey(ctx.period.id), report);
+  ctx.log(`evaluate: ${Object.keys(kpis).length} KPIs → ${reportKey(ctx.period.id)}`);
+  return report;
+}

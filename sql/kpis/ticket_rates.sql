@@ -1,0 +1,115 @@
+-- ticket_rates: every ticket count and rate as numerator ÷ denominator, overall and per
+-- member of each breakdown, so the evaluator can decompose a change into mix and rate.
+-- A KPI whose denominator is null is a count (value = numerator).
+
+with created as (
+    select * from tickets_created
+    where month in {{months}}
+),
+
+solved as (
+    select * from tickets_solved
+    where month in {{months}}
+),
+
+created_facts as (
+    select
+        channel, category, priority, team, created_month as month,
+        cast(created_weekday as varchar) as weekday,
+        cast(created_day_of_month as varchar) as day_of_month,
+        cast(created_date as varchar) as day,
+        1 as tickets_created_num,
+        case when is_complaint then 1 else 0 end as complaints_num,
+        case when is_complaint and is_escalated then 1 else 0 end as complaint_escalated_num,
+        case when is_escalated then 1 else 0 end as escalated_num,
+        case when first_reply_seconds is not null then 1 else 0 end as replied_den,
+        case when first_reply_seconds <= 86400 then 1 else 0 end as replied_24h_num
+    from created
+),
+
+solved_facts as (
+    select
+        channel, category, priority, team, solved_month as month,
+        1 as solved_num,
+        case when resolution_seconds is not null then 1 else 0 end as resolved_den,
+        case when resolution_seconds <= 172800 then 1 else 0 end as resolved_2d_num,
+        case when has_valid_times then 1 else 0 end as sla_den,
+        case
+            when has_valid_times
+                and (first_reply_seconds is null or first_reply_seconds <= sla_reply_seconds)
+                and resolution_seconds <= sla_resolution_seconds
+                then 1 else 0
+        end as sla_num,
+        case when has_valid_times and (first_reply_seconds is null or first_reply_seconds <= sla_reply_seconds) then 1 else 0 end as sla_reply_num,
+        case when has_valid_times and resolution_seconds <= sla_resolution_seconds then 1 else 0 end as sla_resolution_num,
+        case when agent_replies < 2 then 1 else 0 end as one_touch_num,
+        case when is_reopened then 1 else 0 end as reopened_num,
+        agent_replies,
+        case when invalid_time_reason is null then 0 else 1 end as invalid_num
+    from solved
+),
+
+measures as (
+    select 'tickets_created' as kpi, channel, category, priority, team, month, weekday, day_of_month, day, tickets_created_num as num, cast(null as integer) as den from created_facts
+    union all
+    select 'complaints', channel, category, priority, team, month, weekday, day_of_month, day, complaints_num, null from created_facts
+    union all
+    select 'complaint_escalation_trend', channel, category, priority, team, month, weekday, day_of_month, day, complaint_escalated_num, complaints_num from created_facts
+    union all
+    select 'escalation_rate', channel, category, priority, team, month, weekday, day_of_month, day, escalated_num, 1 from created_facts
+    union all
+    select 'replied_within_24h_rate', channel, category, priority, team, month, weekday, day_of_month, day, replied_24h_num, replied_den from created_facts
+    union all
+    select 'tickets_solved', channel, category, priority, team, month, null, null, null, solved_num, null from solved_facts
+    union all
+    select 'resolved_within_2d_rate', channel, category, priority, team, month, null, null, null, resolved_2d_num, resolved_den from solved_facts
+    union all
+    select 'sla_attainment', channel, category, priority, team, month, null, null, null, sla_num, sla_den from solved_facts
+    union all
+    select 'one_touch_rate', channel, category, priority, team, month, null, null, null, one_touch_num, solved_num from solved_facts
+    union all
+    select 'reopen_rate', channel, category, priority, team, month, null, null, null, reopened_num, solved_num from solved_facts
+    union all
+    select 'replies_per_solved_ticket', channel, category, priority, team, month, null, null, null, agent_replies, solved_num from solved_facts
+),
+
+members as (
+    select kpi, '' as dimension, '' as member, num, den from measures
+    union all
+    select kpi, 'channel', channel, num, den from measures
+    union all
+    select kpi, 'category', category, num, den from measures
+    union all
+    select kpi, 'priority', priority, num, den from measures
+    union all
+    select kpi, 'team', team, num, den from measures
+    union all
+    select kpi, 'month', month, num, den from measures
+    union all
+    select kpi, 'weekday', weekday, num, den from measures where weekday is not null
+    union all
+    select kpi, 'day_of_month', day_of_month, num, den from measures where day_of_month is not null
+    union all
+    select kpi, 'day', day, num, den from measures where day is not null and kpi = 'tickets_created'
+),
+
+sla_targets as (
+    select 'sla_attainment' as kpi, 'target' as dimension, 'first_reply' as member, sum(sla_reply_num) as numerator, sum(sla_den) as denominator from solved_facts
+    union all
+    select 'sla_attainment', 'target', 'resolution', sum(sla_resolution_num), sum(sla_den) from solved_facts
+),
+
+final as (
+    select
+        kpi,
+        dimension,
+        member,
+        cast(sum(num) as double) as numerator,
+        cast(sum(den) as double) as denominator
+    from members
+    group by kpi, dimension, member
+    union all
+    select kpi, dimension, member, cast(numerator as double), cast(denominator as double) from sla_targets
+)
+
+select * from final
