@@ -185,6 +185,7 @@ export class CsvSource implements Source {
         bom: true,
         delimiter: this.config.delimiter,
         relax_column_count: true,
+        relax_quotes: true,
         skip_empty_lines: true,
         info: true,
         skip_records_with_error: true,

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../functions/config/load.ts';
+import { ConfigError } from '../../functions/errors.ts';
+
+const minimal = { lake: './lake', sources: [{ name: 'helpdesk', type: 'csv', entity: 'tickets', path: 'exports/*.csv' }] };
+
+function problems(raw: unknown): string[] {
+  try {
+    parseConfig(raw, '/x/pulse.config.json');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('config', () => {
+  it('needs only lake and sources; every other key has its documented default', () => {
+    const { config, baseDir } = parseConfig(minimal, '/x/pulse.config.json');
+    expect(baseDir).toBe('/x');
+    expect(config).toMatchObject({
+      timezone: 'UTC',
+      currency: 'USD',
+      definitions: { complaintCategories: ['complaint'], serviceLevelSeconds: 20, conversionWindowDays: 7, promisedDeliveryDays: 5, sla: { urgent: { firstReplyHours: 1, resolutionHours: 8 }, low: { firstReplyHours: 24, resolutionHours: 72 } } },
+      mail: { transport: 'outbox', from: 'pulse@localhost' },
+    });
+  });
+
+  it('lists every problem, each naming the file and the key', () => {
+    const found = problems({ timezone: 'Mars/Olympus', sources: [{ name: 'a', type: 'csv', entity: 'tikets', path: 'x' }] });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^pulse\.config\.json: timezone: unknown IANA time zone/),
+        expect.stringMatching(/^pulse\.config\.json: lake: /),
+        expect.stringMatching(/^pulse\.config\.json: sources\[0\]\.entity: /),
+      ]),
+    );
+  });
+
+  it('refuses literal secrets and unknown KPI ids', () => {
+    expect(problems({ ...minimal, mail: { transport: 'smtp', from: 'a@b.c', host: 'h', password: 'hunter2' } })[0]).toMatch(/mail\.password: must be a reference/);
+    expect(problems({ ...minimal, targets: { first_reply_tme: { target: 1 } } })[0]).toBe('pulse.config.json: targets.first_reply_tme: unknown KPI id "first_reply_tme"');
+  });
+});
