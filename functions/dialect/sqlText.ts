@@ -51,3 +51,11 @@ export function renderSql(text: string, params: Record<string, SqlValue>): strin
 export function asSubquery(text: string): string {
   return text.trim().replace(/;\s*$/, '');
 }
+
+/** Words reserved in Trino or DuckDB that the canonical model uses as column names. */
+const reservedWords = new Set(['at', 'order', 'group', 'from', 'to', 'end', 'case', 'when', 'user', 'values', 'partition', 'current_date', 'time']);
+
+/** An identifier, double-quoted (valid in both engines) when it is reserved or unusual. */
+export function ident(name: string): string {
+  return /^[a-z_][a-z0-9_]*$/.test(name) && !reservedWords.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,4 +1,5 @@
 import type { Entity } from '../model/index.ts';
+import { ident } from './sqlText.ts';
 
 /**
  * Staging SQL (raw → curated) is generated from each entity's definition (key, version column,
@@ -14,20 +15,20 @@ export function localMonthExpr(column: string): string {
 
 export function monthExpr(entity: Entity): string | null {
   if (!entity.monthOf) return null;
-  if (entity.monthIsLiteral) return entity.monthOf;
+  if (entity.monthIsLiteral) return ident(entity.monthOf);
   const column = entity.columns.find((c) => c.name === entity.monthOf);
-  if (column?.kind === 'date') return `substr(cast(${entity.monthOf} as varchar), 1, 7)`;
-  return localMonthExpr(entity.monthOf);
+  if (column?.kind === 'date') return `substr(cast(${ident(entity.monthOf)} as varchar), 1, 7)`;
+  return localMonthExpr(ident(entity.monthOf));
 }
 
 export function stagingSql(entity: Entity): string {
   const order = [
-    ...(entity.version ? [`${entity.version} desc nulls last`] : []),
+    ...(entity.version ? [`${ident(entity.version)} desc nulls last`] : []),
     '_run desc',
     '_seq desc',
   ];
   const month = monthExpr(entity);
-  const columns = entity.columns.map((c) => `${c.name},`);
+  const columns = entity.columns.map((c) => `${ident(c.name)},`);
   const finalColumns = month ? [...columns, `${month} as month`] : [...columns.slice(0, -1), columns.at(-1)!.slice(0, -1)];
   const deleted = entity.columns.some((c) => c.name === 'is_deleted');
   return [
@@ -43,7 +44,7 @@ export function stagingSql(entity: Entity): string {
     '    select',
     '        *,',
     '        row_number() over (',
-    `            partition by ${entity.key.join(', ')}`,
+    `            partition by ${entity.key.map(ident).join(', ')}`,
     `            order by ${order.join(', ')}`,
     '        ) as version_rank',
     '    from raw_records',

@@ -56,7 +56,9 @@ export function buildKpi(inputs: KpiInputs): MeasuredKpi {
   const change = difference(value, previous);
   const breakdowns: MeasuredKpi['breakdowns'] = {};
   for (const [dimension, members] of Object.entries(current.breakdowns)) {
-    if (dimension === 'month' && Object.keys(members).length <= 1) continue;
+    const names = Object.keys(members);
+    if (dimension === 'month' && names.length <= 1) continue;
+    if (names.length === 1 && names[0] === 'all') continue;
     breakdowns[dimension] = Object.fromEntries(Object.entries(members).map(([m, v]) => [m, v.value]));
   }
   return {

@@ -1,11 +1,13 @@
 import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
 import { kpiCatalog, type KpiDefinition } from '../kpis/catalog.ts';
+import { competitorGaps } from '../kpis/benchmarks.ts';
+import { brandTerms } from '../kpis/brandTerms.ts';
 import { explain, topDrivers } from '../kpis/drivers.ts';
 import { forecastNextMonth } from '../kpis/forecast.ts';
 import { toMeasurements, type KpiMeasure, type Measurements } from '../kpis/measure.ts';
 import { addMonths, lastYearPeriod, monthRange, nextMonth, periodFromMonths, previousPeriod } from '../kpis/period.ts';
 import { buildKpi } from '../kpis/rules.ts';
-import type { DataQuality, KpiReport, KpiResult, PeriodInfo } from '../kpis/types.ts';
+import type { DataQuality, KpiReport, KpiResult, MeasuredKpi, PeriodInfo } from '../kpis/types.ts';
 import { entities } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { StageContext } from './context.ts';
@@ -14,7 +16,14 @@ import { stateKey, type SourceState } from './extract.ts';
 import { registerLake, sqlParams } from './lake.ts';
 
 /** The KPI queries of sql/kpis/, each returning (kpi, dimension, member, …) rows. */
-export const kpiQueries = ['kpis/ticket_durations.sql', 'kpis/ticket_rates.sql', 'kpis/ticket_status.sql'] as const;
+export const kpiQueries = [
+  'kpis/durations.sql',
+  'kpis/ticket_rates.sql',
+  'kpis/ticket_status.sql',
+  'kpis/operations.sql',
+  'kpis/customers.sql',
+  'kpis/cost.sql',
+] as const;
 
 export const reportKey = (period: string) => `reports/${period}/kpis.json`;
 
@@ -132,11 +141,44 @@ function csatChange(definition: KpiDefinition, csat: KpiResult | undefined): Kpi
   };
 }
 
+/** Comments of survey answers in a period, for brand terms (bounded by the survey volume). */
+async function surveyComments(ctx: StageContext, period: PeriodInfo): Promise<string[]> {
+  const rows = await ctx.engine.query(
+    renderSql("select comment from surveys where month in {{months}} and comment is not null and comment <> ''", sqlParams(ctx.config, period)),
+  );
+  return rows.map((r) => String(r.comment));
+}
+
+function derivedKpi(definition: KpiDefinition, value: number | null, breakdowns: MeasuredKpi['breakdowns'], stats: MeasuredKpi['stats']): MeasuredKpi {
+  return {
+    ...buildKpi({ definition, current: { headline: { value }, breakdowns: {} }, previous: undefined, lastYear: undefined, history: [], thresholds: undefined }),
+    breakdowns,
+    stats,
+  };
+}
+
+/** Measures that sit beside a KPI rather than being one: CSAT per agent, screens, headcount. */
+function attachSideMeasures(kpis: Record<string, KpiResult>, current: Measurements): void {
+  const perAgent = kpis.solved_per_agent;
+  const agentCsat = current.get('solved_per_agent_csat')?.breakdowns.agent;
+  if (perAgent && perAgent.status !== 'not_measured' && agentCsat) {
+    perAgent.breakdowns.agent_csat = Object.fromEntries(Object.entries(agentCsat).map(([agent, m]) => [agent, m.value]));
+  }
+  const clicks = kpis.self_service_clicks;
+  if (clicks && clicks.status !== 'not_measured') clicks.stats.screens = current.get('self_service_screens')?.headline.value ?? null;
+  const turnover = kpis.agent_turnover_rate;
+  const headcount = current.get('agent_headcount')?.breakdowns.day;
+  if (turnover && turnover.status !== 'not_measured' && headcount) {
+    turnover.stats.headcountFirstDay = headcount.first?.value ?? null;
+    turnover.stats.headcountLastDay = headcount.last?.value ?? null;
+  }
+}
+
 /** evaluate: marts for the period and its comparisons → reports/<period>/kpis.json. */
 export async function evaluate(ctx: StageContext): Promise<KpiReport> {
   const params = await registerLake(ctx);
   const present = presentEntities(ctx);
-  const extra = { csat_from_surveys: present.has('surveys') };
+  const extra = { csat_from_surveys: present.has('surveys'), has_contacts: present.has('contacts') };
   const last = ctx.period.months[ctx.period.months.length - 1]!;
   const historyMonths = monthRange(addMonths(last, -12), last);
   ctx.progress.start('evaluate', 4);
@@ -159,6 +201,12 @@ export async function evaluate(ctx: StageContext): Promise<KpiReport> {
       continue;
     }
     if (definition.id === 'csat_change') continue;
+    if (definition.id === 'brand_terms') {
+      const terms = brandTerms(await surveyComments(ctx, ctx.period), await surveyComments(ctx, previousPeriod(ctx.period)));
+      kpis[definition.id] = derivedKpi(definition, terms.comments, { term: terms.mentions, share_change: terms.shareChange }, { n: terms.comments });
+      continue;
+    }
+    if (definition.id === 'competitor_gap') continue;
     const measured: KpiMeasure | undefined = current.get(definition.id);
     if (!measured) continue;
     const thresholds = ctx.config.targets[definition.id];
@@ -179,6 +227,11 @@ export async function evaluate(ctx: StageContext): Promise<KpiReport> {
       kpi.explanation = explain(definition, kpi.value, kpi.previous, kpi.drivers, ctx.config.currency);
     }
     kpis[definition.id] = kpi;
+  }
+  attachSideMeasures(kpis, current);
+  if (ctx.config.benchmarks && !kpis.competitor_gap) {
+    const { behind, gaps } = competitorGaps(kpis, ctx.config.benchmarks);
+    kpis.competitor_gap = derivedKpi(kpiCatalog.find((d) => d.id === 'competitor_gap')!, behind, { gap: gaps }, { n: Object.keys(gaps).length });
   }
   const csatDefinition = kpiCatalog.find((d) => d.id === 'csat_change')!;
   if (!kpis.csat_change) {

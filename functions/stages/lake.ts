@@ -20,10 +20,17 @@ export function sqlParams(config: PulseConfig, period: PeriodInfo): Record<strin
   const sla = config.definitions.sla;
   const endUtc = DateTime.fromISO(period.end, { zone: config.timezone }).toUTC();
   const startUtc = DateTime.fromISO(period.start, { zone: config.timezone }).toUTC();
+  const firstDay = DateTime.fromISO(period.start, { zone: 'UTC' });
+  const lastDay = DateTime.fromISO(period.end, { zone: 'UTC' }).minus({ days: 1 });
+  const date = (d: DateTime) => ({ raw: `date '${d.toISODate()}'` });
   return {
     timezone: config.timezone,
     months: period.months,
     last_month: period.months[period.months.length - 1]!,
+    previous_month: firstDay.minus({ months: 1 }).toFormat('yyyy-MM'),
+    period_first_day: date(firstDay),
+    period_last_day: date(lastDay),
+    day_before_period: date(firstDay.minus({ days: 1 })),
     period_start: { raw: `timestamp '${startUtc.toFormat('yyyy-MM-dd HH:mm:ss')}'` },
     period_end: { raw: `timestamp '${endUtc.toFormat('yyyy-MM-dd HH:mm:ss')}'` },
     complaint_categories: config.definitions.complaintCategories,

@@ -10,7 +10,7 @@ ranked_versions as (
     select
         *,
         row_number() over (
-            partition by ticket_id, at, kind
+            partition by ticket_id, "at", kind
             order by _run desc, _seq desc
         ) as version_rank
     from raw_records
@@ -19,10 +19,10 @@ ranked_versions as (
 final as (
     select
         ticket_id,
-        at,
+        "at",
         kind,
         actor,
-        substr(cast(cast(at_timezone(at, {{timezone}}) as date) as varchar), 1, 7) as month
+        substr(cast(cast(at_timezone("at", {{timezone}}) as date) as varchar), 1, 7) as month
     from ranked_versions
     where version_rank = 1
 )

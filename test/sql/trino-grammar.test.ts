@@ -16,7 +16,7 @@ const files = readdirSync(sqlDir, { recursive: true, encoding: 'utf8' })
   .sort();
 
 const config = configSchema.parse({ lake: './lake', sources: [{ name: 's', type: 'csv', entity: 'tickets', path: 'x.csv' }] });
-const params = { ...sqlParams(config, parsePeriod('2026-10')), csat_from_surveys: true };
+const params = { ...sqlParams(config, parsePeriod('2026-10')), csat_from_surveys: true, has_contacts: true };
 const trino = new TrinoSQL();
 
 function trinoErrors(sql: string): string[] {

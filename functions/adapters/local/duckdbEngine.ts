@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { QueryEngine, Row, TableLocation } from '../../ports/queryEngine.ts';
 import type { ObjectStore } from '../../ports/objectStore.ts';
-import { sqlString } from '../../dialect/sqlText.ts';
+import { ident, sqlString } from '../../dialect/sqlText.ts';
 
 const shimsFile = new URL('../../../sql/dialect/duckdb_shims.sql', import.meta.url);
 
@@ -39,13 +39,13 @@ export class DuckDbEngine implements QueryEngine {
   async registerTables(tables: TableLocation[]): Promise<void> {
     for (const table of tables) {
       const files = (await this.store.list(table.prefix)).filter((k) => k.endsWith('.parquet'));
-      const typed = table.columns.length > 0 ? table.columns.map((c) => `cast(${c.name} as ${c.sqlType}) as ${c.name}`) : ['*'];
+      const typed = table.columns.length > 0 ? table.columns.map((c) => `cast(${ident(c.name)} as ${c.sqlType}) as ${ident(c.name)}`) : ['*'];
       let body: string;
       if (files.length === 0 && table.emptyAs) {
         body = table.emptyAs;
       } else if (files.length === 0) {
         const month = table.partitioned ? ', cast(null as varchar) as month' : '';
-        body = `select ${table.columns.map((c) => `cast(null as ${c.sqlType}) as ${c.name}`).join(', ')}${month} where false`;
+        body = `select ${table.columns.map((c) => `cast(null as ${c.sqlType}) as ${ident(c.name)}`).join(', ')}${month} where false`;
       } else {
         const glob = sqlString(`${this.store.locate(table.prefix)}/**/*.parquet`);
         const hive = table.partitioned ? ", hive_partitioning = true, hive_types = {'month': varchar}" : ', hive_partitioning = false';
@@ -61,7 +61,7 @@ export class DuckDbEngine implements QueryEngine {
     // Timestamps travel as ISO 8601 with Z: read as timestamptz, then kept as UTC timestamps.
     const jsonType = (t: string) => (t === 'timestamp' ? 'timestamptz' : t);
     const struct = columns.map((c) => `${sqlString(c.name)}: ${sqlString(jsonType(c.sqlType))}`).join(', ');
-    const select = columns.map((c) => `cast(${c.name} as ${c.sqlType}) as ${c.name}`).join(', ');
+    const select = columns.map((c) => `cast(${ident(c.name)} as ${c.sqlType}) as ${ident(c.name)}`).join(', ');
     await this.connection.run(
       `create or replace view ${name} as select ${select} from read_json(${files}, format = 'newline_delimited', columns = {${struct}})`,
     );

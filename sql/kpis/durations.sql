@@ -1,5 +1,7 @@
--- ticket_durations: first_reply_time (tickets created in the period) and full_resolution_time
--- (tickets solved in the period), overall and per member of each breakdown.
+-- durations: every duration KPI, overall and per member of each breakdown: first_reply_time
+-- (tickets created in the period), full_resolution_time (solved in the period), handle_time and
+-- queue_answer_time (answered contacts queued in the period), order_processing_time and
+-- order_entry_time (orders placed in the period).
 -- p50 is the exact median and p90 the linear interpolation between the ranks around
 -- (n - 1) * q, i.e. quantile_cont / numpy's default; written with window functions because
 -- Trino offers only approx_percentile. Tickets with impossible timestamps have null durations.
@@ -32,10 +34,66 @@ resolutions as (
         and resolution_seconds is not null
 ),
 
+agent_teams as (
+    select id as agent_id, team from agents
+),
+
+answered_contacts as (
+    select
+        c.channel,
+        coalesce(a.team, 'unassigned') as team,
+        c.month,
+        c.queued_at,
+        c.answered_at,
+        c.talk_seconds + c.hold_seconds + c.after_contact_seconds as handle_seconds
+    from contacts as c
+    left join agent_teams as a
+        on c.agent_id = a.agent_id
+    where c.month in {{months}}
+        and c.answered_at is not null
+        and not c.abandoned
+),
+
+handle_times as (
+    select 'handle_time' as kpi, channel, 'all' as category, 'all' as priority, team, month, cast(handle_seconds as double) as seconds
+    from answered_contacts
+),
+
+queue_answer_times as (
+    select 'queue_answer_time' as kpi, channel, 'all' as category, 'all' as priority, team, month,
+        to_unixtime(answered_at) - to_unixtime(queued_at) as seconds
+    from answered_contacts
+    where answered_at >= queued_at
+),
+
+order_processing_times as (
+    select 'order_processing_time' as kpi, 'all' as channel, 'all' as category, 'all' as priority, 'all' as team, month,
+        to_unixtime(delivered_at) - to_unixtime(entered_at) as seconds
+    from orders
+    where month in {{months}}
+        and delivered_at >= entered_at
+),
+
+order_entry_times as (
+    select 'order_entry_time' as kpi, 'all' as channel, 'all' as category, 'all' as priority, 'all' as team, month,
+        to_unixtime(entered_at) - to_unixtime(notified_at) as seconds
+    from orders
+    where month in {{months}}
+        and entered_at >= notified_at
+),
+
 durations as (
     select * from first_replies
     union all
     select * from resolutions
+    union all
+    select * from handle_times
+    union all
+    select * from queue_answer_times
+    union all
+    select * from order_processing_times
+    union all
+    select * from order_entry_times
 ),
 
 members as (

@@ -1,0 +1,133 @@
+-- cost: total cost of response (MetricNet's TCO of support) and what it costs per unit.
+-- TRC = direct labour (hours worked × the agent's loaded hourly cost) + every cost-ledger row of
+-- the period (its labor rows are indirect staff). Direct labour goes to the agent's team, and to
+-- channels by each channel's share of the handle seconds of the tickets created in the period;
+-- ledger rows without a team or channel are "shared". Cost to serve splits TRC over customer
+-- segments by their share of those handle seconds (by ticket count when there are none).
+
+with direct_labour as (
+    select
+        coalesce(a.team, 'unassigned') as team,
+        sum(t.hours_worked * cast(coalesce(a.loaded_hourly_cost, 0) as double)) as amount
+    from agent_time as t
+    left join agents as a
+        on t.agent_id = a.id
+    where t.month in {{months}}
+    group by coalesce(a.team, 'unassigned')
+),
+
+ledger as (
+    select
+        category,
+        coalesce(channel, 'shared') as channel,
+        coalesce(team, 'shared') as team,
+        cast(amount as double) as amount
+    from costs
+    where month in {{months}}
+),
+
+created as (
+    select channel, customer_id, handle_seconds
+    from tickets_created
+    where month in {{months}}
+),
+
+handle_by_channel as (
+    select channel, sum(handle_seconds) as seconds
+    from created
+    group by channel
+),
+
+totals as (
+    select
+        coalesce((select sum(amount) from direct_labour), 0) as direct,
+        coalesce((select sum(amount) from ledger), 0) as indirect,
+        (select sum(seconds) from handle_by_channel) as handle_seconds,
+        (select count(*) from created) as tickets_created,
+        (select count(*) from tickets_solved where month in {{months}}) as tickets_solved,
+        (select sum(talk_seconds + hold_seconds + after_contact_seconds) from contacts where month in {{months}} and answered_at is not null and not abandoned) as contact_seconds
+),
+
+channel_labour as (
+    select
+        h.channel,
+        t.direct * h.seconds / t.handle_seconds as amount
+    from handle_by_channel as h
+    cross join totals as t
+    where t.handle_seconds > 0
+),
+
+segment_load as (
+    select
+        coalesce(cu.segment, 'unknown') as segment,
+        sum(c.handle_seconds) as seconds,
+        count(*) as tickets
+    from created as c
+    left join customers as cu
+        on c.customer_id = cu.id
+    group by coalesce(cu.segment, 'unknown')
+),
+
+segment_cost as (
+    select
+        s.segment,
+        (t.direct + t.indirect) * case
+            when t.handle_seconds > 0 then s.seconds / t.handle_seconds
+            else cast(s.tickets as double) / t.tickets_created
+        end as amount
+    from segment_load as s
+    cross join totals as t
+),
+
+segment_revenue as (
+    select
+        coalesce(cu.segment, 'unknown') as segment,
+        sum(cast(s.mrr as double)) as revenue
+    from subscriptions as s
+    left join customers as cu
+        on s.customer_id = cu.id
+    where s.started_on <= {{period_last_day}}
+        and (s.cancelled_on is null or s.cancelled_on > {{period_first_day}})
+    group by coalesce(cu.segment, 'unknown')
+),
+
+segment_margin as (
+    select
+        coalesce(r.segment, c.segment) as segment,
+        coalesce(r.revenue, 0) - coalesce(c.amount, 0) as margin
+    from segment_revenue as r
+    full outer join segment_cost as c
+        on r.segment = c.segment
+),
+
+final as (
+    select 'total_cost_of_response' as kpi, '' as dimension, '' as member, direct + indirect as numerator, cast(null as double) as denominator from totals
+    union all
+    select 'total_cost_of_response', 'category', 'labor', direct + coalesce((select sum(amount) from ledger where category = 'labor'), 0), null from totals
+    union all
+    select 'total_cost_of_response', 'category', category, sum(amount), null from ledger where category <> 'labor' group by category
+    union all
+    select 'total_cost_of_response', 'team', team, sum(amount), null from (select team, amount from direct_labour union all select team, amount from ledger) as by_team group by team
+    union all
+    select 'total_cost_of_response', 'channel', channel, sum(amount), null from (select channel, amount from channel_labour union all select channel, amount from ledger) as by_channel group by channel
+    union all
+    select 'total_cost_of_response', 'component', 'direct_labour', direct, null from totals
+    union all
+    select 'total_cost_of_response', 'component', 'ledger', indirect, null from totals
+    union all
+    select 'cost_per_ticket', '', '', direct + indirect, tickets_created from totals
+    union all
+    select 'cost_per_resolution', '', '', direct + indirect, tickets_solved from totals
+    union all
+    select 'cost_per_contact_minute', '', '', direct + indirect, case when {{has_contacts}} then contact_seconds else handle_seconds end / 60.0 from totals
+    union all
+    select 'cost_to_serve_by_segment', '', '', sum(amount), null from segment_cost
+    union all
+    select 'cost_to_serve_by_segment', 'segment', segment, amount, null from segment_cost
+    union all
+    select 'service_margin_by_segment', '', '', sum(margin), null from segment_margin
+    union all
+    select 'service_margin_by_segment', 'segment', segment, margin, null from segment_margin
+)
+
+select * from final
