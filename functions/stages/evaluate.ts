@@ -5,31 +5,18 @@ import { brandTerms } from '../kpis/brandTerms.ts';
 import { explain, topDrivers } from '../kpis/drivers.ts';
 import { forecastNextMonth } from '../kpis/forecast.ts';
 import { toMeasurements, type KpiMeasure, type Measurements } from '../kpis/measure.ts';
-import { addMonths, lastYearPeriod, monthRange, nextMonth, periodFromMonths, previousPeriod } from '../kpis/period.ts';
+import { addMonths, lastYearPeriod, monthRange, nextMonth, previousPeriod } from '../kpis/period.ts';
 import { buildKpi } from '../kpis/rules.ts';
-import type { DataQuality, KpiReport, KpiResult, MeasuredKpi, PeriodInfo } from '../kpis/types.ts';
+import type { DataQuality, KpiHistoryPoint, KpiReport, KpiResult, MeasuredKpi, PeriodInfo } from '../kpis/types.ts';
 import { entities } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { StageContext } from './context.ts';
 import { curateStateKey } from './curate.ts';
 import { stateKey, type SourceState } from './extract.ts';
-import { registerLake, sqlParams } from './lake.ts';
+import { kpiQueries, presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
 
-/** The KPI queries of sql/kpis/, each returning (kpi, dimension, member, …) rows. */
-export const kpiQueries = [
-  'kpis/durations.sql',
-  'kpis/ticket_rates.sql',
-  'kpis/ticket_status.sql',
-  'kpis/operations.sql',
-  'kpis/customers.sql',
-  'kpis/cost.sql',
-] as const;
 
 export const reportKey = (period: string) => `reports/${period}/kpis.json`;
-
-function presentEntities(ctx: StageContext): Set<string> {
-  return new Set(ctx.config.sources.map((s) => s.entity));
-}
 
 async function measure(ctx: StageContext, period: PeriodInfo, extra: Record<string, SqlValue>): Promise<Measurements> {
   const params = { ...sqlParams(ctx.config, period), ...extra };
@@ -46,9 +33,21 @@ export function notMeasuredReason(definition: KpiDefinition, present: Set<string
   return null;
 }
 
-function historyOf(id: string, history: Measurements, months: string[]) {
-  const byMonth = history.get(id)?.breakdowns.month ?? {};
-  return months.map((month) => ({ month, value: byMonth[month]?.value ?? null }));
+/** Each KPI's headline month by month, read from the kpi_monthly mart (13 partitions). */
+async function monthlyHistory(ctx: StageContext, months: string[]): Promise<(id: string) => KpiHistoryPoint[]> {
+  const rows = await ctx.engine.query(
+    renderSql("select kpi, dimension, member, numerator, denominator, p50, p90, mean, n, month from kpi_monthly where month in {{months}} and dimension = ''", { months }),
+  );
+  const byKpi = new Map<string, Map<string, number | null>>();
+  for (const row of rows) {
+    const { p50, p90, mean, n, ...rate } = row;
+    const measure = toMeasurements([p50 === null || p50 === undefined ? rate : { ...rate, p50, p90: p90 ?? null, mean: mean ?? null, n: n ?? null }]);
+    const value = measure.get(String(row.kpi))?.headline.value ?? null;
+    const series = byKpi.get(String(row.kpi)) ?? new Map<string, number | null>();
+    series.set(String(row.month), value);
+    byKpi.set(String(row.kpi), series);
+  }
+  return (id) => months.map((month) => ({ month, value: byKpi.get(id)?.get(month) ?? null }));
 }
 
 async function dataQuality(ctx: StageContext, current: Measurements): Promise<DataQuality> {
@@ -177,18 +176,18 @@ function attachSideMeasures(kpis: Record<string, KpiResult>, current: Measuremen
 /** evaluate: marts for the period and its comparisons → reports/<period>/kpis.json. */
 export async function evaluate(ctx: StageContext): Promise<KpiReport> {
   const params = await registerLake(ctx);
-  const present = presentEntities(ctx);
-  const extra = { csat_from_surveys: present.has('surveys'), has_contacts: present.has('contacts') };
+  const present = presentEntities(ctx.config);
+  const extra = sourceParams(ctx.config);
   const last = ctx.period.months[ctx.period.months.length - 1]!;
   const historyMonths = monthRange(addMonths(last, -12), last);
   ctx.progress.start('evaluate', 4);
+  const historyOf = await monthlyHistory(ctx, historyMonths);
   const current = await measure(ctx, ctx.period, extra);
   ctx.progress.update(1);
   const previous = await measure(ctx, previousPeriod(ctx.period), extra);
   ctx.progress.update(2);
   const lastYear = await measure(ctx, lastYearPeriod(ctx.period), extra);
   ctx.progress.update(3);
-  const history = await measure(ctx, periodFromMonths(historyMonths), extra);
   ctx.progress.update(4);
   ctx.progress.stop();
 
@@ -216,7 +215,7 @@ export async function evaluate(ctx: StageContext): Promise<KpiReport> {
       current: measured,
       previous: previous.get(definition.id),
       lastYear: lastYear.get(definition.id),
-      history: historyOf(definition.id, history, historyMonths),
+      history: historyOf(definition.id),
       thresholds,
       ...(definition.id === 'csat' ? { extraStats: { responseRate: solvedTickets ? responses / solvedTickets : null } } : {}),
     });

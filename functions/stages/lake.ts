@@ -15,6 +15,55 @@ export const marts = [
   { name: 'volume_daily', file: 'marts/volume_daily.sql' },
 ] as const;
 
+/** Every KPI with its breakdowns, month by month (the cohort triangle included): built from sql/kpis/. */
+export const kpiMonthlyMart = 'kpi_monthly';
+const kpiMonthlyColumns = [
+  ['kpi', 'varchar'],
+  ['dimension', 'varchar'],
+  ['member', 'varchar'],
+  ['numerator', 'double'],
+  ['denominator', 'double'],
+  ['p50', 'double'],
+  ['p90', 'double'],
+  ['mean', 'double'],
+  ['n', 'double'],
+].map(([name, sqlType]) => ({ name: name!, sqlType: sqlType! }));
+
+/** The KPI queries of sql/kpis/, each returning (kpi, dimension, member, …) rows. */
+export const kpiQueries = [
+  'kpis/durations.sql',
+  'kpis/ticket_rates.sql',
+  'kpis/ticket_status.sql',
+  'kpis/operations.sql',
+  'kpis/customers.sql',
+  'kpis/cost.sql',
+] as const;
+
+/** Entities some source provides: a KPI whose inputs are absent is notMeasured. */
+export function presentEntities(config: PulseConfig): Set<string> {
+  return new Set(config.sources.map((s) => s.entity));
+}
+
+/** Placeholders that depend on which sources exist (CSAT from surveys or ticket ratings, …). */
+export function sourceParams(config: PulseConfig): Record<string, SqlValue> {
+  const present = presentEntities(config);
+  return { csat_from_surveys: present.has('surveys'), has_contacts: present.has('contacts') };
+}
+
+/** Every KPI query of one period as rows of one shape, for the kpi_monthly mart. */
+export function kpiRowsSql(params: Record<string, SqlValue>, month: string): string {
+  return kpiQueries
+    .map((file) => {
+      const sql = renderSql(readSql(file), params);
+      const isDuration = file.endsWith('durations.sql');
+      const rate = isDuration
+        ? 'cast(null as double) as numerator, cast(null as double) as denominator, cast(p50 as double) as p50, cast(p90 as double) as p90, cast(mean as double) as mean, cast(n as double) as n'
+        : 'cast(numerator as double) as numerator, cast(denominator as double) as denominator, cast(null as double) as p50, cast(null as double) as p90, cast(null as double) as mean, cast(null as double) as n';
+      return `select kpi, dimension, cast(member as varchar) as member, ${rate}, ${renderSql('{{month}}', { month })} as month from (${sql}) as measured`;
+    })
+    .join('\nunion all\n');
+}
+
 /** The SQL placeholders' values: config definitions and the period's bounds. */
 export function sqlParams(config: PulseConfig, period: PeriodInfo): Record<string, SqlValue> {
   const sla = config.definitions.sla;
@@ -67,20 +116,21 @@ export async function registerIntermediate(ctx: StageContext, params: Record<str
 }
 
 export async function registerMarts(ctx: StageContext, params: Record<string, SqlValue>): Promise<void> {
-  await ctx.engine.registerTables(
-    marts.map((m) => ({
+  await ctx.engine.registerTables([
+    { name: kpiMonthlyMart, prefix: `marts/${kpiMonthlyMart}/`, columns: kpiMonthlyColumns, partitioned: true },
+    ...marts.map((m) => ({
       name: m.name,
       prefix: `marts/${m.name}/`,
       columns: [],
       partitioned: true,
       emptyAs: `select * from (${renderSql(readSql(m.file), params)}) as empty_mart where false`,
     })),
-  );
+  ]);
 }
 
 /** Everything evaluate and analysts query: curated entities, intermediate views, marts. */
 export async function registerLake(ctx: StageContext): Promise<Record<string, SqlValue>> {
-  const params = sqlParams(ctx.config, ctx.period);
+  const params = { ...sqlParams(ctx.config, ctx.period), ...sourceParams(ctx.config) };
   await registerCurated(ctx);
   await registerIntermediate(ctx, params);
   await registerMarts(ctx, params);

@@ -1,9 +1,22 @@
 import { readSql, renderSql } from '../dialect/sqlText.ts';
 import type { StageContext } from './context.ts';
-import { marts, registerCurated, registerIntermediate, sqlParams } from './lake.ts';
+import { periodFromMonths } from '../kpis/period.ts';
+import { entities } from '../model/index.ts';
+import { kpiMonthlyMart, kpiRowsSql, marts, registerCurated, registerIntermediate, registerMarts, sourceParams, sqlParams } from './lake.ts';
 
 export interface MartSummary {
   mart: string;
+}
+
+/** Every month any curated entity has data for, up to the period's last month. */
+async function kpiMonths(ctx: StageContext): Promise<string[]> {
+  const last = ctx.period.months[ctx.period.months.length - 1]!;
+  const union = entities
+    .filter((e) => e.monthOf)
+    .map((e) => `select distinct month from ${e.name}`)
+    .join(' union ');
+  const rows = await ctx.engine.query(`select distinct month from (${union}) as months where month <= '${last}' order by month`);
+  return rows.map((r) => String(r.month));
 }
 
 /**
@@ -20,6 +33,15 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
     ctx.progress.update(i + 1);
   }
   ctx.progress.stop();
-  ctx.log(`marts: built ${marts.map((m) => m.name).join(', ')}`);
-  return marts.map((m) => ({ mart: m.name }));
+  await registerMarts(ctx, params);
+  const months = await kpiMonths(ctx);
+  ctx.progress.start('marts kpi_monthly', months.length);
+  for (const [i, month] of months.entries()) {
+    const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
+    await ctx.engine.writeParquet(kpiRowsSql(monthParams, month), `marts/${kpiMonthlyMart}/`, { partitionByMonth: true, months: [month] });
+    ctx.progress.update(i + 1);
+  }
+  ctx.progress.stop();
+  ctx.log(`marts: built ${marts.map((m) => m.name).join(', ')}, ${kpiMonthlyMart} (${months.length} months)`);
+  return [...marts.map((m) => ({ mart: m.name })), { mart: kpiMonthlyMart }];
 }

@@ -62,6 +62,14 @@ describe('golden tickets, October 2026 in Europe/Helsinki', () => {
     expect(kpi('tickets_created').breakdowns.channel).toEqual({ email: 7, chat: 3, web: 3, phone: 1, social: 1 });
     // September (local): T17, T18, T19 — T14 moved to October by the zone.
     expect(kpi('tickets_created').previous).toBe(3);
+    // History comes from the kpi_monthly mart: 13 months ending with the period.
+    expect(kpi('tickets_created').history).toHaveLength(13);
+    expect(kpi('tickets_created').history.slice(-3)).toEqual([
+      { month: '2026-08', value: null },
+      { month: '2026-09', value: 3 },
+      { month: '2026-10', value: 15 },
+    ]);
+    expect(kpi('first_reply_time').history.at(-1)).toEqual({ month: '2026-10', value: 5400 });
     // Thursdays of October 2026 are the 1st, 8th, 15th, 22nd, 29th: T14, T04, T11, T10.
     expect(kpi('tickets_created').breakdowns.weekday?.Thu).toBe(4);
   });
