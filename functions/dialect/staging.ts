@@ -3,7 +3,7 @@ import { ident } from './sqlText.ts';
 
 /**
  * Staging SQL (raw → curated) is generated from each entity's definition (key, version column,
- * month column) so the dedupe rule lives in one place; `npm run sql:generate` writes it to
+ * month column) so the dedupe rule lives in one place; `npm run generate:files` writes it to
  * sql/staging/ where analysts and Athena read it, and a test keeps the files in step.
  */
 const indent = (lines: string[], n: number) => lines.map((l) => `${' '.repeat(n)}${l}`);
@@ -33,7 +33,7 @@ export function stagingSql(entity: Entity): string {
   const deleted = entity.columns.some((c) => c.name === 'is_deleted');
   return [
     `-- stg_${entity.name}: ${entity.description}`,
-    '-- Generated from functions/model by `npm run sql:generate`; edit the entity, not this file.',
+    '-- Generated from functions/model by `npm run generate:files`; edit the entity, not this file.',
     `-- Latest version of each ${entity.key.join(' + ')} wins${entity.version ? ` (by ${entity.version}, then ingestion order)` : ' (by ingestion order)'}${deleted ? '; deleted records are dropped' : ''}.`,
     '',
     'with raw_records as (',

@@ -40,7 +40,7 @@ describe('sql/ is valid Trino', () => {
     },
   );
 
-  it('keeps sql/staging in step with the canonical model (npm run sql:generate)', () => {
+  it('keeps sql/staging in step with the canonical model (npm run generate:files)', () => {
     for (const entity of entities) {
       expect(readFileSync(path.join(sqlDir, `staging/stg_${entity.name}.sql`), 'utf8')).toBe(stagingSql(entity));
     }

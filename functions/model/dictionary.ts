@@ -1,0 +1,29 @@
+import { entities } from './index.ts';
+
+/** docs/data-dictionary.md, generated from the zod entities so it cannot drift from the code. */
+export function dataDictionaryMarkdown(): string {
+  const lines = [
+    '# Data dictionary',
+    '',
+    'Generated from `functions/model` by `npm run generate:files`; edit the entities, not this page.',
+    'Every table is in the Glue database `pulse` (Athena) and is a DuckDB view locally. Timestamps are',
+    'UTC; `month` is the business-time-zone month the record belongs to (the Parquet partition).',
+    '',
+  ];
+  for (const entity of entities) {
+    lines.push(`## ${entity.name}`, '', entity.description, '');
+    lines.push(
+      `Key: ${entity.key.map((k) => `\`${k}\``).join(' + ')}${entity.version ? `; latest \`${entity.version}\` wins` : '; last ingested wins'}. ` +
+        (entity.monthOf ? `Partitioned by \`month\` of \`${entity.monthOf}\`.` : 'Not partitioned.'),
+      '',
+      '| column | type | required | description |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const c of entity.columns) {
+      const values = c.values ? ` One of: ${c.values.map((v) => `\`${v}\``).join(', ')}.` : '';
+      lines.push(`| \`${c.name}\` | ${c.sqlType} | ${c.required ? 'yes' : 'no'} | ${c.description}${values} |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
