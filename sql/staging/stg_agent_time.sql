@@ -1,5 +1,5 @@
 -- stg_agent_time: Hours each agent worked per day.
--- Generated from functions/model by `npm run sql:generate`; edit the entity, not this file.
+-- Generated from functions/model by `npm run generate:files`; edit the entity, not this file.
 -- Latest version of each agent_id + date wins (by ingestion order).
 
 with raw_records as (

@@ -1,5 +1,5 @@
 -- stg_contacts: Queued contacts (calls, chats) as a contact centre records them (Amazon Connect style).
--- Generated from functions/model by `npm run sql:generate`; edit the entity, not this file.
+-- Generated from functions/model by `npm run generate:files`; edit the entity, not this file.
 -- Latest version of each id wins (by ingestion order).
 
 with raw_records as (

@@ -1,5 +1,5 @@
 -- stg_costs: Cost ledger: one row per period, cost centre, category, channel and team.
--- Generated from functions/model by `npm run sql:generate`; edit the entity, not this file.
+-- Generated from functions/model by `npm run generate:files`; edit the entity, not this file.
 -- Latest version of each period + cost_center + category + channel + team wins (by ingestion order).
 
 with raw_records as (

@@ -1,5 +1,5 @@
 -- stg_orders: Customer orders, for the order-handling KPIs (SCOR perfect order).
--- Generated from functions/model by `npm run sql:generate`; edit the entity, not this file.
+-- Generated from functions/model by `npm run generate:files`; edit the entity, not this file.
 -- Latest version of each id wins (by ingestion order).
 
 with raw_records as (

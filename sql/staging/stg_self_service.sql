@@ -1,5 +1,5 @@
 -- stg_self_service: Self-service (help centre, portal) sessions.
--- Generated from functions/model by `npm run sql:generate`; edit the entity, not this file.
+-- Generated from functions/model by `npm run generate:files`; edit the entity, not this file.
 -- Latest version of each session_id wins (by ingestion order).
 
 with raw_records as (

@@ -1,5 +1,5 @@
 -- stg_subscriptions: Subscriptions, running from started_on (inclusive) to cancelled_on (exclusive).
--- Generated from functions/model by `npm run sql:generate`; edit the entity, not this file.
+-- Generated from functions/model by `npm run generate:files`; edit the entity, not this file.
 -- Latest version of each customer_id + plan + started_on wins (by ingestion order).
 
 with raw_records as (

@@ -1,5 +1,5 @@
 -- stg_ticket_events: Optional audit trail of ticket events.
--- Generated from functions/model by `npm run sql:generate`; edit the entity, not this file.
+-- Generated from functions/model by `npm run generate:files`; edit the entity, not this file.
 -- Latest version of each ticket_id + at + kind wins (by ingestion order).
 
 with raw_records as (

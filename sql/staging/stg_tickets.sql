@@ -1,5 +1,5 @@
 -- stg_tickets: Support tickets (cases), one row per ticket; the latest updated_at wins.
--- Generated from functions/model by `npm run sql:generate`; edit the entity, not this file.
+-- Generated from functions/model by `npm run generate:files`; edit the entity, not this file.
 -- Latest version of each id wins (by updated_at, then ingestion order); deleted records are dropped.
 
 with raw_records as (

@@ -38,7 +38,8 @@ describe('CSV source', () => {
 
   it('reads zone-less timestamps in the source zone (23:30 on 31 Oct in UTC+2 is 21:30 UTC)', async () => {
     const rows = await read('id,created_at,status\n1,2026-10-31 23:30:00,open\n', { timezone: 'Europe/Helsinki' });
-    expect(rows[0]!.ok && (rows[0].record.created_at as Date).toISOString()).toBe('2026-10-31T21:30:00.000Z');
+    const first = rows[0]!;
+    expect(first.ok && (first.record.created_at as Date).toISOString()).toBe('2026-10-31T21:30:00.000Z');
   });
 
   it('maps foreign headers and values', async () => {
