@@ -91,22 +91,32 @@ function volumeWords(d: Driver): string {
   return `volume ${ratio > 1 ? 'up' : 'down'} ${percent(ratio - 1)}`;
 }
 
-/** One sentence with numbers: what moved, by how much, and the member that moved it most. */
+function memberPhrase(d: Driver): string {
+  if (d.dimension === 'team') return `team ${d.member}`;
+  return `${d.member} tickets`;
+}
+
+/**
+ * One sentence with numbers: what moved, by how much, and the member that moved it most, e.g.
+ * "Median full resolution time rose 18% (9.2 h → 10.9 h); billing tickets (volume doubled) drove 70% of the rise."
+ */
 export function explain(definition: KpiDefinition, current: number, previous: number, drivers: Driver[], currency = 'USD'): string {
   const rose = current > previous;
-  const relative = previous !== 0 ? ` ${percent((current - previous) / previous)}` : '';
-  const moved = definition.unit === 'ratio' ? `${rose ? 'rose' : 'fell'} ${formatChange('ratio', current - previous).replace(/^[+−±]/, '')}` : `${rose ? 'rose' : 'fell'}${relative}`;
-  const head = `${definition.label} ${moved} (${formatValue(definition.unit, previous, currency)} → ${formatValue(definition.unit, current, currency)})`;
+  const name = definition.unit === 'seconds' ? `Median ${definition.label.toLowerCase()}` : definition.label;
+  const by =
+    definition.unit === 'ratio'
+      ? ` ${formatChange('ratio', current - previous).replace(/^[+−±]/, '')}`
+      : previous !== 0
+        ? ` ${percent((current - previous) / previous)}`
+        : '';
+  const head = `${name} ${rose ? 'rose' : 'fell'}${by} (${formatValue(definition.unit, previous, currency)} → ${formatValue(definition.unit, current, currency)})`;
   const top = drivers[0];
   if (!top) return `${head}.`;
-  const who = `${top.member} ${top.dimension === 'team' ? 'team' : top.dimension === 'channel' ? 'tickets' : 'tickets'}`.replace(/^(.)/, (c) => c.toUpperCase());
-  const byWhat =
+  const how =
     Math.abs(top.mixEffect) >= Math.abs(top.rateEffect)
-      ? `, ${volumeWords(top)},`
+      ? volumeWords(top)
       : top.previousValue !== null && top.currentValue !== null
-        ? ` (${formatValue(definition.unit, top.previousValue, currency)} → ${formatValue(definition.unit, top.currentValue, currency)})`
-        : '';
-  const dimensionHint = top.dimension === 'category' ? ` in category ${top.member}` : '';
-  const subject = top.dimension === 'category' ? `Tickets${dimensionHint}` : who;
-  return `${head}; ${subject}${byWhat} account for ${percent(top.share)} of the ${rose ? 'rise' : 'fall'}.`;
+        ? `${formatValue(definition.unit, top.previousValue, currency)} → ${formatValue(definition.unit, top.currentValue, currency)}`
+        : 'its own rate';
+  return `${head}; ${memberPhrase(top)} (${how}) drove ${percent(top.share)} of the ${rose ? 'rise' : 'fall'}.`;
 }

@@ -141,7 +141,7 @@ describe('golden tickets, October 2026 in Europe/Helsinki', () => {
 
   it('explains a move beyond its threshold with a sentence holding numbers', () => {
     const created = kpi('tickets_created');
-    expect(created.explanation).toMatch(/^Tickets created rose 400% \(3 → 15\)/);
+    expect(created.explanation).toMatch(/^Tickets created rose 400% \(3 → 15\); .+ drove \d+% of the rise\.$/);
     expect(created.drivers.length).toBeGreaterThan(0);
   });
 });
