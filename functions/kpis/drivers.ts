@@ -74,7 +74,9 @@ export function decompose(definition: KpiDefinition, dimension: string, current:
 export function topDrivers(definition: KpiDefinition, current: KpiMeasure, previous: KpiMeasure, limit = 3): Driver[] {
   const change = (current.headline.value ?? 0) - (previous.headline.value ?? 0);
   if (change === 0) return [];
-  const all = driverDimensions.flatMap((dimension) => decompose(definition, dimension, current, previous));
+  // A dimension whose only member is the placeholder "all" (orders have no channel) explains nothing.
+  const informative = driverDimensions.filter((dimension) => Object.keys(current.breakdowns[dimension] ?? {}).some((m) => m !== 'all'));
+  const all = informative.flatMap((dimension) => decompose(definition, dimension, current, previous));
   for (const d of all) d.share = d.effect / change;
   return all.filter((d) => d.share > 0).sort((a, b) => b.share - a.share).slice(0, limit);
 }

@@ -1,0 +1,152 @@
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { loadConfig, resolveLake } from '../config/load.ts';
+import { ConfigError, PulseError, StageError, UsageError } from '../errors.ts';
+import { addMonths, parsePeriod } from '../kpis/period.ts';
+import { runStages, stageNames, type StageName, type StageOutcome } from '../stages/index.ts';
+import { writeDemoConfig } from './demo.ts';
+import { createLocalContext } from './wiring.ts';
+
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+};
+
+function parseStages(text: string): StageName[] {
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !stageNames.includes(n as StageName));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown stage ${unknown.join(', ')} (stages: ${stageNames.join(', ')})`);
+  return names as StageName[];
+}
+
+/** The month before today's, in the business time zone: what a monthly run reports on. */
+function lastFullMonth(now: Date, timezone: string): string {
+  const local = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit' }).format(now);
+  return addMonths(local.slice(0, 7), -1);
+}
+
+function summarise(outcomes: StageOutcome[]) {
+  return outcomes.map((o) => ({ stage: o.stage, seconds: Math.round(o.seconds * 1000) / 1000, result: o.result }));
+}
+
+async function runPipeline(configFile: string, periodText: string, options: { stages?: StageName[]; resend?: boolean; json?: boolean }) {
+  const loaded = await loadConfig(configFile);
+  const period = parsePeriod(periodText);
+  const ctx = await createLocalContext(loaded, period, { resend: options.resend ?? false, quiet: options.json ?? false });
+  try {
+    const outcomes = await runStages(ctx, options.stages);
+    return { lake: resolveLake(loaded), period, outcomes };
+  } finally {
+    await ctx.engine.close();
+  }
+}
+
+function buildProgram(io: { out: (s: string) => void }) {
+  const program = new Command('pulse')
+    .description('Customer-service KPIs from CRM and helpdesk exports: scorecards, TRC and marts.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('demo')
+    .description('generate a sample company (13 months) and run the whole pipeline on it')
+    .option('--out <dir>', 'output folder', './pulse-demo')
+    .option('--tickets-per-month <n>', 'average tickets per month', positiveInt, 3000)
+    .option('--months <n>', 'months of history', positiveInt, 13)
+    .option('--seed <n>', 'random seed', positiveInt, 42)
+    .option('--timezone <zone>', 'business time zone', 'Europe/Berlin')
+    .action(async (options: { out: string; ticketsPerMonth: number; months: number; seed: number; timezone: string }) => {
+      const out = path.resolve(options.out);
+      const period = lastFullMonth(new Date(), options.timezone);
+      io.out(`Generating a sample company: ${options.months} months to ${period}, ~${options.ticketsPerMonth} tickets a month…\n`);
+      const { generateSampleCompany } = await import('../sample/demoCompany.ts');
+      await generateSampleCompany({ outDir: path.join(out, 'exports'), months: options.months, ticketsPerMonth: options.ticketsPerMonth, seed: options.seed, endMonth: period, timezone: options.timezone });
+      const configFile = await writeDemoConfig(out, options.timezone);
+      const { lake } = await runPipeline(configFile, period, {});
+      io.out(
+        [
+          '',
+          `Done. Config:   ${configFile}`,
+          `KPIs:           ${path.join(lake, 'reports', period, 'kpis.json')}`,
+          `E-mail:         ${path.join(lake, 'reports', period, 'executive', 'message.eml')}`,
+          `Preview:        ${path.join(lake, 'reports', period, 'executive', 'preview.html')}`,
+          `Sent (outbox):  ${path.join(lake, 'outbox', period)}`,
+          '',
+        ].join('\n'),
+      );
+    });
+
+  program
+    .command('run')
+    .description('run the pipeline (or some stages) for a period')
+    .requiredOption('--config <file>', 'pulse.config.json')
+    .requiredOption('--period <period>', 'YYYY-MM, YYYY-Qn or YYYY-MM..YYYY-MM')
+    .option('--stages <list>', `comma-separated subset of ${stageNames.join(',')}`, parseStages)
+    .option('--resend', 'send again what the ledger says was sent')
+    .option('--json', 'print a machine-readable summary')
+    .action(async (options: { config: string; period: string; stages?: StageName[]; resend?: boolean; json?: boolean }) => {
+      const { lake, period, outcomes } = await runPipeline(options.config, options.period, options);
+      if (options.json) io.out(`${JSON.stringify({ period, lake, stages: summarise(outcomes) }, null, 2)}\n`);
+      else io.out(`Done: ${outcomes.map((o) => `${o.stage} ${o.seconds.toFixed(1)}s`).join(', ')}\nReport: ${path.join(lake, 'reports', period.id)}\n`);
+    });
+
+  program
+    .command('generate')
+    .description('write sample exports (CSV) of a realistic support organisation')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--months <n>', 'months of history', positiveInt, 13)
+    .option('--tickets-per-month <n>', 'average tickets per month', positiveInt, 3000)
+    .option('--seed <n>', 'random seed', positiveInt, 42)
+    .option('--end-month <month>', 'last month generated (YYYY-MM); default: last month')
+    .option('--timezone <zone>', 'business time zone', 'UTC')
+    .action(async (options: { out: string; months: number; ticketsPerMonth: number; seed: number; endMonth?: string; timezone: string }) => {
+      const endMonth = options.endMonth ? parsePeriod(options.endMonth).months[0]! : lastFullMonth(new Date(), options.timezone);
+      const { generateSampleCompany } = await import('../sample/demoCompany.ts');
+      const result = await generateSampleCompany({ outDir: path.resolve(options.out), months: options.months, ticketsPerMonth: options.ticketsPerMonth, seed: options.seed, endMonth, timezone: options.timezone });
+      io.out(`${Object.entries(result.files).map(([e, f]) => `${e.padEnd(14)} ${String(f.rows).padStart(10)} rows  ${f.path}`).join('\n')}\n`);
+    });
+
+  program
+    .command('check-config')
+    .description('validate a config and explain what it will do')
+    .argument('<file>', 'pulse.config.json')
+    .action(async (file: string) => {
+      const loaded = await loadConfig(file);
+      const c = loaded.config;
+      io.out(
+        [
+          `${file}: valid.`,
+          `Lake: ${resolveLake(loaded)}; time zone ${c.timezone}; currency ${c.currency}.`,
+          ...c.sources.map((s) => `Source ${s.name}: ${s.type} → ${s.entity}${s.type === 'csv' ? ` from ${s.path}` : ''}`),
+          ...c.audiences.map((a) => `Audience ${a.name}: ${a.recipients.length} recipient(s)${a.kpis ? `, KPIs ${a.kpis.join(', ')}` : ''}`),
+          `Mail: ${c.mail.transport} from ${c.mail.from}.`,
+          '',
+        ].join('\n'),
+      );
+    });
+  return program;
+}
+
+/** Exit codes: 0 done, 1 failed (with the stage and cause), 2 bad usage or config. */
+export async function main(argv: string[], io = { out: (s: string) => void process.stdout.write(s) }): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    const cause = error instanceof StageError ? error.cause : error;
+    if (cause instanceof ConfigError || cause instanceof UsageError) {
+      process.stderr.write(`pulse: ${cause.message}\n`);
+      return 2;
+    }
+    if (error instanceof StageError) {
+      process.stderr.write(`pulse: ${error.message}\n`);
+      if (process.env.PULSE_DEBUG) process.stderr.write(`${(cause as Error)?.stack}\n`);
+      return 1;
+    }
+    process.stderr.write(`pulse: ${error instanceof PulseError ? error.message : (error as Error)?.stack ?? String(error)}\n`);
+    return 1;
+  }
+}
