@@ -12,7 +12,12 @@ import { createLocalContext } from '../functions/cli/wiring.ts';
 import { loadConfig } from '../functions/config/load.ts';
 import { parsePeriod } from '../functions/kpis/period.ts';
 import { generateSampleCompany } from '../functions/sample/demoCompany.ts';
+import { readSql, renderSql } from '../functions/dialect/sqlText.ts';
+import type { DuckDbEngine } from '../functions/adapters/local/duckdbEngine.ts';
+import { tickets } from '../functions/model/tickets.ts';
 import { runStages, type StageName } from '../functions/stages/index.ts';
+import { kpiQueries, registerLake, sourceParams, sqlParams } from '../functions/stages/lake.ts';
+import type { StageContext } from '../functions/stages/context.ts';
 
 const sizes = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
 const months = 13;
@@ -39,14 +44,15 @@ async function duckdbAlone(exports: string, out: string): Promise<number> {
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   // The same work by hand: typed read, latest version per id, Parquet by month, then the aggregates.
-  await c.run(`create view raw as select * from read_csv('${csv}', header = true, ignore_errors = true, timestampformat = '%Y-%m-%dT%H:%M:%SZ')`);
+  const types = tickets.columns.map((col) => `'${col.name}': '${col.sqlType === 'timestamp' ? 'timestamptz' : col.sqlType}'`).join(', ');
+  await c.run(`create view raw as select * from read_csv('${csv}', header = true, ignore_errors = true, columns = {${types}})`);
   await c.run(`copy (
       select *, strftime(timezone('UTC', created_at::timestamptz), '%Y-%m') as month
       from (select *, row_number() over (partition by id order by updated_at desc) as rn from raw) where rn = 1 and not coalesce(is_deleted, false)
     ) to '${out}' (format parquet, compression zstd, partition_by (month), overwrite_or_ignore)`);
   await c.run(`create view t as select * from read_parquet('${out}/**/*.parquet', hive_partitioning = true)`);
   await c.runAndReadAll(`select month, channel, count(*), count_if(is_escalated),
-      quantile_cont(epoch(first_response_at) - epoch(created_at), 0.5), quantile_cont(epoch(first_response_at) - epoch(created_at), 0.9)
+      quantile_cont(epoch(first_response_at) - epoch(created_at), 0.5), quantile_cont(epoch(first_response_at) - epoch(created_at), 0.9), count_if(epoch(first_response_at) - epoch(created_at) <= 86400)
       from t where first_response_at >= created_at group by all`);
   await c.runAndReadAll(`select strftime(solved_at, '%Y-%m') as m, channel, count(*), quantile_cont(epoch(solved_at) - epoch(created_at), 0.5),
       avg(case when agent_replies < 2 then 1 else 0 end), avg(case when reopens > 0 then 1 else 0 end) from t where solved_at >= created_at group by all`);
@@ -55,11 +61,45 @@ async function duckdbAlone(exports: string, out: string): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+async function parquetBytes(dir: string): Promise<{ files: number; bytes: number }> {
+  const { readdir, stat } = await import('node:fs/promises');
+  let files = 0;
+  let bytes = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])) {
+    if (!entry.isFile() || !entry.name.endsWith('.parquet')) continue;
+    files += 1;
+    bytes += (await stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return { files, bytes };
+}
+
+/**
+ * Partition pruning, shown: DuckDB's profile of each KPI query for one month lists the Parquet
+ * files it read; their bytes against the whole lake's.
+ */
+async function pruning(ctx: StageContext, lake: string) {
+  await registerLake(ctx);
+  const engine = ctx.engine as DuckDbEngine;
+  const params = { ...sqlParams(ctx.config, ctx.period), ...sourceParams(ctx.config) };
+  const { stat } = await import('node:fs/promises');
+  const perQuery: Record<string, { filesRead: number; bytesRead: number }> = {};
+  for (const file of kpiQueries) {
+    const names = await engine.filesRead(renderSql(readSql(file), params));
+    let bytesRead = 0;
+    for (const name of names) bytesRead += (await stat(name)).size;
+    perQuery[file] = { filesRead: names.length, bytesRead };
+  }
+  const whole = await parquetBytes(lake);
+  return { lakeFiles: whole.files, lakeBytes: whole.bytes, perQuery };
+}
+
 interface Result {
   tickets: number;
   generateSeconds: number;
   stages: Record<string, number>;
   pulseSeconds: number;
+  pruning: Awaited<ReturnType<typeof pruning>>;
+  parquetMb: number;
   duckdbSeconds: number;
   ratio: number;
   extractPeakRssMb: number;
@@ -87,9 +127,11 @@ for (const tickets of sizes) {
   stages.extract = extracted!.seconds;
   for (const outcome of await runStages(ctx, ['curate', 'marts', 'evaluate'] as StageName[])) stages[outcome.stage] = outcome.seconds;
   const pulseSeconds = (performance.now() - started) / 1000;
+  const prunedReads = await pruning(ctx, path.join(dir, 'lake'));
+  const curatedTickets = await parquetBytes(path.join(dir, 'lake/curated/tickets'));
   await ctx.engine.close();
   const duckdbSeconds = await duckdbAlone(path.join(dir, 'exports'), path.join(dir, 'duckdb-alone'));
-  results.push({ tickets: generated.tickets, generateSeconds, stages, pulseSeconds, duckdbSeconds, ratio: pulseSeconds / duckdbSeconds, extractPeakRssMb, csvMb });
+  results.push({ tickets: generated.tickets, generateSeconds, stages, pulseSeconds, pruning: prunedReads, parquetMb: curatedTickets.bytes / 2 ** 20, duckdbSeconds, ratio: pulseSeconds / duckdbSeconds, extractPeakRssMb, csvMb });
 }
 
 const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
@@ -97,6 +139,12 @@ console.log(line(['tickets', 'tickets.csv MB', 'extract s', 'curate s', 'marts s
 console.log(line(Array(10).fill('---')));
 for (const r of results) {
   console.log(line([r.tickets, r.csvMb.toFixed(0), r.stages.extract!.toFixed(1), r.stages.curate!.toFixed(1), r.stages.marts!.toFixed(1), r.stages.evaluate!.toFixed(1), r.pulseSeconds.toFixed(1), r.duckdbSeconds.toFixed(1), `${r.ratio.toFixed(2)}×`, r.extractPeakRssMb.toFixed(0)]));
+}
+console.log('\nKPI queries for one month: Parquet files and bytes the engine read (from its profile) against the whole lake:');
+for (const r of results) {
+  const mb = (b: number) => (b / 2 ** 20).toFixed(2);
+  console.log(`${r.tickets} tickets: lake ${r.pruning.lakeFiles} Parquet files, ${mb(r.pruning.lakeBytes)} MB; curated tickets ${r.parquetMb.toFixed(1)} MB Parquet vs ${r.csvMb.toFixed(1)} MB CSV (${(r.csvMb / r.parquetMb).toFixed(1)}× smaller)`);
+  for (const [file, q] of Object.entries(r.pruning.perQuery)) console.log(`  ${file.padEnd(24)} ${String(q.filesRead).padStart(4)} files  ${mb(q.bytesRead).padStart(8)} MB  (${((100 * q.bytesRead) / r.pruning.lakeBytes).toFixed(1)}% of the lake)`);
 }
 await mkdir(root, { recursive: true });
 await writeFile(path.join(root, 'results.json'), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);

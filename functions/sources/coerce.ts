@@ -29,7 +29,45 @@ export interface CoerceOptions {
   timestampFormat?: string;
 }
 
+const isoParts = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const utcZones = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT', 'Z']);
+
+/**
+ * The common shapes (ISO 8601 with an offset, or zone-less in UTC) without luxon: extract is
+ * bound by this function. Fields are range-checked because Date.parse accepts 30 February.
+ * Returns undefined when the text needs the general parser (another zone, another format).
+ */
+function parseIsoFast(text: string, zone: string): Date | undefined {
+  const m = isoParts.exec(text);
+  if (!m) return undefined;
+  const offset = m[8];
+  if (!offset && !utcZones.has(zone)) return undefined;
+  const [year, month, dayOfMonth, hours = '0', minutes = '0', seconds = '0'] = [m[1]!, m[2]!, m[3]!, m[4], m[5], m[6]];
+  const y = Number(year);
+  const mo = Number(month);
+  const d = Number(dayOfMonth);
+  const h = Number(hours);
+  const mi = Number(minutes);
+  const se = Number(seconds);
+  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || se > 59) {
+    throw new CellError('bad_timestamp', `"${text}" is not a timestamp`);
+  }
+  const ms = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;
+  let instant = Date.UTC(y, mo - 1, d, h, mi, se, ms);
+  if (offset && offset !== 'Z') {
+    const sign = offset[0] === '-' ? -1 : 1;
+    const digits = offset.slice(1).replace(':', '');
+    instant -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
+  }
+  return new Date(instant);
+}
+
 export function parseTimestamp(text: string, options: CoerceOptions): Date {
+  if (!options.timestampFormat) {
+    const fast = parseIsoFast(text, options.zone);
+    if (fast) return fast;
+  }
   let parsed: DateTime;
   if (options.timestampFormat) {
     parsed = DateTime.fromFormat(text, options.timestampFormat, { zone: options.zone });

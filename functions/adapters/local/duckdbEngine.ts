@@ -16,6 +16,11 @@ function toPlain(value: unknown): string | number | boolean | null {
   return String(value);
 }
 
+interface ProfileNode {
+  extra_info?: Record<string, unknown>;
+  children?: ProfileNode[];
+}
+
 /** The local query engine: embedded DuckDB over the lake folder, with macros standing in for Trino functions. */
 export class DuckDbEngine implements QueryEngine {
   private constructor(
@@ -81,6 +86,20 @@ export class DuckDbEngine implements QueryEngine {
       });
       return row;
     });
+  }
+
+  /** The Parquet files a query read, from DuckDB's JSON profile: the bench shows partition pruning with it. */
+  async filesRead(sql: string): Promise<string[]> {
+    const reader = await this.connection.runAndReadAll(`explain (analyze, format json) ${sql}`);
+    const profile = JSON.parse(String(reader.getRows()[0]?.[1] ?? '{}')) as ProfileNode;
+    const files = new Set<string>();
+    const visit = (node: ProfileNode) => {
+      const names = node.extra_info?.['Filename(s)'];
+      if (typeof names === 'string') for (const name of names.split(',')) if (name.trim().endsWith('.parquet')) files.add(name.trim());
+      for (const child of node.children ?? []) visit(child);
+    };
+    visit(profile);
+    return [...files].sort();
   }
 
   async run(sql: string): Promise<void> {
