@@ -1,8 +1,10 @@
 /**
  * npm run bench: the local pipeline on generated exports against DuckDB alone doing the same
  * CSV → Parquet conversion and the same aggregates, in one process run, so Pulse's overhead is
- * a ratio. Also the peak RSS during extract. `BENCH_SIZES=100000,1000000` (total tickets over
- * 13 months) chooses the sizes; results go to .bench/results.json as well.
+ * a ratio; the peak RSS during extract; the Parquet files and bytes each KPI query reads for one
+ * month against the whole lake. `BENCH_SIZES=100000,1000000` (total tickets over BENCH_MONTHS,
+ * default 13) chooses the sizes, or `BENCH_PER_MONTH=1000000` one size per month;
+ * `BENCH_ALL_SOURCES=1` extracts every entity. Results also go to .bench/results-*.json.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,8 +21,11 @@ import { runStages, type StageName } from '../functions/stages/index.ts';
 import { kpiQueries, registerLake, sourceParams, sqlParams } from '../functions/stages/lake.ts';
 import type { StageContext } from '../functions/stages/context.ts';
 
-const sizes = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
-const months = 13;
+const months = Number(process.env.BENCH_MONTHS ?? 13);
+// BENCH_PER_MONTH=1000000 runs one size given per month (the catalog at 1M tickets a month).
+const sizes = process.env.BENCH_PER_MONTH ? [Number(process.env.BENCH_PER_MONTH) * months] : (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
+// BENCH_ALL_SOURCES=1 extracts every entity (the full catalog); by default tickets only, like the baseline.
+const allSources = process.env.BENCH_ALL_SOURCES === '1';
 const endMonth = '2026-10';
 const root = path.resolve('.bench');
 
@@ -107,8 +112,9 @@ interface Result {
 }
 
 const results: Result[] = [];
+console.log(`${months} months, ${allSources ? 'every entity' : 'tickets only'}`);
 for (const tickets of sizes) {
-  const dir = path.join(root, `t${tickets}`);
+  const dir = path.join(root, `t${tickets}${allSources ? '-all' : ''}`);
   await rm(dir, { recursive: true, force: true });
   let started = performance.now();
   const generated = await generateSampleCompany({ outDir: path.join(dir, 'exports'), months, ticketsPerMonth: Math.round(tickets / months), seed: 1, endMonth, timezone: 'UTC' });
@@ -117,7 +123,7 @@ for (const tickets of sizes) {
   const csvMb = statSync(generated.files.tickets!.path).size / 2 ** 20;
   const configFile = await writeDemoConfig(dir, 'UTC');
   const loaded = await loadConfig(configFile);
-  loaded.config.sources = loaded.config.sources.filter((s) => s.entity === 'tickets');
+  if (!allSources) loaded.config.sources = loaded.config.sources.filter((s) => s.entity === 'tickets');
   const ctx = await createLocalContext(loaded, parsePeriod(endMonth), { quiet: true });
   const stages: Record<string, number> = {};
   const stop = sampleRss();
@@ -147,4 +153,4 @@ for (const r of results) {
   for (const [file, q] of Object.entries(r.pruning.perQuery)) console.log(`  ${file.padEnd(24)} ${String(q.filesRead).padStart(4)} files  ${mb(q.bytesRead).padStart(8)} MB  (${((100 * q.bytesRead) / r.pruning.lakeBytes).toFixed(1)}% of the lake)`);
 }
 await mkdir(root, { recursive: true });
-await writeFile(path.join(root, 'results.json'), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
+await writeFile(path.join(root, `results-${months}m${allSources ? '-all' : ''}.json`), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);

@@ -1,5 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { globSync } from 'tinyglobby';
 import type { QueryEngine, Row, TableLocation } from '../../ports/queryEngine.ts';
 import type { ObjectStore } from '../../ports/objectStore.ts';
 import { ident, sqlString } from '../../dialect/sqlText.ts';
@@ -95,10 +96,19 @@ export class DuckDbEngine implements QueryEngine {
     const files = new Set<string>();
     const visit = (node: ProfileNode) => {
       const names = node.extra_info?.['Filename(s)'];
-      if (typeof names === 'string') for (const name of names.split(',')) if (name.trim().endsWith('.parquet')) files.add(name.trim());
-      for (const child of node.children ?? []) visit(child);
+      if (typeof names !== 'string') return;
+      for (const raw of names.split(',')) {
+        const name = raw.trim();
+        // A scan that kept every file is reported by its glob: expand it to the files it read.
+        if (name.includes('*')) for (const file of globSync(name, { absolute: true })) files.add(file);
+        else if (name.endsWith('.parquet')) files.add(name);
+      }
     };
-    visit(profile);
+    const walk = (node: ProfileNode) => {
+      visit(node);
+      for (const child of node.children ?? []) walk(child);
+    };
+    walk(profile);
     return [...files].sort();
   }
 
