@@ -1,10 +1,12 @@
 /**
- * npm run bench: the local pipeline on generated exports against DuckDB alone doing the same
- * CSV → Parquet conversion and the same aggregates, in one process run, so Pulse's overhead is
- * a ratio; the peak RSS during extract; the Parquet files and bytes each KPI query reads for one
- * month against the whole lake. `BENCH_SIZES=100000,1000000` (total tickets over BENCH_MONTHS,
- * default 13) chooses the sizes, or `BENCH_PER_MONTH=1000000` one size per month;
- * `BENCH_ALL_SOURCES=1` extracts every entity. Results also go to .bench/results-*.json.
+ * npm run bench, in one process run:
+ *  1. the ticket pipeline (13 months of tickets, 100k and 1M in all by default) against DuckDB
+ *     alone doing the same CSV → Parquet conversion and the same aggregates, so Pulse's overhead
+ *     is a ratio; the peak RSS during extract;
+ *  2. the full catalog (every entity) at 1M tickets a month over 2 months: each stage's time, and
+ *     the Parquet files and bytes each KPI query reads for one month against the whole lake.
+ * BENCH_SIZES=100000,1000000 and BENCH_CATALOG_PER_MONTH=1000000 / BENCH_CATALOG_MONTHS=2 change
+ * the sizes; BENCH_PARTS=ratio or =catalog runs one part. Results also go to .bench/results.json.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,11 +23,10 @@ import { runStages, type StageName } from '../functions/stages/index.ts';
 import { kpiQueries, registerLake, sourceParams, sqlParams } from '../functions/stages/lake.ts';
 import type { StageContext } from '../functions/stages/context.ts';
 
-const months = Number(process.env.BENCH_MONTHS ?? 13);
-// BENCH_PER_MONTH=1000000 runs one size given per month (the catalog at 1M tickets a month).
-const sizes = process.env.BENCH_PER_MONTH ? [Number(process.env.BENCH_PER_MONTH) * months] : (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
-// BENCH_ALL_SOURCES=1 extracts every entity (the full catalog); by default tickets only, like the baseline.
-const allSources = process.env.BENCH_ALL_SOURCES === '1';
+const parts = (process.env.BENCH_PARTS ?? 'ratio,catalog').split(',');
+const ratioSizes = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
+const catalogMonths = Number(process.env.BENCH_CATALOG_MONTHS ?? 2);
+const catalogPerMonth = Number(process.env.BENCH_CATALOG_PER_MONTH ?? 1000000);
 const endMonth = '2026-10';
 const root = path.resolve('.bench');
 
@@ -87,37 +88,46 @@ async function pruning(ctx: StageContext, lake: string) {
   const engine = ctx.engine as DuckDbEngine;
   const params = { ...sqlParams(ctx.config, ctx.period), ...sourceParams(ctx.config) };
   const { stat } = await import('node:fs/promises');
-  const perQuery: Record<string, { filesRead: number; bytesRead: number }> = {};
+  const perQuery: Record<string, { filesRead: number; bytesRead: number; partitions: string }> = {};
   for (const file of kpiQueries) {
     const names = await engine.filesRead(renderSql(readSql(file), params));
     let bytesRead = 0;
-    for (const name of names) bytesRead += (await stat(name)).size;
-    perQuery[file] = { filesRead: names.length, bytesRead };
+    // Which table and which month partitions each read file belongs to: the pruning, itemised.
+    const tables = new Map<string, Set<string>>();
+    for (const name of names) {
+      bytesRead += (await stat(name)).size;
+      const relative = path.relative(lake, name).split(path.sep);
+      const table = relative.slice(0, 2).join('/');
+      const month = relative.find((part) => part.startsWith('month='))?.slice('month='.length) ?? 'unpartitioned';
+      tables.set(table, (tables.get(table) ?? new Set()).add(month));
+    }
+    const partitions = [...tables].map(([table, months]) => `${table}[${[...months].sort().join(',')}]`).join(' ');
+    perQuery[file] = { filesRead: names.length, bytesRead, partitions };
   }
   const whole = await parquetBytes(lake);
   return { lakeFiles: whole.files, lakeBytes: whole.bytes, perQuery };
 }
 
 interface Result {
+  kind: 'tickets only' | 'every entity';
+  months: number;
   tickets: number;
   generateSeconds: number;
   stages: Record<string, number>;
   pulseSeconds: number;
   pruning: Awaited<ReturnType<typeof pruning>>;
   parquetMb: number;
-  duckdbSeconds: number;
-  ratio: number;
+  duckdbSeconds: number | null;
+  ratio: number | null;
   extractPeakRssMb: number;
   csvMb: number;
 }
 
-const results: Result[] = [];
-console.log(`${months} months, ${allSources ? 'every entity' : 'tickets only'}`);
-for (const tickets of sizes) {
-  const dir = path.join(root, `t${tickets}${allSources ? '-all' : ''}`);
+async function runCase(months: number, ticketsPerMonth: number, allSources: boolean): Promise<Result> {
+  const dir = path.join(root, `${allSources ? 'catalog' : 'tickets'}-${months}m-${ticketsPerMonth}`);
   await rm(dir, { recursive: true, force: true });
   let started = performance.now();
-  const generated = await generateSampleCompany({ outDir: path.join(dir, 'exports'), months, ticketsPerMonth: Math.round(tickets / months), seed: 1, endMonth, timezone: 'UTC' });
+  const generated = await generateSampleCompany({ outDir: path.join(dir, 'exports'), months, ticketsPerMonth, seed: 1, endMonth, timezone: 'UTC' });
   const generateSeconds = (performance.now() - started) / 1000;
   const { statSync } = await import('node:fs');
   const csvMb = statSync(generated.files.tickets!.path).size / 2 ** 20;
@@ -136,21 +146,42 @@ for (const tickets of sizes) {
   const prunedReads = await pruning(ctx, path.join(dir, 'lake'));
   const curatedTickets = await parquetBytes(path.join(dir, 'lake/curated/tickets'));
   await ctx.engine.close();
-  const duckdbSeconds = await duckdbAlone(path.join(dir, 'exports'), path.join(dir, 'duckdb-alone'));
-  results.push({ tickets: generated.tickets, generateSeconds, stages, pulseSeconds, pruning: prunedReads, parquetMb: curatedTickets.bytes / 2 ** 20, duckdbSeconds, ratio: pulseSeconds / duckdbSeconds, extractPeakRssMb, csvMb });
+  // The baseline does the tickets' work only, so a ratio is only fair for the tickets-only runs.
+  const duckdbSeconds = allSources ? null : await duckdbAlone(path.join(dir, 'exports'), path.join(dir, 'duckdb-alone'));
+  return {
+    kind: allSources ? 'every entity' : 'tickets only',
+    months,
+    tickets: generated.tickets,
+    generateSeconds,
+    stages,
+    pulseSeconds,
+    pruning: prunedReads,
+    parquetMb: curatedTickets.bytes / 2 ** 20,
+    duckdbSeconds,
+    ratio: duckdbSeconds === null ? null : pulseSeconds / duckdbSeconds,
+    extractPeakRssMb,
+    csvMb,
+  };
 }
 
+const results: Result[] = [];
+if (parts.includes('ratio')) for (const total of ratioSizes) results.push(await runCase(13, Math.round(total / 13), false));
+if (parts.includes('catalog')) results.push(await runCase(catalogMonths, catalogPerMonth, true));
+
 const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-console.log(line(['tickets', 'tickets.csv MB', 'extract s', 'curate s', 'marts s', 'evaluate s', 'Pulse s', 'DuckDB alone s', 'ratio', 'extract peak RSS MB']));
-console.log(line(Array(10).fill('---')));
+console.log(line(['sources', 'months', 'tickets', 'tickets.csv MB', 'extract s', 'curate s', 'marts s', 'evaluate s', 'Pulse s', 'DuckDB alone s', 'ratio', 'extract peak RSS MB']));
+console.log(line(Array(12).fill('---')));
 for (const r of results) {
-  console.log(line([r.tickets, r.csvMb.toFixed(0), r.stages.extract!.toFixed(1), r.stages.curate!.toFixed(1), r.stages.marts!.toFixed(1), r.stages.evaluate!.toFixed(1), r.pulseSeconds.toFixed(1), r.duckdbSeconds.toFixed(1), `${r.ratio.toFixed(2)}×`, r.extractPeakRssMb.toFixed(0)]));
+  console.log(line([r.kind, r.months, r.tickets, r.csvMb.toFixed(0), r.stages.extract!.toFixed(1), r.stages.curate!.toFixed(1), r.stages.marts!.toFixed(1), r.stages.evaluate!.toFixed(1), r.pulseSeconds.toFixed(1), r.duckdbSeconds?.toFixed(1) ?? '—', r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`, r.extractPeakRssMb.toFixed(0)]));
 }
 console.log('\nKPI queries for one month: Parquet files and bytes the engine read (from its profile) against the whole lake:');
 for (const r of results) {
   const mb = (b: number) => (b / 2 ** 20).toFixed(2);
-  console.log(`${r.tickets} tickets: lake ${r.pruning.lakeFiles} Parquet files, ${mb(r.pruning.lakeBytes)} MB; curated tickets ${r.parquetMb.toFixed(1)} MB Parquet vs ${r.csvMb.toFixed(1)} MB CSV (${(r.csvMb / r.parquetMb).toFixed(1)}× smaller)`);
-  for (const [file, q] of Object.entries(r.pruning.perQuery)) console.log(`  ${file.padEnd(24)} ${String(q.filesRead).padStart(4)} files  ${mb(q.bytesRead).padStart(8)} MB  (${((100 * q.bytesRead) / r.pruning.lakeBytes).toFixed(1)}% of the lake)`);
+  console.log(`${r.kind}, ${r.tickets} tickets over ${r.months} months: lake ${r.pruning.lakeFiles} Parquet files, ${mb(r.pruning.lakeBytes)} MB; curated tickets ${r.parquetMb.toFixed(1)} MB Parquet vs ${r.csvMb.toFixed(1)} MB CSV (${(r.csvMb / r.parquetMb).toFixed(1)}× smaller)`);
+  for (const [file, q] of Object.entries(r.pruning.perQuery)) {
+    console.log(`  ${file.padEnd(24)} ${String(q.filesRead).padStart(4)} files  ${mb(q.bytesRead).padStart(8)} MB  (${((100 * q.bytesRead) / r.pruning.lakeBytes).toFixed(1)}% of the lake)`);
+    console.log(`    ${q.partitions}`);
+  }
 }
 await mkdir(root, { recursive: true });
-await writeFile(path.join(root, `results-${months}m${allSources ? '-all' : ''}.json`), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
+await writeFile(path.join(root, 'results.json'), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);

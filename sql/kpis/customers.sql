@@ -59,16 +59,43 @@ contacted as (
         and customer_id is not null
 ),
 
+-- Contacts and later orders of each customer on one time line. An order sorts before a contact
+-- at the same instant, so the first order after a contact is strictly later; a window over the
+-- time line finds it without a range join, in time linear in the rows.
+later_orders as (
+    select customer_id, ordered_at
+    from orders
+    where month > {{previous_month}}
+        and ordered_at > {{period_start}}
+        and customer_id in (select customer_id from contacted)
+),
+
+timeline as (
+    select customer_id, created_at as event_at, 1 as is_contact from contacted
+    union all
+    select customer_id, ordered_at, 0 from later_orders
+),
+
+next_orders as (
+    select
+        customer_id,
+        event_at,
+        is_contact,
+        min(case when is_contact = 0 then event_at end) over (
+            partition by customer_id
+            order by event_at, is_contact
+            rows between 1 following and unbounded following
+        ) as next_order_at
+    from timeline
+),
+
 conversions as (
     select
-        c.customer_id,
-        max(case when o.id is not null then 1 else 0 end) as converted
-    from contacted as c
-    left join orders as o
-        on o.customer_id = c.customer_id
-        and o.ordered_at > c.created_at
-        and to_unixtime(o.ordered_at) - to_unixtime(c.created_at) <= {{conversion_window_days}} * 86400
-    group by c.customer_id
+        customer_id,
+        max(case when to_unixtime(next_order_at) - to_unixtime(event_at) <= {{conversion_window_days}} * 86400 then 1 else 0 end) as converted
+    from next_orders
+    where is_contact = 1
+    group by customer_id
 ),
 
 final as (
