@@ -1,4 +1,4 @@
-import { readSql, renderSql } from '../dialect/sqlText.ts';
+import { ident, readSql, renderSql } from '../dialect/sqlText.ts';
 import { monthExpr } from '../dialect/staging.ts';
 import { entities, type Entity } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
@@ -43,10 +43,18 @@ async function curateEntity(ctx: StageContext, entity: Entity): Promise<CurateSu
   const month = monthExpr(entity);
   let months: string[] | 'all' = 'all';
   if (month) {
-    // Every month touched by new raw records is rebuilt whole, so late updates land.
+    // Every month that holds a version of a record the new raw parts carry is rebuilt whole, so
+    // late updates land, and a record whose month moved leaves its old month.
     await ctx.engine.registerRaw(`raw_${entity.name}_new`, newKeys, rawColumns(entity));
+    // A key column may be null (a cost line without a team), hence IS NOT DISTINCT FROM.
+    const sameKey = entity.key.map((k) => `r.${ident(k)} is not distinct from n.${ident(k)}`).join(' and ');
     const touched = await ctx.engine.query(
-      renderSql(`select distinct ${month} as month from raw_${entity.name}_new order by 1`, params),
+      renderSql(
+        `select distinct ${month} as month from raw_${entity.name} as r
+         where exists (select 1 from raw_${entity.name}_new as n where ${sameKey})
+         order by 1`,
+        params,
+      ),
     );
     months = touched.map((r) => String(r.month));
     const monthList = renderSql('{{months}}', { months });

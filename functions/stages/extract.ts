@@ -49,7 +49,18 @@ function latestTimestamp(record: Record<string, unknown>, fields: string[]): num
   return latest;
 }
 
-async function extractSource(ctx: StageContext, source: Source): Promise<ExtractSummary> {
+/**
+ * Each extract in a run is its own batch: its raw parts never overwrite an earlier extract's,
+ * and its `_run` sorts after theirs, so ingestion order breaks ties between equal versions.
+ */
+const extractsPerRun = new WeakMap<StageContext, number>();
+function nextBatch(ctx: StageContext): string {
+  const n = extractsPerRun.get(ctx) ?? 0;
+  extractsPerRun.set(ctx, n + 1);
+  return `${ctx.runId}-${String(n).padStart(3, '0')}`;
+}
+
+async function extractSource(ctx: StageContext, source: Source, batch: string): Promise<ExtractSummary> {
   const entity = entityByName(source.entity);
   if (!entity) throw new Error(`source ${source.name}: unknown entity ${source.entity}`);
   const key = stateKey(source.name, source.entity);
@@ -61,8 +72,8 @@ async function extractSource(ctx: StageContext, source: Source): Promise<Extract
   };
   const ingestDate = ctx.now.toISOString().slice(0, 10);
   const prefix = `${source.name}/${source.entity}/ingest_date=${ingestDate}`;
-  const raw = new NdjsonPartWriter(ctx.store, (part) => `raw/${prefix}/${ctx.runId}-${String(part).padStart(4, '0')}.ndjson.gz`);
-  const rejects = new NdjsonPartWriter(ctx.store, (part) => `rejects/${prefix}/${ctx.runId}${part ? `-${part}` : ''}.ndjson.gz`);
+  const raw = new NdjsonPartWriter(ctx.store, (part) => `raw/${prefix}/${batch}-${String(part).padStart(4, '0')}.ndjson.gz`);
+  const rejects = new NdjsonPartWriter(ctx.store, (part) => `rejects/${prefix}/${batch}${part ? `-${part}` : ''}.ndjson.gz`);
   const run = emptyCounts();
   const timeFields = [entity.version, entity.monthOf].filter((f): f is string => Boolean(f));
   let freshest = state.freshestRecordAt ? Date.parse(state.freshestRecordAt) : Number.NEGATIVE_INFINITY;
@@ -74,7 +85,7 @@ async function extractSource(ctx: StageContext, source: Source): Promise<Extract
       if (row.ok) {
         run.rowsAccepted += 1;
         freshest = Math.max(freshest, latestTimestamp(row.record, timeFields));
-        await raw.write({ ...row.record, _run: ctx.runId, _seq: seq++ });
+        await raw.write({ ...row.record, _run: batch, _seq: seq++ });
       } else {
         run.rowsRejected += 1;
         run.rejectedByReason[row.reason] = (run.rejectedByReason[row.reason] ?? 0) + 1;
@@ -113,10 +124,11 @@ async function extractSource(ctx: StageContext, source: Source): Promise<Extract
 /** extract: each source's new rows → raw/ (canonical gzipped NDJSON) and rejects/ (row + reason). */
 export async function extract(ctx: StageContext): Promise<ExtractSummary[]> {
   const summaries: ExtractSummary[] = [];
+  const batch = nextBatch(ctx);
   for (const source of ctx.sources) {
     ctx.progress.start(`extract ${source.name}`, 0);
     try {
-      summaries.push(await extractSource(ctx, source));
+      summaries.push(await extractSource(ctx, source, batch));
     } finally {
       ctx.progress.stop();
     }

@@ -1,0 +1,72 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalContext } from '../../functions/cli/wiring.ts';
+import { parseConfig } from '../../functions/config/load.ts';
+import { parsePeriod } from '../../functions/kpis/period.ts';
+import type { StageContext } from '../../functions/stages/context.ts';
+import { curate } from '../../functions/stages/curate.ts';
+import { extract } from '../../functions/stages/extract.ts';
+import { registerCurated } from '../../functions/stages/lake.ts';
+
+/**
+ * Curate folds each new export into curated/ month by month. A later export that moves a ticket
+ * to another month (its created_at corrected) must take it out of the month it left, and an
+ * update of an untouched month must not disturb the others.
+ */
+const dir = path.resolve(import.meta.dirname, '../../.tmp/incremental-curate');
+const header = 'id,created_at,updated_at,status,channel';
+let ctx: StageContext;
+
+async function run(): Promise<void> {
+  await extract(ctx);
+  await curate(ctx);
+}
+
+async function curated(): Promise<{ id: string; month: string; status: string }[]> {
+  await registerCurated(ctx);
+  const rows = await ctx.engine.query('select id, month, status from tickets order by id');
+  return rows.map((r) => ({ id: String(r.id), month: String(r.month), status: String(r.status) }));
+}
+
+beforeAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.join(dir, 'exports'), { recursive: true });
+  const config = parseConfig(
+    { timezone: 'UTC', lake: './lake', sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'exports/tickets-*.csv' }] },
+    path.join(dir, 'pulse.config.json'),
+  );
+  ctx = await createLocalContext(config, parsePeriod('2026-10'), { quiet: true });
+});
+
+afterAll(async () => {
+  await ctx.engine.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('incremental curate', () => {
+  it('moves a ticket whose month changed and keeps every other month as it was', async () => {
+    writeFileSync(
+      path.join(dir, 'exports/tickets-1.csv'),
+      [header, 'A,2026-10-02T10:00:00Z,2026-10-02T10:00:00Z,open,email', 'B,2026-09-10T10:00:00Z,2026-09-10T10:00:00Z,open,chat', 'C,2026-08-10T10:00:00Z,2026-08-10T10:00:00Z,solved,web'].join('\n'),
+    );
+    await run();
+    expect(await curated()).toEqual([
+      { id: 'A', month: '2026-10', status: 'open' },
+      { id: 'B', month: '2026-09', status: 'open' },
+      { id: 'C', month: '2026-08', status: 'solved' },
+    ]);
+
+    // The next export corrects A's creation into September and solves B.
+    writeFileSync(
+      path.join(dir, 'exports/tickets-2.csv'),
+      [header, 'A,2026-09-28T10:00:00Z,2026-10-20T10:00:00Z,open,email', 'B,2026-09-10T10:00:00Z,2026-10-21T10:00:00Z,solved,chat'].join('\n'),
+    );
+    await run();
+    expect(await curated()).toEqual([
+      { id: 'A', month: '2026-09', status: 'open' },
+      { id: 'B', month: '2026-09', status: 'solved' },
+      { id: 'C', month: '2026-08', status: 'solved' },
+    ]);
+  });
+});
