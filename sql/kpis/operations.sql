@@ -68,22 +68,28 @@ agent_totals as (
         (select sum(hours) from worked_by_agent) as hours
 ),
 
+-- A survey answer finds its agent through its ticket, solved in any month; a ticket rating
+-- sits on the solved ticket itself, so without surveys no other month is read.
+agent_csat_answers as (
+    select t.assignee_id as agent_id, s.score
+    from surveys as s
+    inner join int_tickets as t
+        on s.ticket_id = t.ticket_id
+    where s.month in {{months}} and s.kind = 'csat' and {{csat_from_surveys}}
+    union all
+    select assignee_id as agent_id, satisfaction as score
+    from tickets_solved
+    where month in {{months}} and satisfaction is not null and not {{csat_from_surveys}}
+),
+
 agent_csat as (
     select
-        t.assignee_id as agent_id,
-        count_if(a.score >= 4) as satisfied,
+        agent_id,
+        count_if(score >= 4) as satisfied,
         count(*) as answers
-    from (
-        select ticket_id, score from surveys
-        where month in {{months}} and kind = 'csat' and {{csat_from_surveys}}
-        union all
-        select ticket_id, satisfaction as score from tickets_solved
-        where month in {{months}} and satisfaction is not null and not {{csat_from_surveys}}
-    ) as a
-    inner join int_tickets as t
-        on a.ticket_id = t.ticket_id
-    where t.assignee_id is not null
-    group by t.assignee_id
+    from agent_csat_answers
+    where agent_id is not null
+    group by agent_id
 ),
 
 headcount as (

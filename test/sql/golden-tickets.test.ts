@@ -10,6 +10,8 @@ import { curate } from '../../functions/stages/curate.ts';
 import { evaluate } from '../../functions/stages/evaluate.ts';
 import { extract, type ExtractSummary } from '../../functions/stages/extract.ts';
 import { buildMarts } from '../../functions/stages/marts.ts';
+import { registerLake, sourceParams, sqlParams } from '../../functions/stages/lake.ts';
+import { readSql, renderSql } from '../../functions/dialect/sqlText.ts';
 
 /**
  * Golden dataset: test/fixtures/golden/tickets.csv, business zone Europe/Helsinki
@@ -128,6 +130,19 @@ describe('golden tickets, October 2026 in Europe/Helsinki', () => {
     expect(kpi('csat').stats.responseRate).toBeCloseTo(7 / 12, 12);
     // September: T18 rated 5 → 1.0; change 4/7 − 1.
     expect(kpi('csat_change').value).toBeCloseTo(4 / 7 - 1, 12);
+  });
+
+  it('puts each agent\'s CSAT beside their output, from the ratings on the tickets they solved', async () => {
+    // Without surveys the rating sits on the solved ticket: a1 T01 5, T02 4, T17 4 → 3 of 3;
+    // b1 T03 3, T04 2, T16 5 (its latest version) → 1 of 3; a2 T06 1 → 0 of 1.
+    await registerLake(ctx);
+    const params = { ...sqlParams(ctx.config, ctx.period), ...sourceParams(ctx.config) };
+    const rows = await ctx.engine.query(`select member, numerator, denominator from (${renderSql(readSql('kpis/operations.sql'), params)}) as m where kpi = 'solved_per_agent_csat' order by member`);
+    expect(rows).toEqual([
+      { member: 'a1', numerator: 3, denominator: 3 },
+      { member: 'a2', numerator: 0, denominator: 1 },
+      { member: 'b1', numerator: 1, denominator: 3 },
+    ]);
   });
 
   it('counts records left out of time metrics by reason', () => {
