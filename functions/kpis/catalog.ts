@@ -16,6 +16,11 @@ export interface KpiDefinition {
   inputs: readonly EntityName[];
   /** Alternative inputs: at least one of these must have a source. */
   anyOf?: readonly EntityName[];
+  /**
+   * A total (numerator only): 0 when nothing happened in the period. Every other KPI has no value
+   * (null, n = 0) when it has nothing to measure.
+   */
+  sum?: true;
   /** The config key that must be present (competitor_gap needs benchmarks). */
   needsConfig?: 'benchmarks';
   description: string;
@@ -26,10 +31,10 @@ const k = (d: KpiDefinition): KpiDefinition => d;
 
 export const kpiCatalog: readonly KpiDefinition[] = [
   // volume
-  k({ id: 'tickets_created', label: 'Tickets created', family: 'volume', unit: 'count', direction: 'neutral', inputs: ['tickets'], description: 'Tickets created in the period (by created_at), by channel, category, priority, weekday, day of month and month.', basis: 'Zendesk Explore: Tickets created' }),
-  k({ id: 'tickets_solved', label: 'Tickets solved', family: 'volume', unit: 'count', direction: 'higher', inputs: ['tickets'], description: 'Tickets whose last solve falls in the period.', basis: 'Zendesk Explore: Tickets solved' }),
-  k({ id: 'backlog_open', label: 'Open backlog', family: 'volume', unit: 'count', direction: 'lower', inputs: ['tickets'], description: 'Tickets created before the period end and neither solved nor closed before it, rebuilt from timestamps.', basis: 'Zendesk Explore: Unsolved tickets' }),
-  k({ id: 'complaints', label: 'Complaints', family: 'volume', unit: 'count', direction: 'lower', inputs: ['tickets'], description: 'Tickets created in the period whose category is one of the configured complaint categories.', basis: 'ISO 10002 complaint handling' }),
+  k({ id: 'tickets_created', sum: true, label: 'Tickets created', family: 'volume', unit: 'count', direction: 'neutral', inputs: ['tickets'], description: 'Tickets created in the period (by created_at), by channel, category, priority, weekday, day of month and month.', basis: 'Zendesk Explore: Tickets created' }),
+  k({ id: 'tickets_solved', sum: true, label: 'Tickets solved', family: 'volume', unit: 'count', direction: 'higher', inputs: ['tickets'], description: 'Tickets whose last solve falls in the period.', basis: 'Zendesk Explore: Tickets solved' }),
+  k({ id: 'backlog_open', sum: true, label: 'Open backlog', family: 'volume', unit: 'count', direction: 'lower', inputs: ['tickets'], description: 'Tickets created before the period end and neither solved nor closed before it, rebuilt from timestamps.', basis: 'Zendesk Explore: Unsolved tickets' }),
+  k({ id: 'complaints', sum: true, label: 'Complaints', family: 'volume', unit: 'count', direction: 'lower', inputs: ['tickets'], description: 'Tickets created in the period whose category is one of the configured complaint categories.', basis: 'ISO 10002 complaint handling' }),
   k({ id: 'complaint_escalation_trend', label: 'Complaints escalated', family: 'volume', unit: 'ratio', direction: 'lower', inputs: ['tickets'], description: 'Share of complaints escalated, month by month.', basis: 'ISO 10002 complaint handling' }),
   // speed
   k({ id: 'first_reply_time', label: 'First reply time', family: 'speed', unit: 'seconds', direction: 'lower', inputs: ['tickets'], description: 'Created → first public agent reply, tickets created in the period (median; p90 and mean beside).', basis: 'Zendesk: First reply time (calendar)' }),
@@ -76,12 +81,12 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   k({ id: 'brand_terms', label: 'Brand terms', family: 'customers', unit: 'count', direction: 'neutral', inputs: ['surveys'], description: 'Most frequent meaningful terms in survey comments (value: comments read); breakdown: term → mentions, and the change against the previous period.', basis: 'Text mining of survey verbatims' }),
   k({ id: 'competitor_gap', label: 'Gap to benchmark', family: 'customers', unit: 'count', direction: 'lower', inputs: [], needsConfig: 'benchmarks', description: 'Each benchmarked KPI against the competitor or industry values in the config; value: KPIs behind their benchmark.', basis: 'Benchmarks from the config' }),
   // cost
-  k({ id: 'total_cost_of_response', label: 'Total cost of response', family: 'cost', unit: 'currency', direction: 'lower', inputs: ['agents', 'agent_time', 'costs'], description: 'Direct labour (hours worked × loaded rate) + every cost-ledger row of the period; by category, channel and team.', basis: 'MetricNet: Total cost of ownership of support' }),
+  k({ id: 'total_cost_of_response', sum: true, label: 'Total cost of response', family: 'cost', unit: 'currency', direction: 'lower', inputs: ['agents', 'agent_time', 'costs'], description: 'Direct labour (hours worked × loaded rate) + every cost-ledger row of the period; by category, channel and team.', basis: 'MetricNet: Total cost of ownership of support' }),
   k({ id: 'cost_per_ticket', label: 'Cost per ticket', family: 'cost', unit: 'currency', direction: 'lower', inputs: ['agents', 'agent_time', 'costs', 'tickets'], description: 'TRC ÷ tickets created.', basis: 'MetricNet: Cost per ticket' }),
   k({ id: 'cost_per_resolution', label: 'Cost per resolution', family: 'cost', unit: 'currency', direction: 'lower', inputs: ['agents', 'agent_time', 'costs', 'tickets'], description: 'TRC ÷ tickets solved.', basis: 'MetricNet: Cost per resolution' }),
   k({ id: 'cost_per_contact_minute', label: 'Cost per contact minute', family: 'cost', unit: 'currency', direction: 'lower', inputs: ['agents', 'agent_time', 'costs'], anyOf: ['contacts', 'tickets'], description: 'TRC ÷ handle minutes of answered contacts (tickets\' handle_seconds where there is no contacts source).', basis: 'MetricNet: Cost per minute of handle time' }),
-  k({ id: 'cost_to_serve_by_segment', label: 'Cost to serve', family: 'cost', unit: 'currency', direction: 'neutral', inputs: ['agents', 'agent_time', 'costs', 'tickets', 'customers'], description: 'TRC allocated to customer segments by their share of handle seconds (tickets where none); value: the TRC allocated.', basis: 'Activity-based cost to serve' }),
-  k({ id: 'service_margin_by_segment', label: 'Service margin', family: 'cost', unit: 'currency', direction: 'higher', inputs: ['agents', 'agent_time', 'costs', 'tickets', 'customers', 'subscriptions'], description: 'MRR of subscriptions running in the period − cost to serve, by segment; value: the total margin.', basis: 'Activity-based cost to serve' }),
+  k({ id: 'cost_to_serve_by_segment', sum: true, label: 'Cost to serve', family: 'cost', unit: 'currency', direction: 'neutral', inputs: ['agents', 'agent_time', 'costs', 'tickets', 'customers'], description: 'TRC allocated to customer segments by their share of handle seconds (tickets where none); value: the TRC allocated.', basis: 'Activity-based cost to serve' }),
+  k({ id: 'service_margin_by_segment', sum: true, label: 'Service margin', family: 'cost', unit: 'currency', direction: 'higher', inputs: ['agents', 'agent_time', 'costs', 'tickets', 'customers', 'subscriptions'], description: 'MRR of subscriptions running in the period − cost to serve, by segment; value: the total margin.', basis: 'Activity-based cost to serve' }),
 ];
 
 export const kpiIds = kpiCatalog.map((d) => d.id);

@@ -1,4 +1,5 @@
 import type { Row } from '../ports/queryEngine.ts';
+import type { KpiDefinition } from './catalog.ts';
 
 /** What the SQL measured for one member of one KPI (or its headline, dimension ''). */
 export interface MemberMeasure {
@@ -49,4 +50,14 @@ export function toMeasurements(rows: Row[]): Measurements {
     result.set(kpi, entry);
   }
   return result;
+}
+
+/**
+ * A KPI whose inputs have a source but had nothing in the period: a total is 0; a rate or a
+ * duration has no value (n = 0). Never left out of kpis.json.
+ */
+export function emptyMeasure(definition: KpiDefinition): KpiMeasure {
+  if (definition.sum) return { headline: { value: 0, numerator: 0, denominator: null, n: 0 }, breakdowns: {} };
+  if (definition.unit === 'seconds') return { headline: { value: null, p50: null, p90: null, mean: null, n: 0 }, breakdowns: {} };
+  return { headline: { value: null, numerator: 0, denominator: 0, n: 0 }, breakdowns: {} };
 }

@@ -4,7 +4,7 @@ import { competitorGaps } from '../kpis/benchmarks.ts';
 import { brandTerms } from '../kpis/brandTerms.ts';
 import { explain, topDrivers } from '../kpis/drivers.ts';
 import { forecastNextMonth } from '../kpis/forecast.ts';
-import { toMeasurements, type KpiMeasure, type Measurements } from '../kpis/measure.ts';
+import { emptyMeasure, toMeasurements, type KpiMeasure, type Measurements } from '../kpis/measure.ts';
 import { addMonths, lastYearPeriod, monthRange, nextMonth, previousPeriod } from '../kpis/period.ts';
 import { buildKpi } from '../kpis/rules.ts';
 import type { DataQuality, KpiHistoryPoint, KpiReport, KpiResult, MeasuredKpi, PeriodInfo } from '../kpis/types.ts';
@@ -15,6 +15,8 @@ import { curateStateKey } from './curate.ts';
 import { stateKey, type SourceState } from './extract.ts';
 import { kpiQueries, presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
 
+
+const surveyKpis = new Set(['csat', 'nps', 'ces']);
 
 export const reportKey = (period: string) => `reports/${period}/kpis.json`;
 
@@ -206,8 +208,7 @@ export async function evaluate(ctx: StageContext): Promise<KpiReport> {
       continue;
     }
     if (definition.id === 'competitor_gap') continue;
-    const measured: KpiMeasure | undefined = current.get(definition.id);
-    if (!measured) continue;
+    const measured: KpiMeasure = current.get(definition.id) ?? emptyMeasure(definition);
     const thresholds = ctx.config.targets[definition.id];
     const responses = measured.headline.denominator ?? 0;
     const kpi = buildKpi({
@@ -217,7 +218,8 @@ export async function evaluate(ctx: StageContext): Promise<KpiReport> {
       lastYear: lastYear.get(definition.id),
       history: historyOf(definition.id),
       thresholds,
-      ...(definition.id === 'csat' ? { extraStats: { responseRate: solvedTickets ? responses / solvedTickets : null } } : {}),
+      // Survey KPIs carry their response rate: answers ÷ tickets solved in the period.
+      ...(surveyKpis.has(definition.id) ? { extraStats: { responseRate: solvedTickets ? responses / solvedTickets : null } } : {}),
     });
     const before = previous.get(definition.id);
     const explainAbove = thresholds?.explainAbove ?? 0.05;

@@ -119,7 +119,7 @@ final as (
     union all
     select 'cost_per_resolution', '', '', direct + indirect, tickets_solved from totals
     union all
-    select 'cost_per_contact_minute', '', '', direct + indirect, case when {{has_contacts}} then contact_seconds else handle_seconds end / 60.0 from totals
+    select 'cost_per_contact_minute', '', '', direct + indirect, coalesce(case when {{has_contacts}} then contact_seconds else handle_seconds end, 0) / 60.0 from totals
     union all
     select 'cost_to_serve_by_segment', '', '', sum(amount), null from segment_cost
     union all

@@ -34,7 +34,7 @@ movements as (
     select
         count(*) as customers,
         count_if(is_churned) as churned,
-        sum(mrr_start) as start_mrr,
+        coalesce(sum(mrr_start), 0) as start_mrr,
         sum(case when is_churned then mrr_start else 0 end) as churned_mrr,
         sum(case when not is_churned and mrr_end < mrr_start then mrr_start - mrr_end else 0 end) as contraction_mrr,
         sum(case when not is_churned and mrr_end > mrr_start then mrr_end - mrr_start else 0 end) as expansion_mrr

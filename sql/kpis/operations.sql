@@ -1,11 +1,12 @@
 -- operations: queued contacts (service level, abandonment), orders (SCOR perfect order and its
 -- parts), self-service ease and agent output, as numerator ÷ denominator per member.
+-- A ratio's denominator is never null (coalesce to 0): null marks a count, and 0 gives no value.
 
 with queued as (
     select
         channel,
         month,
-        case when abandoned or answered_at is null then 1 else 0 end as abandoned_num,
+        case when abandoned then 1 else 0 end as abandoned_num,
         case
             when not abandoned and answered_at is not null
                 and to_unixtime(answered_at) - to_unixtime(queued_at) <= {{service_level_seconds}}
@@ -127,23 +128,23 @@ final as (
     union all
     select 'perfect_order_rate', 'month', month, sum(case when in_full = 1 and on_time = 1 and invoice_ok = 1 and status_ok = 1 and entry_errors = 0 then 1 else 0 end), count(*) from placed_orders group by month
     union all
-    select 'order_entry_accuracy', '', '', sum(entered_clean), sum(entered) from placed_orders
+    select 'order_entry_accuracy', '', '', sum(entered_clean), coalesce(sum(entered), 0) from placed_orders
     union all
-    select 'first_time_fill_rate', '', '', sum(items_shipped_first), sum(items_requested) from placed_orders
+    select 'first_time_fill_rate', '', '', sum(items_shipped_first), coalesce(sum(items_requested), 0) from placed_orders
     union all
     select 'invoice_accuracy', '', '', sum(invoice_ok), count(*) from placed_orders
     union all
     select 'order_status_accuracy', '', '', sum(status_ok), count(*) from placed_orders
     union all
-    select 'on_time_delivery_rate', '', '', sum(on_time), sum(delivered) from placed_orders
+    select 'on_time_delivery_rate', '', '', sum(on_time), coalesce(sum(delivered), 0) from placed_orders
     union all
     select 'self_service_completion_rate', '', '', sum(completed_num), count(*) from sessions
     union all
     select 'self_service_completion_rate', 'month', month, sum(completed_num), count(*) from sessions group by month
     union all
-    select 'self_service_clicks', '', '', sum(completed_clicks), sum(completed_num) from sessions
+    select 'self_service_clicks', '', '', sum(completed_clicks), coalesce(sum(completed_num), 0) from sessions
     union all
-    select 'self_service_screens', '', '', sum(completed_screens), sum(completed_num) from sessions
+    select 'self_service_screens', '', '', sum(completed_screens), coalesce(sum(completed_num), 0) from sessions
     union all
     select 'solved_per_agent', '', '', coalesce(solved, 0), agents from agent_totals
     union all
@@ -151,7 +152,7 @@ final as (
     union all
     select 'solved_per_agent_csat', 'agent', agent_id, satisfied, answers from agent_csat
     union all
-    select 'solved_per_worked_hour', '', '', coalesce(solved, 0), hours from agent_totals
+    select 'solved_per_worked_hour', '', '', coalesce(solved, 0), coalesce(hours, 0) from agent_totals
     union all
     select 'solved_per_worked_hour', 'agent', w.agent_id, coalesce(s.solved, 0), w.hours
     from worked_by_agent as w

@@ -95,6 +95,9 @@ describe('golden catalog, October 2026', () => {
     expect(kpi('nps').value!).toBeGreaterThanOrEqual(-100);
     expect(kpi('nps').value!).toBeLessThanOrEqual(100);
     expect(kpi('ces').value).toBe(3.5);
+    // Every survey KPI carries n and the response rate: answers ÷ the 3 tickets solved.
+    expect(kpi('nps').stats).toMatchObject({ n: 4, responseRate: 4 / 3 });
+    expect(kpi('ces').stats).toMatchObject({ n: 2, responseRate: 2 / 3 });
   });
 
   it('churn leaves out customers who joined and left in the period; MRR movements', () => {
@@ -151,6 +154,23 @@ describe('golden catalog, October 2026', () => {
     expect(kpi('competitor_gap').value).toBe(1);
     expect(kpi('competitor_gap').breakdowns.gap!['first_reply_time vs industry']).toBe(1800);
     expect(kpi('competitor_gap').breakdowns.gap!['csat vs industry']).toBeCloseTo(2 / 3 - 0.86, 12);
+  });
+
+  it('gives a ratio with nothing to divide by no value, and a total 0 (August: no orders, contacts, hours or costs)', async () => {
+    const august = await createLocalContext(await loadConfig(fixture), parsePeriod('2026-08'), { quiet: true });
+    const empty = await evaluate(august);
+    await august.engine.close();
+    const value = (id: string) => {
+      const result = empty.kpis[id];
+      if (!result || result.status === 'not_measured') throw new Error(`${id} missing in August`);
+      return result.value;
+    };
+    for (const id of ['order_entry_accuracy', 'first_time_fill_rate', 'on_time_delivery_rate', 'perfect_order_rate', 'self_service_clicks', 'solved_per_worked_hour', 'cost_per_contact_minute', 'cost_per_ticket', 'service_level', 'abandonment_rate', 'handle_time']) {
+      expect([id, value(id)]).toEqual([id, null]);
+    }
+    expect([value('total_cost_of_response'), value('tickets_created'), value('tickets_solved')]).toEqual([0, 0, 0]);
+    // Running on 31 July: c1 pro 100 and c6 pro 200, both still running on 31 August.
+    expect([value('gross_revenue_churn'), value('net_revenue_retention')]).toEqual([0, 1]);
   });
 
   it('turns exactly the KPIs that need an absent source into notMeasured', async () => {

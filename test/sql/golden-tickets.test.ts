@@ -154,6 +154,21 @@ describe('golden tickets, October 2026 in Europe/Helsinki', () => {
     expect(report.kpis.total_cost_of_response?.notMeasured).toMatch(/agents/);
   });
 
+  it('keeps every measurable KPI in a month with nothing in it: totals 0, rates and durations without a value', async () => {
+    // August 2026: no ticket was created or solved, and none was open at its end (T18, the
+    // earliest, was created in September).
+    const august = await createLocalContext(await loadConfig(fixture), parsePeriod('2026-08'), { quiet: true, now: new Date('2026-11-02T06:00:00Z') });
+    const empty = await evaluate(august);
+    await august.engine.close();
+    const measurable = Object.values(report.kpis).filter((k) => k.status !== 'not_measured').map((k) => k.id).sort();
+    expect(Object.values(empty.kpis).filter((k) => k.status !== 'not_measured').map((k) => k.id).sort()).toEqual(measurable);
+    const value = (id: string) => empty.kpis[id]?.value;
+    expect([value('tickets_created'), value('tickets_solved'), value('backlog_open'), value('complaints')]).toEqual([0, 0, 0, 0]);
+    expect([value('first_reply_time'), value('replied_within_24h_rate'), value('one_touch_rate'), value('csat')]).toEqual([null, null, null, null]);
+    expect((empty.kpis.first_reply_time as MeasuredKpi).stats).toMatchObject({ p50: null, n: 0 });
+    expect((empty.kpis.one_touch_rate as MeasuredKpi).stats).toMatchObject({ numerator: 0, denominator: 0, n: 0 });
+  });
+
   it('explains a move beyond its threshold with a sentence holding numbers', () => {
     const created = kpi('tickets_created');
     expect(created.explanation).toMatch(/^Tickets created rose 400% \(3 → 15\); .+ drove \d+% of the rise\.$/);
