@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,7 +13,8 @@ import { CellError, coerceCell, type CoerceOptions } from './coerce.ts';
 
 /** Files already ingested, by path relative to the config folder, with the fingerprint seen. */
 export interface CsvWatermark {
-  files: Record<string, { size: number; mtimeMs: number }>;
+  /** Each file read: its size and mtime, and the SHA-256 of its content. */
+  files: Record<string, { size: number; mtimeMs: number; sha256?: string }>;
 }
 
 const chunkSize = 5000;
@@ -134,6 +136,12 @@ export function convertRecord(
   };
 }
 
+async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
 /** Export files (CSV) mapped to one canonical entity by the source's columns/values config. */
 export class CsvSource implements Source {
   readonly name: string;
@@ -164,6 +172,13 @@ export class CsvSource implements Source {
       const info = await stat(absolute);
       const previous = seen.files[file];
       if (previous && previous.size === info.size && previous.mtimeMs === info.mtimeMs) continue;
+      // A file written again with the same content (an export copied anew) is not read again.
+      const sha256 = await fileSha256(absolute);
+      if (previous?.sha256 === sha256) {
+        seen.files[file] = { size: info.size, mtimeMs: info.mtimeMs, sha256 };
+        yield { rows: [], watermark: { files: { ...seen.files } } };
+        continue;
+      }
       let pending: SourceRow[] = [];
       for await (const row of this.readFile(absolute, file)) {
         pending.push(row);
@@ -172,7 +187,7 @@ export class CsvSource implements Source {
           pending = [];
         }
       }
-      seen.files[file] = { size: info.size, mtimeMs: info.mtimeMs };
+      seen.files[file] = { size: info.size, mtimeMs: info.mtimeMs, sha256 };
       yield { rows: pending, watermark: { files: { ...seen.files } } };
     }
   }

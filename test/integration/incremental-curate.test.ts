@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalContext } from '../../functions/cli/wiring.ts';
@@ -68,5 +68,15 @@ describe('incremental curate', () => {
       { id: 'B', month: '2026-09', status: 'solved' },
       { id: 'C', month: '2026-08', status: 'solved' },
     ]);
+  });
+
+  it('does not read again an export written anew with the same content; reads one that changed', async () => {
+    const file = path.join(dir, 'exports/tickets-2.csv');
+    const same = readFileSync(file);
+    writeFileSync(file, same);
+    utimesSync(file, new Date('2026-11-20T00:00:00Z'), new Date('2026-11-20T00:00:00Z'));
+    expect((await extract(ctx)).map((s) => s.rowsRead)).toEqual([0]);
+    writeFileSync(file, `${same.toString().trimEnd()}\nD,2026-10-25T10:00:00Z,2026-10-25T10:00:00Z,open,email\n`);
+    expect((await extract(ctx)).map((s) => s.rowsRead)).toEqual([3]);
   });
 });
