@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
-import { kpiIds } from '../kpis/catalog.ts';
 import { ConfigError } from '../errors.ts';
 import { configSchema, type PulseConfig } from './schema.ts';
 
@@ -24,20 +23,19 @@ export function describeIssues(file: string, issues: readonly z.core.$ZodIssue[]
   return issues.map((issue) => `${file}: ${formatPath(issue.path) || '(root)'}: ${issue.message}`);
 }
 
+/** Zod's messages, in the words of STYLE: a missing key is "required", an extra one "unknown key". */
+const issueWords: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'required';
+  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return undefined;
+};
+
 export function parseConfig(raw: unknown, file: string): LoadedConfig {
-  const result = configSchema.safeParse(raw);
+  const result = configSchema.safeParse(raw, { error: issueWords });
   const label = path.basename(file);
   if (!result.success) throw new ConfigError(describeIssues(label, result.error.issues));
-  const config = result.data;
-  const unknownKpis = [
-    ...Object.keys(config.targets).map((id) => ({ id, key: `targets.${id}` })),
-    ...config.audiences.flatMap((a, i) => (a.kpis ?? []).map((id, j) => ({ id, key: `audiences[${i}].kpis[${j}]` }))),
-  ].filter(({ id }) => !kpiIds.includes(id));
-  if (unknownKpis.length > 0) {
-    throw new ConfigError(unknownKpis.map(({ id, key }) => `${label}: ${key}: unknown KPI id "${id}"`));
-  }
   const baseDir = path.dirname(path.resolve(file));
-  return { config, file: path.resolve(file), baseDir };
+  return { config: result.data, file: path.resolve(file), baseDir };
 }
 
 export async function loadConfig(file: string): Promise<LoadedConfig> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { entityNames } from '../model/index.ts';
+import { kpiIds } from '../kpis/catalog.ts';
+import { entityByName, entityNames } from '../model/index.ts';
 
 /** A secret is a reference, never a literal: `env:NAME` locally, a Secrets Manager ARN in AWS. */
 export const secretRef = z
@@ -15,10 +16,13 @@ const timeZone = z.string().refine((tz) => {
   }
 }, 'unknown IANA time zone');
 
+/** A source's name becomes an S3 key (state/<source>/…); it starts with a letter or digit. */
+const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'a letter or digit, then letters, digits, - and _ (it becomes an S3 key)');
+
 const entityName = z.enum(entityNames as [string, ...string[]]);
 
-export const csvSourceSchema = z.object({
-  name: z.string().regex(/^[a-z0-9_-]+$/i, 'letters, digits, - and _ only (it becomes an S3 key)'),
+export const csvSourceSchema = z.strictObject({
+  name: sourceName,
   type: z.literal('csv'),
   entity: entityName,
   path: z.string().min(1),
@@ -29,13 +33,21 @@ export const csvSourceSchema = z.object({
   /** Zone of timestamps that carry none; default: the business time zone. */
   timezone: timeZone.optional(),
   delimiter: z.string().length(1).default(','),
+}).superRefine((source, ctx) => {
+  // A mapping names canonical fields: a typo here would silently map nothing.
+  const fields = new Set(entityByName(source.entity)?.columns.map((c) => c.name) ?? []);
+  for (const group of ['columns', 'values'] as const) {
+    for (const field of Object.keys(source[group])) {
+      if (!fields.has(field)) ctx.addIssue({ code: 'custom', path: [group, field], message: `${source.entity} has no field "${field}"` });
+    }
+  }
 });
 
 export type CsvSourceConfig = z.infer<typeof csvSourceSchema>;
 
 /** API connectors plug in here (issue: CRM connectors); their options are validated by each connector. */
-export const apiSourceSchema = z.object({
-  name: z.string().regex(/^[a-z0-9_-]+$/i),
+export const apiSourceSchema = z.strictObject({
+  name: sourceName,
   type: z.enum(['zendesk', 'salesforce', 'hubspot', 'freshdesk']),
   entity: entityName.default('tickets'),
   baseUrl: z.url().optional(),
@@ -45,9 +57,11 @@ export const apiSourceSchema = z.object({
 export const sourceSchema = z.discriminatedUnion('type', [csvSourceSchema, apiSourceSchema]);
 export type SourceConfig = z.infer<typeof sourceSchema>;
 
-const slaTarget = z.object({ firstReplyHours: z.number().positive(), resolutionHours: z.number().positive() });
+const kpiId = z.string().refine((id) => kpiIds.includes(id), { error: (issue) => `unknown KPI id "${String(issue.input)}"` });
 
-const threshold = z.object({
+const slaTarget = z.strictObject({ firstReplyHours: z.number().positive(), resolutionHours: z.number().positive() });
+
+const threshold = z.strictObject({
   target: z.number().optional(),
   warning: z.number().optional(),
   critical: z.number().optional(),
@@ -56,43 +70,48 @@ const threshold = z.object({
 });
 
 export const configSchema = z
-  .object({
+  .strictObject({
     timezone: timeZone.default('UTC'),
     currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. USD').default('USD'),
     lake: z.string().min(1),
     sources: z.array(sourceSchema).min(1, 'at least one source'),
     definitions: z
-      .object({
+      .strictObject({
         complaintCategories: z.array(z.string()).default(['complaint']),
         serviceLevelSeconds: z.number().positive().default(20),
         conversionWindowDays: z.number().int().positive().default(7),
         promisedDeliveryDays: z.number().int().positive().default(5),
         sla: z
-          .object({ urgent: slaTarget, high: slaTarget, normal: slaTarget, low: slaTarget })
-          .default({
-            urgent: { firstReplyHours: 1, resolutionHours: 8 },
-            high: { firstReplyHours: 4, resolutionHours: 24 },
-            normal: { firstReplyHours: 8, resolutionHours: 48 },
-            low: { firstReplyHours: 24, resolutionHours: 72 },
-          }),
+          .strictObject({
+            urgent: slaTarget.default({ firstReplyHours: 1, resolutionHours: 8 }),
+            high: slaTarget.default({ firstReplyHours: 4, resolutionHours: 24 }),
+            normal: slaTarget.default({ firstReplyHours: 8, resolutionHours: 48 }),
+            low: slaTarget.default({ firstReplyHours: 24, resolutionHours: 72 }),
+          })
+          .prefault({}),
       })
       .prefault({}),
-    targets: z.record(z.string(), threshold).default({}),
+    targets: z
+      .record(z.string(), threshold)
+      .superRefine((targets, ctx) => {
+        for (const id of Object.keys(targets)) if (!kpiIds.includes(id)) ctx.addIssue({ code: 'custom', path: [id], message: `unknown KPI id "${id}"` });
+      })
+      .default({}),
     benchmarks: z.record(z.string(), z.record(z.string(), z.number())).optional(),
     audiences: z
       .array(
-        z.object({
+        z.strictObject({
           name: z.string().regex(/^[a-z0-9_-]+$/i),
           recipients: z.array(z.email()).min(1),
-          kpis: z.array(z.string()).optional(),
+          kpis: z.array(kpiId).optional(),
           slice: z.record(z.string(), z.string()).optional(),
         }),
       )
       .default([{ name: 'executive', recipients: ['ops@example.com'] }]),
     mail: z
       .discriminatedUnion('transport', [
-        z.object({ transport: z.literal('outbox'), from: z.string().default('pulse@localhost') }),
-        z.object({
+        z.strictObject({ transport: z.literal('outbox'), from: z.string().default('pulse@localhost') }),
+        z.strictObject({
           transport: z.literal('smtp'),
           from: z.string(),
           host: z.string(),
@@ -100,7 +119,7 @@ export const configSchema = z
           user: z.string().optional(),
           password: secretRef.optional(),
         }),
-        z.object({ transport: z.literal('ses'), from: z.string(), region: z.string().optional() }),
+        z.strictObject({ transport: z.literal('ses'), from: z.string(), region: z.string().optional() }),
       ])
       .default({ transport: 'outbox', from: 'pulse@localhost' }),
   })

@@ -18,7 +18,8 @@ export interface CurateSummary {
   duplicatesMerged: number;
 }
 
-export const curateStateKey = (entity: string) => `state/curate/${entity}.json`;
+/** Curate's own bookkeeping: `_curate` cannot be a source name (those start with a letter or digit). */
+export const curateStateKey = (entity: string) => `state/_curate/${entity}.json`;
 export const curatedPrefix = (entity: string) => `curated/${entity}/`;
 
 export function rawColumns(entity: Entity) {

@@ -37,6 +37,38 @@ describe('config', () => {
     );
   });
 
+  it('lists typos with everything else in one pass: unknown keys, unmapped fields, unknown KPI ids', () => {
+    const found = problems({
+      lake: './lake',
+      currency: 'usd',
+      timezon: 'Europe/Berlin',
+      targets: { frt: {} },
+      definitions: { serviceLevelSecs: 30 },
+      sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 't.csv', columns: { creatd_at: 'Created' }, values: { stauts: { a: 'open' } } }, { type: 'csv', entity: 'tickets', path: 'x.csv' }],
+    });
+    expect(found.sort()).toEqual(
+      [
+        'pulse.config.json: (root): unknown key "timezon"',
+        'pulse.config.json: currency: ISO 4217 code, e.g. USD',
+        'pulse.config.json: definitions: unknown key "serviceLevelSecs"',
+        'pulse.config.json: sources[0].columns.creatd_at: tickets has no field "creatd_at"',
+        'pulse.config.json: sources[0].values.stauts: tickets has no field "stauts"',
+        'pulse.config.json: sources[1].name: required',
+        'pulse.config.json: targets.frt: unknown KPI id "frt"',
+      ].sort(),
+    );
+  });
+
+  it('takes one SLA priority and keeps the defaults of the others', () => {
+    const { config } = parseConfig({ ...minimal, definitions: { sla: { urgent: { firstReplyHours: 2, resolutionHours: 4 } } } }, '/x/pulse.config.json');
+    expect(config.definitions.sla).toEqual({
+      urgent: { firstReplyHours: 2, resolutionHours: 4 },
+      high: { firstReplyHours: 4, resolutionHours: 24 },
+      normal: { firstReplyHours: 8, resolutionHours: 48 },
+      low: { firstReplyHours: 24, resolutionHours: 72 },
+    });
+  });
+
   it('refuses literal secrets and unknown KPI ids', () => {
     expect(problems({ ...minimal, mail: { transport: 'smtp', from: 'a@b.c', host: 'h', password: 'hunter2' } })[0]).toMatch(/mail\.password: must be a reference/);
     expect(problems({ ...minimal, targets: { first_reply_tme: { target: 1 } } })[0]).toBe('pulse.config.json: targets.first_reply_tme: unknown KPI id "first_reply_tme"');
