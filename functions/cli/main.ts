@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadConfig, resolveLake } from '../config/load.ts';
+import { isTimeZone } from '../config/schema.ts';
 import { ConfigError, PulseError, StageError, UsageError } from '../errors.ts';
 import { addMonths, parsePeriod } from '../kpis/period.ts';
 import { runStages, stageNames, type StageName, type StageOutcome } from '../stages/index.ts';
@@ -11,6 +12,22 @@ const positiveInt = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
   return n;
+};
+
+const seedInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
+  return n;
+};
+
+const timeZoneOption = (value: string) => {
+  if (!isTimeZone(value)) throw new InvalidArgumentError('unknown IANA time zone (e.g. Europe/Berlin)');
+  return value;
+};
+
+const monthOption = (value: string) => {
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) throw new InvalidArgumentError('must be a month, YYYY-MM');
+  return value;
 };
 
 function parseStages(text: string): StageName[] {
@@ -54,8 +71,8 @@ function buildProgram(io: { out: (s: string) => void }) {
     .option('--out <dir>', 'output folder', './pulse-demo')
     .option('--tickets-per-month <n>', 'average tickets per month', positiveInt, 3000)
     .option('--months <n>', 'months of history', positiveInt, 13)
-    .option('--seed <n>', 'random seed', positiveInt, 42)
-    .option('--timezone <zone>', 'business time zone', 'Europe/Berlin')
+    .option('--seed <n>', 'random seed', seedInt, 42)
+    .option('--timezone <zone>', 'business time zone', timeZoneOption, 'Europe/Berlin')
     .action(async (options: { out: string; ticketsPerMonth: number; months: number; seed: number; timezone: string }) => {
       const out = path.resolve(options.out);
       const period = lastFullMonth(new Date(), options.timezone);
@@ -97,9 +114,9 @@ function buildProgram(io: { out: (s: string) => void }) {
     .requiredOption('--out <dir>', 'output folder')
     .option('--months <n>', 'months of history', positiveInt, 13)
     .option('--tickets-per-month <n>', 'average tickets per month', positiveInt, 3000)
-    .option('--seed <n>', 'random seed', positiveInt, 42)
-    .option('--end-month <month>', 'last month generated (YYYY-MM); default: last month')
-    .option('--timezone <zone>', 'business time zone', 'UTC')
+    .option('--seed <n>', 'random seed', seedInt, 42)
+    .option('--end-month <month>', 'last month generated (YYYY-MM); default: last month', monthOption)
+    .option('--timezone <zone>', 'business time zone', timeZoneOption, 'UTC')
     .action(async (options: { out: string; months: number; ticketsPerMonth: number; seed: number; endMonth?: string; timezone: string }) => {
       const endMonth = options.endMonth ? parsePeriod(options.endMonth).months[0]! : lastFullMonth(new Date(), options.timezone);
       const { generateSampleCompany } = await import('../sample/demoCompany.ts');

@@ -7,14 +7,16 @@ export const secretRef = z
   .string()
   .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|arn:aws:secretsmanager:.+)$/, 'must be a reference (env:NAME or a Secrets Manager ARN), never a literal secret');
 
-const timeZone = z.string().refine((tz) => {
+export function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;
   } catch {
     return false;
   }
-}, 'unknown IANA time zone');
+}
+
+const timeZone = z.string().refine(isTimeZone, 'unknown IANA time zone');
 
 /** A source's name becomes an S3 key (state/<source>/…); it starts with a letter or digit. */
 const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'a letter or digit, then letters, digits, - and _ (it becomes an S3 key)');

@@ -36,6 +36,10 @@ describe('pulse CLI exit codes and messages', () => {
     expect(err.join('')).toContain('period "2026-13" is not YYYY-MM, YYYY-Qn or YYYY-MM..YYYY-MM');
     expect(await main(['run', '--config', golden, '--period', '2026-10', '--stages', 'extract,publish'], io)).toBe(2);
     expect(await main(['run', '--config', golden], io)).toBe(2);
+    expect(await main(['generate', '--out', path.join(tmpdir(), 'pulse-never'), '--timezone', 'Mars/Olympus'], io)).toBe(2);
+    expect(err.join('')).toContain("argument 'Mars/Olympus' is invalid. unknown IANA time zone");
+    expect(await main(['generate', '--out', path.join(tmpdir(), 'pulse-never'), '--end-month', '2026-Q3'], io)).toBe(2);
+    expect(err.join('')).toContain('must be a month, YYYY-MM');
   });
 
   it('a failing stage is 1 and names the stage and the cause', async () => {
