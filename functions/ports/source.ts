@@ -30,6 +30,11 @@ export interface SourceChunk {
   rows: SourceRow[];
   /** Opaque state to save once the rows of this chunk (and all before it) are written. */
   watermark?: unknown;
+  /**
+   * The re-readable unit the rows since the last watermark came from (an export file). A unit
+   * read again replaces what it counted before, so the totals count each row of the source once.
+   */
+  unit?: string;
 }
 
 /**

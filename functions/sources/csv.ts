@@ -188,7 +188,7 @@ export class CsvSource implements Source {
         }
       }
       seen.files[file] = { size: info.size, mtimeMs: info.mtimeMs, sha256 };
-      yield { rows: pending, watermark: { files: { ...seen.files } } };
+      yield { rows: pending, watermark: { files: { ...seen.files } }, unit: file };
     }
   }
 

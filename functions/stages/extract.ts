@@ -15,6 +15,8 @@ export interface RowCounts {
 export interface SourceState {
   watermark: unknown;
   totals: RowCounts;
+  /** What each re-readable unit (an export file) counted the last time it was read. */
+  units?: Record<string, RowCounts>;
   lastExtractAt: string | null;
   freshestRecordAt: string | null;
 }
@@ -31,6 +33,17 @@ export function emptyCounts(): RowCounts {
   return { rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, rejectedByReason: {} };
 }
 
+function subtractCounts(from: RowCounts, counts: RowCounts): void {
+  from.rowsRead -= counts.rowsRead;
+  from.rowsAccepted -= counts.rowsAccepted;
+  from.rowsRejected -= counts.rowsRejected;
+  for (const [reason, n] of Object.entries(counts.rejectedByReason)) {
+    const left = (from.rejectedByReason[reason] ?? 0) - n;
+    if (left > 0) from.rejectedByReason[reason] = left;
+    else delete from.rejectedByReason[reason];
+  }
+}
+
 function addCounts(into: RowCounts, from: RowCounts): void {
   into.rowsRead += from.rowsRead;
   into.rowsAccepted += from.rowsAccepted;
@@ -44,7 +57,9 @@ function latestTimestamp(record: Record<string, unknown>, fields: string[]): num
   let latest = Number.NEGATIVE_INFINITY;
   for (const field of fields) {
     const value = record[field];
-    if (value instanceof Date && value.getTime() > latest) latest = value.getTime();
+    // Timestamps are Dates; a date (YYYY-MM-DD) or a ledger period (YYYY-MM) counts from its start.
+    const time = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value.length === 7 ? `${value}-01` : value) : Number.NaN;
+    if (time > latest) latest = time;
   }
   return latest;
 }
@@ -79,6 +94,7 @@ async function extractSource(ctx: StageContext, source: Source, batch: string): 
   let freshest = state.freshestRecordAt ? Date.parse(state.freshestRecordAt) : Number.NEGATIVE_INFINITY;
   let seq = 0;
   const counted = emptyCounts();
+  const unitsThisRun = new Set<string>();
   for await (const chunk of source.pull(state.watermark)) {
     for (const row of chunk.rows) {
       run.rowsRead += 1;
@@ -105,6 +121,17 @@ async function extractSource(ctx: StageContext, source: Source, batch: string): 
           Object.entries(run.rejectedByReason).map(([r, n]) => [r, n - (counted.rejectedByReason[r] ?? 0)]),
         ),
       };
+      if (chunk.unit !== undefined) {
+        // A unit read from its start again (an export file that changed) replaces its earlier counts.
+        const units = (state.units ??= {});
+        if (!unitsThisRun.has(chunk.unit)) {
+          const before = units[chunk.unit];
+          if (before) subtractCounts(state.totals, before);
+          units[chunk.unit] = emptyCounts();
+          unitsThisRun.add(chunk.unit);
+        }
+        addCounts(units[chunk.unit]!, delta);
+      }
       addCounts(state.totals, delta);
       addCounts(counted, delta);
       state.watermark = chunk.watermark;

@@ -6,7 +6,8 @@ import { parseConfig } from '../../functions/config/load.ts';
 import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
 import { curate } from '../../functions/stages/curate.ts';
-import { extract } from '../../functions/stages/extract.ts';
+import { extract, stateKey, type SourceState } from '../../functions/stages/extract.ts';
+import { getJson } from '../../functions/ports/objectStore.ts';
 import { registerCurated } from '../../functions/stages/lake.ts';
 
 /**
@@ -78,5 +79,9 @@ describe('incremental curate', () => {
     expect((await extract(ctx)).map((s) => s.rowsRead)).toEqual([0]);
     writeFileSync(file, `${same.toString().trimEnd()}\nD,2026-10-25T10:00:00Z,2026-10-25T10:00:00Z,open,email\n`);
     expect((await extract(ctx)).map((s) => s.rowsRead)).toEqual([3]);
+    // The totals count each row of the source once: tickets-1 3 rows + tickets-2 as it is now 3,
+    // not the 2 rows of tickets-2's earlier read on top.
+    const state = await getJson<SourceState>(ctx.store, stateKey('desk', 'tickets'));
+    expect(state?.totals).toMatchObject({ rowsRead: 6, rowsAccepted: 6, rowsRejected: 0 });
   });
 });

@@ -45,6 +45,12 @@ describe('golden catalog, October 2026', () => {
     expect(notMeasured).toEqual([]);
   });
 
+  it('reports each source\'s freshest record, dates and ledger periods included', () => {
+    const freshest = (entity: string) => report.dataQuality.sources.find((s) => s.entity === entity)?.freshestRecordAt;
+    expect(freshest('agent_time')).toBe('2026-10-12T00:00:00.000Z'); // b1 on 12 Oct, the latest day
+    expect(freshest('costs')).toBe('2026-10-01T00:00:00.000Z'); // ledger period 2026-10
+  });
+
   it('contacts: service level, abandonment, handle and queue answer time', () => {
     // Queued Q1–Q4; answered within 20 s (≤): Q1 10 s, Q2 20 s → 2/4; Q4 abandoned → 1/4.
     expect(kpi('service_level').value).toBe(0.5);
