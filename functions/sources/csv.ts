@@ -94,7 +94,7 @@ export function convertRecord(
       ok: false,
       reason: 'column_count',
       field: null,
-      message: `${location.file} row ${location.row}: ${cells.length} columns, the header has ${header.length}`,
+      message: `${location.file} line ${location.line} (row ${location.row}): ${cells.length} columns, the header has ${header.length}`,
       location,
       raw: cells,
     };
@@ -114,7 +114,7 @@ export function convertRecord(
         ok: false,
         reason: error.reason,
         field: binding.column.name,
-        message: `${location.file} row ${location.row}: ${binding.column.name}: ${error.message}`,
+        message: `${location.file} line ${location.line} (row ${location.row}): ${binding.column.name}: ${error.message}`,
         location,
         raw: raw(),
       };
@@ -130,7 +130,7 @@ export function convertRecord(
     ok: false,
     reason: reasonOf(issue, input),
     field,
-    message: `${location.file} row ${location.row}: ${field ?? '(row)'}: ${issue.message} (${shown})`,
+    message: `${location.file} line ${location.line} (row ${location.row}): ${field ?? '(row)'}: ${issue.message} (${shown})`,
     location,
     raw: raw(),
   };

@@ -74,7 +74,7 @@ describe('CSV source', () => {
       [6, 'missing_required', 'created_at'],
       [7, 'bad_number', 'handle_seconds'],
     ]);
-    expect(rejected(rows)[1]!.message).toBe('export.csv row 3: created_at: "2026-02-30 10:00" is not a timestamp');
+    expect(rejected(rows)[1]!.message).toBe('export.csv line 4 (row 3): created_at: "2026-02-30 10:00" is not a timestamp');
   });
 
   it('reads a stray quote as data, and rejects an unterminated quoted field with its line', async () => {
