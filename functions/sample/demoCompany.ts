@@ -118,7 +118,8 @@ export async function generateSampleCompany(options: GenerateOptions): Promise<G
     const weightTotal = weights.reduce((s, w) => s + w, 0);
     for (let d = 0; d < daysInMonth; d += 1) {
       const dayStart = first.plus({ days: d }).toMillis();
-      const count = Math.round((options.ticketsPerMonth * factor * weights[d]!) / weightTotal * random.between(0.9, 1.1));
+      // Rounded stochastically, so a small company still gets its tickets (10 a month is not 0).
+      const count = Math.floor(((options.ticketsPerMonth * factor * weights[d]!) / weightTotal) * random.between(0.9, 1.1) + random.next());
       for (let k = 0; k < count; k += 1) {
         seq += 1;
         const created = dayStart + hourOfDay(random) * hour + random.int(0, 3599) * 1000;
