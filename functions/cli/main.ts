@@ -105,7 +105,10 @@ function buildProgram(io: { out: (s: string) => void }) {
     .action(async (options: { config: string; period: string; stages?: StageName[]; resend?: boolean; json?: boolean }) => {
       const { lake, period, outcomes } = await runPipeline(options.config, options.period, options);
       if (options.json) io.out(`${JSON.stringify({ period, lake, stages: summarise(outcomes) }, null, 2)}\n`);
-      else io.out(`Done: ${outcomes.map((o) => `${o.stage} ${o.seconds.toFixed(1)}s`).join(', ')}\nReport: ${path.join(lake, 'reports', period.id)}\n`);
+      else {
+        const reported = outcomes.some((o) => o.stage === 'evaluate' || o.stage === 'render');
+        io.out(`Done: ${outcomes.map((o) => `${o.stage} ${o.seconds.toFixed(1)}s`).join(', ')}\n${reported ? `Report: ${path.join(lake, 'reports', period.id)}\n` : ''}`);
+      }
     });
 
   program

@@ -81,12 +81,13 @@ export async function curate(ctx: StageContext): Promise<CurateSummary[]> {
   ctx.progress.start('curate', entities.length);
   for (const [i, entity] of entities.entries()) {
     const summary = await curateEntity(ctx, entity);
-    if (summary) {
-      summaries.push(summary);
-      ctx.log(`curate ${entity.name}: ${summary.rows} records, ${summary.duplicatesMerged} older versions merged, months ${Array.isArray(summary.months) ? summary.months.length : 'all'}`);
-    }
+    if (summary) summaries.push(summary);
     ctx.progress.update(i + 1);
   }
   ctx.progress.stop();
+  // Logged once the bar is gone, so the lines do not print over it on a terminal.
+  for (const summary of summaries) {
+    ctx.log(`curate ${summary.entity}: ${summary.rows} records, ${summary.duplicatesMerged} older versions merged, months ${Array.isArray(summary.months) ? summary.months.length : 'all'}`);
+  }
   return summaries;
 }
