@@ -198,6 +198,11 @@ export class CsvSource implements Source {
       ? { source: this.name }
       : {};
     const skipped: SourceRow[] = [];
+    // Where each record starts, in parse order. csv-parse's info.lines is where a record ends, and
+    // it counts a CRLF inside a quoted field as two lines; both are corrected here.
+    const starts: number[] = [];
+    let lastEnd = 0;
+    let drift = 0;
     const parser = createReadStream(absolute).pipe(
       parse({
         bom: true,
@@ -207,9 +212,22 @@ export class CsvSource implements Source {
         skip_empty_lines: true,
         info: true,
         skip_records_with_error: true,
+        // With info on, on_record gets { record, info }.
+        on_record: (item: string[], context: { lines: number }) => {
+          let breaks = 0;
+          for (const cell of (item as unknown as { record: string[] }).record) {
+            for (let i = cell.indexOf('\n'); i !== -1; i = cell.indexOf('\n', i + 1)) {
+              breaks += 1;
+              if (cell[i - 1] === '\r') drift += 1;
+            }
+          }
+          lastEnd = context.lines - drift;
+          starts.push(lastEnd - breaks);
+          return item;
+        },
         on_skip: (error) => {
           const err = error as (Error & { lines?: number; records?: number }) | undefined;
-          const line = err?.lines ?? 0;
+          const line = lastEnd + 1;
           skipped.push({
             ok: false,
             reason: 'malformed_csv',
@@ -225,6 +243,7 @@ export class CsvSource implements Source {
     let bindings: FieldBinding[] = [];
     let row = 0;
     for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const line = starts.shift() ?? item.info.lines;
       while (skipped.length > 0) yield skipped.shift()!;
       if (!header) {
         header = item.record;
@@ -232,11 +251,7 @@ export class CsvSource implements Source {
         continue;
       }
       row += 1;
-      yield convertRecord(item.record, header, bindings, this.definition, defaults, coerce, {
-        file,
-        row,
-        line: item.info.lines,
-      });
+      yield convertRecord(item.record, header, bindings, this.definition, defaults, coerce, { file, row, line });
     }
     while (skipped.length > 0) yield skipped.shift()!;
     if (!header) throw new SourceError(`${file}: the file is empty (no header row)`);

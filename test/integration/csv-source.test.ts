@@ -34,6 +34,11 @@ describe('CSV source', () => {
     expect((first!.created_at as Date).toISOString()).toBe('2026-10-01T00:00:00.000Z');
     expect((second!.created_at as Date).toISOString()).toBe('2026-10-02T08:00:00.000Z');
     expect(second!.category).toBe('say "hi"');
+    // Each row's line is where it starts: the first spans lines 2–3, the second starts on 4.
+    expect(rows.map((r) => [r.location.row, r.location.line])).toEqual([
+      [1, 2],
+      [2, 4],
+    ]);
   });
 
   it('reads zone-less timestamps in the source zone (23:30 on 31 Oct in UTC+2 is 21:30 UTC)', async () => {
@@ -84,7 +89,9 @@ describe('CSV source', () => {
     const unterminated = await read('id,created_at,status\n1,2026-10-01,open\n2,"2026-10-01,open\n3,2026-10-02,open\n');
     expect(unterminated.filter((r) => r.ok).map((r) => r.ok && r.record.id)).toEqual(['1']);
     expect(rejected(unterminated).map((r) => r.reason)).toEqual(['malformed_csv']);
-    expect(rejected(unterminated)[0]!.message).toMatch(/^export\.csv line \d+: .*quote/i);
+    // The quote opens on line 3; the parser only notices at the end of the file.
+    expect(rejected(unterminated)[0]!.location.line).toBe(3);
+    expect(rejected(unterminated)[0]!.message).toMatch(/^export\.csv line 3: .*quote/i);
   });
 
   it('fails clearly on an empty file and on a missing mapped column', async () => {
