@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { appendFileSync, cpSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalContext } from '../../functions/cli/wiring.ts';
@@ -59,6 +59,27 @@ describe('golden catalog, October 2026', () => {
     expect(kpi('handle_time').stats).toMatchObject({ p50: 450, p90: 618, mean: 450, n: 3 });
     // Queue → answer: 10, 20, 60 s → p50 20; p90 at rank 1.8 → 20 + 0.8·40 = 52; mean 30.
     expect(kpi('queue_answer_time').stats).toMatchObject({ p50: 20, p90: 52, mean: 30, n: 3 });
+  });
+
+  it('abandonment counts contacts flagged abandoned, not every contact left unanswered', async () => {
+    // The fixture plus Q5: queued on 9 Oct, never answered, not flagged (a callback). Queued 5;
+    // abandoned Q4 only → 1/5; within 20 s Q1, Q2 → 2/5; handle time still over the 3 answered.
+    const dir = path.resolve(import.meta.dirname, '../../.tmp/golden-catalog-callback');
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(path.dirname(fixture), dir, { recursive: true });
+    appendFileSync(path.join(dir, 'contacts.csv'), 'Q5,,c2,voice,2026-10-09T09:00:00Z,,2026-10-09T09:02:00Z,false,0,0,0,\n');
+    const loaded = await loadConfig(path.join(dir, 'pulse.config.json'));
+    loaded.config.lake = path.join(dir, 'lake');
+    const callback = await createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true });
+    await extract(callback);
+    await curate(callback);
+    await buildMarts(callback);
+    const withCallback = await evaluate(callback);
+    await callback.engine.close();
+    rmSync(dir, { recursive: true, force: true });
+    expect(withCallback.kpis.abandonment_rate?.value).toBe(0.2);
+    expect(withCallback.kpis.service_level?.value).toBe(0.4);
+    expect((withCallback.kpis.handle_time as MeasuredKpi).stats.n).toBe(3);
   });
 
   it('orders: perfect order and its parts (SCOR)', () => {
