@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -173,26 +173,28 @@ export class CsvSource implements Source {
       const previous = seen.files[file];
       if (previous && previous.size === info.size && previous.mtimeMs === info.mtimeMs) continue;
       // A file written again with the same content (an export copied anew) is not read again.
-      const sha256 = await fileSha256(absolute);
-      if (previous?.sha256 === sha256) {
-        seen.files[file] = { size: info.size, mtimeMs: info.mtimeMs, sha256 };
+      // Only a file of the same size can be the same, so only then is it hashed before reading.
+      if (previous?.sha256 && previous.size === info.size && (await fileSha256(absolute)) === previous.sha256) {
+        seen.files[file] = { ...previous, mtimeMs: info.mtimeMs };
         yield { rows: [], watermark: { files: { ...seen.files } } };
         continue;
       }
+      const hash = createHash('sha256');
       let pending: SourceRow[] = [];
-      for await (const row of this.readFile(absolute, file)) {
+      for await (const row of this.readFile(absolute, file, hash)) {
         pending.push(row);
         if (pending.length >= chunkSize) {
           yield { rows: pending };
           pending = [];
         }
       }
-      seen.files[file] = { size: info.size, mtimeMs: info.mtimeMs, sha256 };
+      seen.files[file] = { size: info.size, mtimeMs: info.mtimeMs, sha256: hash.digest('hex') };
       yield { rows: pending, watermark: { files: { ...seen.files } }, unit: file };
     }
   }
 
-  private async *readFile(absolute: string, file: string): AsyncIterable<SourceRow> {
+  /** Parses one file; the bytes read also feed `hash`, so the fingerprint costs no second read. */
+  private async *readFile(absolute: string, file: string, hash: Hash): AsyncIterable<SourceRow> {
     const coerce: CoerceOptions = { zone: this.config.timezone ?? this.businessZone };
     const defaults: Record<string, unknown> = this.definition.columns.some((c) => c.name === 'source')
       ? { source: this.name }
@@ -203,7 +205,9 @@ export class CsvSource implements Source {
     const starts: number[] = [];
     let lastEnd = 0;
     let drift = 0;
-    const parser = createReadStream(absolute).pipe(
+    const input = createReadStream(absolute);
+    input.on('data', (chunk) => hash.update(chunk as Buffer));
+    const parser = input.pipe(
       parse({
         bom: true,
         delimiter: this.config.delimiter,
