@@ -12,7 +12,7 @@ import { entities } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { StageContext } from './context.ts';
 import { curateStateKey } from './curate.ts';
-import { stateKey, type SourceState } from './extract.ts';
+import { emptyCounts, sourceTotals, stateKey, type SourceState } from './extract.ts';
 import { kpiQueries, presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
 
 
@@ -59,10 +59,7 @@ async function dataQuality(ctx: StageContext, current: Measurements): Promise<Da
     sources.push({
       source: source.name,
       entity: source.entity,
-      rowsRead: state?.totals.rowsRead ?? 0,
-      rowsAccepted: state?.totals.rowsAccepted ?? 0,
-      rowsRejected: state?.totals.rowsRejected ?? 0,
-      rejectedByReason: state?.totals.rejectedByReason ?? {},
+      ...(state ? sourceTotals(state) : emptyCounts()),
       lastExtractAt: state?.lastExtractAt ?? null,
       freshestRecordAt: state?.freshestRecordAt ?? null,
     });
