@@ -3,22 +3,19 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadConfig, resolveLake } from '../config/load.ts';
 import { isTimeZone } from '../config/schema.ts';
 import { ConfigError, PulseError, StageError, UsageError } from '../errors.ts';
-import { addMonths, parsePeriod } from '../kpis/period.ts';
+import { addMonths, isMonth, parsePeriod } from '../kpis/period.ts';
 import { runStages, stageNames, type StageName, type StageOutcome } from '../stages/index.ts';
 import { writeDemoConfig } from './demo.ts';
 import { createLocalContext } from './wiring.ts';
 
-const positiveInt = (value: string) => {
+/** A whole-number option of at least `min`. */
+const wholeNumber = (min: number) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(min === 1 ? 'must be a positive whole number' : `must be a whole number, ${min} or more`);
   return n;
 };
-
-const seedInt = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
-  return n;
-};
+const positiveInt = wholeNumber(1);
+const seedInt = wholeNumber(0);
 
 const timeZoneOption = (value: string) => {
   if (!isTimeZone(value)) throw new InvalidArgumentError('unknown IANA time zone (e.g. Europe/Berlin)');
@@ -26,7 +23,7 @@ const timeZoneOption = (value: string) => {
 };
 
 const monthOption = (value: string) => {
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) throw new InvalidArgumentError('must be a month, YYYY-MM');
+  if (!isMonth(value)) throw new InvalidArgumentError('must be a month, YYYY-MM');
   return value;
 };
 
@@ -121,7 +118,7 @@ function buildProgram(io: { out: (s: string) => void }) {
     .option('--end-month <month>', 'last month generated (YYYY-MM); default: last month', monthOption)
     .option('--timezone <zone>', 'business time zone', timeZoneOption, 'UTC')
     .action(async (options: { out: string; months: number; ticketsPerMonth: number; seed: number; endMonth?: string; timezone: string }) => {
-      const endMonth = options.endMonth ? parsePeriod(options.endMonth).months[0]! : lastFullMonth(new Date(), options.timezone);
+      const endMonth = options.endMonth ?? lastFullMonth(new Date(), options.timezone);
       const { generateSampleCompany } = await import('../sample/demoCompany.ts');
       const result = await generateSampleCompany({ outDir: path.resolve(options.out), months: options.months, ticketsPerMonth: options.ticketsPerMonth, seed: options.seed, endMonth, timezone: options.timezone });
       io.out(`${Object.entries(result.files).map(([e, f]) => `${e.padEnd(14)} ${String(f.rows).padStart(10)} rows  ${f.path}`).join('\n')}\n`);

@@ -8,6 +8,9 @@ import type { PeriodInfo } from './types.ts';
  */
 const monthPattern = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
+/** A month as the CLI and the config write it: YYYY-MM. */
+export const isMonth = (text: string): boolean => monthPattern.test(text);
+
 export function monthIndex(month: string): number {
   const m = monthPattern.exec(month);
   if (!m) throw new UsageError(`"${month}" is not a month (YYYY-MM)`);
