@@ -59,7 +59,8 @@ export const apiSourceSchema = z.strictObject({
 export const sourceSchema = z.discriminatedUnion('type', [csvSourceSchema, apiSourceSchema]);
 export type SourceConfig = z.infer<typeof sourceSchema>;
 
-const kpiId = z.string().refine((id) => kpiIds.includes(id), { error: (issue) => `unknown KPI id "${String(issue.input)}"` });
+const unknownKpi = (id: string) => `unknown KPI id "${id}"`;
+const kpiId = z.string().refine((id) => kpiIds.includes(id), { error: (issue) => unknownKpi(String(issue.input)) });
 
 const slaTarget = z.strictObject({ firstReplyHours: z.number().positive(), resolutionHours: z.number().positive() });
 
@@ -96,7 +97,8 @@ export const configSchema = z
     targets: z
       .record(z.string(), threshold)
       .superRefine((targets, ctx) => {
-        for (const id of Object.keys(targets)) if (!kpiIds.includes(id)) ctx.addIssue({ code: 'custom', path: [id], message: `unknown KPI id "${id}"` });
+        // The keys are KPI ids: checked like audiences' kpis, with the key as the path.
+        for (const id of Object.keys(targets)) if (!kpiId.safeParse(id).success) ctx.addIssue({ code: 'custom', path: [id], message: unknownKpi(id) });
       })
       .default({}),
     benchmarks: z.record(z.string(), z.record(z.string(), z.number())).optional(),

@@ -72,5 +72,6 @@ describe('config', () => {
   it('refuses literal secrets and unknown KPI ids', () => {
     expect(problems({ ...minimal, mail: { transport: 'smtp', from: 'a@b.c', host: 'h', password: 'hunter2' } })[0]).toMatch(/mail\.password: must be a reference/);
     expect(problems({ ...minimal, targets: { first_reply_tme: { target: 1 } } })[0]).toBe('pulse.config.json: targets.first_reply_tme: unknown KPI id "first_reply_tme"');
+    expect(problems({ ...minimal, audiences: [{ name: 'exec', recipients: ['a@b.co'], kpis: ['csat', 'nsp'] }] })).toEqual(['pulse.config.json: audiences[0].kpis[1]: unknown KPI id "nsp"']);
   });
 });
