@@ -21,6 +21,8 @@ export interface KpiDefinition {
    * (null, n = 0) when it has nothing to measure.
    */
   sum?: true;
+  /** A survey KPI: its stats carry the response rate, answers ÷ tickets solved in the period. */
+  survey?: true;
   /** The config key that must be present (competitor_gap needs benchmarks). */
   needsConfig?: 'benchmarks';
   description: string;
@@ -68,10 +70,10 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   k({ id: 'solved_per_worked_hour', label: 'Solved per worked hour', family: 'agents', unit: 'count', direction: 'higher', inputs: ['tickets', 'agent_time'], description: 'Tickets solved with an assignee ÷ agent hours worked.', basis: 'MetricNet: Agent utilisation' }),
   k({ id: 'agent_turnover_rate', label: 'Agent turnover', family: 'agents', unit: 'ratio', direction: 'lower', inputs: ['agents'], description: 'Agents leaving in the period ÷ mean of the headcount on its first and last day.', basis: 'MetricNet: Agent turnover' }),
   // customers
-  k({ id: 'csat', label: 'CSAT', family: 'customers', unit: 'ratio', direction: 'higher', inputs: [], anyOf: ['surveys', 'tickets'], description: 'Share of 4-5 among 1-5 CSAT answers in the period; response rate = answers ÷ tickets solved.', basis: 'Zendesk / ACSI CSAT' }),
+  k({ id: 'csat', survey: true, label: 'CSAT', family: 'customers', unit: 'ratio', direction: 'higher', inputs: [], anyOf: ['surveys', 'tickets'], description: 'Share of 4-5 among 1-5 CSAT answers in the period; response rate = answers ÷ tickets solved.', basis: 'Zendesk / ACSI CSAT' }),
   k({ id: 'csat_change', label: 'CSAT change', family: 'customers', unit: 'ratio', direction: 'higher', inputs: [], anyOf: ['surveys', 'tickets'], description: 'This period\'s CSAT − the previous period\'s; against last year beside it.', basis: 'Zendesk / ACSI CSAT' }),
-  k({ id: 'nps', label: 'NPS', family: 'customers', unit: 'score', direction: 'higher', inputs: ['surveys'], description: '100 × (promoters 9-10 − detractors 0-6) ÷ NPS answers.', basis: 'Bain Net Promoter Score' }),
-  k({ id: 'ces', label: 'Customer effort score', family: 'customers', unit: 'score', direction: 'lower', inputs: ['surveys'], description: 'Mean CES answer (1-7).', basis: 'Gartner CES' }),
+  k({ id: 'nps', survey: true, label: 'NPS', family: 'customers', unit: 'score', direction: 'higher', inputs: ['surveys'], description: '100 × (promoters 9-10 − detractors 0-6) ÷ NPS answers.', basis: 'Bain Net Promoter Score' }),
+  k({ id: 'ces', survey: true, label: 'Customer effort score', family: 'customers', unit: 'score', direction: 'lower', inputs: ['surveys'], description: 'Mean CES answer (1-7).', basis: 'Gartner CES' }),
   k({ id: 'customer_churn_rate', label: 'Customer churn', family: 'customers', unit: 'ratio', direction: 'lower', inputs: ['subscriptions'], description: 'Customers active at the period start with no subscription running on its last day ÷ customers active at the start.', basis: 'ChartMogul: Customer churn rate' }),
   k({ id: 'customer_retention_rate', label: 'Customer retention', family: 'customers', unit: 'ratio', direction: 'higher', inputs: ['subscriptions'], description: '1 − customer churn.', basis: 'ChartMogul: Customer retention' }),
   k({ id: 'cohort_retention', label: 'Cohort retention', family: 'customers', unit: 'ratio', direction: 'higher', inputs: ['customers', 'subscriptions'], description: 'Share of each signup-month cohort with a subscription running on the period\'s last day; value: last month\'s cohort.', basis: 'ChartMogul: Cohort analysis' }),

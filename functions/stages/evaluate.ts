@@ -16,8 +16,6 @@ import { emptyCounts, sourceTotals, stateKey, type SourceState } from './extract
 import { kpiQueries, presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
 
 
-const surveyKpis = new Set(['csat', 'nps', 'ces']);
-
 export const reportKey = (period: string) => `reports/${period}/kpis.json`;
 
 async function measure(ctx: StageContext, period: PeriodInfo, extra: Record<string, SqlValue>): Promise<Measurements> {
@@ -215,8 +213,7 @@ export async function evaluate(ctx: StageContext): Promise<KpiReport> {
       lastYear: lastYear.get(definition.id),
       history: historyOf(definition.id),
       thresholds,
-      // Survey KPIs carry their response rate: answers ÷ tickets solved in the period.
-      ...(surveyKpis.has(definition.id) ? { extraStats: { responseRate: solvedTickets ? responses / solvedTickets : null } } : {}),
+      ...(definition.survey ? { extraStats: { responseRate: solvedTickets ? responses / solvedTickets : null } } : {}),
     });
     const before = previous.get(definition.id);
     const explainAbove = thresholds?.explainAbove ?? 0.05;
