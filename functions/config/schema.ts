@@ -72,6 +72,37 @@ const threshold = z.strictObject({
   explainAbove: z.number().min(0).optional(),
 });
 
+export const reportKinds = ['executive', 'finance', 'analyst'] as const;
+export type ReportKind = (typeof reportKinds)[number];
+
+/** The dimensions a report can be sliced by, and where each is read (functions/stages/slice.ts). */
+export const sliceKeys = ['team', 'channel', 'segment'] as const;
+export type SliceKey = (typeof sliceKeys)[number];
+
+const audienceSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9_-]+$/i, 'letters, digits, - and _ (it becomes a folder name)'),
+    /** executive, finance or analyst; default: the audience's name. */
+    report: z.enum(reportKinds).optional(),
+    recipients: z.array(z.email()).min(1),
+    kpis: z.array(kpiId).optional(),
+    /** Computes the report from this slice's records only, e.g. {"team": "frontline"}. */
+    slice: z
+      .strictObject({ team: z.string().min(1).optional(), channel: z.string().min(1).optional(), segment: z.string().min(1).optional() })
+      .refine((slice) => Object.keys(slice).length > 0, { message: 'names at least one of team, channel, segment', when: (payload) => payload.issues.length === 0 })
+      .optional(),
+  })
+  .transform((audience, ctx) => {
+    const report = audience.report ?? (reportKinds as readonly string[]).find((k) => k === audience.name);
+    if (!report) {
+      ctx.addIssue({ code: 'custom', path: ['report'], message: `required: "${audience.name}" is not a report kind (executive, finance, analyst)` });
+      return z.NEVER;
+    }
+    return { ...audience, report: report as ReportKind };
+  });
+
+export type AudienceConfig = z.infer<typeof audienceSchema>;
+
 export const configSchema = z
   .strictObject({
     timezone: timeZone.default('UTC'),
@@ -84,6 +115,10 @@ export const configSchema = z
         serviceLevelSeconds: z.number().positive().default(20),
         conversionWindowDays: z.number().int().positive().default(7),
         promisedDeliveryDays: z.number().int().positive().default(5),
+        /** A time-bearing source whose freshest record is older than this before the period's end is stale. */
+        staleAfterDays: z.number().min(0).default(3),
+        /** Withhold a stale report (exit 1) instead of sending it with a banner. */
+        withholdStale: z.boolean().default(false),
         sla: z
           .strictObject({
             urgent: slaTarget.default({ firstReplyHours: 1, resolutionHours: 8 }),
@@ -103,15 +138,10 @@ export const configSchema = z
       .default({}),
     benchmarks: z.record(z.string(), z.record(z.string(), z.number())).optional(),
     audiences: z
-      .array(
-        z.strictObject({
-          name: z.string().regex(/^[a-z0-9_-]+$/i),
-          recipients: z.array(z.email()).min(1),
-          kpis: z.array(kpiId).optional(),
-          slice: z.record(z.string(), z.string()).optional(),
-        }),
-      )
-      .default([{ name: 'executive', recipients: ['ops@example.com'] }]),
+      .array(audienceSchema)
+      .default([{ name: 'executive', report: 'executive', recipients: ['ops@example.com'] }]),
+    /** Addresses alerted when a run fails, a report is withheld, or a source is stale. */
+    owners: z.array(z.email()).default([]),
     mail: z
       .discriminatedUnion('transport', [
         z.strictObject({ transport: z.literal('outbox'), from: z.string().default('pulse@localhost') }),
@@ -120,14 +150,27 @@ export const configSchema = z
           from: z.string(),
           host: z.string(),
           port: z.number().int().positive().default(587),
+          /** true: TLS from the first byte (port 465); false: STARTTLS whenever the server offers it. */
+          secure: z.boolean().optional(),
           user: z.string().optional(),
           password: secretRef.optional(),
         }),
-        z.strictObject({ transport: z.literal('ses'), from: z.string(), region: z.string().optional() }),
+        z.strictObject({
+          transport: z.literal('ses'),
+          from: z.string(),
+          region: z.string().optional(),
+          /** SES configuration set: bounce and complaint events go where it says. */
+          configurationSet: z.string().optional(),
+        }),
       ])
       .default({ transport: 'outbox', from: 'pulse@localhost' }),
   })
   .superRefine((config, ctx) => {
+    const audienceNames = new Set<string>();
+    config.audiences.forEach((a, i) => {
+      if (audienceNames.has(a.name)) ctx.addIssue({ code: 'custom', path: ['audiences', i, 'name'], message: `duplicate audience name "${a.name}"` });
+      audienceNames.add(a.name);
+    });
     const names = new Set<string>();
     config.sources.forEach((s, i) => {
       if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `duplicate source name "${s.name}"` });

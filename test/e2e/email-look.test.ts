@@ -25,7 +25,7 @@ beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
   const loaded = await loadConfig(fixture);
   loaded.config.lake = lake;
-  loaded.config.audiences = [{ name: 'executive', recipients: ['ceo@example.com'] }];
+  loaded.config.audiences = [{ name: 'executive', report: 'executive', recipients: ['ceo@example.com'] }];
   const ctx = await createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true, now: new Date('2026-11-01T06:00:00Z') });
   await runStages(ctx, ['extract', 'curate', 'marts', 'evaluate', 'render']);
   await ctx.engine.close();

@@ -17,7 +17,7 @@ let ctx: StageContext;
 async function context(resend = false): Promise<StageContext> {
   const loaded = await loadConfig(fixture);
   loaded.config.lake = lake;
-  loaded.config.audiences = [{ name: 'executive', recipients: ['ceo@example.com', 'coo@example.com'] }];
+  loaded.config.audiences = [{ name: 'executive', report: 'executive', recipients: ['ceo@example.com', 'coo@example.com'] }];
   return createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true, resend, now: new Date('2026-11-01T06:00:00Z') });
 }
 

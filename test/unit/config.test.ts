@@ -74,4 +74,25 @@ describe('config', () => {
     expect(problems({ ...minimal, targets: { first_reply_tme: { target: 1 } } })[0]).toBe('pulse.config.json: targets.first_reply_tme: unknown KPI id "first_reply_tme"');
     expect(problems({ ...minimal, audiences: [{ name: 'exec', recipients: ['a@b.co'], kpis: ['csat', 'nsp'] }] })).toEqual(['pulse.config.json: audiences[0].kpis[1]: unknown KPI id "nsp"']);
   });
+
+  it('reads audiences: the report kind defaults to the name, a slice names a known dimension, names are unique', () => {
+    const audiences = [
+      { name: 'finance', recipients: ['cfo@example.com'] },
+      { name: 'frontline', report: 'executive', recipients: ['lead@example.com'], slice: { team: 'frontline' } },
+    ];
+    const { config } = parseConfig({ ...minimal, audiences, owners: ['ops@example.com'] }, '/x/pulse.config.json');
+    expect(config.audiences.map((a) => [a.name, a.report, a.slice])).toEqual([
+      ['finance', 'finance', undefined],
+      ['frontline', 'executive', { team: 'frontline' }],
+    ]);
+    expect(config.owners).toEqual(['ops@example.com']);
+    expect(config.definitions).toMatchObject({ staleAfterDays: 3, withholdStale: false });
+    expect(problems({ ...minimal, audiences: [{ name: 'board', recipients: ['a@b.co'] }] })).toEqual([
+      'pulse.config.json: audiences[0].report: required: "board" is not a report kind (executive, finance, analyst)',
+    ]);
+    expect(problems({ ...minimal, audiences: [{ name: 'x', report: 'executive', recipients: ['a@b.co'], slice: { region: 'emea' } }] })).toEqual([
+      'pulse.config.json: audiences[0].slice: unknown key "region"',
+    ]);
+    expect(problems({ ...minimal, audiences: [audiences[0], audiences[0]] })).toEqual(['pulse.config.json: audiences[1].name: duplicate audience name "finance"']);
+  });
 });
