@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { KpiReport, MeasuredKpi } from '../../functions/kpis/types.ts';
-import { renderScorecardMessage } from '../../functions/report/scorecard.ts';
+import { renderExecutive } from '../../functions/report/executive/index.ts';
 
 /** The executive scorecard escapes what comes from the data and lays out every part. */
 const hostile = '<script>alert("x")</script> & <img src=x onerror=alert(1)>';
@@ -31,7 +31,7 @@ const report: KpiReport = {
 
 describe('executive scorecard', () => {
   it('escapes names, labels and sentences from the data', async () => {
-    const message = await renderScorecardMessage(report, { name: 'executive' }, { from: 'pulse@example.com', to: ['ceo@example.com'] });
+    const message = await renderExecutive(report, {});
     expect(message.html).not.toContain('<script>');
     expect(message.html).not.toContain('<img src=x');
     expect(message.html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;');
@@ -40,9 +40,10 @@ describe('executive scorecard', () => {
   });
 
   it('has the table, the explanation, the inline chart and the data-quality footer', async () => {
-    const message = await renderScorecardMessage(report, { name: 'executive' }, { from: 'pulse@example.com', to: ['ceo@example.com'] });
+    const message = await renderExecutive(report, {});
     expect(message.html).toContain('src="cid:volume-chart"');
-    expect(message.attachments.map((a) => [a.filename, a.contentType, a.cid])).toEqual([['volume-chart.png', 'image/png', 'volume-chart']]);
+    expect(message.images.map((a) => [a.filename, a.cid])).toEqual([['volume-chart.png', 'volume-chart']]);
+    expect(message.images[0]!.png.subarray(1, 4).toString()).toBe('PNG');
     expect(message.text).toContain('Volume rose');
     expect(message.text).toMatch(/tickets: 3 read, 2 accepted, 1 rejected/);
     expect(message.html).toContain('bad_timestamp 1');
