@@ -72,6 +72,12 @@ export function sqlParams(config: PulseConfig, period: PeriodInfo): Record<strin
   const firstDay = DateTime.fromISO(period.start, { zone: 'UTC' });
   const lastDay = DateTime.fromISO(period.end, { zone: 'UTC' }).minus({ days: 1 });
   const date = (d: DateTime) => ({ raw: `date '${d.toISODate()}'` });
+  // Each month's first and last day as a VALUES list, valid in Trino and DuckDB: revenue is
+  // summed month by month (`from {{period_month_bounds}} as period_months (first_day, last_day)`).
+  const monthBounds = period.months.map((month) => {
+    const first = DateTime.fromISO(`${month}-01`, { zone: 'UTC' });
+    return `(date '${first.toISODate()}', date '${first.plus({ months: 1 }).minus({ days: 1 }).toISODate()}')`;
+  });
   return {
     timezone: config.timezone,
     months: period.months,
@@ -80,6 +86,7 @@ export function sqlParams(config: PulseConfig, period: PeriodInfo): Record<strin
     period_first_day: date(firstDay),
     period_last_day: date(lastDay),
     day_before_period: date(firstDay.minus({ days: 1 })),
+    period_month_bounds: { raw: `(values ${monthBounds.join(', ')})` },
     period_start: { raw: `timestamp '${startUtc.toFormat('yyyy-MM-dd HH:mm:ss')}'` },
     period_end: { raw: `timestamp '${endUtc.toFormat('yyyy-MM-dd HH:mm:ss')}'` },
     complaint_categories: config.definitions.complaintCategories,

@@ -4,6 +4,9 @@
 -- channels by each channel's share of the handle seconds of the tickets created in the period;
 -- ledger rows without a team or channel are "shared". Cost to serve splits TRC over customer
 -- segments by their share of those handle seconds (by ticket count when there are none).
+-- Service margin = revenue − cost to serve, revenue summed month by month: a subscription brings
+-- its MRR for every month of the period it runs in at some time, so a quarter holds three months
+-- of revenue against the three months of cost.
 
 with direct_labour as (
     select
@@ -79,15 +82,28 @@ segment_cost as (
     cross join totals as t
 ),
 
+period_months as (
+    select first_day, last_day
+    from {{period_month_bounds}} as month_bounds (first_day, last_day)
+),
+
+subscription_months as (
+    select
+        s.customer_id,
+        cast(s.mrr as double) as mrr
+    from subscriptions as s
+    inner join period_months as m
+        on s.started_on <= m.last_day
+        and (s.cancelled_on is null or s.cancelled_on > m.first_day)
+),
+
 segment_revenue as (
     select
         coalesce(cu.segment, 'unknown') as segment,
-        sum(cast(s.mrr as double)) as revenue
-    from subscriptions as s
+        sum(sm.mrr) as revenue
+    from subscription_months as sm
     left join customers as cu
-        on s.customer_id = cu.id
-    where s.started_on <= {{period_last_day}}
-        and (s.cancelled_on is null or s.cancelled_on > {{period_first_day}})
+        on sm.customer_id = cu.id
     group by coalesce(cu.segment, 'unknown')
 ),
 

@@ -62,6 +62,18 @@ worked_by_agent as (
     group by agent_id
 ),
 
+-- Per agent: everyone with agent time in the period, 0 when they solved nothing (the agent a
+-- manager must see), and every assignee who solved tickets with no agent time recorded, so no
+-- output is hidden.
+agent_output as (
+    select
+        coalesce(w.agent_id, s.agent_id) as agent_id,
+        coalesce(s.solved, 0) as solved
+    from worked_by_agent as w
+    full outer join solved_by_agent as s
+        on w.agent_id = s.agent_id
+),
+
 agent_totals as (
     select
         (select sum(solved) from solved_by_agent) as solved,
@@ -148,7 +160,7 @@ final as (
     union all
     select 'solved_per_agent', '', '', coalesce(solved, 0), agents from agent_totals
     union all
-    select 'solved_per_agent', 'agent', agent_id, solved, null from solved_by_agent
+    select 'solved_per_agent', 'agent', agent_id, solved, null from agent_output
     union all
     select 'solved_per_agent_csat', 'agent', agent_id, satisfied, answers from agent_csat
     union all

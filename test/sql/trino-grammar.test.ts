@@ -33,6 +33,14 @@ describe('sql/ is valid Trino', () => {
     expect(trinoErrors(sql)).toEqual([]);
   });
 
+  it.each(files.filter((f) => f.startsWith('kpis')))('%s parses for a quarter, one period_month_bounds row per month', (file) => {
+    const quarter = { ...sqlParams(config, parsePeriod('2026-Q3')), csat_from_surveys: true, has_contacts: true };
+    expect(sqlParams(config, parsePeriod('2026-Q3')).period_month_bounds).toEqual({
+      raw: "(values (date '2026-07-01', date '2026-07-31'), (date '2026-08-01', date '2026-08-31'), (date '2026-09-01', date '2026-09-30'))",
+    });
+    expect(trinoErrors(renderSql(readFileSync(path.join(sqlDir, file), 'utf8'), quarter))).toEqual([]);
+  });
+
   it.each(['select * from t qualify row_number() over (order by a) = 1', 'select a, count(*) from t group by all', 'select a::int from t', 'select * exclude (a) from t'])(
     'rejects DuckDB-only syntax: %s',
     (sql) => {
