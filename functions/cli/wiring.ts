@@ -2,12 +2,16 @@ import { randomBytes } from 'node:crypto';
 import cliProgress from 'cli-progress';
 import { FolderStore } from '../adapters/local/folderStore.ts';
 import { DuckDbEngine } from '../adapters/local/duckdbEngine.ts';
+import { SesTransport } from '../adapters/aws/ses.ts';
+import { EnvSecrets } from '../adapters/local/envSecrets.ts';
 import { OutboxTransport } from '../adapters/local/outbox.ts';
+import { SmtpTransport } from '../adapters/local/smtp.ts';
 import { resolveLake, type LoadedConfig } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
 import { entityByName } from '../model/index.ts';
 import type { MailTransport } from '../ports/mail.ts';
+import type { ObjectStore } from '../ports/objectStore.ts';
 import type { Source } from '../ports/source.ts';
 import { CsvSource } from '../sources/csv.ts';
 import { silentProgress, type Progress, type StageContext } from '../stages/context.ts';
@@ -20,6 +24,22 @@ export function createSources(loaded: LoadedConfig): Source[] {
     }
     return new CsvSource(source, entityByName(source.entity)!, loaded.baseDir, loaded.config.timezone);
   });
+}
+
+/** The mail transport the config names: the outbox in the lake, an SMTP relay, or SES. */
+export function createMailTransport(loaded: LoadedConfig, store: ObjectStore): MailTransport {
+  const mail = loaded.config.mail;
+  switch (mail.transport) {
+    case 'outbox':
+      return new OutboxTransport(store);
+    case 'smtp':
+      if (mail.user && !mail.password) throw new UsageError(`${loaded.file}: mail.password: required with mail.user (a reference such as env:SMTP_PASSWORD)`);
+      if (mail.password && !mail.user) throw new UsageError(`${loaded.file}: mail.user: required with mail.password`);
+      return new SmtpTransport(mail, new EnvSecrets());
+    case 'ses':
+      // No region in the config: the SDK's default chain (AWS_REGION, the profile) decides.
+      return new SesTransport({ ...(mail.region ? { region: mail.region } : {}), ...(mail.configurationSet ? { configurationSet: mail.configurationSet } : {}) });
+  }
 }
 
 export function terminalProgress(): Progress {
@@ -59,9 +79,7 @@ export async function createLocalContext(loaded: LoadedConfig, period: PeriodInf
     throw new UsageError(`${loaded.file}: lake: an s3:// lake runs in AWS (the CDK stack); locally use a folder`);
   }
   const store = new FolderStore(lake);
-  let mail: MailTransport;
-  if (loaded.config.mail.transport === 'outbox') mail = new OutboxTransport(store);
-  else throw new UsageError(`${loaded.file}: mail.transport: "${loaded.config.mail.transport}" is not part of this build yet; use "outbox"`);
+  const mail = createMailTransport(loaded, store);
   const now = options.now ?? new Date();
   return {
     config: loaded.config,

@@ -1,4 +1,5 @@
-import { StageError } from '../errors.ts';
+import { PulseError, StageError } from '../errors.ts';
+import { alertOwners, stageFailureAlert } from './alerts.ts';
 import type { StageContext } from './context.ts';
 import { curate } from './curate.ts';
 import { deliver } from './deliver.ts';
@@ -39,7 +40,10 @@ export async function runStages(ctx: StageContext, only?: readonly StageName[]):
       const result = await stage.run(ctx);
       outcomes.push({ stage: stage.name, seconds: (performance.now() - started) / 1000, result });
     } catch (cause) {
-      throw new StageError(stage.name, { cause });
+      // A run that fails tells the owners (DESIGN.md, owners), unless the stage already did.
+      let ownersAlerted = cause instanceof PulseError && cause.ownersAlerted === true;
+      if (!ownersAlerted) ownersAlerted = (await alertOwners(ctx, stageFailureAlert(ctx, stage.name, cause))).sent.length > 0;
+      throw new StageError(stage.name, { cause, ownersAlerted });
     }
   }
   return outcomes;

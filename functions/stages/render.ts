@@ -17,6 +17,8 @@ export interface RenderSummary {
 
 export const audiencePrefix = (period: string, audience: string) => `reports/${period}/${audience}`;
 export const messageKey = (period: string, audience: string) => `${audiencePrefix(period, audience)}/message.eml`;
+/** Present while an audience's report for the period is withheld; deliver sends nothing for it. */
+export const withheldKey = (period: string, audience: string) => `${audiencePrefix(period, audience)}/withheld.json`;
 
 /** One renderer per kind of report: each is pure (kpis.json and its inputs in, bytes out). */
 async function renderMessage(report: KpiReport, audience: AudienceConfig): Promise<ReportMessage> {

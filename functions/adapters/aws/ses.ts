@@ -1,0 +1,93 @@
+import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
+import { MailTransportError } from '../../errors.ts';
+import type { MailTransport, OutgoingMail, SentMail } from '../../ports/mail.ts';
+
+/**
+ * SendRawEmail (SES API v1) takes at most 10 MB per message, attachments included, measured
+ * after MIME encoding (SES API reference, SendRawEmail; re:Post "ses-sending-rate-quota-exceeded").
+ * The raw message is already MIME, so its byte length is what counts.
+ */
+export const sesRawMessageLimitBytes = 10 * 1024 * 1024;
+
+/** Throttling as SES and the SDK name it: the Query API answers "Throttling", the SDK's classifier knows the rest. */
+const throttlingNames = new Set(['Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottled', 'RequestThrottledException', 'TooManyRequestsException', 'SlowDown']);
+const networkCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED']);
+
+/** What to check for each error SendRawEmail documents (SES API reference, SendRawEmail, Errors); none is helped by a retry. */
+const permanent: Record<string, string> = {
+  MessageRejected: 'SES rejected the message: check that mail.from is a verified identity and, while the account is in the SES sandbox, that the recipient is verified too',
+  MailFromDomainNotVerifiedException: "SES could not read the MX record of the custom MAIL FROM domain: check the identity's MAIL FROM settings",
+  ConfigurationSetDoesNotExistException: 'the SES configuration set does not exist: check mail.configurationSet and the region',
+  ConfigurationSetSendingPausedException: 'sending is paused for the SES configuration set mail.configurationSet: resume it (UpdateConfigurationSetSendingEnabled)',
+  AccountSendingPausedException: 'sending is paused for the whole SES account: see the SES console (reputation dashboard) before resuming',
+};
+
+export interface SesOptions {
+  region?: string;
+  configurationSet?: string;
+  /** For tests and for sharing one client; by default one client per transport. */
+  client?: SESClient;
+}
+
+/** Mail through Amazon SES, SendRawEmail with the raw MIME render built, one recipient per call. */
+export class SesTransport implements MailTransport {
+  private readonly client: SESClient;
+
+  constructor(private readonly options: SesOptions = {}) {
+    // maxAttempts 1: retrying is one module (stages/sendWithRetry.ts) with throttling-aware
+    // waits; the SDK's own three attempts inside each of ours would multiply them.
+    this.client = options.client ?? new SESClient({ ...(options.region ? { region: options.region } : {}), maxAttempts: 1 });
+  }
+
+  async send(mail: OutgoingMail): Promise<SentMail> {
+    if (mail.raw.length > sesRawMessageLimitBytes) {
+      const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+      throw new MailTransportError(
+        `the message is ${mb(mail.raw.length)} MB and SES SendRawEmail takes at most ${mb(sesRawMessageLimitBytes)} MB: attach less (or link to the workbook) for audience ${mail.audience}`,
+        { recipient: mail.to, retryable: false },
+      );
+    }
+    try {
+      const sent = await this.client.send(
+        new SendRawEmailCommand({
+          Source: mail.from,
+          Destinations: [mail.to],
+          RawMessage: { Data: mail.raw },
+          ...(this.options.configurationSet ? { ConfigurationSetName: this.options.configurationSet } : {}),
+        }),
+      );
+      return { messageId: sent.MessageId ?? '' };
+    } catch (error) {
+      throw typed(error, mail.to);
+    }
+  }
+}
+
+type SdkError = Error & { code?: string; $fault?: 'client' | 'server'; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
+
+function typed(error: unknown, recipient: string): MailTransportError {
+  const e = error as SdkError;
+  const name = e?.name ?? 'Error';
+  const said = e?.message ? `${name}: ${e.message}` : name;
+  const hint = permanent[name];
+  if (hint) return new MailTransportError(`${hint} (${said})`, { recipient, retryable: false, cause: error });
+  if (throttlingNames.has(name) || e?.$retryable?.throttling) {
+    // "Daily message quota exceeded" is throttling too, but the quota is over 24 hours: no wait of ours helps.
+    if (/daily message quota/i.test(e.message ?? '')) {
+      return new MailTransportError(`the SES daily sending quota is used up (${said}): request a higher quota or send tomorrow`, { recipient, retryable: false, cause: error });
+    }
+    return new MailTransportError(`SES is throttling (${said})`, { recipient, retryable: true, throttled: true, cause: error });
+  }
+  const status = e?.$metadata?.httpStatusCode;
+  if ((status !== undefined && status >= 500) || e?.$fault === 'server') {
+    // An SES 5xx is treated as throttling: the service is overloaded, so the longer waits apply.
+    return new MailTransportError(`SES failed on its side (${said})`, { recipient, retryable: true, throttled: true, cause: error });
+  }
+  if (networkCodes.has(e?.code ?? '') || name === 'TimeoutError' || name === 'RequestTimeout') {
+    return new MailTransportError(`could not reach SES (${said})`, { recipient, retryable: true, cause: error });
+  }
+  if (name === 'CredentialsProviderError') {
+    return new MailTransportError(`no AWS credentials for SES (${said}): set a profile or the AWS_* variables, or run in AWS`, { recipient, retryable: false, cause: error });
+  }
+  return new MailTransportError(`SES refused the send (${said})`, { recipient, retryable: false, cause: error });
+}
