@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { entityNames } from '../model/index.ts';
 
-/** The config the demo writes beside its sample exports: every entity, targets, one audience. */
+/** The config the demo writes beside its sample exports: every entity, targets, every kind of report and a sliced one. */
 export function demoConfig(timezone: string) {
   return {
     timezone,
@@ -28,7 +28,11 @@ export function demoConfig(timezone: string) {
       backlog_open: { target: 500 },
     },
     benchmarks: { csat: { industry: 0.86 }, first_reply_time: { industry: 3600 * 6 } },
-    audiences: [{ name: 'executive', recipients: ['ops@example.com', 'ceo@example.com'] }],
+    audiences: [
+      { name: 'executive', report: 'executive', recipients: ['ops@example.com', 'ceo@example.com'] },
+      { name: 'frontline', report: 'executive', recipients: ['frontline-lead@example.com'], slice: { team: 'frontline' } },
+    ],
+    owners: ['pulse-owner@example.com'],
     mail: { transport: 'outbox', from: 'pulse@localhost' },
   };
 }

@@ -105,8 +105,18 @@ export interface SourceQuality {
   freshestRecordAt: string | null;
 }
 
+/** A time-bearing source whose freshest record is older than staleAfterDays before the period's end. */
+export interface StaleSource {
+  source: string;
+  entity: string;
+  freshestRecordAt: string | null;
+  daysBeforePeriodEnd: number | null;
+}
+
 export interface DataQuality {
   sources: SourceQuality[];
+  /** Sources judged stale for this period (DESIGN.md: staleAfterDays). */
+  stale?: StaleSource[];
   /** Records left out of time metrics in the period, by reason (reply_before_created, …). */
   excludedFromTimeMetrics: { total: number; byReason: Record<string, number> };
   /** Versions replaced by a later version of the same record when curating. */
@@ -142,10 +152,17 @@ export interface PeriodInfo {
 
 export interface KpiReport {
   period: PeriodInfo;
+  /** Present on a sliced audience's own kpis.json: the slice its numbers come from. */
+  slice?: Record<string, string>;
   generatedAt: string;
   timezone: string;
   currency: string;
   kpis: Record<string, KpiResult>;
   forecast: Forecast | null;
   dataQuality: DataQuality;
+}
+
+/** reports/<period>/queries.json: the SQL evaluate ran for the period, and the KPIs each query's rows held. */
+export interface KpiQueries {
+  queries: { file: string; sql: string; kpis: string[] }[];
 }

@@ -19,5 +19,14 @@ export async function composeMime(message: ReportMessage, addressing: Addressing
       ...message.files.map((f) => ({ filename: f.filename, content: f.content, contentType: f.contentType })),
     ],
   });
-  return composer.compile().build();
+  return withCrlf(await composer.compile().build());
+}
+
+/**
+ * RFC 5322 lines end in CRLF. MailComposer keeps the bare LFs of 7-bit text parts (MJML's HTML,
+ * the text part), which SMTP relays then rewrite: normalised here, the bytes sent equal the
+ * bytes stored. Every part is 7-bit (base64 or quoted-printable), so no payload byte is an LF.
+ */
+export function withCrlf(raw: Buffer): Buffer {
+  return Buffer.from(raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 }

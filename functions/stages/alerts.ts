@@ -1,4 +1,5 @@
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { withCrlf } from '../report/mime.ts';
 import type { StageContext } from './context.ts';
 import { sendWithRetry, type RetryTimings } from './sendWithRetry.ts';
 
@@ -29,14 +30,14 @@ export async function alertOwners(ctx: StageContext, alert: OwnerAlert, options:
   }
   for (const owner of ctx.config.owners) {
     try {
-      const raw = await new MailComposer({
+      const raw = withCrlf(await new MailComposer({
         from: ctx.config.mail.from,
         to: owner,
         subject: `[Pulse] ${alert.subject}`,
         text: `${alert.lines.join('\n')}\n`,
       })
         .compile()
-        .build();
+        .build());
       await sendWithRetry(ctx.mail, { from: ctx.config.mail.from, to: owner, raw, period: ctx.period.id, audience: ownersAudience }, { timings: options.retry ?? {}, log: ctx.log });
       outcome.sent.push(owner);
     } catch (error) {

@@ -7,25 +7,43 @@ import { forecastNextMonth } from '../kpis/forecast.ts';
 import { emptyMeasure, toMeasurements, type KpiMeasure, type Measurements } from '../kpis/measure.ts';
 import { addMonths, lastYearPeriod, monthRange, nextMonth, previousPeriod } from '../kpis/period.ts';
 import { buildKpi } from '../kpis/rules.ts';
-import type { DataQuality, KpiHistoryPoint, KpiReport, KpiResult, MeasuredKpi, PeriodInfo } from '../kpis/types.ts';
+import type { DataQuality, KpiHistoryPoint, KpiQueries, KpiReport, KpiResult, MeasuredKpi, PeriodInfo } from '../kpis/types.ts';
 import { entities } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { StageContext } from './context.ts';
+import { absentUnderSlice, describeSlice, type Slice } from './slice.ts';
+import { staleSources } from '../kpis/guard.ts';
 import { curateStateKey } from './curate.ts';
 import { emptyCounts, sourceTotals, stateKey, type SourceState } from './extract.ts';
 import { kpiQueries, presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
 
 
 export const reportKey = (period: string) => `reports/${period}/kpis.json`;
+/** A sliced audience's own numbers (DESIGN.md storage layout). */
+export const audienceReportKey = (period: string, audience: string) => `reports/${period}/${audience}/kpis.json`;
+/** The SQL evaluate ran for the period, as the analyst report shows it. */
+export const queriesKey = (period: string) => `reports/${period}/queries.json`;
 
-async function measure(ctx: StageContext, period: PeriodInfo, extra: Record<string, SqlValue>): Promise<Measurements> {
+/** The report an audience reads: its slice's own when it has a slice, else the period's. */
+export const reportKeyFor = (period: string, audience: { name: string; slice?: Slice | undefined }) =>
+  audience.slice ? audienceReportKey(period, audience.name) : reportKey(period);
+
+/** The KPI queries of one period; `ran`, when given, receives each query's text and the KPIs its rows held. */
+async function measure(ctx: StageContext, period: PeriodInfo, extra: Record<string, SqlValue>, ran?: KpiQueries['queries']): Promise<Measurements> {
   const params = { ...sqlParams(ctx.config, period), ...extra };
   const rows = [];
-  for (const file of kpiQueries) rows.push(...(await ctx.engine.query(renderSql(readSql(file), params))));
+  for (const file of kpiQueries) {
+    const sql = renderSql(readSql(file), params);
+    const result = await ctx.engine.query(sql);
+    ran?.push({ file, sql, kpis: [...new Set(result.map((r) => String(r.kpi)))] });
+    rows.push(...result);
+  }
   return toMeasurements(rows);
 }
 
-export function notMeasuredReason(definition: KpiDefinition, present: Set<string>, config: StageContext['config']): string | null {
+export function notMeasuredReason(definition: KpiDefinition, present: Set<string>, config: StageContext['config'], sliceAbsent = new Map<string, string>()): string | null {
+  const cut = [...definition.inputs, ...(definition.anyOf && definition.anyOf.every((e) => sliceAbsent.has(e)) ? definition.anyOf : [])].filter((e) => sliceAbsent.has(e));
+  if (cut.length > 0 && cut.every((e) => present.has(e))) return `not measured in this slice: ${cut.map((e) => sliceAbsent.get(e)).join('; ')}`;
   const missing = definition.inputs.filter((e) => !present.has(e));
   if (definition.anyOf && !definition.anyOf.some((e) => present.has(e))) missing.push(definition.anyOf.join(' or ') as never);
   if (missing.length > 0) return `needs ${missing.join(', ')}: no source provides ${missing.length > 1 ? 'them' : 'it'}`;
@@ -71,6 +89,7 @@ async function dataQuality(ctx: StageContext, current: Measurements): Promise<Da
   }
   return {
     sources,
+    stale: staleSources(sources, ctx.period.end, ctx.config.timezone, ctx.config.definitions.staleAfterDays),
     excludedFromTimeMetrics: { total: Object.values(byReason).reduce((s, n) => s + n, 0), byReason },
     duplicatesMerged,
   };
@@ -170,16 +189,46 @@ function attachSideMeasures(kpis: Record<string, KpiResult>, current: Measuremen
   }
 }
 
-/** evaluate: marts for the period and its comparisons → reports/<period>/kpis.json. */
+/**
+ * evaluate: marts for the period and its comparisons → reports/<period>/kpis.json, and for each
+ * sliced audience its own kpis.json computed from the slice's records (reports/<period>/<audience>/).
+ */
 export async function evaluate(ctx: StageContext): Promise<KpiReport> {
-  const params = await registerLake(ctx);
+  const ran: KpiQueries['queries'] = [];
+  const report = await evaluateReport(ctx, undefined, ran);
+  await putJson(ctx.store, reportKey(ctx.period.id), report);
+  await putJson(ctx.store, queriesKey(ctx.period.id), { queries: ran } satisfies KpiQueries);
+  ctx.log(`evaluate: ${Object.keys(report.kpis).length} KPIs → ${reportKey(ctx.period.id)}`);
+  let slices = 0;
+  const bySlice = new Map<string, KpiReport>();
+  for (const audience of ctx.config.audiences) {
+    if (!audience.slice) continue;
+    const id = JSON.stringify(Object.entries(audience.slice).sort());
+    let sliced = bySlice.get(id);
+    if (!sliced) {
+      sliced = await evaluateReport(ctx, audience.slice);
+      bySlice.set(id, sliced);
+    }
+    const key = audienceReportKey(ctx.period.id, audience.name);
+    await putJson(ctx.store, key, sliced);
+    slices += 1;
+    ctx.log(`evaluate ${audience.name}: slice ${describeSlice(audience.slice)} → ${key}`);
+  }
+  // Leave the lake registered unsliced for the stages that follow in this process.
+  if (slices > 0) await registerLake(ctx);
+  return report;
+}
+
+async function evaluateReport(ctx: StageContext, slice: Slice | undefined, ran?: KpiQueries['queries']): Promise<KpiReport> {
+  const params = await registerLake(ctx, slice);
   const present = presentEntities(ctx.config);
+  const sliceAbsent = slice ? absentUnderSlice(slice) : new Map<string, string>();
   const extra = sourceParams(ctx.config);
   const last = ctx.period.months[ctx.period.months.length - 1]!;
   const historyMonths = monthRange(addMonths(last, -12), last);
   ctx.progress.start('evaluate', 4);
   const historyOf = await monthlyHistory(ctx, historyMonths);
-  const current = await measure(ctx, ctx.period, extra);
+  const current = await measure(ctx, ctx.period, extra, ran);
   ctx.progress.update(1);
   const previous = await measure(ctx, previousPeriod(ctx.period), extra);
   ctx.progress.update(2);
@@ -191,7 +240,7 @@ export async function evaluate(ctx: StageContext): Promise<KpiReport> {
   const solvedTickets = current.get('csat_solved_tickets')?.headline.value ?? null;
   const kpis: Record<string, KpiResult> = {};
   for (const definition of kpiCatalog) {
-    const reason = notMeasuredReason(definition, present, ctx.config);
+    const reason = notMeasuredReason(definition, present, ctx.config, sliceAbsent);
     if (reason) {
       kpis[definition.id] = { id: definition.id, label: definition.label, family: definition.family, unit: definition.unit, direction: definition.direction, description: definition.description, value: null, status: 'not_measured', notMeasured: reason };
       continue;
@@ -234,8 +283,9 @@ export async function evaluate(ctx: StageContext): Promise<KpiReport> {
     if (change) kpis.csat_change = change;
   }
 
-  const report: KpiReport = {
+  return {
     period: ctx.period,
+    ...(slice ? { slice: { ...slice } } : {}),
     generatedAt: ctx.now.toISOString(),
     timezone: ctx.config.timezone,
     currency: ctx.config.currency,
@@ -243,7 +293,4 @@ export async function evaluate(ctx: StageContext): Promise<KpiReport> {
     forecast: present.has('tickets') ? await forecast(ctx, current, params) : null,
     dataQuality: await dataQuality(ctx, current),
   };
-  await putJson(ctx.store, reportKey(ctx.period.id), report);
-  ctx.log(`evaluate: ${Object.keys(kpis).length} KPIs → ${reportKey(ctx.period.id)}`);
-  return report;
 }

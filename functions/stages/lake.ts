@@ -4,6 +4,8 @@ import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
 import { entities } from '../model/index.ts';
 import type { StageContext } from './context.ts';
+import { slicedViews, unsliced, type Slice } from './slice.ts';
+import { addMonths, monthRange, periodFromMonths } from '../kpis/period.ts';
 
 /** Views between curated/ and marts/: one purpose each (dbt's intermediate layer). */
 export const intermediateViews = [{ name: 'int_tickets', file: 'intermediate/int_tickets.sql' }] as const;
@@ -104,16 +106,23 @@ export function sqlParams(config: PulseConfig, period: PeriodInfo): Record<strin
   };
 }
 
-/** Makes curated entities queryable by name; absent ones as empty tables with their columns. */
-export async function registerCurated(ctx: StageContext): Promise<void> {
+/**
+ * Makes curated entities queryable by name; absent ones as empty tables with their columns.
+ * Under a slice, each name is a view holding only the slice's rows (functions/stages/slice.ts).
+ */
+export async function registerCurated(ctx: StageContext, slice?: Slice): Promise<void> {
   await ctx.engine.registerTables(
     entities.map((e) => ({
-      name: e.name,
+      name: slice ? unsliced(e.name) : e.name,
       prefix: `curated/${e.name}/`,
       columns: e.columns.map((c) => ({ name: c.name, sqlType: c.sqlType })),
       partitioned: Boolean(e.monthOf),
     })),
   );
+  if (!slice) return;
+  for (const view of slicedViews(slice)) {
+    await ctx.engine.createView(view.entity, view.sql ?? `select * from ${unsliced(view.entity)} where false`);
+  }
 }
 
 export async function registerIntermediate(ctx: StageContext, params: Record<string, SqlValue>): Promise<void> {
@@ -122,7 +131,8 @@ export async function registerIntermediate(ctx: StageContext, params: Record<str
   }
 }
 
-export async function registerMarts(ctx: StageContext, params: Record<string, SqlValue>): Promise<void> {
+export async function registerMarts(ctx: StageContext, params: Record<string, SqlValue>, slice?: Slice): Promise<void> {
+  if (slice) return registerSlicedMarts(ctx, params);
   await ctx.engine.registerTables([
     { name: kpiMonthlyMart, prefix: `marts/${kpiMonthlyMart}/`, columns: kpiMonthlyColumns, partitioned: true },
     ...marts.map((m) => ({
@@ -135,11 +145,22 @@ export async function registerMarts(ctx: StageContext, params: Record<string, Sq
   ]);
 }
 
-/** Everything evaluate and analysts query: curated entities, intermediate views, marts. */
-export async function registerLake(ctx: StageContext): Promise<Record<string, SqlValue>> {
+/**
+ * A slice's marts are views over its sliced records, computed when queried (the stored marts
+ * hold every slice); kpi_monthly covers the 13 months a report's history shows.
+ */
+async function registerSlicedMarts(ctx: StageContext, params: Record<string, SqlValue>): Promise<void> {
+  for (const mart of marts) await ctx.engine.createView(mart.name, renderSql(readSql(mart.file), params));
+  const last = ctx.period.months[ctx.period.months.length - 1]!;
+  const history = monthRange(addMonths(last, -12), last).map((month) => kpiRowsSql({ ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) }, month));
+  await ctx.engine.createView(kpiMonthlyMart, history.join('\nunion all\n'));
+}
+
+/** Everything evaluate and analysts query: curated entities, intermediate views, marts (of one slice, if given). */
+export async function registerLake(ctx: StageContext, slice?: Slice): Promise<Record<string, SqlValue>> {
   const params = { ...sqlParams(ctx.config, ctx.period), ...sourceParams(ctx.config) };
-  await registerCurated(ctx);
+  await registerCurated(ctx, slice);
   await registerIntermediate(ctx, params);
-  await registerMarts(ctx, params);
+  await registerMarts(ctx, params, slice);
   return params;
 }

@@ -1,11 +1,14 @@
 import type { AudienceConfig, ReportKind } from '../config/schema.ts';
+import { PulseError } from '../errors.ts';
+import { reportVerdict } from '../kpis/guard.ts';
 import type { KpiReport } from '../kpis/types.ts';
 import { getJson } from '../ports/objectStore.ts';
 import { renderExecutive } from '../report/executive/index.ts';
 import type { ReportMessage } from '../report/message.ts';
 import { composeMime } from '../report/mime.ts';
 import type { StageContext } from './context.ts';
-import { reportKey } from './evaluate.ts';
+import { alertOwners } from './alerts.ts';
+import { reportKeyFor } from './evaluate.ts';
 
 export interface RenderSummary {
   audience: string;
@@ -13,6 +16,8 @@ export interface RenderSummary {
   messageKey: string;
   htmlBytes: number;
   emlBytes: number;
+  /** Why the report is not to be sent, when it is withheld. */
+  withheld?: string[];
 }
 
 export const audiencePrefix = (period: string, audience: string) => `reports/${period}/${audience}`;
@@ -20,31 +25,62 @@ export const messageKey = (period: string, audience: string) => `${audiencePrefi
 /** Present while an audience's report for the period is withheld; deliver sends nothing for it. */
 export const withheldKey = (period: string, audience: string) => `${audiencePrefix(period, audience)}/withheld.json`;
 
+/** A report was not sent: a blank period, or stale data with definitions.withholdStale. The owners were told. */
+export class ReportWithheldError extends PulseError {}
+
+const reportTitle: Record<ReportKind, string> = { executive: 'The executive scorecard', finance: 'The finance report', analyst: 'The analyst report' };
+
 /** One renderer per kind of report: each is pure (kpis.json and its inputs in, bytes out). */
-async function renderMessage(report: KpiReport, audience: AudienceConfig): Promise<ReportMessage> {
+async function renderMessage(report: KpiReport, audience: AudienceConfig, banners: string[]): Promise<ReportMessage> {
   switch (audience.report) {
     case 'executive':
-      return renderExecutive(report, audience);
+      return renderExecutive(report, { ...audience, banners });
     default:
       throw new Error(`audience ${audience.name}: the ${audience.report} report is not part of this build yet`);
   }
 }
 
-/** render: kpis.json → one message per audience (message.eml, preview.html, attachments). */
+/**
+ * render: kpis.json → one message per audience (message.eml, preview.html, attachments). A
+ * blank period, or a stale one with withholdStale, is withheld: no message, a withheld.json that
+ * deliver honours, and one alert to the owners; a stale source otherwise puts a banner on top.
+ */
 export async function render(ctx: StageContext): Promise<RenderSummary[]> {
-  const report = await getJson<KpiReport>(ctx.store, reportKey(ctx.period.id));
-  if (!report) throw new Error(`${reportKey(ctx.period.id)} does not exist: run the evaluate stage first`);
   const summaries: RenderSummary[] = [];
+  const alerts = new Map<string, { subject: string; lines: string[]; audiences: string[] }>();
   for (const audience of ctx.config.audiences) {
-    const message = await renderMessage(report, audience);
-    const eml = await composeMime(message, { from: ctx.config.mail.from, to: audience.recipients });
+    const key = reportKeyFor(ctx.period.id, audience);
+    const report = await getJson<KpiReport>(ctx.store, key);
+    if (!report) throw new Error(`${key} does not exist: run the evaluate stage first`);
     const prefix = audiencePrefix(ctx.period.id, audience.name);
+    const verdict = reportVerdict(report, reportTitle[audience.report], { withholdStale: ctx.config.definitions.withholdStale });
+    if (verdict.alert) {
+      const seen = alerts.get(verdict.alert.subject) ?? { ...verdict.alert, audiences: [] };
+      seen.audiences.push(audience.name);
+      alerts.set(verdict.alert.subject, seen);
+    }
+    if (verdict.withheld.length > 0) {
+      await ctx.store.put(withheldKey(ctx.period.id, audience.name), `${JSON.stringify({ period: ctx.period.id, audience: audience.name, reasons: verdict.withheld, runId: ctx.runId }, null, 2)}\n`);
+      summaries.push({ audience: audience.name, report: audience.report, messageKey: `${prefix}/message.eml`, htmlBytes: 0, emlBytes: 0, withheld: verdict.withheld });
+      ctx.log(`render ${audience.name}: withheld: ${verdict.withheld.join('; ')}`);
+      continue;
+    }
+    await ctx.store.deletePrefix(withheldKey(ctx.period.id, audience.name));
+    const message = await renderMessage(report, audience, verdict.banners);
+    const eml = await composeMime(message, { from: ctx.config.mail.from, to: audience.recipients });
     await ctx.store.put(`${prefix}/message.eml`, eml);
     await ctx.store.put(`${prefix}/preview.html`, inlinePreview(message));
     for (const image of message.images) await ctx.store.put(`${prefix}/attachments/${image.filename}`, image.png);
     for (const file of message.files) await ctx.store.put(`${prefix}/attachments/${file.filename}`, file.content);
     summaries.push({ audience: audience.name, report: audience.report, messageKey: `${prefix}/message.eml`, htmlBytes: Buffer.byteLength(message.html), emlBytes: eml.length });
     ctx.log(`render ${audience.name}: ${prefix}/message.eml (${Math.round(eml.length / 1024)} KB)`);
+  }
+  for (const alert of alerts.values()) {
+    await alertOwners(ctx, { subject: alert.subject, lines: [...alert.lines, '', `Audiences: ${alert.audiences.join(', ')}`] });
+  }
+  const withheld = summaries.filter((s) => s.withheld);
+  if (withheld.length === summaries.length && withheld.length > 0) {
+    throw new ReportWithheldError([...new Set(withheld.flatMap((s) => s.withheld!))].join('; '), { ownersAlerted: true });
   }
   return summaries;
 }

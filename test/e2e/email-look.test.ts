@@ -1,86 +1,123 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeDemoConfig } from '../../functions/cli/demo.ts';
 import { createLocalContext } from '../../functions/cli/wiring.ts';
-import { loadConfig } from '../../functions/config/load.ts';
+import { loadConfig, type LoadedConfig } from '../../functions/config/load.ts';
+import { formatValue } from '../../functions/kpis/format.ts';
 import { parsePeriod } from '../../functions/kpis/period.ts';
+import type { KpiReport, MeasuredKpi } from '../../functions/kpis/types.ts';
+import { generateSampleCompany } from '../../functions/sample/demoCompany.ts';
+import { reportKeyFor } from '../../functions/stages/evaluate.ts';
 import { runStages } from '../../functions/stages/index.ts';
 
 /**
- * How the executive e-mail looks, in headless Chromium (Debian's, installed by .ci/run): the
- * preview of the golden catalog's October report on a desktop and a phone width. Screenshots go
- * to .tmp/email-look/ for a human to look at.
+ * How every message of the demo looks, in headless Chromium (Debian's, installed by .ci/run):
+ * each audience's preview.html at 600 px (the e-mail's width) and 375 px (a phone), in light
+ * and dark colour schemes. Screenshots go to .tmp/email-look/ for a human to look at.
  */
 const executablePath = process.env.PULSE_CHROMIUM ?? '/usr/bin/chromium';
-const fixture = path.resolve(import.meta.dirname, '../fixtures/golden-catalog/pulse.config.json');
-const lake = path.resolve(import.meta.dirname, '../../.tmp/email-look-lake');
+const root = path.resolve(import.meta.dirname, '../../.tmp/email-look-demo');
 const shots = path.resolve(import.meta.dirname, '../../.tmp/email-look');
+const period = '2026-10';
 let browser: Browser;
+let loaded: LoadedConfig;
 
 beforeAll(async () => {
   if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: apt-get install -y chromium (or set PULSE_CHROMIUM)`);
-  rmSync(lake, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
   mkdirSync(shots, { recursive: true });
-  const loaded = await loadConfig(fixture);
-  loaded.config.lake = lake;
-  loaded.config.audiences = [{ name: 'executive', report: 'executive', recipients: ['ceo@example.com'] }];
-  const ctx = await createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true, now: new Date('2026-11-01T06:00:00Z') });
+  // The demo company, small: every entity, 13 months, the demo's config (every report, one slice).
+  await generateSampleCompany({ outDir: path.join(root, 'exports'), months: 13, ticketsPerMonth: 400, seed: 11, endMonth: period, timezone: 'Europe/Berlin' });
+  loaded = await loadConfig(await writeDemoConfig(root, 'Europe/Berlin'));
+  const ctx = await createLocalContext(loaded, parsePeriod(period), { quiet: true, now: new Date('2026-11-01T06:00:00Z') });
   await runStages(ctx, ['extract', 'curate', 'marts', 'evaluate', 'render']);
   await ctx.engine.close();
   browser = await chromium.launch({
     executablePath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  rmSync(lake, { recursive: true, force: true });
 });
 
 interface Look {
-  chartLoaded: boolean;
-  chartWidth: number;
+  images: number;
+  brokenImages: string[];
   overflow: number;
-  tableRight: number;
-  title: string;
-  heading: string | undefined;
+  text: string;
+  cardBackground: string;
+  cardText: string;
 }
 
 /** Runs in the page (as source text, so the project's types stay free of the DOM's). */
 const measureLook = `(() => {
-  const chart = document.querySelector('img[alt^="Tickets created per month"]');
-  const table = [...document.querySelectorAll('table')].find((t) => t.textContent.includes('Tickets created'));
+  const images = [...document.images];
+  const card = document.querySelector('.p-card');
+  const firstText = card ? [...card.querySelectorAll('div')].find((d) => d.childElementCount === 0 && d.textContent.trim()) : null;
+  // The colour behind the text: the nearest ancestor that paints a background.
+  let painted = firstText;
+  while (painted && ['rgba(0, 0, 0, 0)', 'transparent'].includes(getComputedStyle(painted).backgroundColor)) painted = painted.parentElement;
   return {
-    chartLoaded: Boolean(chart && chart.complete && chart.naturalWidth > 0),
-    chartWidth: chart ? chart.getBoundingClientRect().width : 0,
+    images: images.length,
+    brokenImages: images.filter((i) => !(i.complete && i.naturalWidth > 0)).map((i) => i.getAttribute('src')),
     overflow: document.documentElement.scrollWidth - window.innerWidth,
-    tableRight: table ? table.getBoundingClientRect().right : Infinity,
-    title: document.title,
-    heading: document.body.innerText.split('\\n').find((line) => line.trim().length > 0),
+    text: document.body.innerText,
+    cardBackground: painted ? getComputedStyle(painted).backgroundColor : '',
+    cardText: firstText ? getComputedStyle(firstText).color : '',
   };
 })()`;
 
-const preview = () => pathToFileURL(path.join(lake, 'reports/2026-10/executive/preview.html')).href;
+/** Relative luminance of a CSS rgb() colour, 0 (black) to 1 (white). */
+function luminance(css: string): number {
+  const [r, g, b] = (css.match(/\d+(\.\d+)?/g) ?? ['0', '0', '0']).slice(0, 3).map((v) => Number(v) / 255);
+  const lin = (c: number) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+  return 0.2126 * lin(r!) + 0.7152 * lin(g!) + 0.0722 * lin(b!);
+}
 
-describe('the executive e-mail in a browser', () => {
-  it.each([
-    ['desktop', 1024],
-    ['phone', 375],
-  ])('on a %s (%i px) the chart loads and nothing runs off the side', async (name, width) => {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
-    await page.goto(preview());
-    const look = await page.evaluate<Look>(measureLook);
-    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-    await page.close();
-    expect(look.title).toBe('Customer service scorecard — October 2026');
-    expect(look.heading).toBe('Customer service scorecard');
-    expect(look.chartLoaded).toBe(true);
-    expect(look.chartWidth).toBeGreaterThan(Math.min(width, 600) * 0.8);
-    expect(look.chartWidth).toBeLessThanOrEqual(Math.min(width, 600));
-    expect(look.overflow).toBeLessThanOrEqual(0);
-    expect(look.tableRight).toBeLessThanOrEqual(width);
+/** The numbers a reader must see first, per kind of report, formatted as the report prints them. */
+function headlineNumbers(report: KpiReport, kind: string): string[] {
+  const value = (id: string) => {
+    const k = report.kpis[id] as MeasuredKpi;
+    return formatValue(k.unit, k.value, report.currency);
+  };
+  if (kind === 'finance') return [value('total_cost_of_response'), value('cost_per_ticket')];
+  if (kind === 'analyst') return [String(report.dataQuality.sources[0]!.rowsRead)];
+  return [value('tickets_created'), value('first_reply_time'), value('csat')];
+}
+
+const views = [600, 375].flatMap((width) => (['light', 'dark'] as const).map((scheme) => ({ width, scheme })));
+
+describe('every message of the demo in a browser', () => {
+  it('has a sliced audience', () => {
+    expect(loaded.config.audiences.some((a) => a.slice)).toBe(true);
   });
+
+  for (const audience of ['executive', 'frontline']) {
+    it.each(views)(`${audience} at $width px, $scheme: every image loads, nothing runs off the side, the headline numbers show`, async ({ width, scheme }) => {
+      const config = loaded.config.audiences.find((a) => a.name === audience)!;
+      const report = JSON.parse(readFileSync(path.join(root, 'lake', reportKeyFor(period, config)), 'utf8')) as KpiReport;
+      const page = await browser.newPage({ viewport: { width, height: 900 }, colorScheme: scheme });
+      await page.goto(pathToFileURL(path.join(root, 'lake/reports', period, audience, 'preview.html')).href);
+      const look = await page.evaluate<Look>(measureLook);
+      await page.screenshot({ path: path.join(shots, `${audience}-${width}-${scheme}.png`), fullPage: true });
+      await page.close();
+      expect(look.brokenImages).toEqual([]);
+      expect(look.images).toBeGreaterThan(0);
+      expect(look.overflow).toBeLessThanOrEqual(0);
+      for (const number of headlineNumbers(report, config.report)) expect(look.text).toContain(number);
+      // Dark mode turns the card dark and its text light; light mode keeps the white card.
+      if (scheme === 'dark') {
+        expect(luminance(look.cardBackground)).toBeLessThan(0.05);
+        expect(luminance(look.cardText)).toBeGreaterThan(0.6);
+      } else {
+        expect(luminance(look.cardBackground)).toBeGreaterThan(0.9);
+        expect(luminance(look.cardText)).toBeLessThan(0.1);
+      }
+    });
+  }
 });

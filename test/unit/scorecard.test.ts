@@ -41,8 +41,12 @@ describe('executive scorecard', () => {
 
   it('has the table, the explanation, the inline chart and the data-quality footer', async () => {
     const message = await renderExecutive(report, {});
-    expect(message.html).toContain('src="cid:volume-chart"');
-    expect(message.images.map((a) => [a.filename, a.cid])).toEqual([['volume-chart.png', 'volume-chart']]);
+    expect(message.html).toContain('src="cid:chart-tickets_created"');
+    expect(message.html).toContain('src="cid:spark-tickets_created"');
+    expect(message.images.map((a) => [a.filename, a.cid])).toEqual([
+      ['spark-tickets_created.png', 'spark-tickets_created'],
+      ['chart-tickets_created.png', 'chart-tickets_created'],
+    ]);
     expect(message.images[0]!.png.subarray(1, 4).toString()).toBe('PNG');
     expect(message.text).toContain('Volume rose');
     expect(message.text).toMatch(/tickets: 3 read, 2 accepted, 1 rejected/);

@@ -1,19 +1,23 @@
 import type { KpiReport } from '../../kpis/types.ts';
-import type { ReportMessage } from '../message.ts';
-import { volumeChart } from './charts.ts';
+import type { InlineImage, ReportMessage } from '../message.ts';
+import { familyChart, sparkline } from './charts.ts';
 import { executiveHtml } from './layout.ts';
-import { executiveModel } from './model.ts';
+import { executiveModel, type ExecutiveOptions } from './model.ts';
 import { executiveText } from './text.ts';
 
 /** The executive scorecard: model → charts → HTML and text. */
-export async function renderExecutive(report: KpiReport, audience: { kpis?: string[] | undefined }): Promise<ReportMessage> {
+export async function renderExecutive(report: KpiReport, audience: ExecutiveOptions): Promise<ReportMessage> {
   const model = executiveModel(report, audience);
-  const chart = model.volume ? await volumeChart(model.volume) : undefined;
+  const sparks = new Map<string, InlineImage>();
+  for (const kpi of model.headline) if (kpi.history.some((p) => p.value !== null)) sparks.set(kpi.id, await sparkline(kpi, model.currency));
+  const charts = new Map<string, InlineImage>();
+  for (const section of model.families) if (section.chart) charts.set(section.chart.id, await familyChart(section.chart, model.currency));
+  const images = { sparks, charts };
   return {
     subject: model.subject,
-    html: await executiveHtml(model, chart),
-    text: executiveText(model, chart),
-    images: chart ? [chart] : [],
+    html: await executiveHtml(model, images),
+    text: executiveText(model, images),
+    images: [...sparks.values(), ...charts.values()],
     files: [],
   };
 }

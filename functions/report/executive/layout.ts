@@ -1,54 +1,94 @@
 import { formatChange, formatValue } from '../../kpis/format.ts';
-import { escapeHtml } from '../html.ts';
-import { compileMjml, palette, shellMjml, statusWord } from '../layout.ts';
+import type { MeasuredKpi } from '../../kpis/types.ts';
+import { cutLabel, escapeHtml, htmlLabel } from '../html.ts';
+import { bannerSection, compileMjml, css, palette, shellMjml, statusWord } from '../layout.ts';
 import type { InlineImage } from '../message.ts';
 import type { ExecutiveModel } from './model.ts';
 
-export async function executiveHtml(model: ExecutiveModel, chart: InlineImage | undefined): Promise<string> {
-  const currency = model.currency;
-  const cell = `padding:6px 8px;border-bottom:1px solid ${palette.rule}`;
-  const tableRows = model.headline
-    .map(
-      (k) =>
-        `<tr><td style="${cell}">${escapeHtml(k.label)}</td>` +
-        `<td style="${cell};text-align:right;white-space:nowrap"><b>${escapeHtml(formatValue(k.unit, k.value, currency))}</b></td>` +
-        `<td style="${cell};color:${palette.status[k.status]};white-space:nowrap">● ${statusWord[k.status]}</td>` +
-        `<td style="${cell};text-align:right;white-space:nowrap">${k.change === null ? '–' : `${k.change > 0 ? '▲' : k.change < 0 ? '▼' : ''} ${escapeHtml(formatChange(k.unit, k.change, currency))}`}</td>` +
-        `<td style="${cell};text-align:right;white-space:nowrap">${escapeHtml(formatValue(k.unit, k.target, currency))}</td></tr>`,
-    )
-    .join('\n');
-  const forecast = model.forecast;
-  const muted = `color="${palette.muted}" font-size="12px"`;
+/** An arrow for a change, coloured by whether it is better or worse given the KPI's direction. */
+function changeHtml(kpi: MeasuredKpi, change: number | null, against: string, currency: string): string {
+  if (change === null) return `– vs ${escapeHtml(against)}`;
+  const arrow = change > 0 ? '▲' : change < 0 ? '▼' : '■';
+  const better = kpi.direction === 'neutral' || change === 0 ? null : (kpi.direction === 'higher') === change > 0;
+  const colour = better === null ? palette.muted : better ? palette.status.good : palette.status.critical;
+  const cls = better === null ? css.muted : css.status(better ? 'good' : 'critical');
+  return `<span class="${cls}" style="color:${colour}">${arrow}</span> ${escapeHtml(formatChange(kpi.unit, change, currency))} vs ${escapeHtml(against)}`;
+}
+
+/** One KPI row: label, its changes and target beneath, the trend; value and status (colour and word) on the right. */
+function kpiRow(kpi: MeasuredKpi, model: ExecutiveModel, spark: InlineImage | undefined): string {
+  const { currency } = model;
+  const target = kpi.target === null ? '' : ` · target ${escapeHtml(formatValue(kpi.unit, kpi.target, currency))}`;
+  const rule = `border-bottom:1px solid ${palette.rule}`;
+  return `<tr>
+          <td class="${css.rule}" style="padding:10px 8px;${rule};vertical-align:top">
+            <div style="font-size:14px;color:${palette.text}">${htmlLabel(kpi.label)}</div>
+            <div class="${css.muted}" style="font-size:12px;color:${palette.muted}">${changeHtml(kpi, kpi.change, model.previousLabel, currency)} · ${changeHtml(kpi, kpi.changeLastYear, model.lastYearLabel, currency)}${target}</div>
+            ${spark ? `<img src="cid:${spark.cid}" alt="${escapeHtml(spark.alt)}" width="112" height="28" style="display:block;margin-top:4px;border:0;width:112px;height:28px">` : ''}
+          </td>
+          <td class="${css.rule}" style="padding:10px 8px;${rule};text-align:right;white-space:nowrap;vertical-align:top">
+            <div style="font-size:18px;font-weight:bold;color:${palette.text}">${escapeHtml(formatValue(kpi.unit, kpi.value, currency))}</div>
+            <div class="${css.status(kpi.status)}" style="font-size:12px;color:${palette.status[kpi.status]}">● ${statusWord[kpi.status]}</div>
+          </td>
+        </tr>`;
+}
+
+const heading = (text: string) => `<mj-text font-size="17px" font-weight="bold" padding="18px 16px 4px">${escapeHtml(text)}</mj-text>`;
+const muted = (html: string) => `<mj-text color="${palette.muted}" font-size="12px" css-class="${css.muted}">${html}</mj-text>`;
+const table = (rows: string) => `<mj-table font-size="14px" padding="4px 8px" cellpadding="0">
+          ${rows}
+        </mj-table>`;
+
+function forecastHtml(model: ExecutiveModel): string {
+  const f = model.forecast;
+  if (!f) return '';
+  const cell = `padding:4px 8px;border-bottom:1px solid ${palette.rule}`;
+  const rows = f.byWeekday
+    .map((d) => `<tr><td class="${css.rule}" style="${cell}">${escapeHtml(d.weekday)}</td><td class="${css.rule}" style="${cell};text-align:right"><b>${escapeHtml(d.expectedPerDay)}</b> a day</td><td class="${css.rule} ${css.muted}" style="${cell};text-align:right;color:${palette.muted}">${escapeHtml(d.low)}–${escapeHtml(d.high)}</td></tr>`)
+    .join('\n          ');
+  return `${heading(`Next month: ${f.month}`)}
+        <mj-text>Expected tickets: <b>${escapeHtml(f.expectedTickets)}</b>${f.agentHoursNeeded !== null ? ` · agent hours needed to hold the first-reply target: <b>${escapeHtml(f.agentHoursNeeded)}</b>` : ''}</mj-text>
+        ${table(`<tr class="${css.muted}" style="color:${palette.muted};font-size:12px;text-align:left"><th style="padding:4px 8px">Weekday</th><th style="padding:4px 8px;text-align:right">Expected</th><th style="padding:4px 8px;text-align:right">Range</th></tr>\n          ${rows}`)}
+        ${muted(`${escapeHtml(f.method)}. Staffing: ${escapeHtml(f.staffingBasis)}.`)}`;
+}
+
+function dataQualityHtml(model: ExecutiveModel): string {
   const dq = model.dataQuality;
   const sourceLines = dq.sources.slice(0, 20).map((s) => {
     const reasons = Object.entries(s.rejectedByReason).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([r, n]) => `${r} ${n}`).join(', ');
-    return `${escapeHtml(s.source)}/${escapeHtml(s.entity)}: ${s.rowsRead} read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected${s.rowsRejected ? ` (${escapeHtml(reasons)})` : ''}`;
+    return `${htmlLabel(s.source, 40)}/${escapeHtml(s.entity)}: ${s.rowsRead} read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected${s.rowsRejected ? ` (${escapeHtml(reasons)})` : ''}`;
   });
+  if (dq.sources.length > 20) sourceLines.push(`and ${dq.sources.length - 20} more sources`);
   const excluded = dq.excludedFromTimeMetrics;
   const excludedReasons = Object.entries(excluded.byReason).map(([r, n]) => `${r} ${n}`).join(', ');
+  return `<mj-text font-size="14px" font-weight="bold" padding="18px 16px 4px">Data quality${model.slice ? ' (sources as a whole)' : ''}</mj-text>
+        ${muted(`${sourceLines.join('<br>')}<br>Left out of time metrics: ${excluded.total}${excluded.total ? ` (${escapeHtml(excludedReasons)})` : ''} · older versions merged: ${dq.duplicatesMerged}`)}`;
+}
+
+export async function executiveHtml(model: ExecutiveModel, images: { sparks: Map<string, InlineImage>; charts: Map<string, InlineImage> }): Promise<string> {
+  const explanations = model.explanations.slice(0, 8).map((e) => `<li style="margin:4px 0">${escapeHtml(cutLabel(e, 300))}</li>`).join('');
+  const families = model.families
+    .map((section) => {
+      const chart = section.chart ? images.charts.get(section.chart.id) : undefined;
+      return `${heading(section.title)}
+        ${chart ? `<mj-image src="cid:${chart.cid}" alt="${escapeHtml(chart.alt)}" width="560px" padding="4px 16px" />` : ''}
+        ${table(section.kpis.map((k) => kpiRow(k, model, undefined)).join('\n        '))}`;
+    })
+    .join('\n        ');
   const notMeasured = model.notMeasured;
-  const sections = `    <mj-section background-color="${palette.card}" padding="16px 0">
+  const sections = `${bannerSection(model.banners)}
+    <mj-section background-color="${palette.card}" padding="16px 0" css-class="${css.card}">
       <mj-column>
-        <mj-text font-size="20px" font-weight="bold">Customer service scorecard</mj-text>
-        <mj-text color="${palette.muted}">${escapeHtml(model.periodLabel)} · ${escapeHtml(model.timezone)}</mj-text>
-        <mj-table font-size="14px" padding="8px 16px">
-          <tr style="text-align:left;color:${palette.muted};white-space:nowrap"><th style="padding:6px 8px">KPI</th><th style="padding:6px 8px;text-align:right">Value</th><th style="padding:6px 8px">Status</th><th style="padding:6px 8px;text-align:right">vs last</th><th style="padding:6px 8px;text-align:right">Target</th></tr>
-          ${tableRows}
-        </mj-table>
-        <mj-text font-size="16px" font-weight="bold" padding="16px 16px 4px">What moved and why</mj-text>
-        <mj-text>${model.explanations.length ? `<ul style="padding-left:18px;margin:0">${model.explanations.slice(0, 8).map((e) => `<li style="margin:4px 0">${escapeHtml(e)}</li>`).join('')}</ul>` : 'Nothing moved beyond its threshold.'}</mj-text>
-        ${
-          forecast
-            ? `<mj-text font-size="16px" font-weight="bold" padding="16px 16px 4px">Next month (${escapeHtml(forecast.month)})</mj-text>
-        <mj-text>Expected tickets: <b>${escapeHtml(forecast.expectedTickets)}</b>${forecast.agentHoursNeeded !== null ? ` · agent hours needed: <b>${escapeHtml(forecast.agentHoursNeeded)}</b>` : ''}</mj-text>
-        <mj-text ${muted}>${escapeHtml(forecast.byWeekday.map((d) => `${d.weekday} ${d.expectedPerDay}/day (${d.low}–${d.high})`).join(' · '))}. Method: ${escapeHtml(forecast.method)}.</mj-text>`
-            : ''
-        }
-        ${chart ? `<mj-image src="cid:${chart.cid}" alt="${escapeHtml(chart.alt)}" width="560px" padding="16px 16px" />` : ''}
-        ${notMeasured.length ? `<mj-text ${muted}>Not measured: ${escapeHtml(notMeasured.slice(0, 30).join(', '))}${notMeasured.length > 30 ? ` and ${notMeasured.length - 30} more` : ''} (no source for their inputs).</mj-text>` : ''}
-        <mj-text font-size="14px" font-weight="bold" padding="16px 16px 4px">Data quality</mj-text>
-        <mj-text ${muted}>${sourceLines.join('<br>')}<br>Left out of time metrics: ${excluded.total}${excluded.total ? ` (${escapeHtml(excludedReasons)})` : ''} · older versions merged: ${dq.duplicatesMerged}</mj-text>
+        <mj-text font-size="22px" font-weight="bold">${escapeHtml(model.title)}</mj-text>
+        ${muted(`${escapeHtml(model.periodLabel)} · ${escapeHtml(model.timezone)}${model.slice ? ` · ${htmlLabel(model.slice)} only` : ''}`)}
+        ${table(model.headline.map((k) => kpiRow(k, model, images.sparks.get(k.id))).join('\n        '))}
+        ${heading('What moved and why')}
+        <mj-text>${explanations ? `<ul style="padding-left:18px;margin:0">${explanations}</ul>` : 'Nothing moved beyond its threshold.'}</mj-text>
+        ${forecastHtml(model)}
+        ${families}
+        ${notMeasured.length ? muted(`Not measured: ${escapeHtml(notMeasured.slice(0, 30).map((l) => cutLabel(l, 40)).join(', '))}${notMeasured.length > 30 ? ` and ${notMeasured.length - 30} more` : ''} (no source for their inputs${model.slice ? ', or not sliceable' : ''}).`) : ''}
+        ${dataQualityHtml(model)}
       </mj-column>
     </mj-section>`;
-  return compileMjml(shellMjml({ title: model.subject, preview: model.explanations[0] ?? `${model.periodLabel}: ${model.headline.length} KPIs`, sections }), 'scorecard');
+  return compileMjml(shellMjml({ title: model.subject, preview: model.banners[0] ?? model.explanations[0] ?? `${model.periodLabel}: ${model.headline.length} KPIs`, sections }), 'scorecard');
 }

@@ -1,23 +1,51 @@
 import { formatChange, formatValue } from '../../kpis/format.ts';
+import type { MeasuredKpi } from '../../kpis/types.ts';
+import { cutLabel } from '../html.ts';
 import { statusWord } from '../layout.ts';
 import type { InlineImage } from '../message.ts';
 import type { ExecutiveModel } from './model.ts';
 
-/** The plain-text part: the same scorecard for clients that show no HTML, charts as text. */
-export function executiveText(model: ExecutiveModel, chart: InlineImage | undefined): string {
-  const { currency, forecast, dataQuality: dq } = model;
-  return [
+function kpiLine(k: MeasuredKpi, model: ExecutiveModel): string {
+  const c = model.currency;
+  const target = k.target === null ? '' : `, target ${formatValue(k.unit, k.target, c)}`;
+  return `${cutLabel(k.label, 28).padEnd(28)} ${formatValue(k.unit, k.value, c).padStart(12)}  ${statusWord[k.status]!.padEnd(9)} ${formatChange(k.unit, k.change, c)} vs ${model.previousLabel}, ${formatChange(k.unit, k.changeLastYear, c)} vs ${model.lastYearLabel}${target}`;
+}
+
+/** The plain-text part: the same scorecard for clients that show no HTML, every chart as text. */
+export function executiveText(model: ExecutiveModel, images: { sparks: Map<string, InlineImage>; charts: Map<string, InlineImage> }): string {
+  const { forecast, dataQuality: dq } = model;
+  const lines = [
     model.subject,
+    `${model.periodLabel} · ${model.timezone}${model.slice ? ` · ${model.slice} only` : ''}`,
+    ...model.banners.map((b) => `! ${b}`),
     '',
-    ...model.headline.map((k) => `${k.label.padEnd(28)} ${formatValue(k.unit, k.value, currency).padStart(12)}  ${statusWord[k.status]!.padEnd(8)} ${formatChange(k.unit, k.change, currency)}`),
+    ...model.headline.map((k) => kpiLine(k, model)),
     '',
     'What moved and why',
-    ...(model.explanations.length ? model.explanations.slice(0, 8).map((e) => `- ${e}`) : ['Nothing moved beyond its threshold.']),
-    ...(forecast ? ['', `Next month (${forecast.month}): ${forecast.expectedTickets} tickets expected${forecast.agentHoursNeeded !== null ? `, ${forecast.agentHoursNeeded} agent hours needed` : ''}.`] : []),
-    ...(chart ? ['', 'Tickets created per month', chart.text] : []),
+    ...(model.explanations.length ? model.explanations.slice(0, 8).map((e) => `- ${cutLabel(e, 300)}`) : ['Nothing moved beyond its threshold.']),
+  ];
+  if (forecast) {
+    lines.push('', `Next month: ${forecast.month}`, `Expected tickets: ${forecast.expectedTickets}${forecast.agentHoursNeeded !== null ? `; agent hours needed: ${forecast.agentHoursNeeded}` : ''}`);
+    lines.push(...forecast.byWeekday.map((d) => `  ${d.weekday}  ${d.expectedPerDay} a day (${d.low}–${d.high})`));
+  }
+  for (const section of model.families) {
+    lines.push('', section.title, ...section.kpis.map((k) => kpiLine(k, model)));
+    const chart = section.chart ? images.charts.get(section.chart.id) : undefined;
+    if (chart) lines.push('', chart.alt, chart.text);
+  }
+  if (images.sparks.size > 0) {
+    lines.push('', '13-month trends');
+    for (const k of model.headline) {
+      const spark = images.sparks.get(k.id);
+      if (spark) lines.push(`${cutLabel(k.label, 40)}: ${spark.text.split('\n').map((l) => l.split('  ')[1]).join(', ')}`);
+    }
+  }
+  if (model.notMeasured.length) lines.push('', `Not measured: ${model.notMeasured.map((l) => cutLabel(l, 40)).join(', ')}`);
+  lines.push(
     '',
     'Data quality',
-    ...dq.sources.map((s) => `${s.source}/${s.entity}: ${s.rowsRead} read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected`),
-    `Left out of time metrics: ${dq.excludedFromTimeMetrics.total}`,
-  ].join('\n');
+    ...dq.sources.slice(0, 50).map((s) => `${cutLabel(s.source, 40)}/${s.entity}: ${s.rowsRead} read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected`),
+    `Left out of time metrics: ${dq.excludedFromTimeMetrics.total}; older versions merged: ${dq.duplicatesMerged}`,
+  );
+  return lines.join('\n');
 }

@@ -1,0 +1,110 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalContext } from '../../functions/cli/wiring.ts';
+import { loadConfig } from '../../functions/config/load.ts';
+import { parsePeriod } from '../../functions/kpis/period.ts';
+import type { KpiReport, MeasuredKpi } from '../../functions/kpis/types.ts';
+import { getJson } from '../../functions/ports/objectStore.ts';
+import type { StageContext } from '../../functions/stages/context.ts';
+import { curate } from '../../functions/stages/curate.ts';
+import { audienceReportKey, evaluate } from '../../functions/stages/evaluate.ts';
+import { extract } from '../../functions/stages/extract.ts';
+import { buildMarts } from '../../functions/stages/marts.ts';
+
+/**
+ * A sliced audience's numbers come from its slice's records only (golden-catalog fixture,
+ * October 2026, UTC). Worked by hand from test/fixtures/golden-catalog/*.csv.
+ */
+const fixture = path.resolve(import.meta.dirname, '../fixtures/golden-catalog/pulse.config.json');
+const lake = path.resolve(import.meta.dirname, '../../.tmp/slice-lake');
+
+let ctx: StageContext;
+let full: KpiReport;
+let alpha: KpiReport;
+let email: KpiReport;
+let smb: KpiReport;
+const kpi = (report: KpiReport, id: string): MeasuredKpi => {
+  const result = report.kpis[id];
+  if (!result || result.status === 'not_measured') throw new Error(`${id} not measured: ${result?.notMeasured}`);
+  return result;
+};
+
+beforeAll(async () => {
+  rmSync(lake, { recursive: true, force: true });
+  const loaded = await loadConfig(fixture);
+  loaded.config.lake = lake;
+  loaded.config.audiences = [
+    { name: 'executive', report: 'executive', recipients: ['ceo@example.com'] },
+    { name: 'alpha-lead', report: 'executive', recipients: ['alpha@example.com'], slice: { team: 'alpha' } },
+    { name: 'alpha-finance', report: 'finance', recipients: ['cfo@example.com'], slice: { team: 'alpha' } },
+    { name: 'email-desk', report: 'executive', recipients: ['email@example.com'], slice: { channel: 'email' } },
+    { name: 'smb', report: 'executive', recipients: ['smb@example.com'], slice: { segment: 'smb' } },
+  ];
+  ctx = await createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true });
+  await extract(ctx);
+  await curate(ctx);
+  await buildMarts(ctx);
+  full = await evaluate(ctx);
+  const read = async (audience: string) => (await getJson<KpiReport>(ctx.store, audienceReportKey('2026-10', audience)))!;
+  alpha = await read('alpha-lead');
+  email = await read('email-desk');
+  smb = await read('smb');
+});
+
+afterAll(async () => {
+  await ctx.engine.close();
+  rmSync(lake, { recursive: true, force: true });
+});
+
+describe('a team slice', () => {
+  it('counts only its tickets: K1 and K2 are alpha (K3 beta, K4 no team)', () => {
+    expect(alpha.slice).toEqual({ team: 'alpha' });
+    expect(kpi(alpha, 'tickets_created').value).toBe(2);
+    expect(kpi(alpha, 'tickets_solved').value).toBe(2);
+    expect(kpi(full, 'tickets_created').value).toBe(4);
+  });
+
+  it("costs only its agents' time and its own ledger rows", () => {
+    // Direct labour: a1 8 h (10-01) + 8 h (10-02) at 50 = 800; a2 6 h at 40 = 240 (a1's 09-30 is September).
+    // Ledger: the alpha labor row, 500; telephony, tooling and facilities are shared, not alpha's.
+    const trc = kpi(alpha, 'total_cost_of_response');
+    expect(trc.value).toBeCloseTo(800 + 240 + 500, 6);
+    expect(trc.breakdowns.team).toEqual({ alpha: 1540 });
+    // 1540 ÷ 2 tickets created.
+    expect(kpi(alpha, 'cost_per_ticket').value).toBeCloseTo(770, 6);
+  });
+
+  it('answers CSAT from its tickets only and names none of the other team', () => {
+    // S1 (K1, 5) and S2 (K2, 3): one of two answers is 4-5. S3 answers K4, outside the slice.
+    expect(kpi(alpha, 'csat').value).toBe(0.5);
+    // Relationship NPS answers carry no ticket, so a team slice has none.
+    expect(kpi(alpha, 'nps').value).toBeNull();
+    expect(Object.keys(kpi(alpha, 'solved_per_agent').breakdowns.agent ?? {}).sort()).toEqual(['a1', 'a2']);
+    const text = JSON.stringify(alpha.kpis);
+    for (const other of ['"b1"', '"b2"', '"beta"']) expect(text).not.toContain(other);
+  });
+
+  it('is written once per slice for every audience that has it', async () => {
+    const finance = await getJson<KpiReport>(ctx.store, audienceReportKey('2026-10', 'alpha-finance'));
+    expect(finance?.kpis).toEqual(alpha.kpis);
+  });
+});
+
+describe('a channel slice', () => {
+  it('has its tickets (K1, K4 are email) and says why agent time is not measured', () => {
+    expect(kpi(email, 'tickets_created').value).toBe(2);
+    const trc = email.kpis.total_cost_of_response!;
+    expect(trc.status).toBe('not_measured');
+    expect(trc.notMeasured).toBe('not measured in this slice: agents cannot be sliced by channel; agent_time cannot be sliced by channel');
+  });
+});
+
+describe('a segment slice', () => {
+  it("follows its customers: c2 and c3 are smb, so K2 and K3 and their customers' subscriptions", () => {
+    expect(kpi(smb, 'tickets_created').value).toBe(2);
+    // Active at the start (a subscription on 2026-09-30): c2 and c3. On 2026-10-31: c3 (pro from 10-10); c2 cancelled 10-20.
+    expect(kpi(smb, 'customer_churn_rate').value).toBe(0.5);
+    expect(smb.kpis.total_cost_of_response!.status).toBe('not_measured');
+  });
+});
