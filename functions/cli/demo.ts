@@ -30,6 +30,8 @@ export function demoConfig(timezone: string) {
     benchmarks: { csat: { industry: 0.86 }, first_reply_time: { industry: 3600 * 6 } },
     audiences: [
       { name: 'executive', report: 'executive', recipients: ['ops@example.com', 'ceo@example.com'] },
+      { name: 'finance', report: 'finance', recipients: ['cfo@example.com'] },
+      { name: 'analyst', report: 'analyst', recipients: ['data@example.com'] },
       { name: 'frontline', report: 'executive', recipients: ['frontline-lead@example.com'], slice: { team: 'frontline' } },
     ],
     owners: ['pulse-owner@example.com'],

@@ -15,6 +15,7 @@ export const marts = [
   { name: 'tickets_created', file: 'marts/tickets_created.sql' },
   { name: 'tickets_solved', file: 'marts/tickets_solved.sql' },
   { name: 'volume_daily', file: 'marts/volume_daily.sql' },
+  { name: 'trc', file: 'marts/trc.sql' },
 ] as const;
 
 /** Every KPI with its breakdowns, month by month (the cohort triangle included): built from sql/kpis/. */

@@ -3,11 +3,15 @@ import { PulseError } from '../errors.ts';
 import { reportVerdict } from '../kpis/guard.ts';
 import type { KpiReport } from '../kpis/types.ts';
 import { getJson } from '../ports/objectStore.ts';
+import { renderAnalyst } from '../report/analyst/index.ts';
 import { renderExecutive } from '../report/executive/index.ts';
+import { renderFinance } from '../report/finance/index.ts';
 import type { ReportMessage } from '../report/message.ts';
 import { composeMime } from '../report/mime.ts';
 import type { StageContext } from './context.ts';
 import { alertOwners } from './alerts.ts';
+import { analystInputs } from './analystInputs.ts';
+import { financeInputs } from './financeInputs.ts';
 import { reportKeyFor } from './evaluate.ts';
 
 export interface RenderSummary {
@@ -30,13 +34,19 @@ export class ReportWithheldError extends PulseError {}
 
 const reportTitle: Record<ReportKind, string> = { executive: 'The executive scorecard', finance: 'The finance report', analyst: 'The analyst report' };
 
-/** One renderer per kind of report: each is pure (kpis.json and its inputs in, bytes out). */
-async function renderMessage(report: KpiReport, audience: AudienceConfig, banners: string[]): Promise<ReportMessage> {
+/**
+ * One renderer per kind of report: each is pure (kpis.json and its inputs in, bytes out). The
+ * inputs a kind reads besides kpis.json come from the lake first, of the audience's slice.
+ */
+async function renderMessage(ctx: StageContext, report: KpiReport, audience: AudienceConfig, banners: string[]): Promise<ReportMessage> {
+  const options = { name: audience.name, kpis: audience.kpis, banners };
   switch (audience.report) {
     case 'executive':
-      return renderExecutive(report, { ...audience, banners });
-    default:
-      throw new Error(`audience ${audience.name}: the ${audience.report} report is not part of this build yet`);
+      return renderExecutive(report, options);
+    case 'finance':
+      return renderFinance(report, await financeInputs(ctx, audience.slice), options);
+    case 'analyst':
+      return renderAnalyst(report, await analystInputs(ctx), options);
   }
 }
 
@@ -66,7 +76,7 @@ export async function render(ctx: StageContext): Promise<RenderSummary[]> {
       continue;
     }
     await ctx.store.deletePrefix(withheldKey(ctx.period.id, audience.name));
-    const message = await renderMessage(report, audience, verdict.banners);
+    const message = await renderMessage(ctx, report, audience, verdict.banners);
     const eml = await composeMime(message, { from: ctx.config.mail.from, to: audience.recipients });
     await ctx.store.put(`${prefix}/message.eml`, eml);
     await ctx.store.put(`${prefix}/preview.html`, inlinePreview(message));

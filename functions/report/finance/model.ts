@@ -1,0 +1,289 @@
+import type { KpiReport, KpiResult, KpiUnit, MeasuredKpi } from '../../kpis/types.ts';
+import { cutLabel } from '../html.ts';
+
+/**
+ * What the finance report reads from the lake besides kpis.json: the trc mart summed over the
+ * period, the previous period and the same period last year, and month by month over 13 months.
+ * Plain JSON, so the render stage can hand it over as is and a test can build one by hand.
+ */
+export type FinanceWindow = 'current' | 'previous' | 'lastYear';
+export const financeWindows: readonly FinanceWindow[] = ['current', 'previous', 'lastYear'];
+
+export interface FinancePeriod {
+  id: string;
+  label: string;
+  months: string[];
+}
+
+/** Amounts of one thing in each window; null where the window has no trc rows for it. */
+export type FinanceAmounts = Record<FinanceWindow, number | null>;
+
+export interface FinanceMember extends FinanceAmounts {
+  member: string;
+}
+
+export interface FinanceDetailRow extends FinanceAmounts {
+  category: string;
+  channel: string;
+  team: string;
+}
+
+export interface FinanceSlice {
+  team?: string;
+  channel?: string;
+  segment?: string;
+}
+
+export interface FinanceInputs {
+  windows: Record<FinanceWindow, FinancePeriod>;
+  slice: FinanceSlice | null;
+  total: FinanceAmounts;
+  components: { directLabour: FinanceAmounts; ledger: FinanceAmounts };
+  breakdowns: { category: FinanceMember[]; channel: FinanceMember[]; team: FinanceMember[]; segment: FinanceMember[] };
+  /**
+   * Revenue per segment (MRR summed month by month, as service margin counts it); null where the
+   * slice cannot carry revenue (a team's or a channel's costs have no customers' revenue).
+   */
+  segmentRevenue: FinanceMember[] | null;
+  /** category × channel × team, every combination with a trc row in some window. */
+  detail: FinanceDetailRow[];
+  /** The 13 months ending at the period's last month, oldest first. */
+  history: { months: string[]; points: { month: string; category: string; amount: number }[] };
+}
+
+/** One line of a breakdown: this period against the previous one and last year. */
+/** A number against the previous period and the same period last year. */
+export interface Comparisons {
+  previous: number | null;
+  lastYear: number | null;
+  change: number | null;
+  changeRatio: number | null;
+  changeLastYear: number | null;
+  changeRatioLastYear: number | null;
+}
+
+export interface FinanceLine extends Comparisons {
+  member: string;
+  current: number | null;
+  /** current ÷ the breakdown's current total. */
+  share: number | null;
+}
+
+export interface UnitCostLine extends Comparisons {
+  id: string;
+  label: string;
+  unit: KpiUnit;
+  value: number | null;
+  notMeasured: string | null;
+}
+
+export interface SegmentLine {
+  segment: string;
+  costToServe: FinanceLine;
+  revenue: FinanceAmounts;
+  margin: FinanceLine;
+}
+
+export interface FinanceModel {
+  /** Notices above everything else (a stale source). */
+  banners: string[];
+  subject: string;
+  title: string;
+  periodId: string;
+  periodLabel: string;
+  previousLabel: string;
+  lastYearLabel: string;
+  timezone: string;
+  currency: string;
+  sliceLabel: string | null;
+  /** The headline, from kpis.json (the contract). */
+  trc: UnitCostLine;
+  unitCosts: UnitCostLine[];
+  components: { directLabour: FinanceLine; ledger: FinanceLine };
+  byCategory: FinanceLine[];
+  byChannel: FinanceLine[];
+  byTeam: FinanceLine[];
+  segments: SegmentLine[];
+  costToServe: UnitCostLine | null;
+  serviceMargin: UnitCostLine | null;
+  detail: FinanceDetailRow[];
+  history: FinanceInputs['history'];
+  /** Where the mart's tables and kpis.json's numbers disagree by a cent or more, one sentence each. */
+  discrepancies: string[];
+}
+
+export const unitCostKpis = ['cost_per_ticket', 'cost_per_resolution', 'cost_per_contact_minute'];
+export const financeKpis = ['total_cost_of_response', ...unitCostKpis, 'cost_to_serve_by_segment', 'service_margin_by_segment'];
+
+const isMeasured = (k: KpiResult | undefined): k is MeasuredKpi => Boolean(k) && k!.status !== 'not_measured';
+
+const ratio = (change: number | null, base: number | null): number | null => (change === null || base === null || base === 0 ? null : change / Math.abs(base));
+const minus = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a - b);
+
+export function financeLine(member: string, amounts: FinanceAmounts, total: number | null): FinanceLine {
+  const change = minus(amounts.current, amounts.previous);
+  const changeLastYear = minus(amounts.current, amounts.lastYear);
+  return {
+    member,
+    current: amounts.current,
+    previous: amounts.previous,
+    lastYear: amounts.lastYear,
+    change,
+    changeRatio: ratio(change, amounts.previous),
+    changeLastYear,
+    changeRatioLastYear: ratio(changeLastYear, amounts.lastYear),
+    share: amounts.current === null || !total ? null : amounts.current / total,
+  };
+}
+
+/** Largest first (by this period, then by last period), so "top N" is the top of the list. */
+const byAmount = (a: FinanceLine, b: FinanceLine) => (b.current ?? -Infinity) - (a.current ?? -Infinity) || (b.previous ?? -Infinity) - (a.previous ?? -Infinity) || a.member.localeCompare(b.member);
+
+type Presence = Record<FinanceWindow, boolean>;
+
+/** Which windows hold any row at all: there, a member without rows cost nothing (0); elsewhere it is unknown (null). */
+const presence = (rows: FinanceAmounts[]): Presence => Object.fromEntries(financeWindows.map((w) => [w, rows.some((r) => r[w] !== null)])) as Presence;
+
+const filled = (amounts: FinanceAmounts, present: Presence): FinanceAmounts =>
+  Object.fromEntries(financeWindows.map((w) => [w, amounts[w] ?? (present[w] ? 0 : null)])) as FinanceAmounts;
+
+function lines(members: FinanceMember[], total: number | null, present: Presence): FinanceLine[] {
+  return members.map((m) => financeLine(m.member, filled(m, present), total)).sort(byAmount);
+}
+
+function kpiLine(id: string, kpi: KpiResult | undefined): UnitCostLine {
+  if (!isMeasured(kpi)) {
+    return { id, label: kpi?.label ?? id, unit: kpi?.unit ?? 'currency', value: null, previous: null, lastYear: null, change: null, changeRatio: null, changeLastYear: null, changeRatioLastYear: null, notMeasured: kpi?.notMeasured ?? 'not in kpis.json' };
+  }
+  return {
+    id,
+    label: kpi.label,
+    unit: kpi.unit,
+    value: kpi.value,
+    previous: kpi.previous,
+    lastYear: kpi.lastYear,
+    change: kpi.change,
+    changeRatio: kpi.changeRatio,
+    changeLastYear: kpi.changeLastYear,
+    changeRatioLastYear: ratio(kpi.changeLastYear, kpi.lastYear),
+    notMeasured: null,
+  };
+}
+
+const sum = (values: (number | null)[]): number | null => (values.some((v) => v !== null) ? values.reduce<number>((s, v) => s + (v ?? 0), 0) : null);
+
+function sumWindows(rows: FinanceAmounts[]): FinanceAmounts {
+  return { current: sum(rows.map((r) => r.current)), previous: sum(rows.map((r) => r.previous)), lastYear: sum(rows.map((r) => r.lastYear)) };
+}
+
+/** Cost to serve from the mart beside revenue: margin = revenue − cost to serve, window by window. */
+function segmentLines(inputs: FinanceInputs): SegmentLine[] {
+  const costPresent = presence([inputs.total]);
+  const revenuePresent = presence(inputs.segmentRevenue ?? []);
+  const cost = new Map(inputs.breakdowns.segment.map((m) => [m.member, filled(m, costPresent)]));
+  const revenue = new Map((inputs.segmentRevenue ?? []).map((m) => [m.member, filled(m, revenuePresent)]));
+  const costTotal = sumWindows(inputs.breakdowns.segment).current;
+  const none = (present: Presence) => filled({ current: null, previous: null, lastYear: null }, present);
+  const segments = [...new Set([...cost.keys(), ...revenue.keys()])];
+  const margins = segments.map((segment) => {
+    const c = cost.get(segment) ?? none(costPresent);
+    const r = revenue.get(segment) ?? none(revenuePresent);
+    const margin = Object.fromEntries(
+      financeWindows.map((w) => [w, inputs.segmentRevenue === null || (c[w] === null && r[w] === null) ? null : (r[w] ?? 0) - (c[w] ?? 0)]),
+    ) as FinanceAmounts;
+    return { segment, c, r, margin };
+  });
+  const marginTotal = sum(margins.map((m) => m.margin.current));
+  return margins
+    .map(({ segment, c, r, margin }) => ({ segment, costToServe: financeLine(segment, c, costTotal), revenue: r, margin: financeLine(segment, margin, marginTotal) }))
+    .sort((a, b) => byAmount(a.costToServe, b.costToServe));
+}
+
+const cents = (value: number) => Math.round(value * 100);
+
+/**
+ * Mart and kpis.json give the same number twice here: they must agree to the cent. Totals, and
+ * the category and team members, agree for every period by construction. What is split by handle
+ * time (channels, segments, so cost to serve and margin) agrees for a one-month period only: the
+ * mart allocates month by month, the KPI over the whole period at once, so a quarter's shares
+ * differ. Cost to serve and margin leave out what the mart holds as "unallocated" (a month
+ * without tickets), as the KPI does.
+ */
+function reconcile(report: KpiReport, model: Pick<FinanceModel, 'trc' | 'costToServe' | 'serviceMargin' | 'byCategory' | 'byTeam'>, inputs: FinanceInputs, segments: SegmentLine[], money: (v: number) => string): string[] {
+  const found: string[] = [];
+  const check = (what: string, kpiValue: number | null, martValue: number | null) => {
+    if (kpiValue === null || martValue === null) return;
+    if (cents(kpiValue) !== cents(martValue)) found.push(`${what}: ${money(kpiValue)} in kpis.json, ${money(martValue)} in the trc mart`);
+  };
+  const mart = inputs.total;
+  const current = inputs.windows.current.label;
+  check(`Total cost of response, ${current}`, model.trc.value ?? null, mart.current ?? 0);
+  check(`Total cost of response, ${inputs.windows.previous.label}`, model.trc.previous, mart.previous ?? 0);
+  check(`Total cost of response, ${inputs.windows.lastYear.label}`, model.trc.lastYear, mart.lastYear ?? 0);
+  const trc = report.kpis.total_cost_of_response;
+  if (isMeasured(trc)) {
+    for (const [dimension, lines] of [['category', model.byCategory], ['team', model.byTeam]] as const) {
+      const kpiMembers = trc.breakdowns[dimension];
+      if (!kpiMembers) continue;
+      const martMembers = new Map(lines.map((l) => [l.member, l.current]));
+      for (const member of new Set([...Object.keys(kpiMembers), ...martMembers.keys()])) {
+        check(`${dimension} ${cutLabel(member, 40)}, ${current}`, kpiMembers[member] ?? 0, martMembers.get(member) ?? 0);
+      }
+    }
+  }
+  const allocated = segments.filter((s) => s.segment !== 'unallocated');
+  const oneMonth = inputs.windows.current.months.length === 1;
+  if (oneMonth && !inputs.slice && model.costToServe?.value !== undefined) {
+    check(`Cost to serve, ${current}`, model.costToServe.value, sum(allocated.map((s) => s.costToServe.current)) ?? 0);
+  }
+  if (oneMonth && !inputs.slice && inputs.segmentRevenue && model.serviceMargin?.value !== undefined) {
+    check(`Service margin, ${current}`, model.serviceMargin.value, sum(allocated.map((s) => s.margin.current)) ?? 0);
+  }
+  return found;
+}
+
+export function describeFinanceSlice(slice: FinanceSlice | null): string | null {
+  if (!slice) return null;
+  const parts = Object.entries(slice).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${v}`);
+  return parts.length ? parts.join(', ') : null;
+}
+
+/** The finance report as data: what the layout, the text part and the workbook all print. */
+export function financeModel(report: KpiReport, inputs: FinanceInputs, audience: { name: string; kpis?: string[] | undefined; banners?: string[] | undefined }): FinanceModel {
+  const exact = new Intl.NumberFormat('en-US', { style: 'currency', currency: report.currency, minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const shown = new Set(audience.kpis ?? financeKpis);
+  const sliceLabel = describeFinanceSlice(inputs.slice);
+  const trc = kpiLine('total_cost_of_response', report.kpis.total_cost_of_response);
+  const total = inputs.total.current;
+  const present = presence([inputs.total]);
+  const costToServe = shown.has('cost_to_serve_by_segment') ? kpiLine('cost_to_serve_by_segment', report.kpis.cost_to_serve_by_segment) : null;
+  const serviceMargin = shown.has('service_margin_by_segment') && inputs.segmentRevenue ? kpiLine('service_margin_by_segment', report.kpis.service_margin_by_segment) : null;
+  const segments = segmentLines(inputs);
+  const byCategory = lines(inputs.breakdowns.category, total, present);
+  const byTeam = lines(inputs.breakdowns.team, total, present);
+  const title = 'Total cost of response';
+  return {
+    banners: audience.banners ?? [],
+    subject: `${title} — ${report.period.label}${sliceLabel ? ` (${sliceLabel})` : ''}`,
+    title,
+    periodId: report.period.id,
+    periodLabel: report.period.label,
+    previousLabel: inputs.windows.previous.label,
+    lastYearLabel: inputs.windows.lastYear.label,
+    timezone: report.timezone,
+    currency: report.currency,
+    sliceLabel,
+    trc,
+    unitCosts: unitCostKpis.filter((id) => shown.has(id)).map((id) => kpiLine(id, report.kpis[id])),
+    components: { directLabour: financeLine('Direct labour', filled(inputs.components.directLabour, present), total), ledger: financeLine('Cost ledger', filled(inputs.components.ledger, present), total) },
+    byCategory,
+    byChannel: lines(inputs.breakdowns.channel, total, present),
+    byTeam,
+    segments,
+    costToServe,
+    serviceMargin,
+    detail: inputs.detail.map((row) => ({ ...row, ...filled(row, present) })).sort((a, b) => (b.current ?? -Infinity) - (a.current ?? -Infinity) || a.category.localeCompare(b.category) || a.channel.localeCompare(b.channel) || a.team.localeCompare(b.team)),
+    history: inputs.history,
+    discrepancies: reconcile(report, { trc, costToServe, serviceMargin, byCategory, byTeam }, inputs, segments, (v) => exact.format(v)),
+  };
+}

@@ -1,0 +1,97 @@
+import ExcelJS from 'exceljs';
+import { neutraliseCell, type CellValue } from './cells.ts';
+import type { ColumnFormat, Table } from './table.ts';
+
+/** Excel holds at most 32,767 characters in a cell (Excel specifications and limits). */
+const excelCellLimit = 32767;
+/** Column widths in characters: wide enough for the content, never wider than a screen's half. */
+const minWidth = 8;
+const maxWidth = 60;
+
+/**
+ * The currency's number format: the symbol before the amount where it is one sign ($, €, £),
+ * the ISO code after it otherwise (`#,##0.00 "CHF"`), with the currency's own decimals (¥ none).
+ */
+export function currencyFormat(currency: string): string {
+  const format = new Intl.NumberFormat('en-US', { style: 'currency', currency, currencyDisplay: 'narrowSymbol' });
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  const number = digits > 0 ? `#,##0.${'0'.repeat(digits)}` : '#,##0';
+  const symbol = format.formatToParts(1).find((p) => p.type === 'currency')?.value ?? currency;
+  return [...symbol].length === 1 && !/[A-Za-z]/.test(symbol) ? `"${symbol}"${number}` : `${number} "${currency}"`;
+}
+
+export const percentFormat = '0.0%';
+const countFormat = '#,##0';
+
+function numberFormat(format: ColumnFormat, currency: string): string | undefined {
+  if (format === 'currency') return currencyFormat(currency);
+  if (format === 'ratio') return percentFormat;
+  if (format === 'count') return countFormat;
+  return undefined;
+}
+
+/** Roughly how many characters a value takes once formatted, for the column width. */
+function displayLength(value: CellValue, format: ColumnFormat): number {
+  if (value === null) return 0;
+  if (typeof value === 'number') {
+    const digits = Math.abs(value) >= 1 ? Math.floor(Math.log10(Math.abs(value))) + 1 : 1;
+    const grouped = digits + Math.floor((digits - 1) / 3);
+    if (format === 'currency') return grouped + 5;
+    if (format === 'ratio') return grouped + 4;
+    return grouped + (Number.isInteger(value) ? 1 : 4);
+  }
+  return String(value).length;
+}
+
+function cellValue(value: CellValue): CellValue {
+  const cell = neutraliseCell(value);
+  return typeof cell === 'string' && cell.length > excelCellLimit ? cell.slice(0, excelCellLimit) : cell;
+}
+
+export interface WorkbookOptions {
+  /** Row 1 of every sheet: what the numbers are, for which period, in which time zone. */
+  title: string;
+  currency: string;
+  /** Workbook properties; a fixed date makes the same data give the same bytes. */
+  created: Date;
+}
+
+/**
+ * Tables → an .xlsx workbook, one sheet each: the title in row 1, the header in row 2 (frozen,
+ * with a filter), the rows below with the column's number format. Every cell is a value through
+ * neutraliseCell; no cell holds a formula. Bytes out, no file I/O.
+ */
+export async function workbookBuffer(tables: Table[], options: WorkbookOptions): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook();
+  workbook.creator = 'Pulse';
+  workbook.created = options.created;
+  workbook.modified = options.created;
+  for (const table of tables) {
+    const sheet = workbook.addWorksheet(table.name, { views: [{ state: 'frozen', ySplit: 2 }] });
+    const title = sheet.getCell(1, 1);
+    title.value = cellValue(options.title);
+    title.font = { bold: true, size: 13 };
+    const header = sheet.getRow(2);
+    table.columns.forEach((column, i) => {
+      const cell = header.getCell(i + 1);
+      cell.value = cellValue(column.header);
+      cell.font = { bold: true };
+      cell.alignment = { horizontal: column.format === 'text' ? 'left' : 'right', wrapText: false };
+      cell.border = { bottom: { style: 'thin' } };
+    });
+    for (const values of table.rows) {
+      const row = sheet.addRow(values.map(cellValue));
+      table.columns.forEach((column, i) => {
+        const format = numberFormat(column.format, options.currency);
+        if (format && typeof values[i] === 'number') row.getCell(i + 1).numFmt = format;
+      });
+    }
+    if (table.columns.length > 0) sheet.autoFilter = { from: { row: 2, column: 1 }, to: { row: 2, column: table.columns.length } };
+    table.columns.forEach((column, i) => {
+      let longest = column.header.length;
+      for (const r of table.rows) longest = Math.max(longest, displayLength(r[i] ?? null, column.format));
+      sheet.getColumn(i + 1).width = Math.min(maxWidth, Math.max(minWidth, longest + 2));
+    });
+  }
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}

@@ -1,0 +1,163 @@
+-- trc: total cost of response, month by month, allocated to category × channel × team × segment,
+-- so that finance's workbook comes from the lake like every other KPI. One row per month,
+-- category, channel, team, segment and component (direct_labour | ledger); the grain keeps the
+-- two apart because a ledger labor row can land in the same cell as the direct labour.
+--
+-- The allocation is the one of sql/kpis/cost.sql, taken one month at a time, so that each
+-- marginal of a month equals that month's KPI breakdown:
+-- - direct labour (hours worked × the agent's loaded hourly cost) sits under category labor and
+--   the agent's team ('unassigned' when none), and is split over (channel, segment) by the joint
+--   share of the handle seconds of the tickets created in the month: Σ by channel is the KPI's
+--   channel split h(c)/H, Σ by segment its segment split h(s)/H;
+-- - each ledger row keeps its category, channel and team ('shared' when absent) and is split over
+--   segments by h(s)/H;
+-- - by ticket counts when the month's tickets have no handle seconds; channel and segment
+--   'unallocated' when the month has no tickets at all (the cost still counts in the total).
+
+with agent_time_worked as (
+    select * from agent_time
+),
+
+agents_costed as (
+    select * from agents
+),
+
+ledger_rows as (
+    select * from costs
+),
+
+tickets_enriched as (
+    select * from int_tickets
+),
+
+customers_segmented as (
+    select * from customers
+),
+
+direct_labour as (
+    select
+        t.month,
+        coalesce(a.team, 'unassigned') as team,
+        sum(t.hours_worked * cast(coalesce(a.loaded_hourly_cost, 0) as double)) as amount
+    from agent_time_worked as t
+    left join agents_costed as a
+        on t.agent_id = a.id
+    group by
+        t.month,
+        coalesce(a.team, 'unassigned')
+),
+
+ledger as (
+    select
+        month,
+        category,
+        coalesce(channel, 'shared') as channel,
+        coalesce(team, 'shared') as team,
+        cast(amount as double) as amount
+    from ledger_rows
+),
+
+created_load as (
+    select
+        t.created_month as month,
+        t.channel,
+        coalesce(cu.segment, 'unknown') as segment,
+        cast(sum(t.handle_seconds) as double) as seconds,
+        cast(count(*) as double) as tickets
+    from tickets_enriched as t
+    left join customers_segmented as cu
+        on t.customer_id = cu.id
+    group by
+        t.created_month,
+        t.channel,
+        coalesce(cu.segment, 'unknown')
+),
+
+month_load as (
+    select
+        month,
+        sum(seconds) as seconds,
+        sum(tickets) as tickets
+    from created_load
+    group by month
+),
+
+channel_segment_shares as (
+    select
+        c.month,
+        c.channel,
+        c.segment,
+        case
+            when m.seconds > 0 then c.seconds / m.seconds
+            else c.tickets / m.tickets
+        end as share
+    from created_load as c
+    inner join month_load as m
+        on c.month = m.month
+),
+
+segment_shares as (
+    select
+        month,
+        segment,
+        sum(share) as share
+    from channel_segment_shares
+    group by
+        month,
+        segment
+),
+
+labour_allocated as (
+    select
+        d.month,
+        'labor' as category,
+        coalesce(s.channel, 'unallocated') as channel,
+        d.team,
+        coalesce(s.segment, 'unallocated') as segment,
+        'direct_labour' as component,
+        d.amount * coalesce(s.share, 1) as amount
+    from direct_labour as d
+    left join channel_segment_shares as s
+        on d.month = s.month
+),
+
+ledger_allocated as (
+    select
+        l.month,
+        l.category,
+        l.channel,
+        l.team,
+        coalesce(s.segment, 'unallocated') as segment,
+        'ledger' as component,
+        l.amount * coalesce(s.share, 1) as amount
+    from ledger as l
+    left join segment_shares as s
+        on l.month = s.month
+),
+
+allocated as (
+    select * from labour_allocated
+    union all
+    select * from ledger_allocated
+),
+
+final as (
+    select
+        category,
+        channel,
+        team,
+        segment,
+        component,
+        sum(amount) as amount,
+        month
+    from allocated
+    group by
+        category,
+        channel,
+        team,
+        segment,
+        component,
+        month
+)
+
+select * from final
