@@ -5,7 +5,7 @@ import { isTimeZone } from '../config/schema.ts';
 import { ConfigError, PulseError, StageError, UsageError } from '../errors.ts';
 import { addMonths, isMonth, parsePeriod } from '../kpis/period.ts';
 import { runStages, stageNames, type StageName, type StageOutcome } from '../stages/index.ts';
-import { writeDemoConfig } from './demo.ts';
+import { demoConfig, writeDemoConfig } from './demo.ts';
 import { createLocalContext } from './wiring.ts';
 
 /** A whole-number option of at least `min`. */
@@ -83,8 +83,7 @@ function buildProgram(io: { out: (s: string) => void }) {
           '',
           `Done. Config:   ${configFile}`,
           `KPIs:           ${path.join(lake, 'reports', period, 'kpis.json')}`,
-          `E-mail:         ${path.join(lake, 'reports', period, 'executive', 'message.eml')}`,
-          `Preview:        ${path.join(lake, 'reports', period, 'executive', 'preview.html')}`,
+          ...demoConfig(options.timezone).audiences.map(({ name: audience }) => `${`${audience}:`.padEnd(15)} ${path.join(lake, 'reports', period, audience, 'preview.html')} (message.eml beside it)`),
           `Sent (outbox):  ${path.join(lake, 'outbox', period)}`,
           '',
         ].join('\n'),
@@ -136,7 +135,12 @@ function buildProgram(io: { out: (s: string) => void }) {
           `${file}: valid.`,
           `Lake: ${resolveLake(loaded)}; time zone ${c.timezone}; currency ${c.currency}.`,
           ...c.sources.map((s) => `Source ${s.name}: ${s.type} → ${s.entity}${s.type === 'csv' ? ` from ${s.path}` : ''}`),
-          ...c.audiences.map((a) => `Audience ${a.name}: ${a.recipients.length} recipient(s)${a.kpis ? `, KPIs ${a.kpis.join(', ')}` : ''}`),
+          ...c.audiences.map(
+            (a) =>
+              `Audience ${a.name}: the ${a.report} report to ${a.recipients.length} recipient(s)${a.slice ? `, computed from ${Object.entries(a.slice).map(([k, v]) => `${k} ${v}`).join(', ')} only` : ''}${a.kpis ? `, KPIs ${a.kpis.join(', ')}` : ''}`,
+          ),
+          `Owners (alerted on a failure, a withheld report or stale data): ${c.owners.length ? c.owners.join(', ') : 'none'}.`,
+          `Stale after ${c.definitions.staleAfterDays} days without a record before the period's end: ${c.definitions.withholdStale ? 'the report is withheld' : 'the report carries a banner'}.`,
           `Mail: ${c.mail.transport} from ${c.mail.from}.`,
           '',
         ].join('\n'),

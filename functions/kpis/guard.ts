@@ -60,16 +60,16 @@ export function reportVerdict(report: KpiReport, what: string, options: { withho
       ? ticketSources.map((s) => `source ${s.source} (tickets): ${s.rowsRead} rows read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected${s.rowsRejected ? ` (${Object.entries(s.rejectedByReason).map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}; freshest record ${s.freshestRecordAt ?? 'none'}`)
       : ['no source provides tickets'];
     const reason = `${what} for ${period} is withheld: no tickets were created and none solved in ${period}${report.slice ? ` in the slice ${Object.entries(report.slice).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`;
-    return { withheld: [reason], banners: [], alert: { subject: `${what} for ${period} withheld: no data`, lines: [reason, ...found, ...staleLines, 'Check that the export for the period was delivered and that its mapping reads it, then run again.'] } };
+    return { withheld: [reason], banners: [], alert: { subject: `Reports for ${period} withheld: no data`, lines: [reason, ...found, ...staleLines, 'Check that the export for the period was delivered and that its mapping reads it, then run again.'] } };
   }
   if (stale.length === 0) return { withheld: [], banners: [], alert: null };
   if (options.withholdStale) {
     const reason = `${what} for ${period} is withheld (definitions.withholdStale): ${staleLines.join('; ')}`;
-    return { withheld: [reason], banners: [], alert: { subject: `${what} for ${period} withheld: stale data`, lines: [reason, 'Refresh the export, or set definitions.withholdStale to false to send it with a banner.'] } };
+    return { withheld: [reason], banners: [], alert: { subject: `Reports for ${period} withheld: stale data`, lines: [reason, 'Refresh the export, or set definitions.withholdStale to false to send it with a banner.'] } };
   }
   return {
     withheld: [],
     banners: staleLines.map((line) => `Data may be incomplete: ${line}.`),
-    alert: { subject: `${what} for ${period} sent with stale data`, lines: staleLines },
+    alert: { subject: `Reports for ${period} sent with stale data`, lines: [`${what} for ${period} was sent with a banner:`, ...staleLines] },
   };
 }

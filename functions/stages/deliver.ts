@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { DeliveryError, MailSendError, type FailedDelivery } from '../errors.ts';
 import { alertOwners } from './alerts.ts';
 import type { StageContext } from './context.ts';
-import { messageKey, withheldKey } from './render.ts';
+import { messageKey, ReportWithheldError, withheldKey } from './render.ts';
 import { sendWithRetry, type RetryTimings } from './sendWithRetry.ts';
 
 export interface DeliverySummary {
@@ -32,9 +32,11 @@ export const ledgerKey = (period: string, audience: string, recipient: string) =
 export async function deliver(ctx: StageContext, options: DeliverOptions = {}): Promise<DeliverySummary[]> {
   const summaries: DeliverySummary[] = [];
   const failures: FailedDelivery[] = [];
+  const withheldReasons: string[] = [];
   for (const audience of ctx.config.audiences) {
     const withheld = await ctx.store.get(withheldKey(ctx.period.id, audience.name));
     if (withheld) {
+      withheldReasons.push(withheldReason(withheld).replace(/^: /, ''));
       ctx.log(`deliver ${audience.name}: the report is withheld (${withheldKey(ctx.period.id, audience.name)}${withheldReason(withheld)}): nothing sent`);
       summaries.push(...audience.recipients.map((recipient) => ({ audience: audience.name, recipient, status: 'withheld' as const })));
       continue;
@@ -87,6 +89,13 @@ export async function deliver(ctx: StageContext, options: DeliverOptions = {}): 
       { retry: options.retry ?? {} },
     );
     throw new DeliveryError(failures, { ownersAlerted: true });
+  }
+  const withheld = withheldReasons.filter((r) => r.length > 0);
+  if (withheldReasons.length > 0) {
+    // The other audiences were sent; the run still fails, so a schedule shows the withheld report.
+    // render alerted the owners when it withheld it.
+    const sent = summaries.filter((s) => s.status === 'sent').length;
+    throw new ReportWithheldError(`${withheld.length > 0 ? withheld.join('; ') : `${withheldReasons.length} report(s) withheld`} (${sent} sent to the other audiences)`, { ownersAlerted: true });
   }
   return summaries;
 }

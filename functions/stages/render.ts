@@ -57,6 +57,7 @@ async function renderMessage(ctx: StageContext, report: KpiReport, audience: Aud
  */
 export async function render(ctx: StageContext): Promise<RenderSummary[]> {
   const summaries: RenderSummary[] = [];
+  // One alert per kind of verdict, naming every audience it concerns (the first line of each is its own).
   const alerts = new Map<string, { subject: string; lines: string[]; audiences: string[] }>();
   for (const audience of ctx.config.audiences) {
     const key = reportKeyFor(ctx.period.id, audience);
@@ -65,9 +66,13 @@ export async function render(ctx: StageContext): Promise<RenderSummary[]> {
     const prefix = audiencePrefix(ctx.period.id, audience.name);
     const verdict = reportVerdict(report, reportTitle[audience.report], { withholdStale: ctx.config.definitions.withholdStale });
     if (verdict.alert) {
-      const seen = alerts.get(verdict.alert.subject) ?? { ...verdict.alert, audiences: [] };
-      seen.audiences.push(audience.name);
-      alerts.set(verdict.alert.subject, seen);
+      const seen = alerts.get(verdict.alert.subject);
+      if (!seen) alerts.set(verdict.alert.subject, { ...verdict.alert, audiences: [audience.name] });
+      else {
+        seen.audiences.push(audience.name);
+        const [own] = verdict.alert.lines;
+        if (own !== undefined && !seen.lines.includes(own)) seen.lines.splice(seen.audiences.length - 1, 0, own);
+      }
     }
     if (verdict.withheld.length > 0) {
       await ctx.store.put(withheldKey(ctx.period.id, audience.name), `${JSON.stringify({ period: ctx.period.id, audience: audience.name, reasons: verdict.withheld, runId: ctx.runId }, null, 2)}\n`);

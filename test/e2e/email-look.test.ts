@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import ExcelJS from 'exceljs';
+import { simpleParser } from 'mailparser';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDemoConfig } from '../../functions/cli/demo.ts';
@@ -89,6 +91,38 @@ function headlineNumbers(report: KpiReport, kind: string): string[] {
   if (kind === 'analyst') return [String(report.dataQuality.sources[0]!.rowsRead)];
   return [value('tickets_created'), value('first_reply_time'), value('csat')];
 }
+
+describe('the demo messages', () => {
+  for (const audience of ['executive', 'finance', 'analyst', 'frontline']) {
+    it(`${audience}: parses into HTML under 102 KB, a text part and inline images that all resolve`, async () => {
+      const eml = readFileSync(path.join(root, 'lake/reports', period, audience, 'message.eml'));
+      const mail = await simpleParser(eml, { keepCidLinks: true });
+      const html = String(mail.html);
+      expect(Buffer.byteLength(html)).toBeLessThan(102 * 1024);
+      expect(String(mail.text).length).toBeGreaterThan(200);
+      const cids = [...html.matchAll(/src="cid:([^"]+)"/g)].map((m) => m[1]);
+      const inline = new Set(mail.attachments.filter((a) => a.contentDisposition === 'inline').map((a) => a.cid));
+      for (const cid of cids) expect(inline.has(cid)).toBe(true);
+      // Every inline image has alt text, and the whole message stays far under SES's 10 MB.
+      expect([...html.matchAll(/<img [^>]*>/g)].every((m) => /alt="[^"]+"/.test(m[0]))).toBe(true);
+      expect(eml.length).toBeLessThan(10 * 1024 * 1024);
+      // Lines end in CRLF (RFC 5322), so the bytes an SMTP relay sends are the bytes stored.
+      expect(eml.toString('latin1')).not.toMatch(/[^\r]\n/);
+    });
+  }
+
+  it("finance: the workbook opens with its sheets and its TRC total equals kpis.json's to the cent", async () => {
+    const mail = await simpleParser(readFileSync(path.join(root, 'lake/reports', period, 'finance/message.eml')));
+    const xlsx = mail.attachments.find((a) => a.filename === `trc-${period}.xlsx`)!;
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(xlsx.content as unknown as ArrayBuffer);
+    expect(book.worksheets.map((s) => s.name)).toEqual(['Summary', 'By category', 'By channel', 'By team', 'By segment', 'Category × channel × team', '13-month history']);
+    const report = JSON.parse(readFileSync(path.join(root, 'lake/reports', period, 'kpis.json'), 'utf8')) as KpiReport;
+    const trc = (report.kpis.total_cost_of_response as MeasuredKpi).value!;
+    expect(Math.round(Number(book.getWorksheet('Summary')!.getCell('B3').value) * 100)).toBe(Math.round(trc * 100));
+    expect(mail.attachments.map((a) => a.filename).filter((f) => f?.endsWith('.csv')).length).toBeGreaterThanOrEqual(5);
+  });
+});
 
 const views = [600, 375].flatMap((width) => (['light', 'dark'] as const).map((scheme) => ({ width, scheme })));
 

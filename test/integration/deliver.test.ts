@@ -13,7 +13,7 @@ import type { QueryEngine } from '../../functions/ports/queryEngine.ts';
 import { silentProgress, type StageContext } from '../../functions/stages/context.ts';
 import { deliver, ledgerKey, type DeliverySummary } from '../../functions/stages/deliver.ts';
 import { runStages } from '../../functions/stages/index.ts';
-import { messageKey, withheldKey } from '../../functions/stages/render.ts';
+import { messageKey, ReportWithheldError, withheldKey } from '../../functions/stages/render.ts';
 import type { RetryTimings } from '../../functions/stages/sendWithRetry.ts';
 
 /** The deliver stage on a real folder lake, with a transport that records what it was asked to send. */
@@ -208,10 +208,12 @@ describe('deliver', () => {
     await store.put(withheldKey(period, 'executive'), JSON.stringify({ period, audience: 'executive', reasons: ['helpdesk is stale: freshest ticket 2026-10-20'], runId: 'run-0' }));
     const mail = new RecordingTransport();
     // act
-    const summaries = await deliver(context(mail), { retry: fast });
-    // assess
+    const failure = await deliver(context(mail), { retry: fast }).catch((e: unknown) => e);
+    // assess: nothing sent, and the run fails with the reason (render told the owners already)
     expect(mail.sent).toEqual([]);
-    expect(statuses(summaries)).toEqual(recipients.map((r) => `${r}:withheld`));
+    expect(failure).toBeInstanceOf(ReportWithheldError);
+    expect((failure as ReportWithheldError).message).toBe('helpdesk is stale: freshest ticket 2026-10-20 (0 sent to the other audiences)');
+    expect((failure as ReportWithheldError).ownersAlerted).toBe(true);
     expect(await ledgerEntries()).toBe(0);
     expect(logged).toContain('deliver executive: the report is withheld (reports/2026-10/executive/withheld.json: helpdesk is stale: freshest ticket 2026-10-20): nothing sent');
   });

@@ -40,7 +40,7 @@ describe('report verdict', () => {
   it('withholds a blank period and tells the owners what is missing, source by source', () => {
     const verdict = reportVerdict(report(0, 0, [source('helpdesk', 'tickets', '2026-08-31T10:00:00.000Z')]), 'The executive scorecard', { withholdStale: false });
     expect(verdict.withheld).toEqual(['The executive scorecard for October 2026 is withheld: no tickets were created and none solved in October 2026']);
-    expect(verdict.alert?.subject).toBe('The executive scorecard for October 2026 withheld: no data');
+    expect(verdict.alert?.subject).toBe('Reports for October 2026 withheld: no data');
     expect(verdict.alert?.lines).toContain('source helpdesk (tickets): 10 rows read, 8 accepted, 2 rejected (bad_timestamp 2); freshest record 2026-08-31T10:00:00.000Z');
   });
 
@@ -55,7 +55,7 @@ describe('report verdict', () => {
     const sent = reportVerdict(report(5, 5, [], stale), 'The finance report', { withholdStale: false });
     expect(sent.withheld).toEqual([]);
     expect(sent.banners).toEqual(["Data may be incomplete: csat (surveys) is stale: its freshest record is 2026-10-20T08:00:00.000Z, 11 days before the period's end."]);
-    expect(sent.alert?.subject).toBe('The finance report for October 2026 sent with stale data');
+    expect(sent.alert?.subject).toBe('Reports for October 2026 sent with stale data');
     const held = reportVerdict(report(5, 5, [], stale), 'The finance report', { withholdStale: true });
     expect(held.withheld[0]).toMatch(/^The finance report for October 2026 is withheld \(definitions\.withholdStale\): csat \(surveys\) is stale/);
     expect(held.banners).toEqual([]);

@@ -1,4 +1,5 @@
 import { addMonths } from '../../kpis/period.ts';
+import { cutLabel } from '../html.ts';
 import type { DataQuality, Forecast, KpiFamily, KpiReport, KpiResult, MeasuredKpi } from '../../kpis/types.ts';
 
 /**
@@ -64,7 +65,7 @@ export function executiveModel(report: KpiReport, audience: ExecutiveOptions): E
   const visible = Object.values(report.kpis).filter((k) => !chosen || chosen.has(k.id));
   const measured = visible.filter(isMeasured).filter((k) => k.id !== 'brand_terms' && k.id !== 'competitor_gap' && k.id !== 'csat_change');
   const first = report.period.months[0]!;
-  const slice = report.slice ? Object.entries(report.slice).map(([k, v]) => `${k} ${v}`).join(', ') : null;
+  const slice = report.slice ? cutLabel(Object.entries(report.slice).map(([k, v]) => `${k} ${v}`).join(', ')) : null;
   const title = 'Customer service scorecard';
   return {
     subject: `${title} — ${report.period.label}${slice ? ` (${slice})` : ''}`,
