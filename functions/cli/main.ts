@@ -44,10 +44,10 @@ function summarise(outcomes: StageOutcome[]) {
   return outcomes.map((o) => ({ stage: o.stage, seconds: Math.round(o.seconds * 1000) / 1000, result: o.result }));
 }
 
-async function runPipeline(configFile: string, periodText: string, options: { stages?: StageName[]; resend?: boolean; json?: boolean }) {
+async function runPipeline(configFile: string, periodText: string, options: { stages?: StageName[]; resend?: boolean; reextract?: boolean; json?: boolean }) {
   const loaded = await loadConfig(configFile);
   const period = parsePeriod(periodText);
-  const ctx = await createLocalContext(loaded, period, { resend: options.resend ?? false, quiet: options.json ?? false });
+  const ctx = await createLocalContext(loaded, period, { resend: options.resend ?? false, reextract: options.reextract ?? false, quiet: options.json ?? false });
   try {
     const outcomes = await runStages(ctx, options.stages);
     return { lake: resolveLake(loaded), period, outcomes };
@@ -97,8 +97,9 @@ function buildProgram(io: { out: (s: string) => void }) {
     .requiredOption('--period <period>', 'YYYY-MM, YYYY-Qn or YYYY-MM..YYYY-MM')
     .option('--stages <list>', `comma-separated subset of ${stageNames.join(',')}`, parseStages)
     .option('--resend', 'send again what the ledger says was sent')
+    .option('--reextract', 'read every source file again, even those already read')
     .option('--json', 'print a machine-readable summary')
-    .action(async (options: { config: string; period: string; stages?: StageName[]; resend?: boolean; json?: boolean }) => {
+    .action(async (options: { config: string; period: string; stages?: StageName[]; resend?: boolean; reextract?: boolean; json?: boolean }) => {
       const { lake, period, outcomes } = await runPipeline(options.config, options.period, options);
       if (options.json) io.out(`${JSON.stringify({ period, lake, stages: summarise(outcomes) }, null, 2)}\n`);
       else {

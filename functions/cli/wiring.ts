@@ -69,6 +69,7 @@ export function newRunId(now: Date): string {
 
 export interface LocalContextOptions {
   resend?: boolean;
+  reextract?: boolean;
   quiet?: boolean;
   now?: Date;
 }
@@ -91,6 +92,7 @@ export async function createLocalContext(loaded: LoadedConfig, period: PeriodInf
     runId: newRunId(now),
     now,
     resend: options.resend ?? false,
+    reextract: options.reextract ?? false,
     progress: options.quiet ? silentProgress : terminalProgress(),
     log: options.quiet ? () => {} : (message) => process.stderr.write(`${message}\n`),
   };

@@ -35,6 +35,8 @@ export interface SourceChunk {
    * read again replaces what it counted before, so the totals count each row of the source once.
    */
   unit?: string;
+  /** A line for the run's log: a file skipped as already read, or read again, and why. */
+  note?: string;
 }
 
 /**
@@ -45,5 +47,6 @@ export interface SourceChunk {
 export interface Source {
   readonly name: string;
   readonly entity: string;
-  pull(watermark: unknown): AsyncIterable<SourceChunk>;
+  /** `reextract`: read everything again from the start, whatever the watermark says. */
+  pull(watermark: unknown, options?: { reextract?: boolean }): AsyncIterable<SourceChunk>;
 }

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse';
 import { glob } from 'tinyglobby';
@@ -13,8 +13,33 @@ import { CellError, coerceCell, type CoerceOptions } from './coerce.ts';
 
 /** Files already ingested, by path relative to the config folder, with the fingerprint seen. */
 export interface CsvWatermark {
-  /** Each file read: its size and mtime, and the SHA-256 of its content. */
-  files: Record<string, { size: number; mtimeMs: number; sha256?: string }>;
+  /** Each file read: its size and mtime, the SHA-256 of its content, and of the mapping it was read with. */
+  files: Record<string, { size: number; mtimeMs: number; sha256?: string; mapping?: string }>;
+}
+
+/**
+ * What a file is read with besides its bytes (DESIGN.md, "Re-reading"): a file read with another
+ * mapping is read again, so "fix the mapping, run again" works.
+ */
+export function mappingFingerprint(config: CsvSourceConfig, businessZone: string): string {
+  const { columns, values, timezone, delimiter } = config;
+  const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  const mapping = { columns: sorted(columns), values: sorted(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, sorted(v)]))), timezone: timezone ?? businessZone, delimiter };
+  return createHash('sha256').update(JSON.stringify(mapping)).digest('hex').slice(0, 16);
+}
+
+/** The first bytes of an .xlsx (a zip) and of a legacy .xls (OLE2): a workbook given as a CSV source. */
+const workbookMagic = [Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from([0xd0, 0xcf, 0x11, 0xe0])];
+
+async function isWorkbook(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    return bytesRead === 4 && workbookMagic.some((m) => m.equals(head));
+  } finally {
+    await handle.close();
+  }
 }
 
 const chunkSize = 5000;
@@ -156,28 +181,46 @@ export class CsvSource implements Source {
     this.entity = definition.name;
   }
 
+  /**
+   * The files the source's path matches. A source that matches none is an error (DESIGN.md): a
+   * report of zero tickets must never go out because a glob was mistyped.
+   */
   async files(): Promise<string[]> {
     const pattern = this.config.path;
     const files = await glob(pattern, { cwd: this.baseDir, absolute: false, onlyFiles: true, expandDirectories: false });
-    if (files.length === 0 && !/[*?[{]/.test(pattern)) {
-      throw new SourceError(`sources "${this.name}": ${pattern} does not exist (resolved from ${this.baseDir})`);
+    if (files.length === 0) {
+      const info = await stat(path.resolve(this.baseDir, pattern)).catch(() => undefined);
+      if (info?.isDirectory()) throw new SourceError(`sources "${this.name}": ${pattern} is a folder: give a file, or a pattern such as ${path.posix.join(pattern, '*.csv')}`);
+      throw new SourceError(`sources "${this.name}": no file matches ${pattern} (resolved from ${this.baseDir}): check the path, or the export's name`);
     }
     return files.sort();
   }
 
-  async *pull(watermark: unknown): AsyncIterable<SourceChunk> {
+  /** `reextract`: read every file again, whatever the watermark says (pulse run --reextract). */
+  async *pull(watermark: unknown, options: { reextract?: boolean } = {}): AsyncIterable<SourceChunk> {
     const seen: CsvWatermark = { files: { ...((watermark as CsvWatermark | undefined)?.files ?? {}) } };
+    const mapping = mappingFingerprint(this.config, this.businessZone);
     for (const file of await this.files()) {
       const absolute = path.resolve(this.baseDir, file);
       const info = await stat(absolute);
-      const previous = seen.files[file];
-      if (previous && previous.size === info.size && previous.mtimeMs === info.mtimeMs) continue;
-      // A file written again with the same content (an export copied anew) is not read again.
-      // Only a file of the same size can be the same, so only then is it hashed before reading.
-      if (previous?.sha256 && previous.size === info.size && (await fileSha256(absolute)) === previous.sha256) {
-        seen.files[file] = { ...previous, mtimeMs: info.mtimeMs };
-        yield { rows: [], watermark: { files: { ...seen.files } } };
+      if (await isWorkbook(absolute)) {
+        throw new SourceError(`sources "${this.name}": ${file} is an Excel workbook, not a CSV file: export it as CSV (in Excel: File → Save As → CSV UTF-8) and point the source at that`);
+      }
+      const previous = options.reextract ? undefined : seen.files[file];
+      const sameMapping = previous?.mapping === undefined || previous.mapping === mapping;
+      if (previous && !sameMapping) {
+        yield { rows: [], note: `${file}: read again, the source's mapping changed since it was last read` };
+      } else if (previous && previous.size === info.size && previous.mtimeMs === info.mtimeMs) {
+        yield { rows: [], note: `${file}: skipped, already read and unchanged (pulse run --reextract reads it again)` };
         continue;
+      } else if (previous?.sha256 && previous.size === info.size && (await fileSha256(absolute)) === previous.sha256) {
+        // A file written again with the same content (an export copied anew) is not read again.
+        // Only a file of the same size can be the same, so only then is it hashed before reading.
+        seen.files[file] = { ...previous, mtimeMs: info.mtimeMs };
+        yield { rows: [], watermark: { files: { ...seen.files } }, note: `${file}: skipped, written again with the same content` };
+        continue;
+      } else if (previous) {
+        yield { rows: [], note: `${file}: read again, its content changed since it was last read` };
       }
       const hash = createHash('sha256');
       let pending: SourceRow[] = [];
@@ -188,7 +231,7 @@ export class CsvSource implements Source {
           pending = [];
         }
       }
-      seen.files[file] = { size: info.size, mtimeMs: info.mtimeMs, sha256: hash.digest('hex') };
+      seen.files[file] = { size: info.size, mtimeMs: info.mtimeMs, sha256: hash.digest('hex'), mapping };
       yield { rows: pending, watermark: { files: { ...seen.files } }, unit: file };
     }
   }

@@ -24,6 +24,8 @@ export interface StageContext {
   runId: string;
   now: Date;
   resend: boolean;
+  /** pulse run --reextract: every source reads all its files again. */
+  reextract?: boolean;
   progress: Progress;
   log: (message: string) => void;
 }

@@ -103,7 +103,8 @@ async function extractSource(ctx: StageContext, source: Source, batch: string): 
   // Rows since the last saved watermark, and the units this run has started to read again.
   let unsaved = emptyCounts();
   const unitsThisRun = new Set<string>();
-  for await (const chunk of source.pull(state.watermark)) {
+  for await (const chunk of source.pull(state.watermark, { reextract: ctx.reextract ?? false })) {
+    if (chunk.note) ctx.log(`extract ${source.name}: ${chunk.note}`);
     for (const row of chunk.rows) {
       countRow(run, row.ok ? null : row.reason);
       countRow(unsaved, row.ok ? null : row.reason);

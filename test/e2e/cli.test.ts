@@ -49,6 +49,6 @@ describe('pulse CLI exit codes and messages', () => {
     expect(await main(['run', '--config', file, '--period', '2026-10', '--stages', 'render', '--json'], io)).toBe(1);
     expect(err.join('')).toMatch(/stage render failed: reports\/2026-10\/kpis\.json does not exist: run the evaluate stage first/);
     expect(await main(['run', '--config', file, '--period', '2026-10', '--stages', 'extract', '--json'], io)).toBe(1);
-    expect(err.join('')).toMatch(/stage extract failed: sources "helpdesk": missing\.csv does not exist/);
+    expect(err.join('')).toMatch(/stage extract failed: sources "helpdesk": no file matches missing\.csv \(resolved from .*\): check the path, or the export's name/);
   });
 });
