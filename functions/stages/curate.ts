@@ -1,4 +1,5 @@
 import { ident, readSql, renderSql } from '../dialect/sqlText.ts';
+import { lakeKeys } from '../model/lakeKeys.ts';
 import { monthExpr } from '../dialect/staging.ts';
 import { entities, type Entity } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
@@ -19,8 +20,8 @@ export interface CurateSummary {
 }
 
 /** Curate's own bookkeeping: `_curate` cannot be a source name (those start with a letter or digit). */
-export const curateStateKey = (entity: string) => `state/_curate/${entity}.json`;
-export const curatedPrefix = (entity: string) => `curated/${entity}/`;
+export const curateStateKey = lakeKeys.curateState;
+export const curatedPrefix = lakeKeys.curated;
 
 export function rawColumns(entity: Entity) {
   return [
@@ -31,7 +32,7 @@ export function rawColumns(entity: Entity) {
 }
 
 async function curateEntity(ctx: StageContext, entity: Entity): Promise<CurateSummary | undefined> {
-  const rawKeys = (await ctx.store.list('raw/')).filter((key) => key.split('/')[2] === entity.name && key.endsWith('.ndjson.gz'));
+  const rawKeys = (await ctx.store.list(lakeKeys.rawEntityPrefix(entity.name))).filter((key) => key.endsWith('.ndjson.gz'));
   if (rawKeys.length === 0) return undefined;
   const state = (await getJson<CurateState>(ctx.store, curateStateKey(entity.name))) ?? { rawKeys: [], rows: 0, duplicatesMerged: 0 };
   const known = new Set(state.rawKeys);

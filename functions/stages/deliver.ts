@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { lakeKeys } from '../model/lakeKeys.ts';
 import { DeliveryError, MailSendError, type FailedDelivery } from '../errors.ts';
 import { alertOwners } from './alerts.ts';
 import type { StageContext } from './context.ts';
@@ -20,8 +20,7 @@ export interface DeliverOptions {
   retry?: Partial<RetryTimings>;
 }
 
-export const ledgerKey = (period: string, audience: string, recipient: string) =>
-  `ledger/${period}/${audience}/${createHash('sha256').update(recipient.toLowerCase()).digest('hex').slice(0, 32)}.json`;
+export const ledgerKey = lakeKeys.ledger;
 
 /**
  * deliver: each rendered message to each recipient, once. A recipient already in the ledger is

@@ -1,4 +1,5 @@
 import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
+import { lakeKeys } from '../model/lakeKeys.ts';
 import { kpiCatalog, type KpiDefinition } from '../kpis/catalog.ts';
 import { competitorGaps } from '../kpis/benchmarks.ts';
 import { brandTerms } from '../kpis/brandTerms.ts';
@@ -18,11 +19,11 @@ import { emptyCounts, sourceTotals, stateKey, type SourceState } from './extract
 import { kpiQueries, presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
 
 
-export const reportKey = (period: string) => `reports/${period}/kpis.json`;
+export const reportKey = lakeKeys.report;
 /** A sliced audience's own numbers (DESIGN.md storage layout). */
-export const audienceReportKey = (period: string, audience: string) => `reports/${period}/${audience}/kpis.json`;
+export const audienceReportKey = lakeKeys.audienceReport;
 /** The SQL evaluate ran for the period, as the analyst report shows it. */
-export const queriesKey = (period: string) => `reports/${period}/queries.json`;
+export const queriesKey = lakeKeys.queries;
 
 /** The report an audience reads: its slice's own when it has a slice, else the period's. */
 export const reportKeyFor = (period: string, audience: { name: string; slice?: Slice | undefined }) =>

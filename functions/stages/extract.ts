@@ -1,4 +1,5 @@
 import { entityByName } from '../model/index.ts';
+import { lakeKeys } from '../model/lakeKeys.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { Source } from '../ports/source.ts';
 import type { StageContext } from './context.ts';
@@ -29,7 +30,7 @@ export interface ExtractSummary extends RowCounts {
   rawKeys: string[];
 }
 
-export const stateKey = (source: string, entity: string) => `state/${source}/${entity}.json`;
+export const stateKey = lakeKeys.sourceState;
 
 export function emptyCounts(): RowCounts {
   return { rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, rejectedByReason: {} };
@@ -93,9 +94,8 @@ async function extractSource(ctx: StageContext, source: Source, batch: string): 
     freshestRecordAt: null,
   };
   const ingestDate = ctx.now.toISOString().slice(0, 10);
-  const prefix = `${source.name}/${source.entity}/ingest_date=${ingestDate}`;
-  const raw = new NdjsonPartWriter(ctx.store, (part) => `raw/${prefix}/${batch}-${String(part).padStart(4, '0')}.ndjson.gz`);
-  const rejects = new NdjsonPartWriter(ctx.store, (part) => `rejects/${prefix}/${batch}${part ? `-${part}` : ''}.ndjson.gz`);
+  const raw = new NdjsonPartWriter(ctx.store, (part) => lakeKeys.rawPart(source.entity, source.name, ingestDate, batch, part));
+  const rejects = new NdjsonPartWriter(ctx.store, (part) => lakeKeys.rejects(source.entity, source.name, ingestDate, batch, part));
   const run = emptyCounts();
   const timeFields = [entity.version, entity.monthOf].filter((f): f is string => Boolean(f));
   let freshest = state.freshestRecordAt ? Date.parse(state.freshestRecordAt) : Number.NEGATIVE_INFINITY;

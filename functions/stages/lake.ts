@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { lakeKeys } from '../model/lakeKeys.ts';
 import type { PulseConfig } from '../config/schema.ts';
 import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
@@ -115,7 +116,7 @@ export async function registerCurated(ctx: StageContext, slice?: Slice): Promise
   await ctx.engine.registerTables(
     entities.map((e) => ({
       name: slice ? unsliced(e.name) : e.name,
-      prefix: `curated/${e.name}/`,
+      prefix: lakeKeys.curated(e.name),
       columns: e.columns.map((c) => ({ name: c.name, sqlType: c.sqlType })),
       partitioned: Boolean(e.monthOf),
     })),
@@ -135,10 +136,10 @@ export async function registerIntermediate(ctx: StageContext, params: Record<str
 export async function registerMarts(ctx: StageContext, params: Record<string, SqlValue>, slice?: Slice): Promise<void> {
   if (slice) return registerSlicedMarts(ctx, params);
   await ctx.engine.registerTables([
-    { name: kpiMonthlyMart, prefix: `marts/${kpiMonthlyMart}/`, columns: kpiMonthlyColumns, partitioned: true },
+    { name: kpiMonthlyMart, prefix: lakeKeys.mart(kpiMonthlyMart), columns: kpiMonthlyColumns, partitioned: true },
     ...marts.map((m) => ({
       name: m.name,
-      prefix: `marts/${m.name}/`,
+      prefix: lakeKeys.mart(m.name),
       columns: [],
       partitioned: true,
       emptyAs: `select * from (${renderSql(readSql(m.file), params)}) as empty_mart where false`,

@@ -1,4 +1,5 @@
 import { readSql, renderSql } from '../dialect/sqlText.ts';
+import { lakeKeys } from '../model/lakeKeys.ts';
 import type { StageContext } from './context.ts';
 import { periodFromMonths } from '../kpis/period.ts';
 import { entities } from '../model/index.ts';
@@ -29,7 +30,7 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
   await registerIntermediate(ctx, params);
   ctx.progress.start('marts', marts.length);
   for (const [i, mart] of marts.entries()) {
-    await ctx.engine.writeParquet(renderSql(readSql(mart.file), params), `marts/${mart.name}/`, { partitionByMonth: true });
+    await ctx.engine.writeParquet(renderSql(readSql(mart.file), params), lakeKeys.mart(mart.name), { partitionByMonth: true });
     ctx.progress.update(i + 1);
   }
   ctx.progress.stop();
@@ -38,7 +39,7 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
   ctx.progress.start('marts kpi_monthly', months.length);
   for (const [i, month] of months.entries()) {
     const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
-    await ctx.engine.writeParquet(kpiRowsSql(monthParams, month), `marts/${kpiMonthlyMart}/`, { partitionByMonth: true, months: [month] });
+    await ctx.engine.writeParquet(kpiRowsSql(monthParams, month), lakeKeys.mart(kpiMonthlyMart), { partitionByMonth: true, months: [month] });
     ctx.progress.update(i + 1);
   }
   ctx.progress.stop();

@@ -1,4 +1,5 @@
 import type { AudienceConfig, ReportKind } from '../config/schema.ts';
+import { lakeKeys } from '../model/lakeKeys.ts';
 import { PulseError } from '../errors.ts';
 import { reportVerdict } from '../kpis/guard.ts';
 import type { KpiReport } from '../kpis/types.ts';
@@ -24,10 +25,10 @@ export interface RenderSummary {
   withheld?: string[];
 }
 
-export const audiencePrefix = (period: string, audience: string) => `reports/${period}/${audience}`;
-export const messageKey = (period: string, audience: string) => `${audiencePrefix(period, audience)}/message.eml`;
+export const audiencePrefix = lakeKeys.audience;
+export const messageKey = lakeKeys.message;
 /** Present while an audience's report for the period is withheld; deliver sends nothing for it. */
-export const withheldKey = (period: string, audience: string) => `${audiencePrefix(period, audience)}/withheld.json`;
+export const withheldKey = lakeKeys.withheld;
 
 /** A report was not sent: a blank period, or stale data with definitions.withholdStale. The owners were told. */
 export class ReportWithheldError extends PulseError {}

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { lakeKeys } from '../../model/lakeKeys.ts';
 import type { MailTransport, OutgoingMail } from '../../ports/mail.ts';
 import type { ObjectStore } from '../../ports/objectStore.ts';
 
@@ -7,8 +8,7 @@ export class OutboxTransport implements MailTransport {
   constructor(private readonly store: ObjectStore) {}
 
   async send(mail: OutgoingMail): Promise<{ messageId: string }> {
-    const safe = mail.to.replace(/[^a-z0-9@._-]/gi, '_');
-    const key = `outbox/${mail.period}/${mail.audience}/${safe}.eml`;
+    const key = lakeKeys.outbox(mail.period, mail.audience, mail.to);
     await this.store.put(key, mail.raw);
     return { messageId: `outbox-${createHash('sha256').update(mail.raw).digest('hex').slice(0, 16)}` };
   }

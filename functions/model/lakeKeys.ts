@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Every key of the lake, in one pure module that stages, adapters and the CDK stack all import:
+ * the same keys in S3 and in a local folder (DESIGN.md, "Storage layout"). Raw parts and rejects
+ * are laid out per entity first, so one table per entity reads every source's parts.
+ */
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+export const lakeKeys = {
+  /** raw/<entity>/source=<source>/ingest_date=YYYY-MM-DD/ */
+  rawPrefix: (entity: string, source: string, ingestDate: string) => `raw/${entity}/source=${source}/ingest_date=${ingestDate}/`,
+  rawEntityPrefix: (entity: string) => `raw/${entity}/`,
+  rawPart: (entity: string, source: string, ingestDate: string, batch: string, part: number, extension = 'ndjson.gz') =>
+    `${lakeKeys.rawPrefix(entity, source, ingestDate)}${batch}-${pad(part, 4)}.${extension}`,
+  /** rejects/<entity>/source=<source>/ingest_date=YYYY-MM-DD/<run>.ndjson.gz */
+  rejects: (entity: string, source: string, ingestDate: string, batch: string, part: number) =>
+    `rejects/${entity}/source=${source}/ingest_date=${ingestDate}/${batch}${part ? `-${part}` : ''}.ndjson.gz`,
+  /** The source a raw or rejects key belongs to (source=<name>), or undefined. */
+  sourceOf: (key: string) => /\/source=([^/]+)\//.exec(key)?.[1],
+  /** state/<source>/<entity>.json: a source's watermark and counts. */
+  sourceState: (source: string, entity: string) => `state/${source}/${entity}.json`,
+  /** Curate's own bookkeeping: `_curate` cannot be a source name (those start with a letter or digit). */
+  curateState: (entity: string) => `state/_curate/${entity}.json`,
+  curated: (entity: string) => `curated/${entity}/`,
+  mart: (mart: string) => `marts/${mart}/`,
+  report: (period: string) => `reports/${period}/kpis.json`,
+  queries: (period: string) => `reports/${period}/queries.json`,
+  audience: (period: string, audience: string) => `reports/${period}/${audience}`,
+  audienceReport: (period: string, audience: string) => `reports/${period}/${audience}/kpis.json`,
+  message: (period: string, audience: string) => `reports/${period}/${audience}/message.eml`,
+  withheld: (period: string, audience: string) => `reports/${period}/${audience}/withheld.json`,
+  /** ledger/<period>/<audience>/<recipient-hash>.json: written once, by a conditional put. */
+  ledger: (period: string, audience: string, recipient: string) =>
+    `ledger/${period}/${audience}/${createHash('sha256').update(recipient.toLowerCase()).digest('hex').slice(0, 32)}.json`,
+  outbox: (period: string, audience: string, recipient: string) => `outbox/${period}/${audience}/${recipient.replace(/[^a-z0-9@._-]/gi, '_')}.eml`,
+};
