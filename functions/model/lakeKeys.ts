@@ -33,5 +33,6 @@ export const lakeKeys = {
   /** ledger/<period>/<audience>/<recipient-hash>.json: written once, by a conditional put. */
   ledger: (period: string, audience: string, recipient: string) =>
     `ledger/${period}/${audience}/${createHash('sha256').update(recipient.toLowerCase()).digest('hex').slice(0, 32)}.json`,
-  outbox: (period: string, audience: string, recipient: string) => `outbox/${period}/${audience}/${recipient.replace(/[^a-z0-9@._-]/gi, '_')}.eml`,
+  outbox: (period: string, audience: string, recipient: string, variant?: string) =>
+    `outbox/${period}/${audience}/${recipient.replace(/[^a-z0-9@._-]/gi, '_')}${variant ? `-${variant}` : ''}.eml`,
 };

@@ -38,7 +38,14 @@ const outbox = (period: string, audience: string) => {
   const dir = path.join(lake, 'outbox', period, audience);
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 };
-const ownerAlert = async (period: string) => simpleParser(readFileSync(path.join(lake, 'outbox', period, '_owners', 'owner@example.com.eml')));
+/** The owners' alerts of a period (each keeps its own file in the outbox); the one asked for by subject start. */
+async function ownerAlert(period: string, subject = '[Pulse] Reports for') {
+  const dir = path.join(lake, 'outbox', period, '_owners');
+  const alerts = await Promise.all(readdirSync(dir).filter((f) => f.startsWith('owner@example.com')).map((f) => simpleParser(readFileSync(path.join(dir, f)))));
+  const found = alerts.find((a) => a.subject?.startsWith(subject));
+  if (!found) throw new Error(`no alert "${subject}…" among ${alerts.map((a) => a.subject).join('; ')}`);
+  return found;
+}
 
 beforeEach(() => {
   rmSync(root, { recursive: true, force: true });
