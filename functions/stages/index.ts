@@ -7,22 +7,20 @@ import { evaluate } from './evaluate.ts';
 import { extract } from './extract.ts';
 import { buildMarts } from './marts.ts';
 import { render } from './render.ts';
+import { stageList, type StageName } from './list.ts';
 
-/**
- * The one ordered list of stages: the local runner walks it, and the state machine the CDK
- * stack builds is generated from it, so the two cannot drift apart.
- */
-export const stages = [
-  { name: 'extract', runsAs: 'function', run: extract },
-  { name: 'curate', runsAs: 'query', run: curate },
-  { name: 'marts', runsAs: 'query', run: buildMarts },
-  { name: 'evaluate', runsAs: 'function', run: evaluate },
-  { name: 'render', runsAs: 'function', run: render },
-  { name: 'deliver', runsAs: 'function', run: deliver },
-] as const;
+/** What each stage of the list runs (functions/stages/list.ts holds the order and the sizes). */
+const runners: Record<StageName, (ctx: StageContext) => Promise<unknown>> = {
+  extract,
+  curate,
+  marts: buildMarts,
+  evaluate,
+  render,
+  deliver,
+};
 
-export type StageName = (typeof stages)[number]['name'];
-export const stageNames: StageName[] = stages.map((s) => s.name);
+export const stages = stageList.map((stage) => ({ ...stage, run: runners[stage.name] }));
+export { stageNames, type StageName } from './list.ts';
 
 export interface StageOutcome {
   stage: StageName;
