@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { sqlFiles } from './sqlFiles.generated.ts';
 
 /**
  * The SQL in sql/ is one text for Trino (Athena engine v3) and DuckDB. Values from the config
  * reach it as `{{name}}` placeholders rendered here as SQL literals, the same in both engines.
  */
 export type SqlValue = string | number | boolean | null | readonly (string | number)[] | { raw: string };
-
-export const sqlRoot = new URL('../../sql/', import.meta.url);
 
 export function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
@@ -27,15 +25,10 @@ export function sqlLiteral(value: SqlValue): string {
   return (value as { raw: string }).raw;
 }
 
-const cache = new Map<string, string>();
-
-/** Reads a file of sql/, e.g. `marts/fct_tickets_created.sql`. */
+/** A file of sql/, e.g. `marts/tickets_created.sql`, from the copy the code carries (sqlBundle.ts). */
 export function readSql(relativePath: string): string {
-  let text = cache.get(relativePath);
-  if (text === undefined) {
-    text = readFileSync(new URL(relativePath, sqlRoot), 'utf8');
-    cache.set(relativePath, text);
-  }
+  const text = sqlFiles[relativePath];
+  if (text === undefined) throw new Error(`sql/${relativePath} does not exist (or npm run generate:files has not copied it into functions/dialect/sqlFiles.generated.ts)`);
   return text;
 }
 

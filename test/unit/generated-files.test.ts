@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kpiCatalog } from '../../functions/kpis/catalog.ts';
 import { kpiDocsMarkdown } from '../../functions/kpis/docs.ts';
 import { dataDictionaryMarkdown } from '../../functions/model/dictionary.ts';
 import { entities } from '../../functions/model/index.ts';
+import { sqlFiles } from '../../functions/dialect/sqlFiles.generated.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -26,5 +27,11 @@ describe('files derived from the model and the catalog (npm run generate:files)'
     expect(new Set(ids).size).toBe(ids.length);
     const names = entities.map((e) => e.name) as string[];
     for (const d of kpiCatalog) for (const input of [...d.inputs, ...(d.anyOf ?? [])]) expect(names).toContain(input);
+  });
+
+  it('functions/dialect/sqlFiles.generated.ts is sql/, file for file, so a bundle carries the same text', () => {
+    const onDisk = (readdirSync(path.join(root, 'sql'), { recursive: true }) as string[]).filter((f) => f.endsWith('.sql')).map((f) => f.split(path.sep).join('/')).sort();
+    expect(Object.keys(sqlFiles).sort()).toEqual(onDisk);
+    for (const name of onDisk) expect(sqlFiles[name], name).toBe(readFileSync(path.join(root, 'sql', name), 'utf8'));
   });
 });

@@ -1,11 +1,10 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { globSync } from 'tinyglobby';
 import type { QueryEngine, Row, TableLocation } from '../../ports/queryEngine.ts';
 import type { ObjectStore } from '../../ports/objectStore.ts';
-import { ident, sqlString } from '../../dialect/sqlText.ts';
+import { ident, readSql, sqlString } from '../../dialect/sqlText.ts';
 
-const shimsFile = new URL('../../../sql/dialect/duckdb_shims.sql', import.meta.url);
 
 function toPlain(value: unknown): string | number | boolean | null {
   if (value === null || value === undefined) return null;
@@ -38,7 +37,7 @@ export class DuckDbEngine implements QueryEngine {
     const connection = await instance.connect();
     // Timestamps in the lake are UTC; the business zone is applied explicitly in the SQL.
     await connection.run("set TimeZone = 'UTC'");
-    await connection.run(await readFile(shimsFile, 'utf8'));
+    await connection.run(readSql('dialect/duckdb_shims.sql'));
     return new DuckDbEngine(instance, connection, store);
   }
 
