@@ -5,7 +5,9 @@ import { isTimeZone } from '../config/schema.ts';
 import { ConfigError, PulseError, StageError, UsageError } from '../errors.ts';
 import { addMonths, isMonth, parsePeriod } from '../kpis/period.ts';
 import { runStages, stageNames, type StageName, type StageOutcome } from '../stages/index.ts';
+import { checkConfig } from './checkConfig.ts';
 import { demoConfig, writeDemoConfig } from './demo.ts';
+import { displayPath } from './displayPath.ts';
 import { createLocalContext } from './wiring.ts';
 
 /** A whole-number option of at least `min`. */
@@ -81,10 +83,10 @@ function buildProgram(io: { out: (s: string) => void }) {
       io.out(
         [
           '',
-          `Done. Config:   ${configFile}`,
-          `KPIs:           ${path.join(lake, 'reports', period, 'kpis.json')}`,
-          ...demoConfig(options.timezone).audiences.map(({ name: audience }) => `${`${audience}:`.padEnd(15)} ${path.join(lake, 'reports', period, audience, 'preview.html')} (message.eml beside it)`),
-          `Sent (outbox):  ${path.join(lake, 'outbox', period)}`,
+          `Done. Config:   ${displayPath(configFile)}`,
+          `KPIs:           ${displayPath(path.join(lake, 'reports', period, 'kpis.json'))}`,
+          ...demoConfig(options.timezone).audiences.map(({ name: audience }) => `${`${audience}:`.padEnd(15)} ${displayPath(path.join(lake, 'reports', period, audience, 'preview.html'))} (message.eml beside it)`),
+          `Sent (outbox):  ${displayPath(path.join(lake, 'outbox', period))}`,
           '',
         ].join('\n'),
       );
@@ -104,7 +106,7 @@ function buildProgram(io: { out: (s: string) => void }) {
       if (options.json) io.out(`${JSON.stringify({ period, lake, stages: summarise(outcomes) }, null, 2)}\n`);
       else {
         const reported = outcomes.some((o) => o.stage === 'evaluate' || o.stage === 'render');
-        io.out(`Done: ${outcomes.map((o) => `${o.stage} ${o.seconds.toFixed(1)}s`).join(', ')}\n${reported ? `Report: ${path.join(lake, 'reports', period.id)}\n` : ''}`);
+        io.out(`Done: ${outcomes.map((o) => `${o.stage} ${o.seconds.toFixed(1)}s`).join(', ')}\n${reported ? `Report: ${displayPath(path.join(lake, 'reports', period.id))}\n` : ''}`);
       }
     });
 
@@ -126,26 +128,12 @@ function buildProgram(io: { out: (s: string) => void }) {
 
   program
     .command('check-config')
-    .description('validate a config and explain what it will do')
+    .description('validate a config, open its sources and show the first rows as Pulse reads them')
     .argument('<file>', 'pulse.config.json')
     .action(async (file: string) => {
-      const loaded = await loadConfig(file);
-      const c = loaded.config;
-      io.out(
-        [
-          `${file}: valid.`,
-          `Lake: ${resolveLake(loaded)}; time zone ${c.timezone}; currency ${c.currency}.`,
-          ...c.sources.map((s) => `Source ${s.name}: ${s.type} → ${s.entity}${s.type === 'csv' ? ` from ${s.path}` : ''}`),
-          ...c.audiences.map(
-            (a) =>
-              `Audience ${a.name}: the ${a.report} report to ${a.recipients.length} recipient(s)${a.slice ? `, computed from ${Object.entries(a.slice).map(([k, v]) => `${k} ${v}`).join(', ')} only` : ''}${a.kpis ? `, KPIs ${a.kpis.join(', ')}` : ''}`,
-          ),
-          `Owners (alerted on a failure, a withheld report or stale data): ${c.owners.length ? c.owners.join(', ') : 'none'}.`,
-          `Stale after ${c.definitions.staleAfterDays} days without a record before the period's end: ${c.definitions.withholdStale ? 'the report is withheld' : 'the report carries a banner'}.`,
-          `Mail: ${c.mail.transport} from ${c.mail.from}.`,
-          '',
-        ].join('\n'),
-      );
+      const { text, problems } = await checkConfig(file);
+      io.out(text);
+      if (problems.length > 0) throw new ConfigError(problems);
     });
   return program;
 }

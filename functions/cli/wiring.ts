@@ -15,6 +15,7 @@ import type { ObjectStore } from '../ports/objectStore.ts';
 import type { Source } from '../ports/source.ts';
 import { CsvSource } from '../sources/csv.ts';
 import { silentProgress, type Progress, type StageContext } from '../stages/context.ts';
+import { displayPathsUnder } from './displayPath.ts';
 
 /** Only the CLI and the Lambda handlers wire adapters into stages; this is the CLI's wiring. */
 export function createSources(loaded: LoadedConfig): Source[] {
@@ -22,7 +23,7 @@ export function createSources(loaded: LoadedConfig): Source[] {
     if (source.type !== 'csv') {
       throw new UsageError(`${loaded.file}: sources[${i}].type: the ${source.type} connector is not part of this build yet; export to CSV and use type "csv"`);
     }
-    return new CsvSource(source, entityByName(source.entity)!, loaded.baseDir, loaded.config.timezone);
+    return new CsvSource(source, entityByName(source.entity)!, loaded.baseDir, loaded.config.timezone, { currency: loaded.config.currency });
   });
 }
 
@@ -94,6 +95,7 @@ export async function createLocalContext(loaded: LoadedConfig, period: PeriodInf
     resend: options.resend ?? false,
     reextract: options.reextract ?? false,
     progress: options.quiet ? silentProgress : terminalProgress(),
-    log: options.quiet ? () => {} : (message) => process.stderr.write(`${message}\n`),
+    // Stages name lake places as the store locates them; the user reads them from where they stand.
+    log: options.quiet ? () => {} : (message) => process.stderr.write(`${displayPathsUnder(message, lake)}\n`),
   };
 }

@@ -23,6 +23,10 @@ const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'a letter or digit
 
 const entityName = z.enum(entityNames as [string, ...string[]]);
 
+/** The encodings a CSV source can name (DESIGN.md, "Real exports as they come"). */
+export const csvEncodings = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252', 'latin1'] as const;
+export type CsvEncoding = (typeof csvEncodings)[number];
+
 export const csvSourceSchema = z.strictObject({
   name: sourceName,
   type: z.literal('csv'),
@@ -34,7 +38,21 @@ export const csvSourceSchema = z.strictObject({
   values: z.record(z.string(), z.record(z.string(), z.string())).default({}),
   /** Zone of timestamps that carry none; default: the business time zone. */
   timezone: timeZone.optional(),
-  delimiter: z.string().length(1).default(','),
+  /** Luxon tokens of the export's dates and timestamps (`dd.MM.yyyy HH:mm`); ISO 8601 always reads. */
+  dateFormat: z
+    .string()
+    .refine((f) => /yy/.test(f) && /M/.test(f) && /d/.test(f), 'luxon tokens with a year, month and day, e.g. dd.MM.yyyy HH:mm')
+    .optional(),
+  /** The export's decimal separator; `,` for European exports (1.234,5). Default `.`. */
+  decimal: z.enum(['.', ',']).optional(),
+  /** The export's encoding when it has no BOM (a BOM picks UTF-8 or UTF-16 whatever this says). */
+  encoding: z.enum(csvEncodings).default('utf-8'),
+  /** Default: Excel's `sep=` first line, else the one of , ; tab | that splits the header most. */
+  delimiter: z
+    .string()
+    .length(1)
+    .refine((d) => !['"', '\r', '\n'].includes(d), 'a quote or a line end cannot be the delimiter')
+    .optional(),
 }).superRefine((source, ctx) => {
   // A mapping names canonical fields: a typo here would silently map nothing.
   const fields = new Set(entityByName(source.entity)?.columns.map((c) => c.name) ?? []);

@@ -100,6 +100,8 @@ export interface SourceQuality {
   rowsAccepted: number;
   rowsRejected: number;
   rejectedByReason: Record<string, number>;
+  /** Bad values in accepted rows, by field then reason; absent in reports written before they were counted. */
+  fieldIssues?: Record<string, Record<string, number>>;
   lastExtractAt: string | null;
   /** Latest record timestamp seen (updated_at or the entity's own time column). */
   freshestRecordAt: string | null;

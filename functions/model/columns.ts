@@ -65,7 +65,12 @@ export const col = {
     tag(z.number().int().min(min).max(max), { kind: 'integer', description }),
   seconds: (description: string) => tag(z.number().min(0), { kind: 'number', description }),
   hours: (description: string) => tag(z.number().min(0).max(24), { kind: 'number', description }),
-  money: (description: string) => tag(z.number().finite(), { kind: 'money', description }),
+  /**
+   * Money fits decimal(18,2), the lake's type, so a larger amount is out of range rather than an
+   * overflow in the engine; `min` bounds it below (an MRR is never negative, a credit is).
+   */
+  money: (description: string, range: { min?: number } = {}) =>
+    tag(range.min === undefined ? z.number().gt(-1e16).lt(1e16) : z.number().min(range.min).lt(1e16), { kind: 'money', description }),
   flag: (description: string) => tag(z.boolean(), { kind: 'boolean', description }),
 };
 

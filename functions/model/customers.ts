@@ -21,7 +21,7 @@ export const subscriptions = defineEntity({
   schema: z.object({
     customer_id: col.id('Customer (customers.id).'),
     plan: col.text('Plan name.'),
-    mrr: col.money('Monthly recurring revenue while running.'),
+    mrr: col.money('Monthly recurring revenue while running.', { min: 0 }),
     started_on: col.date('First day running.'),
     cancelled_on: col.date('First day no longer running.').optional(),
     cancel_reason: col.text('Reason given on cancel.').optional(),
@@ -35,17 +35,14 @@ export const surveys = defineEntity({
   description: 'Survey answers: CSAT (1-5), NPS (0-10), CES (1-7).',
   key: ['id'],
   monthOf: 'answered_at',
-  schema: z
-    .object({
-      id: col.id('Answer id.'),
-      ticket_id: col.id('Ticket surveyed.').optional(),
-      customer_id: col.id('Customer.').optional(),
-      kind: col.enum(surveyKinds, 'Survey kind.'),
-      score: col.score(0, 10, 'Score on the kind\'s scale.'),
-      comment: col.text('Free-text comment.').optional(),
-      answered_at: col.timestamp('Answered (UTC).'),
-    })
-    .refine((s) => s.kind === 'nps' || s.score >= 1, { path: ['score'], message: 'below the scale of its kind' })
-    .refine((s) => s.kind !== 'csat' || s.score <= 5, { path: ['score'], message: 'CSAT is 1-5' })
-    .refine((s) => s.kind !== 'ces' || s.score <= 7, { path: ['score'], message: 'CES is 1-7' }),
+  // The scale of each kind (CSAT 1-5, CES 1-7) is a cross-field check in rowRules.ts.
+  schema: z.object({
+    id: col.id('Answer id.'),
+    ticket_id: col.id('Ticket surveyed.').optional(),
+    customer_id: col.id('Customer.').optional(),
+    kind: col.enum(surveyKinds, 'Survey kind.'),
+    score: col.score(0, 10, 'Score on the kind\'s scale.'),
+    comment: col.text('Free-text comment.').optional(),
+    answered_at: col.timestamp('Answered (UTC).'),
+  }),
 });

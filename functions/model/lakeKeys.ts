@@ -16,6 +16,12 @@ export const lakeKeys = {
   /** rejects/<entity>/source=<source>/ingest_date=YYYY-MM-DD/<run>.ndjson.gz */
   rejects: (entity: string, source: string, ingestDate: string, batch: string, part: number) =>
     `rejects/${entity}/source=${source}/ingest_date=${ingestDate}/${batch}${part ? `-${part}` : ''}.ndjson.gz`,
+  /**
+   * rejects/<entity>/source=<source>/ingest_date=YYYY-MM-DD/<run>.csv: the same rejects as a
+   * spreadsheet people open; a later part (-1, -2) starts where the columns of the export change.
+   */
+  rejectsCsv: (entity: string, source: string, ingestDate: string, batch: string, part = 0) =>
+    `rejects/${entity}/source=${source}/ingest_date=${ingestDate}/${batch}${part ? `-${part}` : ''}.csv`,
   /** The source a raw or rejects key belongs to (source=<name>), or undefined. */
   sourceOf: (key: string) => /\/source=([^/]+)\//.exec(key)?.[1],
   /** state/<source>/<entity>.json: a source's watermark and counts. */

@@ -12,7 +12,7 @@ export const agents = defineEntity({
     team: col.text('Team.'),
     hired_on: col.date('First day employed.'),
     left_on: col.date('First day no longer employed.').optional(),
-    loaded_hourly_cost: col.money('Fully loaded cost of one hour worked.').optional(),
+    loaded_hourly_cost: col.money('Fully loaded cost of one hour worked.', { min: 0 }).optional(),
   }),
 });
 

@@ -7,10 +7,19 @@ export interface RowLocation {
   line: number;
 }
 
+/** A bad value in a field that does not place the row: the field took its default or null. */
+export interface FieldIssue {
+  field: string;
+  /** Reason code: bad_number, unknown_value, out_of_range, inconsistent, … */
+  reason: string;
+}
+
 export interface AcceptedRow {
   ok: true;
   record: Record<string, unknown>;
   location: RowLocation;
+  /** The row's field issues (DESIGN.md, "Bad input"); absent when it has none. */
+  issues?: FieldIssue[];
 }
 
 export interface RejectedRow {

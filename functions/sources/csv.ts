@@ -2,14 +2,15 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'csv-parse';
 import { glob } from 'tinyglobby';
 import type { z } from 'zod';
 import type { CsvSourceConfig } from '../config/schema.ts';
 import { SourceError } from '../errors.ts';
 import type { Column, Entity } from '../model/index.ts';
-import type { RowLocation, Source, SourceChunk, SourceRow } from '../ports/source.ts';
+import { configDefaults, failedChecks, placingFields, type RuleConfig } from '../model/rowRules.ts';
+import type { FieldIssue, RowLocation, Source, SourceChunk, SourceRow } from '../ports/source.ts';
 import { CellError, coerceCell, type CoerceOptions } from './coerce.ts';
+import { readCsv } from './csvReader.ts';
 
 /** Files already ingested, by path relative to the config folder, with the fingerprint seen. */
 export interface CsvWatermark {
@@ -22,9 +23,9 @@ export interface CsvWatermark {
  * mapping is read again, so "fix the mapping, run again" works.
  */
 export function mappingFingerprint(config: CsvSourceConfig, businessZone: string): string {
-  const { columns, values, timezone, delimiter } = config;
+  const { columns, values, timezone, delimiter, dateFormat, decimal, encoding } = config;
   const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
-  const mapping = { columns: sorted(columns), values: sorted(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, sorted(v)]))), timezone: timezone ?? businessZone, delimiter };
+  const mapping = { columns: sorted(columns), values: sorted(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, sorted(v)]))), timezone: timezone ?? businessZone, delimiter, dateFormat, decimal, encoding };
   return createHash('sha256').update(JSON.stringify(mapping)).digest('hex').slice(0, 16);
 }
 
@@ -44,20 +45,33 @@ async function isWorkbook(file: string): Promise<boolean> {
 
 const chunkSize = 5000;
 
+/** The reason a value of each kind that is not of its type is given (DESIGN.md's reason codes). */
+const unreadableReason: Record<Column['kind'], string> = {
+  id: 'missing_required',
+  text: 'unknown_value',
+  enum: 'unknown_value',
+  timestamp: 'bad_timestamp',
+  date: 'bad_date',
+  month: 'bad_date',
+  integer: 'bad_number',
+  number: 'bad_number',
+  money: 'bad_number',
+  boolean: 'bad_boolean',
+};
+
 /** Maps a zod issue to the reason code users see in rejects/ and dataQuality. */
-export function reasonOf(issue: z.core.$ZodIssue, input: unknown): string {
+export function reasonOf(issue: z.core.$ZodIssue, input: unknown, kind?: Column['kind']): string {
+  if (input === undefined) return 'missing_required';
   switch (issue.code) {
     case 'invalid_value':
       return 'unknown_value';
-    case 'invalid_type':
-      return input === undefined ? 'missing_required' : 'bad_type';
     case 'too_small':
+      // An id of blanks is trimmed to nothing: it is missing, not small.
+      return kind === 'id' ? 'missing_required' : 'out_of_range';
     case 'too_big':
       return 'out_of_range';
-    case 'invalid_format':
-      return 'bad_format';
     default:
-      return 'invalid';
+      return kind ? unreadableReason[kind] : 'unknown_value';
   }
 }
 
@@ -71,15 +85,14 @@ function bindHeader(header: string[], entity: Entity, source: CsvSourceConfig, f
   const trimmed = header.map((h) => h.trim());
   const bindings: FieldBinding[] = [];
   const problems: string[] = [];
+  const placing = placingFields(entity);
   for (const column of entity.columns) {
     const mapped = source.columns[column.name];
     const wanted = mapped ?? column.name;
     const index = trimmed.indexOf(wanted);
     if (index < 0) {
-      const field = entity.schema.shape[column.name] as z.ZodType | undefined;
-      const hasDefault = field?.safeParse(undefined).success ?? false;
       if (mapped) problems.push(`column "${mapped}" mapped to ${column.name} is not in the header`);
-      else if (column.required && !hasDefault && !(column.name === 'source')) {
+      else if (placing.has(column.name) && !(column.name === 'source')) {
         problems.push(`required field ${column.name} has no column (map it in sources[].columns)`);
       }
       continue;
@@ -103,68 +116,119 @@ function mapValue(text: string, values: Record<string, string> | undefined): str
   return match === undefined ? text : (values[match] as string);
 }
 
-/** Converts one CSV record to a canonical record, or a rejected row with its reason code. */
+/**
+ * What converting a record needs besides the record: the defaults every row gets (a ticket's
+ * source), how cells are read, the fields that place a row, and the config the cross-field checks
+ * compare with (the cost ledger's currency).
+ */
+export interface RecordRules {
+  defaults: Record<string, unknown>;
+  coerce: CoerceOptions;
+  placing: Set<string>;
+  config: RuleConfig;
+}
+
+export function recordRules(entity: Entity, defaults: Record<string, unknown>, coerce: CoerceOptions, config: RuleConfig = {}): RecordRules {
+  return { defaults: { ...configDefaults(entity.name, config), ...defaults }, coerce, placing: placingFields(entity), config };
+}
+
+/** Kinds whose bad value is null even where the schema defaults: a null count is left out of sums, never read as 0. */
+const measureKinds = new Set<Column['kind']>(['integer', 'number', 'money']);
+
+const shown = (input: unknown) => (input instanceof Date ? input.toISOString() : input === undefined ? 'empty' : JSON.stringify(input));
+
+/**
+ * Converts one CSV record to a canonical record, or a rejected row with its reason code
+ * (DESIGN.md, "Bad input"): only a field that places the row, or a malformed row, rejects it; a
+ * bad value elsewhere takes the field's default or null, and is reported as a field issue.
+ */
 export function convertRecord(
   cells: string[],
   header: string[],
   bindings: FieldBinding[],
   entity: Entity,
-  defaults: Record<string, unknown>,
-  coerce: CoerceOptions,
+  rules: RecordRules,
   location: RowLocation,
 ): SourceRow {
-  const raw = () => Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']));
+  const where = `${location.file} line ${location.line} (row ${location.row})`;
+  const reject = (reason: string, field: string | null, message: string): SourceRow => ({
+    ok: false,
+    reason,
+    field,
+    message: `${where}: ${message}`,
+    location,
+    raw: cells.length === header.length ? Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ''])) : cells,
+  });
   if (cells.length !== header.length) {
-    return {
-      ok: false,
-      reason: 'column_count',
-      field: null,
-      message: `${location.file} line ${location.line} (row ${location.row}): ${cells.length} columns, the header has ${header.length}`,
-      location,
-      raw: cells,
-    };
+    return reject('column_count', null, `${cells.length} columns, the header has ${header.length}`);
   }
   // Every record gets every column, in the same order, so all candidates share one hidden class
   // and the schema's parser stays monomorphic (a 3× difference on wide exports).
   const candidate: Record<string, unknown> = {};
-  for (const column of entity.columns) candidate[column.name] = defaults[column.name];
+  for (const column of entity.columns) candidate[column.name] = rules.defaults[column.name];
+  const issues: FieldIssue[] = [];
+  const nulled: string[] = [];
+  const setAside = (column: Column, reason: string) => {
+    issues.push({ field: column.name, reason });
+    candidate[column.name] = rules.defaults[column.name];
+    if (measureKinds.has(column.kind)) nulled.push(column.name);
+  };
   for (const binding of bindings) {
     const text = mapValue(cells[binding.index] ?? '', binding.values);
     try {
-      const value = coerceCell(binding.column, text, coerce);
+      const value = coerceCell(binding.column, text, rules.coerce);
       if (value !== undefined) candidate[binding.column.name] = value;
     } catch (error) {
       if (!(error instanceof CellError)) throw error;
-      return {
-        ok: false,
-        reason: error.reason,
-        field: binding.column.name,
-        message: `${location.file} line ${location.line} (row ${location.row}): ${binding.column.name}: ${error.message}`,
-        location,
-        raw: raw(),
-      };
+      if (rules.placing.has(binding.column.name)) return reject(error.reason, binding.column.name, `${binding.column.name}: ${error.message}`);
+      setAside(binding.column, error.reason);
     }
   }
-  const parsed = entity.schema.safeParse(candidate);
-  if (parsed.success) return { ok: true, record: parsed.data as Record<string, unknown>, location };
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.length > 0 ? String(issue.path[0]) : null;
-  const input = field ? candidate[field] : undefined;
-  const shown = input instanceof Date ? input.toISOString() : input === undefined ? 'empty' : JSON.stringify(input);
-  return {
-    ok: false,
-    reason: reasonOf(issue, input),
-    field,
-    message: `${location.file} line ${location.line} (row ${location.row}): ${field ?? '(row)'}: ${issue.message} (${shown})`,
-    location,
-    raw: raw(),
-  };
+  // Fields the schema refuses: each one that does not place the row is set aside and the record
+  // checked again (at most once per field); the first placing field refused rejects the row.
+  for (let attempt = 0; attempt <= entity.columns.length; attempt += 1) {
+    const parsed = entity.schema.safeParse(candidate);
+    if (parsed.success) {
+      const record = parsed.data as Record<string, unknown>;
+      for (const failure of failedChecks(entity.name, record, rules.config)) {
+        const { rule } = failure;
+        if (rule.outcome === 'reject') return reject(rule.reason, rule.field, `${rule.field}: ${rule.why} (${shown(record[rule.field])})`);
+        issues.push({ field: rule.field, reason: rule.reason });
+        record[rule.field] = null;
+      }
+      for (const field of nulled) record[field] = null;
+      return issues.length > 0 ? { ok: true, record, location, issues } : { ok: true, record, location };
+    }
+    let setAsideAny = false;
+    for (const issue of parsed.error.issues) {
+      const field = issue.path.length > 0 ? String(issue.path[0]) : null;
+      const column = entity.columns.find((c) => c.name === field);
+      const input = field ? candidate[field] : undefined;
+      const reason = reasonOf(issue, input, column?.kind);
+      if (!column || rules.placing.has(column.name) || input === undefined) {
+        return reject(reason, field, `${field ?? '(row)'}: ${issue.message} (${shown(input)})`);
+      }
+      setAside(column, reason);
+      setAsideAny = true;
+    }
+    if (!setAsideAny) break;
+  }
+  return reject('inconsistent', null, 'the record could not be made valid');
 }
 
 async function fileSha256(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** What check-config shows of a CSV source: its files, their headers, and its first rows. */
+export interface CsvPreview {
+  files: { file: string; size: number; header: string[] | null }[];
+  /** The first rows, read exactly as a run reads them (the mapping, the coercion, the rejects). */
+  rows: SourceRow[];
+  /** Why the rows stopped early: a header the mapping does not fit, a workbook, an empty file. */
+  error?: string;
 }
 
 /** Export files (CSV) mapped to one canonical entity by the source's columns/values config. */
@@ -176,6 +240,8 @@ export class CsvSource implements Source {
     private readonly definition: Entity,
     private readonly baseDir: string,
     private readonly businessZone: string,
+    /** The config values the row rules compare with: the cost ledger's `currency`. */
+    private readonly options: RuleConfig = {},
   ) {
     this.name = config.name;
     this.entity = definition.name;
@@ -194,6 +260,44 @@ export class CsvSource implements Source {
       throw new SourceError(`sources "${this.name}": no file matches ${pattern} (resolved from ${this.baseDir}): check the path, or the export's name`);
     }
     return files.sort();
+  }
+
+  /**
+   * Opens the source without writing anywhere (pulse check-config): every file matched, with its
+   * size and header, and the first `rows` rows through the same reader a run uses.
+   */
+  async preview(rows: number): Promise<CsvPreview> {
+    const result: CsvPreview = { files: [], rows: [] };
+    for (const file of await this.files()) {
+      const absolute = path.resolve(this.baseDir, file);
+      const workbook = await isWorkbook(absolute);
+      result.files.push({ file, size: (await stat(absolute)).size, header: workbook ? null : await this.readHeader(absolute) });
+      if (workbook) result.error ??= `${file} is an Excel workbook, not a CSV file: export it as CSV (in Excel: File → Save As → CSV UTF-8) and point the source at that`;
+      if (result.error !== undefined || result.rows.length >= rows) continue;
+      try {
+        for await (const row of this.readFile(absolute, file, createHash('sha256'))) {
+          result.rows.push(row);
+          if (result.rows.length >= rows) break;
+        }
+      } catch (error) {
+        if (!(error instanceof SourceError)) throw error;
+        result.error = error.message;
+      }
+    }
+    return result;
+  }
+
+  /** The first record of a file, as the header bindHeader gets; null for an empty file. */
+  private async readHeader(absolute: string): Promise<string[] | null> {
+    try {
+      // The same reader a run uses (encoding, sniffed delimiter, sep=); it stops at the header.
+      for await (const [item] of readCsv(absolute, path.basename(absolute), this.config, createHash('sha256'))) return item?.kind === 'header' ? item.cells : null;
+      return null;
+    } catch (error) {
+      // A file that cannot be read says why when its rows are read (preview's error).
+      if (error instanceof SourceError) return null;
+      throw error;
+    }
   }
 
   /** `reextract`: read every file again, whatever the watermark says (pulse run --reextract). */
@@ -238,69 +342,27 @@ export class CsvSource implements Source {
 
   /** Parses one file; the bytes read also feed `hash`, so the fingerprint costs no second read. */
   private async *readFile(absolute: string, file: string, hash: Hash): AsyncIterable<SourceRow> {
-    const coerce: CoerceOptions = { zone: this.config.timezone ?? this.businessZone };
+    const coerce: CoerceOptions = { zone: this.config.timezone ?? this.businessZone, dateFormat: this.config.dateFormat, decimal: this.config.decimal };
     const defaults: Record<string, unknown> = this.definition.columns.some((c) => c.name === 'source')
       ? { source: this.name }
       : {};
-    const skipped: SourceRow[] = [];
-    // Where each record starts, in parse order. csv-parse's info.lines is where a record ends, and
-    // it counts a CRLF inside a quoted field as two lines; both are corrected here.
-    const starts: number[] = [];
-    let lastEnd = 0;
-    let drift = 0;
-    const input = createReadStream(absolute);
-    input.on('data', (chunk) => hash.update(chunk as Buffer));
-    const parser = input.pipe(
-      parse({
-        bom: true,
-        delimiter: this.config.delimiter,
-        relax_column_count: true,
-        relax_quotes: true,
-        skip_empty_lines: true,
-        info: true,
-        skip_records_with_error: true,
-        // With info on, on_record gets { record, info }.
-        on_record: (item: string[], context: { lines: number }) => {
-          let breaks = 0;
-          for (const cell of (item as unknown as { record: string[] }).record) {
-            for (let i = cell.indexOf('\n'); i !== -1; i = cell.indexOf('\n', i + 1)) {
-              breaks += 1;
-              if (cell[i - 1] === '\r') drift += 1;
-            }
-          }
-          lastEnd = context.lines - drift;
-          starts.push(lastEnd - breaks);
-          return item;
-        },
-        on_skip: (error) => {
-          const err = error as (Error & { lines?: number; records?: number }) | undefined;
-          const line = lastEnd + 1;
-          skipped.push({
-            ok: false,
-            reason: 'malformed_csv',
-            field: null,
-            message: `${file} line ${line}: ${err?.message ?? 'malformed record'}`,
-            location: { file, row: (err?.records ?? 0), line },
-            raw: null,
-          });
-        },
-      }),
-    );
+    const rules = recordRules(this.definition, defaults, coerce, this.options);
     let header: string[] | undefined;
     let bindings: FieldBinding[] = [];
     let row = 0;
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const line = starts.shift() ?? item.info.lines;
-      while (skipped.length > 0) yield skipped.shift()!;
-      if (!header) {
-        header = item.record;
-        bindings = bindHeader(header, this.definition, this.config, file);
-        continue;
+    for await (const items of readCsv(absolute, file, this.config, hash)) {
+      for (const item of items) {
+        if (item.kind === 'header') {
+          header = item.cells;
+          bindings = bindHeader(header, this.definition, this.config, file);
+          continue;
+        }
+        row += 1;
+        if (item.kind === 'reject') {
+          yield { ok: false, reason: item.reason, field: null, message: item.message, location: { file, row, line: item.line }, raw: null };
+        } else yield convertRecord(item.cells, header!, bindings, this.definition, rules, { file, row, line: item.line });
       }
-      row += 1;
-      yield convertRecord(item.record, header, bindings, this.definition, defaults, coerce, { file, row, line });
     }
-    while (skipped.length > 0) yield skipped.shift()!;
     if (!header) throw new SourceError(`${file}: the file is empty (no header row)`);
   }
 }

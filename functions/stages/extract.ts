@@ -1,15 +1,21 @@
 import { entityByName } from '../model/index.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
-import type { Source } from '../ports/source.ts';
+import type { Source, SourceRow } from '../ports/source.ts';
 import type { StageContext } from './context.ts';
 import { NdjsonPartWriter } from './rawWriter.ts';
+import { RejectsCsvWriter } from './rejectsCsv.ts';
 
 export interface RowCounts {
   rowsRead: number;
   rowsAccepted: number;
   rowsRejected: number;
   rejectedByReason: Record<string, number>;
+  /**
+   * Bad values in accepted rows, by field then reason (DESIGN.md, "Bad input"): counted beside
+   * the rows, not in them. State written before field issues were counted has none.
+   */
+  fieldIssues: Record<string, Record<string, number>>;
 }
 
 /** state/<source>/<entity>.json: the watermark, and what every extract of this source has seen. */
@@ -28,12 +34,14 @@ export interface ExtractSummary extends RowCounts {
   source: string;
   entity: string;
   rawKeys: string[];
+  /** The rejects as CSV (rejects/…/<batch>.csv), none when the source had no reject. */
+  rejectsCsvKeys: string[];
 }
 
 export const stateKey = lakeKeys.sourceState;
 
 export function emptyCounts(): RowCounts {
-  return { rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, rejectedByReason: {} };
+  return { rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, rejectedByReason: {}, fieldIssues: {} };
 }
 
 /** What a source has read, each row counted once. */
@@ -43,12 +51,17 @@ export function sourceTotals(state: SourceState): RowCounts {
   return totals;
 }
 
-function countRow(counts: RowCounts, reason: string | null): void {
+function countRow(counts: RowCounts, row: SourceRow): void {
   counts.rowsRead += 1;
-  if (reason === null) counts.rowsAccepted += 1;
-  else {
+  if (row.ok) {
+    counts.rowsAccepted += 1;
+    for (const issue of row.issues ?? []) {
+      const byReason = (counts.fieldIssues[issue.field] ??= {});
+      byReason[issue.reason] = (byReason[issue.reason] ?? 0) + 1;
+    }
+  } else {
     counts.rowsRejected += 1;
-    counts.rejectedByReason[reason] = (counts.rejectedByReason[reason] ?? 0) + 1;
+    counts.rejectedByReason[row.reason] = (counts.rejectedByReason[row.reason] ?? 0) + 1;
   }
 }
 
@@ -58,6 +71,10 @@ function addCounts(into: RowCounts, from: RowCounts): void {
   into.rowsRejected += from.rowsRejected;
   for (const [reason, n] of Object.entries(from.rejectedByReason)) {
     into.rejectedByReason[reason] = (into.rejectedByReason[reason] ?? 0) + n;
+  }
+  for (const [field, byReason] of Object.entries(from.fieldIssues ?? {})) {
+    const counted = (into.fieldIssues[field] ??= {});
+    for (const [reason, n] of Object.entries(byReason)) counted[reason] = (counted[reason] ?? 0) + n;
   }
 }
 
@@ -96,6 +113,7 @@ async function extractSource(ctx: StageContext, source: Source, batch: string): 
   const ingestDate = ctx.now.toISOString().slice(0, 10);
   const raw = new NdjsonPartWriter(ctx.store, (part) => lakeKeys.rawPart(source.entity, source.name, ingestDate, batch, part));
   const rejects = new NdjsonPartWriter(ctx.store, (part) => lakeKeys.rejects(source.entity, source.name, ingestDate, batch, part));
+  const rejectsCsv = new RejectsCsvWriter(ctx.store, (part) => lakeKeys.rejectsCsv(source.entity, source.name, ingestDate, batch, part));
   const run = emptyCounts();
   const timeFields = [entity.version, entity.monthOf].filter((f): f is string => Boolean(f));
   let freshest = state.freshestRecordAt ? Date.parse(state.freshestRecordAt) : Number.NEGATIVE_INFINITY;
@@ -106,13 +124,14 @@ async function extractSource(ctx: StageContext, source: Source, batch: string): 
   for await (const chunk of source.pull(state.watermark, { reextract: ctx.reextract ?? false })) {
     if (chunk.note) ctx.log(`extract ${source.name}: ${chunk.note}`);
     for (const row of chunk.rows) {
-      countRow(run, row.ok ? null : row.reason);
-      countRow(unsaved, row.ok ? null : row.reason);
+      countRow(run, row);
+      countRow(unsaved, row);
       if (row.ok) {
         freshest = Math.max(freshest, latestTimestamp(row.record, timeFields));
         await raw.write({ ...row.record, _run: batch, _seq: seq++ });
       } else {
         await rejects.write({ ...row.location, reason: row.reason, field: row.field, message: row.message, raw: row.raw });
+        await rejectsCsv.write(row);
       }
     }
     ctx.progress.update(run.rowsRead);
@@ -136,7 +155,22 @@ async function extractSource(ctx: StageContext, source: Source, batch: string): 
   }
   await raw.close();
   await rejects.close();
-  return { source: source.name, entity: source.entity, ...run, rawKeys: raw.keys };
+  await rejectsCsv.close();
+  return { source: source.name, entity: source.entity, ...run, rawKeys: raw.keys, rejectsCsvKeys: rejectsCsv.keys };
+}
+
+/**
+ * Where this run's rejects CSV is and its top three reasons, for the extract log line. The place
+ * is the store's own (an absolute path locally, s3://… in AWS); the CLI shows lake paths
+ * relative to where the user stands.
+ */
+function rejectsNote(ctx: StageContext, summary: ExtractSummary): string {
+  if (summary.rejectsCsvKeys.length === 0) return '';
+  const top = Object.entries(summary.rejectedByReason)
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .slice(0, 3)
+    .map(([reason, n]) => `${reason} ${n}`);
+  return `; rejects in ${summary.rejectsCsvKeys.map((k) => ctx.store.locate(k)).join(', ')} (${top.join(', ')})`;
 }
 
 /** extract: each source's new rows → raw/ (canonical gzipped NDJSON) and rejects/ (row + reason). */
@@ -151,7 +185,7 @@ export async function extract(ctx: StageContext): Promise<ExtractSummary[]> {
       ctx.progress.stop();
     }
     const last = summaries[summaries.length - 1]!;
-    ctx.log(`extract ${source.name} (${source.entity}): ${last.rowsRead} read, ${last.rowsAccepted} accepted, ${last.rowsRejected} rejected`);
+    ctx.log(`extract ${source.name} (${source.entity}): ${last.rowsRead} read, ${last.rowsAccepted} accepted, ${last.rowsRejected} rejected${rejectsNote(ctx, last)}`);
   }
   return summaries;
 }

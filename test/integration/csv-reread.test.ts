@@ -61,11 +61,11 @@ describe('fix the mapping, run again', () => {
     await curate(fixed);
     // assess: read once more, counted once, and the curated tickets carry the mapped statuses
     expect(logged).toContain("extract desk: exports/tickets.csv: read again, the source's mapping changed since it was last read");
-    expect(await totals(fixed)).toEqual({ rowsRead: 3, rowsAccepted: 3, rowsRejected: 0, rejectedByReason: {} });
+    expect(await totals(fixed)).toEqual({ rowsRead: 3, rowsAccepted: 3, rowsRejected: 0, rejectedByReason: {}, fieldIssues: {} });
     expect(await statuses(fixed)).toEqual(['solved', 'open', 'solved']);
     // Raw parts sit per entity, then source and ingest date (DESIGN.md, storage layout).
     for (const key of await fixed.store.list('raw/')) expect(key).toMatch(/^raw\/tickets\/source=desk\/ingest_date=\d{4}-\d{2}-\d{2}\/[^/]+-\d{4}\.ndjson\.gz$/);
-    for (const key of await fixed.store.list('rejects/')) expect(key).toMatch(/^rejects\/tickets\/source=desk\/ingest_date=\d{4}-\d{2}-\d{2}\/[^/]+\.ndjson\.gz$/);
+    for (const key of await fixed.store.list('rejects/')) expect(key).toMatch(/^rejects\/tickets\/source=desk\/ingest_date=\d{4}-\d{2}-\d{2}\/[^/]+\.(ndjson\.gz|csv)$/);
   });
 
   it('says which files it skipped as already read, and --reextract reads them again without counting twice', async () => {

@@ -55,7 +55,7 @@ describe('CSV source', () => {
     expect(rows.map((r) => r.ok && r.record.status)).toEqual(['solved', 'open']);
   });
 
-  it('rejects bad rows with a reason, the row number and the field; nothing valid is lost', async () => {
+  it('rejects rows that cannot be placed with a reason, the row number and the field; a bad optional field only costs the field', async () => {
     const rows = await read(
       [
         header,
@@ -63,21 +63,24 @@ describe('CSV source', () => {
         '2,2026-10-01T08:00:00Z,open,email', // wrong column count
         '3,2026-02-30 10:00,open,email,high,,60', // impossible date
         '4,2026-10-01T08:00:00Z,archived,email,high,,60', // unknown status
-        '5,2026-10-01T08:00:00Z,open,email,high,,-5', // negative duration
+        '5,2026-10-01T08:00:00Z,open,email,high,,-5', // negative duration: a field issue, the row is kept
         '6,,open,email,high,,60', // missing required created_at
-        '7,2026-10-01T08:00:00Z,open,email,high,2026-10-01T09:00:00Z,sixty', // not a number
+        '7,2026-10-01T08:00:00Z,open,email,high,2026-10-01T09:00:00Z,sixty', // not a number: a field issue, the row is kept
         '8,2026-10-01T08:00:00Z,solved,chat,urgent,2026-10-01T09:00:00Z,60',
       ].join('\n'),
     );
     expect(rows).toHaveLength(8);
-    expect(rows.filter((r) => r.ok).map((r) => r.ok && r.record.id)).toEqual(['1', '8']);
+    expect(rows.filter((r) => r.ok).map((r) => r.ok && [r.record.id, r.record.handle_seconds, r.issues])).toEqual([
+      ['1', 60, undefined],
+      ['5', null, [{ field: 'handle_seconds', reason: 'out_of_range' }]],
+      ['7', null, [{ field: 'handle_seconds', reason: 'bad_number' }]],
+      ['8', 60, undefined],
+    ]);
     expect(rejected(rows).map((r) => [r.location.row, r.reason, r.field])).toEqual([
       [2, 'column_count', null],
       [3, 'bad_timestamp', 'created_at'],
       [4, 'unknown_value', 'status'],
-      [5, 'out_of_range', 'handle_seconds'],
       [6, 'missing_required', 'created_at'],
-      [7, 'bad_number', 'handle_seconds'],
     ]);
     expect(rejected(rows)[1]!.message).toBe('export.csv line 4 (row 3): created_at: "2026-02-30 10:00" is not a timestamp');
   });
@@ -87,9 +90,9 @@ describe('CSV source', () => {
     expect(stray.filter((r) => r.ok).map((r) => r.ok && r.record.id)).toEqual(['1', '3']);
     expect(rejected(stray).map((r) => [r.location.row, r.reason, r.field])).toEqual([[2, 'bad_timestamp', 'created_at']]);
     const unterminated = await read('id,created_at,status\n1,2026-10-01,open\n2,"2026-10-01,open\n3,2026-10-02,open\n');
-    expect(unterminated.filter((r) => r.ok).map((r) => r.ok && r.record.id)).toEqual(['1']);
+    // Only the line the quote opens on is lost: reading resumes on the next line (csvRecords.ts).
+    expect(unterminated.filter((r) => r.ok).map((r) => r.ok && r.record.id)).toEqual(['1', '3']);
     expect(rejected(unterminated).map((r) => r.reason)).toEqual(['malformed_csv']);
-    // The quote opens on line 3; the parser only notices at the end of the file.
     expect(rejected(unterminated)[0]!.location.line).toBe(3);
     expect(rejected(unterminated)[0]!.message).toMatch(/^export\.csv line 3: .*quote/i);
   });

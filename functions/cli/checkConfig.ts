@@ -1,0 +1,203 @@
+import path from 'node:path';
+import type { z } from 'zod';
+import { loadConfig, resolveLake, type LoadedConfig } from '../config/load.ts';
+import type { CsvSourceConfig } from '../config/schema.ts';
+import { SourceError } from '../errors.ts';
+import { entityByName, type Entity } from '../model/index.ts';
+import type { RejectedRow, SourceRow } from '../ports/source.ts';
+import { CsvSource, type CsvPreview } from '../sources/csv.ts';
+import { displayPath } from './displayPath.ts';
+
+/** Rows shown as canonical records, rows read for the rejects, and the width a value is cut to. */
+const shownRows = 5;
+const sampledRows = 100;
+const valueWidth = 40;
+
+export interface ConfigCheck {
+  /** The screen: what the config does, and what each source's files look like through it. */
+  text: string;
+  /** Each problem names the config file, the key and the fix; any problem makes the exit 2. */
+  problems: string[];
+}
+
+const sizeOf = (bytes: number) => (bytes < 1024 ? `${bytes} B` : bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 ** 2).toFixed(1)} MB`);
+
+function cut(text: string): string {
+  const flat = text.replace(/\r?\n/g, '⏎');
+  return flat.length > valueWidth ? `${flat.slice(0, valueWidth - 1)}…` : flat;
+}
+
+function shown(value: unknown): string {
+  if (value === null || value === undefined) return '(empty)';
+  return cut(value instanceof Date ? value.toISOString() : String(value));
+}
+
+const lakeShown = (lake: string) => (lake.startsWith('s3://') ? lake : displayPath(lake));
+
+const normalised = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/** The header's column a user most likely meant: same letters and digits, else one inside the other. */
+function closest(header: string[], ...wanted: string[]): string | undefined {
+  const targets = wanted.map(normalised).filter((t) => t.length > 0);
+  return (
+    header.find((h) => targets.includes(normalised(h))) ??
+    header.find((h) => normalised(h).length >= 3 && targets.some((t) => t.length >= 3 && (normalised(h).includes(t) || t.includes(normalised(h)))))
+  );
+}
+
+/** As the reader decides it (functions/sources/csv.ts, bindHeader): required, no default, not filled in by Pulse. */
+function needsColumn(entity: Entity, field: string): boolean {
+  const column = entity.columns.find((c) => c.name === field);
+  const schema = entity.schema.shape[field] as z.ZodType | undefined;
+  return Boolean(column?.required) && !(schema?.safeParse(undefined).success ?? false) && field !== 'source';
+}
+
+interface Binding {
+  field: string;
+  column: string;
+  found: boolean;
+  mapped: boolean;
+}
+
+function bindings(entity: Entity, source: CsvSourceConfig, header: string[]): Binding[] {
+  const trimmed = header.map((h) => h.trim());
+  return entity.columns.map(({ name }) => {
+    const column = source.columns[name] ?? name;
+    return { field: name, column, found: trimmed.includes(column), mapped: name in source.columns };
+  });
+}
+
+/** Problems of one file's header against the mapping, each with the key to change and how. */
+function headerProblems(where: string, entity: Entity, source: CsvSourceConfig, file: string, header: string[]): string[] {
+  const problems: string[] = [];
+  const columns = header.map((h) => h.trim());
+  const some = columns.slice(0, 8).map((c) => `"${c}"`).join(', ') + (columns.length > 8 ? ', …' : '');
+  for (const b of bindings(entity, source, header)) {
+    if (b.found) continue;
+    const guess = closest(columns, b.column, b.field);
+    const fix = guess ? `set it to "${guess}"` : `set it to one of the file's columns (${some})`;
+    if (b.mapped) problems.push(`${where}.columns.${b.field}: column "${b.column}" is not in the header of ${file}: ${fix}`);
+    else if (needsColumn(entity, b.field)) {
+      const hint = guess ? `map it, e.g. "columns": {"${b.field}": "${guess}"}` : `map it to the file's column that holds it (${some})`;
+      problems.push(`${where}.columns.${b.field}: required, and ${file} has no column "${b.field}": ${hint}`);
+    }
+  }
+  return problems;
+}
+
+function mappingLines(entity: Entity, source: CsvSourceConfig, file: string, header: string[]): string[] {
+  const all = bindings(entity, source, header);
+  const width = Math.max(...all.map((b) => b.field.length));
+  const lines = [`  mapping (header of ${file}, ${header.length} columns):`];
+  for (const b of all) {
+    if (b.found) lines.push(`    ${b.field.padEnd(width)} ← ${b.column}`);
+    else if (b.mapped) lines.push(`    ${b.field.padEnd(width)} ← ${b.column}   ✗ not in the header`);
+    else if (needsColumn(entity, b.field)) lines.push(`    ${b.field.padEnd(width)}     ✗ required, no column`);
+  }
+  const unmappedFields = all.filter((b) => !b.found && !b.mapped && !needsColumn(entity, b.field)).map((b) => b.field);
+  if (unmappedFields.length > 0) lines.push(`    not mapped (left empty or defaulted): ${unmappedFields.join(', ')}`);
+  const used = new Set(all.filter((b) => b.found).map((b) => b.column));
+  const unused = header.map((h) => h.trim()).filter((h) => !used.has(h));
+  if (unused.length > 0) lines.push(`    columns not read: ${unused.join(', ')}`);
+  return lines;
+}
+
+function recordLines(entity: Entity, header: string[], source: CsvSourceConfig, row: SourceRow): string[] {
+  const at = `${row.location.file} line ${row.location.line}`;
+  if (!row.ok) return [`    row ${row.location.row} (${at}): rejected, ${row.reason}${row.field ? ` (${row.field})` : ''}: ${row.message}`];
+  const bound = new Set(bindings(entity, source, header).filter((b) => b.found).map((b) => b.field));
+  const fields = entity.columns.map((c) => c.name).filter((f) => bound.has(f) || (row.record[f] !== null && row.record[f] !== undefined));
+  const width = Math.max(...fields.map((f) => f.length + 1));
+  // A field issue keeps the row: the field took its default or null, and says why beside it.
+  const issues = new Map((row.issues ?? []).map((i) => [i.field, i.reason]));
+  const flag = (f: string) => (issues.has(f) ? `   ✗ field issue: ${issues.get(f)}` : '');
+  return [`    row ${row.location.row} (${at}):`, ...fields.map((f) => `      ${`${f}:`.padEnd(width)} ${shown(row.record[f])}${flag(f)}`)];
+}
+
+function rejectLines(rows: SourceRow[]): string[] {
+  const rejected = rows.filter((r): r is RejectedRow => !r.ok);
+  const scope = rows.length < sampledRows ? `all ${rows.length} rows` : `the first ${rows.length} rows`;
+  const issues = new Map<string, number>();
+  for (const r of rows) if (r.ok) for (const i of r.issues ?? []) issues.set(`${i.field} ${i.reason}`, (issues.get(`${i.field} ${i.reason}`) ?? 0) + 1);
+  const issueLine = issues.size === 0 ? [] : [`  field issues in ${scope} (row kept, field defaulted or empty): ${[...issues.entries()].map(([k, n]) => `${k} ${n}`).join(', ')}`];
+  if (rejected.length === 0) return [`  rejects in ${scope}: none`, ...issueLine];
+  const byReason = new Map<string, RejectedRow[]>();
+  for (const r of rejected) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r]);
+  return [
+    `  rejects in ${scope}: ${rejected.length}`,
+    ...[...byReason.entries()]
+      .sort(([, a], [, b]) => b.length - a.length)
+      .map(([reason, list]) => `    ${reason} ${list.length}, e.g. ${list[0]!.message}`),
+    ...issueLine,
+  ];
+}
+
+/** One CSV source opened: its files, header against mapping, first records and rejects. */
+async function checkCsvSource(loaded: LoadedConfig, index: number, source: CsvSourceConfig): Promise<{ lines: string[]; problems: string[] }> {
+  const label = path.basename(loaded.file);
+  const where = `${label}: sources[${index}]`;
+  const entity = entityByName(source.entity)!;
+  const reader = new CsvSource(source, entity, loaded.baseDir, loaded.config.timezone);
+  let preview: CsvPreview;
+  try {
+    preview = await reader.preview(sampledRows);
+  } catch (error) {
+    if (!(error instanceof SourceError)) throw error;
+    // files() names the source and its pattern: here it also gets the key to fix.
+    const message = error.message.replace(/^sources "[^"]*": /, '');
+    return { lines: [`  ✗ ${message}`], problems: [`${where}.path (source "${source.name}"): ${message}`] };
+  }
+  const lines = [`  files (${preview.files.length}): ${preview.files.map((f) => `${f.file} (${sizeOf(f.size)})`).join(', ')}`];
+  const problems: string[] = [];
+  for (const f of preview.files) if (f.header) problems.push(...headerProblems(`${where}`, entity, source, f.file, f.header));
+  const first = preview.files.find((f) => f.header);
+  if (first?.header) lines.push(...mappingLines(entity, source, first.file, first.header));
+  // The reader's own complaint about a header is the one already explained above.
+  if (preview.error && problems.length === 0) problems.push(`${where} (source "${source.name}"): ${preview.error}`);
+  if (preview.rows.length > 0 && first?.header) {
+    lines.push(`  first ${Math.min(shownRows, preview.rows.length)} rows as canonical records:`);
+    for (const row of preview.rows.slice(0, shownRows)) {
+      const header = preview.files.find((f) => f.file === row.location.file)?.header ?? first.header;
+      lines.push(...recordLines(entity, header, source, row));
+    }
+    lines.push(...rejectLines(preview.rows));
+  }
+  lines.push(...problems.map((p) => `  ✗ ${p}`));
+  return { lines, problems };
+}
+
+/**
+ * pulse check-config: validates the config, then opens every CSV source the way a run would and
+ * shows what it would read (DESIGN.md, "What users touch"), writing nothing to the lake. This is
+ * the screen where a mapping is got right: any source that would fail is a problem here.
+ */
+export async function checkConfig(file: string): Promise<ConfigCheck> {
+  const loaded = await loadConfig(file);
+  const c = loaded.config;
+  const sections: string[] = [];
+  const problems: string[] = [];
+  for (const [i, s] of c.sources.entries()) {
+    sections.push(`Source ${s.name}: ${s.type} → ${s.entity}${s.type === 'csv' ? ` from ${s.path}` : ''}`);
+    if (s.type !== 'csv') {
+      sections.push('  not opened (API source)');
+      continue;
+    }
+    const checked = await checkCsvSource(loaded, i, s);
+    sections.push(...checked.lines);
+    problems.push(...checked.problems);
+  }
+  const text = [
+    problems.length === 0 ? `${displayPath(loaded.file)}: valid.` : `${displayPath(loaded.file)}: ${problems.length} problem${problems.length === 1 ? '' : 's'} opening the sources.`,
+    `Lake: ${lakeShown(resolveLake(loaded))}; time zone ${c.timezone}; currency ${c.currency}.`,
+    ...sections,
+    ...c.audiences.map(
+      (a) =>
+        `Audience ${a.name}: the ${a.report} report to ${a.recipients.length} recipient(s)${a.slice ? `, computed from ${Object.entries(a.slice).map(([k, v]) => `${k} ${v}`).join(', ')} only` : ''}${a.kpis ? `, KPIs ${a.kpis.join(', ')}` : ''}`,
+    ),
+    `Owners (alerted on a failure, a withheld report or stale data): ${c.owners.length ? c.owners.join(', ') : 'none'}.`,
+    `Stale after ${c.definitions.staleAfterDays} days without a record before the period's end: ${c.definitions.withholdStale ? 'the report is withheld' : 'the report carries a banner'}.`,
+    `Mail: ${c.mail.transport} from ${c.mail.from}.`,
+    '',
+  ].join('\n');
+  return { text, problems };
+}
