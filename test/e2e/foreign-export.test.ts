@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,16 +12,19 @@ import type { KpiReport, MeasuredKpi } from '../../functions/kpis/types.ts';
  * computed here straight from the file, by string comparison of its local timestamps,
  * without any Pulse code.
  */
-const dir = path.resolve(import.meta.dirname, '../fixtures/zendesk-export');
-const lake = path.resolve(import.meta.dirname, '../../.tmp/zendesk-lake');
+const fixture = path.resolve(import.meta.dirname, '../fixtures/zendesk-export');
+// The worked example writes its lake inside its own folder (./lake): run a copy of it.
+const dir = path.resolve(import.meta.dirname, '../../.tmp/zendesk-export');
+const lake = path.join(dir, 'lake');
 type ZendeskRow = Record<string, string>;
-const rows: ZendeskRow[] = parse(readFileSync(path.join(dir, 'tickets.csv')), { columns: true });
+const rows: ZendeskRow[] = parse(readFileSync(path.join(fixture, 'tickets.csv')), { columns: true });
 
 let report: KpiReport;
 const kpi = (id: string) => report.kpis[id] as MeasuredKpi;
 
 beforeAll(async () => {
-  rmSync(lake, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(fixture, dir, { recursive: true });
   const out: string[] = [];
   const code = await main(['run', '--config', path.join(dir, 'pulse.config.json'), '--period', '2026-10', '--json', '--stages', 'extract,curate,marts,evaluate'], { out: (s) => void out.push(s) });
   expect(code).toBe(0);
@@ -29,7 +32,7 @@ beforeAll(async () => {
   report = JSON.parse(readFileSync(path.join(lake, 'reports/2026-10/kpis.json'), 'utf8'));
 });
 
-afterAll(() => rmSync(lake, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('a Zendesk-shaped CSV export, mapped by config', () => {
   const inOctober = (stamp: string) => stamp.startsWith('2026-10');
