@@ -2,15 +2,23 @@ export interface PulseErrorOptions {
   cause?: unknown;
   /** The owners were told about this failure (or telling them was tried): runStages does not alert them again. */
   ownersAlerted?: boolean;
+  /** Whether running again, unchanged, can succeed (a throttled or unreachable service); default false. */
+  retryable?: boolean;
 }
 
-/** One base class; each subclass names what went wrong and keeps its cause. */
+/**
+ * One base class; each subclass names what went wrong and keeps its cause, and says whether a
+ * retry can help: a scheduler retries a stage only when it can (a throttled service), never a bad
+ * config or a bad export, which fail the same way every time.
+ */
 export class PulseError extends Error {
   readonly ownersAlerted?: boolean;
+  readonly retryable: boolean;
   constructor(message: string, options?: PulseErrorOptions) {
     super(message, options);
     this.name = new.target.name;
     if (options?.ownersAlerted !== undefined) this.ownersAlerted = options.ownersAlerted;
+    this.retryable = options?.retryable ?? false;
   }
 }
 
@@ -33,7 +41,9 @@ export class SourceError extends PulseError {}
 export class StageError extends PulseError {
   readonly stage: string;
   constructor(stage: string, options: { cause: unknown; ownersAlerted?: boolean }) {
-    super(`stage ${stage} failed: ${(options.cause as Error)?.message ?? String(options.cause)}`, options);
+    // A stage can be retried when what failed it can be: its cause says so.
+    const retryable = options.cause instanceof PulseError && options.cause.retryable;
+    super(`stage ${stage} failed: ${(options.cause as Error)?.message ?? String(options.cause)}`, { ...options, retryable });
     this.stage = stage;
   }
 }
@@ -54,13 +64,11 @@ export class SecretError extends PulseError {
  */
 export class MailTransportError extends PulseError {
   readonly recipient: string;
-  readonly retryable: boolean;
   readonly throttled: boolean;
   readonly retryAfterMs?: number;
   constructor(message: string, options: PulseErrorOptions & { recipient: string; retryable: boolean; throttled?: boolean; retryAfterMs?: number }) {
     super(message, options);
     this.recipient = options.recipient;
-    this.retryable = options.retryable;
     this.throttled = options.throttled ?? false;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
@@ -73,7 +81,8 @@ export class MailSendError extends PulseError {
   constructor(recipient: string, attempts: number, options: { cause: unknown }) {
     const reason = (options.cause as Error)?.message ?? String(options.cause);
     const retried = options.cause instanceof MailTransportError && !options.cause.retryable ? 'not retried: a retry cannot help' : `${attempts} attempt${attempts === 1 ? '' : 's'}`;
-    super(`${recipient}: ${reason} (${retried})`, options);
+    // Retries used up on a passing fault (a throttled or unreachable server) may pass later.
+    super(`${recipient}: ${reason} (${retried})`, { ...options, retryable: options.cause instanceof PulseError && options.cause.retryable });
     this.recipient = recipient;
     this.attempts = attempts;
   }
@@ -93,7 +102,11 @@ export class DeliveryError extends PulseError {
     super(
       `could not send to ${failures.length} recipient${failures.length === 1 ? '' : 's'}: ${lines.join('; ')}. ` +
         'Recipients already sent are in the ledger: fix the cause and run deliver again to send only the rest.',
-      { cause: failures.length === 1 ? failures[0]!.error : new AggregateError(failures.map((f) => f.error), 'several recipients failed'), ...options },
+      {
+        cause: failures.length === 1 ? failures[0]!.error : new AggregateError(failures.map((f) => f.error), 'several recipients failed'),
+        retryable: failures.every((f) => f.error.retryable),
+        ...options,
+      },
     );
     this.failures = failures;
   }
