@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import cliProgress from 'cli-progress';
 import { FolderStore } from '../adapters/local/folderStore.ts';
 import { DuckDbEngine } from '../adapters/local/duckdbEngine.ts';
@@ -14,7 +13,7 @@ import type { MailTransport } from '../ports/mail.ts';
 import type { ObjectStore } from '../ports/objectStore.ts';
 import type { Source } from '../ports/source.ts';
 import { CsvSource } from '../sources/csv.ts';
-import { silentProgress, type Progress, type StageContext } from '../stages/context.ts';
+import { createStageContext, silentProgress, type Progress, type StageContext } from '../stages/context.ts';
 import { displayPathsUnder } from './displayPath.ts';
 
 /** Only the CLI and the Lambda handlers wire adapters into stages; this is the CLI's wiring. */
@@ -64,10 +63,6 @@ export function terminalProgress(): Progress {
   };
 }
 
-export function newRunId(now: Date): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
-}
-
 export interface LocalContextOptions {
   resend?: boolean;
   reextract?: boolean;
@@ -82,20 +77,18 @@ export async function createLocalContext(loaded: LoadedConfig, period: PeriodInf
   }
   const store = new FolderStore(lake);
   const mail = createMailTransport(loaded, store);
-  const now = options.now ?? new Date();
-  return {
+  return createStageContext({
     config: loaded.config,
     period,
     store,
     engine: await DuckDbEngine.open(store),
     mail,
     sources: createSources(loaded),
-    runId: newRunId(now),
-    now,
+    ...(options.now ? { now: options.now } : {}),
     resend: options.resend ?? false,
     reextract: options.reextract ?? false,
     progress: options.quiet ? silentProgress : terminalProgress(),
     // Stages name lake places as the store locates them; the user reads them from where they stand.
     log: options.quiet ? () => {} : (message) => process.stderr.write(`${displayPathsUnder(message, lake)}\n`),
-  };
+  });
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { PulseConfig } from '../config/schema.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
 import type { MailTransport } from '../ports/mail.ts';
@@ -28,4 +29,46 @@ export interface StageContext {
   reextract?: boolean;
   progress: Progress;
   log: (message: string) => void;
+}
+
+/** A run's id: its start time, then random hex, so runs sort by time and never collide. */
+export function newRunId(now: Date): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+export interface ContextParts {
+  config: PulseConfig;
+  period: PeriodInfo;
+  store: ObjectStore;
+  engine: QueryEngine;
+  mail: MailTransport;
+  sources: Source[];
+  now?: Date;
+  runId?: string;
+  resend?: boolean;
+  reextract?: boolean;
+  progress?: Progress;
+  log?: (message: string) => void;
+}
+
+/**
+ * The one context factory: the CLI (local adapters) and the Lambda handlers (AWS adapters) pass
+ * their adapters, and everything else (run id, clock, flags) is decided here alike.
+ */
+export function createStageContext(parts: ContextParts): StageContext {
+  const now = parts.now ?? new Date();
+  return {
+    config: parts.config,
+    period: parts.period,
+    store: parts.store,
+    engine: parts.engine,
+    mail: parts.mail,
+    sources: parts.sources,
+    runId: parts.runId ?? newRunId(now),
+    now,
+    resend: parts.resend ?? false,
+    reextract: parts.reextract ?? false,
+    progress: parts.progress ?? silentProgress,
+    log: parts.log ?? (() => {}),
+  };
 }
