@@ -36,20 +36,9 @@ export function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
-export interface ContextParts {
-  config: PulseConfig;
-  period: PeriodInfo;
-  store: ObjectStore;
-  engine: QueryEngine;
-  mail: MailTransport;
-  sources: Source[];
-  now?: Date;
-  runId?: string;
-  resend?: boolean;
-  reextract?: boolean;
-  progress?: Progress;
-  log?: (message: string) => void;
-}
+/** What a caller must give (the adapters, the config, the period) and what it may (the rest has defaults). */
+export type ContextParts = Pick<StageContext, 'config' | 'period' | 'store' | 'engine' | 'mail' | 'sources'> &
+  Partial<Pick<StageContext, 'now' | 'runId' | 'resend' | 'reextract' | 'progress' | 'log'>>;
 
 /**
  * The one context factory: the CLI (local adapters) and the Lambda handlers (AWS adapters) pass
