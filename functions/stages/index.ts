@@ -3,21 +3,44 @@ import { alertOwners, stageFailureAlert } from './alerts.ts';
 import type { StageContext } from './context.ts';
 import { curate } from './curate.ts';
 import { deliver } from './deliver.ts';
-import { evaluate } from './evaluate.ts';
+import { audienceReportKey, evaluate, reportKey } from './evaluate.ts';
+import type { KpiReport } from '../kpis/types.ts';
 import { extract } from './extract.ts';
 import { buildMarts } from './marts.ts';
 import { render } from './render.ts';
 import { stageList, type StageName } from './list.ts';
 
-/** What each stage of the list runs (functions/stages/list.ts holds the order and the sizes). */
+/**
+ * What each stage of the list runs (functions/stages/list.ts holds the order and the sizes). A
+ * stage's result is a small summary, never its data: Step Functions passes at most 256 KB between
+ * states, and kpis.json alone is 128 KB for the demo; the data is in the lake.
+ */
 const runners: Record<StageName, (ctx: StageContext) => Promise<unknown>> = {
   extract,
   curate,
   marts: buildMarts,
-  evaluate,
+  evaluate: async (ctx) => evaluateSummary(ctx, await evaluate(ctx)),
   render,
   deliver,
 };
+
+export interface EvaluateSummary {
+  reportKey: string;
+  kpis: number;
+  notMeasured: number;
+  /** Sliced audiences, each with its own kpis.json. */
+  slices: { audience: string; reportKey: string }[];
+}
+
+function evaluateSummary(ctx: StageContext, report: KpiReport): EvaluateSummary {
+  const kpis = Object.values(report.kpis);
+  return {
+    reportKey: reportKey(ctx.period.id),
+    kpis: kpis.length,
+    notMeasured: kpis.filter((k) => k.status === 'not_measured').length,
+    slices: ctx.config.audiences.filter((a) => a.slice).map((a) => ({ audience: a.name, reportKey: audienceReportKey(ctx.period.id, a.name) })),
+  };
+}
 
 export const stages = stageList.map((stage) => ({ ...stage, run: runners[stage.name] }));
 export { stageNames, type StageName } from './list.ts';

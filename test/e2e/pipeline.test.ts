@@ -78,4 +78,10 @@ describe('the pipeline end to end', () => {
     expect(after.kpis).toEqual(before.kpis);
     expect(after.dataQuality.sources).toEqual(before.dataQuality.sources);
   });
+
+  it('returns small summaries from every stage, never the data (Step Functions passes at most 256 KB)', async () => {
+    const outcomes = await runStages(ctx);
+    for (const outcome of outcomes) expect(Buffer.byteLength(JSON.stringify(outcome.result)), outcome.stage).toBeLessThan(16 * 1024);
+    expect(outcomes.find((o) => o.stage === 'evaluate')?.result).toEqual({ reportKey: 'reports/2026-10/kpis.json', kpis: 49, notMeasured: 0, slices: [] });
+  });
 });
