@@ -111,3 +111,55 @@ export class DeliveryError extends PulseError {
     this.failures = failures;
   }
 }
+
+/**
+ * An Athena query did not succeed: it FAILED, was CANCELLED, or outlived its poll budget. Names
+ * the query execution id, so the operator can open it in the Athena console (Recent queries).
+ * `retryable` follows Athena: its AthenaError.Retryable, or throttling; never a user error.
+ */
+export class QueryError extends PulseError {
+  readonly queryExecutionId?: string;
+  readonly state?: string;
+  readonly errorCategory?: number;
+  readonly errorType?: number;
+  constructor(message: string, options: PulseErrorOptions & { queryExecutionId?: string; state?: string; errorCategory?: number; errorType?: number } = {}) {
+    super(message, options);
+    if (options.queryExecutionId !== undefined) this.queryExecutionId = options.queryExecutionId;
+    if (options.state !== undefined) this.state = options.state;
+    if (options.errorCategory !== undefined) this.errorCategory = options.errorCategory;
+    if (options.errorType !== undefined) this.errorType = options.errorType;
+  }
+}
+
+/** An Athena query still ran when its poll budget was spent; it was stopped (StopQueryExecution). */
+export class QueryTimeoutError extends QueryError {}
+
+/**
+ * A call to the object store (the lake) failed. Names the bucket and the key, never a credential;
+ * `retryable` when S3 throttled (SlowDown), failed on its side (5xx) or could not be reached.
+ */
+export class ObjectStoreError extends PulseError {
+  readonly bucket: string;
+  readonly key: string;
+  constructor(message: string, options: PulseErrorOptions & { bucket: string; key: string }) {
+    super(message, options);
+    this.bucket = options.bucket;
+    this.key = options.key;
+  }
+}
+
+/** One key DeleteObjects could not delete, as S3 reported it in the response's Errors. */
+export interface ObjectDeleteFailure {
+  key: string;
+  code: string;
+  message: string;
+}
+
+/** DeleteObjects answered 200 but could not delete some keys; the keys before them are gone. */
+export class ObjectDeleteError extends ObjectStoreError {
+  readonly failures: ObjectDeleteFailure[];
+  constructor(message: string, options: PulseErrorOptions & { bucket: string; key: string; failures: ObjectDeleteFailure[] }) {
+    super(message, options);
+    this.failures = options.failures;
+  }
+}

@@ -1,0 +1,422 @@
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  InvalidRequestException,
+  StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
+  TooManyRequestsException,
+  type ColumnInfo,
+  type GetQueryExecutionOutput,
+  type GetQueryResultsOutput,
+  type QueryExecutionState,
+} from '@aws-sdk/client-athena';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { AthenaEngine, type AthenaTimings } from '../../functions/adapters/aws/athenaEngine.ts';
+import { QueryError, QueryTimeoutError } from '../../functions/errors.ts';
+
+/** Athena at the SDK boundary, with the response shapes of the Athena API reference (GetQueryExecution, GetQueryResults, AthenaError). */
+const athena = mockClient(AthenaClient);
+
+beforeEach(() => athena.reset());
+afterAll(() => athena.restore());
+
+const id = 'c0ffee00-1234-4abc-9def-000000000001';
+
+/** A fake clock that sleep advances: the poll budget is measured on it. */
+function fakeTimings(overrides: Partial<AthenaTimings> = {}): Partial<AthenaTimings> & { waits: number[] } {
+  let now = 0;
+  const waits: number[] = [];
+  return {
+    waits,
+    pollFirstMs: 100,
+    pollMaxMs: 400,
+    pollBudgetMs: 60_000,
+    throttleAttempts: 4,
+    throttleFirstMs: 1_000,
+    throttleMaxMs: 8_000,
+    random: () => 1,
+    now: () => now,
+    sleep: async (ms) => {
+      waits.push(ms);
+      now += ms;
+    },
+    ...overrides,
+  };
+}
+
+function engine(timings = fakeTimings(), extra: Partial<ConstructorParameters<typeof AthenaEngine>[0]> = {}) {
+  return new AthenaEngine({ workGroup: 'pulse', database: 'pulse_lake', lake: 's3://pulse-lake-123', client: new AthenaClient({ region: 'eu-west-1' }), timings, ...extra });
+}
+
+function execution(state: QueryExecutionState, status: Partial<NonNullable<NonNullable<GetQueryExecutionOutput['QueryExecution']>['Status']>> = {}): GetQueryExecutionOutput {
+  return {
+    QueryExecution: {
+      QueryExecutionId: id,
+      Query: 'select 1',
+      StatementType: 'DML',
+      WorkGroup: 'pulse',
+      QueryExecutionContext: { Database: 'pulse_lake', Catalog: 'AwsDataCatalog' },
+      Status: { State: state, SubmissionDateTime: new Date('2026-11-01T06:00:00Z'), ...status },
+    },
+  };
+}
+
+/** ColumnInfo as GetQueryResults documents it: Type lowercase, decimals with Precision and Scale. */
+function column(name: string, type: string, extra: Partial<ColumnInfo> = {}): ColumnInfo {
+  return { CatalogName: 'hive', SchemaName: '', TableName: '', Name: name, Label: name, Type: type, Precision: 0, Scale: 0, Nullable: 'UNKNOWN', CaseSensitive: type === 'varchar', ...extra };
+}
+
+const datum = (value: string | null) => (value === null ? {} : { VarCharValue: value });
+
+function page(columns: ColumnInfo[], rows: (string | null)[][], options: { header?: boolean; nextToken?: string } = {}): GetQueryResultsOutput {
+  const header = options.header ? [{ Data: columns.map((c) => ({ VarCharValue: c.Name! })) }] : [];
+  return {
+    UpdateCount: 0,
+    ResultSet: { Rows: [...header, ...rows.map((r) => ({ Data: r.map(datum) }))], ResultSetMetadata: { ColumnInfo: columns } },
+    ...(options.nextToken ? { NextToken: options.nextToken } : {}),
+  };
+}
+
+describe('Athena query', () => {
+  it('starts in the workgroup and database, polls QUEUED and RUNNING with doubling waits, then reads the results', async () => {
+    // prepare
+    const cols = [column('tickets_created', 'bigint')];
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolvesOnce(execution('QUEUED')).resolvesOnce(execution('RUNNING')).resolvesOnce(execution('RUNNING')).resolvesOnce(execution('RUNNING')).resolves(execution('SUCCEEDED'));
+    athena.on(GetQueryResultsCommand).resolves(page(cols, [['412']], { header: true }));
+    const timings = fakeTimings();
+    // act
+    const rows = await engine(timings, { outputLocation: 's3://pulse-athena-results/' }).query('select count(*) as tickets_created from tickets');
+    // assess
+    expect(rows).toEqual([{ tickets_created: 412 }]);
+    expect(athena).toHaveReceivedCommandWith(StartQueryExecutionCommand, {
+      QueryString: 'select count(*) as tickets_created from tickets',
+      WorkGroup: 'pulse',
+      QueryExecutionContext: { Database: 'pulse_lake', Catalog: 'AwsDataCatalog' },
+      ResultConfiguration: { OutputLocation: 's3://pulse-athena-results/' },
+    });
+    expect(athena).toHaveReceivedCommandTimes(GetQueryExecutionCommand, 5);
+    // 100 → 200 → 400, capped at pollMaxMs 400.
+    expect(timings.waits).toEqual([100, 200, 400, 400]);
+    expect(athena).toHaveReceivedCommandWith(GetQueryResultsCommand, { QueryExecutionId: id, MaxResults: 1000 });
+  });
+
+  it('leaves ResultConfiguration out when the workgroup holds the results location', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    athena.on(GetQueryResultsCommand).resolves(page([column('x', 'integer')], [], { header: true }));
+    // act
+    const rows = await engine().query('select 1 as x where false');
+    // assess
+    expect(rows).toEqual([]);
+    expect(Object.keys(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input).sort()).toEqual(['ClientRequestToken', 'QueryExecutionContext', 'QueryString', 'WorkGroup']);
+  });
+
+  it('pages past 1,000 rows with NextToken: 2,345 rows over 3 pages, the header skipped once', async () => {
+    // prepare
+    const cols = [column('ticket_id', 'varchar'), column('n', 'integer')];
+    const rows = (from: number, count: number) => Array.from({ length: count }, (_, i) => [`t-${from + i}`, String(from + i)]);
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    // The first page holds the header plus 999 rows: MaxResults counts the header.
+    athena
+      .on(GetQueryResultsCommand, { QueryExecutionId: id, MaxResults: 1000, NextToken: undefined })
+      .resolves(page(cols, rows(0, 999), { header: true, nextToken: 'page-2' }))
+      .on(GetQueryResultsCommand, { NextToken: 'page-2' })
+      .resolves(page(cols, rows(999, 1000), { nextToken: 'page-3' }))
+      .on(GetQueryResultsCommand, { NextToken: 'page-3' })
+      .resolves(page(cols, rows(1999, 346)));
+    // act
+    const result = await engine().query('select ticket_id, n from tickets');
+    // assess
+    expect(result).toHaveLength(2_345);
+    expect(result[0]).toEqual({ ticket_id: 't-0', n: 0 });
+    expect(result[999]).toEqual({ ticket_id: 't-999', n: 999 });
+    expect(result[2_344]).toEqual({ ticket_id: 't-2344', n: 2_344 });
+    expect(result.some((r) => r.ticket_id === 'ticket_id')).toBe(false);
+    const calls = athena.commandCalls(GetQueryResultsCommand).map((c) => c.args[0].input);
+    expect(calls).toEqual([
+      { QueryExecutionId: id, MaxResults: 1000 },
+      { QueryExecutionId: id, MaxResults: 1000, NextToken: 'page-2' },
+      { QueryExecutionId: id, MaxResults: 1000, NextToken: 'page-3' },
+    ]);
+  });
+
+  it('types every column from ColumnInfo.Type, keeps decimals and unsafe bigints exact, and tells NULL from the empty string', async () => {
+    // prepare
+    const cols = [
+      column('name', 'varchar'),
+      column('code', 'char', { Precision: 3 }),
+      column('is_escalated', 'boolean'),
+      column('reopens', 'tinyint'),
+      column('agent_replies', 'smallint'),
+      column('handle_seconds', 'integer'),
+      column('tickets', 'bigint'),
+      column('external_id', 'bigint'),
+      column('p90_seconds', 'double'),
+      column('share', 'float'),
+      column('ratio', 'real'),
+      column('trc', 'decimal', { Precision: 38, Scale: 2 }),
+      column('created_date', 'date'),
+      column('created_at', 'timestamp'),
+      column('comment', 'varchar'),
+    ];
+    const full = ['Acme', 'EUR', 'true', '3', '12', '86400', '1234567', '9223372036854775807', '3600.5', '0.25', '1.0E-4', '123456789012345678.91', '2026-10-31', '2026-10-31 23:59:59.123', ''];
+    const nulls = Array.from({ length: cols.length }, () => null);
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    athena.on(GetQueryResultsCommand).resolves(page(cols, [full, nulls, ['', '', 'false', '-1', '0', '-5', '-42', '0', 'NaN', 'Infinity', '-0.5', '0.00', '1970-01-01', '1970-01-01 00:00:00.000', null]], { header: true }));
+    // act
+    const [typed, allNull, edges] = await engine().query('select …');
+    // assess
+    expect(typed).toEqual({
+      name: 'Acme',
+      code: 'EUR',
+      is_escalated: true,
+      reopens: 3,
+      agent_replies: 12,
+      handle_seconds: 86_400,
+      tickets: 1_234_567,
+      external_id: '9223372036854775807',
+      p90_seconds: 3600.5,
+      share: 0.25,
+      ratio: 0.0001,
+      trc: '123456789012345678.91',
+      created_date: '2026-10-31',
+      created_at: '2026-10-31 23:59:59.123',
+      comment: '',
+    });
+    expect(Object.values(allNull!).every((v) => v === null)).toBe(true);
+    expect(edges).toMatchObject({ name: '', code: '', is_escalated: false, reopens: -1, tickets: -42, external_id: 0, p90_seconds: NaN, share: Infinity, trc: '0.00', comment: null });
+  });
+
+  it('throws a QueryError on a value its type cannot hold', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    athena.on(GetQueryResultsCommand).resolves(page([column('n', 'integer')], [['twelve']], { header: true }));
+    // act
+    const failure = await engine().query('select n').catch((e: unknown) => e);
+    // assess
+    expect(failure).toBeInstanceOf(QueryError);
+    expect((failure as QueryError).message).toBe(`Athena query ${id}: column n of type integer holds "twelve", which is not a integer`);
+  });
+
+  it('does not skip a first row for a statement without a header (UTILITY: SHOW, DESCRIBE)', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { ...execution('SUCCEEDED').QueryExecution, StatementType: 'UTILITY' } });
+    athena.on(GetQueryResultsCommand).resolves(page([column('tab_name', 'string')], [['tickets'], ['costs']]));
+    // act
+    const rows = await engine().query('show tables');
+    // assess
+    expect(rows).toEqual([{ tab_name: 'tickets' }, { tab_name: 'costs' }]);
+  });
+});
+
+describe('Athena failures', () => {
+  it('FAILED with a user error: the reason and the AthenaError in the message, not retryable, no results read', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolvesOnce(execution('RUNNING')).resolves(
+      execution('FAILED', {
+        StateChangeReason: "COLUMN_NOT_FOUND: line 1:8: Column 'solved_on' cannot be resolved or requester is not authorized to access requested resources",
+        AthenaError: { ErrorCategory: 2, ErrorType: 1006, Retryable: false, ErrorMessage: "COLUMN_NOT_FOUND: line 1:8: Column 'solved_on' cannot be resolved" },
+      }),
+    );
+    // act
+    const failure = (await engine().query('select solved_on from tickets').catch((e: unknown) => e)) as QueryError;
+    // assess
+    expect(failure).toBeInstanceOf(QueryError);
+    expect(failure.retryable).toBe(false);
+    expect(failure.queryExecutionId).toBe(id);
+    expect(failure.state).toBe('FAILED');
+    expect(failure.errorCategory).toBe(2);
+    expect(failure.errorType).toBe(1006);
+    expect(failure.message).toBe(
+      `Athena query ${id} failed: COLUMN_NOT_FOUND: line 1:8: Column 'solved_on' cannot be resolved or requester is not authorized to access requested resources (ErrorCategory 2 user, ErrorType 1006); the SQL or the data is at fault: running it again fails the same way`,
+    );
+    expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 1);
+    expect(athena).toHaveReceivedCommandTimes(GetQueryResultsCommand, 0);
+  });
+
+  it('FAILED with Retryable true: retryable, and the query is not resubmitted here', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(
+      execution('FAILED', {
+        StateChangeReason: 'Query exhausted resources at this scale factor',
+        AthenaError: { ErrorCategory: 1, ErrorType: 401, Retryable: true, ErrorMessage: 'Failed to write query results to Amazon S3' },
+      }),
+    );
+    // act
+    const failure = (await engine().query('select 1').catch((e: unknown) => e)) as QueryError;
+    // assess
+    expect(failure.retryable).toBe(true);
+    expect(failure.message).toContain('Query exhausted resources at this scale factor (ErrorCategory 1 system, ErrorType 401); Athena says running it again may succeed');
+    expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 1);
+  });
+
+  it('FAILED by throttling (Retryable false): retryable all the same', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(
+      execution('FAILED', { StateChangeReason: 'HIVE_CANNOT_OPEN_SPLIT: Error opening Hive split: Rate exceeded (Service: Amazon S3; Status Code: 503; Error Code: SlowDown)', AthenaError: { ErrorCategory: 1, ErrorType: 200, Retryable: false } }),
+    );
+    // act
+    const failure = (await engine().query('select 1').catch((e: unknown) => e)) as QueryError;
+    // assess
+    expect(failure.retryable).toBe(true);
+  });
+
+  it('CANCELLED: a QueryError naming the query, not retryable', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('CANCELLED', { StateChangeReason: 'Query was cancelled by user' }));
+    // act
+    const failure = (await engine().query('select 1').catch((e: unknown) => e)) as QueryError;
+    // assess
+    expect(failure.message).toBe(`Athena query ${id} was cancelled: Query was cancelled by user`);
+    expect(failure.retryable).toBe(false);
+  });
+
+  it('retries a throttled StartQueryExecution twice with growing waits, then runs', async () => {
+    // prepare
+    const throttled = () => new TooManyRequestsException({ $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded', Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED' });
+    athena.on(StartQueryExecutionCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    athena.on(GetQueryResultsCommand).resolves(page([column('x', 'integer')], [['1']], { header: true }));
+    const timings = fakeTimings();
+    // act
+    const rows = await engine(timings).query('select 1 as x');
+    // assess
+    expect(rows).toEqual([{ x: 1 }]);
+    expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 3);
+    expect(timings.waits).toEqual([1_000, 2_000]);
+    // The same ClientRequestToken each time: Athena runs an accepted start once.
+    const tokens = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.ClientRequestToken);
+    expect(new Set(tokens).size).toBe(1);
+    expect(tokens[0]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('retries throttled polls and result pages as well', async () => {
+    // prepare
+    const throttled = () => new TooManyRequestsException({ $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' });
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).rejectsOnce(throttled()).resolves(execution('SUCCEEDED'));
+    athena.on(GetQueryResultsCommand).rejectsOnce(throttled()).resolves(page([column('x', 'integer')], [['7']], { header: true }));
+    const timings = fakeTimings();
+    // act
+    const rows = await engine(timings).query('select 7 as x');
+    // assess
+    expect(rows).toEqual([{ x: 7 }]);
+    expect(athena).toHaveReceivedCommandTimes(GetQueryExecutionCommand, 2);
+    expect(athena).toHaveReceivedCommandTimes(GetQueryResultsCommand, 2);
+    expect(timings.waits).toEqual([1_000, 1_000]);
+  });
+
+  it('gives up after the throttle attempts with a retryable QueryError', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).rejects(new TooManyRequestsException({ $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
+    const timings = fakeTimings({ throttleAttempts: 3 });
+    // act
+    const failure = (await engine(timings).query('select 1').catch((e: unknown) => e)) as QueryError;
+    // assess
+    expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 3);
+    expect(failure.retryable).toBe(true);
+    expect(failure.message).toBe('Athena is throttling StartQueryExecution (TooManyRequestsException: Rate exceeded), still after 3 attempts');
+  });
+
+  it('does not retry an InvalidRequestException', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).rejects(new InvalidRequestException({ $metadata: { httpStatusCode: 400 }, message: 'WorkGroup pulse is not found.', AthenaErrorCode: 'INVALID_INPUT' }));
+    // act
+    const failure = (await engine().query('select 1').catch((e: unknown) => e)) as QueryError;
+    // assess
+    expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 1);
+    expect(failure.retryable).toBe(false);
+    expect(failure.message).toBe('Athena StartQueryExecution failed (InvalidRequestException: WorkGroup pulse is not found.)');
+  });
+
+  it('stops a query that outlives the poll budget and throws a QueryTimeoutError naming it', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('RUNNING'));
+    athena.on(StopQueryExecutionCommand).resolves({});
+    const timings = fakeTimings({ pollBudgetMs: 1_000 });
+    // act
+    const failure = (await engine(timings).query('select * from tickets cross join tickets').catch((e: unknown) => e)) as QueryTimeoutError;
+    // assess
+    expect(failure).toBeInstanceOf(QueryTimeoutError);
+    expect(failure.queryExecutionId).toBe(id);
+    expect(failure.retryable).toBe(false);
+    expect(failure.message).toBe(
+      `Athena query ${id} was still RUNNING after 1 s, past its poll budget of 1 s; it was stopped. Make the query scan less (partition filters) or raise the budget`,
+    );
+    expect(athena).toHaveReceivedCommandWith(StopQueryExecutionCommand, { QueryExecutionId: id });
+    // 100 + 200 + 400 = 700, then the 300 left of the budget, then one last poll.
+    expect(timings.waits).toEqual([100, 200, 400, 300]);
+    expect(athena).toHaveReceivedCommandTimes(GetQueryExecutionCommand, 5);
+    expect(athena).toHaveReceivedCommandTimes(GetQueryResultsCommand, 0);
+  });
+});
+
+describe('Athena writes', () => {
+  it('writeParquet clears the months it writes, then UNLOADs ZSTD Parquet partitioned by month', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    const cleared: string[] = [];
+    const clearPrefix = async (prefix: string) => void cleared.push(prefix);
+    // act
+    await engine(fakeTimings(), { clearPrefix }).writeParquet('select ticket_id, month from stg_tickets;\n', 'curated/tickets/', { partitionByMonth: true, months: ['2026-09', '2026-10'] });
+    // assess
+    expect(cleared).toEqual(['curated/tickets/month=2026-09/', 'curated/tickets/month=2026-10/']);
+    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe(
+      "unload (select ticket_id, month from stg_tickets) to 's3://pulse-lake-123/curated/tickets/' with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])",
+    );
+    expect(athena).toHaveReceivedCommandTimes(GetQueryResultsCommand, 0);
+  });
+
+  it('writeParquet without partitions clears the whole prefix', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    const cleared: string[] = [];
+    // act
+    await engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) }).writeParquet('select 1 as x', 'marts/benchmarks', { partitionByMonth: false });
+    // assess
+    expect(cleared).toEqual(['marts/benchmarks/']);
+    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe("unload (select 1 as x) to 's3://pulse-lake-123/marts/benchmarks/' with (format = 'PARQUET', compression = 'ZSTD')");
+  });
+
+  it('writeParquet refuses to run without clearPrefix', async () => {
+    // act
+    const failure = await engine().writeParquet('select 1', 'marts/x/', { partitionByMonth: false }).catch((e: unknown) => e);
+    // assess
+    expect((failure as Error).message).toMatch(/needs clearPrefix/);
+    expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 0);
+  });
+
+  it('createView runs CREATE OR REPLACE VIEW and reads no results', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { ...execution('SUCCEEDED').QueryExecution, StatementType: 'DDL' } });
+    // act
+    await engine().createView('int_tickets_solved', 'select * from tickets where solved_at is not null;');
+    // assess
+    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe('create or replace view int_tickets_solved as select * from tickets where solved_at is not null');
+    expect(athena).toHaveReceivedCommandTimes(GetQueryResultsCommand, 0);
+  });
+
+  it('registerTables says the CDK stack owns the Glue tables', async () => {
+    // act
+    const failure = await engine().registerTables([{ name: 'tickets', prefix: 'curated/tickets/', columns: [], partitioned: true }]).catch((e: unknown) => e);
+    // assess
+    expect((failure as Error).message).toMatch(/^cannot register tickets in Athena: Glue tables are created by the CDK stack/);
+  });
+});
