@@ -1,7 +1,6 @@
 import cliProgress from 'cli-progress';
 import { FolderStore } from '../adapters/local/folderStore.ts';
 import { DuckDbEngine } from '../adapters/local/duckdbEngine.ts';
-import { SesTransport } from '../adapters/aws/ses.ts';
 import { EnvSecrets } from '../adapters/local/envSecrets.ts';
 import { OutboxTransport } from '../adapters/local/outbox.ts';
 import { SmtpTransport } from '../adapters/local/smtp.ts';
@@ -11,6 +10,7 @@ import type { PeriodInfo } from '../kpis/types.ts';
 import { entityByName } from '../model/index.ts';
 import type { MailTransport } from '../ports/mail.ts';
 import type { ObjectStore } from '../ports/objectStore.ts';
+import type { QueryEngine } from '../ports/queryEngine.ts';
 import type { Source } from '../ports/source.ts';
 import { CsvSource } from '../sources/csv.ts';
 import { createStageContext, silentProgress, type Progress, type StageContext } from '../stages/context.ts';
@@ -26,8 +26,11 @@ export function createSources(loaded: LoadedConfig): Source[] {
   });
 }
 
-/** The mail transport the config names: the outbox in the lake, an SMTP relay, or SES. */
-export function createMailTransport(loaded: LoadedConfig, store: ObjectStore): MailTransport {
+/**
+ * The mail transport the config names: the outbox in the lake, an SMTP relay, or SES. The AWS SDK
+ * modules load only when the config asks for AWS, so a local run starts without them.
+ */
+export async function createMailTransport(loaded: LoadedConfig, store: ObjectStore): Promise<MailTransport> {
   const mail = loaded.config.mail;
   switch (mail.transport) {
     case 'outbox':
@@ -35,10 +38,17 @@ export function createMailTransport(loaded: LoadedConfig, store: ObjectStore): M
     case 'smtp':
       if (mail.user && !mail.password) throw new UsageError(`${loaded.file}: mail.password: required with mail.user (a reference such as env:SMTP_PASSWORD)`);
       if (mail.password && !mail.user) throw new UsageError(`${loaded.file}: mail.user: required with mail.password`);
+      // env: references from this machine's environment, Secrets Manager ARNs from AWS.
+      if (mail.password?.startsWith('arn:')) {
+        const { SecretsManagerSecrets } = await import('../adapters/aws/secretsManager.ts');
+        return new SmtpTransport(mail, new SecretsManagerSecrets({ fallback: new EnvSecrets() }));
+      }
       return new SmtpTransport(mail, new EnvSecrets());
-    case 'ses':
+    case 'ses': {
+      const { SesTransport } = await import('../adapters/aws/ses.ts');
       // No region in the config: the SDK's default chain (AWS_REGION, the profile) decides.
       return new SesTransport({ ...(mail.region ? { region: mail.region } : {}), ...(mail.configurationSet ? { configurationSet: mail.configurationSet } : {}) });
+    }
   }
 }
 
@@ -72,16 +82,33 @@ export interface LocalContextOptions {
 
 export async function createLocalContext(loaded: LoadedConfig, period: PeriodInfo, options: LocalContextOptions = {}): Promise<StageContext> {
   const lake = resolveLake(loaded);
+  // A folder lake runs on embedded DuckDB; an s3:// lake is the deployed one, on S3 and Athena,
+  // with the SDK's credential chain, region and AWS_ENDPOINT_URL_* variables (DESIGN.md).
+  let store: ObjectStore;
+  let engine: QueryEngine;
   if (lake.startsWith('s3://')) {
-    throw new UsageError(`${loaded.file}: lake: an s3:// lake runs in AWS (the CDK stack); locally use a folder`);
+    const [{ S3Store }, { AthenaEngine }] = await Promise.all([import('../adapters/aws/s3Store.ts'), import('../adapters/aws/athenaEngine.ts')]);
+    const s3 = new S3Store(lake);
+    const athena = loaded.config.athena;
+    store = s3;
+    engine = new AthenaEngine({
+      workGroup: athena.workgroup,
+      database: athena.database,
+      lake,
+      ...(athena.outputLocation ? { outputLocation: athena.outputLocation } : {}),
+      ...(athena.region ? { region: athena.region } : {}),
+      clearPrefix: (prefix) => s3.deletePrefix(prefix),
+    });
+  } else {
+    store = new FolderStore(lake);
+    engine = await DuckDbEngine.open(store);
   }
-  const store = new FolderStore(lake);
-  const mail = createMailTransport(loaded, store);
+  const mail = await createMailTransport(loaded, store);
   return createStageContext({
     config: loaded.config,
     period,
     store,
-    engine: await DuckDbEngine.open(store),
+    engine,
     mail,
     sources: createSources(loaded),
     ...(options.now ? { now: options.now } : {}),

@@ -182,6 +182,16 @@ export const configSchema = z
         }),
       ])
       .default({ transport: 'outbox', from: 'pulse@localhost' }),
+    /** Where an s3:// lake's SQL runs: the Athena workgroup and the Glue database the CDK stack creates. */
+    athena: z
+      .strictObject({
+        workgroup: z.string().min(1).default('pulse'),
+        database: z.string().min(1).default('pulse'),
+        /** Query results location, when the workgroup does not enforce its own. */
+        outputLocation: z.string().regex(/^s3:\/\//, 'an s3:// URI').optional(),
+        region: z.string().optional(),
+      })
+      .prefault({}),
   })
   .superRefine((config, ctx) => {
     const audienceNames = new Set<string>();

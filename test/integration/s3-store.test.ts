@@ -1,48 +1,24 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createS3Client, S3Store } from '../../functions/adapters/aws/s3Store.ts';
 import { ObjectStoreError } from '../../functions/errors.ts';
 import { lakeKeys } from '../../functions/model/lakeKeys.ts';
 import { getJson, putJson } from '../../functions/ports/objectStore.ts';
+import { startS3rver } from '../support/s3rver.ts';
 
 /**
  * The S3 adapter against a real S3-protocol server, s3rver, on 127.0.0.1 at a random port. The
  * client is the one the store builds from the SDK's own AWS_ENDPOINT_URL_S3, as in a deployment
  * pointed at an S3-compatible endpoint. s3rver does not implement If-None-Match on PUT, so the
  * conditional put is tested at the SDK boundary (test/unit/s3-store.test.ts).
- *
- * s3rver runs in a child Node with --openssl-legacy-provider: it encrypts ListObjectsV2
- * continuation tokens with DES, which OpenSSL 3 leaves to its legacy provider, so without the
- * flag every listing past its first 1,000 keys fails with a 500 (ERR_OSSL_EVP_UNSUPPORTED).
  */
-const serverScript = `
-const S3rver = require('s3rver');
-const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: process.env.S3RVER_DIRECTORY, configureBuckets: [{ name: 'pulse-lake' }] });
-server.run().then(({ port }) => process.stdout.write(JSON.stringify({ port }) + '\\n'), (error) => { console.error(error); process.exit(1); });
-process.on('SIGTERM', () => server.close().then(() => process.exit(0)));
-`;
-
-async function startS3rver(directory: string): Promise<{ port: number; process: ChildProcess }> {
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', serverScript], {
-    cwd: path.resolve(import.meta.dirname, '../..'),
-    env: { PATH: process.env.PATH, S3RVER_DIRECTORY: directory },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [line] = (await Promise.race([
-    once(createInterface({ input: child.stdout! }), 'line'),
-    once(child, 'exit').then(([code]) => Promise.reject(new Error(`s3rver exited with ${code} before listening`))),
-  ])) as [string];
-  return { port: (JSON.parse(line) as { port: number }).port, process: child };
-}
-
 const bucket = 'pulse-lake';
 let server: ChildProcess;
 let directory: string;
