@@ -1,8 +1,6 @@
 import { App } from 'aws-cdk-lib';
-import { PulseLakeStack } from './lakeStack.ts';
+import { athenaConfig, buildPulse } from './pulseApp.ts';
 
 const app = new App();
-new PulseLakeStack(app, 'Pulse', {
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-});
+buildPulse(app, await athenaConfig(app));
 app.synth();

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { lakeKeys } from '../model/lakeKeys.ts';
+import { kpiMonthlyColumns as kpiMonthlyMartColumns } from '../model/marts.ts';
 import type { PulseConfig } from '../config/schema.ts';
 import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
@@ -21,17 +22,8 @@ export const marts = [
 
 /** Every KPI with its breakdowns, month by month (the cohort triangle included): built from sql/kpis/. */
 export const kpiMonthlyMart = 'kpi_monthly';
-const kpiMonthlyColumns = [
-  ['kpi', 'varchar'],
-  ['dimension', 'varchar'],
-  ['member', 'varchar'],
-  ['numerator', 'double'],
-  ['denominator', 'double'],
-  ['p50', 'double'],
-  ['p90', 'double'],
-  ['mean', 'double'],
-  ['n', 'double'],
-].map(([name, sqlType]) => ({ name: name!, sqlType: sqlType! }));
+// Its columns are declared once, with the other marts' (functions/model/marts.ts), for Glue too.
+const kpiMonthlyColumns = kpiMonthlyMartColumns.map(({ name, sqlType }) => ({ name, sqlType }));
 
 /** The KPI queries of sql/kpis/, each returning (kpi, dimension, member, …) rows. */
 export const kpiQueries = [
