@@ -26,6 +26,8 @@ export interface SourceState {
    * such unit (an API's pages) add up under "". The source's totals are their sum.
    */
   units: Record<string, RowCounts>;
+  /** The rejects parts each unit's last read wrote, so a unit read again replaces them. */
+  rejectKeys?: Record<string, string[]>;
   lastExtractAt: string | null;
   freshestRecordAt: string | null;
 }
@@ -121,6 +123,8 @@ async function extractSource(ctx: StageContext, source: Source, batch: string): 
   // Rows since the last saved watermark, and the units this run has started to read again.
   let unsaved = emptyCounts();
   const unitsThisRun = new Set<string>();
+  // How many rejects parts were written before the rows since the last watermark.
+  let rejectsMark = 0;
   for await (const chunk of source.pull(state.watermark, { reextract: ctx.reextract ?? false })) {
     if (chunk.note) ctx.log(`extract ${source.name}: ${chunk.note}`);
     for (const row of chunk.rows) {
@@ -141,10 +145,17 @@ async function extractSource(ctx: StageContext, source: Source, batch: string): 
       await rejects.close();
       // A unit read from its start again (an export file that changed) replaces its earlier counts.
       const unit = chunk.unit ?? '';
+      const written = rejects.keys.slice(rejectsMark);
+      rejectsMark = rejects.keys.length;
+      const rejectKeys = (state.rejectKeys ??= {});
       if (chunk.unit !== undefined && !unitsThisRun.has(unit)) {
         state.units[unit] = emptyCounts();
+        // ...and its earlier rejects (DESIGN.md, "Re-reading"), once the new ones are durable.
+        for (const earlier of rejectKeys[unit] ?? []) await ctx.store.deletePrefix(earlier);
+        rejectKeys[unit] = [];
         unitsThisRun.add(unit);
       }
+      (rejectKeys[unit] ??= []).push(...written);
       addCounts((state.units[unit] ??= emptyCounts()), unsaved);
       unsaved = emptyCounts();
       state.watermark = chunk.watermark;
