@@ -15,11 +15,9 @@ import type { AnalystInputs, KpiQueries, TableInventory } from '../../functions/
 import { reproducingQuery } from '../../functions/report/analyst/queries.ts';
 import { analystInputs } from '../../functions/stages/analystInputs.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
-import { curate } from '../../functions/stages/curate.ts';
-import { evaluate, reportKey } from '../../functions/stages/evaluate.ts';
-import { extract } from '../../functions/stages/extract.ts';
+import { reportKey } from '../../functions/stages/evaluate.ts';
 import { kpiQueries, sourceParams, sqlParams } from '../../functions/stages/lake.ts';
-import { buildMarts } from '../../functions/stages/marts.ts';
+import { buildFixtureLake } from '../support/lake.ts';
 
 /**
  * The analyst report's inputs on the golden catalog (test/fixtures/golden-catalog/, UTC, period
@@ -48,14 +46,7 @@ async function queriesAsEvaluateWrites(context: StageContext): Promise<KpiQuerie
 }
 
 beforeAll(async () => {
-  rmSync(lake, { recursive: true, force: true });
-  const loaded = await loadConfig(fixture);
-  loaded.config.lake = lake;
-  ctx = await createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true, now: new Date('2026-11-01T06:00:00Z') });
-  await extract(ctx);
-  await curate(ctx);
-  await buildMarts(ctx);
-  await evaluate(ctx);
+  ({ ctx } = await buildFixtureLake(fixture, '2026-10', { lake, now: new Date('2026-11-01T06:00:00Z') }));
   report = (await getJson<KpiReport>(ctx.store, reportKey('2026-10')))!;
   queriesFromEvaluate = (await ctx.store.get(queriesKey)) !== undefined;
   if (!queriesFromEvaluate) await putJson(ctx.store, queriesKey, await queriesAsEvaluateWrites(ctx));

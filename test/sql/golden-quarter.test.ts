@@ -1,16 +1,10 @@
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalContext } from '../../functions/cli/wiring.ts';
-import { loadConfig } from '../../functions/config/load.ts';
-import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { KpiReport, MeasuredKpi } from '../../functions/kpis/types.ts';
 import { getJson } from '../../functions/ports/objectStore.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
-import { curate } from '../../functions/stages/curate.ts';
-import { evaluate, reportKey } from '../../functions/stages/evaluate.ts';
-import { extract } from '../../functions/stages/extract.ts';
-import { buildMarts } from '../../functions/stages/marts.ts';
+import { reportKey } from '../../functions/stages/evaluate.ts';
+import { buildFixtureLake, measured } from '../support/lake.ts';
 
 /**
  * Golden dataset for a period of several months: test/fixtures/golden-quarter/, UTC, period
@@ -28,21 +22,12 @@ const lake = path.resolve(import.meta.dirname, '../../.tmp/golden-quarter-lake')
 
 let ctx: StageContext;
 let report: KpiReport;
-const kpi = (id: string): MeasuredKpi => {
-  const result = report.kpis[id];
-  if (!result || result.status === 'not_measured') throw new Error(`${id} not measured`);
-  return result;
-};
+const kpi = (id: string): MeasuredKpi => measured(report, id);
 const historyOf = (id: string, months: string[]) => kpi(id).history.filter((h) => months.includes(h.month)).map((h) => h.value);
 const quarter = ['2026-07', '2026-08', '2026-09'];
 
 beforeAll(async () => {
-  rmSync(lake, { recursive: true, force: true });
-  ctx = await createLocalContext(await loadConfig(fixture), parsePeriod('2026-Q3'), { quiet: true });
-  await extract(ctx);
-  await curate(ctx);
-  await buildMarts(ctx);
-  await evaluate(ctx);
+  ({ ctx } = await buildFixtureLake(fixture, '2026-Q3', { lake }));
   // The report as users read it: reports/2026-Q3/kpis.json in the lake.
   const written = await getJson<KpiReport>(ctx.store, reportKey('2026-Q3'));
   if (!written) throw new Error('evaluate wrote no reports/2026-Q3/kpis.json');

@@ -1,16 +1,11 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalContext } from '../../functions/cli/wiring.ts';
-import { loadConfig } from '../../functions/config/load.ts';
-import { parsePeriod } from '../../functions/kpis/period.ts';
-import type { KpiReport, MeasuredKpi } from '../../functions/kpis/types.ts';
+import type { KpiReport } from '../../functions/kpis/types.ts';
 import { getJson } from '../../functions/ports/objectStore.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
-import { curate } from '../../functions/stages/curate.ts';
-import { audienceReportKey, evaluate } from '../../functions/stages/evaluate.ts';
-import { extract } from '../../functions/stages/extract.ts';
-import { buildMarts } from '../../functions/stages/marts.ts';
+import { audienceReportKey } from '../../functions/stages/evaluate.ts';
+import { buildFixtureLake, measured } from '../support/lake.ts';
 
 /**
  * A sliced audience's numbers come from its slice's records only (golden-catalog fixture,
@@ -24,28 +19,21 @@ let full: KpiReport;
 let alpha: KpiReport;
 let email: KpiReport;
 let smb: KpiReport;
-const kpi = (report: KpiReport, id: string): MeasuredKpi => {
-  const result = report.kpis[id];
-  if (!result || result.status === 'not_measured') throw new Error(`${id} not measured: ${result?.notMeasured}`);
-  return result;
-};
+const kpi = measured;
 
 beforeAll(async () => {
-  rmSync(lake, { recursive: true, force: true });
-  const loaded = await loadConfig(fixture);
-  loaded.config.lake = lake;
-  loaded.config.audiences = [
+  ({ ctx, report: full } = await buildFixtureLake(fixture, '2026-10', {
+    lake,
+    configure: (config) => {
+      config.audiences = [
     { name: 'executive', report: 'executive', recipients: ['ceo@example.com'] },
     { name: 'alpha-lead', report: 'executive', recipients: ['alpha@example.com'], slice: { team: 'alpha' } },
     { name: 'alpha-finance', report: 'finance', recipients: ['cfo@example.com'], slice: { team: 'alpha' } },
     { name: 'email-desk', report: 'executive', recipients: ['email@example.com'], slice: { channel: 'email' } },
     { name: 'smb', report: 'executive', recipients: ['smb@example.com'], slice: { segment: 'smb' } },
-  ];
-  ctx = await createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true });
-  await extract(ctx);
-  await curate(ctx);
-  await buildMarts(ctx);
-  full = await evaluate(ctx);
+      ];
+    },
+  }));
   const read = async (audience: string) => (await getJson<KpiReport>(ctx.store, audienceReportKey('2026-10', audience)))!;
   alpha = await read('alpha-lead');
   email = await read('email-desk');

@@ -11,11 +11,9 @@ import type { Row } from '../../functions/ports/queryEngine.ts';
 import { renderFinance } from '../../functions/report/finance/index.ts';
 import type { FinanceInputs } from '../../functions/report/finance/model.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
-import { curate } from '../../functions/stages/curate.ts';
 import { evaluate } from '../../functions/stages/evaluate.ts';
-import { extract } from '../../functions/stages/extract.ts';
 import { financeInputs, financeRowsSql, segmentRevenueSql } from '../../functions/stages/financeInputs.ts';
-import { buildMarts } from '../../functions/stages/marts.ts';
+import { buildFixtureLake, measured } from '../support/lake.ts';
 
 /**
  * The trc mart on the golden catalog (test/fixtures/golden-catalog/, UTC, October 2026): its
@@ -29,11 +27,7 @@ let report: KpiReport;
 let october: Row[];
 let inputs: FinanceInputs;
 
-const kpi = (id: string): MeasuredKpi => {
-  const result = report.kpis[id];
-  if (!result || result.status === 'not_measured') throw new Error(`${id} not measured`);
-  return result;
-};
+const kpi = (id: string): MeasuredKpi => measured(report, id);
 
 /** Σ amount by one column, in cents (the unit finance reconciles in). */
 function marginal(rows: Row[], column: string): Record<string, number> {
@@ -45,14 +39,7 @@ function marginal(rows: Row[], column: string): Record<string, number> {
 const inCents = (breakdown: Record<string, number | null>) => Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, Math.round((v ?? 0) * 100)]));
 
 beforeAll(async () => {
-  rmSync(lake, { recursive: true, force: true });
-  const loaded = await loadConfig(fixture);
-  loaded.config.lake = lake;
-  ctx = await createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true });
-  await extract(ctx);
-  await curate(ctx);
-  await buildMarts(ctx);
-  report = await evaluate(ctx);
+  ({ ctx, report } = await buildFixtureLake(fixture, '2026-10', { lake }));
   october = await ctx.engine.query("select * from trc where month = '2026-10'");
   inputs = await financeInputs(ctx);
 });
