@@ -12,6 +12,7 @@ import {
 import { asSubquery, sqlString } from '../../dialect/sqlText.ts';
 import { PulseError, QueryError, QueryTimeoutError } from '../../errors.ts';
 import type { QueryEngine, Row, TableLocation } from '../../ports/queryEngine.ts';
+import { sdkFacts } from './sdkErrors.ts';
 
 /** How long to wait, and for how long in all; injectable so tests run on a fake clock. */
 export interface AthenaTimings {
@@ -59,15 +60,11 @@ export interface AthenaEngineOptions {
   clearPrefix?: (prefix: string) => Promise<void>;
 }
 
-/** Throttling as Athena and the SDK name it (Athena API reference, Common Errors; TooManyRequestsException). */
-const throttlingNames = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'RequestThrottled', 'RequestThrottledException', 'SlowDown']);
 /** A FAILED query's StateChangeReason when Athena or S3 throttled it rather than the SQL being wrong. */
 const throttledReason = /throttl|rate exceeded|too many requests|slow ?down/i;
 const errorCategories: Record<number, string> = { 1: 'system', 2: 'user', 3: 'other' };
 
-type SdkError = Error & { $retryable?: { throttling?: boolean } };
-
-const isThrottling = (error: unknown) => throttlingNames.has((error as SdkError)?.name) || (error as SdkError)?.$retryable?.throttling === true;
+const isThrottling = (error: unknown) => sdkFacts(error).throttled;
 
 /** The query engine in AWS: Athena (engine v3, Trino) over the Glue tables the CDK stack defines. */
 export class AthenaEngine implements QueryEngine {

@@ -3,6 +3,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import { ConfigError, ObjectDeleteError, ObjectStoreError, type ObjectDeleteFailure } from '../../errors.ts';
 import type { ObjectStore } from '../../ports/objectStore.ts';
+import { sdkFacts } from './sdkErrors.ts';
 
 /** DeleteObjects takes at most 1,000 keys per request (S3 API reference, DeleteObjects). */
 export const deleteBatchSize = 1000;
@@ -177,41 +178,23 @@ export class S3Store implements ObjectStore {
 
   private typed(error: unknown, verb: Verb, key: string): ObjectStoreError {
     if (error instanceof ObjectStoreError) return error;
-    const { name, status, said, throttled, code, fault } = sdkFacts(error);
+    const { name, status, said, throttled, serverFault, unreachable, noCredentials } = sdkFacts(error);
     const where = this.locate(key);
     const fail = (hint: string, retryable: boolean) =>
       new ObjectStoreError(`S3 could not ${verb} ${where}: ${hint} (${said})`, { bucket: this.bucket, key: this.objectKey(key, { allowEmpty: true }), retryable, cause: error });
     if (name === 'NoSuchBucket') return fail(`bucket ${this.bucket} does not exist: check the lake URL and the region`, false);
     if (deniedNames.has(name) || status === 403) return fail(`access denied: check that the role may ${verb} in bucket ${this.bucket} (and use its KMS key)`, false);
-    if (name === 'CredentialsProviderError') return fail('no AWS credentials: set a profile or the AWS_* variables, or run in AWS', false);
-    if (throttlingNames.has(name) || throttled || status === 503) return fail('S3 is throttling this prefix: retry after a wait', true);
-    if ((status !== undefined && status >= 500) || fault === 'server') return fail('S3 failed on its side: retry', true);
-    if (networkCodes.has(code) || name === 'TimeoutError' || name === 'RequestTimeout') return fail('could not reach S3: check the network and the endpoint', true);
+    if (noCredentials) return fail('no AWS credentials: set a profile or the AWS_* variables, or run in AWS', false);
+    if (throttled || status === 503) return fail('S3 is throttling this prefix: retry after a wait', true);
+    if (serverFault) return fail('S3 failed on its side: retry', true);
+    if (unreachable) return fail('could not reach S3: check the network and the endpoint', true);
     return fail('S3 refused the request', false);
   }
 }
 
 type Verb = 'read' | 'write' | 'upload' | 'list' | 'delete';
 
-/** Throttling as S3 and the SDK name it: S3 answers 503 SlowDown (S3 API reference, "Error responses"). */
-const throttlingNames = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestThrottled', 'RequestThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded']);
 const deniedNames = new Set(['AccessDenied', 'AllAccessDisabled', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'AccountProblem', 'KMS.AccessDeniedException']);
-const networkCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED']);
 /** DeleteObjects per-key codes a later run can get past. */
 const retryableCodes = new Set(['SlowDown', 'InternalError', 'ServiceUnavailable']);
 
-type SdkError = Error & { code?: string; $fault?: 'client' | 'server'; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
-
-function sdkFacts(error: unknown) {
-  const e = error as SdkError | undefined;
-  const name = e?.name ?? 'Error';
-  return {
-    name,
-    status: e?.$metadata?.httpStatusCode,
-    // The SDK's message is S3's <Message>: it names no credential (the access key id sits in other elements).
-    said: e?.message ? `${name}: ${e.message}` : name,
-    throttled: e?.$retryable?.throttling === true,
-    code: e?.code ?? '',
-    fault: e?.$fault,
-  };
-}

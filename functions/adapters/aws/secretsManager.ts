@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretError } from '../../errors.ts';
 import type { SecretResolver } from '../../ports/secrets.ts';
+import { sdkFacts } from './sdkErrors.ts';
 
 export interface SecretsManagerOptions {
   region?: string;
@@ -22,7 +23,6 @@ const permanent: Record<string, string> = {
   InvalidParameterException: 'Secrets Manager refused the request: check the ARN',
 };
 
-type SdkError = Error & { $fault?: 'client' | 'server'; $retryable?: { throttling?: boolean } };
 
 /**
  * Secrets from AWS Secrets Manager. A reference is a secret's ARN, optionally with `#key`:
@@ -107,14 +107,12 @@ function pick(ref: string, text: string, key: string): string {
 }
 
 function typed(ref: string, error: unknown): SecretError {
-  const e = error as SdkError;
-  const name = e?.name ?? 'Error';
   // The SDK's messages name the secret, never its value, so they can be shown.
-  const said = e?.message ? `${name}: ${e.message}` : name;
+  const { name, said, throttled, serverFault, noCredentials } = sdkFacts(error);
   const hint = permanent[name];
   if (hint) return new SecretError(ref, `${hint} (${said})`, { cause: error, retryable: false });
-  if (e?.$retryable?.throttling || /throttl/i.test(name)) return new SecretError(ref, `Secrets Manager is throttling (${said})`, { cause: error, retryable: true });
-  if (e?.$fault === 'server' || name === 'InternalServiceError') return new SecretError(ref, `Secrets Manager failed on its side (${said})`, { cause: error, retryable: true });
-  if (name === 'CredentialsProviderError') return new SecretError(ref, `no AWS credentials for Secrets Manager (${said}): run in AWS or set a profile`, { cause: error, retryable: false });
+  if (throttled) return new SecretError(ref, `Secrets Manager is throttling (${said})`, { cause: error, retryable: true });
+  if (serverFault || name === 'InternalServiceError') return new SecretError(ref, `Secrets Manager failed on its side (${said})`, { cause: error, retryable: true });
+  if (noCredentials) return new SecretError(ref, `no AWS credentials for Secrets Manager (${said}): run in AWS or set a profile`, { cause: error, retryable: false });
   return new SecretError(ref, `could not read the secret (${said})`, { cause: error, retryable: false });
 }

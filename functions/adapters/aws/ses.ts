@@ -1,6 +1,7 @@
 import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import { MailTransportError } from '../../errors.ts';
 import type { MailTransport, OutgoingMail, SentMail } from '../../ports/mail.ts';
+import { sdkFacts } from './sdkErrors.ts';
 
 /**
  * SendRawEmail (SES API v1) takes at most 10 MB per message, attachments included, measured
@@ -9,9 +10,6 @@ import type { MailTransport, OutgoingMail, SentMail } from '../../ports/mail.ts'
  */
 export const sesRawMessageLimitBytes = 10 * 1024 * 1024;
 
-/** Throttling as SES and the SDK name it: the Query API answers "Throttling", the SDK's classifier knows the rest. */
-const throttlingNames = new Set(['Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottled', 'RequestThrottledException', 'TooManyRequestsException', 'SlowDown']);
-const networkCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED']);
 
 /** What to check for each error SendRawEmail documents (SES API reference, SendRawEmail, Errors); none is helped by a retry. */
 const permanent: Record<string, string> = {
@@ -63,30 +61,25 @@ export class SesTransport implements MailTransport {
   }
 }
 
-type SdkError = Error & { code?: string; $fault?: 'client' | 'server'; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
-
 function typed(error: unknown, recipient: string): MailTransportError {
-  const e = error as SdkError;
-  const name = e?.name ?? 'Error';
-  const said = e?.message ? `${name}: ${e.message}` : name;
+  const { name, message, said, throttled, serverFault, unreachable, noCredentials } = sdkFacts(error);
   const hint = permanent[name];
   if (hint) return new MailTransportError(`${hint} (${said})`, { recipient, retryable: false, cause: error });
-  if (throttlingNames.has(name) || e?.$retryable?.throttling) {
+  if (throttled) {
     // "Daily message quota exceeded" is throttling too, but the quota is over 24 hours: no wait of ours helps.
-    if (/daily message quota/i.test(e.message ?? '')) {
+    if (/daily message quota/i.test(message)) {
       return new MailTransportError(`the SES daily sending quota is used up (${said}): request a higher quota or send tomorrow`, { recipient, retryable: false, cause: error });
     }
     return new MailTransportError(`SES is throttling (${said})`, { recipient, retryable: true, throttled: true, cause: error });
   }
-  const status = e?.$metadata?.httpStatusCode;
-  if ((status !== undefined && status >= 500) || e?.$fault === 'server') {
+  if (serverFault) {
     // An SES 5xx is treated as throttling: the service is overloaded, so the longer waits apply.
     return new MailTransportError(`SES failed on its side (${said})`, { recipient, retryable: true, throttled: true, cause: error });
   }
-  if (networkCodes.has(e?.code ?? '') || name === 'TimeoutError' || name === 'RequestTimeout') {
+  if (unreachable) {
     return new MailTransportError(`could not reach SES (${said})`, { recipient, retryable: true, cause: error });
   }
-  if (name === 'CredentialsProviderError') {
+  if (noCredentials) {
     return new MailTransportError(`no AWS credentials for SES (${said}): set a profile or the AWS_* variables, or run in AWS`, { recipient, retryable: false, cause: error });
   }
   return new MailTransportError(`SES refused the send (${said})`, { recipient, retryable: false, cause: error });
