@@ -5,8 +5,9 @@ import type { CsvSourceConfig } from '../config/schema.ts';
 import { SourceError } from '../errors.ts';
 import { entityByName, type Entity } from '../model/index.ts';
 import type { RejectedRow, SourceRow } from '../ports/source.ts';
-import { CsvSource, type CsvPreview } from '../sources/csv.ts';
+import { type CsvPreview } from '../sources/csv.ts';
 import { displayPath } from './displayPath.ts';
+import { csvSourceFor } from './wiring.ts';
 
 /** Rows shown as canonical records, rows read for the rejects, and the width a value is cut to. */
 const shownRows = 5;
@@ -137,7 +138,7 @@ async function checkCsvSource(loaded: LoadedConfig, index: number, source: CsvSo
   const label = path.basename(loaded.file);
   const where = `${label}: sources[${index}]`;
   const entity = entityByName(source.entity)!;
-  const reader = new CsvSource(source, entity, loaded.baseDir, loaded.config.timezone);
+  const reader = csvSourceFor(loaded, source);
   let preview: CsvPreview;
   try {
     preview = await reader.preview(sampledRows);

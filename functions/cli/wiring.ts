@@ -5,6 +5,7 @@ import { EnvSecrets } from '../adapters/local/envSecrets.ts';
 import { OutboxTransport } from '../adapters/local/outbox.ts';
 import { SmtpTransport } from '../adapters/local/smtp.ts';
 import { resolveLake, type LoadedConfig } from '../config/load.ts';
+import type { CsvSourceConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
 import { entityByName } from '../model/index.ts';
@@ -16,13 +17,18 @@ import { CsvSource } from '../sources/csv.ts';
 import { createStageContext, silentProgress, type Progress, type StageContext } from '../stages/context.ts';
 import { displayPathsUnder } from './displayPath.ts';
 
+/** A CSV source as a run reads it: the one construction the run and check-config share. */
+export function csvSourceFor(loaded: LoadedConfig, source: CsvSourceConfig): CsvSource {
+  return new CsvSource(source, entityByName(source.entity)!, loaded.baseDir, loaded.config.timezone, { currency: loaded.config.currency });
+}
+
 /** Only the CLI and the Lambda handlers wire adapters into stages; this is the CLI's wiring. */
 export function createSources(loaded: LoadedConfig): Source[] {
   return loaded.config.sources.map((source, i) => {
     if (source.type !== 'csv') {
       throw new UsageError(`${loaded.file}: sources[${i}].type: the ${source.type} connector is not part of this build yet; export to CSV and use type "csv"`);
     }
-    return new CsvSource(source, entityByName(source.entity)!, loaded.baseDir, loaded.config.timezone, { currency: loaded.config.currency });
+    return csvSourceFor(loaded, source);
   });
 }
 

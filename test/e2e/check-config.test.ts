@@ -118,4 +118,19 @@ describe('pulse check-config', () => {
     expect(await main(['check-config', file], io)).toBe(0);
     expect(out.join('')).toContain('Source zd: zendesk → tickets\n  not opened (API source)');
   });
+
+  it('previews a cost ledger as a run reads it: a row in another currency than the config is rejected', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pulse-check-'));
+    writeFileSync(path.join(dir, 'costs.csv'), ['period,cost_center,category,amount,currency', '2026-10,support,tooling,300,EUR', '2026-10,support,tooling,200,', ''].join('\n'));
+    const file = path.join(dir, 'pulse.config.json');
+    writeFileSync(file, JSON.stringify({ lake: './lake', currency: 'USD', sources: [{ name: 'ledger', type: 'csv', entity: 'costs', path: 'costs.csv' }] }));
+
+    const code = await main(['check-config', file], io);
+
+    const text = out.join('');
+    expect(code).toBe(0);
+    expect(text).toContain('currency_mismatch 1');
+    // The row without a currency takes the config's, as a run does.
+    expect(text).toMatch(/^ {6}currency: +USD$/m);
+  });
 });
