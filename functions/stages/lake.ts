@@ -7,7 +7,7 @@ import type { PeriodInfo } from '../kpis/types.ts';
 import { entities } from '../model/index.ts';
 import type { StageContext } from './context.ts';
 import { slicedViews, unsliced, type Slice } from './slice.ts';
-import { addMonths, monthRange, periodFromMonths } from '../kpis/period.ts';
+import { addMonths, lastYearPeriod, monthRange, periodFromMonths } from '../kpis/period.ts';
 
 /** Views between curated/ and marts/: one purpose each (dbt's intermediate layer). */
 export const intermediateViews = [{ name: 'int_tickets', file: 'intermediate/int_tickets.sql' }] as const;
@@ -141,12 +141,16 @@ export async function registerMarts(ctx: StageContext, params: Record<string, Sq
 
 /**
  * A slice's marts are views over its sliced records, computed when queried (the stored marts
- * hold every slice); kpi_monthly covers the 13 months a report's history shows.
+ * hold every slice).
  */
 async function registerSlicedMarts(ctx: StageContext, params: Record<string, SqlValue>): Promise<void> {
   for (const mart of marts) await ctx.engine.createView(mart.name, renderSql(readSql(mart.file), params));
+  // The 13 months a report's history shows, and back to the same period last year, which the
+  // finance report compares with (a quarter's last year starts 14 months before its last month).
   const last = ctx.period.months[ctx.period.months.length - 1]!;
-  const history = monthRange(addMonths(last, -12), last).map((month) => kpiRowsSql({ ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) }, month));
+  const lastYearFirst = lastYearPeriod(ctx.period).months[0]!;
+  const first = [addMonths(last, -12), lastYearFirst].sort()[0]!;
+  const history = monthRange(first, last).map((month) => kpiRowsSql({ ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) }, month));
   await ctx.engine.createView(kpiMonthlyMart, history.join('\nunion all\n'));
 }
 

@@ -6,6 +6,8 @@ import { getJson } from '../../functions/ports/objectStore.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
 import { audienceReportKey } from '../../functions/stages/evaluate.ts';
 import { buildFixtureLake, measured } from '../support/lake.ts';
+import { parsePeriod } from '../../functions/kpis/period.ts';
+import { registerLake } from '../../functions/stages/lake.ts';
 
 /**
  * A sliced audience's numbers come from its slice's records only (golden-catalog fixture,
@@ -96,3 +98,16 @@ describe('a segment slice', () => {
     expect(smb.kpis.total_cost_of_response!.status).toBe('not_measured');
   });
 });
+
+describe("a slice's monthly mart", () => {
+  it('reaches back to the same period last year, which a quarter puts 14 months before its last month', async () => {
+    const quarter = { ...ctx, period: parsePeriod('2026-Q3') };
+    await registerLake(quarter, { team: 'alpha' });
+    const months = (await ctx.engine.query('select distinct month from kpi_monthly order by month')).map((r) => String(r.month));
+    // Q3 2026 ends in September; last year's Q3 starts in July 2025; the history starts in September 2025.
+    expect(months[0]).toBe('2025-07');
+    expect(months.at(-1)).toBe('2026-09');
+    await registerLake(ctx);
+  });
+});
+
