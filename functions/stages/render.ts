@@ -58,8 +58,9 @@ async function renderMessage(ctx: StageContext, report: KpiReport, audience: Aud
  */
 export async function render(ctx: StageContext): Promise<RenderSummary[]> {
   const summaries: RenderSummary[] = [];
-  // One alert per kind of verdict, naming every audience it concerns (the first line of each is its own).
-  const alerts = new Map<string, { subject: string; lines: string[]; audiences: string[] }>();
+  // One alert per kind of verdict, naming every audience it concerns: each audience's own line
+  // (its first) once, in audience order, then the lines the verdict shares (sources, advice).
+  const alerts = new Map<string, { subject: string; own: Set<string>; shared: string[]; audiences: string[] }>();
   for (const audience of ctx.config.audiences) {
     const key = reportKeyFor(ctx.period.id, audience);
     const report = await getJson<KpiReport>(ctx.store, key);
@@ -67,13 +68,11 @@ export async function render(ctx: StageContext): Promise<RenderSummary[]> {
     const prefix = audiencePrefix(ctx.period.id, audience.name);
     const verdict = reportVerdict(report, reportTitle[audience.report], { withholdStale: ctx.config.definitions.withholdStale });
     if (verdict.alert) {
-      const seen = alerts.get(verdict.alert.subject);
-      if (!seen) alerts.set(verdict.alert.subject, { ...verdict.alert, audiences: [audience.name] });
-      else {
-        seen.audiences.push(audience.name);
-        const [own] = verdict.alert.lines;
-        if (own !== undefined && !seen.lines.includes(own)) seen.lines.splice(seen.audiences.length - 1, 0, own);
-      }
+      const [own, ...shared] = verdict.alert.lines;
+      const seen = alerts.get(verdict.alert.subject) ?? { subject: verdict.alert.subject, own: new Set<string>(), shared, audiences: [] };
+      if (own !== undefined) seen.own.add(own);
+      seen.audiences.push(audience.name);
+      alerts.set(verdict.alert.subject, seen);
     }
     if (verdict.withheld.length > 0) {
       await ctx.store.put(withheldKey(ctx.period.id, audience.name), `${JSON.stringify({ period: ctx.period.id, audience: audience.name, reasons: verdict.withheld, runId: ctx.runId }, null, 2)}\n`);
@@ -92,7 +91,7 @@ export async function render(ctx: StageContext): Promise<RenderSummary[]> {
     ctx.log(`render ${audience.name}: ${prefix}/message.eml (${Math.round(eml.length / 1024)} KB)`);
   }
   for (const alert of alerts.values()) {
-    await alertOwners(ctx, { subject: alert.subject, lines: [...alert.lines, '', `Audiences: ${alert.audiences.join(', ')}`] });
+    await alertOwners(ctx, { subject: alert.subject, lines: [...alert.own, ...alert.shared, '', `Audiences: ${alert.audiences.join(', ')}`] });
   }
   const withheld = summaries.filter((s) => s.withheld);
   if (withheld.length === summaries.length && withheld.length > 0) {

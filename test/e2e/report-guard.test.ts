@@ -27,6 +27,8 @@ function writeConfig(definitions: Record<string, unknown> = {}): string {
       definitions: { ...(config.definitions as object), ...definitions },
       audiences: [
         { name: 'executive', recipients: ['ceo@example.com'] },
+        // A second audience of the same report: its reason is the executive's, said once.
+        { name: 'board', report: 'executive', recipients: ['board@example.com'] },
         { name: 'finance', recipients: ['cfo@example.com'] },
       ],
     }),
@@ -70,6 +72,14 @@ describe('a period with no data', () => {
     expect(alert.text).toContain(words);
     // What is missing, source by source: the tickets export's rows and its freshest record.
     expect(alert.text).toContain('source tickets (tickets): 4 rows read, 4 accepted, 0 rejected; freshest record 2026-10-06T09:00:00.000Z');
+    // Each report's reason once, in audience order, then what is missing, then the audiences.
+    const lines = String(alert.text).trim().split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      words,
+      'The finance report for March 2027 is withheld: no tickets were created and none solved in March 2027',
+      'source tickets (tickets): 4 rows read, 4 accepted, 0 rejected; freshest record 2026-10-06T09:00:00.000Z',
+    ]);
+    expect(lines.at(-1)).toBe('Audiences: executive, board, finance');
   });
 });
 
@@ -86,7 +96,7 @@ describe('a stale source', () => {
     }
     const alert = await ownerAlert('2026-10');
     expect(alert.subject).toBe('[Pulse] Reports for October 2026 sent with stale data');
-    expect(alert.text).toContain('Audiences: executive, finance');
+    expect(alert.text).toContain('Audiences: executive, board, finance');
   });
 
   it('with withholdStale, is withheld instead: nothing sent, the owners told, exit 1', async () => {
