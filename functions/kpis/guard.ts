@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { KpiReport, SourceQuality, StaleSource } from './types.ts';
+import { entities } from '../model/index.ts';
 
 /**
  * The two reasons a report is not sent as is. A blank period (no tickets created and none
@@ -9,7 +10,7 @@ import type { KpiReport, SourceQuality, StaleSource } from './types.ts';
  */
 
 /** Staleness is judged for sources of entities placed in months by a timestamp (DESIGN.md). */
-export const timeBearingEntities = new Set(['tickets', 'ticket_events', 'contacts', 'surveys', 'orders', 'self_service', 'agent_time']);
+const timeBearingEntities = new Set<string>(entities.filter((e) => e.monthOf && !e.monthIsLiteral).map((e) => e.name));
 
 export function staleSources(sources: SourceQuality[], periodEnd: string, timezone: string, staleAfterDays: number): StaleSource[] {
   const end = DateTime.fromISO(periodEnd, { zone: timezone });

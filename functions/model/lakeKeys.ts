@@ -7,6 +7,9 @@ import { createHash } from 'node:crypto';
  */
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
+/** The audience alerts to the owners are sent as: the outbox keeps them under outbox/<period>/_owners/. */
+export const ownersAudience = '_owners';
+
 export const lakeKeys = {
   /** raw/<entity>/source=<source>/ingest_date=YYYY-MM-DD/ */
   rawPrefix: (entity: string, source: string, ingestDate: string) => `raw/${entity}/source=${source}/ingest_date=${ingestDate}/`,

@@ -22,6 +22,11 @@ export async function composeMime(message: ReportMessage, addressing: Addressing
   return withCrlf(await composer.compile().build());
 }
 
+/** A plain-text message (an alert to the owners), composed the same way. */
+export async function composeTextMime(message: { subject: string; text: string }, addressing: { from: string; to: string }): Promise<Buffer> {
+  return withCrlf(await new MailComposer({ from: addressing.from, to: addressing.to, subject: message.subject, text: message.text }).compile().build());
+}
+
 /**
  * RFC 5322 lines end in CRLF. MailComposer keeps the bare LFs of 7-bit text parts (MJML's HTML,
  * the text part), which SMTP relays then rewrite: normalised here, the bytes sent equal the

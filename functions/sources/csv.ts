@@ -78,7 +78,22 @@ export function reasonOf(issue: z.core.$ZodIssue, input: unknown, kind?: Column[
 interface FieldBinding {
   column: Column;
   index: number;
-  values: Record<string, string> | undefined;
+  values: ValueMap | undefined;
+}
+
+/** A source's `values` for one field: matched exactly, then case-insensitively (built once per file, not per cell). */
+interface ValueMap {
+  exact: Map<string, string>;
+  lower: Map<string, string>;
+}
+
+function valueMap(values: Record<string, string> | undefined): ValueMap | undefined {
+  if (!values) return undefined;
+  const entries = Object.entries(values);
+  const lower = new Map<string, string>();
+  // The first key of a case-insensitive tie wins, as the key order of the config gives it.
+  for (const [k, v] of entries) if (!lower.has(k.toLowerCase())) lower.set(k.toLowerCase(), v);
+  return { exact: new Map(entries), lower };
 }
 
 function bindHeader(header: string[], entity: Entity, source: CsvSourceConfig, file: string): FieldBinding[] {
@@ -97,7 +112,7 @@ function bindHeader(header: string[], entity: Entity, source: CsvSourceConfig, f
       }
       continue;
     }
-    bindings.push({ column, index, values: source.values[column.name] });
+    bindings.push({ column, index, values: valueMap(source.values[column.name]) });
   }
   const unknownFields = Object.keys(source.columns).filter((f) => !entity.columns.some((c) => c.name === f));
   for (const field of unknownFields) problems.push(`columns.${field}: ${entity.name} has no field ${field}`);
@@ -107,13 +122,10 @@ function bindHeader(header: string[], entity: Entity, source: CsvSourceConfig, f
   return bindings;
 }
 
-function mapValue(text: string, values: Record<string, string> | undefined): string {
+function mapValue(text: string, values: ValueMap | undefined): string {
   if (!values) return text;
   const trimmed = text.trim();
-  if (trimmed in values) return values[trimmed] as string;
-  const lower = trimmed.toLowerCase();
-  const match = Object.keys(values).find((k) => k.toLowerCase() === lower);
-  return match === undefined ? text : (values[match] as string);
+  return values.exact.get(trimmed) ?? values.lower.get(trimmed.toLowerCase()) ?? text;
 }
 
 /**

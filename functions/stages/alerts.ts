@@ -1,7 +1,7 @@
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import { withCrlf } from '../report/mime.ts';
+import { composeTextMime } from '../report/mime.ts';
 import type { StageContext } from './context.ts';
 import { sendWithRetry, type RetryTimings } from './sendWithRetry.ts';
+import { ownersAudience } from '../model/lakeKeys.ts';
 
 export interface OwnerAlert {
   subject: string;
@@ -13,8 +13,6 @@ export interface AlertOutcome {
   failed: { owner: string; reason: string }[];
 }
 
-/** The audience alerts are sent as: the outbox keeps them under outbox/<period>/_owners/. */
-export const ownersAudience = '_owners';
 
 /**
  * Tells `owners` something went wrong: a plain-text message to each, through the run's own
@@ -30,14 +28,7 @@ export async function alertOwners(ctx: StageContext, alert: OwnerAlert, options:
   }
   for (const owner of ctx.config.owners) {
     try {
-      const raw = withCrlf(await new MailComposer({
-        from: ctx.config.mail.from,
-        to: owner,
-        subject: `[Pulse] ${alert.subject}`,
-        text: `${alert.lines.join('\n')}\n`,
-      })
-        .compile()
-        .build());
+      const raw = await composeTextMime({ subject: `[Pulse] ${alert.subject}`, text: `${alert.lines.join('\n')}\n` }, { from: ctx.config.mail.from, to: owner });
       await sendWithRetry(ctx.mail, { from: ctx.config.mail.from, to: owner, raw, period: ctx.period.id, audience: ownersAudience }, { timings: options.retry ?? {}, log: ctx.log });
       outcome.sent.push(owner);
     } catch (error) {

@@ -1,12 +1,9 @@
 import { createHash } from 'node:crypto';
-import { lakeKeys } from '../../model/lakeKeys.ts';
+import { lakeKeys, ownersAudience } from '../../model/lakeKeys.ts';
 import type { MailTransport, OutgoingMail } from '../../ports/mail.ts';
 import type { ObjectStore } from '../../ports/objectStore.ts';
 
 /** The local default for SES: each message lands as an .eml file under outbox/ in the lake. */
-/** The audience name alerts are sent under (functions/stages/alerts.ts). */
-const ownersOutbox = '_owners';
-
 export class OutboxTransport implements MailTransport {
   constructor(private readonly store: ObjectStore) {}
 
@@ -14,7 +11,7 @@ export class OutboxTransport implements MailTransport {
     // A report goes to a recipient once per period (the ledger sees to it); alerts to the owners
     // can be several in a period, so each keeps its own file, named by its content.
     const digest = createHash('sha256').update(mail.raw).digest('hex').slice(0, 16);
-    const key = lakeKeys.outbox(mail.period, mail.audience, mail.to, mail.audience === ownersOutbox ? digest.slice(0, 8) : undefined);
+    const key = lakeKeys.outbox(mail.period, mail.audience, mail.to, mail.audience === ownersAudience ? digest.slice(0, 8) : undefined);
     await this.store.put(key, mail.raw);
     return { messageId: `outbox-${digest}` };
   }
