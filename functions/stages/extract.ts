@@ -123,8 +123,9 @@ async function extractSource(ctx: StageContext, source: Source, batch: string): 
   // Rows since the last saved watermark, and the units this run has started to read again.
   let unsaved = emptyCounts();
   const unitsThisRun = new Set<string>();
-  // How many rejects parts were written before the rows since the last watermark.
+  // How many rejects parts (NDJSON, CSV) were written before the rows since the last watermark.
   let rejectsMark = 0;
+  let rejectsCsvMark = 0;
   for await (const chunk of source.pull(state.watermark, { reextract: ctx.reextract ?? false })) {
     if (chunk.note) ctx.log(`extract ${source.name}: ${chunk.note}`);
     for (const row of chunk.rows) {
@@ -143,10 +144,13 @@ async function extractSource(ctx: StageContext, source: Source, batch: string): 
       // The watermark is saved only once the rows it covers are durable in raw/ and rejects/.
       await raw.close();
       await rejects.close();
+      // The CSV too, so each unit's rejects sit in parts of their own that a re-read can replace.
+      await rejectsCsv.close();
       // A unit read from its start again (an export file that changed) replaces its earlier counts.
       const unit = chunk.unit ?? '';
-      const written = rejects.keys.slice(rejectsMark);
+      const written = [...rejects.keys.slice(rejectsMark), ...rejectsCsv.keys.slice(rejectsCsvMark)];
       rejectsMark = rejects.keys.length;
+      rejectsCsvMark = rejectsCsv.keys.length;
       const rejectKeys = (state.rejectKeys ??= {});
       if (chunk.unit !== undefined && !unitsThisRun.has(unit)) {
         state.units[unit] = emptyCounts();
