@@ -7,7 +7,8 @@ import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EnvSecrets } from '../../functions/adapters/local/envSecrets.ts';
 import { SmtpTransport, type SmtpSettings } from '../../functions/adapters/local/smtp.ts';
-import { MailSendError, MailTransportError } from '../../functions/errors.ts';
+import { MailSendError, MailTransportError, SecretError } from '../../functions/errors.ts';
+import type { SecretResolver } from '../../functions/ports/secrets.ts';
 import type { OutgoingMail } from '../../functions/ports/mail.ts';
 import { sendWithRetry, type RetryTimings } from '../../functions/stages/sendWithRetry.ts';
 
@@ -229,4 +230,27 @@ describe('SMTP delivery against a real server on loopback', () => {
     expect(failure.attempts).toBe(1);
     expect(failure.message).toBe('ceo@example.com: mail.password: env:PULSE_TEST_UNSET_PASSWORD: the environment variable PULSE_TEST_UNSET_PASSWORD is not set: set it before running pulse (not retried: a retry cannot help)');
   });
+
+  it('looks a secret that cannot be had up once per run, not once per recipient; a throttled one again', async () => {
+    // prepare: a resolver that counts its lookups
+    const { port } = await startServer({});
+    let lookups = 0;
+    const failing = (retryable: boolean): SecretResolver => ({
+      resolve: async (ref) => {
+        lookups += 1;
+        throw new SecretError(ref, retryable ? 'Secrets Manager is throttling' : 'no such secret', { retryable });
+      },
+    });
+    const settings = { host: '127.0.0.1', port, secure: false, user: 'pulse', password: 'arn:aws:secretsmanager:eu-west-1:1:secret:smtp' };
+    // act: two recipients through the same transport, for a permanent and for a passing failure
+    const permanent = new SmtpTransport(settings, failing(false));
+    for (const to of ['a@example.com', 'b@example.com']) await permanent.send({ ...(await message()), to }).catch(() => undefined);
+    const afterPermanent = lookups;
+    const throttled = new SmtpTransport(settings, failing(true));
+    for (const to of ['a@example.com', 'b@example.com']) await throttled.send({ ...(await message()), to }).catch(() => undefined);
+    // assess
+    expect(afterPermanent).toBe(1);
+    expect(lookups - afterPermanent).toBe(2);
+  });
 });
+

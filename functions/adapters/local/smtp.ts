@@ -2,7 +2,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { getSystemErrorName } from 'node:util';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import { MailTransportError } from '../../errors.ts';
+import { MailTransportError, PulseError } from '../../errors.ts';
 import { messageIdOf, type MailTransport, type OutgoingMail, type SentMail } from '../../ports/mail.ts';
 import type { SecretResolver } from '../../ports/secrets.ts';
 
@@ -54,7 +54,10 @@ export class SmtpTransport implements MailTransport {
   /** One nodemailer transport per instance, made at the first send so a run without deliver needs no secret. */
   private connectOnce(recipient: string): Promise<Transporter<SMTPTransport.SentMessageInfo>> {
     this.transporter ??= this.createTransporter().catch((error: unknown) => {
-      this.transporter = undefined;
+      // A secret that cannot be had now (throttled) is asked again at the next send; one that
+      // cannot be had at all (no such secret, access denied) stays failed for the run, so each
+      // recipient does not cost another lookup and the owners are not told the same thing twice.
+      if (error instanceof PulseError && error.retryable) this.transporter = undefined;
       throw new MailTransportError(`mail.password: ${(error as Error).message}`, { recipient, retryable: false, cause: error });
     });
     return this.transporter;
