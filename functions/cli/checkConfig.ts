@@ -8,6 +8,7 @@ import type { RejectedRow, SourceRow } from '../ports/source.ts';
 import { type CsvPreview } from '../sources/csv.ts';
 import { displayPath } from './displayPath.ts';
 import { csvSourceFor } from './wiring.ts';
+import { describeSlice } from '../config/schema.ts';
 
 /** Rows shown as canonical records, rows read for the rejects, and the width a value is cut to. */
 const shownRows = 5;
@@ -193,7 +194,7 @@ export async function checkConfig(file: string): Promise<ConfigCheck> {
     ...sections,
     ...c.audiences.map(
       (a) =>
-        `Audience ${a.name}: the ${a.report} report to ${a.recipients.length} recipient(s)${a.slice ? `, computed from ${Object.entries(a.slice).map(([k, v]) => `${k} ${v}`).join(', ')} only` : ''}${a.kpis ? `, KPIs ${a.kpis.join(', ')}` : ''}`,
+        `Audience ${a.name}: the ${a.report} report to ${a.recipients.length} recipient(s)${a.slice ? `, computed from ${describeSlice(a.slice)} only` : ''}${a.kpis ? `, KPIs ${a.kpis.join(', ')}` : ''}`,
     ),
     `Owners (alerted on a failure, a withheld report or stale data): ${c.owners.length ? c.owners.join(', ') : 'none'}.`,
     `Stale after ${c.definitions.staleAfterDays} days without a record before the period's end: ${c.definitions.withholdStale ? 'the report is withheld' : 'the report carries a banner'}.`,

@@ -97,6 +97,14 @@ export type ReportKind = (typeof reportKinds)[number];
 export const sliceKeys = ['team', 'channel', 'segment'] as const;
 export type SliceKey = (typeof sliceKeys)[number];
 
+/** A slice in words, as every report, alert and log names it: `team frontline, channel email`. */
+export function describeSlice(slice: { [key: string]: string | undefined }): string {
+  return Object.entries(slice)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key} ${value}`)
+    .join(', ');
+}
+
 const audienceSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9_-]+$/i, 'letters, digits, - and _ (it becomes a folder name)'),

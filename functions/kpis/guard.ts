@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { KpiReport, SourceQuality, StaleSource } from './types.ts';
 import { entities } from '../model/index.ts';
+import { describeSlice } from '../config/schema.ts';
 
 /**
  * The two reasons a report is not sent as is. A blank period (no tickets created and none
@@ -60,7 +61,7 @@ export function reportVerdict(report: KpiReport, what: string, options: { withho
     const found = ticketSources.length
       ? ticketSources.map((s) => `source ${s.source} (tickets): ${s.rowsRead} rows read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected${s.rowsRejected ? ` (${Object.entries(s.rejectedByReason).map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}; freshest record ${s.freshestRecordAt ?? 'none'}`)
       : ['no source provides tickets'];
-    const reason = `${what} for ${period} is withheld: no tickets were created and none solved in ${period}${report.slice ? ` in the slice ${Object.entries(report.slice).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`;
+    const reason = `${what} for ${period} is withheld: no tickets were created and none solved in ${period}${report.slice ? ` in the slice ${describeSlice(report.slice)}` : ''}`;
     return { withheld: [reason], banners: [], alert: { subject: `Reports for ${period} withheld: no data`, lines: [reason, ...found, ...staleLines, 'Check that the export for the period was delivered and that its mapping reads it, then run again.'] } };
   }
   if (stale.length === 0) return { withheld: [], banners: [], alert: null };

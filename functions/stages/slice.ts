@@ -68,8 +68,4 @@ export function absentUnderSlice(slice: Slice): Map<EntityName, string> {
   return new Map(rules(slice).flatMap(([entity, rule]) => (rule === 'absent' ? [[entity, `${entity} cannot be sliced by ${keys}`] as const] : [])));
 }
 
-export function describeSlice(slice: Slice): string {
-  return Object.entries(slice)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
-}
+export { describeSlice } from '../config/schema.ts';

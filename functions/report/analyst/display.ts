@@ -1,5 +1,6 @@
 import type { SourceQuality } from '../../kpis/types.ts';
 import type { AnalystModel, KpiEntry, TableInventory } from './model.ts';
+import { describeSlice } from '../../config/schema.ts';
 
 /**
  * What the HTML and the text part show of each list: the top, so that no lake, however many
@@ -52,4 +53,4 @@ export function traceText(k: KpiEntry): string {
   }
 }
 
-export const sliceText = (slice: Record<string, string>) => Object.entries(slice).map(([k, v]) => `${k} = ${v}`).join(', ');
+export const sliceText = describeSlice;

@@ -3,6 +3,7 @@ import { csvTable } from '../csvTable.ts';
 import type { FileAttachment } from '../message.ts';
 import type { ColumnFormat } from '../table.ts';
 import type { AnalystModel, KpiEntry } from './model.ts';
+import { describeSlice } from '../../config/schema.ts';
 
 /** The analyst report's attachments: the whole lists the e-mail shows the top of. */
 export const attachmentNames = { queries: 'kpi-queries.sql', inventory: 'lake-inventory.csv', dataQuality: 'data-quality.csv' } as const;
@@ -83,7 +84,7 @@ export function kpiQueriesSql(model: AnalystModel): FileAttachment {
     comment('engine v3) and on DuckDB over the lake once sql/dialect/duckdb_shims.sql (Trino functions) is loaded.'),
     comment(`kpis.json generated ${model.generatedAt}; time zone ${model.timezone}; currency ${model.currency}.`),
     ...(model.slice
-      ? [comment(`This audience's values come from the slice ${Object.entries(model.slice).map(([k, v]) => `${k} = ${v}`).join(', ')}; the queries read the whole lake.`)]
+      ? [comment(`This audience's values come from the slice ${describeSlice(model.slice)}; the queries read the whole lake.`)]
       : []),
     ...(model.queriesRecorded ? [] : [comment(`reports/${model.periodId}/queries.json was not written for this period: run evaluate again to record the queries.`)]),
     '',

@@ -1,6 +1,7 @@
 import { addMonths } from '../../kpis/period.ts';
 import { cutLabel } from '../html.ts';
 import type { DataQuality, Forecast, KpiFamily, KpiReport, KpiResult, MeasuredKpi } from '../../kpis/types.ts';
+import { describeSlice } from '../../config/schema.ts';
 
 /**
  * The executive scorecard as data: what the layout and the text part both print. Someone
@@ -65,7 +66,7 @@ export function executiveModel(report: KpiReport, audience: ExecutiveOptions): E
   const visible = Object.values(report.kpis).filter((k) => !chosen || chosen.has(k.id));
   const measured = visible.filter(isMeasured).filter((k) => k.id !== 'brand_terms' && k.id !== 'competitor_gap' && k.id !== 'csat_change');
   const first = report.period.months[0]!;
-  const slice = report.slice ? cutLabel(Object.entries(report.slice).map(([k, v]) => `${k} ${v}`).join(', ')) : null;
+  const slice = report.slice ? cutLabel(describeSlice(report.slice)) : null;
   const title = 'Customer service scorecard';
   return {
     subject: `${title} — ${report.period.label}${slice ? ` (${slice})` : ''}`,

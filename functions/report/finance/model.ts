@@ -1,5 +1,6 @@
 import type { KpiReport, KpiResult, KpiUnit, MeasuredKpi } from '../../kpis/types.ts';
 import { cutLabel } from '../html.ts';
+import { describeSlice } from '../../config/schema.ts';
 
 /**
  * What the finance report reads from the lake besides kpis.json: the trc mart summed over the
@@ -243,9 +244,7 @@ function reconcile(report: KpiReport, model: Pick<FinanceModel, 'trc' | 'costToS
 }
 
 export function describeFinanceSlice(slice: FinanceSlice | null): string | null {
-  if (!slice) return null;
-  const parts = Object.entries(slice).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${v}`);
-  return parts.length ? parts.join(', ') : null;
+  return (slice && describeSlice({ ...slice })) || null;
 }
 
 /** The finance report as data: what the layout, the text part and the workbook all print. */
