@@ -4,8 +4,16 @@ import { loadConfig, resolveLake, type LoadedConfig } from '../config/load.ts';
 import type { CsvSourceConfig } from '../config/schema.ts';
 import { SourceError } from '../errors.ts';
 import { entityByName, type Entity } from '../model/index.ts';
-import type { RejectedRow, SourceRow } from '../ports/source.ts';
-import { type CsvPreview } from '../sources/csv.ts';
+import type { LandedPart, RejectedRow, SourceRow } from '../ports/source.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { DuckDbEngine } from '../adapters/local/duckdbEngine.ts';
+import { FolderStore } from '../adapters/local/folderStore.ts';
+import { duckdbRules } from '../dialect/ruleDialect.ts';
+import { validationSql } from '../dialect/validation.ts';
+import type { CsvPreview, CsvSource } from '../sources/csv.ts';
+import { validatedRows, validationSpec } from '../stages/curate.ts';
+import { cellsLine } from '../stages/extract.ts';
 import { displayPath } from './displayPath.ts';
 import { csvSourceFor } from './wiring.ts';
 import { describeSlice } from '../config/schema.ts';
@@ -134,6 +142,27 @@ function rejectLines(rows: SourceRow[]): string[] {
   ];
 }
 
+/**
+ * The sample's rows through the very SQL curate runs (DESIGN.md, "Bad input"), in a DuckDB of
+ * its own over a scratch folder: the lake is not touched.
+ */
+async function validateSample(loaded: LoadedConfig, reader: CsvSource, entity: Entity, sample: NonNullable<CsvPreview['sample']>): Promise<SourceRow[]> {
+  const scratch = await mkdtemp(path.join(tmpdir(), 'pulse-check-'));
+  const store = new FolderStore(scratch);
+  const engine = await DuckDbEngine.open(store, { threads: 1 });
+  try {
+    const part: LandedPart = { key: 'sample/cells.ndjson', format: 'cells', unit: sample.file, name: sample.file, landing: 'check-config', layout: sample.layout };
+    await store.put(part.key, sample.rows.map((r) => JSON.stringify(cellsLine(r))).join('\n'));
+    const spec = validationSpec({ config: loaded.config }, entity, reader, part);
+    await engine.registerLanded(part, spec.fields);
+    await engine.createTable('sample', validationSql(spec, duckdbRules));
+    return await validatedRows(engine, 'sample', entity);
+  } finally {
+    await engine.close();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
 /** One CSV source opened: its files, header against mapping, first records and rejects. */
 async function checkCsvSource(loaded: LoadedConfig, index: number, source: CsvSourceConfig): Promise<{ lines: string[]; problems: string[] }> {
   const label = path.basename(loaded.file);
@@ -156,13 +185,11 @@ async function checkCsvSource(loaded: LoadedConfig, index: number, source: CsvSo
   if (first?.header) lines.push(...mappingLines(entity, source, first.file, first.header));
   // The reader's own complaint about a header is the one already explained above.
   if (preview.error && problems.length === 0) problems.push(`${where} (source "${source.name}"): ${preview.error}`);
-  if (preview.rows.length > 0 && first?.header) {
-    lines.push(`  first ${Math.min(shownRows, preview.rows.length)} rows as canonical records:`);
-    for (const row of preview.rows.slice(0, shownRows)) {
-      const header = preview.files.find((f) => f.file === row.location.file)?.header ?? first.header;
-      lines.push(...recordLines(entity, header, source, row));
-    }
-    lines.push(...rejectLines(preview.rows));
+  const rows = preview.sample && problems.length === 0 ? await validateSample(loaded, reader, entity, preview.sample) : [];
+  if (rows.length > 0 && preview.sample) {
+    lines.push(`  first ${Math.min(shownRows, rows.length)} rows as canonical records:`);
+    for (const row of rows.slice(0, shownRows)) lines.push(...recordLines(entity, preview.sample.layout.header, source, row));
+    lines.push(...rejectLines(rows));
   }
   lines.push(...problems.map((p) => `  ✗ ${p}`));
   return { lines, problems };

@@ -19,7 +19,7 @@ import { displayPathsUnder } from './displayPath.ts';
 
 /** A CSV source as a run reads it: the one construction the run and check-config share. */
 export function csvSourceFor(loaded: LoadedConfig, source: CsvSourceConfig): CsvSource {
-  return new CsvSource(source, entityByName(source.entity)!, loaded.baseDir, loaded.config.timezone, { currency: loaded.config.currency });
+  return new CsvSource(source, entityByName(source.entity)!, loaded.baseDir, loaded.config.timezone);
 }
 
 /** Only the CLI and the Lambda handlers wire adapters into stages; this is the CLI's wiring. */

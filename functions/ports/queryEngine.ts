@@ -1,3 +1,5 @@
+import type { LandedPart } from './source.ts';
+
 /** A SQL engine over the lake: Athena in the cloud, DuckDB locally. */
 export type Row = Record<string, string | number | boolean | null>;
 
@@ -16,8 +18,16 @@ export interface TableLocation {
 export interface QueryEngine {
   /** Makes tables over Parquet prefixes queryable by name (views locally, Glue tables in the cloud). */
   registerTables(tables: TableLocation[]): Promise<void>;
-  /** Makes raw gzipped NDJSON parts queryable by name, typed with the given columns. */
-  registerRaw(name: string, keys: string[], columns: { name: string; sqlType: string }[]): Promise<void>;
+  /**
+   * Makes one landed raw part queryable, untyped: `landed` (what the validation SQL reads:
+   * `_file`, `_row`, `_line`, `_reject`, `_message` and a varchar column per field it names) and
+   * `landed_cells` (`_row` and the export's own cells `c0`, `c1`, …, for the rejects CSV).
+   */
+  registerLanded(part: LandedPart, fields: readonly string[]): Promise<void>;
+  /** Drops what registerLanded made, once the part is validated. */
+  releaseLanded(): Promise<void>;
+  /** A table holding a SELECT's rows, for what is read several times (validated rows). */
+  createTable(name: string, sql: string): Promise<void>;
   /** A named view over a SELECT (intermediate models). */
   createView(name: string, sql: string): Promise<void>;
   query(sql: string): Promise<Row[]>;

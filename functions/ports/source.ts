@@ -34,16 +34,66 @@ export interface RejectedRow {
 
 export type SourceRow = AcceptedRow | RejectedRow;
 
-/** One unit of a pull that is made durable together with the watermark that covers it. */
+/**
+ * How an export's rows are laid out: its header, the delimiter, the lines before its first data
+ * row, and which column each canonical field is read from (the source's `columns` mapping bound
+ * to the header). Curate reads a landed part with it.
+ */
+export interface CsvLayout {
+  header: string[];
+  delimiter: string;
+  /** Lines before the first data row: an Excel `sep=` line, the header. */
+  skipLines: number;
+  /** CRLF or LF, the same on every line (a file landed as is). */
+  newline: '\n' | '\r\n';
+  /** canonical field → index of its column in the header. */
+  columns: Record<string, number>;
+}
+
+/**
+ * A part of raw/ as extract landed it, and how curate reads it back: `csv`, an export file as
+ * exported (gzipped); `cells`, an export split by Pulse's reader (NDJSON of `_row`, `_line`,
+ * `_reject`, `_message` and the cells `c`); `records`, an API's records (NDJSON of canonical
+ * names and string values).
+ */
+export interface LandedPart {
+  key: string;
+  format: 'csv' | 'cells' | 'records';
+  /** The re-readable unit (an export file), '' for an API's pages. */
+  unit: string;
+  /** The unit as messages name it. */
+  name: string;
+  /** The extract that landed it: a unit landed by a later extract replaces what it counted before. */
+  landing: string;
+  layout?: CsvLayout;
+}
+
+/** A row the reader split (or could not): its cells, or why it is rejected. */
+export interface CellRow {
+  row: number;
+  line: number;
+  cells?: string[];
+  /** Reason code of a row that could not be split: column_count, malformed_csv, bad_encoding. */
+  reject?: string;
+  message?: string;
+}
+
+/**
+ * One step of a pull. An export the engine reads as it is lands as `file` (its bytes copied into
+ * raw/); one it cannot (another encoding, CR line ends, an unclosed quote, a quoted line break)
+ * lands as `cells`, split by Pulse's reader; an API's pages land as `records` of canonical names
+ * and string values. Nothing is typed or validated here: curate does that in the engine.
+ */
 export interface SourceChunk {
-  rows: SourceRow[];
-  /** Opaque state to save once the rows of this chunk (and all before it) are written. */
-  watermark?: unknown;
-  /**
-   * The re-readable unit the rows since the last watermark came from (an export file). A unit
-   * read again replaces what it counted before, so the totals count each row of the source once.
-   */
+  /** The re-readable unit (an export file) the data comes from; a unit landed again replaces what it counted before. */
   unit?: string;
+  /** How the unit is named in messages (the file, relative to the config). */
+  name?: string;
+  file?: { read: () => AsyncIterable<Buffer>; layout: CsvLayout };
+  cells?: { rows: CellRow[]; layout: CsvLayout };
+  records?: Record<string, string | null>[];
+  /** Opaque state to save once the data of this chunk (and all before it) is durable. */
+  watermark?: unknown;
   /** A line for the run's log: a file skipped as already read, or read again, and why. */
   note?: string;
 }
@@ -53,9 +103,19 @@ export interface SourceChunk {
  * from the saved watermark and yields chunks; extract saves each chunk's watermark only after
  * the chunk is written.
  */
+/** How curate reads a source's text: its value maps, the zone of zone-less times, its date and number notation. */
+export interface ReadingRules {
+  values: Record<string, Record<string, string>>;
+  timezone?: string | undefined;
+  dateFormat?: string | undefined;
+  decimal?: '.' | ',' | undefined;
+}
+
 export interface Source {
   readonly name: string;
   readonly entity: string;
+  /** How curate reads what this source lands (DESIGN.md, "Bad input"). */
+  readonly reading: ReadingRules;
   /** `reextract`: read everything again from the start, whatever the watermark says. */
   pull(watermark: unknown, options?: { reextract?: boolean }): AsyncIterable<SourceChunk>;
 }

@@ -8,7 +8,7 @@ import { readRecords, type RecordReject, type RecordText } from './csvRecords.ts
 
 /** What the reader makes of a file: its header, then each record's cells or why it was rejected. */
 export type CsvItem =
-  | { kind: 'header'; line: number; cells: string[] }
+  | { kind: 'header'; line: number; cells: string[]; delimiter: string }
   | { kind: 'cells'; line: number; cells: string[] }
   | RecordReject;
 
@@ -85,7 +85,7 @@ export async function* readCsv(absolute: string, file: string, source: { encodin
         delimiter = item.delimiter;
         const [cells] = parseRecords([{ kind: 'record', line: item.line, text: item.text }], delimiter);
         if (!cells || cells instanceof Error) throw new SourceError(`${file} line ${item.line}: the header cannot be read: ${cells?.message ?? 'no record'}`);
-        out.push({ kind: 'header', line: item.line, cells });
+        out.push({ kind: 'header', line: item.line, cells, delimiter });
       } else out.push(item);
     }
     if (out.length >= batchSize) {

@@ -1,9 +1,15 @@
-import { ident, readSql, renderSql } from '../dialect/sqlText.ts';
-import { lakeKeys } from '../model/lakeKeys.ts';
+import { duckdbRules } from '../dialect/ruleDialect.ts';
+import { ident, readSql, renderSql, sqlString } from '../dialect/sqlText.ts';
 import { monthExpr } from '../dialect/staging.ts';
+import { validationSql, type ValidationSpec } from '../dialect/validation.ts';
+import { lakeKeys } from '../model/lakeKeys.ts';
 import { entities, type Entity } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
+import type { FieldIssue, LandedPart, RejectedRow, Source, SourceRow } from '../ports/source.ts';
 import type { StageContext } from './context.ts';
+import { NdjsonPartWriter } from './rawWriter.ts';
+import { RejectsCsvWriter } from './rejectsCsv.ts';
+import { emptyCounts, emptySourceState, addCounts, type RowCounts, type SourceState } from './sourceState.ts';
 
 interface CurateState {
   /** Raw parts already folded into curated/. */
@@ -12,71 +18,269 @@ interface CurateState {
   duplicatesMerged: number;
 }
 
+export interface SourceCurated extends RowCounts {
+  source: string;
+  /** The rejects as CSV (rejects/…/<part>.csv), none when nothing was rejected. */
+  rejectsCsvKeys: string[];
+}
+
 export interface CurateSummary {
   entity: string;
   months: string[] | 'all';
   rows: number;
   duplicatesMerged: number;
+  /** What this run validated, per source. */
+  sources: SourceCurated[];
 }
 
 /** Curate's own bookkeeping: `_curate` cannot be a source name (those start with a letter or digit). */
 export const curateStateKey = lakeKeys.curateState;
 export const curatedPrefix = lakeKeys.curated;
 
-export function rawColumns(entity: Entity) {
-  return [
-    ...entity.columns.map((c) => ({ name: c.name, sqlType: c.sqlType })),
-    { name: '_run', sqlType: 'varchar' },
-    { name: '_seq', sqlType: 'bigint' },
-  ];
+/** The validation SQL's inputs for one source and landed part (DESIGN.md, "Bad input"). */
+export function validationSpec(ctx: Pick<StageContext, 'config'>, entity: Entity, source: Pick<Source, 'name' | 'reading'>, part: Pick<LandedPart, 'format' | 'layout'>): ValidationSpec {
+  const fields = part.format === 'records' ? entity.columns.map((c) => c.name) : Object.keys(part.layout?.columns ?? {});
+  return {
+    entity,
+    fields,
+    values: source.reading.values,
+    zone: source.reading.timezone ?? ctx.config.timezone,
+    dateFormat: source.reading.dateFormat,
+    decimal: source.reading.decimal,
+    defaults: entity.columns.some((c) => c.name === 'source') ? { source: source.name } : {},
+    config: { currency: ctx.config.currency },
+  };
+}
+
+const lakeTimestamp = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/;
+/** A value as the engine returns it, timestamps as Dates (the lake's are UTC). */
+const plain = (value: unknown) => (typeof value === 'string' && lakeTimestamp.test(value) ? new Date(`${value.replace(' ', 'T')}Z`) : value);
+
+/**
+ * The rows of a validated table (validationSql's output) one by one, as check-config shows them:
+ * accepted with their typed record and field issues, or rejected with reason, field and message.
+ * Only for a sample: curate itself never brings accepted rows out of the engine.
+ */
+export async function validatedRows(engine: StageContext['engine'], table: string, entity: Entity): Promise<SourceRow[]> {
+  const rows: SourceRow[] = [];
+  for (const r of await engine.query(`select * from ${table} order by _row`)) {
+    const location = { file: String(r._file), row: Number(r._row), line: Number(r._line) };
+    if (r._reason !== null) {
+      rows.push({ ok: false, reason: String(r._reason), field: r._field === null ? null : String(r._field), message: String(r._message), location, raw: null });
+      continue;
+    }
+    const record: Record<string, unknown> = {};
+    for (const c of entity.columns) record[c.name] = plain(r[c.name]);
+    const issues: FieldIssue[] = entity.columns.filter((c) => r[`_issue_${c.name}`] !== null).map((c) => ({ field: c.name, reason: String(r[`_issue_${c.name}`]) }));
+    rows.push(issues.length > 0 ? { ok: true, record, location, issues } : { ok: true, record, location });
+  }
+  return rows;
+}
+
+const partId = (key: string) => key.slice(key.lastIndexOf('/') + 1).replace(/\.(csv|ndjson)\.gz$/, '');
+const ingestDateOf = (key: string) => /\/ingest_date=([^/]+)\//.exec(key)?.[1] ?? 'unknown';
+
+/** The export's own cells of a rejected row: header → cell when the row has the header's width. */
+function originalOf(row: Record<string, unknown>, part: LandedPart): Record<string, string> | string[] | null {
+  const header = part.layout?.header;
+  if (!header) {
+    const record: Record<string, string> = {};
+    for (const [k, v] of Object.entries(row)) if (!k.startsWith('_') && !k.startsWith('r_') && v !== null) record[k] = String(v);
+    return record;
+  }
+  const cells = header.map((_, i) => row[`c${i}`]);
+  if (cells.every((c) => c === null) && row._reason !== null && part.format === 'cells') return null;
+  return Object.fromEntries(header.map((h, i) => [h, cells[i] === null || cells[i] === undefined ? '' : String(cells[i])]));
+}
+
+/**
+ * Validates one landed part in the engine: counts its rows by outcome and its field issues,
+ * writes its rejects (NDJSON and CSV), and leaves its accepted rows in `table`.
+ */
+async function validatePart(ctx: StageContext, entity: Entity, source: Source, part: LandedPart, table: string): Promise<{ counts: RowCounts; rejectKeys: string[]; rejectsCsvKeys: string[]; freshest: number | null }> {
+  const spec = validationSpec(ctx, entity, source, part);
+  await ctx.engine.registerLanded(part, spec.fields);
+  try {
+    await ctx.engine.createTable(table, validationSql(spec, duckdbRules));
+    const counts = emptyCounts();
+    for (const row of await ctx.engine.query(`select _reason, count(*) as n from ${table} group by _reason`)) {
+      const n = Number(row.n);
+      counts.rowsRead += n;
+      if (row._reason === null) counts.rowsAccepted += n;
+      else {
+        counts.rowsRejected += n;
+        counts.rejectedByReason[String(row._reason)] = n;
+      }
+    }
+    const issueCounts = entity.columns
+      .map((c) => `select ${sqlString(c.name)} as field, ${ident(`_issue_${c.name}`)} as reason, count(*) as n from ${table} where _reason is null and ${ident(`_issue_${c.name}`)} is not null group by 2`)
+      .join(' union all ');
+    for (const row of await ctx.engine.query(issueCounts)) {
+      (counts.fieldIssues[String(row.field)] ??= {})[String(row.reason)] = Number(row.n);
+    }
+    // The freshest record: its latest version or month timestamp (a date or month from its start).
+    const times = [entity.version, entity.monthOf].filter((f): f is string => Boolean(f)).map((f) => {
+      const column = entity.columns.find((c) => c.name === f)!;
+      return column.kind === 'month' ? `cast(${ident(f)} || '-01' as timestamp)` : `cast(${ident(f)} as timestamp)`;
+    });
+    let freshest: number | null = null;
+    if (times.length > 0) {
+      const [row] = await ctx.engine.query(`select max(to_unixtime(${times.length > 1 ? `greatest(${times.join(', ')})` : times[0]})) as at from ${table} where _reason is null`);
+      freshest = row?.at === null || row?.at === undefined ? null : Number(row.at) * 1000;
+    }
+    const rejectKeys: string[] = [];
+    const rejectsCsvKeys: string[] = [];
+    if (counts.rowsRejected > 0) {
+      const ingestDate = ingestDateOf(part.key);
+      const id = partId(part.key);
+      const rejects = new NdjsonPartWriter(ctx.store, (n) => lakeKeys.rejects(entity.name, source.name, ingestDate, id, n));
+      const rejectsCsv = new RejectsCsvWriter(ctx.store, (n) => lakeKeys.rejectsCsv(entity.name, source.name, ingestDate, id, n));
+      const rows = await ctx.engine.query(`select v._row as r_row, v._line as r_line, v._reason as r_reason, v._field as r_field, v._message as r_message, l.* from ${table} as v join landed_cells as l on l._row = v._row where v._reason is not null order by v._row`);
+      for (const row of rows) {
+        const rejected: RejectedRow = {
+          ok: false,
+          reason: String(row.r_reason),
+          field: row.r_field === null ? null : String(row.r_field),
+          message: String(row.r_message),
+          location: { file: part.name, row: Number(row.r_row), line: Number(row.r_line) },
+          raw: originalOf(row, part),
+        };
+        await rejects.write({ ...rejected.location, reason: rejected.reason, field: rejected.field, message: rejected.message, raw: rejected.raw });
+        await rejectsCsv.write(rejected);
+      }
+      await rejects.close();
+      await rejectsCsv.close();
+      rejectKeys.push(...rejects.keys, ...rejectsCsv.keys);
+      rejectsCsvKeys.push(...rejectsCsv.keys);
+    }
+    return { counts, rejectKeys, rejectsCsvKeys, freshest };
+  } finally {
+    await ctx.engine.releaseLanded();
+  }
+}
+
+/** Validates every part the entity's sources landed since the last curate, and counts them in each source's state. */
+async function validateNew(ctx: StageContext, entity: Entity, done: Set<string>): Promise<{ tables: { table: string; run: string }[]; keys: string[]; sources: SourceCurated[] }> {
+  const tables: { table: string; run: string }[] = [];
+  const keys: string[] = [];
+  const sources: SourceCurated[] = [];
+  for (const source of ctx.sources.filter((s) => s.entity === entity.name)) {
+    const stateKey = lakeKeys.sourceState(source.name, entity.name);
+    const state: SourceState = { ...emptySourceState(), ...((await getJson<SourceState>(ctx.store, stateKey)) ?? {}) };
+    const parts = (state.landed ?? []).filter((p) => !done.has(p.key));
+    if (parts.length === 0) continue;
+    const curated: SourceCurated = { source: source.name, ...emptyCounts(), rejectsCsvKeys: [] };
+    let freshest = state.freshestRecordAt ? Date.parse(state.freshestRecordAt) : Number.NEGATIVE_INFINITY;
+    for (const part of parts) {
+      const table = `validated_${tables.length}`;
+      const result = await validatePart(ctx, entity, source, part, table);
+      tables.push({ table, run: partId(part.key) });
+      keys.push(part.key);
+      addCounts(curated, result.counts);
+      curated.rejectsCsvKeys.push(...result.rejectsCsvKeys);
+      if (result.freshest !== null) freshest = Math.max(freshest, result.freshest);
+      // A unit landed again (an export that changed, or read with another mapping) replaces
+      // what it counted before, and its earlier rejects (DESIGN.md, "Re-reading").
+      let unit = state.units[part.unit];
+      if (!unit || unit.landing !== part.landing) {
+        for (const earlier of unit?.rejectKeys ?? []) await ctx.store.deletePrefix(earlier);
+        unit = { ...emptyCounts(), landing: part.landing, parts: [], rejectKeys: [] };
+        state.units[part.unit] = unit;
+      }
+      if (!(unit.parts ?? []).includes(part.key)) {
+        addCounts(unit, result.counts);
+        (unit.parts ??= []).push(part.key);
+        (unit.rejectKeys ??= []).push(...result.rejectKeys);
+      }
+    }
+    state.freshestRecordAt = Number.isFinite(freshest) ? new Date(freshest).toISOString() : null;
+    await putJson(ctx.store, stateKey, state);
+    sources.push(curated);
+  }
+  return { tables, keys, sources };
 }
 
 async function curateEntity(ctx: StageContext, entity: Entity): Promise<CurateSummary | undefined> {
-  const rawKeys = (await ctx.store.list(lakeKeys.rawEntityPrefix(entity.name))).filter((key) => key.endsWith('.ndjson.gz'));
-  if (rawKeys.length === 0) return undefined;
   const state = (await getJson<CurateState>(ctx.store, curateStateKey(entity.name))) ?? { rawKeys: [], rows: 0, duplicatesMerged: 0 };
-  const known = new Set(state.rawKeys);
-  const newKeys = rawKeys.filter((k) => !known.has(k));
-  if (newKeys.length === 0) return { entity: entity.name, months: [], rows: state.rows, duplicatesMerged: state.duplicatesMerged };
-
-  const params = { timezone: ctx.config.timezone };
-  await ctx.engine.registerRaw(`raw_${entity.name}`, rawKeys, rawColumns(entity));
-  const staging = renderSql(readSql(`staging/stg_${entity.name}.sql`), params);
+  const validated = await validateNew(ctx, entity, new Set(state.rawKeys));
+  if (validated.tables.length === 0) {
+    return state.rawKeys.length === 0 ? undefined : { entity: entity.name, months: [], rows: state.rows, duplicatesMerged: state.duplicatesMerged, sources: [] };
+  }
+  const columns = entity.columns.map((c) => ident(c.name)).join(', ');
+  const name = entity.name;
+  // The accepted rows of every new part, each tagged with its part so later parts win ties.
+  await ctx.engine.createTable(
+    `new_${name}`,
+    validated.tables.map((t) => `select ${columns}, ${sqlString(t.run)} as _run, _row as _seq from ${t.table} where _reason is null`).join(' union all '),
+  );
+  for (const t of validated.tables) await ctx.engine.query(`drop table ${t.table}`);
   const month = monthExpr(entity);
+  await ctx.engine.registerTables([{ name: `curated_${name}_before`, prefix: curatedPrefix(name), columns: entity.columns.map((c) => ({ name: c.name, sqlType: c.sqlType })), partitioned: Boolean(month) }]);
+  const params = { timezone: ctx.config.timezone };
   let months: string[] | 'all' = 'all';
+  let before = `select ${columns}, '' as _run, cast(0 as bigint) as _seq from curated_${name}_before`;
   if (month) {
-    // Every month that holds a version of a record the new raw parts carry is rebuilt whole, so
-    // late updates land, and a record whose month moved leaves its old month.
-    await ctx.engine.registerRaw(`raw_${entity.name}_new`, newKeys, rawColumns(entity));
-    // A key column may be null (a cost line without a team), hence IS NOT DISTINCT FROM.
-    const sameKey = entity.key.map((k) => `r.${ident(k)} is not distinct from n.${ident(k)}`).join(' and ');
+    // Every month that holds a version of a record the new parts carry is rebuilt whole, so late
+    // updates land, and a record whose month moved leaves its old month. A key column may be
+    // null (a cost line without a team), hence IS NOT DISTINCT FROM.
+    const sameKey = entity.key.map((k) => `c.${ident(k)} is not distinct from n.${ident(k)}`).join(' and ');
     const touched = await ctx.engine.query(
       renderSql(
-        `select distinct ${month} as month from raw_${entity.name} as r
-         where exists (select 1 from raw_${entity.name}_new as n where ${sameKey})
+        `select month from (select distinct ${month} as month from new_${name}
+         union select distinct month from curated_${name}_before as c where exists (select 1 from new_${name} as n where ${sameKey})) as m
          order by 1`,
         params,
       ),
     );
     months = touched.map((r) => String(r.month));
-    const monthList = renderSql('{{months}}', { months });
-    await ctx.engine.writeParquet(`select * from (${staging}) as staged where month in ${monthList}`, curatedPrefix(entity.name), {
-      partitionByMonth: true,
-      months,
-    });
-  } else {
-    await ctx.engine.writeParquet(staging, curatedPrefix(entity.name), { partitionByMonth: false });
+    before += ` where month in ${renderSql('{{months}}', { months })}`;
   }
+  // The curated rows the rebuild replaces, with the new ones: the staging SQL keeps the latest.
+  await ctx.engine.createTable(`raw_${name}`, `${before} union all select ${columns}, _run, _seq from new_${name}`);
+  const staging = renderSql(readSql(`staging/stg_${name}.sql`), params);
+  await ctx.engine.createTable(`staged_${name}`, staging);
   const [counts] = await ctx.engine.query(
-    `select (select count(*) from raw_${entity.name}) as versions, (select count(*) from (${staging}) as staged) as records`,
+    `select (select count(*) from raw_${name}) as versions, (select count(*) from raw_${name} where _run = '') as replaced, (select count(*) from staged_${name}) as records`,
   );
-  const rows = Number(counts?.records ?? 0);
-  const next: CurateState = { rawKeys, rows, duplicatesMerged: Number(counts?.versions ?? 0) - rows };
-  await putJson(ctx.store, curateStateKey(entity.name), next);
-  return { entity: entity.name, months, rows, duplicatesMerged: next.duplicatesMerged };
+  await ctx.engine.writeParquet(`select * from staged_${name}`, curatedPrefix(name), month ? { partitionByMonth: true, months: months as string[] } : { partitionByMonth: false });
+  for (const table of [`new_${name}`, `raw_${name}`, `staged_${name}`]) await ctx.engine.query(`drop table ${table}`);
+  const versions = Number(counts?.versions ?? 0);
+  const records = Number(counts?.records ?? 0);
+  const next: CurateState = {
+    rawKeys: [...state.rawKeys, ...validated.keys],
+    rows: state.rows - Number(counts?.replaced ?? 0) + records,
+    duplicatesMerged: state.duplicatesMerged + versions - records,
+  };
+  await putJson(ctx.store, curateStateKey(name), next);
+  return { entity: name, months, rows: next.rows, duplicatesMerged: next.duplicatesMerged, sources: validated.sources };
 }
 
-/** curate: raw/ → deduplicated, typed Parquet under curated/<entity>/month=YYYY-MM/. */
+/**
+ * Where a source's rejects CSV is and its top three reasons, for the curate log line. The place
+ * is the store's own (an absolute path locally, s3://… in AWS); the CLI shows lake paths
+ * relative to where the user stands.
+ */
+function rejectsNote(ctx: StageContext, s: SourceCurated): string {
+  if (s.rejectsCsvKeys.length === 0) return '';
+  const top = Object.entries(s.rejectedByReason)
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .slice(0, 3)
+    .map(([reason, n]) => `${reason} ${n}`);
+  return `; rejects in ${s.rejectsCsvKeys.map((k) => ctx.store.locate(k)).join(', ')} (${top.join(', ')})`;
+}
+
+function issuesNote(s: SourceCurated): string {
+  const issues = Object.entries(s.fieldIssues).flatMap(([field, byReason]) => Object.entries(byReason).map(([reason, n]) => ({ label: `${field} ${reason}`, n })));
+  if (issues.length === 0) return '';
+  const total = issues.reduce((sum, i) => sum + i.n, 0);
+  return `; ${total} field issue(s) (${issues.sort((a, b) => b.n - a.n).slice(0, 3).map((i) => `${i.label} ${i.n}`).join(', ')})`;
+}
+
+/**
+ * curate: the raw parts not yet curated → validated in the engine by the SQL generated from the
+ * zod schemas (rejects under rejects/, field issues counted), then deduplicated, typed Parquet
+ * under curated/<entity>/month=YYYY-MM/, every month the new rows touch rebuilt whole.
+ */
 export async function curate(ctx: StageContext): Promise<CurateSummary[]> {
   const summaries: CurateSummary[] = [];
   ctx.progress.start('curate', entities.length);
@@ -88,6 +292,9 @@ export async function curate(ctx: StageContext): Promise<CurateSummary[]> {
   ctx.progress.stop();
   // Logged once the bar is gone, so the lines do not print over it on a terminal.
   for (const summary of summaries) {
+    for (const s of summary.sources) {
+      ctx.log(`curate ${s.source} (${summary.entity}): ${s.rowsRead} read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected${rejectsNote(ctx, s)}${issuesNote(s)}`);
+    }
     ctx.log(`curate ${summary.entity}: ${summary.rows} records, ${summary.duplicatesMerged} older versions merged, months ${Array.isArray(summary.months) ? summary.months.length : 'all'}`);
   }
   return summaries;

@@ -1,99 +1,37 @@
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { entityByName } from '../model/index.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
-import type { Source, SourceRow } from '../ports/source.ts';
+import type { CellRow, CsvLayout, Source, SourceChunk } from '../ports/source.ts';
 import type { StageContext } from './context.ts';
 import { NdjsonPartWriter } from './rawWriter.ts';
-import { RejectsCsvWriter } from './rejectsCsv.ts';
+import { emptySourceState, type LandedPart, type SourceState } from './sourceState.ts';
 
-export interface RowCounts {
-  rowsRead: number;
-  rowsAccepted: number;
-  rowsRejected: number;
-  rejectedByReason: Record<string, number>;
-  /**
-   * Bad values in accepted rows, by field then reason (DESIGN.md, "Bad input"): counted beside
-   * the rows, not in them. State written before field issues were counted has none.
-   */
-  fieldIssues: Record<string, Record<string, number>>;
-}
+export { emptyCounts, sourceTotals, type RowCounts, type SourceState } from './sourceState.ts';
 
-/** state/<source>/<entity>.json: the watermark, and what every extract of this source has seen. */
-export interface SourceState {
-  watermark: unknown;
-  /**
-   * Rows counted per re-readable unit (an export file) as it was last read; rows that come in no
-   * such unit (an API's pages) add up under "". The source's totals are their sum.
-   */
-  units: Record<string, RowCounts>;
-  /** The rejects parts each unit's last read wrote, so a unit read again replaces them. */
-  rejectKeys?: Record<string, string[]>;
-  lastExtractAt: string | null;
-  freshestRecordAt: string | null;
-}
-
-export interface ExtractSummary extends RowCounts {
+export interface ExtractSummary {
   source: string;
   entity: string;
+  /** Units landed as exported (the engine reads them as they are), and split by Pulse's reader. */
+  landedAsIs: number;
+  landedSplit: number;
+  /** Rows of the split units and API records landed (a file landed as is is counted by curate). */
+  rowsLanded: number;
   rawKeys: string[];
-  /** The rejects as CSV (rejects/…/<batch>.csv), none when the source had no reject. */
-  rejectsCsvKeys: string[];
 }
 
 export const stateKey = lakeKeys.sourceState;
 
-export function emptyCounts(): RowCounts {
-  return { rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, rejectedByReason: {}, fieldIssues: {} };
-}
-
-/** What a source has read, each row counted once. */
-export function sourceTotals(state: SourceState): RowCounts {
-  const totals = emptyCounts();
-  for (const counts of Object.values(state.units)) addCounts(totals, counts);
-  return totals;
-}
-
-function countRow(counts: RowCounts, row: SourceRow): void {
-  counts.rowsRead += 1;
-  if (row.ok) {
-    counts.rowsAccepted += 1;
-    for (const issue of row.issues ?? []) {
-      const byReason = (counts.fieldIssues[issue.field] ??= {});
-      byReason[issue.reason] = (byReason[issue.reason] ?? 0) + 1;
-    }
-  } else {
-    counts.rowsRejected += 1;
-    counts.rejectedByReason[row.reason] = (counts.rejectedByReason[row.reason] ?? 0) + 1;
-  }
-}
-
-function addCounts(into: RowCounts, from: RowCounts): void {
-  into.rowsRead += from.rowsRead;
-  into.rowsAccepted += from.rowsAccepted;
-  into.rowsRejected += from.rowsRejected;
-  for (const [reason, n] of Object.entries(from.rejectedByReason)) {
-    into.rejectedByReason[reason] = (into.rejectedByReason[reason] ?? 0) + n;
-  }
-  for (const [field, byReason] of Object.entries(from.fieldIssues ?? {})) {
-    const counted = (into.fieldIssues[field] ??= {});
-    for (const [reason, n] of Object.entries(byReason)) counted[reason] = (counted[reason] ?? 0) + n;
-  }
-}
-
-function latestTimestamp(record: Record<string, unknown>, fields: string[]): number {
-  let latest = Number.NEGATIVE_INFINITY;
-  for (const field of fields) {
-    const value = record[field];
-    // Timestamps are Dates; a date (YYYY-MM-DD) or a ledger period (YYYY-MM) counts from its start.
-    const time = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value.length === 7 ? `${value}-01` : value) : Number.NaN;
-    if (time > latest) latest = time;
-  }
-  return latest;
+/** A split row as one NDJSON line of a `cells` part (what the engine's registerLanded reads). */
+export function cellsLine(row: CellRow): Record<string, unknown> {
+  return { _row: row.row, _line: row.line, _reject: row.reject ?? null, _message: row.message ?? null, c: row.cells ?? null };
 }
 
 /**
  * Each extract in a run is its own batch: its raw parts never overwrite an earlier extract's,
- * and its `_run` sorts after theirs, so ingestion order breaks ties between equal versions.
+ * and their keys sort after theirs, so landing order breaks ties between equal versions.
  */
 const extractsPerRun = new WeakMap<StageContext, number>();
 function nextBatch(ctx: StageContext): string {
@@ -102,93 +40,83 @@ function nextBatch(ctx: StageContext): string {
   return `${ctx.runId}-${String(n).padStart(3, '0')}`;
 }
 
+/** Copies an export into raw/ as it is, gzipped (level 1: raw/ is written once and read once). */
+async function landFile(ctx: StageContext, key: string, read: () => AsyncIterable<Buffer>): Promise<void> {
+  const body = new PassThrough();
+  const upload = ctx.store.putStream(key, body);
+  await Promise.all([pipeline(Readable.from(read()), createGzip({ level: 1 }), body), upload]);
+}
+
 async function extractSource(ctx: StageContext, source: Source, batch: string): Promise<ExtractSummary> {
-  const entity = entityByName(source.entity);
-  if (!entity) throw new Error(`source ${source.name}: unknown entity ${source.entity}`);
+  if (!entityByName(source.entity)) throw new Error(`source ${source.name}: unknown entity ${source.entity}`);
   const key = stateKey(source.name, source.entity);
-  const state: SourceState = (await getJson<SourceState>(ctx.store, key)) ?? {
-    watermark: undefined,
-    units: {},
-    lastExtractAt: null,
-    freshestRecordAt: null,
-  };
+  const state: SourceState = { ...emptySourceState(), ...((await getJson<SourceState>(ctx.store, key)) ?? {}) };
+  state.landed ??= [];
   const ingestDate = ctx.now.toISOString().slice(0, 10);
-  const raw = new NdjsonPartWriter(ctx.store, (part) => lakeKeys.rawPart(source.entity, source.name, ingestDate, batch, part));
-  const rejects = new NdjsonPartWriter(ctx.store, (part) => lakeKeys.rejects(source.entity, source.name, ingestDate, batch, part));
-  const rejectsCsv = new RejectsCsvWriter(ctx.store, (part) => lakeKeys.rejectsCsv(source.entity, source.name, ingestDate, batch, part));
-  const run = emptyCounts();
-  const timeFields = [entity.version, entity.monthOf].filter((f): f is string => Boolean(f));
-  let freshest = state.freshestRecordAt ? Date.parse(state.freshestRecordAt) : Number.NEGATIVE_INFINITY;
-  let seq = 0;
-  // Rows since the last saved watermark, and the units this run has started to read again.
-  let unsaved = emptyCounts();
-  const unitsThisRun = new Set<string>();
-  // How many rejects parts (NDJSON, CSV) were written before the rows since the last watermark.
-  let rejectsMark = 0;
-  let rejectsCsvMark = 0;
+  let part = 0;
+  const nextKey = (extension: string) => lakeKeys.rawPart(source.entity, source.name, ingestDate, batch, part++, extension);
+  const summary: ExtractSummary = { source: source.name, entity: source.entity, landedAsIs: 0, landedSplit: 0, rowsLanded: 0, rawKeys: [] };
+  // Parts written since the last saved watermark: registered with it, once they are durable.
+  let pending: LandedPart[] = [];
+  let writer: { ndjson: NdjsonPartWriter; unit: string; name: string; format: 'cells' | 'records'; layout?: CsvLayout } | undefined;
+  const closeWriter = async () => {
+    if (!writer) return;
+    await writer.ndjson.close();
+    for (const k of writer.ndjson.keys) pending.push({ key: k, format: writer.format, unit: writer.unit, name: writer.name, landing: batch, ...(writer.layout ? { layout: writer.layout } : {}) });
+    writer = undefined;
+  };
+  const writerFor = async (chunk: SourceChunk, format: 'cells' | 'records') => {
+    const unit = chunk.unit ?? '';
+    if (writer && (writer.unit !== unit || writer.format !== format)) await closeWriter();
+    writer ??= { ndjson: new NdjsonPartWriter(ctx.store, () => nextKey('ndjson.gz')), unit, name: chunk.name ?? source.name, format, ...(chunk.cells ? { layout: chunk.cells.layout } : {}) };
+    return writer.ndjson;
+  };
   for await (const chunk of source.pull(state.watermark, { reextract: ctx.reextract ?? false })) {
     if (chunk.note) ctx.log(`extract ${source.name}: ${chunk.note}`);
-    for (const row of chunk.rows) {
-      countRow(run, row);
-      countRow(unsaved, row);
-      if (row.ok) {
-        freshest = Math.max(freshest, latestTimestamp(row.record, timeFields));
-        await raw.write({ ...row.record, _run: batch, _seq: seq++ });
-      } else {
-        await rejects.write({ ...row.location, reason: row.reason, field: row.field, message: row.message, raw: row.raw });
-        await rejectsCsv.write(row);
-      }
+    if (chunk.file) {
+      await closeWriter();
+      const rawKey = nextKey('csv.gz');
+      await landFile(ctx, rawKey, chunk.file.read);
+      pending.push({ key: rawKey, format: 'csv', unit: chunk.unit ?? '', name: chunk.name ?? rawKey, landing: batch, layout: chunk.file.layout });
+      summary.landedAsIs += 1;
     }
-    ctx.progress.update(run.rowsRead);
-    if (chunk.watermark !== undefined) {
-      // The watermark is saved only once the rows it covers are durable in raw/ and rejects/.
-      await raw.close();
-      await rejects.close();
-      // The CSV too, so each unit's rejects sit in parts of their own that a re-read can replace.
-      await rejectsCsv.close();
-      // A unit read from its start again (an export file that changed) replaces its earlier counts.
-      const unit = chunk.unit ?? '';
-      const written = [...rejects.keys.slice(rejectsMark), ...rejectsCsv.keys.slice(rejectsCsvMark)];
-      rejectsMark = rejects.keys.length;
-      rejectsCsvMark = rejectsCsv.keys.length;
-      const rejectKeys = (state.rejectKeys ??= {});
-      if (chunk.unit !== undefined && !unitsThisRun.has(unit)) {
-        state.units[unit] = emptyCounts();
-        // ...and its earlier rejects (DESIGN.md, "Re-reading"), once the new ones are durable.
-        for (const earlier of rejectKeys[unit] ?? []) await ctx.store.deletePrefix(earlier);
-        rejectKeys[unit] = [];
-        unitsThisRun.add(unit);
+    if (chunk.cells) {
+      const ndjson = await writerFor(chunk, 'cells');
+      for (const row of chunk.cells.rows) {
+        await ndjson.write(cellsLine(row));
       }
-      (rejectKeys[unit] ??= []).push(...written);
-      addCounts((state.units[unit] ??= emptyCounts()), unsaved);
-      unsaved = emptyCounts();
+      summary.rowsLanded += chunk.cells.rows.length;
+      ctx.progress.update(summary.rowsLanded);
+    }
+    if (chunk.records) {
+      const ndjson = await writerFor(chunk, 'records');
+      for (const record of chunk.records) await ndjson.write(record);
+      summary.rowsLanded += chunk.records.length;
+      ctx.progress.update(summary.rowsLanded);
+    }
+    if (chunk.watermark !== undefined) {
+      // The watermark is saved only once the parts it covers are durable in raw/.
+      if (writer?.format === 'cells') summary.landedSplit += 1;
+      await closeWriter();
+      state.landed.push(...pending);
+      summary.rawKeys.push(...pending.map((p) => p.key));
+      pending = [];
       state.watermark = chunk.watermark;
       state.lastExtractAt = ctx.now.toISOString();
-      state.freshestRecordAt = Number.isFinite(freshest) ? new Date(freshest).toISOString() : null;
       await putJson(ctx.store, key, state);
     }
   }
-  await raw.close();
-  await rejects.close();
-  await rejectsCsv.close();
-  return { source: source.name, entity: source.entity, ...run, rawKeys: raw.keys, rejectsCsvKeys: rejectsCsv.keys };
+  await closeWriter();
+  if (pending.length > 0) {
+    state.landed.push(...pending);
+    summary.rawKeys.push(...pending.map((p) => p.key));
+    state.lastExtractAt = ctx.now.toISOString();
+    await putJson(ctx.store, key, state);
+  }
+  return summary;
 }
 
-/**
- * Where this run's rejects CSV is and its top three reasons, for the extract log line. The place
- * is the store's own (an absolute path locally, s3://… in AWS); the CLI shows lake paths
- * relative to where the user stands.
- */
-function rejectsNote(ctx: StageContext, summary: ExtractSummary): string {
-  if (summary.rejectsCsvKeys.length === 0) return '';
-  const top = Object.entries(summary.rejectedByReason)
-    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
-    .slice(0, 3)
-    .map(([reason, n]) => `${reason} ${n}`);
-  return `; rejects in ${summary.rejectsCsvKeys.map((k) => ctx.store.locate(k)).join(', ')} (${top.join(', ')})`;
-}
-
-/** extract: each source's new rows → raw/ (canonical gzipped NDJSON) and rejects/ (row + reason). */
+/** extract: each source's new data → raw/, as the source gave it (untyped; curate validates). */
 export async function extract(ctx: StageContext): Promise<ExtractSummary[]> {
   const summaries: ExtractSummary[] = [];
   const batch = nextBatch(ctx);
@@ -200,7 +128,8 @@ export async function extract(ctx: StageContext): Promise<ExtractSummary[]> {
       ctx.progress.stop();
     }
     const last = summaries[summaries.length - 1]!;
-    ctx.log(`extract ${source.name} (${source.entity}): ${last.rowsRead} read, ${last.rowsAccepted} accepted, ${last.rowsRejected} rejected${rejectsNote(ctx, last)}`);
+    const split = last.landedSplit > 0 ? `, ${last.landedSplit} split by Pulse's reader (${last.rowsLanded} rows)` : '';
+    ctx.log(`extract ${source.name} (${source.entity}): ${last.landedAsIs} file(s) landed as exported${split}, ${last.rawKeys.length} raw part(s)`);
   }
   return summaries;
 }

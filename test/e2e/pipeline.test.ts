@@ -72,8 +72,8 @@ describe('the pipeline end to end', () => {
   it('re-running a month extracts nothing new and rebuilds the same numbers', async () => {
     const before = JSON.parse(readFileSync(path.join(lake, 'reports/2026-10/kpis.json'), 'utf8'));
     const outcomes = await runStages(ctx, ['extract', 'curate', 'marts', 'evaluate']);
-    const extracted = outcomes[0]!.result as { rowsRead: number }[];
-    expect(extracted.every((e) => e.rowsRead === 0)).toBe(true);
+    const extracted = outcomes[0]!.result as { rawKeys: string[] }[];
+    expect(extracted.every((e) => e.rawKeys.length === 0)).toBe(true);
     const after = JSON.parse(readFileSync(path.join(lake, 'reports/2026-10/kpis.json'), 'utf8'));
     expect(after.kpis).toEqual(before.kpis);
     expect(after.dataQuality.sources).toEqual(before.dataQuality.sources);

@@ -1,8 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { S3Store } from '../../functions/adapters/aws/s3Store.ts';
 import { main } from '../../functions/cli/main.ts';
@@ -52,10 +53,14 @@ describe('the CLI on an s3:// lake', () => {
     const lake = new S3Store('s3://pulse-lake/acme');
     const raw = await lake.list('raw/');
     expect(raw).toHaveLength(1);
-    expect(raw[0]).toMatch(/^raw\/tickets\/source=desk\/ingest_date=\d{4}-\d{2}-\d{2}\/[^/]+-0000\.ndjson\.gz$/);
-    expect((await lake.list('rejects/')).some((k) => k.startsWith('rejects/tickets/source=desk/'))).toBe(true);
+    expect(raw[0]).toMatch(/^raw\/tickets\/source=desk\/ingest_date=\d{4}-\d{2}-\d{2}\/[^/]+-0000\.csv\.gz$/);
+    // Landed as exported (ELT): the bytes in the bucket are the export's own, gzipped; nothing is
+    // validated before curate, so nothing is rejected yet.
+    expect(gunzipSync((await lake.get(raw[0]!))!).equals(readFileSync(path.join(dir, 'exports', 'tickets.csv')))).toBe(true);
+    expect(await lake.list('rejects/')).toEqual([]);
     const state = await getJson<SourceState>(lake, 'state/desk/tickets.json');
-    // T3's created_at cannot be placed in a month: rejected; T1 and T2 accepted.
-    expect(Object.values(state!.units)[0]).toMatchObject({ rowsRead: 3, rowsAccepted: 2, rowsRejected: 1, rejectedByReason: { bad_timestamp: 1 } });
+    expect(state!.landed).toEqual([expect.objectContaining({ key: raw[0], format: 'csv', unit: 'exports/tickets.csv' })]);
+    expect(state!.landed[0]!.layout).toMatchObject({ delimiter: ',', skipLines: 1, newline: '\n' });
+    expect(state!.units).toEqual({});
   });
 });

@@ -1,12 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { csvSourceSchema } from '../../functions/config/schema.ts';
+import { readExport } from '../support/readExport.ts';
 import { SourceError } from '../../functions/errors.ts';
-import { tickets } from '../../functions/model/tickets.ts';
+import { csvSourceSchema } from '../../functions/config/schema.ts';
 import type { RejectedRow, SourceRow } from '../../functions/ports/source.ts';
-import { CsvSource, mappingFingerprint } from '../../functions/sources/csv.ts';
+import { mappingFingerprint } from '../../functions/sources/csv.ts';
 import { decodeLines, type PhysicalLine } from '../../functions/sources/csvDecode.ts';
 import { recordLimits } from '../../functions/sources/csvRecords.ts';
 
@@ -24,11 +21,7 @@ interface Read {
 }
 
 async function read(content: string | Buffer, options: Record<string, unknown> = {}): Promise<Read> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pulse-csv-reader-'));
-  writeFileSync(path.join(dir, 'export.csv'), content);
-  const config = csvSourceSchema.parse({ name: 'helpdesk', type: 'csv', entity: 'tickets', path: 'export.csv', ...options });
-  const rows: SourceRow[] = [];
-  for await (const chunk of new CsvSource(config, tickets, dir, 'UTC').pull(undefined)) rows.push(...chunk.rows);
+  const { rows } = await readExport(content, { source: options });
   return {
     rows,
     accepted: rows.flatMap((r) => (r.ok ? [r.record] : [])),

@@ -1,22 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { csvSourceSchema } from '../../functions/config/schema.ts';
+import { readExport } from '../support/readExport.ts';
 import { SourceError } from '../../functions/errors.ts';
-import { tickets } from '../../functions/model/tickets.ts';
 import type { RejectedRow, SourceRow } from '../../functions/ports/source.ts';
-import { CsvSource } from '../../functions/sources/csv.ts';
 
 const header = 'id,created_at,status,channel,priority,solved_at,handle_seconds';
 
 async function read(content: string | Buffer, options: Record<string, unknown> = {}, businessZone = 'UTC'): Promise<SourceRow[]> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pulse-csv-'));
-  writeFileSync(path.join(dir, 'export.csv'), content);
-  const config = csvSourceSchema.parse({ name: 'helpdesk', type: 'csv', entity: 'tickets', path: 'export.csv', ...options });
-  const rows: SourceRow[] = [];
-  for await (const chunk of new CsvSource(config, tickets, dir, businessZone).pull(undefined)) rows.push(...chunk.rows);
-  return rows;
+  return (await readExport(content, { source: options, zone: businessZone })).rows;
 }
 
 const rejected = (rows: SourceRow[]) => rows.filter((r): r is RejectedRow => !r.ok);

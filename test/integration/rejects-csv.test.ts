@@ -6,6 +6,7 @@ import { createLocalContext } from '../../functions/cli/wiring.ts';
 import { parseConfig } from '../../functions/config/load.ts';
 import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
+import { curate } from '../../functions/stages/curate.ts';
 import { extract } from '../../functions/stages/extract.ts';
 
 /** Rejects people can open (DESIGN.md, "Bad input"): a CSV beside the NDJSON, formulas neutralised. */
@@ -42,7 +43,8 @@ describe('rejects as CSV', () => {
     );
     const ctx = await context();
 
-    const [summary] = await extract(ctx);
+    await extract(ctx);
+    const [summary] = (await curate(ctx)).flatMap((c) => c.sources);
 
     expect(summary).toMatchObject({ rowsRead: 4, rowsAccepted: 2, rowsRejected: 2 });
     expect(summary!.rejectsCsvKeys).toEqual([expect.stringMatching(/^rejects\/tickets\/source=desk\/ingest_date=2026-11-02\/[^/]+\.csv$/)]);
@@ -55,7 +57,7 @@ describe('rejects as CSV', () => {
     expect(formula!.slice(0, 8)).toEqual(['T2', 'yesterday', 'open', `'=HYPERLINK("x")`, 'exports/tickets.csv', '3', 'created_at', 'bad_timestamp']);
     expect(missing!.slice(0, 7)).toEqual(['T3', '2026-10-03T09:00:00Z', '', 'no state', 'exports/tickets.csv', '4', 'status']);
     expect(missing![8]).toMatch(/^exports\/tickets\.csv line 4/);
-    const line = logged.find((l) => l.startsWith('extract desk (tickets):'));
+    const line = logged.find((l) => l.startsWith('curate desk (tickets):'));
     expect(line).toContain(`4 read, 2 accepted, 2 rejected; rejects in ${ctx.store.locate(summary!.rejectsCsvKeys[0]!)} (`);
     expect(line).toMatch(/\(bad_timestamp 1, missing_required 1\)$/);
   });
@@ -64,10 +66,11 @@ describe('rejects as CSV', () => {
     writeFileSync(path.join(dir, 'exports', 'tickets.csv'), 'Ticket,Opened,State\nT1,2026-10-01T09:00:00Z,open\n');
     const ctx = await context();
 
-    const [summary] = await extract(ctx);
+    await extract(ctx);
+    const [summary] = (await curate(ctx)).flatMap((c) => c.sources);
 
     expect(summary!.rejectsCsvKeys).toEqual([]);
     expect(await ctx.store.list('rejects/')).toEqual([]);
-    expect(logged.find((l) => l.startsWith('extract desk (tickets):'))).toBe('extract desk (tickets): 1 read, 1 accepted, 0 rejected');
+    expect(logged.find((l) => l.startsWith('curate desk (tickets):'))).toBe('curate desk (tickets): 1 read, 1 accepted, 0 rejected');
   });
 });

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { asSubquery, sqlString } from '../../dialect/sqlText.ts';
 import { PulseError, QueryError, QueryTimeoutError } from '../../errors.ts';
+import type { LandedPart } from '../../ports/source.ts';
 import type { QueryEngine, Row, TableLocation } from '../../ports/queryEngine.ts';
 import { sdkFacts } from './sdkErrors.ts';
 
@@ -86,8 +87,14 @@ export class AthenaEngine implements QueryEngine {
     );
   }
 
-  async registerRaw(name: string): Promise<void> {
-    throw new PulseError(`cannot register raw table ${name} in Athena: Glue tables are created by the CDK stack (infra/), from the zod schemas; deploy the stack instead`);
+  async registerLanded(part: LandedPart): Promise<void> {
+    throw new PulseError(`cannot read the landed part ${part.key} in Athena yet: the raw tables over raw/ are created by the CDK stack (infra/), and curate on Athena is not built yet; curate with a local lake`);
+  }
+
+  async releaseLanded(): Promise<void> {}
+
+  async createTable(name: string, sql: string): Promise<void> {
+    await this.execute(`create table ${name} as ${asSubquery(sql)}`);
   }
 
   async createView(name: string, sql: string): Promise<void> {

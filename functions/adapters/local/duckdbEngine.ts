@@ -3,6 +3,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { globSync } from 'tinyglobby';
 import type { QueryEngine, Row, TableLocation } from '../../ports/queryEngine.ts';
 import type { ObjectStore } from '../../ports/objectStore.ts';
+import type { LandedPart } from '../../ports/source.ts';
 import { ident, readSql, sqlString } from '../../dialect/sqlText.ts';
 
 
@@ -61,15 +62,48 @@ export class DuckDbEngine implements QueryEngine {
     }
   }
 
-  async registerRaw(name: string, keys: string[], columns: { name: string; sqlType: string }[]): Promise<void> {
-    const files = `[${keys.map((k) => sqlString(this.store.locate(k))).join(', ')}]`;
-    // Timestamps travel as ISO 8601 with Z: read as timestamptz, then kept as UTC timestamps.
-    const jsonType = (t: string) => (t === 'timestamp' ? 'timestamptz' : t);
-    const struct = columns.map((c) => `${sqlString(c.name)}: ${sqlString(jsonType(c.sqlType))}`).join(', ');
-    const select = columns.map((c) => `cast(${ident(c.name)} as ${c.sqlType}) as ${ident(c.name)}`).join(', ');
-    await this.connection.run(
-      `create or replace view ${name} as select ${select} from read_json(${files}, format = 'newline_delimited', columns = {${struct}})`,
-    );
+  async registerLanded(part: LandedPart, fields: readonly string[]): Promise<void> {
+    const file = sqlString(this.store.locate(part.key));
+    const width = part.layout?.header.length ?? 0;
+    const cells = Array.from({ length: width }, (_, i) => `c${i}`);
+    if (part.format === 'csv') {
+      const layout = part.layout!;
+      // The export as it is: RFC 4180 quoting, the delimiter and line end extract found on every line.
+      const columns = cells.map((c) => `${sqlString(c)}: 'varchar'`).join(', ');
+      await this.connection.run(
+        `create or replace temp table landed_read as select * from read_csv(${file}, header = false, skip = ${layout.skipLines}, delim = ${sqlString(layout.delimiter)}, quote = '"', escape = '"', new_line = ${sqlString(layout.newline === '\r\n' ? '\\r\\n' : '\\n')}, all_varchar = true, auto_detect = false, columns = {${columns}}, max_line_size = 4194304, compression = 'gzip')`,
+      );
+      // Every record is on one line (csvScan.ts), so row n starts on line n + the lines before it.
+      await this.connection.run(
+        `create or replace temp view landed_cells as select rowid + 1 as _row, rowid + 1 + ${layout.skipLines} as _line, cast(null as varchar) as _reject, cast(null as varchar) as _message, ${cells.join(', ')} from landed_read`,
+      );
+    } else if (part.format === 'cells') {
+      await this.connection.run(
+        `create or replace temp table landed_read as select * from read_json(${file}, format = 'newline_delimited', columns = {'_row': 'bigint', '_line': 'bigint', '_reject': 'varchar', '_message': 'varchar', 'c': 'varchar[]'})`,
+      );
+      await this.connection.run(
+        `create or replace temp view landed_cells as select _row, _line, _reject, _message${cells.map((c, i) => `, c[${i + 1}] as ${c}`).join('')} from landed_read`,
+      );
+    } else {
+      const columns = fields.map((f) => `${sqlString(f)}: 'varchar'`).join(', ');
+      await this.connection.run(`create or replace temp table landed_read as select * from read_json(${file}, format = 'newline_delimited', columns = {${columns}})`);
+      await this.connection.run(
+        `create or replace temp view landed_cells as select rowid + 1 as _row, rowid + 1 as _line, cast(null as varchar) as _reject, cast(null as varchar) as _message, * from landed_read`,
+      );
+    }
+    const columns = part.layout?.columns ?? {};
+    const select = fields.map((f) => `${part.format === 'records' ? ident(f) : columns[f] === undefined ? 'cast(null as varchar)' : `c${columns[f]}`} as ${ident(f)}`);
+    await this.connection.run(`create or replace temp view landed as select ${sqlString(part.name)} as _file, _row, _line, _reject, _message${select.map((s) => `, ${s}`).join('')} from landed_cells`);
+  }
+
+  async releaseLanded(): Promise<void> {
+    await this.connection.run('drop view if exists landed');
+    await this.connection.run('drop view if exists landed_cells');
+    await this.connection.run('drop table if exists landed_read');
+  }
+
+  async createTable(name: string, sql: string): Promise<void> {
+    await this.connection.run(`create or replace temp table ${name} as ${sql}`);
   }
 
   async createView(name: string, sql: string): Promise<void> {
