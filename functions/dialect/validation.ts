@@ -33,12 +33,14 @@ export interface ValidationSpec {
   defaults: Record<string, string>;
   /** Config values the rules compare with (the cost ledger's currency). */
   config: RuleConfig;
+  /** False when no cell starts or ends with whitespace (the landing scan saw none): no trim. */
+  padded?: boolean | undefined;
+  /** False when no cell holds a control character (the landing scan saw none): no search. */
+  controls?: boolean | undefined;
 }
 
 const utcZones = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT']);
 const controlCharacters = '[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]';
-const hasOffset = '(Z|z|[+-][0-9]{2}:?[0-9]{2})$';
-const isoWallClock = '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?)?$';
 const dateOnly = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
 const usSlash = '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?( ?[AaPp][Mm])?)?$';
 const monthText = '^[0-9]{4}-(0[1-9]|1[0-2])$';
@@ -126,31 +128,33 @@ interface ColumnSql {
   placing: boolean;
 }
 
-function valueMapped(expr: string, values: Record<string, string> | undefined, d: RuleDialect): string {
-  const trimmed = d.trim(expr);
+function valueMapped(expr: string, values: Record<string, string> | undefined, d: RuleDialect, padded: boolean): string {
+  const trimmed = padded ? d.trim(expr) : expr;
   if (!values || Object.keys(values).length === 0) return trimmed;
   const entries = Object.entries(values);
   const exact = entries.map(([k, v]) => `when ${trimmed} = ${sqlString(k.trim())} then ${sqlString(v)}`);
   // The first key of a case-insensitive tie wins, in the config's key order.
   const seen = new Set<string>();
   const lower = entries.filter(([k]) => !seen.has(k.trim().toLowerCase()) && seen.add(k.trim().toLowerCase())).map(([k, v]) => `when lower(${trimmed}) = ${sqlString(k.trim().toLowerCase())} then ${sqlString(v)}`);
-  return d.trim(`case ${[...exact, ...lower].join(' ')} else ${trimmed} end`);
+  return `case ${[...exact, ...lower].join(' ')} else ${trimmed} end`;
 }
 
-/** Text as a UTC timestamp: with its offset, else as the wall clock of the source's zone. */
-function timestampSql(t: string, spec: ValidationSpec, d: RuleDialect): { utc: string; wallClock: string } {
-  const formats: StrptimeFormat[] = [];
-  if (spec.dateFormat) {
-    const full = formatOfLuxon(spec.dateFormat);
-    formats.push(full, formatOfLuxon(spec.dateFormat.split(/[ T]/)[0]!));
-  }
-  const readers = [`case when ${d.matches(t, isoWallClock)} then ${d.wallClockOf(t)} end`];
-  if (formats.length > 0) readers.push(d.wallClockIn(t, formats));
+/**
+ * Text as a UTC timestamp: with its offset, else as the wall clock of the source's zone (ISO 8601,
+ * then the source's dateFormat, or without one the US M/d/yyyy shapes). `wallClock` is the zone-
+ * less reading, for the DST check; in UTC there is none to make, and one cast reads both kinds.
+ */
+function timestampSql(t: string, spec: ValidationSpec, d: RuleDialect): { utc: string; wallClock?: string } {
+  const formats: StrptimeFormat[] = spec.dateFormat ? [formatOfLuxon(spec.dateFormat), formatOfLuxon(spec.dateFormat.split(/[ T]/)[0]!)] : [];
   // A source with a dateFormat reads that or ISO 8601, never a guessed US M/d/yyyy.
-  else readers.push(`case when ${d.matches(t, usSlash)} then ${d.wallClockIn(t, usFormats)} end`);
-  const wallClock = `case when not ${d.matches(t, hasOffset)} then coalesce(${readers.join(', ')}) end`;
-  const fromWallClock = utcZones.has(spec.zone) ? wallClock : d.utcOf(wallClock, spec.zone);
-  return { utc: `coalesce(case when ${d.matches(t, hasOffset)} then ${d.instantOf(t)} end, ${fromWallClock})`, wallClock };
+  const others = formats.length > 0 ? d.wallClockIn(t, formats) : `case when ${d.matches(t, usSlash)} then ${d.wallClockIn(t, usFormats)} end`;
+  // An offset ends the text: +hh:mm or +hhmm (a date alone is 10 characters and has none), or Z.
+  const signed = `(length(${t}) > 10 and (substr(${t}, -6, 1) in ('+', '-') or substr(${t}, -5, 1) in ('+', '-')))`;
+  // In UTC, Z changes nothing: the plain (faster) cast reads it; only a signed offset needs the zone-aware one.
+  if (utcZones.has(spec.zone)) return { utc: `case when ${signed} then ${d.instantOf(t)} else coalesce(${d.wallClockOf(t)}, ${others}) end` };
+  const offset = `(substr(${t}, -1) in ('Z', 'z') or ${signed})`;
+  const wallClock = `case when not ${offset} then coalesce(${d.wallClockOf(t)}, ${others}) end`;
+  return { utc: `coalesce(${d.instantOf(`case when ${offset} then ${t} end`)}, ${d.utcOf(wallClock, spec.zone)})`, wallClock };
 }
 
 function columnSql(entity: Entity, column: Column, spec: ValidationSpec, placing: Set<string>, d: RuleDialect): ColumnSql {
@@ -160,9 +164,10 @@ function columnSql(entity: Entity, column: Column, spec: ValidationSpec, placing
   const t = ident(`t_${column.name}`);
   const v = ident(`v_${column.name}`);
   const w = ident(`w_${column.name}`);
-  const text = spec.fields.includes(column.name) ? `nullif(${valueMapped(ident(column.name), spec.values[column.name], d)}, '')` : 'cast(null as varchar)';
+  const text = spec.fields.includes(column.name) ? `nullif(${valueMapped(ident(column.name), spec.values[column.name], d, spec.padded !== false)}, '')` : 'cast(null as varchar)';
   const quoted = `'"' || ${t} || '"'`;
-  const control = `${d.matches(t, controlCharacters)}`;
+  // The row is searched once (`_controls`, stage 2); a field only when the row holds one.
+  const control = `(_controls and ${d.matches(t, controlCharacters)})`;
   let value = t;
   let wallClock: string | undefined;
   let unreadable = `case when ${control} then 'bad_encoding' end`;
@@ -172,10 +177,11 @@ function columnSql(entity: Entity, column: Column, spec: ValidationSpec, placing
   switch (column.kind) {
     case 'timestamp': {
       const read = timestampSql(t, spec, d);
-      value = read.utc;
       wallClock = read.wallClock;
+      // The zone-less reading is made once (stage 2), then placed in the zone.
+      value = wallClock ? `case when ${w} is not null then ${d.utcOf(w, spec.zone)} else ${d.instantOf(t)} end` : read.utc;
       // A wall-clock time skipped when DST starts never happened: read back, it is another hour.
-      const gap = utcZones.has(spec.zone) ? 'false' : `${w} is not null and ${d.wallClockAt(v, spec.zone)} <> ${w}`;
+      const gap = wallClock ? `${w} is not null and ${d.wallClockAt(v, spec.zone)} <> ${w}` : 'false';
       unreadable = `case when ${t} is null then null when ${control} then 'bad_encoding' when ${v} is null then 'bad_timestamp' when ${gap} then 'dst_gap' end`;
       break;
     }
@@ -211,8 +217,9 @@ function columnSql(entity: Entity, column: Column, spec: ValidationSpec, placing
       unreadable = bad('bad_boolean', `${v} is null`);
       break;
     case 'enum': {
-      value = `${d.replaceAll(`lower(${t})`, '[\\s-]+', '_')}`;
       const values = column.values ?? [];
+      // Most cells are already a canonical value: the replace runs only for the others.
+      value = `case when lower(${t}) in ${list(values)} then lower(${t}) else ${d.replaceAll(`lower(${t})`, '[\\s-]+', '_')} end`;
       refused = `case when ${v} not in ${list(values)} then 'unknown_value' end`;
       message = `'"' || ${v} || '" is not one of ${values.join(', ')}'`;
       break;
@@ -263,7 +270,10 @@ export function validationSql(spec: ValidationSpec, d: RuleDialect): string {
   const rules = (crossFieldRules[entity.name] ?? []).filter((r) => r.outcome !== 'keep');
 
   const texts = columns.map((c) => `${c.text} as ${q('t', c.column)}`);
-  const reads = columns.flatMap((c) => [`${c.value} as ${q('v', c.column)}`, ...(c.wallClock ? [`${c.wallClock} as ${q('w', c.column)}`] : [])]);
+  // A control character anywhere in the row, found with one search rather than one per field.
+  const anyText = columns.filter((c) => spec.fields.includes(c.column.name)).map((c) => `coalesce(${q('t', c.column)}, '')`);
+  const clocks = [`${anyText.length > 0 && spec.controls !== false ? d.matches(anyText.join(' || '), controlCharacters) : 'false'} as _controls`, ...columns.flatMap((c) => (c.wallClock ? [`${c.wallClock} as ${q('w', c.column)}`] : []))];
+  const reads = columns.map((c) => `${c.value} as ${q('v', c.column)}`);
   const errors = columns.map((c) => `${c.unreadable} as ${q('e', c.column)}`);
   const refusals = columns.map((c) => `case when ${q('e', c.column)} is null and ${q('v', c.column)} is not null then ${c.refused} end as ${q('s', c.column)}`);
   // The value kept: as read, else the default (a measure: null) when set aside, else the default.
@@ -324,7 +334,8 @@ export function validationSql(spec: ValidationSpec, d: RuleDialect): string {
     `    select _file, _row, _line, _reject, _message,\n${indent(texts)}`,
     '    from landed',
     '),',
-    ...step('reads', reads, 'texts'),
+    ...step('clocks', clocks, 'texts'),
+    ...step('reads', reads, 'clocks'),
     ...step('errors', errors, 'reads'),
     ...step('refusals', refusals, 'errors'),
     ...step('kept', kept, 'refusals'),

@@ -48,6 +48,13 @@ export interface CsvLayout {
   newline: '\n' | '\r\n';
   /** canonical field → index of its column in the header. */
   columns: Record<string, number>;
+  /**
+   * What the landing scan found in a file landed as is: whether any field starts or ends with
+   * whitespace, or holds a control character. Curate skips the trim or the search when one is
+   * false; absent, it does both.
+   */
+  padded?: boolean;
+  controls?: boolean;
 }
 
 /**

@@ -18,6 +18,10 @@ export interface ScanResult {
   newline: '\n' | '\r\n';
   /** Data records after the header (when fit). */
   records: number;
+  /** Whether a data field starts or ends with whitespace (curate trims only then). */
+  padded: boolean;
+  /** Whether a data field holds a control character (curate looks for them only then). */
+  controls: boolean;
 }
 
 const QUOTE = 0x22;
@@ -25,10 +29,13 @@ const LF = 0x0a;
 const CR = 0x0d;
 const NUL = 0x00;
 
+// States; `state | unquoted` moves a field that has started text on, and keeps a quoted one.
 const fieldStart = 0;
 const unquoted = 1;
-const quoted = 2;
-const quoteInQuoted = 3;
+const quoted = 3;
+const quoteInQuoted = 4;
+/** A CR was read: the next byte must be the LF of a CRLF. */
+const afterCr = 5;
 
 /** A record longer than this is left to Pulse's reader (DuckDB's own line limit is 2 MB). */
 const maxRecordBytes = 1024 * 1024;
@@ -44,69 +51,90 @@ function incompleteTail(chunk: Buffer): number {
   return 0;
 }
 
-export async function scanCsv(file: string, options: { delimiter: string; skipLines: number; fields: number }, hash: Hash): Promise<ScanResult> {
-  const delimiter = options.delimiter.charCodeAt(0);
-  let state = fieldStart;
-  let fields = 1;
-  let recordBytes = 0;
-  let line = 1;
-  let newline: '\n' | '\r\n' | undefined;
+/** Where the scan is between two chunks, and what it has found. */
+interface ScanState {
+  state: number;
+  fields: number;
+  recordBytes: number;
+  line: number;
+  dataLine: boolean;
+  newline: '\n' | '\r\n' | undefined;
+  unfit: string | undefined;
+  records: number;
+  padded: boolean;
+  controls: boolean;
+  /** The field's next content byte is its first; its last content byte so far (-1: none). */
+  first: boolean;
+  last: number;
+  special: Uint8Array;
+}
+
+/** Bytes the scan looks at one by one: every other byte is text and takes the fast path. */
+const special = new Uint8Array(256);
+for (let c = 0; c <= QUOTE; c += 1) special[c] = 1;
+for (const c of [0x7f, 0xa0, 0xbf, 0xc2, 0xef]) special[c] = 1;
+
+const padStart = (c: number) => c === 0x20 || c === 0x09 || c === 0xc2 || c === 0xef;
+const padEnd = (c: number) => c === 0x20 || c === 0x09 || c === 0xa0 || c === 0xbf;
+const isControl = (c: number) => (c < 0x20 && c !== 0x09 && c !== LF && c !== CR) || c === 0x7f;
+
+/**
+ * One chunk through the scan. Written as one function with its state in locals (no closure
+ * over them), which V8 keeps in registers: the scan is bound by this loop.
+ */
+function scanChunk(chunk: Buffer, st: ScanState, delimiter: number, skipLines: number, fieldsWanted: number): void {
+  // The delimiter is special too (a ; or a | is text in a comma export); the table is per file.
+  const special = st.special;
+  let { state, fields, recordBytes, line, dataLine, padded, controls, first, last } = st;
   let unfit: string | undefined;
-  let records = 0;
-  let pendingCr = false;
-  let carry: Buffer = Buffer.alloc(0);
-  const endRecord = () => {
-    if (line > options.skipLines) {
-      if (recordBytes === 0) unfit ??= `line ${line} is blank`;
-      else if (fields !== options.fields) unfit ??= `line ${line} has ${fields} fields, the header ${options.fields}`;
-      records += 1;
-    }
-    line += 1;
-    fields = 1;
-    recordBytes = 0;
-    state = fieldStart;
-  };
   const setNewline = (found: '\n' | '\r\n') => {
-    if (newline === undefined) newline = found;
-    else if (newline !== found) unfit ??= `line ${line} ends in ${found === '\n' ? 'LF' : 'CRLF'}, earlier lines in ${newline === '\n' ? 'LF' : 'CRLF'}`;
+    if (st.newline === undefined) st.newline = found;
+    else if (st.newline !== found) unfit ??= `line ${line} ends in ${found === '\n' ? 'LF' : 'CRLF'}, earlier lines in ${st.newline === '\n' ? 'LF' : 'CRLF'}`;
   };
-  for await (const raw of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-    const chunk = raw as Buffer;
-    hash.update(chunk);
-    if (unfit) continue;
-    const tail = incompleteTail(chunk);
-    const checked = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, chunk.length - tail)]) : chunk.subarray(0, chunk.length - tail);
-    carry = Buffer.from(chunk.subarray(chunk.length - tail));
-    if (!isUtf8(checked)) unfit = 'it is not valid UTF-8';
-    for (let i = 0; i < chunk.length && !unfit; i += 1) {
-      const c = chunk[i]!;
-      if (pendingCr) {
-        pendingCr = false;
-        if (c !== LF) {
-          unfit = `line ${line} ends in a lone CR`;
-          break;
-        }
-        setNewline('\r\n');
-        endRecord();
-        continue;
-      }
-      if (c === NUL) {
-        unfit = `line ${line} holds a NUL byte`;
-        break;
-      }
+  for (let i = 0; i < chunk.length; i += 1) {
+    const c = chunk[i]!;
+    // The common byte (text, in a quoted field or not) takes this path alone: one table look-up.
+    if (special[c] === 0 && state <= quoted) {
+      first = false;
+      last = c;
+      state |= unquoted;
       recordBytes += 1;
-      if (recordBytes > maxRecordBytes) {
-        unfit = `line ${line} is longer than 1 MiB`;
+      continue;
+    }
+    // Every path but the record's end goes on to the next byte (or stops the scan).
+    if (state === afterCr) {
+      if (c !== LF) {
+        unfit = `line ${line} ends in a lone CR`;
         break;
       }
-      if (state === quoted) {
-        if (c === QUOTE) state = quoteInQuoted;
-        else if (c === LF || c === CR) unfit = `line ${line} has a line break inside a quoted field`;
-        continue;
+      setNewline('\r\n');
+    } else if (c === NUL) {
+      unfit = `line ${line} holds a NUL byte`;
+      break;
+    } else if (state === quoted && c !== QUOTE) {
+      if (c === LF || c === CR) {
+        unfit = `line ${line} has a line break inside a quoted field`;
+        break;
       }
+      // Content: a delimiter, a space or a control character inside quotes.
+      if (first && dataLine && padStart(c)) padded = true;
+      first = false;
+      last = c;
+      if (isControl(c)) controls = true;
+      recordBytes += 1;
+      continue;
+    } else if (state === quoted) {
+      state = quoteInQuoted;
+      recordBytes += 1;
+      continue;
+    } else {
       if (state === quoteInQuoted) {
         if (c === QUOTE) {
+          // A doubled quote: one quote of content.
           state = quoted;
+          first = false;
+          last = c;
+          recordBytes += 1;
           continue;
         }
         if (c !== delimiter && c !== LF && c !== CR) {
@@ -117,28 +145,80 @@ export async function scanCsv(file: string, options: { delimiter: string; skipLi
         state = unquoted;
       }
       if (c === delimiter) {
+        if (dataLine && padEnd(last)) padded = true;
         fields += 1;
         state = fieldStart;
+        first = true;
+        last = -1;
+        recordBytes += 1;
+        continue;
       } else if (c === LF) {
-        recordBytes -= 1;
         setNewline('\n');
-        endRecord();
       } else if (c === CR) {
-        recordBytes -= 1;
-        pendingCr = true;
+        state = afterCr;
+        continue;
       } else if (c === QUOTE) {
-        if (state === unquoted) unfit = `line ${line} has a quote inside an unquoted field`;
-        else state = quoted;
-      } else state = unquoted;
+        if (state === unquoted) {
+          unfit = `line ${line} has a quote inside an unquoted field`;
+          break;
+        }
+        state = quoted;
+        recordBytes += 1;
+        continue;
+      } else {
+        // A space, a tab or a control character outside quotes.
+        if (first && dataLine && padStart(c)) padded = true;
+        first = false;
+        last = c;
+        if (isControl(c)) controls = true;
+        state = unquoted;
+        recordBytes += 1;
+        continue;
+      }
+    }
+    {
+      if (dataLine && padEnd(last)) padded = true;
+      if (recordBytes > maxRecordBytes) unfit ??= `line ${line} is longer than 1 MiB`;
+      if (dataLine) {
+        if (recordBytes === 0) unfit ??= `line ${line} is blank`;
+        else if (fields !== fieldsWanted) unfit ??= `line ${line} has ${fields} fields, the header ${fieldsWanted}`;
+        st.records += 1;
+      }
+      if (unfit) break;
+      line += 1;
+      dataLine = line > skipLines;
+      fields = 1;
+      recordBytes = 0;
+      state = fieldStart;
+      first = true;
+      last = -1;
     }
   }
-  if (!unfit) {
-    if (carry.length > 0) unfit = 'it ends inside a UTF-8 character';
-    else if (pendingCr) {
-      setNewline('\r\n');
-      endRecord();
-    } else if (state === quoted) unfit = `line ${line} opens a quote that never closes`;
-    else if (recordBytes > 0 || fields > 1) endRecord();
+  Object.assign(st, { state, fields, recordBytes, line, dataLine, padded, controls, first, last });
+  st.unfit ??= unfit;
+}
+
+export async function scanCsv(file: string, options: { delimiter: string; skipLines: number; fields: number }, hash: Hash): Promise<ScanResult> {
+  const delimiter = options.delimiter.charCodeAt(0);
+  const specialHere = Uint8Array.from(special);
+  specialHere[delimiter] = 1;
+  const st: ScanState = { special: specialHere, state: fieldStart, fields: 1, recordBytes: 0, line: 1, dataLine: options.skipLines === 0, newline: undefined, unfit: undefined, records: 0, padded: false, controls: false, first: true, last: -1 };
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const raw of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+    const chunk = raw as Buffer;
+    hash.update(chunk);
+    if (st.unfit) continue;
+    const tail = incompleteTail(chunk);
+    const checked = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, chunk.length - tail)]) : chunk.subarray(0, chunk.length - tail);
+    carry = Buffer.from(chunk.subarray(chunk.length - tail));
+    if (!isUtf8(checked)) st.unfit = 'it is not valid UTF-8';
+    else scanChunk(chunk, st, delimiter, options.skipLines, options.fields);
   }
-  return { ...(unfit ? { unfit } : {}), newline: newline ?? '\n', records };
+  if (!st.unfit) {
+    if (carry.length > 0) st.unfit = 'it ends inside a UTF-8 character';
+    else if (st.state === quoted) st.unfit = `line ${st.line} opens a quote that never closes`;
+    // The last record without a line end: as if it had one.
+    else if (st.state === afterCr || st.recordBytes > 0 || st.fields > 1) scanChunk(Buffer.from(st.state === afterCr ? '\n' : st.newline === '\r\n' ? '\r\n' : '\n'), st, delimiter, options.skipLines, options.fields);
+  }
+  return { ...(st.unfit ? { unfit: st.unfit } : {}), newline: st.newline ?? '\n', records: st.records, padded: st.padded, controls: st.controls };
 }

@@ -49,6 +49,8 @@ export function validationSpec(ctx: Pick<StageContext, 'config'>, entity: Entity
     decimal: source.reading.decimal,
     defaults: entity.columns.some((c) => c.name === 'source') ? { source: source.name } : {},
     config: { currency: ctx.config.currency },
+    padded: part.layout?.padded,
+    controls: part.layout?.controls,
   };
 }
 
@@ -77,7 +79,7 @@ export async function validatedRows(engine: StageContext['engine'], table: strin
   return rows;
 }
 
-const partId = (key: string) => key.slice(key.lastIndexOf('/') + 1).replace(/\.(csv|ndjson)\.gz$/, '');
+const partId = (key: string) => key.slice(key.lastIndexOf('/') + 1).replace(/\.(csv|ndjson\.gz)$/, '');
 const ingestDateOf = (key: string) => /\/ingest_date=([^/]+)\//.exec(key)?.[1] ?? 'unknown';
 
 /** The export's own cells of a rejected row: header → cell when the row has the header's width. */
@@ -160,8 +162,8 @@ async function validatePart(ctx: StageContext, entity: Entity, source: Source, p
 }
 
 /** Validates every part the entity's sources landed since the last curate, and counts them in each source's state. */
-async function validateNew(ctx: StageContext, entity: Entity, done: Set<string>): Promise<{ tables: { table: string; run: string }[]; keys: string[]; sources: SourceCurated[] }> {
-  const tables: { table: string; run: string }[] = [];
+async function validateNew(ctx: StageContext, entity: Entity, done: Set<string>): Promise<{ tables: { table: string }[]; keys: string[]; sources: SourceCurated[] }> {
+  const tables: { table: string }[] = [];
   const keys: string[] = [];
   const sources: SourceCurated[] = [];
   for (const source of ctx.sources.filter((s) => s.entity === entity.name)) {
@@ -174,7 +176,7 @@ async function validateNew(ctx: StageContext, entity: Entity, done: Set<string>)
     for (const part of parts) {
       const table = `validated_${tables.length}`;
       const result = await validatePart(ctx, entity, source, part, table);
-      tables.push({ table, run: partId(part.key) });
+      tables.push({ table });
       keys.push(part.key);
       addCounts(curated, result.counts);
       curated.rejectsCsvKeys.push(...result.rejectsCsvKeys);
@@ -208,17 +210,18 @@ async function curateEntity(ctx: StageContext, entity: Entity): Promise<CurateSu
   }
   const columns = entity.columns.map((c) => ident(c.name)).join(', ');
   const name = entity.name;
-  // The accepted rows of every new part, each tagged with its part so later parts win ties.
-  await ctx.engine.createTable(
+  const typed = entity.columns.map((c) => ({ name: c.name, sqlType: c.sqlType }));
+  // The accepted rows of every new part, each tagged with its place in landing order (the rows
+  // already curated come first, as 0), so a later part wins a tie between equal versions.
+  await ctx.engine.createView(
     `new_${name}`,
-    validated.tables.map((t) => `select ${columns}, ${sqlString(t.run)} as _run, _row as _seq from ${t.table} where _reason is null`).join(' union all '),
+    validated.tables.map((t, i) => `select ${columns}, cast(${i + 1} as bigint) as _run, _row as _seq from ${t.table} where _reason is null`).join(' union all '),
   );
-  for (const t of validated.tables) await ctx.engine.query(`drop table ${t.table}`);
   const month = monthExpr(entity);
-  await ctx.engine.registerTables([{ name: `curated_${name}_before`, prefix: curatedPrefix(name), columns: entity.columns.map((c) => ({ name: c.name, sqlType: c.sqlType })), partitioned: Boolean(month) }]);
+  await ctx.engine.registerTables([{ name: `curated_${name}_before`, prefix: curatedPrefix(name), columns: typed, partitioned: Boolean(month) }]);
   const params = { timezone: ctx.config.timezone };
   let months: string[] | 'all' = 'all';
-  let before = `select ${columns}, '' as _run, cast(0 as bigint) as _seq from curated_${name}_before`;
+  let inMonths = '';
   if (month) {
     // Every month that holds a version of a record the new parts carry is rebuilt whole, so late
     // updates land, and a record whose month moved leaves its old month. A key column may be
@@ -233,23 +236,29 @@ async function curateEntity(ctx: StageContext, entity: Entity): Promise<CurateSu
       ),
     );
     months = touched.map((r) => String(r.month));
-    before += ` where month in ${renderSql('{{months}}', { months })}`;
+    inMonths = ` where month in ${renderSql('{{months}}', { months })}`;
   }
   // The curated rows the rebuild replaces, with the new ones: the staging SQL keeps the latest.
-  await ctx.engine.createTable(`raw_${name}`, `${before} union all select ${columns}, _run, _seq from new_${name}`);
+  // They are copied out of curated/ first (its files are replaced); the first curate has none.
+  const [prior] = await ctx.engine.query(`select count(*) as n from curated_${name}_before${inMonths}`);
+  const replaced = Number(prior?.n ?? 0);
+  const versions = `select ${columns}, _run, _seq from new_${name}`;
+  if (replaced > 0) await ctx.engine.createTable(`raw_${name}`, `select ${columns}, cast(0 as bigint) as _run, cast(0 as bigint) as _seq from curated_${name}_before${inMonths} union all ${versions}`);
+  else await ctx.engine.createView(`raw_${name}`, versions);
   const staging = renderSql(readSql(`staging/stg_${name}.sql`), params);
-  await ctx.engine.createTable(`staged_${name}`, staging);
-  const [counts] = await ctx.engine.query(
-    `select (select count(*) from raw_${name}) as versions, (select count(*) from raw_${name} where _run = '') as replaced, (select count(*) from staged_${name}) as records`,
-  );
-  await ctx.engine.writeParquet(`select * from staged_${name}`, curatedPrefix(name), month ? { partitionByMonth: true, months: months as string[] } : { partitionByMonth: false });
-  for (const table of [`new_${name}`, `raw_${name}`, `staged_${name}`]) await ctx.engine.query(`drop table ${table}`);
-  const versions = Number(counts?.versions ?? 0);
-  const records = Number(counts?.records ?? 0);
+  await ctx.engine.writeParquet(month ? `select * from (${staging}) as staged${inMonths}` : staging, curatedPrefix(name), month ? { partitionByMonth: true, months: months as string[] } : { partitionByMonth: false });
+  await ctx.engine.registerTables([{ name: `curated_${name}_after`, prefix: curatedPrefix(name), columns: typed, partitioned: Boolean(month) }]);
+  const [after] = await ctx.engine.query(`select count(*) as n from curated_${name}_after${inMonths}`);
+  const records = Number(after?.n ?? 0);
+  const accepted = validated.sources.reduce((sum, s) => sum + s.rowsAccepted, 0);
+  await ctx.engine.query(`drop ${replaced > 0 ? 'table' : 'view'} raw_${name}`);
+  await ctx.engine.query(`drop view new_${name}`);
+  for (const t of validated.tables) await ctx.engine.query(`drop table ${t.table}`);
   const next: CurateState = {
     rawKeys: [...state.rawKeys, ...validated.keys],
-    rows: state.rows - Number(counts?.replaced ?? 0) + records,
-    duplicatesMerged: state.duplicatesMerged + versions - records,
+    rows: state.rows - replaced + records,
+    // Versions folded this run (the replaced rows and the new ones) less the records they made.
+    duplicatesMerged: state.duplicatesMerged + replaced + accepted - records,
   };
   await putJson(ctx.store, curateStateKey(name), next);
   return { entity: name, months, rows: next.rows, duplicatesMerged: next.duplicatesMerged, sources: validated.sources };

@@ -3,7 +3,6 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { S3Store } from '../../functions/adapters/aws/s3Store.ts';
 import { main } from '../../functions/cli/main.ts';
@@ -53,10 +52,10 @@ describe('the CLI on an s3:// lake', () => {
     const lake = new S3Store('s3://pulse-lake/acme');
     const raw = await lake.list('raw/');
     expect(raw).toHaveLength(1);
-    expect(raw[0]).toMatch(/^raw\/tickets\/source=desk\/ingest_date=\d{4}-\d{2}-\d{2}\/[^/]+-0000\.csv\.gz$/);
-    // Landed as exported (ELT): the bytes in the bucket are the export's own, gzipped; nothing is
-    // validated before curate, so nothing is rejected yet.
-    expect(gunzipSync((await lake.get(raw[0]!))!).equals(readFileSync(path.join(dir, 'exports', 'tickets.csv')))).toBe(true);
+    expect(raw[0]).toMatch(/^raw\/tickets\/source=desk\/ingest_date=\d{4}-\d{2}-\d{2}\/[^/]+-0000\.csv$/);
+    // Landed as exported (ELT): the bytes in the bucket are the export's own; nothing is validated
+    // before curate, so nothing is rejected yet.
+    expect((await lake.get(raw[0]!))!.equals(readFileSync(path.join(dir, 'exports', 'tickets.csv')))).toBe(true);
     expect(await lake.list('rejects/')).toEqual([]);
     const state = await getJson<SourceState>(lake, 'state/desk/tickets.json');
     expect(state!.landed).toEqual([expect.objectContaining({ key: raw[0], format: 'csv', unit: 'exports/tickets.csv' })]);

@@ -67,7 +67,7 @@ describe('fix the mapping, run again', () => {
     // The first read's rejects went with its counts: neither its NDJSON nor its CSV is left.
     expect(await fixed.store.list('rejects/')).toEqual([]);
     // Raw parts sit per entity, then source and ingest date (DESIGN.md, storage layout).
-    for (const key of await fixed.store.list('raw/')) expect(key).toMatch(/^raw\/tickets\/source=desk\/ingest_date=\d{4}-\d{2}-\d{2}\/[^/]+-\d{4}\.(csv|ndjson)\.gz$/);
+    for (const key of await fixed.store.list('raw/')) expect(key).toMatch(/^raw\/tickets\/source=desk\/ingest_date=\d{4}-\d{2}-\d{2}\/[^/]+-\d{4}\.(csv|ndjson\.gz)$/);
     for (const key of await fixed.store.list('rejects/')) expect(key).toMatch(/^rejects\/tickets\/source=desk\/ingest_date=\d{4}-\d{2}-\d{2}\/[^/]+\.(ndjson\.gz|csv)$/);
   });
 
