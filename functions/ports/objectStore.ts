@@ -11,6 +11,8 @@ export interface ObjectStore {
   /** Writes only if the key does not exist yet; false when it already did (delivery ledger). */
   putIfAbsent(key: string, body: Buffer | string): Promise<boolean>;
   putStream(key: string, body: Readable): Promise<void>;
+  /** Copies a local file in as it is (an export landed in raw/): a kernel copy locally, a streamed upload to S3. */
+  putFile(key: string, file: string): Promise<void>;
   get(key: string): Promise<Buffer | undefined>;
   list(prefix: string): Promise<string[]>;
   deletePrefix(prefix: string): Promise<void>;

@@ -16,6 +16,8 @@ export interface TableLocation {
 }
 
 export interface QueryEngine {
+  /** The SQL dialect it runs: the generated validation SQL is spelt for it (dialect/ruleDialect.ts). */
+  readonly dialect: 'duckdb' | 'trino';
   /** Makes tables over Parquet prefixes queryable by name (views locally, Glue tables in the cloud). */
   registerTables(tables: TableLocation[]): Promise<void>;
   /**

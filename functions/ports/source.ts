@@ -96,7 +96,8 @@ export interface SourceChunk {
   unit?: string;
   /** How the unit is named in messages (the file, relative to the config). */
   name?: string;
-  file?: { read: () => AsyncIterable<Buffer>; layout: CsvLayout };
+  /** An export file that lands as it is: its path on this machine. */
+  file?: { path: string; layout: CsvLayout };
   cells?: { rows: CellRow[]; layout: CsvLayout };
   records?: Record<string, string | null>[];
   /** Opaque state to save once the data of this chunk (and all before it) is durable. */

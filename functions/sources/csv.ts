@@ -242,7 +242,7 @@ export class CsvSource implements Source {
       };
       if (unfit === undefined) {
         // Landed as it is: the engine's CSV reader reads it, row n on line n + skipLines.
-        yield { unit: file, name: file, file: { read: () => createReadStream(absolute), layout: { ...layout, newline: scan.newline, padded: scan.padded, controls: scan.controls } }, watermark: done(), ...(note ? { note } : {}) };
+        yield { unit: file, name: file, file: { path: absolute, layout: { ...layout, newline: scan.newline, padded: scan.padded, controls: scan.controls } }, watermark: done(), ...(note ? { note } : {}) };
         continue;
       }
       if (note) yield { note };

@@ -1,4 +1,4 @@
-import { duckdbRules } from '../dialect/ruleDialect.ts';
+import { duckdbRules, trinoRules } from '../dialect/ruleDialect.ts';
 import { ident, readSql, renderSql, sqlString } from '../dialect/sqlText.ts';
 import { monthExpr } from '../dialect/staging.ts';
 import { validationSql, type ValidationSpec } from '../dialect/validation.ts';
@@ -103,7 +103,7 @@ async function validatePart(ctx: StageContext, entity: Entity, source: Source, p
   const spec = validationSpec(ctx, entity, source, part);
   await ctx.engine.registerLanded(part, spec.fields);
   try {
-    await ctx.engine.createTable(table, validationSql(spec, duckdbRules));
+    await ctx.engine.createTable(table, validationSql(spec, ctx.engine.dialect === 'trino' ? trinoRules : duckdbRules));
     const counts = emptyCounts();
     for (const row of await ctx.engine.query(`select _reason, count(*) as n from ${table} group by _reason`)) {
       const n = Number(row.n);

@@ -69,6 +69,7 @@ const isThrottling = (error: unknown) => sdkFacts(error).throttled;
 
 /** The query engine in AWS: Athena (engine v3, Trino) over the Glue tables the CDK stack defines. */
 export class AthenaEngine implements QueryEngine {
+  readonly dialect = 'trino';
   private readonly client: AthenaClient;
   private readonly timings: AthenaTimings;
   private readonly ownsClient: boolean;

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { DeleteObjectsCommand, GetObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
@@ -79,6 +80,10 @@ export class S3Store implements ObjectStore {
       if (name === 'PreconditionFailed' || status === 412 || name === 'ConditionalRequestConflict' || status === 409) return false;
       throw this.typed(error, 'write', key);
     }
+  }
+
+  async putFile(key: string, file: string): Promise<void> {
+    await this.putStream(key, createReadStream(file));
   }
 
   async putStream(key: string, body: Readable): Promise<void> {

@@ -24,6 +24,7 @@ interface ProfileNode {
 
 /** The local query engine: embedded DuckDB over the lake folder, with macros standing in for Trino functions. */
 export class DuckDbEngine implements QueryEngine {
+  readonly dialect = 'duckdb';
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,

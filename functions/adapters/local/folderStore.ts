@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -48,6 +48,13 @@ export class FolderStore implements ObjectStore {
     const file = this.locate(key);
     const temp = await this.tempFor(file);
     await pipeline(body, createWriteStream(temp));
+    await rename(temp, file);
+  }
+
+  async putFile(key: string, source: string): Promise<void> {
+    const file = this.locate(key);
+    const temp = await this.tempFor(file);
+    await copyFile(source, temp);
     await rename(temp, file);
   }
 
