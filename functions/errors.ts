@@ -163,3 +163,6 @@ export class ObjectDeleteError extends ObjectStoreError {
     this.failures = options.failures;
   }
 }
+
+/** A report was not sent: a blank period, or stale data with definitions.withholdStale. The owners were told. */
+export class ReportWithheldError extends PulseError {}

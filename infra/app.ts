@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
-import { athenaConfig, buildPulse } from './pulseApp.ts';
+import { buildPulse, pulseConfig } from './pulseApp.ts';
 
 const app = new App();
-buildPulse(app, await athenaConfig(app));
+buildPulse(app, await pulseConfig(app));
 app.synth();

@@ -3,22 +3,36 @@ import type { App } from 'aws-cdk-lib';
 import { loadConfig } from '../functions/config/load.ts';
 import type { PulseConfig } from '../functions/config/schema.ts';
 import { PulseLakeStack } from './lakeStack.ts';
+import { PulsePipeline } from './pipeline.ts';
 
-/** Every stack of the app; the CDK entry point (app.ts) and the tests (cdk-nag) build the same. */
-export function buildPulse(app: App, athena?: PulseConfig['athena']): { lake: PulseLakeStack } {
+/**
+ * Every stack of the app; the CDK entry point (app.ts) and the tests (cdk-nag) build the same.
+ * With a config, the pipeline (Lambdas, state machine, schedule, alarms) is built on the lake;
+ * without one, the lake alone.
+ */
+export function buildPulse(app: App, config?: PulseConfig): { lake: PulseLakeStack; pipeline?: PulsePipeline } {
   const lake = new PulseLakeStack(app, 'Pulse', {
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-    athena,
+    athena: config?.athena,
   });
-  return { lake };
+  if (!config) return { lake };
+  const pipeline = new PulsePipeline(lake, 'Pipeline', {
+    config,
+    lake: lake.lake,
+    key: lake.key,
+    workGroupName: lake.athena.workGroup.name,
+    results: lake.athena.results,
+    databaseName: lake.databaseName,
+  });
+  return { lake, pipeline };
 }
 
 /**
- * The `athena` key of the config the context names (cdk.json: `pulse:config`), validated like
- * the CLI validates it; absent file: the defaults (workgroup and database 'pulse').
+ * The config the context names (cdk.json: `pulse:config`), validated like the CLI validates it;
+ * absent file: none (the lake stack alone).
  */
-export async function athenaConfig(app: App): Promise<PulseConfig['athena'] | undefined> {
+export async function pulseConfig(app: App): Promise<PulseConfig | undefined> {
   const file = app.node.tryGetContext('pulse:config') as string | undefined;
   if (!file || !existsSync(file)) return undefined;
-  return (await loadConfig(file)).config.athena;
+  return (await loadConfig(file)).config;
 }

@@ -1,9 +1,11 @@
 import { lakeKeys } from '../model/lakeKeys.ts';
-import { DeliveryError, MailSendError, type FailedDelivery } from '../errors.ts';
+import { DeliveryError, MailSendError, ReportWithheldError, type FailedDelivery } from '../errors.ts';
 import { alertOwners } from './alerts.ts';
 import type { StageContext } from './context.ts';
-import { messageKey, ReportWithheldError, withheldKey } from './render.ts';
 import { sendWithRetry, type RetryTimings } from './sendWithRetry.ts';
+
+const messageKey = lakeKeys.message;
+const withheldKey = lakeKeys.withheld;
 
 export interface DeliverySummary {
   audience: string;

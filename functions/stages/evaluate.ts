@@ -295,3 +295,26 @@ async function evaluateReport(ctx: StageContext, slice: Slice | undefined, ran?:
     dataQuality: await dataQuality(ctx, current),
   };
 }
+
+export interface EvaluateSummary {
+  reportKey: string;
+  kpis: number;
+  notMeasured: number;
+  /** Sliced audiences, each with its own kpis.json. */
+  slices: { audience: string; reportKey: string }[];
+}
+
+function evaluateSummary(ctx: StageContext, report: KpiReport): EvaluateSummary {
+  const kpis = Object.values(report.kpis);
+  return {
+    reportKey: reportKey(ctx.period.id),
+    kpis: kpis.length,
+    notMeasured: kpis.filter((k) => k.status === 'not_measured').length,
+    slices: ctx.config.audiences.filter((a) => a.slice).map((a) => ({ audience: a.name, reportKey: audienceReportKey(ctx.period.id, a.name) })),
+  };
+}
+
+/** The evaluate stage as the stage list runs it: kpis.json written, a small summary returned. */
+export async function evaluateStage(ctx: StageContext): Promise<EvaluateSummary> {
+  return evaluateSummary(ctx, await evaluate(ctx));
+}

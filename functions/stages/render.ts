@@ -1,6 +1,6 @@
 import type { AudienceConfig, ReportKind } from '../config/schema.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
-import { PulseError } from '../errors.ts';
+import { ReportWithheldError } from '../errors.ts';
 import { reportVerdict } from '../kpis/guard.ts';
 import type { KpiReport } from '../kpis/types.ts';
 import { getJson } from '../ports/objectStore.ts';
@@ -30,8 +30,7 @@ export const messageKey = lakeKeys.message;
 /** Present while an audience's report for the period is withheld; deliver sends nothing for it. */
 export const withheldKey = lakeKeys.withheld;
 
-/** A report was not sent: a blank period, or stale data with definitions.withholdStale. The owners were told. */
-export class ReportWithheldError extends PulseError {}
+export { ReportWithheldError };
 
 const reportTitle: Record<ReportKind, string> = { executive: 'The executive scorecard', finance: 'The finance report', analyst: 'The analyst report' };
 

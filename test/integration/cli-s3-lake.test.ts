@@ -1,14 +1,11 @@
-import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store } from '../../functions/adapters/aws/s3Store.ts';
 import { main } from '../../functions/cli/main.ts';
 import { getJson } from '../../functions/ports/objectStore.ts';
 import type { SourceState } from '../../functions/stages/extract.ts';
-import { startS3rver, stopS3rver } from '../support/s3rver.ts';
+import { serveS3ForTests } from '../support/s3rver.ts';
 
 /**
  * `pulse run --stages extract` with an s3:// lake and AWS_ENDPOINT_URL_S3 pointing at a real
@@ -16,17 +13,10 @@ import { startS3rver, stopS3rver } from '../support/s3rver.ts';
  * land in the bucket under the lake's keys, as the extract Lambda will write them.
  */
 const dir = path.resolve(import.meta.dirname, '../../.tmp/cli-s3-lake');
-let server: ChildProcess;
-let directory: string;
+let s3: { stop: () => Promise<void> };
 
 beforeAll(async () => {
-  directory = await mkdtemp(path.join(tmpdir(), 'pulse-s3rver-cli-'));
-  const { port, process } = await startS3rver(directory);
-  server = process;
-  vi.stubEnv('AWS_ENDPOINT_URL_S3', `http://127.0.0.1:${port}`);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'S3RVER');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'S3RVER');
-  vi.stubEnv('AWS_REGION', 'us-east-1');
+  s3 = await serveS3ForTests('cli');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.join(dir, 'exports'), { recursive: true });
   writeFileSync(
@@ -37,9 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stopS3rver(server);
-  vi.unstubAllEnvs();
-  await rm(directory, { recursive: true, force: true });
+  await s3.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,0 +1,81 @@
+import { DateTime } from 'luxon';
+import { AthenaEngine } from '../adapters/aws/athenaEngine.ts';
+import { S3Store } from '../adapters/aws/s3Store.ts';
+import { SesTransport } from '../adapters/aws/ses.ts';
+import { parseConfig } from '../config/load.ts';
+import { PulseError } from '../errors.ts';
+import { parsePeriod } from '../kpis/period.ts';
+import { getJson } from '../ports/objectStore.ts';
+import { createStageContext, type StageContext } from '../stages/context.ts';
+
+/** What a stage Lambda is invoked with: by the state machine, from the schedule's input. */
+export interface StageEvent {
+  /** The period to report (`2026-10`, `2026-Q3`); default: the month before the run, in the business zone. */
+  period?: string;
+  /** One id for every stage of an execution (the state machine passes its execution name). */
+  runId?: string;
+  resend?: boolean;
+}
+
+/** The Lambda's settings, from the environment the CDK stack gives it. */
+export interface LambdaSettings {
+  /** s3://bucket/prefix of the lake. */
+  lake: string;
+  /** Key of the config in the lake (the stack uploads it). */
+  configKey: string;
+  workGroup: string;
+  database: string;
+}
+
+export function lambdaSettings(env: Record<string, string | undefined> = process.env): LambdaSettings {
+  const read = (name: string) => {
+    const value = env[name];
+    if (!value) throw new PulseError(`the Lambda's environment has no ${name}: deploy it with the Pulse stack (infra/), which sets it`);
+    return value;
+  };
+  return { lake: read('PULSE_LAKE'), configKey: read('PULSE_CONFIG_KEY'), workGroup: read('PULSE_WORKGROUP'), database: read('PULSE_DATABASE') };
+}
+
+/** The month before `now` in the business zone: the monthly schedule reports the month just closed. */
+export function defaultPeriod(now: Date, zone: string): string {
+  return DateTime.fromJSDate(now, { zone }).minus({ months: 1 }).toFormat('yyyy-MM');
+}
+
+/**
+ * The one wiring of a stage in AWS (the CLI's is cli/wiring.ts): the lake in S3, the engine
+ * Athena, the mail SES, the config read from the lake, through the same context factory.
+ *
+ * Sources: in AWS, extract pulls the API sources (the CRM connectors); CSV exports live where
+ * people save them, and are landed into the deployed lake from there with
+ * `pulse run --stages extract` on an s3:// lake, so the Lambda has none to read.
+ */
+export async function lambdaContext(event: StageEvent, env: Record<string, string | undefined> = process.env, now = new Date()): Promise<StageContext> {
+  const settings = lambdaSettings(env);
+  const store = new S3Store(settings.lake);
+  const raw = await getJson<unknown>(store, settings.configKey);
+  if (raw === undefined) throw new PulseError(`${store.locate(settings.configKey)}: no config there: the stack uploads pulse.config.json at deploy`);
+  const loaded = parseConfig(raw, `/${settings.configKey}`);
+  const { config } = loaded;
+  if (config.mail.transport !== 'ses') {
+    throw new PulseError(`${settings.configKey}: mail.transport: a deployed Pulse sends through SES ("transport": "ses"), not ${config.mail.transport}`);
+  }
+  const engine = new AthenaEngine({
+    workGroup: settings.workGroup,
+    database: settings.database,
+    lake: settings.lake,
+    clearPrefix: (prefix) => store.deletePrefix(prefix),
+  });
+  const mail = new SesTransport({ ...(config.mail.region ? { region: config.mail.region } : {}), ...(config.mail.configurationSet ? { configurationSet: config.mail.configurationSet } : {}) });
+  return createStageContext({
+    config,
+    period: parsePeriod(event.period ?? defaultPeriod(now, config.timezone)),
+    store,
+    engine,
+    mail,
+    sources: [],
+    now,
+    ...(event.runId ? { runId: event.runId } : {}),
+    ...(event.resend ? { resend: true } : {}),
+    log: (message) => console.log(JSON.stringify({ level: 'info', message })),
+  });
+}

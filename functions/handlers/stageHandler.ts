@@ -1,0 +1,43 @@
+import { PulseError } from '../errors.ts';
+import type { StageContext } from '../stages/context.ts';
+import type { StageName } from '../stages/list.ts';
+import { runStage } from '../stages/runStage.ts';
+import { lambdaContext, type StageEvent } from './lambdaContext.ts';
+
+/** What a stage Lambda returns to the state machine: small, and what the next stage needs. */
+export interface StageResult {
+  stage: StageName;
+  period: string;
+  runId: string;
+  seconds: number;
+  result: unknown;
+}
+
+/**
+ * The error name the state machine retries on (infra: its Retry lists it). A failure a retry
+ * cannot help (a bad config, a rejected message) keeps its own name and fails the execution.
+ */
+export const retryableErrorName = 'PulseRetryable';
+
+
+/**
+ * A Lambda handler for one stage: the AWS context, the stage run as the local runner runs it
+ * (timed, the owners alerted on a failure), a small result. The event passes through, so the
+ * state machine hands each stage the same period and run id.
+ */
+export function stageHandler(name: StageName, run: (ctx: StageContext) => Promise<unknown>, context: (event: StageEvent) => Promise<StageContext> = lambdaContext) {
+  return async (event: StageEvent): Promise<StageEvent & StageResult> => {
+    const ctx = await context(event);
+    try {
+      const outcome = await runStage(ctx, name, run);
+      return { ...event, stage: name, period: ctx.period.id, runId: ctx.runId, seconds: outcome.seconds, result: outcome.result };
+    } catch (error) {
+      // A StageError is retryable when its cause is (errors.ts).
+      if (error instanceof PulseError && error.retryable) error.name = retryableErrorName;
+      console.error(JSON.stringify({ level: 'error', stage: name, message: (error as Error).message }));
+      throw error;
+    } finally {
+      await ctx.engine.close();
+    }
+  };
+}

@@ -1,0 +1,109 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../functions/config/schema.ts';
+import { stageList } from '../../functions/stages/list.ts';
+import { configKey, defaultSchedule, retryableErrorName, stageAccess } from '../../infra/pipeline.ts';
+import { buildPulse } from '../../infra/pulseApp.ts';
+
+/**
+ * The pipeline as the stack builds it (aws-cdk-lib/assertions on the synthesized template): one
+ * Lambda per stage of the stage list, the state machine in the list's order, the monthly schedule
+ * in the business zone, the alarms, and each role's grants. Bundling is skipped (the
+ * `aws:cdk:bundling-stacks` context): the template is the same, esbuild is not run.
+ */
+const config = configSchema.parse({
+  lake: 's3://unused',
+  timezone: 'Europe/Helsinki',
+  owners: ['ops@example.com'],
+  mail: { transport: 'ses', from: 'pulse@example.com' },
+  sources: [
+    { name: 'desk', type: 'csv', entity: 'tickets', path: 'tickets.csv' },
+    { name: 'zd', type: 'zendesk', credentials: { token: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zendesk-AbCdEf#token' } },
+  ],
+});
+
+function synthPipeline(): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const { lake } = buildPulse(app, config);
+  return Template.fromStack(lake);
+}
+
+const template = synthPipeline();
+const functions = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { PULSE_CONFIG_KEY: configKey } } } });
+const byStage = (stage: string) => Object.entries(functions).find(([id]) => id.includes(`${stage}Function`))!;
+const policiesOf = (functionId: string) => {
+  const role = (functions[functionId]!.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role));
+};
+const statementsOf = (functionId: string) => policiesOf(functionId).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown }[]);
+const actionsOf = (functionId: string) => statementsOf(functionId).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+describe('the pipeline stack', () => {
+  it('builds one Lambda per stage: Node.js 24 on arm64, sized by the stage list, told where the lake and config are', () => {
+    expect(Object.keys(functions)).toHaveLength(stageList.length);
+    for (const stage of stageList) {
+      const [, fn] = byStage(stage.name);
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: stage.memoryMb, Timeout: stage.timeoutSeconds, TracingConfig: { Mode: 'Active' } });
+      expect(fn.Properties.Environment.Variables).toMatchObject({ PULSE_CONFIG_KEY: configKey, PULSE_WORKGROUP: 'pulse', PULSE_DATABASE: 'pulse' });
+    }
+  });
+
+  it('runs the stages in the order of the stage list, retrying what a retry can help', () => {
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    // The definition as Step Functions reads it: the Fn::Join's text, each token a placeholder.
+    const [, parts] = machine!.Properties.DefinitionString['Fn::Join'] as [string, unknown[]];
+    const states = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'ARN')).join('')) as { StartAt: string; States: Record<string, { Next?: string; Retry?: { ErrorEquals: string[] }[] }> };
+    const order: string[] = [];
+    for (let name: string | undefined = states.StartAt; name; name = states.States[name]!.Next) order.push(name);
+    expect(order).toEqual(['Start', ...stageList.map((s) => `Run ${s.name}`)]);
+    for (const stage of stageList) expect(states.States[`Run ${stage.name}`]!.Retry!.flatMap((r) => r.ErrorEquals)).toContain(retryableErrorName);
+    const definition = JSON.stringify(states);
+    // The run id every stage gets is the execution's name.
+    expect(definition).toContain('$$.Execution.Name');
+    expect(machine!.Properties).toMatchObject({ TracingConfiguration: { Enabled: true }, LoggingConfiguration: { Level: 'ALL' } });
+  });
+
+  it('starts a run every month in the business time zone, with a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: defaultSchedule,
+      ScheduleExpressionTimezone: 'Europe/Helsinki',
+      Target: Match.objectLike({ Input: '{"period":null}', DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 10 }) }),
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it('alarms the operator on a failed, timed-out or aborted run and on a run the schedule could not start, by e-mail to the owners', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual(['ApproximateNumberOfMessagesVisible', 'ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it('grants each stage only what it touches: Athena where it queries, SES from the sender alone, secrets to extract alone', () => {
+    for (const stage of stageList) {
+      const [id] = byStage(stage.name);
+      const actions = actionsOf(id);
+      expect(actions.some((a) => a.startsWith('athena:')), stage.name).toBe(stageAccess[stage.name].athena);
+      expect(actions.includes('glue:CreateTable'), stage.name).toBe(stage.name === 'curate' || stage.name === 'marts');
+      expect(actions.includes('secretsmanager:GetSecretValue'), stage.name).toBe(stage.name === 'extract');
+      expect(actions).not.toContain('s3:*');
+      expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
+      const ses = statementsOf(id).find((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('ses:SendRawEmail'));
+      expect(ses?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'pulse@example.com' } });
+    }
+    // The secret's ARN without the JSON key the reference picks.
+    const [extractId] = byStage('extract');
+    expect(statementsOf(extractId).find((s) => s.Action === 'secretsmanager:GetSecretValue')?.Resource).toEqual('arn:aws:secretsmanager:eu-north-1:123456789012:secret:zendesk-AbCdEf');
+    // Extract writes raw/ and state/, never curated/ or reports/.
+    const extractResources = JSON.stringify(statementsOf(extractId).map((s) => s.Resource));
+    expect(extractResources).toContain('raw/*');
+    expect(extractResources).not.toContain('curated/*');
+    expect(extractResources).not.toContain('reports/*');
+  });
+
+  it('puts the config in the lake where the Lambdas read it', () => {
+    template.hasResourceProperties('Custom::CDKBucketDeployment', { DestinationBucketKeyPrefix: 'config', Prune: false });
+  });
+});

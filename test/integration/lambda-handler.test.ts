@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AthenaEngine } from '../../functions/adapters/aws/athenaEngine.ts';
+import { S3Store } from '../../functions/adapters/aws/s3Store.ts';
+import { SesTransport } from '../../functions/adapters/aws/ses.ts';
+import { PulseError } from '../../functions/errors.ts';
+import { defaultPeriod, lambdaContext, lambdaSettings, type StageEvent } from '../../functions/handlers/lambdaContext.ts';
+import { retryableErrorName, stageHandler } from '../../functions/handlers/stageHandler.ts';
+import { putJson } from '../../functions/ports/objectStore.ts';
+import { extract } from '../../functions/stages/extract.ts';
+import { serveS3ForTests } from '../support/s3rver.ts';
+
+/**
+ * A stage Lambda: its settings from the environment the stack sets, its config from the lake (a
+ * real S3-protocol server on loopback), the AWS adapters wired through the one context factory,
+ * and what it hands the state machine back: the event, the period, the run id, a small result.
+ */
+let s3: { stop: () => Promise<void> };
+const env = { PULSE_LAKE: 's3://pulse-lake/acme', PULSE_CONFIG_KEY: 'config/pulse.config.json', PULSE_WORKGROUP: 'pulse', PULSE_DATABASE: 'pulse' };
+const config = { lake: 's3://pulse-lake/acme', timezone: 'America/New_York', mail: { transport: 'ses', from: 'pulse@example.com' }, sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'tickets.csv' }] };
+// 22:00 on 31 December in New York: the month just closed there is November.
+const now = new Date('2027-01-01T03:00:00Z');
+const context = (event: StageEvent) => lambdaContext(event, env, now);
+
+beforeAll(async () => {
+  s3 = await serveS3ForTests('lambda');
+  await putJson(new S3Store(env.PULSE_LAKE), env.PULSE_CONFIG_KEY, config);
+});
+
+afterAll(async () => {
+  await s3.stop();
+});
+
+describe('a stage Lambda', () => {
+  it('reads its settings from the environment, naming what is missing', () => {
+    expect(lambdaSettings(env)).toEqual({ lake: 's3://pulse-lake/acme', configKey: 'config/pulse.config.json', workGroup: 'pulse', database: 'pulse' });
+    expect(() => lambdaSettings({ ...env, PULSE_WORKGROUP: undefined })).toThrow(/no PULSE_WORKGROUP: deploy it with the Pulse stack/);
+  });
+
+  it('reports the month just closed in the business zone by default', () => {
+    expect(defaultPeriod(now, 'America/New_York')).toBe('2026-11');
+    expect(defaultPeriod(now, 'Europe/Helsinki')).toBe('2026-12');
+    expect(defaultPeriod(new Date('2026-03-01T00:30:00Z'), 'UTC')).toBe('2026-02');
+  });
+
+  it('wires S3, Athena and SES around the config it reads from the lake', async () => {
+    const ctx = await context({ runId: 'exec-1' });
+    expect(ctx.store).toBeInstanceOf(S3Store);
+    expect(ctx.engine).toBeInstanceOf(AthenaEngine);
+    expect(ctx.mail).toBeInstanceOf(SesTransport);
+    expect(ctx.period.id).toBe('2026-11');
+    expect(ctx.runId).toBe('exec-1');
+    expect(ctx.config.timezone).toBe('America/New_York');
+    // CSV exports are landed from where they are saved (pulse run --stages extract): none here.
+    expect(ctx.sources).toEqual([]);
+  });
+
+  it('refuses a config that would not send through SES, and a lake without a config', async () => {
+    await putJson(new S3Store(env.PULSE_LAKE), 'config/outbox.json', { ...config, mail: { transport: 'outbox' } });
+    await expect(lambdaContext({}, { ...env, PULSE_CONFIG_KEY: 'config/outbox.json' }, now)).rejects.toThrow(/a deployed Pulse sends through SES/);
+    await expect(lambdaContext({}, { ...env, PULSE_CONFIG_KEY: 'config/none.json' }, now)).rejects.toThrow(/no config there/);
+  });
+
+  it('runs its stage and hands the state machine the event, the period, the run id and a small result', async () => {
+    const handler = stageHandler('extract', extract, context);
+    const out = await handler({ period: '2026-10', runId: 'exec-2' });
+    expect(out).toMatchObject({ period: '2026-10', runId: 'exec-2', stage: 'extract', result: [] });
+    expect(out.seconds).toBeGreaterThanOrEqual(0);
+    expect(Buffer.byteLength(JSON.stringify(out))).toBeLessThan(1024);
+  });
+
+  it('names a failure a retry can help so the state machine retries it, and leaves the others as they are', async () => {
+    const throttled = stageHandler('extract', async () => Promise.reject(new PulseError('Athena throttled', { retryable: true })), context);
+    await expect(throttled({ runId: 'exec-3' })).rejects.toMatchObject({ name: retryableErrorName, message: 'stage extract failed: Athena throttled' });
+    const broken = stageHandler('extract', async () => Promise.reject(new PulseError('bad mapping')), context);
+    await expect(broken({ runId: 'exec-4' })).rejects.toMatchObject({ name: 'StageError', message: 'stage extract failed: bad mapping' });
+  });
+});
