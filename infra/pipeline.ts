@@ -23,8 +23,10 @@ import { stageList, type StageDefinition, type StageName } from '../functions/st
 export const configKey = 'config/pulse.config.json';
 /** The error name a stage Lambda gives a failure a retry can help (functions/handlers/stageHandler.ts). */
 export const retryableErrorName = 'PulseRetryable';
-/** 06:00 on the 2nd of every month in the business zone: the month before is closed and its exports are in. */
-export const defaultSchedule = 'cron(0 6 2 * ? *)';
+/** 06:00 on the 1st of every month in the business zone: the month just ended is reported. */
+export const defaultSchedule = 'cron(0 6 1 * ? *)';
+/** What the schedule starts a run with: no period, the time it fired (the period is the month before it). */
+export const scheduleInput = { period: null, scheduledTime: '<aws.scheduler.scheduled-time>' };
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -58,8 +60,10 @@ export interface PulsePipelineProps {
   /** The workgroup's results bucket: Athena writes query results there for the pipeline's roles. */
   results: s3.IBucket;
   databaseName: string;
-  /** EventBridge Scheduler expression; default: 06:00 on the 2nd of every month. */
+  /** EventBridge Scheduler expression; default: 06:00 on the 1st of every month. */
   schedule?: string;
+  /** The stages, in order; default: functions/stages/list.ts (a test passes another to see the machine follow). */
+  stages?: readonly StageDefinition[];
 }
 
 /**
@@ -94,15 +98,16 @@ export class PulsePipeline extends Construct {
       PULSE_DATABASE: props.databaseName,
       NODE_OPTIONS: '--enable-source-maps',
     };
+    const stages = props.stages ?? stageList;
     const functions = {} as Record<StageName, nodejs.NodejsFunction>;
-    for (const stage of stageList) functions[stage.name] = this.stageFunction(stage, environment, props);
+    for (const stage of stages) functions[stage.name] = this.stageFunction(stage, environment, props);
     this.functions = functions;
 
     // Least privilege: each role gets the lake prefixes its stage touches, Athena only where the
     // stage queries, SES only from the config's sender, secrets only where a source names them.
     const account = stack.account;
     const region = stack.region;
-    for (const stage of stageList) {
+    for (const stage of stages) {
       const fn = functions[stage.name];
       const access = stageAccess[stage.name];
       lake.grantRead(fn, configKey);
@@ -142,30 +147,48 @@ export class PulsePipeline extends Construct {
     const secrets = [...new Set(config.sources.flatMap((s) => (s.type === 'csv' ? [] : Object.values(s.credentials))).filter((ref) => ref.startsWith('arn:')).map((ref) => ref.split('#')[0]!))];
     if (secrets.length > 0) functions.extract.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secrets }));
 
+    this.alarms = new sns.Topic(this, 'Alarms', { masterKey: key, enforceSSL: true, displayName: 'Pulse pipeline alarms' });
+    for (const owner of config.owners) this.alarms.addSubscription(new subscriptions.EmailSubscription(owner));
+    // CloudWatch publishes alarms to the encrypted topic with the lake key.
+    key.grantEncryptDecrypt(new iam.ServicePrincipal('cloudwatch.amazonaws.com'));
+
     // The state machine: the stages in the list's order, each handed the previous one's output
     // (the event: period and run id, passed through) and retried when the failure says a retry can help.
-    const start = new sfn.Pass(this, 'Start', { parameters: { 'period.$': '$.period', 'runId.$': '$$.Execution.Name' } });
+    const start = new sfn.Pass(this, 'Start', { parameters: { 'period.$': '$.period', 'scheduledTime.$': '$.scheduledTime', 'runId.$': '$$.Execution.Name' } });
     let definition: sfn.Chain = sfn.Chain.start(start);
-    for (const stage of stageList) {
+    const failed = new sfn.Fail(this, 'Failed', { cause: 'a stage failed: see the alert sent to the owners', error: 'PulseRunFailed' });
+    for (const stage of stages) {
       const task = new tasks.LambdaInvoke(this, `Run ${stage.name}`, {
         lambdaFunction: functions[stage.name],
         payloadResponseOnly: true,
         retryOnServiceExceptions: true,
         taskTimeout: sfn.Timeout.duration(Duration.seconds(stage.timeoutSeconds + 60)),
       });
-      task.addRetry({ errors: [retryableErrorName], interval: Duration.seconds(30), backoffRate: 2, maxAttempts: 3 });
+      task.addRetry({ errors: [retryableErrorName], interval: Duration.seconds(30), backoffRate: 2, maxAttempts: 3, jitterStrategy: sfn.JitterType.FULL });
+      // Whatever stops a stage tells the operator which stage, and why, then fails the run.
+      const alert = new tasks.SnsPublish(this, `Alert ${stage.name}`, {
+        topic: this.alarms,
+        subject: `Pulse: the ${stage.name} stage failed`,
+        message: sfn.TaskInput.fromJsonPathAt(sfn.JsonPath.format(`Pulse run {} failed in the ${stage.name} stage: {}`, sfn.JsonPath.stringAt('$$.Execution.Name'), sfn.JsonPath.stringAt('$.error.Cause'))),
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+      alert.next(failed);
+      task.addCatch(alert, { resultPath: '$.error' });
       definition = definition.next(task);
     }
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', { retention: logs.RetentionDays.ONE_YEAR, encryptionKey: key });
-    const totalSeconds = stageList.reduce((sum, s) => sum + (s.timeoutSeconds + 60) * 3, 0);
+    const totalSeconds = stages.reduce((sum, s) => sum + (s.timeoutSeconds + 60) * 3, 0);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout: Duration.seconds(totalSeconds),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
-    // The schedule starts a run with {"period": null}: each Lambda then reports the month just
-    // closed in the business zone. A run started by hand names its period: {"period": "2026-10"}.
+    // The alert is published to the encrypted topic: the two key actions that takes, no others.
+    key.grant(this.stateMachine.role, 'kms:GenerateDataKey', 'kms:Decrypt');
+    // The schedule starts a run with no period and the time it fired: each Lambda reports the
+    // month before that time in the business zone. A run started by hand names its period:
+    // {"period": "2026-10", "scheduledTime": null}.
 
     const deadLetters = new sqs.Queue(this, 'ScheduleDeadLetters', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key, enforceSSL: true, retentionPeriod: Duration.days(14) });
     const invoke = new iam.Role(this, 'ScheduleRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }) });
@@ -180,7 +203,7 @@ export class PulsePipeline extends Construct {
       target: {
         arn: this.stateMachine.stateMachineArn,
         roleArn: invoke.roleArn,
-        input: JSON.stringify({ period: null }),
+        input: JSON.stringify(scheduleInput),
         retryPolicy: { maximumEventAgeInSeconds: 6 * 3600, maximumRetryAttempts: 10 },
         deadLetterConfig: { arn: deadLetters.queueArn },
       },
@@ -188,10 +211,8 @@ export class PulsePipeline extends Construct {
 
     // The operator hears of every run that did not finish: failed, timed out, aborted, or never
     // started (the schedule's dead letters). The owners' addresses are subscribed.
-    this.alarms = new sns.Topic(this, 'Alarms', { masterKey: key, enforceSSL: true, displayName: 'Pulse pipeline alarms' });
-    for (const owner of config.owners) this.alarms.addSubscription(new subscriptions.EmailSubscription(owner));
-    const alarm = (name: string, metric: cloudwatch.IMetric, description: string) => {
-      const a = new cloudwatch.Alarm(this, name, { metric, threshold: 1, evaluationPeriods: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, alarmDescription: description });
+    const alarm = (name: string, metric: cloudwatch.IMetric, description: string, threshold = 1) => {
+      const a = new cloudwatch.Alarm(this, name, { metric, threshold, evaluationPeriods: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, alarmDescription: description });
       a.addAlarmAction(new actions.SnsAction(this.alarms));
       return a;
     };
@@ -200,8 +221,12 @@ export class PulsePipeline extends Construct {
     alarm('RunTimedOut', this.stateMachine.metricTimedOut({ period, statistic: 'Sum' }), 'A Pulse run timed out.');
     alarm('RunAborted', this.stateMachine.metricAborted({ period, statistic: 'Sum' }), 'A Pulse run was aborted.');
     alarm('ScheduleUndelivered', deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }), 'The monthly schedule could not start a run: see its dead-letter queue.');
+    for (const stage of stages) alarm(`${stage.name}Errors`, functions[stage.name].metricErrors({ period, statistic: 'Sum' }), `The ${stage.name} Lambda failed (a retry may have recovered it; the run's own alarm says if not).`);
+    // SES pauses an account whose bounce rate passes 10% or complaint rate 0.5%: warn at half.
+    alarm('MailBounces', new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: 'Reputation.BounceRate', statistic: 'Maximum', period: Duration.hours(1) }), "SES's bounce rate passed 5%: check the recipients in the config.", 0.05);
+    alarm('MailComplaints', new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: 'Reputation.ComplaintRate', statistic: 'Maximum', period: Duration.hours(1) }), "SES's complaint rate passed 0.25%: recipients mark the reports as spam.", 0.0025);
 
-    this.acknowledge(props, deadLetters);
+    this.acknowledge(props, stages, deadLetters);
   }
 
   /**
@@ -209,12 +234,12 @@ export class PulsePipeline extends Construct {
    * about) and given its reason; test/infra/cdk-nag.test.ts checks every reason is specific and
    * that nothing else is found. The wildcards left are prefix-scoped or condition-bound.
    */
-  private acknowledge(props: PulsePipelineProps, deadLetters: sqs.Queue): void {
+  private acknowledge(props: PulsePipelineProps, stages: readonly StageDefinition[], deadLetters: sqs.Queue): void {
     const stack = Stack.of(this);
     const arnOf = (resource: IConstruct) => `<${stack.getLogicalId(resource.node.defaultChild as CfnElement)}.Arn>`;
     const grantFamilies = ['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', 'Action::s3:DeleteObject*', 'Action::s3:Abort*', 'Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*'];
     const partition = '<AWS::Partition>';
-    for (const stage of stageList) {
+    for (const stage of stages) {
       const access = stageAccess[stage.name];
       const prefixes = [...new Set([...access.reads, ...access.writes])];
       const role = this.functions[stage.name].role!;
@@ -227,7 +252,7 @@ export class PulsePipeline extends Construct {
         acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::${arnOf(props.results)}/*`], "Athena writes each query's results under a key it names itself, in the workgroup's own results bucket");
       }
     }
-    acknowledgeFindings(this.stateMachine.role, 'AwsSolutions-IAM5', stageList.map((stage) => `Resource::${arnOf(this.functions[stage.name])}:*`), "Step Functions' LambdaInvoke may invoke each stage function's versions and aliases (<arn>:*), and those functions only");
+    acknowledgeFindings(this.stateMachine.role, 'AwsSolutions-IAM5', stages.map((stage) => `Resource::${arnOf(this.functions[stage.name])}:*`), "Step Functions' LambdaInvoke may invoke each stage function's versions and aliases (<arn>:*), and those functions only");
     acknowledgeFindings(this.stateMachine.role, 'AwsSolutions-IAM5', ['Resource::*'], "X-Ray's trace actions take no resource: the state machine's active tracing needs them on *");
     acknowledgeFindings(this.node.findChild('ScheduleRole'), 'AwsSolutions-IAM5', ['Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*'], 'the schedule role encrypts a message for its dead-letter queue with the lake key, that one key only');
     acknowledgeFindings(deadLetters, 'AwsSolutions-SQS3', [], 'this queue is itself the dead-letter queue of the monthly schedule; a dead-letter queue of its own would only move the messages one queue further');

@@ -10,8 +10,14 @@ import { createStageContext, type StageContext } from '../stages/context.ts';
 
 /** What a stage Lambda is invoked with: by the state machine, from the schedule's input. */
 export interface StageEvent {
-  /** The period to report (`2026-10`, `2026-Q3`); default: the month before the run, in the business zone. */
-  period?: string;
+  /** The period to report (`2026-10`, `2026-Q3`); default: the month before `scheduledTime`, in the business zone. */
+  period?: string | null;
+  /**
+   * When the schedule fired (EventBridge Scheduler's <aws.scheduler.scheduled-time>): the
+   * period is the month before it, whenever the run really starts (a retried or late run
+   * reports the same month). Absent: the clock.
+   */
+  scheduledTime?: string | null;
   /** One id for every stage of an execution (the state machine passes its execution name). */
   runId?: string;
   resend?: boolean;
@@ -36,9 +42,10 @@ export function lambdaSettings(env: Record<string, string | undefined> = process
   return { lake: read('PULSE_LAKE'), configKey: read('PULSE_CONFIG_KEY'), workGroup: read('PULSE_WORKGROUP'), database: read('PULSE_DATABASE') };
 }
 
-/** The month before `now` in the business zone: the monthly schedule reports the month just closed. */
-export function defaultPeriod(now: Date, zone: string): string {
-  return DateTime.fromJSDate(now, { zone }).minus({ months: 1 }).toFormat('yyyy-MM');
+/** The month before `at` in the business zone: the monthly schedule reports the month just closed. */
+export function defaultPeriod(at: Date, zone: string): string {
+  if (Number.isNaN(at.getTime())) throw new PulseError('the event\'s scheduledTime is not a time: the schedule passes <aws.scheduler.scheduled-time>');
+  return DateTime.fromJSDate(at, { zone }).minus({ months: 1 }).toFormat('yyyy-MM');
 }
 
 /**
@@ -68,7 +75,7 @@ export async function lambdaContext(event: StageEvent, env: Record<string, strin
   const mail = new SesTransport({ ...(config.mail.region ? { region: config.mail.region } : {}), ...(config.mail.configurationSet ? { configurationSet: config.mail.configurationSet } : {}) });
   return createStageContext({
     config,
-    period: parsePeriod(event.period ?? defaultPeriod(now, config.timezone)),
+    period: parsePeriod(event.period ?? defaultPeriod(event.scheduledTime ? new Date(event.scheduledTime) : now, config.timezone)),
     store,
     engine,
     mail,

@@ -3,7 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../functions/config/schema.ts';
 import { stageList } from '../../functions/stages/list.ts';
-import { configKey, defaultSchedule, retryableErrorName, stageAccess } from '../../infra/pipeline.ts';
+import { configKey, defaultSchedule, PulsePipeline, retryableErrorName, scheduleInput, stageAccess } from '../../infra/pipeline.ts';
+import { PulseLakeStack } from '../../infra/lakeStack.ts';
 import { buildPulse } from '../../infra/pulseApp.ts';
 
 /**
@@ -57,6 +58,13 @@ describe('the pipeline stack', () => {
     const order: string[] = [];
     for (let name: string | undefined = states.StartAt; name; name = states.States[name]!.Next) order.push(name);
     expect(order).toEqual(['Start', ...stageList.map((s) => `Run ${s.name}`)]);
+    // A stage that fails for good alerts the operator, naming the stage, then fails the run.
+    for (const stage of stageList) {
+      const run = states.States[`Run ${stage.name}`] as { Catch?: { Next: string }[] };
+      expect(run.Catch?.[0]?.Next).toBe(`Alert ${stage.name}`);
+      expect(JSON.stringify(states.States[`Alert ${stage.name}`])).toContain(`failed in the ${stage.name} stage`);
+      expect(states.States[`Alert ${stage.name}`]!.Next).toBe('Failed');
+    }
     for (const stage of stageList) expect(states.States[`Run ${stage.name}`]!.Retry!.flatMap((r) => r.ErrorEquals)).toContain(retryableErrorName);
     const definition = JSON.stringify(states);
     // The run id every stage gets is the execution's name.
@@ -64,18 +72,34 @@ describe('the pipeline stack', () => {
     expect(machine!.Properties).toMatchObject({ TracingConfiguration: { Enabled: true }, LoggingConfiguration: { Level: 'ALL' } });
   });
 
+  it('follows the stage list it is given: another order, another machine', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const lake = new PulseLakeStack(app, 'Other');
+    const reordered = [stageList[0]!, stageList[2]!, stageList[1]!];
+    new PulsePipeline(lake, 'Pipeline', { config, lake: lake.lake, key: lake.key, workGroupName: 'pulse', results: lake.athena.results, databaseName: 'pulse', stages: reordered });
+    const [machine] = Object.values(Template.fromStack(lake).findResources('AWS::StepFunctions::StateMachine'));
+    const [, parts] = machine!.Properties.DefinitionString['Fn::Join'] as [string, unknown[]];
+    const states = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'ARN')).join('')) as { StartAt: string; States: Record<string, { Next?: string }> };
+    const order: string[] = [];
+    for (let name: string | undefined = states.StartAt; name; name = states.States[name]!.Next) order.push(name);
+    expect(order).toEqual(['Start', 'Run extract', 'Run marts', 'Run curate']);
+    expect(Object.keys(Template.fromStack(lake).findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { PULSE_CONFIG_KEY: configKey } } } }))).toHaveLength(3);
+  });
+
   it('starts a run every month in the business time zone, with a dead-letter queue', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: defaultSchedule,
       ScheduleExpressionTimezone: 'Europe/Helsinki',
-      Target: Match.objectLike({ Input: '{"period":null}', DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 10 }) }),
+      Target: Match.objectLike({ Input: JSON.stringify(scheduleInput), DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 10 }) }),
     });
     template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
   });
 
   it('alarms the operator on a failed, timed-out or aborted run and on a run the schedule could not start, by e-mail to the owners', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual(['ApproximateNumberOfMessagesVisible', 'ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
+    expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual(
+      ['ApproximateNumberOfMessagesVisible', 'ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut', 'Reputation.BounceRate', 'Reputation.ComplaintRate', ...stageList.map(() => 'Errors')].sort(),
+    );
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AthenaEngine } from '../../functions/adapters/aws/athenaEngine.ts';
 import { S3Store } from '../../functions/adapters/aws/s3Store.ts';
@@ -15,6 +17,7 @@ import { serveS3ForTests } from '../support/s3rver.ts';
  * and what it hands the state machine back: the event, the period, the run id, a small result.
  */
 let s3: { stop: () => Promise<void> };
+const fixtures = path.resolve(import.meta.dirname, '../fixtures/events');
 const env = { PULSE_LAKE: 's3://pulse-lake/acme', PULSE_CONFIG_KEY: 'config/pulse.config.json', PULSE_WORKGROUP: 'pulse', PULSE_DATABASE: 'pulse' };
 const config = { lake: 's3://pulse-lake/acme', timezone: 'America/New_York', mail: { transport: 'ses', from: 'pulse@example.com' }, sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'tickets.csv' }] };
 // 22:00 on 31 December in New York: the month just closed there is November.
@@ -73,5 +76,18 @@ describe('a stage Lambda', () => {
     await expect(throttled({ runId: 'exec-3' })).rejects.toMatchObject({ name: retryableErrorName, message: 'stage extract failed: Athena throttled' });
     const broken = stageHandler('extract', async () => Promise.reject(new PulseError('bad mapping')), context);
     await expect(broken({ runId: 'exec-4' })).rejects.toMatchObject({ name: 'StageError', message: 'stage extract failed: bad mapping' });
+  });
+
+  it('takes the state machine input as the schedule renders it: the month before the scheduled time, however late the run', async () => {
+    // test/fixtures/events: what the Start state hands the first Lambda after the schedule fired
+    // (<aws.scheduler.scheduled-time> substituted), and what the second one gets from the first.
+    const scheduled = JSON.parse(readFileSync(path.join(fixtures, 'scheduled-run.json'), 'utf8')) as StageEvent;
+    const late = (event: StageEvent) => lambdaContext(event, env, new Date('2026-12-03T09:00:00Z'));
+    const first = await stageHandler('extract', extract, late)(scheduled);
+    // 04:00 UTC on 1 December is 23:00 on 30 November in New York: the month just ended there is October.
+    expect(first).toMatchObject({ period: '2026-10', runId: scheduled.runId, scheduledTime: scheduled.scheduledTime });
+    const next = JSON.parse(readFileSync(path.join(fixtures, 'after-extract.json'), 'utf8')) as StageEvent;
+    const second = await stageHandler('extract', extract, late)(next);
+    expect(second).toMatchObject({ period: '2026-11', runId: next.runId, stage: 'extract', result: [] });
   });
 });
