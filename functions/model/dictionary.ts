@@ -1,4 +1,5 @@
 import { entities } from './index.ts';
+import { martTables } from './marts.ts';
 
 /** docs/data-dictionary.md, generated from the zod entities so it cannot drift from the code. */
 export function dataDictionaryMarkdown(): string {
@@ -23,6 +24,12 @@ export function dataDictionaryMarkdown(): string {
       const values = c.values ? ` One of: ${c.values.map((v) => `\`${v}\``).join(', ')}.` : '';
       lines.push(`| \`${c.name}\` | ${c.sqlType} | ${c.required ? 'yes' : 'no'} | ${c.description}${values} |`);
     }
+    lines.push('');
+  }
+  lines.push('# Marts', '', 'Built from the curated tables on every run, under `marts/<mart>/month=YYYY-MM/`; partitioned by `month`.', '');
+  for (const mart of martTables) {
+    lines.push(`## ${mart.name}`, '', mart.description, '', `One row per ${mart.grain}.`, '', '| column | type | description |', '| --- | --- | --- |');
+    for (const c of mart.columns) lines.push(`| \`${c.name}\` | ${c.sqlType} | ${c.description} |`);
     lines.push('');
   }
   return lines.join('\n');

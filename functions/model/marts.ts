@@ -24,6 +24,8 @@ export interface MartColumn {
 export interface MartTable {
   name: string;
   description: string;
+  /** One row per … (the data dictionary states it). */
+  grain: string;
   columns: readonly MartColumn[];
   /** Partitioned by month=YYYY-MM (every mart is). */
   partitioned: true;
@@ -63,9 +65,34 @@ export const volumeDailyColumns: readonly MartColumn[] = [
   column('tickets', 'bigint', 'Tickets created.'),
 ];
 
-const mart = (name: string, description: string, columns: readonly MartColumn[]): MartTable => ({
+export const ticketSpeedColumns: readonly MartColumn[] = [
+  column('channel', 'varchar', 'Ticket channel.'),
+  column('team', 'varchar', "Team ('unassigned' when the ticket has none)."),
+  column('priority', 'varchar', 'Ticket priority.'),
+  column('tickets', 'bigint', 'Tickets created.'),
+  column('replied', 'bigint', 'Of them, with a first reply and possible timestamps.'),
+  column('first_reply_seconds_sum', 'double', 'Sum of their first-reply times, in seconds (divide by replied for the mean).'),
+  column('replied_within_sla', 'bigint', "First replies within the priority's reply SLA (definitions.sla)."),
+  column('impossible_times', 'bigint', 'Tickets whose reply, solve or close precedes their creation (left out of the durations).'),
+];
+
+export const ticketQualityColumns: readonly MartColumn[] = [
+  column('channel', 'varchar', 'Ticket channel.'),
+  column('team', 'varchar', "Team ('unassigned' when the ticket has none)."),
+  column('solved', 'bigint', 'Tickets whose last solve fell in the month.'),
+  column('reopened', 'bigint', 'Of them, reopened at least once.'),
+  column('escalated', 'bigint', 'Of them, escalated at least once.'),
+  column('resolution_measured', 'bigint', 'Of them, with a resolution time (possible timestamps).'),
+  column('resolution_seconds_sum', 'double', 'Sum of their resolution times, in seconds.'),
+  column('resolved_within_sla', 'bigint', "Resolutions within the priority's resolution SLA."),
+  column('rated', 'bigint', 'Solved tickets with a satisfaction rating.'),
+  column('satisfied', 'bigint', 'Of them, rated 4 or 5 of 5.'),
+];
+
+const mart = (name: string, description: string, grain: string, columns: readonly MartColumn[]): MartTable => ({
   name,
   description,
+  grain,
   columns,
   partitioned: true,
   prefix: lakeKeys.mart(name),
@@ -73,9 +100,11 @@ const mart = (name: string, description: string, columns: readonly MartColumn[])
 
 /** The marts with a declared shape, as catalog tables. */
 export const martTables: readonly MartTable[] = [
-  mart('kpi_monthly', 'Every KPI with its breakdowns, month by month.', kpiMonthlyColumns),
-  mart('trc', 'Total cost of response by month, category, channel, team, segment and component.', trcColumns),
-  mart('volume_daily', 'Tickets created per business day, channel, category and priority.', volumeDailyColumns),
+  mart('kpi_monthly', 'Every KPI with its breakdowns, month by month.', 'month × KPI × dimension × member', kpiMonthlyColumns),
+  mart('trc', 'Total cost of response by month, category, channel, team, segment and component.', 'month × category × channel × team × segment × component', trcColumns),
+  mart('volume_daily', 'Tickets created per business day, channel, category and priority.', 'business day × channel × category × priority', volumeDailyColumns),
+  mart('ticket_speed', 'First replies of the tickets created in the month: counts and sums that roll up exactly.', 'creation month × channel × team × priority', ticketSpeedColumns),
+  mart('ticket_quality', 'Solved tickets of the month: reopens, escalations, resolution within SLA, satisfaction.', 'solve month × channel × team', ticketQualityColumns),
 ];
 
 /** Marts the pipeline builds that have no catalog table, and why. */

@@ -18,6 +18,8 @@ export const marts = [
   { name: 'tickets_solved', file: 'marts/tickets_solved.sql' },
   { name: 'volume_daily', file: 'marts/volume_daily.sql' },
   { name: 'trc', file: 'marts/trc.sql' },
+  { name: 'ticket_speed', file: 'marts/ticket_speed.sql' },
+  { name: 'ticket_quality', file: 'marts/ticket_quality.sql' },
 ] as const;
 
 /** Every KPI with its breakdowns, month by month (the cohort triangle included): built from sql/kpis/. */

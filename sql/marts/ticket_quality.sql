@@ -1,0 +1,30 @@
+-- ticket_quality: solved tickets per solve month, channel and team: reopens, escalations,
+-- resolution within the SLA, and the satisfaction ratings they got.
+-- Additive (counts and sums), so any roll-up an analyst makes is exact.
+
+with solved as (
+    select * from int_tickets
+    where solved_month is not null
+),
+
+final as (
+    select
+        channel,
+        team,
+        count(*) as solved,
+        count_if(is_reopened) as reopened,
+        count_if(is_escalated) as escalated,
+        count(resolution_seconds) as resolution_measured,
+        sum(resolution_seconds) as resolution_seconds_sum,
+        count_if(resolution_seconds <= sla_resolution_seconds) as resolved_within_sla,
+        count(satisfaction) as rated,
+        count_if(satisfaction >= 4) as satisfied,
+        solved_month as month
+    from solved
+    group by
+        channel,
+        team,
+        solved_month
+)
+
+select * from final

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalContext } from '../../functions/cli/wiring.ts';
+import { loadConfig } from '../../functions/config/load.ts';
+import { parsePeriod } from '../../functions/kpis/period.ts';
+import type { KpiReport } from '../../functions/kpis/types.ts';
+import type { StageContext } from '../../functions/stages/context.ts';
+import { curate } from '../../functions/stages/curate.ts';
+import { evaluate } from '../../functions/stages/evaluate.ts';
+import { extract } from '../../functions/stages/extract.ts';
+import { registerMarts, sqlParams } from '../../functions/stages/lake.ts';
+import { buildMarts } from '../../functions/stages/marts.ts';
+
+/**
+ * The analysts' marts ticket_speed and ticket_quality on the golden tickets (Europe/Helsinki,
+ * October 2026): additive rows that roll up to the catalog's own numbers, so an analyst who
+ * sums them in Athena gets what the report says.
+ */
+const fixture = path.resolve(import.meta.dirname, '../fixtures/golden/pulse.config.json');
+const lake = path.resolve(import.meta.dirname, '../../.tmp/analyst-marts-lake');
+let ctx: StageContext;
+let report: KpiReport;
+
+beforeAll(async () => {
+  rmSync(lake, { recursive: true, force: true });
+  const loaded = await loadConfig(fixture);
+  loaded.config.lake = lake;
+  ctx = await createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true, now: new Date('2026-11-02T06:00:00Z') });
+  await extract(ctx);
+  await curate(ctx);
+  await buildMarts(ctx);
+  report = await evaluate(ctx);
+  await registerMarts(ctx, sqlParams(ctx.config, ctx.period));
+});
+
+afterAll(async () => {
+  await ctx.engine.close();
+  rmSync(lake, { recursive: true, force: true });
+});
+
+const one = async (sql: string) => (await ctx.engine.query(sql))[0]!;
+
+describe('the analyst marts', () => {
+  it('ticket_speed rolls up to the tickets created and the replies of the month', async () => {
+    const row = await one(`select sum(tickets) as tickets, sum(replied) as replied, sum(first_reply_seconds_sum) as seconds from ticket_speed where month = '2026-10'`);
+    expect(row.tickets).toBe(report.kpis.tickets_created!.value);
+    // The same tickets per channel as the KPI's breakdown.
+    const byChannel = Object.fromEntries((await ctx.engine.query(`select channel, sum(tickets) as n from ticket_speed where month = '2026-10' group by channel`)).map((r) => [r.channel, r.n]));
+    expect(byChannel).toEqual(report.kpis.tickets_created!.breakdowns.channel);
+    expect(row.replied).toBeGreaterThan(0);
+    expect(Number(row.seconds) / Number(row.replied)).toBeCloseTo(report.kpis.first_reply_time!.stats!.mean!, 6);
+  });
+
+  it('ticket_quality rolls up to the solved, reopened and satisfied tickets of the month', async () => {
+    const row = await one(`select sum(solved) as solved, sum(reopened) as reopened from ticket_quality where month = '2026-10'`);
+    expect(row.solved).toBe(report.kpis.tickets_solved!.value);
+    expect(Number(row.reopened) / Number(row.solved)).toBeCloseTo(report.kpis.reopen_rate!.value!, 9);
+  });
+
+  it('keeps one row per stated grain', async () => {
+    const dupes = await one(`select count(*) - count(distinct channel || '/' || team || '/' || priority || '/' || month) as n from ticket_speed`);
+    expect(dupes.n).toBe(0);
+    const dupesQ = await one(`select count(*) - count(distinct channel || '/' || team || '/' || month) as n from ticket_quality`);
+    expect(dupesQ.n).toBe(0);
+  });
+});
