@@ -155,9 +155,8 @@ export class PulsePipeline extends Construct {
     // The state machine: the stages in the list's order, each handed the previous one's output
     // (the event: period and run id, passed through) and retried when the failure says a retry can help.
     const start = new sfn.Pass(this, 'Start', { parameters: { 'period.$': '$.period', 'scheduledTime.$': '$.scheduledTime', 'runId.$': '$$.Execution.Name' } });
-    let definition: sfn.Chain = sfn.Chain.start(start);
     const failed = new sfn.Fail(this, 'Failed', { cause: 'a stage failed: see the alert sent to the owners', error: 'PulseRunFailed' });
-    for (const stage of stages) {
+    const runs = stages.map((stage) => {
       const task = new tasks.LambdaInvoke(this, `Run ${stage.name}`, {
         lambdaFunction: functions[stage.name],
         payloadResponseOnly: true,
@@ -174,13 +173,24 @@ export class PulsePipeline extends Construct {
       });
       alert.next(failed);
       task.addCatch(alert, { resultPath: '$.error' });
-      definition = definition.next(task);
+      return task;
+    });
+    start.next(runs[0]!);
+    for (const [i, stage] of stages.entries()) {
+      const next: sfn.IChainable = runs[i + 1] ?? new sfn.Succeed(this, 'Done');
+      if (stage.name === 'extract') {
+        // An extract out of time saved its watermark and says it is not drained: run it again.
+        const drained = new sfn.Choice(this, 'Extract drained?')
+          .when(sfn.Condition.and(sfn.Condition.isPresent('$.drained'), sfn.Condition.booleanEquals('$.drained', false)), runs[i]!)
+          .otherwise(next);
+        runs[i]!.next(drained);
+      } else runs[i]!.next(next);
     }
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', { retention: logs.RetentionDays.ONE_YEAR, encryptionKey: key });
-    const totalSeconds = stages.reduce((sum, s) => sum + (s.timeoutSeconds + 60) * 3, 0);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      timeout: Duration.seconds(totalSeconds),
+      definitionBody: sfn.DefinitionBody.fromChainable(start),
+      // A backfill may take extract many invocations; a month's run never takes a day.
+      timeout: Duration.hours(24),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });

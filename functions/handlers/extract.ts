@@ -1,5 +1,8 @@
-import { extract } from '../stages/extract.ts';
+import { extract, extractDrained } from '../stages/extract.ts';
 import { stageHandler } from './stageHandler.ts';
 
-/** The extract stage as a Lambda (infra builds one function per stage of functions/stages/list.ts). */
-export const handler = stageHandler('extract', extract);
+/**
+ * The extract stage as a Lambda. It stops at a saved watermark when its time is nearly out and
+ * says it is not drained; the state machine then invokes it again, until every source is read.
+ */
+export const handler = stageHandler('extract', extract, { drained: extractDrained });

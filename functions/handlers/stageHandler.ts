@@ -11,7 +11,17 @@ export interface StageResult {
   runId: string;
   seconds: number;
   result: unknown;
+  /** Extract: false when it stopped for time; the state machine invokes it again. */
+  drained?: boolean;
 }
+
+/** The part of the Lambda context a stage uses: how long it has left. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/** Time kept back at a Lambda's end: the stage stops starting new work this long before it. */
+export const deadlineMarginMs = 2 * 60_000;
 
 /**
  * The error name the state machine retries on (infra: its Retry lists it). A failure a retry
@@ -25,12 +35,19 @@ export const retryableErrorName = 'PulseRetryable';
  * (timed, the owners alerted on a failure), a small result. The event passes through, so the
  * state machine hands each stage the same period and run id.
  */
-export function stageHandler(name: StageName, run: (ctx: StageContext) => Promise<unknown>, context: (event: StageEvent) => Promise<StageContext> = lambdaContext) {
-  return async (event: StageEvent): Promise<StageEvent & StageResult> => {
-    const ctx = await context(event);
+export function stageHandler<R>(
+  name: StageName,
+  run: (ctx: StageContext) => Promise<R>,
+  options: { context?: (event: StageEvent, deadline?: number) => Promise<StageContext>; drained?: (result: R) => boolean } = {},
+) {
+  const context = options.context ?? ((event: StageEvent, deadline?: number) => lambdaContext(event, process.env, new Date(), deadline));
+  return async (event: StageEvent, invocation?: InvocationContext): Promise<StageEvent & StageResult> => {
+    const deadline = invocation ? Date.now() + invocation.getRemainingTimeInMillis() - deadlineMarginMs : undefined;
+    const ctx = await context(event, deadline);
     try {
       const outcome = await runStage(ctx, name, run);
-      return { ...event, stage: name, period: ctx.period.id, runId: ctx.runId, seconds: outcome.seconds, result: outcome.result };
+      const drained = options.drained?.(outcome.result as R);
+      return { ...event, stage: name, period: ctx.period.id, runId: ctx.runId, seconds: outcome.seconds, result: outcome.result, ...(drained !== undefined ? { drained } : {}) };
     } catch (error) {
       // A StageError is retryable when its cause is (errors.ts).
       if (error instanceof PulseError && error.retryable) error.name = retryableErrorName;

@@ -27,6 +27,11 @@ export interface StageContext {
   resend: boolean;
   /** pulse run --reextract: every source reads all its files again. */
   reextract?: boolean;
+  /**
+   * When a stage that can stop part-way should stop starting new work (epoch ms): a Lambda's
+   * end, less a margin. Extract stops at the next saved watermark and says it is not drained.
+   */
+  deadline?: number;
   progress: Progress;
   log: (message: string) => void;
 }
@@ -38,7 +43,7 @@ export function newRunId(now: Date): string {
 
 /** What a caller must give (the adapters, the config, the period) and what it may (the rest has defaults). */
 export type ContextParts = Pick<StageContext, 'config' | 'period' | 'store' | 'engine' | 'mail' | 'sources'> &
-  Partial<Pick<StageContext, 'now' | 'runId' | 'resend' | 'reextract' | 'progress' | 'log'>>;
+  Partial<Pick<StageContext, 'now' | 'runId' | 'resend' | 'reextract' | 'deadline' | 'progress' | 'log'>>;
 
 /**
  * The one context factory: the CLI (local adapters) and the Lambda handlers (AWS adapters) pass
@@ -57,6 +62,7 @@ export function createStageContext(parts: ContextParts): StageContext {
     now,
     resend: parts.resend ?? false,
     reextract: parts.reextract ?? false,
+    ...(parts.deadline !== undefined ? { deadline: parts.deadline } : {}),
     progress: parts.progress ?? silentProgress,
     log: parts.log ?? (() => {}),
   };

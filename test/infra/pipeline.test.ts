@@ -38,6 +38,20 @@ const policiesOf = (functionId: string) => {
   return Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role));
 };
 const statementsOf = (functionId: string) => policiesOf(functionId).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown }[]);
+interface Machine {
+  StartAt: string;
+  States: Record<string, { Type?: string; Next?: string; Default?: string; Retry?: { ErrorEquals: string[] }[] }>;
+}
+/** The states a run passes through when every stage succeeds at once (a Choice takes its default). */
+function walk(machine: Machine): string[] {
+  const order: string[] = [];
+  for (let name: string | undefined = machine.StartAt; name; ) {
+    const state: Machine['States'][string] = machine.States[name]!;
+    if (state.Type !== 'Choice') order.push(name);
+    name = state.Type === 'Choice' ? state.Default : state.Next;
+  }
+  return order;
+}
 const actionsOf = (functionId: string) => statementsOf(functionId).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
 describe('the pipeline stack', () => {
@@ -54,10 +68,13 @@ describe('the pipeline stack', () => {
     const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     // The definition as Step Functions reads it: the Fn::Join's text, each token a placeholder.
     const [, parts] = machine!.Properties.DefinitionString['Fn::Join'] as [string, unknown[]];
-    const states = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'ARN')).join('')) as { StartAt: string; States: Record<string, { Next?: string; Retry?: { ErrorEquals: string[] }[] }> };
-    const order: string[] = [];
-    for (let name: string | undefined = states.StartAt; name; name = states.States[name]!.Next) order.push(name);
-    expect(order).toEqual(['Start', ...stageList.map((s) => `Run ${s.name}`)]);
+    const states = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'ARN')).join('')) as Machine;
+    expect(walk(states)).toEqual(['Start', ...stageList.map((s) => `Run ${s.name}`), 'Done']);
+    // Extract runs again while it says it is not drained (it stopped for time at a watermark).
+    const choice = states.States['Extract drained?'] as { Choices: { Next: string }[]; Default: string };
+    expect(states.States['Run extract']!.Next).toBe('Extract drained?');
+    expect(choice.Choices[0]!.Next).toBe('Run extract');
+    expect(JSON.stringify(choice.Choices[0])).toContain('"BooleanEquals":false');
     // A stage that fails for good alerts the operator, naming the stage, then fails the run.
     for (const stage of stageList) {
       const run = states.States[`Run ${stage.name}`] as { Catch?: { Next: string }[] };
@@ -79,10 +96,8 @@ describe('the pipeline stack', () => {
     new PulsePipeline(lake, 'Pipeline', { config, lake: lake.lake, key: lake.key, workGroupName: 'pulse', results: lake.athena.results, databaseName: 'pulse', stages: reordered });
     const [machine] = Object.values(Template.fromStack(lake).findResources('AWS::StepFunctions::StateMachine'));
     const [, parts] = machine!.Properties.DefinitionString['Fn::Join'] as [string, unknown[]];
-    const states = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'ARN')).join('')) as { StartAt: string; States: Record<string, { Next?: string }> };
-    const order: string[] = [];
-    for (let name: string | undefined = states.StartAt; name; name = states.States[name]!.Next) order.push(name);
-    expect(order).toEqual(['Start', 'Run extract', 'Run marts', 'Run curate']);
+    const states = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'ARN')).join('')) as Machine;
+    expect(walk(states)).toEqual(['Start', 'Run extract', 'Run marts', 'Run curate', 'Done']);
     expect(Object.keys(Template.fromStack(lake).findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { PULSE_CONFIG_KEY: configKey } } } }))).toHaveLength(3);
   });
 

@@ -62,4 +62,35 @@ describe('an API source', () => {
       await ctx.engine.close();
     }
   });
+
+  it('stops at a saved watermark when its time is out, and the next extract goes on from there', async () => {
+    const config = parseConfig({ timezone: 'UTC', lake: './lake-deadline', sources: [{ name: 'placeholder', type: 'csv', entity: 'tickets', path: 'none.csv' }] }, path.join(dir, 'pulse.config.json'));
+    const pages = [1, 2, 3].map((n) => ({ records: [{ id: `P${n}`, created_at: `2026-10-0${n}T08:00:00Z`, status: 'open' }], watermark: { page: n } }));
+    const seen: unknown[] = [];
+    const source: Source = {
+      name: 'crm',
+      entity: 'tickets',
+      reading: { values: {} },
+      async *pull(watermark) {
+        seen.push(watermark);
+        const from = (watermark as { page?: number } | undefined)?.page ?? 0;
+        for (const page of pages.slice(from)) yield page;
+      },
+    };
+    // act: a deadline already past stops extract after its first durable page
+    const out = await createLocalContext(config, parsePeriod('2026-10'), { quiet: true });
+    out.sources = [source];
+    out.deadline = Date.now() - 1;
+    const [first] = await extract(out);
+    out.deadline = undefined;
+    const [second] = await extract(out);
+    // assess
+    expect(first).toMatchObject({ drained: false, rowsLanded: 1 });
+    expect(second).toMatchObject({ drained: true, rowsLanded: 2 });
+    expect(seen).toEqual([undefined, { page: 1 }]);
+    await curate(out);
+    await registerCurated(out);
+    expect((await out.engine.query('select id from tickets order by id')).map((r) => r.id)).toEqual(['P1', 'P2', 'P3']);
+    await out.engine.close();
+  });
 });

@@ -8,7 +8,7 @@ import { PulseError } from '../../functions/errors.ts';
 import { defaultPeriod, lambdaContext, lambdaSettings, type StageEvent } from '../../functions/handlers/lambdaContext.ts';
 import { retryableErrorName, stageHandler } from '../../functions/handlers/stageHandler.ts';
 import { putJson } from '../../functions/ports/objectStore.ts';
-import { extract } from '../../functions/stages/extract.ts';
+import { extract, extractDrained } from '../../functions/stages/extract.ts';
 import { serveS3ForTests } from '../support/s3rver.ts';
 
 /**
@@ -22,7 +22,7 @@ const env = { PULSE_LAKE: 's3://pulse-lake/acme', PULSE_CONFIG_KEY: 'config/puls
 const config = { lake: 's3://pulse-lake/acme', timezone: 'America/New_York', mail: { transport: 'ses', from: 'pulse@example.com' }, sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'tickets.csv' }] };
 // 22:00 on 31 December in New York: the month just closed there is November.
 const now = new Date('2027-01-01T03:00:00Z');
-const context = (event: StageEvent) => lambdaContext(event, env, now);
+const context = (event: StageEvent, deadline?: number) => lambdaContext(event, env, now, deadline);
 
 beforeAll(async () => {
   s3 = await serveS3ForTests('lambda');
@@ -64,17 +64,17 @@ describe('a stage Lambda', () => {
   });
 
   it('runs its stage and hands the state machine the event, the period, the run id and a small result', async () => {
-    const handler = stageHandler('extract', extract, context);
+    const handler = stageHandler('extract', extract, { context, drained: extractDrained });
     const out = await handler({ period: '2026-10', runId: 'exec-2' });
-    expect(out).toMatchObject({ period: '2026-10', runId: 'exec-2', stage: 'extract', result: [] });
+    expect(out).toMatchObject({ period: '2026-10', runId: 'exec-2', stage: 'extract', result: [], drained: true });
     expect(out.seconds).toBeGreaterThanOrEqual(0);
     expect(Buffer.byteLength(JSON.stringify(out))).toBeLessThan(1024);
   });
 
   it('names a failure a retry can help so the state machine retries it, and leaves the others as they are', async () => {
-    const throttled = stageHandler('extract', async () => Promise.reject(new PulseError('Athena throttled', { retryable: true })), context);
+    const throttled = stageHandler('extract', async () => Promise.reject(new PulseError('Athena throttled', { retryable: true })), { context });
     await expect(throttled({ runId: 'exec-3' })).rejects.toMatchObject({ name: retryableErrorName, message: 'stage extract failed: Athena throttled' });
-    const broken = stageHandler('extract', async () => Promise.reject(new PulseError('bad mapping')), context);
+    const broken = stageHandler('extract', async () => Promise.reject(new PulseError('bad mapping')), { context });
     await expect(broken({ runId: 'exec-4' })).rejects.toMatchObject({ name: 'StageError', message: 'stage extract failed: bad mapping' });
   });
 
@@ -83,11 +83,11 @@ describe('a stage Lambda', () => {
     // (<aws.scheduler.scheduled-time> substituted), and what the second one gets from the first.
     const scheduled = JSON.parse(readFileSync(path.join(fixtures, 'scheduled-run.json'), 'utf8')) as StageEvent;
     const late = (event: StageEvent) => lambdaContext(event, env, new Date('2026-12-03T09:00:00Z'));
-    const first = await stageHandler('extract', extract, late)(scheduled);
+    const first = await stageHandler('extract', extract, { context: late })(scheduled);
     // 04:00 UTC on 1 December is 23:00 on 30 November in New York: the month just ended there is October.
     expect(first).toMatchObject({ period: '2026-10', runId: scheduled.runId, scheduledTime: scheduled.scheduledTime });
     const next = JSON.parse(readFileSync(path.join(fixtures, 'after-extract.json'), 'utf8')) as StageEvent;
-    const second = await stageHandler('extract', extract, late)(next);
+    const second = await stageHandler('extract', extract, { context: late })(next);
     expect(second).toMatchObject({ period: '2026-11', runId: next.runId, stage: 'extract', result: [] });
   });
 });
