@@ -56,7 +56,13 @@ export function defaultPeriod(at: Date, zone: string): string {
  * people save them, and are landed into the deployed lake from there with
  * `pulse run --stages extract` on an s3:// lake, so the Lambda has none to read.
  */
-export async function lambdaContext(event: StageEvent, env: Record<string, string | undefined> = process.env, now = new Date(), deadline?: number): Promise<StageContext> {
+export async function lambdaContext(
+  event: StageEvent,
+  env: Record<string, string | undefined> = process.env,
+  now = new Date(),
+  deadline?: number,
+  log: (message: string) => void = (message) => console.log(JSON.stringify({ level: 'INFO', message })),
+): Promise<StageContext> {
   const settings = lambdaSettings(env);
   const store = new S3Store(settings.lake);
   const raw = await getJson<unknown>(store, settings.configKey);
@@ -84,6 +90,6 @@ export async function lambdaContext(event: StageEvent, env: Record<string, strin
     ...(event.runId ? { runId: event.runId } : {}),
     ...(event.resend ? { resend: true } : {}),
     ...(deadline !== undefined ? { deadline } : {}),
-    log: (message) => console.log(JSON.stringify({ level: 'info', message })),
+    log,
   });
 }

@@ -1,3 +1,5 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PulseError } from '../errors.ts';
 import type { StageContext } from '../stages/context.ts';
 import type { StageName } from '../stages/list.ts';
@@ -20,6 +22,14 @@ export interface InvocationContext {
   getRemainingTimeInMillis(): number;
 }
 
+/**
+ * Powertools for AWS Lambda, created once per module (per cold start): JSON logs with the stage,
+ * run and period on every line, and each run's seconds and failures as CloudWatch metrics in
+ * the Pulse namespace (embedded metric format: no API call).
+ */
+export const logger = new Logger({ serviceName: 'pulse' });
+export const metrics = new Metrics({ namespace: 'Pulse', serviceName: 'pulse' });
+
 /** Time kept back at a Lambda's end: the stage stops starting new work this long before it. */
 export const deadlineMarginMs = 2 * 60_000;
 
@@ -40,20 +50,25 @@ export function stageHandler<R>(
   run: (ctx: StageContext) => Promise<R>,
   options: { context?: (event: StageEvent, deadline?: number) => Promise<StageContext>; drained?: (result: R) => boolean } = {},
 ) {
-  const context = options.context ?? ((event: StageEvent, deadline?: number) => lambdaContext(event, process.env, new Date(), deadline));
+  const context = options.context ?? ((event: StageEvent, deadline?: number) => lambdaContext(event, process.env, new Date(), deadline, (message) => logger.info(message)));
   return async (event: StageEvent, invocation?: InvocationContext): Promise<StageEvent & StageResult> => {
     const deadline = invocation ? Date.now() + invocation.getRemainingTimeInMillis() - deadlineMarginMs : undefined;
     const ctx = await context(event, deadline);
+    logger.appendKeys({ stage: name, runId: ctx.runId, period: ctx.period.id });
+    metrics.addDimension('stage', name);
     try {
       const outcome = await runStage(ctx, name, run);
+      metrics.addMetric('StageSeconds', MetricUnit.Seconds, outcome.seconds);
       const drained = options.drained?.(outcome.result as R);
       return { ...event, stage: name, period: ctx.period.id, runId: ctx.runId, seconds: outcome.seconds, result: outcome.result, ...(drained !== undefined ? { drained } : {}) };
     } catch (error) {
       // A StageError is retryable when its cause is (errors.ts).
       if (error instanceof PulseError && error.retryable) error.name = retryableErrorName;
-      console.error(JSON.stringify({ level: 'error', stage: name, message: (error as Error).message }));
+      metrics.addMetric('StageFailed', MetricUnit.Count, 1);
+      logger.error('stage failed', { error: error as Error, retryable: error instanceof PulseError && error.retryable });
       throw error;
     } finally {
+      metrics.publishStoredMetrics();
       await ctx.engine.close();
     }
   };

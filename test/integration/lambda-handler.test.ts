@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AthenaEngine } from '../../functions/adapters/aws/athenaEngine.ts';
 import { S3Store } from '../../functions/adapters/aws/s3Store.ts';
 import { SesTransport } from '../../functions/adapters/aws/ses.ts';
@@ -89,5 +89,22 @@ describe('a stage Lambda', () => {
     const next = JSON.parse(readFileSync(path.join(fixtures, 'after-extract.json'), 'utf8')) as StageEvent;
     const second = await stageHandler('extract', extract, { context: late })(next);
     expect(second).toMatchObject({ period: '2026-11', runId: next.runId, stage: 'extract', result: [] });
+  });
+
+  it('logs JSON lines with the stage, run and period, and emits its seconds as a Pulse metric (Powertools)', async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      await stageHandler('extract', extract, { context })({ period: '2026-10', runId: 'exec-5' });
+    } finally {
+      spy.mockRestore();
+    }
+    const lines = written.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const metric = lines.find((l) => '_aws' in l && 'StageSeconds' in l);
+    expect(metric).toMatchObject({ stage: 'extract', service: 'pulse', _aws: { CloudWatchMetrics: [{ Namespace: 'Pulse' }] } });
+    expect(typeof metric!.StageSeconds).toBe('number');
   });
 });
