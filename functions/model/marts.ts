@@ -89,6 +89,18 @@ export const ticketQualityColumns: readonly MartColumn[] = [
   column('satisfied', 'bigint', 'Of them, rated 4 or 5 of 5.'),
 ];
 
+export const agentMonthColumns: readonly MartColumn[] = [
+  column('agent_id', 'varchar', 'Agent (agents.id, or the assignee id of tickets solved with no agent time).'),
+  column('team', 'varchar', "The agent's team ('unassigned' when the agent is not in agents)."),
+  column('solved', 'bigint', 'Tickets whose last solve fell in the month, assigned to the agent.'),
+  column('agent_replies', 'bigint', 'Public agent replies on those tickets.'),
+  column('handle_seconds', 'double', 'Agent time on those tickets, in seconds.'),
+  column('rated', 'bigint', 'Of those tickets, with a satisfaction rating.'),
+  column('satisfied', 'bigint', 'Of them, rated 4 or 5 of 5.'),
+  column('hours_worked', 'double', 'Hours the agent worked in the month (null: no agent time recorded).'),
+  column('hours_on_tickets', 'double', 'Of them, hours spent on tickets.'),
+];
+
 const mart = (name: string, description: string, grain: string, columns: readonly MartColumn[]): MartTable => ({
   name,
   description,
@@ -104,6 +116,7 @@ export const martTables: readonly MartTable[] = [
   mart('trc', 'Total cost of response by month, category, channel, team, segment and component.', 'month × category × channel × team × segment × component', trcColumns),
   mart('volume_daily', 'Tickets created per business day, channel, category and priority.', 'business day × channel × category × priority', volumeDailyColumns),
   mart('ticket_speed', 'First replies of the tickets created in the month: counts and sums that roll up exactly.', 'creation month × channel × team × priority', ticketSpeedColumns),
+  mart('agent_month', "Each agent's month: tickets solved, replies, handle time, ratings and hours worked.", 'month × agent', agentMonthColumns),
   mart('ticket_quality', 'Solved tickets of the month: reopens, escalations, resolution within SLA, satisfaction.', 'solve month × channel × team', ticketQualityColumns),
 ];
 

@@ -20,6 +20,7 @@ export const marts = [
   { name: 'trc', file: 'marts/trc.sql' },
   { name: 'ticket_speed', file: 'marts/ticket_speed.sql' },
   { name: 'ticket_quality', file: 'marts/ticket_quality.sql' },
+  { name: 'agent_month', file: 'marts/agent_month.sql' },
 ] as const;
 
 /** Every KPI with its breakdowns, month by month (the cohort triangle included): built from sql/kpis/. */

@@ -1,17 +1,10 @@
 import path from 'node:path';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalContext } from '../../functions/cli/wiring.ts';
-import { loadConfig } from '../../functions/config/load.ts';
-import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { KpiReport } from '../../functions/kpis/types.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
-import { curate } from '../../functions/stages/curate.ts';
-import { evaluate } from '../../functions/stages/evaluate.ts';
-import { extract } from '../../functions/stages/extract.ts';
 import { registerMarts, sqlParams } from '../../functions/stages/lake.ts';
-import { buildMarts } from '../../functions/stages/marts.ts';
-import { measured } from '../support/lake.ts';
+import { buildFixtureLake, measured } from '../support/lake.ts';
 
 /**
  * The analysts' marts ticket_speed and ticket_quality on the golden tickets (Europe/Helsinki,
@@ -24,14 +17,7 @@ let ctx: StageContext;
 let report: KpiReport;
 
 beforeAll(async () => {
-  rmSync(lake, { recursive: true, force: true });
-  const loaded = await loadConfig(fixture);
-  loaded.config.lake = lake;
-  ctx = await createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true, now: new Date('2026-11-02T06:00:00Z') });
-  await extract(ctx);
-  await curate(ctx);
-  await buildMarts(ctx);
-  report = await evaluate(ctx);
+  ({ ctx, report } = await buildFixtureLake(fixture, '2026-10', { lake, now: new Date('2026-11-02T06:00:00Z') }));
   await registerMarts(ctx, sqlParams(ctx.config, ctx.period));
 });
 
@@ -66,3 +52,28 @@ describe('the analyst marts', () => {
     expect(dupesQ.n).toBe(0);
   });
 });
+
+describe('the agent_month mart, on the whole-catalog fixture', () => {
+  const catalogLake = path.resolve(import.meta.dirname, '../../.tmp/analyst-marts-catalog-lake');
+  let catalog: StageContext;
+  let catalogReport: KpiReport;
+
+  beforeAll(async () => {
+    ({ ctx: catalog, report: catalogReport } = await buildFixtureLake(path.resolve(import.meta.dirname, '../fixtures/golden-catalog/pulse.config.json'), '2026-10', { lake: catalogLake }));
+    await registerMarts(catalog, sqlParams(catalog.config, catalog.period));
+  });
+
+  afterAll(async () => {
+    await catalog.engine.close();
+    rmSync(catalogLake, { recursive: true, force: true });
+  });
+
+  it('rolls up to solved per agent: the tickets solved with an assignee over the agents with hours', async () => {
+    const [row] = await catalog.engine.query(`select sum(solved) as solved, count(hours_worked) as agents from agent_month where month = '2026-10'`);
+    expect(Number(row!.agents)).toBeGreaterThan(0);
+    expect(Number(row!.solved) / Number(row!.agents)).toBeCloseTo(measured(catalogReport, 'solved_per_agent').value!, 9);
+    const [dupes] = await catalog.engine.query(`select count(*) - count(distinct agent_id || '/' || month) as n from agent_month`);
+    expect(dupes!.n).toBe(0);
+  });
+});
+

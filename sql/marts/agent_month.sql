@@ -1,0 +1,51 @@
+-- agent_month: each agent's month: tickets solved (by the last solve), the agent replies and
+-- handle time on them, their ratings, and the hours worked. An agent with hours and nothing
+-- solved has a row (0 solved), as does an assignee who solved tickets with no hours recorded.
+-- Additive, so teams and quarters roll up exactly.
+
+with solved as (
+    select
+        assignee_id as agent_id,
+        solved_month as month,
+        count(*) as solved,
+        sum(agent_replies) as agent_replies,
+        sum(handle_seconds) as handle_seconds,
+        count(satisfaction) as rated,
+        count_if(satisfaction >= 4) as satisfied
+    from int_tickets
+    where solved_month is not null
+        and assignee_id is not null
+    group by assignee_id, solved_month
+),
+
+worked as (
+    select
+        agent_id,
+        month,
+        sum(hours_worked) as hours_worked,
+        sum(hours_on_tickets) as hours_on_tickets
+    from agent_time
+    group by agent_id, month
+),
+
+final as (
+    select
+        coalesce(w.agent_id, s.agent_id) as agent_id,
+        coalesce(a.team, 'unassigned') as team,
+        coalesce(s.solved, 0) as solved,
+        coalesce(s.agent_replies, 0) as agent_replies,
+        coalesce(s.handle_seconds, 0) as handle_seconds,
+        coalesce(s.rated, 0) as rated,
+        coalesce(s.satisfied, 0) as satisfied,
+        w.hours_worked,
+        w.hours_on_tickets,
+        coalesce(w.month, s.month) as month
+    from worked as w
+    full outer join solved as s
+        on w.agent_id = s.agent_id
+        and w.month = s.month
+    left join agents as a
+        on a.id = coalesce(w.agent_id, s.agent_id)
+)
+
+select * from final
