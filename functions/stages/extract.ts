@@ -46,7 +46,7 @@ function nextBatch(ctx: StageContext): string {
   return `${ctx.runId}-${String(n).padStart(3, '0')}`;
 }
 
-async function extractSource(ctx: StageContext, source: Source, batch: string): Promise<ExtractSummary> {
+async function extractSource(ctx: StageContext, source: Source, batch: string, landedRows: (rows: number) => void): Promise<ExtractSummary> {
   if (!entityByName(source.entity)) throw new Error(`source ${source.name}: unknown entity ${source.entity}`);
   const key = stateKey(source.name, source.entity);
   const state: SourceState = { ...emptySourceState(), ...((await getJson<SourceState>(ctx.store, key)) ?? {}) };
@@ -87,13 +87,13 @@ async function extractSource(ctx: StageContext, source: Source, batch: string): 
         await ndjson.write(cellsLine(row));
       }
       summary.rowsLanded += chunk.cells.rows.length;
-      ctx.progress.update(summary.rowsLanded);
+      landedRows(chunk.cells.rows.length);
     }
     if (chunk.records) {
       const ndjson = await writerFor(chunk, 'records');
       for (const record of chunk.records) await ndjson.write(record);
       summary.rowsLanded += chunk.records.length;
-      ctx.progress.update(summary.rowsLanded);
+      landedRows(chunk.records.length);
     }
     if (chunk.watermark !== undefined) {
       // The watermark is saved only once the parts it covers are durable in raw/.
@@ -123,26 +123,54 @@ async function extractSource(ctx: StageContext, source: Source, batch: string): 
   return summary;
 }
 
-/** extract: each source's new data → raw/, as the source gave it (untyped; curate validates). */
+/** Sources read at once: API sources wait on the network, export files on the disk. */
+export const extractConcurrency = 4;
+
+/**
+ * Runs `work` over the items, at most `limit` at a time, results in the items' order. Every item
+ * runs to its end before a failure is thrown, so no source is left writing after the stage ends.
+ */
+async function inPool<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!, i).then(
+        (value) => ({ status: 'fulfilled', value }) as const,
+        (reason: unknown) => ({ status: 'rejected', reason }) as const,
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<R>).value);
+}
+
+/** extract: each source's new data → raw/, as the source gave it (untyped; curate validates), a few sources at once. */
 export async function extract(ctx: StageContext): Promise<ExtractSummary[]> {
-  const summaries: ExtractSummary[] = [];
   const batch = nextBatch(ctx);
-  for (const source of ctx.sources) {
-    // Each extract reads at least up to one watermark, so a run short of time still moves on.
-    if (summaries.length > 0 && pastDeadline(ctx)) {
-      summaries.push({ source: source.name, entity: source.entity, landedAsIs: 0, landedSplit: 0, rowsLanded: 0, rawKeys: [], drained: false });
-      ctx.log(`extract ${source.name} (${source.entity}): not started, out of time; the next extract reads it`);
-      continue;
-    }
-    ctx.progress.start(`extract ${source.name}`, 0);
-    try {
-      summaries.push(await extractSource(ctx, source, batch));
-    } finally {
-      ctx.progress.stop();
-    }
-    const last = summaries[summaries.length - 1]!;
-    const split = last.landedSplit > 0 ? `, ${last.landedSplit} split by Pulse's reader (${last.rowsLanded} rows)` : '';
-    ctx.log(`extract ${source.name} (${source.entity}): ${last.landedAsIs} file(s) landed as exported${split}, ${last.rawKeys.length} raw part(s)`);
+  let started = 0;
+  let landed = 0;
+  ctx.progress.start(ctx.sources.length === 1 ? `extract ${ctx.sources[0]!.name}` : `extract (${ctx.sources.length} sources)`, 0);
+  try {
+    return await inPool(ctx.sources, extractConcurrency, async (source) => {
+      // Each extract reads at least up to one watermark, so a run short of time still moves on.
+      if (started > 0 && pastDeadline(ctx)) {
+        ctx.log(`extract ${source.name} (${source.entity}): not started, out of time; the next extract reads it`);
+        return { source: source.name, entity: source.entity, landedAsIs: 0, landedSplit: 0, rowsLanded: 0, rawKeys: [], drained: false };
+      }
+      started += 1;
+      const summary = await extractSource(ctx, source, batch, (rows) => {
+        landed += rows;
+        ctx.progress.update(landed);
+      });
+      const split = summary.landedSplit > 0 ? `, ${summary.landedSplit} split by Pulse's reader (${summary.rowsLanded} rows)` : '';
+      ctx.log(`extract ${source.name} (${source.entity}): ${summary.landedAsIs} file(s) landed as exported${split}, ${summary.rawKeys.length} raw part(s)`);
+      return summary;
+    });
+  } finally {
+    ctx.progress.stop();
   }
-  return summaries;
 }

@@ -93,4 +93,42 @@ describe('an API source', () => {
     expect((await out.engine.query('select id from tickets order by id')).map((r) => r.id)).toEqual(['P1', 'P2', 'P3']);
     await out.engine.close();
   });
+
+  it('reads several sources at once, and a failing one fails the stage only once the others are done', async () => {
+    const config = parseConfig({ timezone: 'UTC', lake: './lake-parallel', sources: [{ name: 'placeholder', type: 'csv', entity: 'tickets', path: 'none.csv' }] }, path.join(dir, 'pulse.config.json'));
+    const ctx = await createLocalContext(config, parsePeriod('2026-10'), { quiet: true });
+    // The first source cannot finish before the second has started: in one-by-one order it
+    // would wait for ever (the race below fails it after 5 s).
+    let secondStarted!: () => void;
+    const started = new Promise<void>((resolve) => (secondStarted = resolve));
+    const page = (id: string) => ({ records: [{ id, created_at: '2026-10-01T08:00:00Z', status: 'open' }], watermark: { id } });
+    const finished: string[] = [];
+    const make = (name: string, body: () => AsyncGenerator<SourceChunk>): Source => ({ name, entity: 'tickets', reading: { values: {} }, pull: body });
+    ctx.sources = [
+      make('first', async function* () {
+        await started;
+        yield page('F1');
+        finished.push('first');
+      }),
+      make('second', async function* () {
+        secondStarted();
+        yield page('S1');
+        finished.push('second');
+      }),
+      make('broken', async function* () {
+        yield page('B1');
+        throw new Error('the CRM answered 500 three times');
+      }),
+    ];
+    try {
+      const outcome = await Promise.race([extract(ctx).then(() => 'done', (e: Error) => e.message), new Promise<string>((resolve) => setTimeout(() => resolve('timed out: sources read one by one'), 5000))]);
+      expect(outcome).toBe('the CRM answered 500 three times');
+      expect(finished.sort()).toEqual(['first', 'second']);
+      // The broken source's first page is durable, and its watermark with it.
+      expect((await getJson<SourceState>(ctx.store, stateKey('broken', 'tickets')))!.watermark).toEqual({ id: 'B1' });
+    } finally {
+      await ctx.engine.close();
+    }
+  });
 });
+
