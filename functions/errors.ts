@@ -11,6 +11,12 @@ export interface PulseErrorOptions {
  * retry can help: a scheduler retries a stage only when it can (a throttled service), never a bad
  * config or a bad export, which fail the same way every time.
  */
+/**
+ * The error name a stage Lambda gives a failure a retry can help (`retryable`); the state machine
+ * (infra/pipeline.ts) retries that name and no other.
+ */
+export const retryableErrorName = 'PulseRetryable';
+
 export class PulseError extends Error {
   readonly ownersAlerted?: boolean;
   readonly retryable: boolean;

@@ -17,12 +17,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, type IConstruct } from 'constructs';
 import type { PulseConfig } from '../functions/config/schema.ts';
+import { retryableErrorName } from '../functions/errors.ts';
+import { lakeKeys } from '../functions/model/lakeKeys.ts';
 import { stageList, type StageDefinition, type StageName } from '../functions/stages/list.ts';
 
 /** Where the stack puts the config in the lake; the Lambdas read it from there (PULSE_CONFIG_KEY). */
-export const configKey = 'config/pulse.config.json';
-/** The error name a stage Lambda gives a failure a retry can help (functions/handlers/stageHandler.ts). */
-export const retryableErrorName = 'PulseRetryable';
+export const configKey = lakeKeys.config;
 /** 06:00 on the 1st of every month in the business zone: the month just ended is reported. */
 export const defaultSchedule = 'cron(0 6 1 * ? *)';
 /** What the schedule starts a run with: no period, the time it fired (the period is the month before it). */

@@ -9,10 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { DuckDbEngine } from '../adapters/local/duckdbEngine.ts';
 import { FolderStore } from '../adapters/local/folderStore.ts';
-import { duckdbRules } from '../dialect/ruleDialect.ts';
-import { validationSql } from '../dialect/validation.ts';
 import type { CsvPreview, CsvSource } from '../sources/csv.ts';
-import { validatedRows, validationSpec } from '../stages/curate.ts';
+import { validatedRows, validateLanded } from '../stages/curate.ts';
 import { cellsLine } from '../stages/extract.ts';
 import { displayPath } from './displayPath.ts';
 import { csvSourceFor } from './wiring.ts';
@@ -153,9 +151,7 @@ async function validateSample(loaded: LoadedConfig, reader: CsvSource, entity: E
   try {
     const part: LandedPart = { key: 'sample/cells.ndjson', format: 'cells', unit: sample.file, name: sample.file, landing: 'check-config', layout: sample.layout };
     await store.put(part.key, sample.rows.map((r) => JSON.stringify(cellsLine(r))).join('\n'));
-    const spec = validationSpec({ config: loaded.config }, entity, reader, part);
-    await engine.registerLanded(part, spec.fields);
-    await engine.createTable('sample', validationSql(spec, duckdbRules));
+    await validateLanded(engine, loaded.config, entity, reader, part, 'sample');
     return await validatedRows(engine, 'sample', entity);
   } finally {
     await engine.close();

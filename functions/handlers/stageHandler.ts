@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { PulseError } from '../errors.ts';
+import { PulseError, retryableErrorName } from '../errors.ts';
 import type { StageContext } from '../stages/context.ts';
 import type { StageName } from '../stages/list.ts';
 import { runStage } from '../stages/runStage.ts';
@@ -33,11 +33,6 @@ export const metrics = new Metrics({ namespace: 'Pulse', serviceName: 'pulse' })
 /** Time kept back at a Lambda's end: the stage stops starting new work this long before it. */
 export const deadlineMarginMs = 2 * 60_000;
 
-/**
- * The error name the state machine retries on (infra: its Retry lists it). A failure a retry
- * cannot help (a bad config, a rejected message) keeps its own name and fails the execution.
- */
-export const retryableErrorName = 'PulseRetryable';
 
 
 /**

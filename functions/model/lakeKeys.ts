@@ -27,6 +27,8 @@ export const lakeKeys = {
     `rejects/${entity}/source=${source}/ingest_date=${ingestDate}/${batch}${part ? `-${part}` : ''}.csv`,
   /** The source a raw or rejects key belongs to (source=<name>), or undefined. */
   sourceOf: (key: string) => /\/source=([^/]+)\//.exec(key)?.[1],
+  /** The deployed config: the stack uploads it, the Lambdas read it (PULSE_CONFIG_KEY). */
+  config: 'config/pulse.config.json',
   /** state/<source>/<entity>.json: a source's watermark and counts. */
   sourceState: (source: string, entity: string) => `state/${source}/${entity}.json`,
   /** Curate's own bookkeeping: `_curate` cannot be a source name (those start with a letter or digit). */

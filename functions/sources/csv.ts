@@ -31,15 +31,21 @@ export function mappingFingerprint(config: CsvSourceConfig, businessZone: string
 /** The first bytes of an .xlsx (a zip) and of a legacy .xls (OLE2): a workbook given as a CSV source. */
 const workbookMagic = [Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from([0xd0, 0xcf, 0x11, 0xe0])];
 
-async function isWorkbook(file: string): Promise<boolean> {
+/** Whether a file begins with these bytes (a workbook's magic, a BOM). */
+async function startsWith(file: string, bytes: Buffer): Promise<boolean> {
   const handle = await open(file, 'r');
   try {
-    const head = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(head, 0, 4, 0);
-    return bytesRead === 4 && workbookMagic.some((m) => m.equals(head));
+    const head = Buffer.alloc(bytes.length);
+    const { bytesRead } = await handle.read(head, 0, bytes.length, 0);
+    return bytesRead === bytes.length && head.equals(bytes);
   } finally {
     await handle.close();
   }
+}
+
+async function isWorkbook(file: string): Promise<boolean> {
+  for (const magic of workbookMagic) if (await startsWith(file, magic)) return true;
+  return false;
 }
 
 /**
@@ -258,14 +264,3 @@ export class CsvSource implements Source {
 }
 
 const utf8Bom = Buffer.from([0xef, 0xbb, 0xbf]);
-
-async function startsWith(file: string, bytes: Buffer): Promise<boolean> {
-  const handle = await open(file, 'r');
-  try {
-    const head = Buffer.alloc(bytes.length);
-    const { bytesRead } = await handle.read(head, 0, bytes.length, 0);
-    return bytesRead === bytes.length && head.equals(bytes);
-  } finally {
-    await handle.close();
-  }
-}

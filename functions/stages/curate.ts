@@ -6,6 +6,8 @@ import { lakeKeys } from '../model/lakeKeys.ts';
 import { entities, type Entity } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { FieldIssue, LandedPart, RejectedRow, Source, SourceRow } from '../ports/source.ts';
+import type { PulseConfig } from '../config/schema.ts';
+import type { QueryEngine } from '../ports/queryEngine.ts';
 import type { StageContext } from './context.ts';
 import { NdjsonPartWriter } from './rawWriter.ts';
 import { RejectsCsvWriter } from './rejectsCsv.ts';
@@ -38,20 +40,31 @@ export const curateStateKey = lakeKeys.curateState;
 export const curatedPrefix = lakeKeys.curated;
 
 /** The validation SQL's inputs for one source and landed part (DESIGN.md, "Bad input"). */
-export function validationSpec(ctx: Pick<StageContext, 'config'>, entity: Entity, source: Pick<Source, 'name' | 'reading'>, part: Pick<LandedPart, 'format' | 'layout'>): ValidationSpec {
+function validationSpec(config: PulseConfig, entity: Entity, source: Pick<Source, 'name' | 'reading'>, part: Pick<LandedPart, 'format' | 'layout'>): ValidationSpec {
   const fields = part.format === 'records' ? entity.columns.map((c) => c.name) : Object.keys(part.layout?.columns ?? {});
   return {
     entity,
     fields,
     values: source.reading.values,
-    zone: source.reading.timezone ?? ctx.config.timezone,
+    zone: source.reading.timezone ?? config.timezone,
     dateFormat: source.reading.dateFormat,
     decimal: source.reading.decimal,
     defaults: entity.columns.some((c) => c.name === 'source') ? { source: source.name } : {},
-    config: { currency: ctx.config.currency },
+    config: { currency: config.currency },
     padded: part.layout?.padded,
     controls: part.layout?.controls,
   };
+}
+
+/**
+ * One landed part validated into `table` by the generated SQL, spelt for the engine's dialect;
+ * its landed relations (`landed_cells`, for the rejects' cells) stay until releaseLanded. Curate,
+ * check-config's sample and the corpus all validate through here.
+ */
+export async function validateLanded(engine: QueryEngine, config: PulseConfig, entity: Entity, source: Pick<Source, 'name' | 'reading'>, part: LandedPart, table: string): Promise<void> {
+  const spec = validationSpec(config, entity, source, part);
+  await engine.registerLanded(part, spec.fields);
+  await engine.createTable(table, validationSql(spec, engine.dialect === 'trino' ? trinoRules : duckdbRules));
 }
 
 const lakeTimestamp = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/;
@@ -91,7 +104,8 @@ function originalOf(row: Record<string, unknown>, part: LandedPart): Record<stri
     return record;
   }
   const cells = header.map((_, i) => row[`c${i}`]);
-  if (cells.every((c) => c === null) && row._reason !== null && part.format === 'cells') return null;
+  // A line Pulse's reader could not split has no cells to show.
+  if (part.format === 'cells' && cells.every((c) => c === null)) return null;
   return Object.fromEntries(header.map((h, i) => [h, cells[i] === null || cells[i] === undefined ? '' : String(cells[i])]));
 }
 
@@ -100,10 +114,8 @@ function originalOf(row: Record<string, unknown>, part: LandedPart): Record<stri
  * writes its rejects (NDJSON and CSV), and leaves its accepted rows in `table`.
  */
 async function validatePart(ctx: StageContext, entity: Entity, source: Source, part: LandedPart, table: string): Promise<{ counts: RowCounts; rejectKeys: string[]; rejectsCsvKeys: string[]; freshest: number | null }> {
-  const spec = validationSpec(ctx, entity, source, part);
-  await ctx.engine.registerLanded(part, spec.fields);
   try {
-    await ctx.engine.createTable(table, validationSql(spec, ctx.engine.dialect === 'trino' ? trinoRules : duckdbRules));
+    await validateLanded(ctx.engine, ctx.config, entity, source, part, table);
     const counts = emptyCounts();
     for (const row of await ctx.engine.query(`select _reason, count(*) as n from ${table} group by _reason`)) {
       const n = Number(row.n);

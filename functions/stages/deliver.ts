@@ -4,9 +4,6 @@ import { alertOwners } from './alerts.ts';
 import type { StageContext } from './context.ts';
 import { sendWithRetry, type RetryTimings } from './sendWithRetry.ts';
 
-const messageKey = lakeKeys.message;
-const withheldKey = lakeKeys.withheld;
-
 export interface DeliverySummary {
   audience: string;
   recipient: string;
@@ -35,15 +32,15 @@ export async function deliver(ctx: StageContext, options: DeliverOptions = {}): 
   const failures: FailedDelivery[] = [];
   const withheldReasons: string[] = [];
   for (const audience of ctx.config.audiences) {
-    const withheld = await ctx.store.get(withheldKey(ctx.period.id, audience.name));
+    const withheld = await ctx.store.get(lakeKeys.withheld(ctx.period.id, audience.name));
     if (withheld) {
       withheldReasons.push(withheldReason(withheld).replace(/^: /, ''));
-      ctx.log(`deliver ${audience.name}: the report is withheld (${withheldKey(ctx.period.id, audience.name)}${withheldReason(withheld)}): nothing sent`);
+      ctx.log(`deliver ${audience.name}: the report is withheld (${lakeKeys.withheld(ctx.period.id, audience.name)}${withheldReason(withheld)}): nothing sent`);
       summaries.push(...audience.recipients.map((recipient) => ({ audience: audience.name, recipient, status: 'withheld' as const })));
       continue;
     }
-    const raw = await ctx.store.get(messageKey(ctx.period.id, audience.name));
-    if (!raw) throw new Error(`${messageKey(ctx.period.id, audience.name)} does not exist: run the render stage first`);
+    const raw = await ctx.store.get(lakeKeys.message(ctx.period.id, audience.name));
+    if (!raw) throw new Error(`${lakeKeys.message(ctx.period.id, audience.name)} does not exist: run the render stage first`);
     for (const recipient of audience.recipients) {
       const key = ledgerKey(ctx.period.id, audience.name, recipient);
       const inLedger = (await ctx.store.get(key)) !== undefined;

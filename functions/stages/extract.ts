@@ -26,6 +26,9 @@ export function extractDrained(summaries: ExtractSummary[]): boolean {
   return summaries.every((s) => s.drained);
 }
 
+/** A source's summary before it has landed anything. */
+const emptySummary = (source: Source, drained: boolean): ExtractSummary => ({ source: source.name, entity: source.entity, landedAsIs: 0, landedSplit: 0, rowsLanded: 0, rawKeys: [], drained });
+
 const pastDeadline = (ctx: StageContext) => ctx.deadline !== undefined && Date.now() >= ctx.deadline;
 
 export const stateKey = lakeKeys.sourceState;
@@ -54,13 +57,15 @@ async function extractSource(ctx: StageContext, source: Source, batch: string, l
   const ingestDate = ctx.now.toISOString().slice(0, 10);
   let part = 0;
   const nextKey = (extension: string) => lakeKeys.rawPart(source.entity, source.name, ingestDate, batch, part++, extension);
-  const summary: ExtractSummary = { source: source.name, entity: source.entity, landedAsIs: 0, landedSplit: 0, rowsLanded: 0, rawKeys: [], drained: true };
+  const summary = emptySummary(source, true);
   // Parts written since the last saved watermark: registered with it, once they are durable.
   let pending: LandedPart[] = [];
   let writer: { ndjson: NdjsonPartWriter; unit: string; name: string; format: 'cells' | 'records'; layout?: CsvLayout } | undefined;
   const closeWriter = async () => {
     if (!writer) return;
     await writer.ndjson.close();
+    // A split export is one writer from its first row to its watermark: one unit split.
+    if (writer.format === 'cells') summary.landedSplit += 1;
     for (const k of writer.ndjson.keys) pending.push({ key: k, format: writer.format, unit: writer.unit, name: writer.name, landing: batch, ...(writer.layout ? { layout: writer.layout } : {}) });
     writer = undefined;
   };
@@ -97,7 +102,6 @@ async function extractSource(ctx: StageContext, source: Source, batch: string, l
     }
     if (chunk.watermark !== undefined) {
       // The watermark is saved only once the parts it covers are durable in raw/.
-      if (writer?.format === 'cells') summary.landedSplit += 1;
       await closeWriter();
       state.landed.push(...pending);
       summary.rawKeys.push(...pending.map((p) => p.key));
@@ -159,7 +163,7 @@ export async function extract(ctx: StageContext): Promise<ExtractSummary[]> {
       // Each extract reads at least up to one watermark, so a run short of time still moves on.
       if (started > 0 && pastDeadline(ctx)) {
         ctx.log(`extract ${source.name} (${source.entity}): not started, out of time; the next extract reads it`);
-        return { source: source.name, entity: source.entity, landedAsIs: 0, landedSplit: 0, rowsLanded: 0, rawKeys: [], drained: false };
+        return emptySummary(source, false);
       }
       started += 1;
       const summary = await extractSource(ctx, source, batch, (rows) => {

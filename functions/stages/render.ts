@@ -26,11 +26,6 @@ export interface RenderSummary {
 }
 
 export const audiencePrefix = lakeKeys.audience;
-export const messageKey = lakeKeys.message;
-/** Present while an audience's report for the period is withheld; deliver sends nothing for it. */
-export const withheldKey = lakeKeys.withheld;
-
-export { ReportWithheldError };
 
 const reportTitle: Record<ReportKind, string> = { executive: 'The executive scorecard', finance: 'The finance report', analyst: 'The analyst report' };
 
@@ -74,12 +69,12 @@ export async function render(ctx: StageContext): Promise<RenderSummary[]> {
       alerts.set(verdict.alert.subject, seen);
     }
     if (verdict.withheld.length > 0) {
-      await ctx.store.put(withheldKey(ctx.period.id, audience.name), `${JSON.stringify({ period: ctx.period.id, audience: audience.name, reasons: verdict.withheld, runId: ctx.runId }, null, 2)}\n`);
+      await ctx.store.put(lakeKeys.withheld(ctx.period.id, audience.name), `${JSON.stringify({ period: ctx.period.id, audience: audience.name, reasons: verdict.withheld, runId: ctx.runId }, null, 2)}\n`);
       summaries.push({ audience: audience.name, report: audience.report, messageKey: `${prefix}/message.eml`, htmlBytes: 0, emlBytes: 0, withheld: verdict.withheld });
       ctx.log(`render ${audience.name}: withheld: ${verdict.withheld.join('; ')}`);
       continue;
     }
-    await ctx.store.deletePrefix(withheldKey(ctx.period.id, audience.name));
+    await ctx.store.deletePrefix(lakeKeys.withheld(ctx.period.id, audience.name));
     const message = await renderMessage(ctx, report, audience, verdict.banners);
     const eml = await composeMime(message, { from: ctx.config.mail.from, to: audience.recipients });
     await ctx.store.put(`${prefix}/message.eml`, eml);

@@ -1,24 +1,17 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../functions/cli/main.ts';
+import { captureCli } from '../support/cliOutput.ts';
 
 /**
  * pulse check-config opens the sources (DESIGN.md, "What users touch"): the files matched, the
  * header against the mapping, the first rows as canonical records, the rejects; nothing written.
  */
 const fixtures = path.resolve(import.meta.dirname, '../fixtures');
-let out: string[];
-let err: string[];
-const io = { out: (s: string) => void out.push(s) };
-
-beforeEach(() => {
-  out = [];
-  err = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-});
-afterEach(() => vi.restoreAllMocks());
+const cli = captureCli();
+const io = cli.io;
 
 /** A fixture copied to a fresh folder, its lake pointed inside it, so "nothing written" can be asserted. */
 function copyFixture(name: string, change: (config: Record<string, unknown>) => void = () => {}): { dir: string; file: string } {
@@ -40,7 +33,7 @@ describe('pulse check-config', () => {
 
     const code = await main(['check-config', file], io);
 
-    const text = out.join('');
+    const text = cli.out();
     expect(code).toBe(0);
     expect(text).toContain('pulse.config.json: valid.');
     expect(text).toMatch(/files \(1\): tickets\.csv \(\d+\.\d KB\)/);
@@ -63,7 +56,7 @@ describe('pulse check-config', () => {
 
     const code = await main(['check-config', file], io);
 
-    const text = out.join('');
+    const text = cli.out();
     expect(code).toBe(0);
     expect(text).toMatch(/^ {4}first_response_at +← first_response_at$/m);
     expect(text).toMatch(/^ {6}id: +T01$/m);
@@ -79,9 +72,9 @@ describe('pulse check-config', () => {
     const code = await main(['check-config', file], io);
 
     expect(code).toBe(2);
-    expect(out.join('')).toContain('created_at        ← Created   ✗ not in the header');
-    expect(err.join('')).toContain('pulse: pulse.config.json: sources[0].columns.created_at: column "Created" is not in the header of tickets.csv: set it to "Created at"');
-    expect(out.join('')).not.toContain('valid.');
+    expect(cli.out()).toContain('created_at        ← Created   ✗ not in the header');
+    expect(cli.err()).toContain('pulse: pulse.config.json: sources[0].columns.created_at: column "Created" is not in the header of tickets.csv: set it to "Created at"');
+    expect(cli.out()).not.toContain('valid.');
     expect(existsSync(path.join(dir, 'lake'))).toBe(false);
   });
 
@@ -93,7 +86,7 @@ describe('pulse check-config', () => {
     const code = await main(['check-config', file], io);
 
     expect(code).toBe(2);
-    expect(err.join('')).toMatch(/pulse\.config\.json: sources\[0\]\.path \(source "helpdesk"\): no file matches exports\/\*\.csv \(resolved from .*\): check the path, or the export's name/);
+    expect(cli.err()).toMatch(/pulse\.config\.json: sources\[0\]\.path \(source "helpdesk"\): no file matches exports\/\*\.csv \(resolved from .*\): check the path, or the export's name/);
     expect(existsSync(path.join(dir, 'lake'))).toBe(false);
   });
 
@@ -103,7 +96,7 @@ describe('pulse check-config', () => {
 
     const code = await main(['check-config', file], io);
 
-    const text = out.join('');
+    const text = cli.out();
     expect(code).toBe(0);
     expect(text).toMatch(/^ {6}priority: +normal {3}✗ field issue: unknown_value$/m);
     expect(text).toContain('row 2 (tickets.csv line 3): rejected, bad_timestamp (created_at):');
@@ -116,7 +109,7 @@ describe('pulse check-config', () => {
     });
 
     expect(await main(['check-config', file], io)).toBe(0);
-    expect(out.join('')).toContain('Source zd: zendesk → tickets\n  not opened (API source)');
+    expect(cli.out()).toContain('Source zd: zendesk → tickets\n  not opened (API source)');
   });
 
   it('previews a cost ledger as a run reads it: a row in another currency than the config is rejected', async () => {
@@ -127,7 +120,7 @@ describe('pulse check-config', () => {
 
     const code = await main(['check-config', file], io);
 
-    const text = out.join('');
+    const text = cli.out();
     expect(code).toBe(0);
     expect(text).toContain('currency_mismatch 1');
     // The row without a currency takes the config's, as a run does.

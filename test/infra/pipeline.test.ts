@@ -3,7 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../functions/config/schema.ts';
 import { stageList } from '../../functions/stages/list.ts';
-import { configKey, defaultSchedule, PulsePipeline, retryableErrorName, scheduleInput, stageAccess } from '../../infra/pipeline.ts';
+import { retryableErrorName } from '../../functions/errors.ts';
+import { configKey, defaultSchedule, PulsePipeline, scheduleInput, stageAccess } from '../../infra/pipeline.ts';
 import { PulseLakeStack } from '../../infra/lakeStack.ts';
 import { buildPulse } from '../../infra/pulseApp.ts';
 

@@ -13,7 +13,8 @@ import type { QueryEngine } from '../../functions/ports/queryEngine.ts';
 import { silentProgress, type StageContext } from '../../functions/stages/context.ts';
 import { deliver, ledgerKey, type DeliverySummary } from '../../functions/stages/deliver.ts';
 import { runStages } from '../../functions/stages/index.ts';
-import { messageKey, ReportWithheldError, withheldKey } from '../../functions/stages/render.ts';
+import { ReportWithheldError } from '../../functions/errors.ts';
+import { lakeKeys } from '../../functions/model/lakeKeys.ts';
 import type { RetryTimings } from '../../functions/stages/sendWithRetry.ts';
 
 /** The deliver stage on a real folder lake, with a transport that records what it was asked to send. */
@@ -69,7 +70,7 @@ beforeEach(async () => {
   store = new FolderStore(lake);
   logged = [];
   const raw = await new MailComposer({ from: 'pulse@example.com', to: recipients, subject: 'Customer service scorecard — October 2026', text: 'Tickets created: 1 204' }).compile().build();
-  await store.put(messageKey(period, 'executive'), raw);
+  await store.put(lakeKeys.message(period, 'executive'), raw);
 });
 
 afterEach(() => rmSync(lake, { recursive: true, force: true }));
@@ -205,7 +206,7 @@ describe('deliver', () => {
 
   it('sends nothing for an audience whose report is withheld', async () => {
     // prepare
-    await store.put(withheldKey(period, 'executive'), JSON.stringify({ period, audience: 'executive', reasons: ['helpdesk is stale: freshest ticket 2026-10-20'], runId: 'run-0' }));
+    await store.put(lakeKeys.withheld(period, 'executive'), JSON.stringify({ period, audience: 'executive', reasons: ['helpdesk is stale: freshest ticket 2026-10-20'], runId: 'run-0' }));
     const mail = new RecordingTransport();
     // act
     const failure = await deliver(context(mail), { retry: fast }).catch((e: unknown) => e);

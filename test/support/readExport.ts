@@ -3,13 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLocalContext } from '../../functions/cli/wiring.ts';
 import { parseConfig } from '../../functions/config/load.ts';
-import { duckdbRules } from '../../functions/dialect/ruleDialect.ts';
-import { validationSql } from '../../functions/dialect/validation.ts';
 import { parsePeriod } from '../../functions/kpis/period.ts';
 import { entityByName } from '../../functions/model/index.ts';
 import { getJson } from '../../functions/ports/objectStore.ts';
 import type { SourceRow } from '../../functions/ports/source.ts';
-import { curate, validatedRows, validationSpec } from '../../functions/stages/curate.ts';
+import { curate, validatedRows, validateLanded } from '../../functions/stages/curate.ts';
 import { extract, sourceTotals, stateKey, type RowCounts, type SourceState } from '../../functions/stages/extract.ts';
 
 export interface ReadExport {
@@ -53,9 +51,7 @@ export async function readExport(content: string | Buffer, options: ExportOption
     const state = (await getJson<SourceState>(ctx.store, stateKey('helpdesk', entityName)))!;
     const rows: SourceRow[] = [];
     for (const part of state.landed) {
-      const spec = validationSpec(ctx, entity, ctx.sources[0]!, part);
-      await ctx.engine.registerLanded(part, spec.fields);
-      await ctx.engine.createTable('export_rows', validationSql(spec, duckdbRules));
+      await validateLanded(ctx.engine, ctx.config, entity, ctx.sources[0]!, part, 'export_rows');
       await ctx.engine.releaseLanded();
       rows.push(...(await validatedRows(ctx.engine, 'export_rows', entity)));
     }
