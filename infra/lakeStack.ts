@@ -6,9 +6,10 @@ import type { Construct } from 'constructs';
 import { entities } from '../functions/model/index.ts';
 import { lakeKeys } from '../functions/model/lakeKeys.ts';
 import { martTables } from '../functions/model/marts.ts';
+import { rawTables } from '../functions/model/rawTables.ts';
 import { analystQueries } from './analystQueries.ts';
 import { AthenaWorkGroup } from './athenaWorkGroup.ts';
-import { LakeTable } from './lakeTable.ts';
+import { LakeTable, RawTable } from './lakeTable.ts';
 import { NamedQueries } from './namedQueries.ts';
 import { defaultBucketProps } from './secureDefaults.ts';
 
@@ -75,6 +76,12 @@ export class PulseLakeStack extends Stack {
           }),
       ),
     ];
+    // What curate reads in Athena: each entity's landed parts, as cells and as records.
+    for (const entity of entities) {
+      for (const definition of rawTables(entity)) {
+        new RawTable(this, `Raw${entity.name}${definition.form}`, { database, databaseName, definition, lake: at('') });
+      }
+    }
 
     this.athena = new AthenaWorkGroup(this, 'Athena', {
       workGroupName: props.athena?.workgroup ?? 'pulse',

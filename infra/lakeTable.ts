@@ -1,5 +1,7 @@
 import * as glue from 'aws-cdk-lib/aws-glue';
 import { Construct } from 'constructs';
+import type { RawTable as RawTableDefinition } from '../functions/model/rawTables.ts';
+import { rawPartitionKeys } from '../functions/model/rawTables.ts';
 import { glueType, monthProjection } from './secureDefaults.ts';
 
 export interface LakeTableProps {
@@ -35,6 +37,59 @@ export class LakeTable extends Construct {
           inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
           outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
           serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+        },
+      },
+    });
+    this.table.node.addDependency(props.database);
+  }
+}
+
+export interface RawTableProps {
+  database: glue.CfnDatabase;
+  databaseName: string;
+  definition: RawTableDefinition;
+  /** s3://bucket/ of the lake. */
+  lake: string;
+}
+
+/**
+ * A Glue table over one entity's landed NDJSON parts (functions/model/rawTables.ts), what
+ * curate validates in Athena: source and ingest day are projected from the keys (the source
+ * injected from the query's filter), so nothing is crawled or repaired.
+ */
+export class RawTable extends Construct {
+  readonly table: glue.CfnTable;
+  constructor(scope: Construct, id: string, props: RawTableProps) {
+    super(scope, id);
+    const { definition } = props;
+    const [source, day] = rawPartitionKeys;
+    const location = `${props.lake}${definition.prefix}`;
+    this.table = new glue.CfnTable(this, 'Default', {
+      catalogId: props.database.catalogId,
+      databaseName: props.databaseName,
+      tableInput: {
+        name: definition.name,
+        description: definition.description,
+        tableType: 'EXTERNAL_TABLE',
+        partitionKeys: rawPartitionKeys.map((k) => ({ name: k.name, type: 'string', comment: k.description })),
+        parameters: {
+          classification: 'json',
+          compressionType: 'gzip',
+          'projection.enabled': 'true',
+          [`projection.${source.name}.type`]: 'injected',
+          [`projection.${day.name}.type`]: 'date',
+          [`projection.${day.name}.format`]: 'yyyy-MM-dd',
+          [`projection.${day.name}.range`]: '2020-01-01,NOW',
+          [`projection.${day.name}.interval`]: '1',
+          [`projection.${day.name}.interval.unit`]: 'DAYS',
+          'storage.location.template': `${location}source=\${${source.name}}/ingest_date=\${${day.name}}/`,
+        },
+        storageDescriptor: {
+          location,
+          columns: definition.columns.map((c) => ({ name: c.name, type: glueType(c.sqlType), comment: c.description })),
+          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+          serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', parameters: { 'ignore.malformed.json': 'false' } },
         },
       },
     });

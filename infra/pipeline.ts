@@ -18,7 +18,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, type IConstruct } from 'constructs';
 import type { PulseConfig } from '../functions/config/schema.ts';
 import { retryableErrorName } from '../functions/errors.ts';
-import { lakeKeys } from '../functions/model/lakeKeys.ts';
+import { lakeKeys, scratchTablePrefix } from '../functions/model/lakeKeys.ts';
 import { stageList, type StageDefinition, type StageName } from '../functions/stages/list.ts';
 
 /** Where the stack puts the config in the lake; the Lambdas read it from there (PULSE_CONFIG_KEY). */
@@ -45,7 +45,8 @@ function acknowledgeFindings(scope: IConstruct, rule: string, about: string[], r
  */
 export const stageAccess: Record<StageName, { reads: string[]; writes: string[]; athena: boolean }> = {
   extract: { reads: ['state/'], writes: ['raw/', 'state/'], athena: false },
-  curate: { reads: ['raw/', 'state/', 'curated/'], writes: ['state/', 'rejects/', 'curated/'], athena: true },
+  // _scratch/: the tables the Athena engine materialises while curate runs (validated rows).
+  curate: { reads: ['raw/', 'state/', 'curated/'], writes: ['state/', 'rejects/', 'curated/', '_scratch/'], athena: true },
   marts: { reads: ['curated/', 'marts/', 'state/'], writes: ['marts/'], athena: true },
   evaluate: { reads: ['curated/', 'marts/', 'state/', 'reports/'], writes: ['reports/'], athena: true },
   render: { reads: ['reports/', 'state/', 'curated/', 'marts/', 'rejects/'], writes: ['reports/'], athena: true },
@@ -130,17 +131,24 @@ export class PulsePipeline extends Construct {
             resources: [`arn:${stack.partition}:athena:${region}:${account}:workgroup/${props.workGroupName}`],
           }),
         );
+        const catalog = `arn:${stack.partition}:glue:${region}:${account}:catalog`;
+        const database = `arn:${stack.partition}:glue:${region}:${account}:database/${props.databaseName}`;
         fn.addToRolePolicy(
           new iam.PolicyStatement({
-            // Curate and marts make work tables over landed parts and results; the others only read.
-            actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions', ...(stage.name === 'curate' || stage.name === 'marts' ? ['glue:CreateTable', 'glue:UpdateTable', 'glue:DeleteTable'] : [])],
-            resources: [
-              `arn:${stack.partition}:glue:${region}:${account}:catalog`,
-              `arn:${stack.partition}:glue:${region}:${account}:database/${props.databaseName}`,
-              `arn:${stack.partition}:glue:${region}:${account}:table/${props.databaseName}/*`,
-            ],
+            actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
+            resources: [catalog, database, `arn:${stack.partition}:glue:${region}:${account}:table/${props.databaseName}/*`],
           }),
         );
+        if (access.writes.includes('_scratch/')) {
+          // Its work tables only (AthenaEngine.createTable names them pulse_scratch_<engine>_…);
+          // the stack's own tables cannot be changed or dropped.
+          fn.addToRolePolicy(
+            new iam.PolicyStatement({
+              actions: ['glue:CreateTable', 'glue:DeleteTable'],
+              resources: [catalog, database, `arn:${stack.partition}:glue:${region}:${account}:table/${props.databaseName}/${scratchTablePrefix}*`],
+            }),
+          );
+        }
         props.results.grantReadWrite(fn);
       }
     }
@@ -260,6 +268,9 @@ export class PulsePipeline extends Construct {
       if (access.athena) {
         acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::arn:${partition}:glue:<AWS::Region>:<AWS::AccountId>:table/${props.databaseName}/*`], `Athena reads the Glue tables of the ${props.databaseName} database the stage queries; no other database`);
         acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::${arnOf(props.results)}/*`], "Athena writes each query's results under a key it names itself, in the workgroup's own results bucket");
+        if (access.writes.includes('_scratch/')) {
+          acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::arn:${partition}:glue:<AWS::Region>:<AWS::AccountId>:table/${props.databaseName}/${scratchTablePrefix}*`], `the Athena engine creates and drops the ${stage.name} stage's work tables under names it draws per run (${scratchTablePrefix}<engine>_<table>); the stack's own tables are outside the pattern`);
+        }
       }
     }
     acknowledgeFindings(this.stateMachine.role, 'AwsSolutions-IAM5', stages.map((stage) => `Resource::${arnOf(this.functions[stage.name])}:*`), "Step Functions' LambdaInvoke may invoke each stage function's versions and aliases (<arn>:*), and those functions only");

@@ -89,6 +89,8 @@ export function monthProjection(location: string): Record<string, string> {
 
 /** Glue's spelling of a SQL column type (varchar is `string` in the Hive DDL Glue keeps). */
 export function glueType(sqlType: string): string {
+  const array = /^array\((.+)\)$/.exec(sqlType);
+  if (array) return `array<${glueType(array[1]!)}>`;
   return sqlType === 'varchar' ? 'string' : sqlType;
 }
 

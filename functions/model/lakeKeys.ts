@@ -10,6 +10,9 @@ const pad = (n: number, width: number) => String(n).padStart(width, '0');
 /** The audience alerts to the owners are sent as: the outbox keeps them under outbox/<period>/_owners/. */
 export const ownersAudience = '_owners';
 
+/** Glue tables the Athena engine materialises for a stage start so (its role may create and drop only these). */
+export const scratchTablePrefix = 'pulse_scratch_';
+
 export const lakeKeys = {
   /** raw/<entity>/source=<source>/ingest_date=YYYY-MM-DD/ */
   rawPrefix: (entity: string, source: string, ingestDate: string) => `raw/${entity}/source=${source}/ingest_date=${ingestDate}/`,
@@ -34,6 +37,8 @@ export const lakeKeys = {
   /** Curate's own bookkeeping: `_curate` cannot be a source name (those start with a letter or digit). */
   curateState: (entity: string) => `state/_curate/${entity}.json`,
   curated: (entity: string) => `curated/${entity}/`,
+  /** _scratch/<engine>/<table>/: what the Athena engine materialises for a stage while it runs; dropped when it closes. */
+  scratch: (engine: string, table: string) => `_scratch/${engine}/${table}/`,
   mart: (mart: string) => `marts/${mart}/`,
   report: (period: string) => `reports/${period}/kpis.json`,
   queries: (period: string) => `reports/${period}/queries.json`,

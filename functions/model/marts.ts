@@ -8,12 +8,10 @@ import { lakeKeys } from './lakeKeys.ts';
  * the partition, so it is not listed among the columns. Types are spelled as in the SQL (valid
  * in Trino and DuckDB), as the entities' columns are.
  *
- * Declared: kpi_monthly (the shape functions/stages/lake.ts builds from sql/kpis/), trc
- * (sql/marts/trc.sql) and volume_daily (sql/marts/volume_daily.sql), whose every column has a
- * type fixed by the SQL alone. Not declared: tickets_created and tickets_solved, which are
- * `select *` over int_tickets, where sla_reply_seconds / sla_resolution_seconds take their
- * type from the configured SLA hours (an integer or a decimal literal), so no one Glue type is
- * honest for them; analysts read tickets through the curated `tickets` table instead.
+ * Every mart the pipeline builds is declared (functions/stages/lake.ts lists them), each column
+ * with the type its SQL gives it whatever the config (int_tickets casts the SLA targets to
+ * double for that): test/sql/mart-columns.test.ts reads the Parquet the marts stage writes and
+ * holds every declaration to it, since a Glue type that differs fails the query in Athena.
  */
 export interface MartColumn {
   name: string;
@@ -111,7 +109,43 @@ const mart = (name: string, description: string, grain: string, columns: readonl
 });
 
 /** The marts with a declared shape, as catalog tables. */
+/** tickets_created and tickets_solved: int_tickets' columns, one row per ticket. */
+export const ticketFactColumns: readonly MartColumn[] = [
+  column('ticket_id', 'varchar', 'Ticket id in its source.'),
+  column('customer_id', 'varchar', 'Customer the ticket is for.'),
+  column('channel', 'varchar', 'Ticket channel.'),
+  column('category', 'varchar', "Ticket category ('uncategorised' when absent)."),
+  column('priority', 'varchar', 'Ticket priority.'),
+  column('team', 'varchar', "Team ('unassigned' when the ticket has none)."),
+  column('assignee_id', 'varchar', 'Agent the ticket is assigned to.'),
+  column('created_at', 'timestamp', 'Created, UTC.'),
+  column('first_response_at', 'timestamp', 'First agent reply, UTC.'),
+  column('solved_at', 'timestamp', 'Last solve, UTC.'),
+  column('closed_at', 'timestamp', 'Closed, UTC.'),
+  column('created_date', 'date', 'Business-time-zone day created.'),
+  column('created_month', 'varchar', 'Business-time-zone month created, YYYY-MM.'),
+  column('created_weekday', 'bigint', 'ISO day of week of created_date (1 = Monday).'),
+  column('created_day_of_month', 'bigint', 'Day of the month of created_date.'),
+  column('solved_date', 'date', 'Business-time-zone day of the last solve.'),
+  column('solved_month', 'varchar', 'Business-time-zone month of the last solve, YYYY-MM.'),
+  column('invalid_time_reason', 'varchar', 'Why the timestamps are impossible (reply_before_created, …), else null.'),
+  column('has_valid_times', 'boolean', 'No impossible timestamp: the ticket counts in the durations.'),
+  column('first_reply_seconds', 'double', 'Created to first reply, in seconds.'),
+  column('resolution_seconds', 'double', 'Created to last solve, in seconds.'),
+  column('sla_reply_seconds', 'double', "First-reply target of the ticket's priority, in seconds (definitions.sla)."),
+  column('sla_resolution_seconds', 'double', "Resolution target of the ticket's priority, in seconds (definitions.sla)."),
+  column('is_complaint', 'boolean', 'Category is one of definitions.complaintCategories.'),
+  column('is_escalated', 'boolean', 'Escalated.'),
+  column('reopens', 'bigint', 'Times reopened.'),
+  column('is_reopened', 'boolean', 'Reopened at least once.'),
+  column('agent_replies', 'bigint', 'Agent replies (0 when unknown).'),
+  column('handle_seconds', 'double', 'Agent handle time, in seconds (0 when unknown).'),
+  column('satisfaction', 'bigint', 'Satisfaction rating on the ticket, 1–5, else null.'),
+];
+
 export const martTables: readonly MartTable[] = [
+  mart('tickets_created', 'One row per ticket, in the month it was created: what volume, first reply, escalation and complaints count.', 'creation month × ticket', ticketFactColumns),
+  mart('tickets_solved', 'One row per ticket, in the month of its last solve: what resolution, SLA, effort and agent output count.', 'solve month × ticket', ticketFactColumns),
   mart('kpi_monthly', 'Every KPI with its breakdowns, month by month.', 'month × KPI × dimension × member', kpiMonthlyColumns),
   mart('trc', 'Total cost of response by month, category, channel, team, segment and component.', 'month × category × channel × team × segment × component', trcColumns),
   mart('volume_daily', 'Tickets created per business day, channel, category and priority.', 'business day × channel × category × priority', volumeDailyColumns),
@@ -120,8 +154,3 @@ export const martTables: readonly MartTable[] = [
   mart('ticket_quality', 'Solved tickets of the month: reopens, escalations, resolution within SLA, satisfaction.', 'solve month × channel × team', ticketQualityColumns),
 ];
 
-/** Marts the pipeline builds that have no catalog table, and why. */
-export const martsWithoutTable: Readonly<Record<string, string>> = {
-  tickets_created: 'select * over int_tickets; the SLA-target columns take their type from the configured hours',
-  tickets_solved: 'select * over int_tickets; the SLA-target columns take their type from the configured hours',
-};

@@ -18,6 +18,12 @@ export interface TableLocation {
 export interface QueryEngine {
   /** The SQL dialect it runs: the generated validation SQL is spelt for it (dialect/ruleDialect.ts). */
   readonly dialect: 'duckdb' | 'trino';
+  /**
+   * Whether an export that fits (csvScan.ts) is read where it landed, with each row's place in
+   * the file: DuckDB does; Athena's CSV SerDe gives no row order, so extract splits every
+   * export into numbered cells for it.
+   */
+  readonly readsExportsInPlace: boolean;
   /** Makes tables over Parquet prefixes queryable by name (views locally, Glue tables in the cloud). */
   registerTables(tables: TableLocation[]): Promise<void>;
   /**

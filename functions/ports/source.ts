@@ -119,11 +119,17 @@ export interface ReadingRules {
   decimal?: '.' | ',' | undefined;
 }
 
+export interface PullOptions {
+  reextract?: boolean;
+  /** Whether an export the engine reads in place may land as it is (QueryEngine.readsExportsInPlace); else it is split into cells. */
+  landAsIs?: boolean;
+}
+
 export interface Source {
   readonly name: string;
   readonly entity: string;
   /** How curate reads what this source lands (DESIGN.md, "Bad input"). */
   readonly reading: ReadingRules;
   /** `reextract`: read everything again from the start, whatever the watermark says. */
-  pull(watermark: unknown, options?: { reextract?: boolean }): AsyncIterable<SourceChunk>;
+  pull(watermark: unknown, options?: PullOptions): AsyncIterable<SourceChunk>;
 }

@@ -7,7 +7,7 @@ import type { CsvSourceConfig } from '../config/schema.ts';
 import { SourceError } from '../errors.ts';
 import type { Entity } from '../model/index.ts';
 import { placingFields } from '../model/rowRules.ts';
-import type { CellRow, CsvLayout, ReadingRules, Source, SourceChunk } from '../ports/source.ts';
+import type { CellRow, CsvLayout, PullOptions, ReadingRules, Source, SourceChunk } from '../ports/source.ts';
 import { readCsv } from './csvReader.ts';
 import { scanCsv } from './csvScan.ts';
 
@@ -212,8 +212,12 @@ export class CsvSource implements Source {
     yield { layout, rows };
   }
 
-  /** `reextract`: read every file again, whatever the watermark says (pulse run --reextract). */
-  async *pull(watermark: unknown, options: { reextract?: boolean } = {}): AsyncIterable<SourceChunk> {
+  /**
+   * `reextract`: read every file again, whatever the watermark says (pulse run --reextract).
+   * `landAsIs: false`: the engine cannot read an export in place (Athena's CSV SerDe numbers no
+   * rows), so every file is split into cells, as an unfit one is.
+   */
+  async *pull(watermark: unknown, options: PullOptions = {}): AsyncIterable<SourceChunk> {
     const seen: CsvWatermark = { files: { ...((watermark as CsvWatermark | undefined)?.files ?? {}) } };
     const mapping = mappingFingerprint(this.config, this.businessZone);
     for (const file of await this.files()) {
@@ -240,21 +244,23 @@ export class CsvSource implements Source {
       const layout = await this.layoutOf(absolute, file);
       const hash = createHash('sha256');
       const utf8 = this.config.encoding === 'utf-8' || (await startsWith(absolute, utf8Bom));
-      const scan = await scanCsv(absolute, { delimiter: layout.delimiter, skipLines: layout.skipLines, fields: layout.header.length }, hash);
-      const unfit = utf8 ? scan.unfit : `it is ${this.config.encoding}`;
+      const asIs = options.landAsIs ?? true;
+      const scan = asIs ? await scanCsv(absolute, { delimiter: layout.delimiter, skipLines: layout.skipLines, fields: layout.header.length }, hash) : undefined;
+      const unfit = !scan ? undefined : utf8 ? scan.unfit : `it is ${this.config.encoding}`;
       const done = () => {
         seen.files[file] = { size: info.size, mtimeMs: info.mtimeMs, sha256: hash.digest('hex'), mapping };
         return { files: { ...seen.files } };
       };
-      if (unfit === undefined) {
+      if (scan && unfit === undefined) {
         // Landed as it is: the engine's CSV reader reads it, row n on line n + skipLines.
         yield { unit: file, name: file, file: { path: absolute, layout: { ...layout, newline: scan.newline, padded: scan.padded, controls: scan.controls } }, watermark: done(), ...(note ? { note } : {}) };
         continue;
       }
       if (note) yield { note };
-      yield { note: `${file}: split by Pulse's reader before landing (${unfit})` };
+      if (unfit) yield { note: `${file}: split by Pulse's reader before landing (${unfit})` };
       let last: { layout: CsvLayout; rows: CellRow[] } | undefined;
-      for await (const chunk of this.cells(absolute, file, createHash('sha256'), '\n')) {
+      // Hashed while it is read when no scan did (the fingerprint the watermark keeps).
+      for await (const chunk of this.cells(absolute, file, scan ? createHash('sha256') : hash, '\n')) {
         if (last) yield { unit: file, name: file, cells: last };
         last = chunk;
       }

@@ -75,7 +75,7 @@ async function extractSource(ctx: StageContext, source: Source, batch: string, l
     writer ??= { ndjson: new NdjsonPartWriter(ctx.store, () => nextKey('ndjson.gz')), unit, name: chunk.name ?? source.name, format, ...(chunk.cells ? { layout: chunk.cells.layout } : {}) };
     return writer.ndjson;
   };
-  for await (const chunk of source.pull(state.watermark, { reextract: ctx.reextract ?? false })) {
+  for await (const chunk of source.pull(state.watermark, { reextract: ctx.reextract ?? false, landAsIs: ctx.engine.readsExportsInPlace })) {
     if (chunk.note) ctx.log(`extract ${source.name}: ${chunk.note}`);
     if (chunk.file) {
       await closeWriter();
@@ -96,7 +96,8 @@ async function extractSource(ctx: StageContext, source: Source, batch: string, l
     }
     if (chunk.records) {
       const ndjson = await writerFor(chunk, 'records');
-      for (const record of chunk.records) await ndjson.write(record);
+      // Each record numbered in its part, as a split export's rows are: Athena has no row order to read.
+      for (const record of chunk.records) await ndjson.write({ _row: ndjson.nextRow, ...record });
       summary.rowsLanded += chunk.records.length;
       landedRows(chunk.records.length);
     }

@@ -41,6 +41,11 @@ export class NdjsonPartWriter {
     if (!gzip.write(text)) await once(gzip, 'drain');
   }
 
+  /** The 1-based place in its part of the next line written. */
+  get nextRow(): number {
+    return this.rowsInPart + 1;
+  }
+
   async write(value: unknown): Promise<void> {
     this.buffer.push(`${JSON.stringify(value)}\n`);
     this.rowsInPart += 1;

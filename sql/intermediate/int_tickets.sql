@@ -30,18 +30,19 @@ durations as (
             when invalid_time_reason is null and solved_at is not null
                 then to_unixtime(solved_at) - to_unixtime(created_at)
         end as resolution_seconds,
-        case priority
+        -- A double whatever the configured hours (8 or 1.5): one column type for the catalog.
+        cast(case priority
             when 'urgent' then {{sla_urgent_reply_hours}}
             when 'high' then {{sla_high_reply_hours}}
             when 'low' then {{sla_low_reply_hours}}
             else {{sla_normal_reply_hours}}
-        end * 3600 as sla_reply_seconds,
-        case priority
+        end * 3600 as double) as sla_reply_seconds,
+        cast(case priority
             when 'urgent' then {{sla_urgent_resolution_hours}}
             when 'high' then {{sla_high_resolution_hours}}
             when 'low' then {{sla_low_resolution_hours}}
             else {{sla_normal_resolution_hours}}
-        end * 3600 as sla_resolution_seconds
+        end * 3600 as double) as sla_resolution_seconds
     from local_dates
 ),
 

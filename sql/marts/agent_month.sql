@@ -8,10 +8,10 @@ with solved as (
         assignee_id as agent_id,
         solved_month as month,
         count(*) as solved,
-        sum(agent_replies) as agent_replies,
+        cast(sum(agent_replies) as bigint) as agent_replies,
         sum(handle_seconds) as handle_seconds,
         count(satisfaction) as rated,
-        count_if(satisfaction >= 4) as satisfied
+        cast(count_if(satisfaction >= 4) as bigint) as satisfied
     from int_tickets
     where solved_month is not null
         and assignee_id is not null

@@ -12,13 +12,13 @@ final as (
         channel,
         team,
         count(*) as solved,
-        count_if(is_reopened) as reopened,
-        count_if(is_escalated) as escalated,
+        cast(count_if(is_reopened) as bigint) as reopened,
+        cast(count_if(is_escalated) as bigint) as escalated,
         count(resolution_seconds) as resolution_measured,
         sum(resolution_seconds) as resolution_seconds_sum,
-        count_if(resolution_seconds <= sla_resolution_seconds) as resolved_within_sla,
+        cast(count_if(resolution_seconds <= sla_resolution_seconds) as bigint) as resolved_within_sla,
         count(satisfaction) as rated,
-        count_if(satisfaction >= 4) as satisfied,
+        cast(count_if(satisfaction >= 4) as bigint) as satisfied,
         solved_month as month
     from solved
     group by

@@ -15,8 +15,8 @@ final as (
         count(*) as tickets,
         count(first_reply_seconds) as replied,
         sum(first_reply_seconds) as first_reply_seconds_sum,
-        count_if(first_reply_seconds <= sla_reply_seconds) as replied_within_sla,
-        count_if(not has_valid_times) as impossible_times,
+        cast(count_if(first_reply_seconds <= sla_reply_seconds) as bigint) as replied_within_sla,
+        cast(count_if(not has_valid_times) as bigint) as impossible_times,
         created_month as month
     from created
     group by

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { entities } from '../../functions/model/index.ts';
 import { lakeKeys } from '../../functions/model/lakeKeys.ts';
-import { martTables, martsWithoutTable } from '../../functions/model/marts.ts';
+import { martTables } from '../../functions/model/marts.ts';
 import { kpiMonthlyMart, marts } from '../../functions/stages/lake.ts';
 import { PulseLakeStack } from '../../infra/lakeStack.ts';
 
@@ -57,15 +57,14 @@ describe('lake stack', () => {
     expect(tableNamed('kpi_monthly').StorageDescriptor.Columns).toContainEqual(expect.objectContaining({ Name: 'kpi', Type: 'string' }));
   });
 
-  it('accounts for every mart the pipeline builds: a table, or a stated reason why not', () => {
+  it('has a table for every mart the pipeline builds (evaluate reads each in Athena)', () => {
     const built = [kpiMonthlyMart, ...marts.map((m) => m.name)].sort();
-    const accounted = [...martTables.map((m) => m.name), ...Object.keys(martsWithoutTable)].sort();
-    expect(accounted).toEqual(built);
-    for (const name of Object.keys(martsWithoutTable)) expect(tableNamed(name), name).toBeUndefined();
+    expect(martTables.map((m) => m.name).sort()).toEqual(built);
+    for (const name of built) expect(tableNamed(name), name).toBeDefined();
   });
 
   it('projects the month partitions of every partitioned table onto its own prefix', () => {
-    const partitioned = tables.filter((t) => t.PartitionKeys.length > 0);
+    const partitioned = tables.filter((t) => t.PartitionKeys.length > 0 && !t.Name.startsWith('raw_'));
     expect(partitioned.map((t) => t.Name)).toEqual(expect.arrayContaining(['tickets', 'kpi_monthly', 'trc', 'volume_daily']));
     for (const table of partitioned) {
       expect(table.PartitionKeys, table.Name).toEqual([expect.objectContaining({ Name: 'month' })]);
@@ -78,6 +77,26 @@ describe('lake stack', () => {
       expect(tail(table.Parameters['storage.location.template']), table.Name).toBe(`${tail(table.StorageDescriptor.Location)}month=\${month}/`);
     }
     for (const table of tables.filter((t) => t.PartitionKeys.length === 0)) expect(table.Parameters['projection.enabled'], table.Name).toBeUndefined();
+  });
+
+  it('reads each entity\'s landed parts through a cells and a records table, the source and day projected from the keys', () => {
+    for (const entity of entities) {
+      for (const form of ['cells', 'records'] as const) {
+        const table = tableNamed(`raw_${entity.name}_${form}`);
+        expect(table, `${entity.name} ${form}`).toBeDefined();
+        expect(tail(table.StorageDescriptor.Location)).toBe(`/raw/${entity.name}/`);
+        expect(table.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');
+        expect(table.PartitionKeys.map((k: { Name: string }) => k.Name)).toEqual(['landed_source', 'landed_date']);
+        expect(table.Parameters).toMatchObject({ 'projection.enabled': 'true', 'projection.landed_source.type': 'injected', 'projection.landed_date.type': 'date', 'projection.landed_date.format': 'yyyy-MM-dd' });
+        // The keys extract writes (lakeKeys.rawPart) are where the projection looks.
+        const key = lakeKeys.rawPart(entity.name, 'crm', '2026-11-02', 'run', 0);
+        const template = tail(table.Parameters['storage.location.template']).replace('${landed_source}', 'crm').replace('${landed_date}', '2026-11-02');
+        expect(`/${key}`.startsWith(template), `${template} ${key}`).toBe(true);
+      }
+      const records = tableNamed(`raw_${entity.name}_records`);
+      expect(records.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual(['_row', ...entity.columns.map((c) => c.name)]);
+      expect(tableNamed(`raw_${entity.name}_cells`).StorageDescriptor.Columns).toContainEqual(expect.objectContaining({ Name: 'c', Type: 'array<string>' }));
+    }
   });
 
   it('names the Glue database from the config', () => {

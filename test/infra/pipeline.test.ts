@@ -126,7 +126,12 @@ describe('the pipeline stack', () => {
       const [id] = byStage(stage.name);
       const actions = actionsOf(id);
       expect(actions.some((a) => a.startsWith('athena:')), stage.name).toBe(stageAccess[stage.name].athena);
-      expect(actions.includes('glue:CreateTable'), stage.name).toBe(stage.name === 'curate' || stage.name === 'marts');
+      // Curate alone materialises work tables (validated rows), and only under the scratch prefix.
+      expect(actions.includes('glue:CreateTable'), stage.name).toBe(stage.name === 'curate');
+      expect(actions).not.toContain('glue:UpdateTable');
+      const creates = statementsOf(id).filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('glue:CreateTable'));
+      for (const statement of creates) expect(JSON.stringify(statement.Resource), stage.name).toMatch(/table\/pulse\/pulse_scratch_\*/);
+      expect(JSON.stringify(creates.map((c) => c.Resource))).not.toMatch(/table\/pulse\/\*/);
       expect(actions.includes('secretsmanager:GetSecretValue'), stage.name).toBe(stage.name === 'extract');
       expect(actions).not.toContain('s3:*');
       expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);

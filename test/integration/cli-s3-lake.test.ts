@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store } from '../../functions/adapters/aws/s3Store.ts';
@@ -10,7 +12,8 @@ import { serveS3ForTests } from '../support/s3rver.ts';
 /**
  * `pulse run --stages extract` with an s3:// lake and AWS_ENDPOINT_URL_S3 pointing at a real
  * S3-protocol server on loopback: the CLI uses the S3 adapter, and the raw parts and the state
- * land in the bucket under the lake's keys, as the extract Lambda will write them.
+ * land in the bucket under the lake's keys, as the extract Lambda will write them: split into
+ * numbered cells, which is what Athena can read.
  */
 const dir = path.resolve(import.meta.dirname, '../../.tmp/cli-s3-lake');
 let s3: { stop: () => Promise<void> };
@@ -40,14 +43,18 @@ describe('the CLI on an s3:// lake', () => {
     const lake = new S3Store('s3://pulse-lake/acme');
     const raw = await lake.list('raw/');
     expect(raw).toHaveLength(1);
-    expect(raw[0]).toMatch(/^raw\/tickets\/source=desk\/ingest_date=\d{4}-\d{2}-\d{2}\/[^/]+-0000\.csv$/);
-    // Landed as exported (ELT): the bytes in the bucket are the export's own; nothing is validated
-    // before curate, so nothing is rejected yet.
-    expect((await lake.get(raw[0]!))!.equals(readFileSync(path.join(dir, 'exports', 'tickets.csv')))).toBe(true);
+    expect(raw[0]).toMatch(/^raw\/tickets\/source=desk\/ingest_date=\d{4}-\d{2}-\d{2}\/[^/]+-0000\.ndjson\.gz$/);
+    // An s3:// lake runs on Athena, whose CSV reader gives no row order: the export lands as
+    // numbered rows of its cells, untyped (ELT), and nothing is rejected before curate.
+    const lines = gunzipSync((await lake.get(raw[0]!))!).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const exported = readFileSync(path.join(dir, 'exports', 'tickets.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(lines).toEqual(exported.map((line, i) => ({ _row: i + 1, _line: i + 2, _reject: null, _message: null, c: line.split(',') })));
     expect(await lake.list('rejects/')).toEqual([]);
     const state = await getJson<SourceState>(lake, 'state/desk/tickets.json');
-    expect(state!.landed).toEqual([expect.objectContaining({ key: raw[0], format: 'csv', unit: 'exports/tickets.csv' })]);
-    expect(state!.landed[0]!.layout).toMatchObject({ delimiter: ',', skipLines: 1, newline: '\n' });
+    expect(state!.landed).toEqual([expect.objectContaining({ key: raw[0], format: 'cells', unit: 'exports/tickets.csv' })]);
+    expect(state!.landed[0]!.layout).toMatchObject({ delimiter: ',', skipLines: 1, header: ['id', 'created_at', 'updated_at', 'status'] });
+    // The file's fingerprint is kept all the same: an unchanged export is not landed again.
+    expect(Object.values((state!.watermark as { files: Record<string, { sha256: string }> }).files)[0]!.sha256).toBe(createHash('sha256').update(readFileSync(path.join(dir, 'exports', 'tickets.csv'))).digest('hex'));
     expect(state!.units).toEqual({});
   });
 });

@@ -46,7 +46,7 @@ const deferred = (mail: OutgoingMail) => new MailTransportError('the SMTP server
 const unused = () => {
   throw new Error('deliver does not query');
 };
-const engine: QueryEngine = { dialect: 'duckdb', registerTables: unused, registerLanded: unused, releaseLanded: unused, createTable: unused, createView: unused, query: unused, writeParquet: unused, close: async () => {} };
+const engine: QueryEngine = { dialect: 'duckdb', readsExportsInPlace: true, registerTables: unused, registerLanded: unused, releaseLanded: unused, createTable: unused, createView: unused, query: unused, writeParquet: unused, close: async () => {} };
 
 let lake: string;
 let store: FolderStore;

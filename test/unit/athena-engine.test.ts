@@ -377,7 +377,7 @@ describe('Athena writes', () => {
     // assess
     expect(cleared).toEqual(['curated/tickets/month=2026-09/', 'curated/tickets/month=2026-10/']);
     expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe(
-      "unload (select ticket_id, month from stg_tickets) to 's3://pulse-lake-123/curated/tickets/' with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])",
+      "unload (select * from (\nselect ticket_id, month from stg_tickets\n) as unloaded) to 's3://pulse-lake-123/curated/tickets/' with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])",
     );
     expect(athena).toHaveReceivedCommandTimes(GetQueryResultsCommand, 0);
   });
@@ -391,7 +391,7 @@ describe('Athena writes', () => {
     await engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) }).writeParquet('select 1 as x', 'marts/benchmarks', { partitionByMonth: false });
     // assess
     expect(cleared).toEqual(['marts/benchmarks/']);
-    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe("unload (select 1 as x) to 's3://pulse-lake-123/marts/benchmarks/' with (format = 'PARQUET', compression = 'ZSTD')");
+    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe("unload (select * from (\nselect 1 as x\n) as unloaded) to 's3://pulse-lake-123/marts/benchmarks/' with (format = 'PARQUET', compression = 'ZSTD')");
   });
 
   it('writeParquet refuses to run without clearPrefix', async () => {
@@ -402,21 +402,105 @@ describe('Athena writes', () => {
     expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 0);
   });
 
-  it('createView runs CREATE OR REPLACE VIEW and reads no results', async () => {
+  it('createView writes nothing to Glue: the view becomes a WITH entry of each statement that names it', async () => {
     // prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
-    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { ...execution('SUCCEEDED').QueryExecution, StatementType: 'DDL' } });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    athena.on(GetQueryResultsCommand).resolves(page([column('n', 'bigint')], [['3']], { header: true }));
+    const athenaEngine = engine();
     // act
-    await engine().createView('int_tickets_solved', 'select * from tickets where solved_at is not null;');
+    await athenaEngine.createView('int_tickets', 'select * from tickets where solved_at is not null;');
+    await athenaEngine.createView('int_solved', "select * from int_tickets where channel <> 'int_tickets'");
+    const rows = await athenaEngine.query('with counted as (select count(*) as n from int_solved) select n from counted');
     // assess
-    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe('create or replace view int_tickets_solved as select * from tickets where solved_at is not null');
-    expect(athena).toHaveReceivedCommandTimes(GetQueryResultsCommand, 0);
+    expect(rows).toEqual([{ n: 3 }]);
+    expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 1);
+    // The view it reads comes first; a name inside a literal is not a reference.
+    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe(
+      "with int_tickets as (\nselect * from tickets where solved_at is not null\n),\nint_solved as (\nselect * from int_tickets where channel <> 'int_tickets'\n),\ncounted as (select count(*) as n from int_solved) select n from counted",
+    );
   });
 
-  it('registerTables says the CDK stack owns the Glue tables', async () => {
+  it('registerTables points a stage\'s own name at the Glue table over the prefix, and refuses a prefix with no table', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    athena.on(GetQueryResultsCommand).resolves(page([column('n', 'bigint')], [['0']], { header: true }));
+    const athenaEngine = engine();
     // act
-    const failure = await engine().registerTables([{ name: 'tickets', prefix: 'curated/tickets/', columns: [], partitioned: true }]).catch((e: unknown) => e);
+    await athenaEngine.registerTables([
+      { name: 'tickets', prefix: 'curated/tickets/', columns: [], partitioned: true },
+      { name: 'curated_tickets_before', prefix: 'curated/tickets/', columns: [], partitioned: true },
+    ]);
+    await athenaEngine.query('select count(*) as n from curated_tickets_before join tickets on true');
+    const failure = await athenaEngine.registerTables([{ name: 'x', prefix: 'rejects/tickets/', columns: [], partitioned: false }]).catch((e: unknown) => e);
     // assess
-    expect((failure as Error).message).toMatch(/^cannot register tickets in Athena: Glue tables are created by the CDK stack/);
+    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe('select count(*) as n from "pulse_lake"."tickets" join tickets on true');
+    expect((failure as Error).message).toMatch(/^cannot register x in Athena: rejects\/tickets\/ is not a prefix the CDK stack defines a Glue table over/);
+  });
+
+  it('createTable materialises by CTAS under a name of its own, renames references to it, and drop table drops it and its files', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    athena.on(GetQueryResultsCommand).resolves(page([column('n', 'bigint')], [['2']], { header: true }));
+    const cleared: string[] = [];
+    const athenaEngine = engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) });
+    // act
+    await athenaEngine.createView('new_rows', 'select 1 as x union all select 2');
+    await athenaEngine.createTable('validated_0', 'select x from new_rows');
+    await athenaEngine.query('select count(*) as n from validated_0');
+    await athenaEngine.query('drop table validated_0');
+    // assess
+    const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
+    const ctas = /^create table "pulse_lake"\."(pulse_scratch_[0-9a-f]{12}_validated_0)" with \(format = 'PARQUET', write_compression = 'ZSTD', external_location = 's3:\/\/pulse-lake-123\/_scratch\/([0-9a-f]{12})\/validated_0\/'\) as select \* from \(\nwith new_rows as \(\nselect 1 as x union all select 2\n\)\nselect x from new_rows\n\) as scratch$/.exec(sent[0]!);
+    expect(ctas, sent[0]).not.toBeNull();
+    expect(sent[1]).toBe(`select count(*) as n from "pulse_lake"."${ctas![1]}"`);
+    expect(sent[2]).toBe(`drop table if exists "pulse_lake"."${ctas![1]}"`);
+    expect(sent).toHaveLength(3);
+    // Cleared before the CTAS (its location must be empty) and after the drop (Glue keeps the files).
+    expect(cleared).toEqual([`_scratch/${ctas![2]}/validated_0/`, `_scratch/${ctas![2]}/validated_0/`]);
+  });
+
+  it('close drops the tables still materialised', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    const athenaEngine = engine(fakeTimings(), { clearPrefix: async () => {} });
+    await athenaEngine.createTable('raw_tickets', 'select 1 as x');
+    // act
+    await athenaEngine.close();
+    // assess
+    const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
+    expect(sent[1]).toMatch(/^drop table if exists "pulse_lake"\."pulse_scratch_[0-9a-f]{12}_raw_tickets"$/);
+  });
+
+  it('registerLanded reads one part of the raw table of its entity and form: its partition, then its "$path"', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    athena.on(GetQueryResultsCommand).resolves(page([column('n', 'bigint')], [['1']], { header: true }));
+    const athenaEngine = engine();
+    const key = 'raw/tickets/source=helpdesk/ingest_date=2026-11-02/20261102T060000Z-ab12cd-0000.ndjson.gz';
+    // act
+    await athenaEngine.registerLanded(
+      { key, format: 'cells', unit: 'tickets.csv', name: 'tickets.csv', landing: 'b', layout: { header: ['Id', 'Opened'], delimiter: ',', skipLines: 1, newline: '\n', columns: { id: 0, created_at: 1 } } },
+      ['id', 'created_at', 'channel'],
+    );
+    await athenaEngine.query('select count(*) as n from landed');
+    const csv = await athenaEngine.registerLanded({ key: key.replace('.ndjson.gz', '.csv'), format: 'csv', unit: 'u', name: 'n', landing: 'b' }, ['id']).catch((e: unknown) => e);
+    // assess
+    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe(
+      [
+        'with landed_cells as (',
+        `select _row, _line, _reject, _message, element_at(c, 1) as c0, element_at(c, 2) as c1 from "pulse_lake"."raw_tickets_cells" where landed_source = 'helpdesk' and landed_date = '2026-11-02' and "$path" = 's3://pulse-lake-123/${key}'`,
+        '),',
+        'landed as (',
+        "select 'tickets.csv' as _file, _row, _line, _reject, _message, c0 as id, c1 as created_at, cast(null as varchar) as channel from landed_cells",
+        ')',
+        'select count(*) as n from landed',
+      ].join('\n'),
+    );
+    expect((csv as Error).message).toMatch(/has no row numbers there; extract splits every export into cells for an s3:\/\/ lake/);
   });
 });

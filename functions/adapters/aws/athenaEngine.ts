@@ -9,11 +9,19 @@ import {
   type QueryExecution,
   type Row as AthenaRow,
 } from '@aws-sdk/client-athena';
-import { asSubquery, sqlString } from '../../dialect/sqlText.ts';
+import { asSubquery, ident, sqlString } from '../../dialect/sqlText.ts';
+import { lakeKeys, scratchTablePrefix } from '../../model/lakeKeys.ts';
+import { rawPartitionKeys, rawPartOf, rawTableName } from '../../model/rawTables.ts';
 import { PulseError, QueryError, QueryTimeoutError } from '../../errors.ts';
 import type { LandedPart } from '../../ports/source.ts';
 import type { QueryEngine, Row, TableLocation } from '../../ports/queryEngine.ts';
+import { ScratchRelations } from './athenaScratch.ts';
 import { sdkFacts } from './sdkErrors.ts';
+
+/** The Glue table the CDK stack defines over a lake prefix: curated/<entity>/ and marts/<mart>/ are named after it. */
+function catalogTableOf(prefix: string): string | undefined {
+  return /^(?:curated|marts)\/([a-z0-9_]+)\/?$/.exec(prefix)?.[1];
+}
 
 /** How long to wait, and for how long in all; injectable so tests run on a fake clock. */
 export interface AthenaTimings {
@@ -70,9 +78,13 @@ const isThrottling = (error: unknown) => sdkFacts(error).throttled;
 /** The query engine in AWS: Athena (engine v3, Trino) over the Glue tables the CDK stack defines. */
 export class AthenaEngine implements QueryEngine {
   readonly dialect = 'trino';
+  readonly readsExportsInPlace = false;
   private readonly client: AthenaClient;
   private readonly timings: AthenaTimings;
   private readonly ownsClient: boolean;
+  private readonly scratch = new ScratchRelations();
+  /** Names this engine's scratch tables and their prefix: unique per engine, so runs never share one. */
+  private readonly id = randomUUID().replace(/-/g, '').slice(0, 12);
 
   constructor(private readonly options: AthenaEngineOptions) {
     // maxAttempts 1: throttling is retried here, with waits sized for Athena's per-account quotas;
@@ -82,28 +94,79 @@ export class AthenaEngine implements QueryEngine {
     this.timings = { ...defaultAthenaTimings, ...options.timings };
   }
 
+  /**
+   * Names the Glue tables the CDK stack defines over each prefix (curated/<entity>/,
+   * marts/<mart>/); a stage's own name for one (curated_tickets_before) becomes an alias of it,
+   * read live. Columns are the catalog's, generated from the same declarations.
+   */
   async registerTables(tables: TableLocation[]): Promise<void> {
-    throw new PulseError(
-      `cannot register ${tables.map((t) => t.name).join(', ')} in Athena: Glue tables are created by the CDK stack (infra/), from the zod schemas; deploy the stack instead`,
-    );
+    for (const table of tables) {
+      const catalogName = catalogTableOf(table.prefix);
+      if (!catalogName) throw new PulseError(`cannot register ${table.name} in Athena: ${table.prefix} is not a prefix the CDK stack defines a Glue table over (curated/<entity>/ or marts/<mart>/)`);
+      if (catalogName === table.name.toLowerCase()) this.scratch.delete(table.name);
+      else this.scratch.set(table.name, { kind: 'alias', qualified: this.qualified(catalogName) });
+    }
   }
 
-  async registerLanded(part: LandedPart): Promise<void> {
-    throw new PulseError(`cannot read the landed part ${part.key} in Athena yet: the raw tables over raw/ are created by the CDK stack (infra/), and curate on Athena is not built yet; curate with a local lake`);
+  /**
+   * The landed part as `landed_cells` and `landed`, views over the raw table of its entity and
+   * form (functions/model/rawTables.ts), narrowed to its partition and then its file: extract
+   * lands every part for Athena as numbered NDJSON (readsExportsInPlace is false).
+   */
+  async registerLanded(part: LandedPart, fields: readonly string[]): Promise<void> {
+    const at = rawPartOf(part.key);
+    if (!at) throw new PulseError(`cannot read ${part.key} in Athena: not a raw part key (raw/<entity>/source=…/ingest_date=…/)`);
+    if (part.format === 'csv') {
+      throw new PulseError(`cannot read ${part.key} in Athena: an export landed as CSV has no row numbers there; extract splits every export into cells for an s3:// lake, so land it again (pulse run --reextract)`);
+    }
+    const table = this.qualified(rawTableName(at.entity, part.format));
+    const [sourceKey, dateKey] = rawPartitionKeys.map((k) => k.name);
+    const where = `${sourceKey} = ${sqlString(at.source)} and ${dateKey} = ${sqlString(at.ingestDate)} and "$path" = ${sqlString(this.uri(part.key))}`;
+    const width = part.layout?.header.length ?? 0;
+    const cells = Array.from({ length: width }, (_, i) => `element_at(c, ${i + 1}) as c${i}`);
+    const body =
+      part.format === 'cells'
+        ? `select _row, _line, _reject, _message${cells.map((c) => `, ${c}`).join('')} from ${table} where ${where}`
+        : `select _row, _row as _line, cast(null as varchar) as _reject, cast(null as varchar) as _message${fields.map((f) => `, ${ident(f)}`).join('')} from ${table} where ${where}`;
+    this.scratch.set('landed_cells', { kind: 'view', sql: body });
+    const columns = part.layout?.columns ?? {};
+    const select = fields.map((f) => `${part.format === 'records' ? ident(f) : columns[f] === undefined ? 'cast(null as varchar)' : `c${columns[f]}`} as ${ident(f)}`);
+    this.scratch.set('landed', { kind: 'view', sql: `select ${sqlString(part.name)} as _file, _row, _line, _reject, _message${select.map((s) => `, ${s}`).join('')} from landed_cells` });
   }
 
-  async releaseLanded(): Promise<void> {}
+  async releaseLanded(): Promise<void> {
+    this.scratch.delete('landed');
+    this.scratch.delete('landed_cells');
+  }
 
+  /**
+   * Materialised by CTAS as ZSTD Parquet under _scratch/<engine>/<name>/, in a table of a name
+   * no other run uses; dropped (and its files deleted) by `drop table <name>` or at close.
+   */
   async createTable(name: string, sql: string): Promise<void> {
-    await this.execute(`create table ${name} as ${asSubquery(sql)}`);
+    await this.dropScratch(name);
+    const physical = `${scratchTablePrefix}${this.id}_${name.toLowerCase()}`;
+    const prefix = lakeKeys.scratch(this.id, name.toLowerCase());
+    await this.clear(prefix);
+    const expanded = this.scratch.expand(asSubquery(sql));
+    await this.execute(`create table ${this.qualified(physical)} with (format = 'PARQUET', write_compression = 'ZSTD', external_location = ${sqlString(this.uri(prefix))}) as select * from (\n${expanded}\n) as scratch`);
+    this.scratch.set(name, { kind: 'table', physical: this.qualified(physical), prefix });
   }
 
+  /** A view the engine prepends as a WITH entry to the statements that name it: nothing in Glue. */
   async createView(name: string, sql: string): Promise<void> {
-    await this.execute(`create or replace view ${name} as ${asSubquery(sql)}`);
+    await this.dropScratch(name);
+    this.scratch.set(name, { kind: 'view', sql: asSubquery(sql) });
   }
 
+  /** A SELECT's rows; `drop table|view <name>` of a stage's own relation drops it here. */
   async query(sql: string): Promise<Row[]> {
-    const execution = await this.execute(sql);
+    const drop = /^\s*drop\s+(table|view)\s+(if\s+exists\s+)?([a-z_][a-z0-9_]*)\s*;?\s*$/i.exec(sql);
+    if (drop && this.scratch.get(drop[3]!)) {
+      await this.dropScratch(drop[3]!);
+      return [];
+    }
+    const execution = await this.execute(this.scratch.expand(sql));
     return this.results(execution);
   }
 
@@ -114,23 +177,49 @@ export class AthenaEngine implements QueryEngine {
    * partitions per query.
    */
   async writeParquet(sql: string, prefix: string, options: { partitionByMonth: boolean; months?: string[] }): Promise<void> {
-    const clear = this.options.clearPrefix;
-    if (!clear) {
-      throw new PulseError('AthenaEngine.writeParquet replaces what the written partitions held and needs clearPrefix (the S3 object store) in its options');
-    }
     const base = prefix.replace(/^\/+|\/+$/g, '');
     if (options.partitionByMonth && options.months) {
-      for (const month of options.months) await clear(`${base}/month=${month}/`);
+      for (const month of options.months) await this.clear(`${base}/month=${month}/`);
     } else {
-      await clear(`${base}/`);
+      await this.clear(`${base}/`);
     }
-    const location = `${this.options.lake.replace(/\/+$/, '')}/${base}/`;
     const partitioned = options.partitionByMonth ? ", partitioned_by = ARRAY['month']" : '';
-    await this.execute(`unload (${asSubquery(sql)}) to ${sqlString(location)} with (format = 'PARQUET', compression = 'ZSTD'${partitioned})`);
+    const expanded = this.scratch.expand(asSubquery(sql));
+    await this.execute(`unload (select * from (\n${expanded}\n) as unloaded) to ${sqlString(this.uri(`${base}/`))} with (format = 'PARQUET', compression = 'ZSTD'${partitioned})`);
   }
 
+  /** Drops the tables this engine materialised, then lets the client go. */
   async close(): Promise<void> {
-    if (this.ownsClient) this.client.destroy();
+    try {
+      for (const table of this.scratch.tables()) await this.dropScratch(table.name);
+    } finally {
+      if (this.ownsClient) this.client.destroy();
+    }
+  }
+
+  private async dropScratch(name: string): Promise<void> {
+    const relation = this.scratch.get(name);
+    if (!relation) return;
+    this.scratch.delete(name);
+    if (relation.kind !== 'table') return;
+    await this.execute(`drop table if exists ${relation.physical}`);
+    await this.clear(relation.prefix);
+  }
+
+  private async clear(prefix: string): Promise<void> {
+    const clear = this.options.clearPrefix;
+    if (!clear) throw new PulseError('AthenaEngine writes Parquet only into empty locations and needs clearPrefix (the S3 object store) in its options');
+    await clear(prefix);
+  }
+
+  /** A lake key as the S3 URI Athena reads and writes. */
+  private uri(key: string): string {
+    return `${this.options.lake.replace(/\/+$/, '')}/${key}`;
+  }
+
+  /** A table of the database, quoted: a qualified name is never taken for a stage's own. */
+  private qualified(table: string): string {
+    return `"${this.options.database}"."${table}"`;
   }
 
   /** Starts a statement and waits until it SUCCEEDED; a FAILED or CANCELLED one, or one past the budget, throws QueryError. */

@@ -25,6 +25,7 @@ interface ProfileNode {
 /** The local query engine: embedded DuckDB over the lake folder, with macros standing in for Trino functions. */
 export class DuckDbEngine implements QueryEngine {
   readonly dialect = 'duckdb';
+  readonly readsExportsInPlace = true;
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
