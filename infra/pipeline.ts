@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -18,6 +19,9 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, type IConstruct } from 'constructs';
 import type { PulseConfig } from '../functions/config/schema.ts';
 import { retryableErrorName } from '../functions/errors.ts';
+import { chartAssets } from '../functions/runtime/chartAssets.ts';
+
+const resolvePackage = createRequire(import.meta.url).resolve;
 import { lakeKeys, scratchTablePrefix } from '../functions/model/lakeKeys.ts';
 import { stageList, type StageDefinition, type StageName } from '../functions/stages/list.ts';
 
@@ -315,13 +319,13 @@ export class PulsePipeline extends Construct {
         banner: "import { createRequire as pulseRequire } from 'module'; const require = pulseRequire(import.meta.url);",
         ...(stage.name === 'render'
           ? {
-              // resvg is native: installed beside the bundle with its Linux arm64 binary (--force: npm on
-              // another machine refuses a package for another CPU), with the font it draws text in.
-              nodeModules: ['@resvg/resvg-js', 'dejavu-fonts-ttf'],
+              // resvg is WebAssembly: its module and the font it draws text in are copied beside
+              // the bundle, where charts.ts looks first. Nothing is downloaded: synth runs offline.
               commandHooks: {
                 beforeBundling: () => [],
                 beforeInstall: () => [],
-                afterBundling: (_input: string, output: string) => [`npm install --prefix ${output} --no-save --no-package-lock --force @resvg/resvg-js-linux-arm64-gnu@2.6.2`],
+                afterBundling: (_input: string, output: string) =>
+                  Object.values(chartAssets).map((asset) => `cp ${JSON.stringify(resolvePackage(asset.installed))} ${JSON.stringify(path.join(output, asset.bundled))}`),
               },
             }
           : {}),

@@ -1,5 +1,11 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { chartAssets } from '../../functions/runtime/chartAssets.ts';
 import { describe, expect, it } from 'vitest';
 import { stageList } from '../../functions/stages/list.ts';
 
@@ -20,7 +26,7 @@ async function bundle(stage: string) {
     format: 'esm',
     platform: 'node',
     target: 'node24',
-    external: ['@aws-sdk/*', '@smithy/*', ...(stage === 'render' ? ['@resvg/resvg-js', 'dejavu-fonts-ttf'] : [])],
+    external: ['@aws-sdk/*', '@smithy/*'],
     banner: { js: "import { createRequire as pulseRequire } from 'module'; const require = pulseRequire(import.meta.url);" },
     logLevel: 'silent',
   });
@@ -36,5 +42,34 @@ describe('the Lambda bundles', () => {
     expect(inputs).toContain(`functions/handlers/${stage}.ts`);
     expect(bytes).toBeGreaterThan(10_000);
     expect(bytes).toBeLessThan(limit(stage));
+  }, 60_000);
+});
+
+describe('the charts, bundled as the render Lambda is', () => {
+  it('draw a PNG from a folder with no node_modules, with the assets copied beside the bundle', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-charts-'));
+    try {
+      await build({
+        entryPoints: [path.join(root, 'functions/report/charts.ts')],
+        outfile: path.join(dir, 'index.mjs'),
+        bundle: true,
+        format: 'esm',
+        platform: 'node',
+        target: 'node24',
+        banner: { js: "import { createRequire as pulseRequire } from 'module'; const require = pulseRequire(import.meta.url);" },
+        logLevel: 'silent',
+      });
+      const resolve = createRequire(import.meta.url).resolve;
+      for (const asset of Object.values(chartAssets)) copyFileSync(resolve(asset.installed), path.join(dir, asset.bundled));
+      const script = `const { drawChart } = await import(${JSON.stringify(path.join(dir, 'index.mjs'))});
+        const png = await drawChart({ data: { values: [{ m: '2026-09', v: 3 }, { m: '2026-10', v: 5 }] }, mark: 'bar', encoding: { x: { field: 'm', type: 'ordinal' }, y: { field: 'v', type: 'quantitative' } }, width: 120, height: 60 });
+        process.stdout.write(png.length + ' ' + png.subarray(0, 8).toString('hex'));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: dir });
+      const [bytes, magic] = stdout.split(' ');
+      expect(magic).toBe('89504e470d0a1a0a');
+      expect(Number(bytes)).toBeGreaterThan(1_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
