@@ -89,4 +89,76 @@ order by
     c.month,
     c.team`,
   },
+  {
+    name: 'pulse-churn-by-segment',
+    description: 'Customer churn and gross revenue churn per month and segment (customer_month).',
+    sql: `-- Churn per month and segment, as customer_churn_rate and gross_revenue_churn count it: of the
+-- customers active on the day before the month, those with nothing running on its last day.
+select
+    month,
+    segment,
+    count_if(active_at_start) as active_at_start,
+    count_if(churned) as churned,
+    cast(count_if(churned) as double) / nullif(count_if(active_at_start), 0) as churn_rate,
+    sum(case when churned then mrr_start when mrr_end < mrr_start then mrr_start - mrr_end else 0 end)
+        / nullif(sum(case when active_at_start then mrr_start else 0 end), 0) as gross_revenue_churn
+from customer_month
+group by
+    month,
+    segment
+order by
+    month,
+    segment`,
+  },
+  {
+    name: 'pulse-retention-triangle',
+    description: 'The cohort triangle: the share of each signup month still active N months later (retention_cohort).',
+    sql: `-- One row per signup cohort and month since signup: the share of the cohort with a subscription
+-- running at that month's end. Pivot months_since_signup in a spreadsheet for the triangle.
+select
+    cohort,
+    months_since_signup,
+    customers,
+    active,
+    cast(active as double) / nullif(customers, 0) as retained
+from retention_cohort
+order by
+    cohort,
+    months_since_signup`,
+  },
+  {
+    name: 'pulse-first-reply-sla-by-channel',
+    description: 'First replies within the SLA per month and channel, and the mean first-reply time (ticket_speed).',
+    sql: `-- First replies within the priority's SLA per creation month and channel; the mean is exact
+-- (sums over counts). The medians are in kpi_monthly (kpi = 'first_reply_time').
+select
+    month,
+    channel,
+    sum(tickets) as tickets,
+    sum(replied) as replied,
+    cast(sum(replied_within_sla) as double) / nullif(sum(replied), 0) as within_sla,
+    sum(first_reply_seconds_sum) / nullif(sum(replied), 0) / 3600 as mean_first_reply_hours
+from ticket_speed
+group by
+    month,
+    channel
+order by
+    month,
+    channel`,
+  },
+  {
+    name: 'pulse-perfect-order-monthly',
+    description: 'The perfect-order rate and its components per month (order_month).',
+    sql: `-- Perfect orders (in full, on time, accurate invoice and status, entered without error) per
+-- month, with each component's rate beside it.
+select
+    month,
+    orders,
+    cast(perfect as double) / nullif(orders, 0) as perfect_order_rate,
+    cast(in_full as double) / nullif(orders, 0) as in_full_rate,
+    cast(on_time as double) / nullif(delivered, 0) as on_time_delivery_rate,
+    cast(items_shipped_first as double) / nullif(items_requested, 0) as first_time_fill_rate
+from order_month
+order by month`,
+  },
 ];

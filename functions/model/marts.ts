@@ -143,6 +143,37 @@ export const ticketFactColumns: readonly MartColumn[] = [
   column('satisfaction', 'bigint', 'Satisfaction rating on the ticket, 1–5, else null.'),
 ];
 
+export const customerMonthColumns: readonly MartColumn[] = [
+  column('customer_id', 'varchar', 'Customer (customers.id).'),
+  column('segment', 'varchar', "Customer segment ('unknown' when absent)."),
+  column('active_at_start', 'boolean', 'A subscription running on the day before the month.'),
+  column('active_at_end', 'boolean', "A subscription running on the month's last day."),
+  column('churned', 'boolean', 'Active at the start, nothing running at the end (customer_churn_rate counts these).'),
+  column('mrr_start', 'double', 'MRR on the day before the month.'),
+  column('mrr_end', 'double', "MRR on the month's last day (lower: contraction; higher: expansion; 0: churn)."),
+];
+
+export const retentionCohortColumns: readonly MartColumn[] = [
+  column('cohort', 'varchar', 'Signup month of the customers, YYYY-MM.'),
+  column('months_since_signup', 'bigint', 'Months from the cohort to this month (1 = the month after signup).'),
+  column('customers', 'bigint', 'Customers in the cohort.'),
+  column('active', 'bigint', "Of them, with a subscription running on the month's last day."),
+];
+
+export const orderMonthColumns: readonly MartColumn[] = [
+  column('orders', 'bigint', 'Orders placed in the month.'),
+  column('perfect', 'bigint', 'Delivered in full, on time, invoiced and updated accurately, entered without error.'),
+  column('in_full', 'bigint', 'First shipment held every item requested.'),
+  column('on_time', 'bigint', 'Delivered within definitions.promisedDeliveryDays of the order.'),
+  column('delivered', 'bigint', 'Delivered.'),
+  column('entered', 'bigint', 'Captured in the system.'),
+  column('entered_without_error', 'bigint', 'Captured with no entry error.'),
+  column('invoice_accurate', 'bigint', 'Invoice needed no later correction.'),
+  column('status_accurate', 'bigint', 'Every status update sent was correct.'),
+  column('items_requested', 'bigint', 'Items ordered.'),
+  column('items_shipped_first', 'bigint', 'Items in the first shipment.'),
+];
+
 export const martTables: readonly MartTable[] = [
   mart('tickets_created', 'One row per ticket, in the month it was created: what volume, first reply, escalation and complaints count.', 'creation month × ticket', ticketFactColumns),
   mart('tickets_solved', 'One row per ticket, in the month of its last solve: what resolution, SLA, effort and agent output count.', 'solve month × ticket', ticketFactColumns),
@@ -151,6 +182,9 @@ export const martTables: readonly MartTable[] = [
   mart('volume_daily', 'Tickets created per business day, channel, category and priority.', 'business day × channel × category × priority', volumeDailyColumns),
   mart('ticket_speed', 'First replies of the tickets created in the month: counts and sums that roll up exactly.', 'creation month × channel × team × priority', ticketSpeedColumns),
   mart('agent_month', "Each agent's month: tickets solved, replies, handle time, ratings and hours worked.", 'month × agent', agentMonthColumns),
+  mart('customer_month', 'Each customer\'s month: active at its start and end, churned, and MRR on both days.', 'month × customer', customerMonthColumns),
+  mart('retention_cohort', 'Each signup-month cohort in each later month: its customers and how many are still active.', 'month × signup cohort', retentionCohortColumns),
+  mart('order_month', 'Orders placed in the month, by the perfect-order components.', 'month', orderMonthColumns),
   mart('ticket_quality', 'Solved tickets of the month: reopens, escalations, resolution within SLA, satisfaction.', 'solve month × channel × team', ticketQualityColumns),
 ];
 

@@ -21,6 +21,9 @@ export const marts = [
   { name: 'ticket_speed', file: 'marts/ticket_speed.sql' },
   { name: 'ticket_quality', file: 'marts/ticket_quality.sql' },
   { name: 'agent_month', file: 'marts/agent_month.sql' },
+  { name: 'customer_month', file: 'marts/customer_month.sql' },
+  { name: 'retention_cohort', file: 'marts/retention_cohort.sql' },
+  { name: 'order_month', file: 'marts/order_month.sql' },
 ] as const;
 
 /** Every KPI with its breakdowns, month by month (the cohort triangle included): built from sql/kpis/. */
@@ -63,6 +66,19 @@ export function kpiRowsSql(params: Record<string, SqlValue>, month: string): str
     .join('\nunion all\n');
 }
 
+/**
+ * The months a mart that needs a calendar (customer_month, retention_cohort) is built for, as a
+ * VALUES list of (month, day before it, its last day), valid in Trino and DuckDB. The marts
+ * stage passes every month the lake has data for; a sliced run, the period's own.
+ */
+export function martMonths(months: readonly string[]): { raw: string } {
+  const rows = months.map((month) => {
+    const first = DateTime.fromISO(`${month}-01`, { zone: 'UTC' });
+    return `('${month}', date '${first.minus({ days: 1 }).toISODate()}', date '${first.plus({ months: 1 }).minus({ days: 1 }).toISODate()}')`;
+  });
+  return { raw: `(values ${rows.length > 0 ? rows.join(', ') : "('0000-00', date '0001-01-01', date '0001-01-01')"})` };
+}
+
 /** The SQL placeholders' values: config definitions and the period's bounds. */
 export function sqlParams(config: PulseConfig, period: PeriodInfo): Record<string, SqlValue> {
   const sla = config.definitions.sla;
@@ -80,6 +96,7 @@ export function sqlParams(config: PulseConfig, period: PeriodInfo): Record<strin
   return {
     timezone: config.timezone,
     months: period.months,
+    mart_months: martMonths(period.months),
     last_month: period.months[period.months.length - 1]!,
     previous_month: firstDay.minus({ months: 1 }).toFormat('yyyy-MM'),
     period_first_day: date(firstDay),

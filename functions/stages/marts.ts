@@ -3,7 +3,7 @@ import { lakeKeys } from '../model/lakeKeys.ts';
 import type { StageContext } from './context.ts';
 import { periodFromMonths } from '../kpis/period.ts';
 import { entities } from '../model/index.ts';
-import { kpiMonthlyMart, kpiRowsSql, marts, registerCurated, registerIntermediate, registerMarts, sourceParams, sqlParams } from './lake.ts';
+import { kpiMonthlyMart, kpiRowsSql, martMonths, marts, registerCurated, registerIntermediate, registerMarts, sourceParams, sqlParams } from './lake.ts';
 
 export interface MartSummary {
   mart: string;
@@ -25,9 +25,12 @@ async function kpiMonths(ctx: StageContext): Promise<string[]> {
  * small beside curated/, and a rebuild is what makes a re-run give the same tables.
  */
 export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
-  const params = sqlParams(ctx.config, ctx.period);
+  const period = sqlParams(ctx.config, ctx.period);
   await registerCurated(ctx);
-  await registerIntermediate(ctx, params);
+  await registerIntermediate(ctx, period);
+  const months = await kpiMonths(ctx);
+  // The calendar marts cover every month the lake has data for, as kpi_monthly does.
+  const params = { ...period, mart_months: martMonths(months) };
   ctx.progress.start('marts', marts.length);
   for (const [i, mart] of marts.entries()) {
     await ctx.engine.writeParquet(renderSql(readSql(mart.file), params), lakeKeys.mart(mart.name), { partitionByMonth: true });
@@ -35,7 +38,6 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
   }
   ctx.progress.stop();
   await registerMarts(ctx, params);
-  const months = await kpiMonths(ctx);
   ctx.progress.start('marts kpi_monthly', months.length);
   for (const [i, month] of months.entries()) {
     const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };

@@ -102,10 +102,9 @@ describe('named queries for analysts', () => {
     for (const table of read) expect(tableNames, table).toContain(table);
   });
 
-  it('covers the main marts: TRC and the KPI history', () => {
+  it('covers the main marts: TRC, the KPI history, churn, retention, speed and orders', () => {
     const read = new Set(analystQueries.flatMap((q) => tablesRead(q.sql)));
-    expect(read).toContain('trc');
-    expect(read).toContain('kpi_monthly');
+    for (const mart of ['trc', 'kpi_monthly', 'customer_month', 'retention_cohort', 'ticket_speed', 'order_month']) expect(read, mart).toContain(mart);
   });
 
   it('asks for KPIs the catalog defines', () => {
