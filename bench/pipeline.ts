@@ -6,9 +6,14 @@
  *  2. the full catalog (every entity) at 1M tickets a month over 2 months: each stage's time, and
  *     the Parquet files and bytes each KPI query reads for one month against the whole lake.
  * BENCH_SIZES=100000,1000000 and BENCH_CATALOG_PER_MONTH=1000000 / BENCH_CATALOG_MONTHS=2 change
- * the sizes; BENCH_PARTS=ratio or =catalog runs one part. Results also go to .bench/results.json.
+ *  3. each stage's Lambda bundle, built as the stack builds it: its size, gzipped and with its
+ *     assets, and whether DuckDB is in it (none may be).
+ * the sizes; BENCH_PARTS=ratio, =catalog or =bundles runs one part. Results also go to
+ * .bench/results.json.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { writeDemoConfig } from '../functions/cli/demo.ts';
@@ -20,10 +25,12 @@ import { readSql, renderSql } from '../functions/dialect/sqlText.ts';
 import type { DuckDbEngine } from '../functions/adapters/local/duckdbEngine.ts';
 import { tickets } from '../functions/model/tickets.ts';
 import { runStages, type StageName } from '../functions/stages/index.ts';
+import { stageList } from '../functions/stages/list.ts';
+import { buildStageBundle } from '../infra/lambdaBundle.ts';
 import { kpiQueries, registerLake, sourceParams, sqlParams } from '../functions/stages/lake.ts';
 import type { StageContext } from '../functions/stages/context.ts';
 
-const parts = (process.env.BENCH_PARTS ?? 'ratio,catalog').split(',');
+const parts = (process.env.BENCH_PARTS ?? 'ratio,catalog,bundles').split(',');
 const ratioSizes = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
 const catalogMonths = Number(process.env.BENCH_CATALOG_MONTHS ?? 2);
 const catalogPerMonth = Number(process.env.BENCH_CATALOG_PER_MONTH ?? 1000000);
@@ -184,19 +191,54 @@ if (parts.includes('ratio')) for (const total of ratioSizes) results.push(await 
 if (parts.includes('catalog')) results.push(await runCase(catalogMonths, catalogPerMonth, true));
 
 const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-console.log(line(['sources', 'months', 'tickets', 'tickets.csv MB', 'extract s', 'curate s', 'marts s', 'evaluate s', 'Pulse s', 'DuckDB alone s', 'ratio', 'extract+curate s', 'DuckDB load s', 'load ratio', 'extract peak RSS MB (growth)']));
-console.log(line(Array(15).fill('---')));
-for (const r of results) {
-  console.log(line([r.kind, r.months, r.tickets, r.csvMb.toFixed(0), r.stages.extract!.toFixed(1), r.stages.curate!.toFixed(1), r.stages.marts!.toFixed(1), r.stages.evaluate!.toFixed(1), r.pulseSeconds.toFixed(1), r.duckdbSeconds?.toFixed(1) ?? '—', r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`, (r.stages.extract! + r.stages.curate!).toFixed(1), r.duckdbLoadSeconds?.toFixed(1) ?? '—', r.loadRatio === null ? '—' : `${r.loadRatio.toFixed(2)}×`, `${r.extractPeakRssMb.toFixed(0)} (+${r.extractRssGrowthMb.toFixed(0)})`]));
-}
-console.log('\nKPI queries for one month: Parquet files and bytes the engine read (from its profile) against the whole lake:');
-for (const r of results) {
-  const mb = (b: number) => (b / 2 ** 20).toFixed(2);
-  console.log(`${r.kind}, ${r.tickets} tickets over ${r.months} months: lake ${r.pruning.lakeFiles} Parquet files, ${mb(r.pruning.lakeBytes)} MB; curated tickets ${r.parquetMb.toFixed(1)} MB Parquet vs ${r.csvMb.toFixed(1)} MB CSV (${(r.csvMb / r.parquetMb).toFixed(1)}× smaller)`);
-  for (const [file, q] of Object.entries(r.pruning.perQuery)) {
-    console.log(`  ${file.padEnd(24)} ${String(q.filesRead).padStart(4)} files  ${mb(q.bytesRead).padStart(8)} MB  (${((100 * q.bytesRead) / r.pruning.lakeBytes).toFixed(1)}% of the lake)`);
-    console.log(`    ${q.partitions}`);
+if (results.length > 0) {
+  console.log(line(['sources', 'months', 'tickets', 'tickets.csv MB', 'extract s', 'curate s', 'marts s', 'evaluate s', 'Pulse s', 'DuckDB alone s', 'ratio', 'extract+curate s', 'DuckDB load s', 'load ratio', 'extract peak RSS MB (growth)']));
+  console.log(line(Array(15).fill('---')));
+  for (const r of results) {
+    console.log(line([r.kind, r.months, r.tickets, r.csvMb.toFixed(0), r.stages.extract!.toFixed(1), r.stages.curate!.toFixed(1), r.stages.marts!.toFixed(1), r.stages.evaluate!.toFixed(1), r.pulseSeconds.toFixed(1), r.duckdbSeconds?.toFixed(1) ?? '—', r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`, (r.stages.extract! + r.stages.curate!).toFixed(1), r.duckdbLoadSeconds?.toFixed(1) ?? '—', r.loadRatio === null ? '—' : `${r.loadRatio.toFixed(2)}×`, `${r.extractPeakRssMb.toFixed(0)} (+${r.extractRssGrowthMb.toFixed(0)})`]));
+  }
+  console.log('\nKPI queries for one month: Parquet files and bytes the engine read (from its profile) against the whole lake:');
+  for (const r of results) {
+    const mb = (b: number) => (b / 2 ** 20).toFixed(2);
+    console.log(`${r.kind}, ${r.tickets} tickets over ${r.months} months: lake ${r.pruning.lakeFiles} Parquet files, ${mb(r.pruning.lakeBytes)} MB; curated tickets ${r.parquetMb.toFixed(1)} MB Parquet vs ${r.csvMb.toFixed(1)} MB CSV (${(r.csvMb / r.parquetMb).toFixed(1)}× smaller)`);
+    for (const [file, q] of Object.entries(r.pruning.perQuery)) {
+      console.log(`  ${file.padEnd(24)} ${String(q.filesRead).padStart(4)} files  ${mb(q.bytesRead).padStart(8)} MB  (${((100 * q.bytesRead) / r.pruning.lakeBytes).toFixed(1)}% of the lake)`);
+      console.log(`    ${q.partitions}`);
+    }
   }
 }
+
+interface BundleResult {
+  stage: string;
+  bytes: number;
+  gzipBytes: number;
+  assetBytes: number;
+  duckdb: boolean;
+}
+
+/** Each stage's Lambda bundle as the stack builds it (infra/lambdaBundle.ts). */
+async function bundleSizes(): Promise<BundleResult[]> {
+  const out: BundleResult[] = [];
+  for (const stage of stageList) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), `pulse-bundle-${stage.name}-`));
+    try {
+      const built = await buildStageBundle(stage.name, dir);
+      const code = await readFile(path.join(dir, 'index.mjs'));
+      out.push({ stage: stage.name, bytes: built.bytes, gzipBytes: gzipSync(code).byteLength, assetBytes: built.assetBytes, duckdb: built.inputs.some((i) => i.includes('@duckdb')) });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return out;
+}
+
+const bundles = parts.includes('bundles') ? await bundleSizes() : [];
+if (bundles.length > 0) {
+  const mb = (b: number) => (b / 2 ** 20).toFixed(2);
+  console.log('\nLambda bundles (esbuild, ESM, minified, the AWS SDK left to the runtime):');
+  console.log(line(['stage', 'index.mjs MB', 'gzipped MB', 'assets beside it MB', 'DuckDB in it']));
+  console.log(line(Array(5).fill('---')));
+  for (const b of bundles) console.log(line([b.stage, mb(b.bytes), mb(b.gzipBytes), mb(b.assetBytes), b.duckdb ? 'YES' : 'no']));
+}
 await mkdir(root, { recursive: true });
-await writeFile(path.join(root, 'results.json'), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
+await writeFile(path.join(root, 'results.json'), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, results, bundles }, null, 2)}\n`);

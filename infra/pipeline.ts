@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -19,9 +18,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, type IConstruct } from 'constructs';
 import type { PulseConfig } from '../functions/config/schema.ts';
 import { retryableErrorName } from '../functions/errors.ts';
-import { chartAssets } from '../functions/runtime/chartAssets.ts';
-
-const resolvePackage = createRequire(import.meta.url).resolve;
+import { bundleAssets, bundleBanner, bundleExternals, bundleTarget, handlerEntry, projectRoot as root } from './lambdaBundle.ts';
 import { lakeKeys, scratchTablePrefix } from '../functions/model/lakeKeys.ts';
 import { stageList, type StageDefinition, type StageName } from '../functions/stages/list.ts';
 
@@ -32,7 +29,6 @@ export const defaultSchedule = 'cron(0 6 1 * ? *)';
 /** What the schedule starts a run with: no period, the time it fired (the period is the month before it). */
 export const scheduleInput = { period: null, scheduledTime: '<aws.scheduler.scheduled-time>' };
 
-const root = path.resolve(import.meta.dirname, '..');
 
 /**
  * Acknowledges cdk-nag findings on a construct (and so on every resource below it): the rule
@@ -298,7 +294,7 @@ export class PulsePipeline extends Construct {
     logGroup.grantWrite(role);
     return new nodejs.NodejsFunction(this, `${stage.name}Function`, {
       role,
-      entry: path.join(root, 'functions/handlers', `${stage.name}.ts`),
+      entry: handlerEntry(stage.name),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -310,22 +306,21 @@ export class PulsePipeline extends Construct {
       projectRoot: root,
       depsLockFilePath: path.join(root, 'package-lock.json'),
       bundling: {
+        // The options of infra/lambdaBundle.ts, which the bundle test and the bench build with.
         format: nodejs.OutputFormat.ESM,
-        target: 'node24',
+        target: bundleTarget,
         minify: true,
         sourceMap: true,
-        // The runtime's own SDK v3; CommonJS packages (MJML, exceljs) get a require in ESM.
-        externalModules: ['@aws-sdk/*', '@smithy/*'],
-        banner: "import { createRequire as pulseRequire } from 'module'; const require = pulseRequire(import.meta.url);",
-        ...(stage.name === 'render'
+        externalModules: bundleExternals,
+        banner: bundleBanner,
+        ...(bundleAssets(stage.name).length > 0
           ? {
               // resvg is WebAssembly: its module and the font it draws text in are copied beside
               // the bundle, where charts.ts looks first. Nothing is downloaded: synth runs offline.
               commandHooks: {
                 beforeBundling: () => [],
                 beforeInstall: () => [],
-                afterBundling: (_input: string, output: string) =>
-                  Object.values(chartAssets).map((asset) => `cp ${JSON.stringify(resolvePackage(asset.installed))} ${JSON.stringify(path.join(output, asset.bundled))}`),
+                afterBundling: (_input: string, output: string) => bundleAssets(stage.name).map((asset) => `cp ${JSON.stringify(asset.from)} ${JSON.stringify(path.join(output, asset.to))}`),
               },
             }
           : {}),

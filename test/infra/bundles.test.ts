@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { chartAssets } from '../../functions/runtime/chartAssets.ts';
+import { bundleAssets, bundleBanner, bundleTarget, buildStageBundle } from '../../infra/lambdaBundle.ts';
 import { describe, expect, it } from 'vitest';
 import { stageList } from '../../functions/stages/list.ts';
 
@@ -16,28 +15,11 @@ import { stageList } from '../../functions/stages/list.ts';
  */
 const root = path.resolve(import.meta.dirname, '../..');
 
-async function bundle(stage: string) {
-  const result = await build({
-    entryPoints: [path.join(root, 'functions/handlers', `${stage}.ts`)],
-    bundle: true,
-    write: false,
-    metafile: true,
-    minify: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node24',
-    external: ['@aws-sdk/*', '@smithy/*'],
-    banner: { js: "import { createRequire as pulseRequire } from 'module'; const require = pulseRequire(import.meta.url);" },
-    logLevel: 'silent',
-  });
-  return { bytes: result.outputFiles[0]!.contents.byteLength, inputs: Object.keys(result.metafile.inputs) };
-}
-
 describe('the Lambda bundles', () => {
   // Measured: 0.7-0.8 MB each, render 9.1 MB (MJML, Vega, ExcelJS); gzipped 0.17-0.19 MB and 2.9 MB.
   const limit = (stage: string) => (stage === 'render' ? 16 : 2) * 1024 ** 2;
   it.each(stageList.map((s) => s.name))('%s builds without DuckDB or a local adapter, and small (2 MB; render 16 MB)', async (stage) => {
-    const { bytes, inputs } = await bundle(stage);
+    const { bytes, inputs } = await buildStageBundle(stage);
     expect(inputs.filter((i) => i.includes('@duckdb') || i.includes('functions/adapters/local/'))).toEqual([]);
     expect(inputs).toContain(`functions/handlers/${stage}.ts`);
     expect(bytes).toBeGreaterThan(10_000);
@@ -55,12 +37,11 @@ describe('the charts, bundled as the render Lambda is', () => {
         bundle: true,
         format: 'esm',
         platform: 'node',
-        target: 'node24',
-        banner: { js: "import { createRequire as pulseRequire } from 'module'; const require = pulseRequire(import.meta.url);" },
+        target: bundleTarget,
+        banner: { js: bundleBanner },
         logLevel: 'silent',
       });
-      const resolve = createRequire(import.meta.url).resolve;
-      for (const asset of Object.values(chartAssets)) copyFileSync(resolve(asset.installed), path.join(dir, asset.bundled));
+      for (const asset of bundleAssets('render')) copyFileSync(asset.from, path.join(dir, asset.to));
       const script = `const { drawChart } = await import(${JSON.stringify(path.join(dir, 'index.mjs'))});
         const png = await drawChart({ data: { values: [{ m: '2026-09', v: 3 }, { m: '2026-10', v: 5 }] }, mark: 'bar', encoding: { x: { field: 'm', type: 'ordinal' }, y: { field: 'v', type: 'quantitative' } }, width: 120, height: 60 });
         process.stdout.write(png.length + ' ' + png.subarray(0, 8).toString('hex'));`;
