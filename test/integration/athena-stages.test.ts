@@ -14,12 +14,13 @@ import { martTables } from '../../functions/model/marts.ts';
 import { getJson } from '../../functions/ports/objectStore.ts';
 import { createStageContext } from '../../functions/stages/context.ts';
 import { curate } from '../../functions/stages/curate.ts';
+import { evaluate } from '../../functions/stages/evaluate.ts';
 import { extract } from '../../functions/stages/extract.ts';
 import { buildMarts } from '../../functions/stages/marts.ts';
 import type { SourceState } from '../../functions/stages/sourceState.ts';
 
 /**
- * Extract, curate and marts with the Athena engine, at the SDK boundary: extract lands every
+ * Extract, curate, marts and evaluate with the Athena engine, at the SDK boundary: extract lands every
  * export split into numbered cells (Athena reads no row order from a CSV), and each statement
  * curate and marts send (the generated validation over the raw tables, the scratch tables'
  * CTAS, the merge, the UNLOADs) parses with the Trino grammar Athena runs, names only tables the
@@ -32,6 +33,7 @@ const trino = new TrinoSQL();
 const sent: string[] = [];
 let cleared: string[] = [];
 const landedKeys: string[] = [];
+let martsSent = 0;
 
 /** One result row in GetQueryResults' shape, its header first. */
 function rows(columns: [string, string][], values: (string | null)[]): GetQueryResultsOutput {
@@ -76,6 +78,8 @@ beforeAll(async () => {
   cleared = [];
   await curate(ctx);
   await buildMarts(ctx);
+  martsSent = sent.length;
+  await evaluate(ctx);
   await engine.close();
 }, 120_000);
 
@@ -118,6 +122,13 @@ describe('the stages on Athena', () => {
     expect(rewrite).toBeGreaterThan(copy);
     expect(sent.filter((s) => s.includes("to 's3://pulse-lake/marts/tickets_created/")).length).toBe(1);
     expect(sent.filter((s) => s.includes("to 's3://pulse-lake/marts/kpi_monthly/")).length).toBe(1);
+  });
+
+  it('evaluates on Athena too: its queries read the marts, and kpis.json is written', async () => {
+    const evaluated = sent.slice(martsSent);
+    expect(evaluated.length).toBeGreaterThan(0);
+    expect(evaluated.some((q) => /\bfrom kpi_monthly\b/.test(q))).toBe(true);
+    expect(await new FolderStore(lake).get('reports/2026-10/kpis.json')).not.toBeNull();
   });
 
   it('leaves no scratch table: every one created is dropped, its files cleared', () => {
