@@ -147,7 +147,7 @@ async function runCase(months: number, ticketsPerMonth: number, allSources: bool
   const csvMb = statSync(generated.files.tickets!.path).size / 2 ** 20;
   const configFile = await writeDemoConfig(dir, 'UTC');
   const loaded = await loadConfig(configFile);
-  if (!allSources) loaded.config.sources = loaded.config.sources.filter((s) => s.entity === 'tickets');
+  if (!allSources) loaded.config.sources = loaded.config.sources.filter((s) => s.type === 'csv' && s.entity === 'tickets');
   const ctx = await createLocalContext(loaded, parsePeriod(endMonth), { quiet: true });
   const stages: Record<string, number> = {};
   // The process still holds the generator's garbage: extract's own memory is its peak above

@@ -14,7 +14,7 @@ import { validatedRows, validateLanded } from '../stages/curate.ts';
 import { cellsLine } from '../stages/extract.ts';
 import { displayPath } from './displayPath.ts';
 import { csvSourceFor } from './wiring.ts';
-import { describeSlice } from '../config/schema.ts';
+import { describeSlice, sourceEntities } from '../config/schema.ts';
 
 /** Rows shown as canonical records, rows read for the rejects, and the width a value is cut to. */
 const shownRows = 5;
@@ -202,7 +202,7 @@ export async function checkConfig(file: string): Promise<ConfigCheck> {
   const sections: string[] = [];
   const problems: string[] = [];
   for (const [i, s] of c.sources.entries()) {
-    sections.push(`Source ${s.name}: ${s.type} → ${s.entity}${s.type === 'csv' ? ` from ${s.path}` : ''}`);
+    sections.push(`Source ${s.name}: ${s.type} → ${sourceEntities(s).join(', ')}${s.type === 'csv' ? ` from ${s.path}` : ''}`);
     if (s.type !== 'csv') {
       sections.push('  not opened (API source)');
       continue;

@@ -14,6 +14,7 @@ import type { ObjectStore } from '../ports/objectStore.ts';
 import type { QueryEngine } from '../ports/queryEngine.ts';
 import type { Source } from '../ports/source.ts';
 import { CsvSource } from '../sources/csv.ts';
+import { sourcesFor } from '../sources/registry.ts';
 import { createStageContext, silentProgress, type Progress, type StageContext } from '../stages/context.ts';
 import { displayPathsUnder } from './displayPath.ts';
 
@@ -22,14 +23,12 @@ export function csvSourceFor(loaded: LoadedConfig, source: CsvSourceConfig): Csv
   return new CsvSource(source, entityByName(source.entity)!, loaded.baseDir, loaded.config.timezone);
 }
 
-/** Only the CLI and the Lambda handlers wire adapters into stages; this is the CLI's wiring. */
+/**
+ * Only the CLI and the Lambda handlers wire adapters into stages; this is the CLI's wiring: the
+ * one source registry, with secrets from the environment (env:NAME references).
+ */
 export function createSources(loaded: LoadedConfig): Source[] {
-  return loaded.config.sources.map((source, i) => {
-    if (source.type !== 'csv') {
-      throw new UsageError(`${loaded.file}: sources[${i}].type: the ${source.type} connector is not part of this build yet; export to CSV and use type "csv"`);
-    }
-    return csvSourceFor(loaded, source);
-  });
+  return sourcesFor(loaded.config, { baseDir: loaded.baseDir, secrets: new EnvSecrets() });
 }
 
 /**

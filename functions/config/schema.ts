@@ -65,14 +65,50 @@ export const csvSourceSchema = z.strictObject({
 
 export type CsvSourceConfig = z.infer<typeof csvSourceSchema>;
 
-/** API connectors plug in here (issue: CRM connectors); their options are validated by each connector. */
-export const apiSourceSchema = z.strictObject({
-  name: sourceName,
-  type: z.enum(['zendesk', 'salesforce', 'hubspot', 'freshdesk']),
-  entity: entityName.default('tickets'),
-  baseUrl: z.url().optional(),
-  credentials: z.record(z.string(), secretRef).default({}),
-});
+/** What each connector can pull (CONNECTORS.md, "Canonical mapping"), and its default request rate. */
+export const connectorFacts = {
+  zendesk: { entities: ['tickets', 'surveys'], requestsPerMinute: 10, credentials: [['email', 'token'], ['oauthToken']] },
+  salesforce: { entities: ['tickets'], requestsPerMinute: 100, credentials: [['clientId', 'clientSecret']] },
+  hubspot: { entities: ['tickets', 'surveys'], requestsPerMinute: 240, credentials: [['token']] },
+  freshdesk: { entities: ['tickets', 'surveys'], requestsPerMinute: 100, credentials: [['apiKey']] },
+} as const satisfies Record<string, { entities: readonly string[]; requestsPerMinute: number; credentials: readonly (readonly string[])[] }>;
+
+export type ConnectorType = keyof typeof connectorFacts;
+
+/**
+ * An API source (DESIGN.md, "API sources"): the account's baseUrl, credentials as references
+ * only, the first backfill's start, the entities to pull (default: all the connector maps) and
+ * the request rate (default: the vendor's documented allowance for the endpoints it uses).
+ */
+export const apiSourceSchema = z
+  .strictObject({
+    name: sourceName,
+    type: z.enum(Object.keys(connectorFacts) as [ConnectorType, ...ConnectorType[]]),
+    baseUrl: z.url().optional(),
+    credentials: z.record(z.string(), secretRef).default({}),
+    startDate: z.iso.date().optional(),
+    entities: z.array(entityName).min(1).optional(),
+    requestsPerMinute: z.number().int().positive().max(100_000).optional(),
+  })
+  .superRefine((source, ctx) => {
+    const facts = connectorFacts[source.type];
+    for (const [i, entity] of (source.entities ?? []).entries()) {
+      if (!(facts.entities as readonly string[]).includes(entity)) ctx.addIssue({ code: 'custom', path: ['entities', i], message: `the ${source.type} connector does not pull ${entity} (it pulls ${facts.entities.join(', ')})` });
+    }
+    const given = Object.keys(source.credentials);
+    if (!facts.credentials.some((set) => set.every((k) => given.includes(k)))) {
+      ctx.addIssue({ code: 'custom', path: ['credentials'], message: `the ${source.type} connector needs ${facts.credentials.map((set) => set.join(' + ')).join(', or ')} (references: env:NAME or a Secrets Manager ARN)` });
+    }
+    if (source.type !== 'hubspot' && !source.baseUrl) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: `the ${source.type} connector needs the account's own address (DESIGN.md, "API sources")` });
+  });
+
+export type ApiSourceConfig = z.infer<typeof apiSourceSchema>;
+
+/** The entities a configured source provides. */
+export function sourceEntities(source: z.infer<typeof apiSourceSchema> | CsvSourceConfig): readonly string[] {
+  if (source.type === 'csv') return [source.entity];
+  return source.entities ?? connectorFacts[source.type].entities;
+}
 
 export const sourceSchema = z.discriminatedUnion('type', [csvSourceSchema, apiSourceSchema]);
 export type SourceConfig = z.infer<typeof sourceSchema>;

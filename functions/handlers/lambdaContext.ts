@@ -2,10 +2,12 @@ import { DateTime } from 'luxon';
 import { AthenaEngine } from '../adapters/aws/athenaEngine.ts';
 import { S3Store } from '../adapters/aws/s3Store.ts';
 import { SesTransport } from '../adapters/aws/ses.ts';
+import { SecretsManagerSecrets } from '../adapters/aws/secretsManager.ts';
 import { parseConfig } from '../config/load.ts';
 import { PulseError } from '../errors.ts';
 import { parsePeriod } from '../kpis/period.ts';
 import { getJson } from '../ports/objectStore.ts';
+import { sourcesFor } from '../sources/registry.ts';
 import { createStageContext, type StageContext } from '../stages/context.ts';
 
 /** What a stage Lambda is invoked with: by the state machine, from the schedule's input. */
@@ -85,7 +87,8 @@ export async function lambdaContext(
     store,
     engine,
     mail,
-    sources: [],
+    // API sources pull here; CSV exports are landed from where they are saved (pulse run --stages extract).
+    sources: sourcesFor(config, { baseDir: '/tmp', secrets: new SecretsManagerSecrets(), csv: 'skip' }),
     now,
     ...(event.runId ? { runId: event.runId } : {}),
     ...(event.resend ? { resend: true } : {}),

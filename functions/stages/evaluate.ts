@@ -11,6 +11,7 @@ import { buildKpi } from '../kpis/rules.ts';
 import type { DataQuality, KpiHistoryPoint, KpiQueries, KpiReport, KpiResult, MeasuredKpi, PeriodInfo } from '../kpis/types.ts';
 import { entities } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
+import { sourceEntities } from '../config/schema.ts';
 import type { StageContext } from './context.ts';
 import { absentUnderSlice, describeSlice, type Slice } from './slice.ts';
 import { staleSources } from '../kpis/guard.ts';
@@ -72,14 +73,16 @@ async function monthlyHistory(ctx: StageContext, months: string[]): Promise<(id:
 async function dataQuality(ctx: StageContext, current: Measurements): Promise<DataQuality> {
   const sources = [];
   for (const source of ctx.config.sources) {
-    const state = await getJson<SourceState>(ctx.store, stateKey(source.name, source.entity));
-    sources.push({
-      source: source.name,
-      entity: source.entity,
-      ...(state ? sourceTotals(state) : emptyCounts()),
-      lastExtractAt: state?.lastExtractAt ?? null,
-      freshestRecordAt: state?.freshestRecordAt ?? null,
-    });
+    for (const entity of sourceEntities(source)) {
+      const state = await getJson<SourceState>(ctx.store, stateKey(source.name, entity));
+      sources.push({
+        source: source.name,
+        entity,
+        ...(state ? sourceTotals(state) : emptyCounts()),
+        lastExtractAt: state?.lastExtractAt ?? null,
+        freshestRecordAt: state?.freshestRecordAt ?? null,
+      });
+    }
   }
   const byReason = Object.fromEntries(
     Object.entries(current.get('excluded_from_time_metrics')?.breakdowns.reason ?? {}).map(([r, m]) => [r, m.value ?? 0]),

@@ -46,7 +46,9 @@ const extractsPerRun = new WeakMap<StageContext, number>();
 function nextBatch(ctx: StageContext): string {
   const n = extractsPerRun.get(ctx) ?? 0;
   extractsPerRun.set(ctx, n + 1);
-  return `${ctx.runId}-${String(n).padStart(3, '0')}`;
+  // The clock too: a run's extract invoked again (the Lambda loop after a deadline) has a context
+  // of its own, and its parts must not land on the keys of the invocation before.
+  return `${ctx.runId}-${Date.now().toString(36)}${String(n).padStart(3, '0')}`;
 }
 
 async function extractSource(ctx: StageContext, source: Source, batch: string, landedRows: (rows: number) => void): Promise<ExtractSummary> {

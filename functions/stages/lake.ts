@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { lakeKeys } from '../model/lakeKeys.ts';
 import { kpiMonthlyColumns as kpiMonthlyMartColumns } from '../model/marts.ts';
-import type { PulseConfig } from '../config/schema.ts';
+import { sourceEntities, type PulseConfig } from '../config/schema.ts';
 import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
 import { entities } from '../model/index.ts';
@@ -43,7 +43,7 @@ export const kpiQueries = [
 
 /** Entities some source provides: a KPI whose inputs are absent is notMeasured. */
 export function presentEntities(config: PulseConfig): Set<string> {
-  return new Set(config.sources.map((s) => s.entity));
+  return new Set(config.sources.flatMap((s) => sourceEntities(s)));
 }
 
 /** Placeholders that depend on which sources exist (CSAT from surveys or ticket ratings, …). */
