@@ -130,6 +130,8 @@ export interface Source {
   readonly entity: string;
   /** How curate reads what this source lands (DESIGN.md, "Bad input"). */
   readonly reading: ReadingRules;
+  /** API sources: how many records a landed part gathers before its watermark is saved (extract); none: every watermark at once. */
+  readonly checkpointRecords?: number;
   /** `reextract`: read everything again from the start, whatever the watermark says. */
   pull(watermark: unknown, options?: PullOptions): AsyncIterable<SourceChunk>;
 }

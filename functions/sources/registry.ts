@@ -2,7 +2,7 @@ import type { ApiSourceConfig, PulseConfig } from '../config/schema.ts';
 import { entityByName } from '../model/index.ts';
 import type { SecretResolver } from '../ports/secrets.ts';
 import type { Source } from '../ports/source.ts';
-import type { HttpTimings } from './api/http.ts';
+import type { ConnectorOptions } from './api/apiSource.ts';
 import { CsvSource } from './csv.ts';
 import { freshdeskSources } from './freshdesk/freshdesk.ts';
 import { hubspotSources } from './hubspot/hubspot.ts';
@@ -21,12 +21,11 @@ export interface SourceWiring {
   secrets: SecretResolver;
   /** `skip`: CSV sources are not read here (the extract Lambda). */
   csv?: 'read' | 'skip';
-  /** For tests: the HTTP client's clock and waits. */
-  timings?: Partial<HttpTimings>;
-  clock?: () => Date;
+  /** For tests: the HTTP client's clock and waits, and how many records a landed part gathers. */
+  connectors?: ConnectorOptions;
 }
 
-const connectors: Record<ApiSourceConfig['type'], (config: ApiSourceConfig, secrets: SecretResolver, options: { timings?: Partial<HttpTimings>; clock?: () => Date }) => Source[]> = {
+const connectors: Record<ApiSourceConfig['type'], (config: ApiSourceConfig, secrets: SecretResolver, options: ConnectorOptions) => Source[]> = {
   zendesk: zendeskSources,
   freshdesk: freshdeskSources,
   hubspot: hubspotSources,
@@ -34,7 +33,7 @@ const connectors: Record<ApiSourceConfig['type'], (config: ApiSourceConfig, secr
 };
 
 export function sourcesFor(config: PulseConfig, wiring: SourceWiring): Source[] {
-  const options = { ...(wiring.timings ? { timings: wiring.timings } : {}), ...(wiring.clock ? { clock: wiring.clock } : {}) };
+  const options = wiring.connectors ?? {};
   return config.sources.flatMap((source) => {
     if (source.type === 'csv') return wiring.csv === 'skip' ? [] : [new CsvSource(source, entityByName(source.entity)!, wiring.baseDir, config.timezone)];
     return connectors[source.type](source, wiring.secrets, options);

@@ -62,7 +62,7 @@ async function extractSource(ctx: StageContext, source: Source, batch: string, l
   const summary = emptySummary(source, true);
   // Parts written since the last saved watermark: registered with it, once they are durable.
   let pending: LandedPart[] = [];
-  let writer: { ndjson: NdjsonPartWriter; unit: string; name: string; format: 'cells' | 'records'; layout?: CsvLayout } | undefined;
+  let writer: { ndjson: NdjsonPartWriter; unit: string; name: string; format: 'cells' | 'records'; layout?: CsvLayout; rows: number } | undefined;
   const closeWriter = async () => {
     if (!writer) return;
     await writer.ndjson.close();
@@ -73,10 +73,26 @@ async function extractSource(ctx: StageContext, source: Source, batch: string, l
   };
   const writerFor = async (chunk: SourceChunk, format: 'cells' | 'records') => {
     const unit = chunk.unit ?? '';
-    if (writer && (writer.unit !== unit || writer.format !== format)) await closeWriter();
-    writer ??= { ndjson: new NdjsonPartWriter(ctx.store, () => nextKey('ndjson.gz')), unit, name: chunk.name ?? source.name, format, ...(chunk.cells ? { layout: chunk.cells.layout } : {}) };
+    // API pages share a part until it is checkpointed: the part is named by its first page.
+    if (writer && (writer.format !== format || (format !== 'records' && writer.unit !== unit))) await closeWriter();
+    writer ??= { ndjson: new NdjsonPartWriter(ctx.store, () => nextKey('ndjson.gz')), unit, name: chunk.name ?? source.name, format, ...(chunk.cells ? { layout: chunk.cells.layout } : {}), rows: 0 };
     return writer.ndjson;
   };
+  // The watermark is saved only once the parts it covers are durable in raw/.
+  const save = async (watermark: unknown) => {
+    await closeWriter();
+    state.landed.push(...pending);
+    summary.rawKeys.push(...pending.map((p) => p.key));
+    pending = [];
+    state.watermark = watermark;
+    state.lastExtractAt = ctx.now.toISOString();
+    await putJson(ctx.store, key, state);
+  };
+  // An API source's pages are gathered into parts of up to checkpointRecords records, and the
+  // watermark of a part's last page is saved when the part closes: fewer, larger parts for
+  // curate, and a crash re-reads at most one part's pages.
+  const checkpoint = source.checkpointRecords ?? 0;
+  let deferred: { watermark: unknown } | undefined;
   for await (const chunk of source.pull(state.watermark, { reextract: ctx.reextract ?? false, landAsIs: ctx.engine.readsExportsInPlace })) {
     if (chunk.note) ctx.log(`extract ${source.name}: ${chunk.note}`);
     if (chunk.file) {
@@ -100,18 +116,17 @@ async function extractSource(ctx: StageContext, source: Source, batch: string, l
       const ndjson = await writerFor(chunk, 'records');
       // Each record numbered in its part, as a split export's rows are: Athena has no row order to read.
       for (const record of chunk.records) await ndjson.write({ _row: ndjson.nextRow, ...record });
+      writer!.rows += chunk.records.length;
       summary.rowsLanded += chunk.records.length;
       landedRows(chunk.records.length);
     }
     if (chunk.watermark !== undefined) {
-      // The watermark is saved only once the parts it covers are durable in raw/.
-      await closeWriter();
-      state.landed.push(...pending);
-      summary.rawKeys.push(...pending.map((p) => p.key));
-      pending = [];
-      state.watermark = chunk.watermark;
-      state.lastExtractAt = ctx.now.toISOString();
-      await putJson(ctx.store, key, state);
+      if (chunk.records && checkpoint > 0 && (writer?.rows ?? 0) < checkpoint && !pastDeadline(ctx)) {
+        deferred = { watermark: chunk.watermark };
+        continue;
+      }
+      deferred = undefined;
+      await save(chunk.watermark);
       // Out of time: what is landed is durable and covered by the watermark; the next run
       // (the state machine invokes extract again) goes on from it.
       if (pastDeadline(ctx)) {
@@ -120,6 +135,7 @@ async function extractSource(ctx: StageContext, source: Source, batch: string, l
       }
     }
   }
+  if (deferred) await save(deferred.watermark);
   await closeWriter();
   if (pending.length > 0) {
     state.landed.push(...pending);

@@ -105,11 +105,11 @@ describe('pulse check-config', () => {
 
   it('lists an API source without opening it', async () => {
     const { file } = copyFixture('golden', (config) => {
-      (config.sources as unknown[]).push({ name: 'zd', type: 'zendesk', baseUrl: 'https://acme.zendesk.com' });
+      (config.sources as unknown[]).push({ name: 'zd', type: 'zendesk', baseUrl: 'https://acme.zendesk.com', credentials: { email: 'env:ZD_EMAIL', token: 'env:ZD_TOKEN' } });
     });
 
     expect(await main(['check-config', file], io)).toBe(0);
-    expect(cli.out()).toContain('Source zd: zendesk → tickets\n  not opened (API source)');
+    expect(cli.out()).toContain('Source zd: zendesk → tickets, surveys\n  not opened (API source)');
   });
 
   it('previews a cost ledger as a run reads it: a row in another currency than the config is rejected', async () => {

@@ -23,7 +23,7 @@ const config = configSchema.parse({
   lake: 's3://unused',
   owners: ['ops@example.com'],
   mail: { transport: 'ses', from: 'pulse@example.com' },
-  sources: [{ name: 'zd', type: 'zendesk', credentials: { token: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zd-AbCdEf' } }],
+  sources: [{ name: 'zd', type: 'zendesk', baseUrl: 'https://acme.zendesk.com', credentials: { email: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zd-AbCdEf#email', token: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zd-AbCdEf#token' } }],
 });
 const pipelineApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 

@@ -21,7 +21,7 @@ const config = configSchema.parse({
   mail: { transport: 'ses', from: 'pulse@example.com' },
   sources: [
     { name: 'desk', type: 'csv', entity: 'tickets', path: 'tickets.csv' },
-    { name: 'zd', type: 'zendesk', credentials: { token: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zendesk-AbCdEf#token' } },
+    { name: 'zd', type: 'zendesk', baseUrl: 'https://acme.zendesk.com', credentials: { email: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zendesk-AbCdEf#email', token: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zendesk-AbCdEf#token' } },
   ],
 });
 

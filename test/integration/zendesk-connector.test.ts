@@ -1,20 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EnvSecrets } from '../../functions/adapters/local/envSecrets.ts';
 import { main } from '../../functions/cli/main.ts';
-import { createLocalContext } from '../../functions/cli/wiring.ts';
-import { loadConfig } from '../../functions/config/load.ts';
-import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { KpiReport } from '../../functions/kpis/types.ts';
-import type { HttpTimings } from '../../functions/sources/api/http.ts';
-import { sourcesFor } from '../../functions/sources/registry.ts';
-import type { StageContext } from '../../functions/stages/context.ts';
 import { curate } from '../../functions/stages/curate.ts';
 import { extract } from '../../functions/stages/extract.ts';
-import { registerCurated } from '../../functions/stages/lake.ts';
+import { connectorContext, curatedTickets, lakeText, writeConnectorConfig } from '../support/connectorLake.ts';
 import type { ReplayServer } from '../support/replayServer.ts';
 import { zendeskAccount, zendeskServer, type ZendeskAccount } from '../support/zendeskReplay.ts';
 
@@ -29,7 +21,6 @@ const dir = mkdtempSync(path.join(tmpdir(), 'pulse-zendesk-'));
 const token = 'zd-api-token-5f1e2d3c';
 process.env.PULSE_TEST_ZD_EMAIL = 'ops@acme.example';
 process.env.PULSE_TEST_ZD_TOKEN = token;
-const quick: Partial<HttpTimings> = { timeoutMs: 400, backoffFirstMs: 5, backoffMaxMs: 20, retries: 4, random: () => 0.5 };
 
 let account: ZendeskAccount;
 let server: ReplayServer;
@@ -43,49 +34,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function writeConfig(name: string, keep: boolean): string {
-  const folder = path.join(dir, name);
-  const file = path.join(folder, 'pulse.config.json');
-  if (!keep) rmSync(folder, { recursive: true, force: true });
-  mkdirSync(folder, { recursive: true });
-  writeFileSync(
-    file,
-    JSON.stringify({
-      lake: './lake',
-      timezone: 'UTC',
-      sources: [{ name: 'zd', type: 'zendesk', baseUrl: server.url, credentials: { email: 'env:PULSE_TEST_ZD_EMAIL', token: 'env:PULSE_TEST_ZD_TOKEN' }, startDate: '2026-09-01', requestsPerMinute: 60_000 }],
-      audiences: [{ name: 'executive', recipients: ['ceo@acme.example'] }],
-    }),
-  );
-  return file;
-}
+const zendeskSource = () => ({ name: 'zd', type: 'zendesk', baseUrl: server.url, credentials: { email: 'env:PULSE_TEST_ZD_EMAIL', token: 'env:PULSE_TEST_ZD_TOKEN' }, startDate: '2026-09-01', requestsPerMinute: 60_000 });
 
 /** A lake of its own for the test, anew unless `keep` (the next day's run on the same lake). */
-async function context(name: string, now = new Date('2026-11-02T06:00:00Z'), keep = false): Promise<StageContext> {
-  const loaded = await loadConfig(writeConfig(name, keep));
-  const ctx = await createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true, now });
-  ctx.sources = sourcesFor(loaded.config, { baseDir: loaded.baseDir, secrets: new EnvSecrets(), timings: quick, clock: () => now });
-  return ctx;
-}
-
-async function curatedTickets(ctx: StageContext) {
-  await registerCurated(ctx);
-  return ctx.engine.query('select id, status, is_deleted, channel, priority, category, created_at, first_response_at, solved_at, reopens, agent_replies, satisfaction, customer_id, assignee_id from tickets order by cast(id as integer)');
-}
-
-/** Every landed byte of a lake (raw/ gunzipped) and its state, as text. */
-function lakeText(lake: string): string {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d)) {
-      const p = path.join(d, entry);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(p.endsWith('.gz') ? gunzipSync(readFileSync(p)).toString('utf8') : readFileSync(p).toString('latin1'));
-    }
-  };
-  walk(lake);
-  return out.join('\n');
-}
+const context = (name: string, now?: Date, keep = false, checkpointRecords?: number) => connectorContext(writeConnectorConfig(dir, name, zendeskSource(), keep), now, checkpointRecords ? { checkpointRecords } : {});
 
 let clean: Awaited<ReturnType<typeof curatedTickets>>;
 
@@ -157,7 +109,8 @@ describe('the Zendesk connector', () => {
   });
 
   it('resumes after a crash from the last durable cursor to exactly the records of an uninterrupted run', async () => {
-    const ctx = await context('crash');
+    // Each page checkpointed (the default gathers 20,000 records a part), so a crash leaves some durable.
+    const ctx = await context('crash', undefined, false, 100);
     // The crash: once page 1 is landed, every request resets until the pull gives up.
     const tickets = ctx.sources.find((s) => s.entity === 'tickets')!;
     let pages = 0;

@@ -58,6 +58,17 @@ export class ApiConnection {
   }
 }
 
+/** What the registry passes every connector besides its config and the secrets. */
+export interface ConnectorOptions {
+  /** For tests: the HTTP client's clock and waits. */
+  timings?: Partial<HttpTimings>;
+  clock?: () => Date;
+  checkpointRecords?: number;
+}
+
+/** Records a landed part of an API source gathers before its watermark is saved. */
+export const defaultCheckpointRecords = 20_000;
+
 /** What a connector pulls for one entity: pages from a watermark (undefined on the first run). */
 export type EntityPull = (watermark: unknown, context: { now: Date; reextract: boolean }) => AsyncIterable<ApiPage>;
 
@@ -74,6 +85,7 @@ export class ApiEntitySource implements Source {
     readonly entity: string,
     private readonly pullPages: EntityPull,
     private readonly clock: () => Date = () => new Date(),
+    readonly checkpointRecords: number = defaultCheckpointRecords,
   ) {}
 
   async *pull(watermark: unknown, options: { reextract?: boolean } = {}): AsyncIterable<SourceChunk> {

@@ -1,8 +1,7 @@
 import { sourceEntities, type ApiSourceConfig } from '../../config/schema.ts';
 import type { SecretResolver } from '../../ports/secrets.ts';
 import type { Source } from '../../ports/source.ts';
-import { ApiConnection, ApiEntitySource, latest, resumeAt, unexpected, type ApiPage, type EntityPull } from '../api/apiSource.ts';
-import type { HttpTimings } from '../api/http.ts';
+import { ApiConnection, ApiEntitySource, type ConnectorOptions, latest, resumeAt, unexpected, type ApiPage, type EntityPull } from '../api/apiSource.ts';
 import { stgFreshdeskSurvey, type FreshdeskRating } from './stg_freshdesk__surveys.ts';
 import { stgFreshdeskTicket, type FreshdeskTicket } from './stg_freshdesk__tickets.ts';
 
@@ -99,8 +98,8 @@ function surveys(connection: ApiConnection): EntityPull {
   };
 }
 
-export function freshdeskSources(config: ApiSourceConfig, secrets: SecretResolver, options: { timings?: Partial<HttpTimings>; clock?: () => Date } = {}): Source[] {
+export function freshdeskSources(config: ApiSourceConfig, secrets: SecretResolver, options: ConnectorOptions = {}): Source[] {
   const connection = new ApiConnection(config, 'Freshdesk', secrets, options.timings ? { timings: options.timings } : {});
   const pulls: Record<string, EntityPull> = { tickets: tickets(connection), surveys: surveys(connection) };
-  return sourceEntities(config).map((entity) => new ApiEntitySource(config.name, entity, pulls[entity]!, options.clock));
+  return sourceEntities(config).map((entity) => new ApiEntitySource(config.name, entity, pulls[entity]!, options.clock, options.checkpointRecords));
 }

@@ -1,8 +1,8 @@
 import { sourceEntities, type ApiSourceConfig } from '../../config/schema.ts';
 import type { SecretResolver } from '../../ports/secrets.ts';
 import type { Source } from '../../ports/source.ts';
-import { ApiConnection, ApiEntitySource, latest, resumeAt, unexpected, type ApiPage, type EntityPull } from '../api/apiSource.ts';
-import type { ApiClient, HttpTimings } from '../api/http.ts';
+import { ApiConnection, ApiEntitySource, type ConnectorOptions, latest, resumeAt, unexpected, type ApiPage, type EntityPull } from '../api/apiSource.ts';
+import type { ApiClient } from '../api/http.ts';
 import { hubspotFeedbackProperties, stgHubspotSurvey } from './stg_hubspot__surveys.ts';
 import { hubspotTicketProperties, stgHubspotTicket, type HubspotTicket, type StageStates } from './stg_hubspot__tickets.ts';
 
@@ -107,8 +107,8 @@ function surveys(connection: ApiConnection): EntityPull {
   };
 }
 
-export function hubspotSources(config: ApiSourceConfig, secrets: SecretResolver, options: { timings?: Partial<HttpTimings>; clock?: () => Date } = {}): Source[] {
+export function hubspotSources(config: ApiSourceConfig, secrets: SecretResolver, options: ConnectorOptions = {}): Source[] {
   const connection = new ApiConnection({ ...config, baseUrl: config.baseUrl ?? 'https://api.hubapi.com' }, 'HubSpot', secrets, options.timings ? { timings: options.timings } : {});
   const pulls: Record<string, EntityPull> = { tickets: tickets(connection), surveys: surveys(connection) };
-  return sourceEntities(config).map((entity) => new ApiEntitySource(config.name, entity, pulls[entity]!, options.clock));
+  return sourceEntities(config).map((entity) => new ApiEntitySource(config.name, entity, pulls[entity]!, options.clock, options.checkpointRecords));
 }

@@ -3,8 +3,8 @@ import { sourceEntities, type ApiSourceConfig } from '../../config/schema.ts';
 import { SourceError } from '../../errors.ts';
 import type { SecretResolver } from '../../ports/secrets.ts';
 import type { Source } from '../../ports/source.ts';
-import { ApiConnection, ApiEntitySource, overlapMs, unexpected, type ApiPage, type EntityPull } from '../api/apiSource.ts';
-import { HttpStatusError, vendorMessage, type ApiClient, type HttpResponse, type HttpTimings } from '../api/http.ts';
+import { ApiConnection, ApiEntitySource, type ConnectorOptions, overlapMs, unexpected, type ApiPage, type EntityPull } from '../api/apiSource.ts';
+import { HttpStatusError, vendorMessage, type ApiClient, type HttpResponse } from '../api/http.ts';
 import { caseFields, stgSalesforceCase } from './stg_salesforce__tickets.ts';
 
 /**
@@ -145,7 +145,7 @@ function cases(connection: ApiConnection): EntityPull {
   };
 }
 
-export function salesforceSources(config: ApiSourceConfig, secrets: SecretResolver, options: { timings?: Partial<HttpTimings>; clock?: () => Date } = {}): Source[] {
+export function salesforceSources(config: ApiSourceConfig, secrets: SecretResolver, options: ConnectorOptions = {}): Source[] {
   const connection = new ApiConnection(config, 'Salesforce', secrets, { explain: explainSalesforce, ...(options.timings ? { timings: options.timings } : {}) });
-  return sourceEntities(config).map((entity) => new ApiEntitySource(config.name, entity, cases(connection), options.clock));
+  return sourceEntities(config).map((entity) => new ApiEntitySource(config.name, entity, cases(connection), options.clock, options.checkpointRecords));
 }

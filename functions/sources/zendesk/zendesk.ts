@@ -1,8 +1,7 @@
 import { sourceEntities, type ApiSourceConfig } from '../../config/schema.ts';
 import type { SecretResolver } from '../../ports/secrets.ts';
 import type { Source } from '../../ports/source.ts';
-import { ApiConnection, ApiEntitySource, latest, resumeAt, unexpected, type EntityPull } from '../api/apiSource.ts';
-import type { HttpTimings } from '../api/http.ts';
+import { ApiConnection, ApiEntitySource, type ConnectorOptions, latest, resumeAt, unexpected, type EntityPull } from '../api/apiSource.ts';
 import { stgZendeskSurvey, type ZendeskRating } from './stg_zendesk__surveys.ts';
 import { stgZendeskTicket, type ZendeskMetricSet, type ZendeskTicket } from './stg_zendesk__tickets.ts';
 
@@ -91,8 +90,8 @@ function surveys(connection: ApiConnection): EntityPull {
   };
 }
 
-export function zendeskSources(config: ApiSourceConfig, secrets: SecretResolver, options: { timings?: Partial<HttpTimings>; clock?: () => Date } = {}): Source[] {
+export function zendeskSources(config: ApiSourceConfig, secrets: SecretResolver, options: ConnectorOptions = {}): Source[] {
   const connection = new ApiConnection(config, 'Zendesk', secrets, options.timings ? { timings: options.timings } : {});
   const pulls: Record<string, EntityPull> = { tickets: tickets(connection), surveys: surveys(connection) };
-  return sourceEntities(config).map((entity) => new ApiEntitySource(config.name, entity, pulls[entity]!, options.clock));
+  return sourceEntities(config).map((entity) => new ApiEntitySource(config.name, entity, pulls[entity]!, options.clock, options.checkpointRecords));
 }
