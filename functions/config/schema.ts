@@ -67,11 +67,16 @@ export type CsvSourceConfig = z.infer<typeof csvSourceSchema>;
 
 /** What each connector can pull (CONNECTORS.md, "Canonical mapping"), and its default request rate. */
 export const connectorFacts = {
-  zendesk: { entities: ['tickets', 'surveys'], requestsPerMinute: 10, credentials: [['email', 'token'], ['oauthToken']] },
-  salesforce: { entities: ['tickets'], requestsPerMinute: 100, credentials: [['clientId', 'clientSecret']] },
-  hubspot: { entities: ['tickets', 'surveys'], requestsPerMinute: 240, credentials: [['token']] },
-  freshdesk: { entities: ['tickets', 'surveys'], requestsPerMinute: 100, credentials: [['apiKey']] },
-} as const satisfies Record<string, { entities: readonly string[]; requestsPerMinute: number; credentials: readonly (readonly string[])[] }>;
+  zendesk: { entities: ['tickets', 'surveys'], requestsPerMinute: 10, credentials: [['email', 'token'], ['oauthToken']], unfilled: { tickets: ['closed_at', 'is_escalated', 'team', 'customer_replies', 'handle_seconds'] } },
+  salesforce: { entities: ['tickets'], requestsPerMinute: 100, credentials: [['clientId', 'clientSecret']], unfilled: { tickets: ['reopens', 'agent_replies', 'satisfaction', 'team', 'customer_replies', 'handle_seconds'] } },
+  hubspot: {
+    entities: ['tickets', 'surveys'],
+    requestsPerMinute: 240,
+    credentials: [['token']],
+    unfilled: { tickets: ['customer_id', 'is_escalated', 'reopens', 'agent_replies', 'satisfaction', 'team', 'customer_replies', 'handle_seconds'] },
+  },
+  freshdesk: { entities: ['tickets', 'surveys'], requestsPerMinute: 100, credentials: [['apiKey']], unfilled: { tickets: ['agent_replies', 'satisfaction', 'team', 'customer_replies', 'handle_seconds'] } },
+} as const satisfies Record<string, { entities: readonly string[]; requestsPerMinute: number; credentials: readonly (readonly string[])[]; unfilled: Record<string, readonly string[]> }>;
 
 export type ConnectorType = keyof typeof connectorFacts;
 
@@ -103,6 +108,23 @@ export const apiSourceSchema = z
   });
 
 export type ApiSourceConfig = z.infer<typeof apiSourceSchema>;
+
+/**
+ * Fields of an entity that no configured source fills (`tickets.reopens` when every ticket source
+ * is a connector whose API has no such field, CONNECTORS.md), each with the sources that cannot:
+ * a KPI that needs one is notMeasured with that reason, never zero. A CSV source fills what its
+ * export has, so it counts as filling every field.
+ */
+export function unfilledFields(config: Pick<PulseConfig, 'sources'>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const byEntity = new Map<string, (typeof config.sources)[number][]>();
+  for (const source of config.sources) for (const entity of sourceEntities(source)) byEntity.set(entity, [...(byEntity.get(entity) ?? []), source]);
+  for (const [entity, sources] of byEntity) {
+    const lists = sources.map((s) => (s.type === 'csv' ? [] : ((connectorFacts[s.type].unfilled as Record<string, readonly string[]>)[entity] ?? [])));
+    for (const field of lists[0] ?? []) if (lists.every((l) => l.includes(field))) out.set(`${entity}.${field}`, sources.map((s) => `${s.type} "${s.name}"`));
+  }
+  return out;
+}
 
 /** The entities a configured source provides. */
 export function sourceEntities(source: z.infer<typeof apiSourceSchema> | CsvSourceConfig): readonly string[] {

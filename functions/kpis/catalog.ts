@@ -25,6 +25,10 @@ export interface KpiDefinition {
   survey?: true;
   /** The config key that must be present (competitor_gap needs benchmarks). */
   needsConfig?: 'benchmarks';
+  /** Fields (entity.field) some source must fill: an API without them cannot feed the KPI (CONNECTORS.md). */
+  fields?: readonly string[];
+  /** Fields needed when an anyOf alternative is the one present (csat from ticket ratings when there are no surveys). */
+  fieldsWithout?: { entity: EntityName; fields: readonly string[] };
   description: string;
   basis: string;
 }
@@ -37,7 +41,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   k({ id: 'tickets_solved', sum: true, label: 'Tickets solved', family: 'volume', unit: 'count', direction: 'higher', inputs: ['tickets'], description: 'Tickets whose last solve falls in the period.', basis: 'Zendesk Explore: Tickets solved' }),
   k({ id: 'backlog_open', sum: true, label: 'Open backlog', family: 'volume', unit: 'count', direction: 'lower', inputs: ['tickets'], description: 'Tickets created before the period end and neither solved nor closed before it, rebuilt from timestamps.', basis: 'Zendesk Explore: Unsolved tickets' }),
   k({ id: 'complaints', sum: true, label: 'Complaints', family: 'volume', unit: 'count', direction: 'lower', inputs: ['tickets'], description: 'Tickets created in the period whose category is one of the configured complaint categories.', basis: 'ISO 10002 complaint handling' }),
-  k({ id: 'complaint_escalation_trend', label: 'Complaints escalated', family: 'volume', unit: 'ratio', direction: 'lower', inputs: ['tickets'], description: 'Share of complaints escalated, month by month.', basis: 'ISO 10002 complaint handling' }),
+  k({ id: 'complaint_escalation_trend', label: 'Complaints escalated', family: 'volume', unit: 'ratio', direction: 'lower', inputs: ['tickets'], description: 'Share of complaints escalated, month by month.', basis: 'ISO 10002 complaint handling' , fields: ['tickets.is_escalated'] }),
   // speed
   k({ id: 'first_reply_time', label: 'First reply time', family: 'speed', unit: 'seconds', direction: 'lower', inputs: ['tickets'], description: 'Created → first public agent reply, tickets created in the period (median; p90 and mean beside).', basis: 'Zendesk: First reply time (calendar)' }),
   k({ id: 'full_resolution_time', label: 'Full resolution time', family: 'speed', unit: 'seconds', direction: 'lower', inputs: ['tickets'], description: 'Created → last solve, tickets solved in the period (median; p90 and mean beside).', basis: 'Zendesk: Full resolution time (calendar)' }),
@@ -49,10 +53,10 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   k({ id: 'abandonment_rate', label: 'Abandonment rate', family: 'speed', unit: 'ratio', direction: 'lower', inputs: ['contacts'], description: 'Abandoned ÷ queued contacts.', basis: 'Amazon Connect: Contact abandoned rate' }),
   k({ id: 'queue_answer_time', label: 'Queue answer time', family: 'speed', unit: 'seconds', direction: 'lower', inputs: ['contacts'], description: 'Enqueue → answer of answered contacts.', basis: 'Amazon Connect: Average queue answer time' }),
   // effort
-  k({ id: 'replies_per_solved_ticket', label: 'Replies per solved ticket', family: 'effort', unit: 'count', direction: 'lower', inputs: ['tickets'], description: 'Public agent replies per ticket solved in the period.', basis: 'Zendesk: Agent replies' }),
-  k({ id: 'one_touch_rate', label: 'One-touch resolution', family: 'effort', unit: 'ratio', direction: 'higher', inputs: ['tickets'], description: 'Solved tickets with fewer than 2 agent replies (0 included) ÷ solved.', basis: 'Zendesk: One-touch tickets' }),
-  k({ id: 'reopen_rate', label: 'Reopen rate', family: 'effort', unit: 'ratio', direction: 'lower', inputs: ['tickets'], description: 'Solved tickets reopened at least once ÷ solved.', basis: 'Zendesk: Reopened tickets' }),
-  k({ id: 'escalation_rate', label: 'Escalation rate', family: 'effort', unit: 'ratio', direction: 'lower', inputs: ['tickets'], description: 'Tickets escalated ÷ tickets created in the period.', basis: 'MetricNet: Escalation rate' }),
+  k({ id: 'replies_per_solved_ticket', label: 'Replies per solved ticket', family: 'effort', unit: 'count', direction: 'lower', inputs: ['tickets'], description: 'Public agent replies per ticket solved in the period.', basis: 'Zendesk: Agent replies' , fields: ['tickets.agent_replies'] }),
+  k({ id: 'one_touch_rate', label: 'One-touch resolution', family: 'effort', unit: 'ratio', direction: 'higher', inputs: ['tickets'], description: 'Solved tickets with fewer than 2 agent replies (0 included) ÷ solved.', basis: 'Zendesk: One-touch tickets' , fields: ['tickets.agent_replies'] }),
+  k({ id: 'reopen_rate', label: 'Reopen rate', family: 'effort', unit: 'ratio', direction: 'lower', inputs: ['tickets'], description: 'Solved tickets reopened at least once ÷ solved.', basis: 'Zendesk: Reopened tickets' , fields: ['tickets.reopens'] }),
+  k({ id: 'escalation_rate', label: 'Escalation rate', family: 'effort', unit: 'ratio', direction: 'lower', inputs: ['tickets'], description: 'Tickets escalated ÷ tickets created in the period.', basis: 'MetricNet: Escalation rate' , fields: ['tickets.is_escalated'] }),
   // orders
   k({ id: 'perfect_order_rate', label: 'Perfect order rate', family: 'orders', unit: 'ratio', direction: 'higher', inputs: ['orders'], description: 'Orders in full, on time, with accurate invoice and status updates and no entry errors ÷ orders.', basis: 'SCOR RL.1.1 Perfect order fulfillment' }),
   k({ id: 'order_entry_accuracy', label: 'Order entry accuracy', family: 'orders', unit: 'ratio', direction: 'higher', inputs: ['orders'], description: 'Orders entered without error ÷ orders entered.', basis: 'SCOR' }),
@@ -70,8 +74,8 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   k({ id: 'solved_per_worked_hour', label: 'Solved per worked hour', family: 'agents', unit: 'count', direction: 'higher', inputs: ['tickets', 'agent_time'], description: 'Tickets solved with an assignee ÷ agent hours worked.', basis: 'MetricNet: Agent utilisation' }),
   k({ id: 'agent_turnover_rate', label: 'Agent turnover', family: 'agents', unit: 'ratio', direction: 'lower', inputs: ['agents'], description: 'Agents leaving in the period ÷ mean of the headcount on its first and last day.', basis: 'MetricNet: Agent turnover' }),
   // customers
-  k({ id: 'csat', survey: true, label: 'CSAT', family: 'customers', unit: 'ratio', direction: 'higher', inputs: [], anyOf: ['surveys', 'tickets'], description: 'Share of 4-5 among 1-5 CSAT answers in the period; response rate = answers ÷ tickets solved.', basis: 'Zendesk / ACSI CSAT' }),
-  k({ id: 'csat_change', label: 'CSAT change', family: 'customers', unit: 'ratio', direction: 'higher', inputs: [], anyOf: ['surveys', 'tickets'], description: 'This period\'s CSAT − the previous period\'s; against last year beside it.', basis: 'Zendesk / ACSI CSAT' }),
+  k({ id: 'csat', survey: true, label: 'CSAT', family: 'customers', unit: 'ratio', direction: 'higher', inputs: [], anyOf: ['surveys', 'tickets'], description: 'Share of 4-5 among 1-5 CSAT answers in the period; response rate = answers ÷ tickets solved.', basis: 'Zendesk / ACSI CSAT' , fieldsWithout: { entity: 'surveys', fields: ['tickets.satisfaction'] } }),
+  k({ id: 'csat_change', label: 'CSAT change', family: 'customers', unit: 'ratio', direction: 'higher', inputs: [], anyOf: ['surveys', 'tickets'], description: 'This period\'s CSAT − the previous period\'s; against last year beside it.', basis: 'Zendesk / ACSI CSAT' , fieldsWithout: { entity: 'surveys', fields: ['tickets.satisfaction'] } }),
   k({ id: 'nps', survey: true, label: 'NPS', family: 'customers', unit: 'score', direction: 'higher', inputs: ['surveys'], description: '100 × (promoters 9-10 − detractors 0-6) ÷ NPS answers.', basis: 'Bain Net Promoter Score' }),
   k({ id: 'ces', survey: true, label: 'Customer effort score', family: 'customers', unit: 'score', direction: 'lower', inputs: ['surveys'], description: 'Mean CES answer (1-7).', basis: 'Gartner CES' }),
   k({ id: 'customer_churn_rate', label: 'Customer churn', family: 'customers', unit: 'ratio', direction: 'lower', inputs: ['subscriptions'], description: 'Customers active at the period start with no subscription running on its last day ÷ customers active at the start.', basis: 'ChartMogul: Customer churn rate' }),

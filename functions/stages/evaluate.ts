@@ -11,7 +11,7 @@ import { buildKpi } from '../kpis/rules.ts';
 import type { DataQuality, KpiHistoryPoint, KpiQueries, KpiReport, KpiResult, MeasuredKpi, PeriodInfo } from '../kpis/types.ts';
 import { entities } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
-import { sourceEntities } from '../config/schema.ts';
+import { sourceEntities, unfilledFields } from '../config/schema.ts';
 import type { StageContext } from './context.ts';
 import { absentUnderSlice, describeSlice, type Slice } from './slice.ts';
 import { staleSources } from '../kpis/guard.ts';
@@ -50,6 +50,10 @@ export function notMeasuredReason(definition: KpiDefinition, present: Set<string
   if (definition.anyOf && !definition.anyOf.some((e) => present.has(e))) missing.push(definition.anyOf.join(' or ') as never);
   if (missing.length > 0) return `needs ${missing.join(', ')}: no source provides ${missing.length > 1 ? 'them' : 'it'}`;
   if (definition.needsConfig === 'benchmarks' && !config.benchmarks) return 'needs benchmarks in the config';
+  const unfilled = unfilledFields(config);
+  const fields = [...(definition.fields ?? []), ...(definition.fieldsWithout && !present.has(definition.fieldsWithout.entity) ? definition.fieldsWithout.fields : [])];
+  const lacking = fields.filter((f) => unfilled.has(f));
+  if (lacking.length > 0) return `needs ${lacking.join(', ')}: no source fills it (${[...new Set(lacking.flatMap((f) => unfilled.get(f)!))].join(', ')} cannot: its API has no such field)`;
   return null;
 }
 
