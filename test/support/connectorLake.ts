@@ -11,7 +11,7 @@ import type { StageContext } from '../../functions/stages/context.ts';
 import { registerCurated } from '../../functions/stages/lake.ts';
 
 /** Waits short enough for tests: the faults cost milliseconds, Retry-After is still obeyed. */
-export const quickTimings: Partial<HttpTimings> = { timeoutMs: 400, backoffFirstMs: 5, backoffMaxMs: 20, retries: 4, random: () => 0.5 };
+export const quickTimings: Partial<HttpTimings> = { timeoutMs: 400, backoffFirstMs: 5, backoffMaxMs: 20, pollFirstMs: 5, pollMaxMs: 20, retries: 4, random: () => 0.5 };
 
 /** A config with one API source beside a lake of its own under `dir/name`, written anew unless `keep`. */
 export function writeConnectorConfig(dir: string, name: string, source: Record<string, unknown>, keep = false): string {

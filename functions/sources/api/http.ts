@@ -35,6 +35,9 @@ export interface HttpTimings {
   backoffMaxMs: number;
   /** The longest Retry-After obeyed; a longer one stops with a clear error rather than hang a run. */
   maxRetryAfterMs: number;
+  /** A connector polling a job (Salesforce Bulk API): the first wait, doubling up to pollMaxMs. */
+  pollFirstMs: number;
+  pollMaxMs: number;
   sleep(ms: number): Promise<void>;
   now(): number;
   random(): number;
@@ -46,6 +49,8 @@ export const defaultHttpTimings: HttpTimings = {
   backoffFirstMs: 1_000,
   backoffMaxMs: 60_000,
   maxRetryAfterMs: 15 * 60_000,
+  pollFirstMs: 1_000,
+  pollMaxMs: 10_000,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   now: () => Date.now(),
   random: () => Math.random(),
@@ -106,9 +111,11 @@ export class ApiClient {
     this.slot = pThrottle({ limit: 1, interval: Math.max(1, Math.floor(60_000 / options.requestsPerMinute)) })(async () => {});
   }
 
-  /** Waits on the client's clock (a connector polling a job). */
-  pause(ms: number): Promise<void> {
-    return this.timings.sleep(ms);
+  /** The wait before a job's n-th poll (0-based), on the client's clock: doubling, capped. */
+  async pollWait(n: number): Promise<number> {
+    const wait = Math.min(this.timings.pollMaxMs, this.timings.pollFirstMs * 2 ** n);
+    await this.timings.sleep(wait);
+    return wait;
   }
 
   /** The text of the first message a secret would otherwise appear in, with every secret taken out. */

@@ -81,17 +81,14 @@ class SalesforceApi {
     const base = (s: Session) => `${s.instanceUrl}/services/data/${salesforceApiVersion}/jobs/query`;
     const job = await this.call(async (s) => (await this.client.json<{ id?: string; state?: string }>({ method: 'POST', url: base(s), headers: this.headers(s), body: JSON.stringify({ operation: 'queryAll', query: soql, contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' }) })).body);
     if (!job.id) throw unexpected('Salesforce', this.connection.config.name, 'the new query job has no id');
-    let wait = 1_000;
-    for (let waited = 0; ; ) {
+    for (let waited = 0, polls = 0; ; polls++) {
       const status = await this.call(async (s) => (await this.client.json<{ state: string; errorMessage?: string }>({ url: `${base(s)}/${job.id}`, headers: this.headers(s) })).body);
       if (status.state === 'JobComplete') break;
       if (status.state === 'Failed' || status.state === 'Aborted') {
         throw new SourceError(`sources "${this.connection.config.name}": Salesforce query job ${job.id} ${status.state}${status.errorMessage ? `: ${status.errorMessage}` : ''}`);
       }
       if (waited > 30 * 60_000) throw new SourceError(`sources "${this.connection.config.name}": Salesforce query job ${job.id} still ${status.state} after 30 minutes`);
-      await this.client.pause(wait);
-      waited += wait;
-      wait = Math.min(wait * 2, 10_000);
+      waited += await this.client.pollWait(polls);
     }
     let locator: string | undefined;
     do {
