@@ -63,13 +63,13 @@ export function terminalProgress(): Progress {
   return {
     start(label, total) {
       bar = new cliProgress.SingleBar(
-        { format: `${label.padEnd(24)} {bar} {value}${total ? '/{total}' : ' rows'}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+        { format: `${label.padEnd(24)} {bar} {value}${total ? '/{total}' : ' rows'} {detail}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(total || 0, 0);
+      bar.start(total || 0, 0, { detail: '' });
     },
-    update(done) {
-      bar?.update(done);
+    update(done, detail) {
+      bar?.update(done, { detail: detail ?? '' });
     },
     stop() {
       bar?.stop();

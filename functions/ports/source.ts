@@ -132,6 +132,8 @@ export interface Source {
   readonly reading: ReadingRules;
   /** API sources: how many records a landed part gathers before its watermark is saved (extract); none: every watermark at once. */
   readonly checkpointRecords?: number;
+  /** API sources: the requests sent so far and the time spent waiting on rate limits, for the progress line. */
+  activity?(): { requests: number; waitedMs: number } | undefined;
   /** `reextract`: read everything again from the start, whatever the watermark says. */
   pull(watermark: unknown, options?: PullOptions): AsyncIterable<SourceChunk>;
 }

@@ -8,7 +8,8 @@ import type { Source } from '../ports/source.ts';
 
 export interface Progress {
   start(label: string, total: number): void;
-  update(done: number): void;
+  /** `detail`: what else the line shows (an API pull's requests, rate and time waited). */
+  update(done: number, detail?: string): void;
   stop(): void;
 }
 

@@ -176,6 +176,18 @@ export async function extract(ctx: StageContext): Promise<ExtractSummary[]> {
   const batch = nextBatch(ctx);
   let started = 0;
   let landed = 0;
+  const began = Date.now();
+  // An API pull's line: its requests, the rate records land at, and the time rate limits held it.
+  const detail = () => {
+    // One account's entities share one client: its figures once.
+    const api = [...new Set(ctx.sources.map((s) => s.activity?.()))].filter((a): a is { requests: number; waitedMs: number } => a !== undefined);
+    const seconds = (Date.now() - began) / 1000;
+    const rate = seconds > 0 ? `${Math.round(landed / seconds)}/s` : '';
+    if (api.length === 0) return rate;
+    const requests = api.reduce((n, a) => n + a.requests, 0);
+    const waited = api.reduce((n, a) => n + a.waitedMs, 0) / 1000;
+    return `${requests} requests, ${rate}, ${waited.toFixed(1)} s waited on rate limits`;
+  };
   ctx.progress.start(ctx.sources.length === 1 ? `extract ${ctx.sources[0]!.name}` : `extract (${ctx.sources.length} sources)`, 0);
   try {
     return await inPool(ctx.sources, extractConcurrency, async (source) => {
@@ -187,7 +199,7 @@ export async function extract(ctx: StageContext): Promise<ExtractSummary[]> {
       started += 1;
       const summary = await extractSource(ctx, source, batch, (rows) => {
         landed += rows;
-        ctx.progress.update(landed);
+        ctx.progress.update(landed, detail());
       });
       const split = summary.landedSplit > 0 ? `, ${summary.landedSplit} split by Pulse's reader (${summary.rowsLanded} rows)` : '';
       ctx.log(`extract ${source.name} (${source.entity}): ${summary.landedAsIs} file(s) landed as exported${split}, ${summary.rawKeys.length} raw part(s)`);

@@ -93,9 +93,16 @@ describe('the Zendesk connector', () => {
     server.fail(/cursor\.json$/, { kind: 'status', status: 500, body: '{"error":"InternalError"}' }, { kind: 'truncated' });
     server.fail(/satisfaction_ratings$/, { kind: 'status', status: 503, headers: { 'Retry-After': '0' } });
     const before = server.requests.length;
+    const lines: string[] = [];
+    ctx.progress = { start() {}, update: (_done, detail) => void (detail && lines.push(detail)), stop() {} };
     await extract(ctx);
     const limited = server.requests.slice(before).filter((r) => r.path.endsWith('cursor.json'));
     expect(limited[1]!.at - limited[0]!.at).toBeGreaterThanOrEqual(990);
+    // The progress line: requests so far, the landing rate, the time rate limits held the pull.
+    const last = /^(\d+) requests, \d+\/s, (\d+\.\d) s waited on rate limits$/.exec(lines.at(-1) ?? '');
+    expect(last, lines.at(-1)).not.toBeNull();
+    expect(Number(last![1])).toBe(server.requests.length - before);
+    expect(Number(last![2])).toBeGreaterThanOrEqual(1);
     // A page served twice: the next extract starts again from a cursor already read.
     const stateFile = path.join(dir, 'faults', 'lake', 'state', 'zd', 'tickets.json');
     const state = JSON.parse(readFileSync(stateFile, 'utf8'));

@@ -2,7 +2,7 @@ import { connectorFacts, type ApiSourceConfig } from '../../config/schema.ts';
 import { SourceError } from '../../errors.ts';
 import type { SecretResolver } from '../../ports/secrets.ts';
 import type { Source, SourceChunk } from '../../ports/source.ts';
-import { ApiClient, type HttpResponse, type HttpTimings } from './http.ts';
+import { ApiClient, type HttpResponse, type HttpStats, type HttpTimings } from './http.ts';
 
 /** A page of canonical records (names of the canonical model, string values), as a connector yields it. */
 export interface ApiPage {
@@ -20,6 +20,7 @@ export interface ApiPage {
 /** One account's connection: the HTTP client (its rate limit shared by every entity pulled) and the credentials, resolved once. */
 export class ApiConnection {
   private resolved: Promise<{ client: ApiClient; credentials: Record<string, string> }> | undefined;
+  private client: ApiClient | undefined;
 
   constructor(
     readonly config: ApiSourceConfig,
@@ -45,9 +46,15 @@ export class ApiConnection {
         ...(this.options.explain ? { explain: this.options.explain } : {}),
         ...(this.options.timings ? { timings: this.options.timings } : {}),
       });
+      this.client = client;
       return { client, credentials };
     })();
     return this.resolved;
+  }
+
+  /** What the client has done so far (shared by every entity of the account), once it is open. */
+  stats(): HttpStats | undefined {
+    return this.client?.stats;
   }
 
   /** Where the first backfill starts: startDate, else 365 days before `now` (UTC midnight). */
@@ -80,13 +87,23 @@ export type EntityPull = (watermark: unknown, context: { now: Date; reextract: b
 export class ApiEntitySource implements Source {
   readonly reading = { values: {} };
 
+  readonly checkpointRecords: number;
+  private readonly clock: () => Date;
+
   constructor(
     readonly name: string,
     readonly entity: string,
     private readonly pullPages: EntityPull,
-    private readonly clock: () => Date = () => new Date(),
-    readonly checkpointRecords: number = defaultCheckpointRecords,
-  ) {}
+    private readonly connection: ApiConnection,
+    options: ConnectorOptions = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+    this.checkpointRecords = options.checkpointRecords ?? defaultCheckpointRecords;
+  }
+
+  activity(): HttpStats | undefined {
+    return this.connection.stats();
+  }
 
   async *pull(watermark: unknown, options: { reextract?: boolean } = {}): AsyncIterable<SourceChunk> {
     const reextract = options.reextract ?? false;

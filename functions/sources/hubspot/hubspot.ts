@@ -110,5 +110,5 @@ function surveys(connection: ApiConnection): EntityPull {
 export function hubspotSources(config: ApiSourceConfig, secrets: SecretResolver, options: ConnectorOptions = {}): Source[] {
   const connection = new ApiConnection({ ...config, baseUrl: config.baseUrl ?? 'https://api.hubapi.com' }, 'HubSpot', secrets, options.timings ? { timings: options.timings } : {});
   const pulls: Record<string, EntityPull> = { tickets: tickets(connection), surveys: surveys(connection) };
-  return sourceEntities(config).map((entity) => new ApiEntitySource(config.name, entity, pulls[entity]!, options.clock, options.checkpointRecords));
+  return sourceEntities(config).map((entity) => new ApiEntitySource(config.name, entity, pulls[entity]!, connection, options));
 }

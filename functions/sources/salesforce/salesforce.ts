@@ -144,5 +144,5 @@ function cases(connection: ApiConnection): EntityPull {
 
 export function salesforceSources(config: ApiSourceConfig, secrets: SecretResolver, options: ConnectorOptions = {}): Source[] {
   const connection = new ApiConnection(config, 'Salesforce', secrets, { explain: explainSalesforce, ...(options.timings ? { timings: options.timings } : {}) });
-  return sourceEntities(config).map((entity) => new ApiEntitySource(config.name, entity, cases(connection), options.clock, options.checkpointRecords));
+  return sourceEntities(config).map((entity) => new ApiEntitySource(config.name, entity, cases(connection), connection, options));
 }

@@ -93,5 +93,5 @@ function surveys(connection: ApiConnection): EntityPull {
 export function zendeskSources(config: ApiSourceConfig, secrets: SecretResolver, options: ConnectorOptions = {}): Source[] {
   const connection = new ApiConnection(config, 'Zendesk', secrets, options.timings ? { timings: options.timings } : {});
   const pulls: Record<string, EntityPull> = { tickets: tickets(connection), surveys: surveys(connection) };
-  return sourceEntities(config).map((entity) => new ApiEntitySource(config.name, entity, pulls[entity]!, options.clock, options.checkpointRecords));
+  return sourceEntities(config).map((entity) => new ApiEntitySource(config.name, entity, pulls[entity]!, connection, options));
 }
