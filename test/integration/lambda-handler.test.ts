@@ -20,6 +20,7 @@ let s3: { stop: () => Promise<void> };
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/events');
 const env = { PULSE_LAKE: 's3://pulse-lake/acme', PULSE_CONFIG_KEY: 'config/pulse.config.json', PULSE_WORKGROUP: 'pulse', PULSE_DATABASE: 'pulse' };
 const config = { lake: 's3://pulse-lake/acme', timezone: 'America/New_York', mail: { transport: 'ses', from: 'pulse@example.com' }, sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'tickets.csv' }] };
+const zendesk = { name: 'zd', type: 'zendesk', baseUrl: 'https://acme.zendesk.com', credentials: { email: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:zd-AbCdEf#email', token: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:zd-AbCdEf#token' } };
 // 22:00 on 31 December in New York: the month just closed there is November.
 const now = new Date('2027-01-01T03:00:00Z');
 const context = (event: StageEvent, deadline?: number) => lambdaContext(event, env, now, deadline);
@@ -55,6 +56,12 @@ describe('a stage Lambda', () => {
     expect(ctx.config.timezone).toBe('America/New_York');
     // CSV exports are landed from where they are saved (pulse run --stages extract): none here.
     expect(ctx.sources).toEqual([]);
+  });
+
+  it('pulls an API source in the Lambda, one Source per entity, from the same registry as the CLI', async () => {
+    await putJson(new S3Store(env.PULSE_LAKE), 'config/api.json', { ...config, sources: [...config.sources, zendesk] });
+    const ctx = await lambdaContext({}, { ...env, PULSE_CONFIG_KEY: 'config/api.json' }, now);
+    expect(ctx.sources.map((s) => `${s.name}/${s.entity}`)).toEqual(['zd/tickets', 'zd/surveys']);
   });
 
   it('refuses a config that would not send through SES, and a lake without a config', async () => {
