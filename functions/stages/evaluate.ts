@@ -57,6 +57,20 @@ export function notMeasuredReason(definition: KpiDefinition, present: Set<string
   return null;
 }
 
+/**
+ * A one-month period's measurements as the marts stage stored them in kpi_monthly, from the
+ * very SQL measure() runs (kpiRowsSql): read back, not recomputed. Undefined for a longer period,
+ * or a month the mart holds nothing for (measure() runs then). A duration row is the one with
+ * its count `n`; a rate or total row has n null.
+ */
+async function storedMeasure(ctx: StageContext, period: PeriodInfo): Promise<Measurements | undefined> {
+  if (period.months.length !== 1) return undefined;
+  const rows = await ctx.engine.query(renderSql('select kpi, dimension, member, numerator, denominator, p50, p90, mean, n from kpi_monthly where month = {{month}}', { month: period.months[0]! }));
+  if (rows.length === 0) return undefined;
+  const only = (row: (typeof rows)[number], keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, row[k] ?? null]));
+  return toMeasurements(rows.map((r) => only(r, r.n === null || r.n === undefined ? ['kpi', 'dimension', 'member', 'numerator', 'denominator'] : ['kpi', 'dimension', 'member', 'p50', 'p90', 'mean', 'n'])));
+}
+
 /** Each KPI's headline month by month, read from the kpi_monthly mart (13 partitions). */
 async function monthlyHistory(ctx: StageContext, months: string[]): Promise<(id: string) => KpiHistoryPoint[]> {
   const rows = await ctx.engine.query(
@@ -238,9 +252,10 @@ async function evaluateReport(ctx: StageContext, slice: Slice | undefined, ran?:
   const historyOf = await monthlyHistory(ctx, historyMonths);
   const current = await measure(ctx, ctx.period, extra, ran);
   ctx.progress.update(1);
-  const previous = await measure(ctx, previousPeriod(ctx.period), extra);
+  // The periods compared with: stored by the marts stage when they are single months.
+  const previous = (await storedMeasure(ctx, previousPeriod(ctx.period))) ?? (await measure(ctx, previousPeriod(ctx.period), extra));
   ctx.progress.update(2);
-  const lastYear = await measure(ctx, lastYearPeriod(ctx.period), extra);
+  const lastYear = (await storedMeasure(ctx, lastYearPeriod(ctx.period))) ?? (await measure(ctx, lastYearPeriod(ctx.period), extra));
   ctx.progress.update(3);
   ctx.progress.update(4);
   ctx.progress.stop();
