@@ -37,6 +37,10 @@ export const lakeKeys = {
   /** Curate's own bookkeeping: `_curate` cannot be a source name (those start with a letter or digit). */
   curateState: (entity: string) => `state/_curate/${entity}.json`,
   curated: (entity: string) => `curated/${entity}/`,
+  /** state/_marts/pending.json: the earliest month curate changed since the marts were last built (or all). */
+  martsPending: 'state/_marts/pending.json',
+  /** state/_marts/built.json: what the marts were last built from (a fingerprint) and for which months. */
+  martsBuilt: 'state/_marts/built.json',
   /** _scratch/<engine>/<table>/: what the Athena engine materialises for a stage while it runs; dropped when it closes. */
   scratch: (engine: string, table: string) => `_scratch/${engine}/${table}/`,
   mart: (mart: string) => `marts/${mart}/`,

@@ -276,6 +276,25 @@ async function curateEntity(ctx: StageContext, entity: Entity): Promise<CurateSu
   return { entity: name, months, rows: next.rows, duplicatesMerged: next.duplicatesMerged, sources: validated.sources };
 }
 
+/** The earliest month a mart may have to be rebuilt from: months as YYYY-MM, or everything. */
+export interface MartsPending {
+  from: string | 'all';
+}
+
+/**
+ * Tells the marts stage what this run changed: the earliest month any entity's new rows touched
+ * (a KPI of a month reads earlier months, never later ones), or everything when an unpartitioned
+ * entity changed (customers, agents). Kept until the marts are built.
+ */
+async function markMartsPending(ctx: StageContext, summaries: CurateSummary[]): Promise<void> {
+  const changed = summaries.filter((s) => s.sources.length > 0 && (s.months === 'all' || s.months.length > 0));
+  if (changed.length === 0) return;
+  const earlier = await getJson<MartsPending>(ctx.store, lakeKeys.martsPending);
+  const froms = [...changed.map((s) => (s.months === 'all' ? 'all' : [...s.months].sort()[0]!)), ...(earlier ? [earlier.from] : [])];
+  const from = froms.includes('all') ? 'all' : froms.sort()[0]!;
+  await putJson(ctx.store, lakeKeys.martsPending, { from } satisfies MartsPending);
+}
+
 /**
  * Where a source's rejects CSV is and its top three reasons, for the curate log line. The place
  * is the store's own (an absolute path locally, s3://… in AWS); the CLI shows lake paths
@@ -311,6 +330,7 @@ export async function curate(ctx: StageContext): Promise<CurateSummary[]> {
     ctx.progress.update(i + 1);
   }
   ctx.progress.stop();
+  await markMartsPending(ctx, summaries);
   // Logged once the bar is gone, so the lines do not print over it on a terminal.
   for (const summary of summaries) {
     for (const s of summary.sources) {

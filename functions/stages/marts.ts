@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
+import { sqlFiles } from '../dialect/sqlFiles.generated.ts';
 import { readSql, renderSql } from '../dialect/sqlText.ts';
+import { getJson, putJson } from '../ports/objectStore.ts';
+import type { MartsPending } from './curate.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
 import type { StageContext } from './context.ts';
 import { periodFromMonths } from '../kpis/period.ts';
@@ -7,6 +11,33 @@ import { kpiMonthlyMart, kpiRowsSql, martMonths, marts, registerCurated, registe
 
 export interface MartSummary {
   mart: string;
+  /** The months rebuilt, or all of them. */
+  months: string[] | 'all';
+}
+
+/** What the marts were last built from, and for which kpi_monthly months. */
+interface MartsBuilt {
+  fingerprint: string;
+  months: string[];
+}
+
+/**
+ * What the marts depend on besides the curated rows: the config's definitions, time zone and
+ * currency, which sources exist, and the SQL itself. Another fingerprint rebuilds every month.
+ */
+function fingerprintOf(ctx: StageContext): string {
+  const { definitions, timezone, currency } = ctx.config;
+  return createHash('sha256').update(JSON.stringify({ definitions, timezone, currency, sources: sourceParams(ctx.config), sql: sqlFiles })).digest('hex');
+}
+
+/** The month=YYYY-MM partitions a prefix holds. */
+async function partitionsOf(ctx: StageContext, prefix: string): Promise<string[]> {
+  const months = new Set<string>();
+  for (const key of await ctx.store.list(prefix)) {
+    const month = /\/month=(\d{4}-\d{2})\//.exec(key)?.[1];
+    if (month) months.add(month);
+  }
+  return [...months].sort();
 }
 
 /** Every month any curated entity has data for, up to the period's last month. */
@@ -21,8 +52,10 @@ async function kpiMonths(ctx: StageContext): Promise<string[]> {
 }
 
 /**
- * marts: curated/ → marts/<mart>/month=YYYY-MM/. Marts are rebuilt whole on every run: they are
- * small beside curated/, and a rebuild is what makes a re-run give the same tables.
+ * marts: curated/ → marts/<mart>/month=YYYY-MM/. Only what changed is rebuilt: every month from
+ * the earliest one curate changed (a month's KPIs read earlier months, never later ones), and any
+ * month kpi_monthly lacks; everything when the config, the sources or the SQL changed, or on the
+ * first build. A run on unchanged inputs builds nothing.
  */
 export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
   const period = sqlParams(ctx.config, ctx.period);
@@ -31,20 +64,43 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
   const months = await kpiMonths(ctx);
   // The calendar marts cover every month the lake has data for, as kpi_monthly does.
   const params = { ...period, mart_months: martMonths(months) };
-  ctx.progress.start('marts', marts.length);
-  for (const [i, mart] of marts.entries()) {
-    await ctx.engine.writeParquet(renderSql(readSql(mart.file), params), lakeKeys.mart(mart.name), { partitionByMonth: true });
-    ctx.progress.update(i + 1);
+  const fingerprint = fingerprintOf(ctx);
+  const built = await getJson<MartsBuilt>(ctx.store, lakeKeys.martsBuilt);
+  const pending = await getJson<MartsPending>(ctx.store, lakeKeys.martsPending);
+  const full = !built || built.fingerprint !== fingerprint || pending?.from === 'all';
+  const from = full ? undefined : pending?.from;
+  const kpiRebuild = full ? months : months.filter((m) => (from !== undefined && m >= from) || !built.months.includes(m));
+
+  if (full || from !== undefined) {
+    ctx.progress.start('marts', marts.length);
+    for (const [i, mart] of marts.entries()) {
+      const sql = renderSql(readSql(mart.file), params);
+      const prefix = lakeKeys.mart(mart.name);
+      if (full) await ctx.engine.writeParquet(sql, prefix, { partitionByMonth: true });
+      else {
+        // The months from `from` on are written anew; the partitions they held are cleared first.
+        const stale = (await partitionsOf(ctx, prefix)).filter((m) => m >= from!);
+        await ctx.engine.writeParquet(`select * from (${sql}) as mart where month >= ${renderSql('{{from}}', { from: from! })}`, prefix, { partitionByMonth: true, months: stale });
+      }
+      ctx.progress.update(i + 1);
+    }
+    ctx.progress.stop();
   }
-  ctx.progress.stop();
   await registerMarts(ctx, params);
-  ctx.progress.start('marts kpi_monthly', months.length);
-  for (const [i, month] of months.entries()) {
+  ctx.progress.start('marts kpi_monthly', kpiRebuild.length);
+  for (const [i, month] of kpiRebuild.entries()) {
     const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
     await ctx.engine.writeParquet(kpiRowsSql(monthParams, month), lakeKeys.mart(kpiMonthlyMart), { partitionByMonth: true, months: [month] });
     ctx.progress.update(i + 1);
   }
   ctx.progress.stop();
-  ctx.log(`marts: built ${marts.map((m) => m.name).join(', ')}, ${kpiMonthlyMart} (${months.length} months)`);
-  return [...marts.map((m) => ({ mart: m.name })), { mart: kpiMonthlyMart }];
+  await putJson(ctx.store, lakeKeys.martsBuilt, { fingerprint, months: [...new Set([...(full ? [] : built.months), ...kpiRebuild])].sort() } satisfies MartsBuilt);
+  if (pending) await ctx.store.deletePrefix(lakeKeys.martsPending);
+  const rebuilt: string[] | 'all' = full ? 'all' : from !== undefined ? months.filter((m) => m >= from) : [];
+  ctx.log(
+    full
+      ? `marts: built ${marts.map((m) => m.name).join(', ')}, ${kpiMonthlyMart} (${months.length} months)`
+      : `marts: ${from !== undefined ? `rebuilt from ${from}` : 'nothing changed'}; ${kpiMonthlyMart}: ${kpiRebuild.length} month(s) (${kpiRebuild.join(', ') || 'none'})`,
+  );
+  return [...marts.map((m) => ({ mart: m.name, months: rebuilt })), { mart: kpiMonthlyMart, months: full ? ('all' as const) : kpiRebuild }];
 }

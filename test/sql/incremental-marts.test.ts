@@ -1,0 +1,112 @@
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLocalContext } from '../../functions/cli/wiring.ts';
+import { loadConfig } from '../../functions/config/load.ts';
+import { parsePeriod } from '../../functions/kpis/period.ts';
+import type { StageContext } from '../../functions/stages/context.ts';
+import { curate } from '../../functions/stages/curate.ts';
+import { extract } from '../../functions/stages/extract.ts';
+import { kpiMonthlyMart, marts, registerMarts, sqlParams } from '../../functions/stages/lake.ts';
+import { buildMarts } from '../../functions/stages/marts.ts';
+
+/**
+ * The marts stage rebuilds only what changed: nothing on unchanged inputs; every month from the
+ * earliest one a late update touched (a month's KPIs read earlier months, never later ones);
+ * everything when the definitions change. What it leaves equals a lake built at once.
+ */
+const dir = mkdtempSync(path.join(tmpdir(), 'pulse-incremental-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const header = 'id,created_at,first_response_at,solved_at,updated_at,status,channel,priority,category,reopens,agent_replies,satisfaction';
+function ticket(id: string, created: string, solved: string | null, updated: string, status: string, channel = 'email') {
+  const replied = created.replace(/T(\d\d)/, (_, h: string) => `T${String(Number(h) + 1).padStart(2, '0')}`);
+  return [id, created, replied, solved ?? '', updated, status, channel, 'normal', 'billing', 0, 2, solved ? 5 : ''].join(',');
+}
+const first = [
+  header,
+  ...Array.from({ length: 30 }, (_, i) => {
+    const month = ['08', '09', '10'][i % 3]!;
+    const day = String(1 + (i % 27)).padStart(2, '0');
+    const created = `2026-${month}-${day}T08:00:00Z`;
+    const solved = i % 4 === 0 ? null : `2026-${month}-${day}T15:00:00Z`;
+    return ticket(`T${i}`, created, solved, solved ?? created, solved ? 'solved' : 'open', i % 2 ? 'chat' : 'email');
+  }),
+].join('\n');
+// Later: T4 (created in August, open) solved in September; a new October ticket.
+const second = [header, ticket('T4', '2026-08-05T08:00:00Z', '2026-09-20T10:00:00Z', '2026-09-20T10:00:00Z', 'solved'), ticket('T99', '2026-10-20T08:00:00Z', null, '2026-10-20T08:00:00Z', 'open')].join('\n');
+
+async function lake(name: string, files: Record<string, string>, definitions: Record<string, unknown> = {}): Promise<StageContext> {
+  const folder = path.join(dir, name);
+  mkdirSync(path.join(folder, 'exports'), { recursive: true });
+  for (const [file, text] of Object.entries(files)) writeFileSync(path.join(folder, 'exports', file), `${text}\n`);
+  writeFileSync(path.join(folder, 'pulse.config.json'), JSON.stringify({ lake: './lake', timezone: 'UTC', sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'exports/*.csv' }], definitions }));
+  return createLocalContext(await loadConfig(path.join(folder, 'pulse.config.json')), parsePeriod('2026-10'), { quiet: true });
+}
+
+async function martRows(ctx: StageContext): Promise<Record<string, unknown[]>> {
+  await registerMarts(ctx, sqlParams(ctx.config, ctx.period));
+  const out: Record<string, unknown[]> = {};
+  for (const name of [...marts.map((m) => m.name), kpiMonthlyMart]) out[name] = await ctx.engine.query(`select * from ${name} order by all`);
+  return out;
+}
+
+const kpiMonthsOf = (summary: Awaited<ReturnType<typeof buildMarts>>) => summary.find((s) => s.mart === kpiMonthlyMart)!.months;
+
+describe('incremental marts', () => {
+  it('build everything first, nothing on unchanged inputs, and the months from a late update on', async () => {
+    const ctx = await lake('grows', { 'a.csv': first });
+    await extract(ctx);
+    await curate(ctx);
+    expect(kpiMonthsOf(await buildMarts(ctx))).toBe('all');
+    const kpiFile = () => statSync(path.join(dir, 'grows', 'lake', 'marts', 'kpi_monthly', 'month=2026-08', 'part_0.parquet')).mtimeMs;
+    const before = kpiFile();
+
+    // Unchanged inputs: nothing extracted, nothing curated, nothing rebuilt.
+    await extract(ctx);
+    await curate(ctx);
+    const idle = await buildMarts(ctx);
+    expect(kpiMonthsOf(idle)).toEqual([]);
+    expect(idle.find((s) => s.mart === 'tickets_created')!.months).toEqual([]);
+    expect(kpiFile()).toBe(before);
+
+    // A late update to an August ticket, solved in September: its month (August, by created_at) and every later one rebuilt.
+    writeFileSync(path.join(dir, 'grows', 'exports', 'b.csv'), `${second}\n`);
+    await extract(ctx);
+    await curate(ctx);
+    const late = await buildMarts(ctx);
+    expect(kpiMonthsOf(late)).toEqual(['2026-08', '2026-09', '2026-10']);
+    expect(late.find((s) => s.mart === 'tickets_created')!.months).toEqual(['2026-08', '2026-09', '2026-10']);
+
+    const atOnce = await lake('at-once', { 'a.csv': first, 'b.csv': second });
+    await extract(atOnce);
+    await curate(atOnce);
+    await buildMarts(atOnce);
+    expect(await martRows(ctx)).toEqual(await martRows(atOnce));
+    await ctx.engine.close();
+    await atOnce.engine.close();
+  });
+
+  it('rebuild only the months from the earliest one touched', async () => {
+    const ctx = await lake('october', { 'a.csv': first });
+    await extract(ctx);
+    await curate(ctx);
+    await buildMarts(ctx);
+    writeFileSync(path.join(dir, 'october', 'exports', 'c.csv'), `${[header, ticket('T98', '2026-10-21T08:00:00Z', null, '2026-10-21T08:00:00Z', 'open')].join('\n')}\n`);
+    await extract(ctx);
+    await curate(ctx);
+    expect(kpiMonthsOf(await buildMarts(ctx))).toEqual(['2026-10']);
+    await ctx.engine.close();
+  });
+
+  it('rebuild everything when the definitions change', async () => {
+    const ctx = await lake('redefined', { 'a.csv': first });
+    await extract(ctx);
+    await curate(ctx);
+    await buildMarts(ctx);
+    ctx.config.definitions = { ...ctx.config.definitions, complaintCategories: ['billing'] };
+    expect(kpiMonthsOf(await buildMarts(ctx))).toBe('all');
+    await ctx.engine.close();
+  });
+});
