@@ -79,6 +79,8 @@ export function terminalProgress(): Progress {
 }
 
 export interface LocalContextOptions {
+  /** DuckDB's worker threads (default: one per core); the results do not depend on it. */
+  threads?: number;
   resend?: boolean;
   reextract?: boolean;
   quiet?: boolean;
@@ -106,7 +108,7 @@ export async function createLocalContext(loaded: LoadedConfig, period: PeriodInf
     });
   } else {
     store = new FolderStore(lake);
-    engine = await DuckDbEngine.open(store);
+    engine = await DuckDbEngine.open(store, options.threads ? { threads: options.threads } : {});
   }
   const mail = await createMailTransport(loaded, store);
   return createStageContext({

@@ -32,7 +32,12 @@ function memberName(dimension: string, member: unknown): string {
 /** Rows of the KPI queries (kpi, dimension, member, numerator/denominator or p50/p90/mean/n) → measures. */
 export function toMeasurements(rows: Row[]): Measurements {
   const result: Measurements = new Map();
-  for (const row of rows) {
+  // The engine returns rows in no set order (parallel threads): sorted, the breakdowns are built
+  // in one order on every run, so kpis.json is the same bytes. Members sort naturally (weekday 1-7,
+  // days of the month 1-31, ISO dates and months).
+  const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+  const ordered = [...rows].sort((a, b) => text(a.kpi).localeCompare(text(b.kpi)) || text(a.dimension).localeCompare(text(b.dimension)) || text(a.member).localeCompare(text(b.member), 'en', { numeric: true }));
+  for (const row of ordered) {
     const kpi = String(row.kpi);
     const dimension = String(row.dimension ?? '');
     let measure: MemberMeasure;
