@@ -1,6 +1,6 @@
 /**
  * npm run bench, in one process run:
- *  1. the ticket pipeline (13 months of tickets, 100k and 1M in all by default) against DuckDB
+ *  1. the ticket pipeline (13 months of tickets, 100k, 1M and 10M in all) against DuckDB
  *     alone doing the same CSV → Parquet conversion and the same aggregates, so Pulse's overhead
  *     is a ratio; the peak RSS during extract;
  *  2. the full catalog (every entity) at 1M tickets a month over 2 months: each stage's time, and
@@ -8,7 +8,10 @@
  * BENCH_SIZES=100000,1000000 and BENCH_CATALOG_PER_MONTH=1000000 / BENCH_CATALOG_MONTHS=2 change
  *  3. each stage's Lambda bundle, built as the stack builds it: its size, gzipped and with its
  *     assets, and whether DuckDB is in it (none may be).
- * the sizes; BENCH_PARTS=ratio, =catalog or =bundles runs one part. Results also go to
+ *  4. how long the CLI takes to start (--help, check-config).
+ * `npm run bench -- --quick` runs 100k tickets and a small catalog; the full run 100k, 1M and
+ * 10M. BENCH_SIZES=… and BENCH_CATALOG_PER_MONTH / BENCH_CATALOG_MONTHS change the sizes;
+ * BENCH_PARTS=ratio, catalog, bundles or cli runs some parts. Results also go to
  * .bench/results.json.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -30,10 +33,12 @@ import { buildStageBundle } from '../infra/lambdaBundle.ts';
 import { kpiQueries, registerLake, sourceParams, sqlParams } from '../functions/stages/lake.ts';
 import type { StageContext } from '../functions/stages/context.ts';
 
-const parts = (process.env.BENCH_PARTS ?? 'ratio,catalog,bundles').split(',');
-const ratioSizes = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
+// --quick: what CI can afford (100k tickets, a small catalog); the full run goes to 10M.
+const quick = process.argv.includes('--quick');
+const parts = (process.env.BENCH_PARTS ?? 'ratio,catalog,bundles,cli').split(',');
+const ratioSizes = (process.env.BENCH_SIZES ?? (quick ? '100000' : '100000,1000000,10000000')).split(',').map(Number);
 const catalogMonths = Number(process.env.BENCH_CATALOG_MONTHS ?? 2);
-const catalogPerMonth = Number(process.env.BENCH_CATALOG_PER_MONTH ?? 1000000);
+const catalogPerMonth = Number(process.env.BENCH_CATALOG_PER_MONTH ?? (quick ? 50000 : 1000000));
 const endMonth = '2026-10';
 const root = path.resolve('.bench');
 
@@ -232,7 +237,27 @@ async function bundleSizes(): Promise<BundleResult[]> {
   return out;
 }
 
+/** How long `pulse --help` and `pulse check-config` take to answer, as a user starts them (median of five). */
+async function cliStart(): Promise<{ command: string; medianMs: number }[]> {
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, ['bin/build-cli.mjs']);
+  const commands = [['--help'], ['check-config', 'test/fixtures/golden/pulse.config.json']];
+  return commands.map((args) => {
+    const times = Array.from({ length: 5 }, () => {
+      const start = performance.now();
+      execFileSync(process.execPath, ['bin/pulse.js', ...args], { stdio: 'ignore' });
+      return performance.now() - start;
+    }).sort((a, b) => a - b);
+    return { command: `pulse ${args.join(' ')}`, medianMs: Math.round(times[2]!) };
+  });
+}
+
 const bundles = parts.includes('bundles') ? await bundleSizes() : [];
+const cli = parts.includes('cli') ? await cliStart() : [];
+if (cli.length > 0) {
+  console.log('\nCLI start (the esbuild build npm ci makes; median of 5):');
+  for (const c of cli) console.log(`  ${c.command.padEnd(56)} ${c.medianMs} ms`);
+}
 if (bundles.length > 0) {
   const mb = (b: number) => (b / 2 ** 20).toFixed(2);
   console.log('\nLambda bundles (esbuild, ESM, minified, the AWS SDK left to the runtime):');
@@ -241,4 +266,4 @@ if (bundles.length > 0) {
   for (const b of bundles) console.log(line([b.stage, mb(b.bytes), mb(b.gzipBytes), mb(b.assetBytes), b.duckdb ? 'YES' : 'no']));
 }
 await mkdir(root, { recursive: true });
-await writeFile(path.join(root, 'results.json'), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, results, bundles }, null, 2)}\n`);
+await writeFile(path.join(root, 'results.json'), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, quick, results, bundles, cli }, null, 2)}\n`);

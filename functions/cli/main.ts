@@ -4,11 +4,15 @@ import { loadConfig, resolveLake } from '../config/load.ts';
 import { isTimeZone } from '../config/schema.ts';
 import { ConfigError, PulseError, StageError, UsageError } from '../errors.ts';
 import { addMonths, isMonth, parsePeriod } from '../kpis/period.ts';
-import { runStages, stageNames, type StageName, type StageOutcome } from '../stages/index.ts';
-import { checkConfig } from './checkConfig.ts';
+import { stageNames, type StageName } from '../stages/list.ts';
+import type { StageOutcome } from '../stages/index.ts';
 import { demoConfig, writeDemoConfig } from './demo.ts';
 import { displayPath } from './displayPath.ts';
-import { createLocalContext } from './wiring.ts';
+
+// The stages, the engine and the renderers load only in the command that uses them, so
+// `pulse --help` and `pulse check-config` start without MJML, Vega, ExcelJS or DuckDB's run path.
+const stagesModule = () => import('../stages/index.ts');
+const wiringModule = () => import('./wiring.ts');
 
 /** A whole-number option of at least `min`. */
 const wholeNumber = (min: number) => (value: string) => {
@@ -49,6 +53,7 @@ function summarise(outcomes: StageOutcome[]) {
 async function runPipeline(configFile: string, periodText: string, options: { stages?: StageName[]; resend?: boolean; reextract?: boolean; json?: boolean }) {
   const loaded = await loadConfig(configFile);
   const period = parsePeriod(periodText);
+  const [{ createLocalContext }, { runStages }] = await Promise.all([wiringModule(), stagesModule()]);
   const ctx = await createLocalContext(loaded, period, { resend: options.resend ?? false, reextract: options.reextract ?? false, quiet: options.json ?? false });
   try {
     const outcomes = await runStages(ctx, options.stages);
@@ -131,6 +136,7 @@ function buildProgram(io: { out: (s: string) => void }) {
     .description('validate a config, open its sources and show the first rows as Pulse reads them')
     .argument('<file>', 'pulse.config.json')
     .action(async (file: string) => {
+      const { checkConfig } = await import('./checkConfig.ts');
       const { text, problems } = await checkConfig(file);
       io.out(text);
       if (problems.length > 0) throw new ConfigError(problems);
