@@ -25,6 +25,11 @@ export interface KpiDefinition {
   survey?: true;
   /** The config key that must be present (competitor_gap needs benchmarks). */
   needsConfig?: 'benchmarks';
+  /**
+   * How the KPI is computed when not by the KPI queries of sql/kpis/ (the default): from survey
+   * comments (brand terms), or from the other KPIs (competitor gap, CSAT change).
+   */
+  computedBy?: 'brandTerms' | 'competitorGap' | 'csatChange';
   /** Fields (entity.field) some source must fill: an API without them cannot feed the KPI (CONNECTORS.md). */
   fields?: readonly string[];
   /** Fields needed when an anyOf alternative is the one present (csat from ticket ratings when there are no surveys). */
@@ -75,7 +80,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   k({ id: 'agent_turnover_rate', label: 'Agent turnover', family: 'agents', unit: 'ratio', direction: 'lower', inputs: ['agents'], description: 'Agents leaving in the period ÷ mean of the headcount on its first and last day.', basis: 'MetricNet: Agent turnover' }),
   // customers
   k({ id: 'csat', survey: true, label: 'CSAT', family: 'customers', unit: 'ratio', direction: 'higher', inputs: [], anyOf: ['surveys', 'tickets'], description: 'Share of 4-5 among 1-5 CSAT answers in the period; response rate = answers ÷ tickets solved.', basis: 'Zendesk / ACSI CSAT' , fieldsWithout: { entity: 'surveys', fields: ['tickets.satisfaction'] } }),
-  k({ id: 'csat_change', label: 'CSAT change', family: 'customers', unit: 'ratio', direction: 'higher', inputs: [], anyOf: ['surveys', 'tickets'], description: 'This period\'s CSAT − the previous period\'s; against last year beside it.', basis: 'Zendesk / ACSI CSAT' , fieldsWithout: { entity: 'surveys', fields: ['tickets.satisfaction'] } }),
+  k({ id: 'csat_change', label: 'CSAT change', family: 'customers', unit: 'ratio', direction: 'higher', inputs: [], anyOf: ['surveys', 'tickets'], description: 'This period\'s CSAT − the previous period\'s; against last year beside it.', basis: 'Zendesk / ACSI CSAT' , fieldsWithout: { entity: 'surveys', fields: ['tickets.satisfaction'] } , computedBy: 'csatChange' }),
   k({ id: 'nps', survey: true, label: 'NPS', family: 'customers', unit: 'score', direction: 'higher', inputs: ['surveys'], description: '100 × (promoters 9-10 − detractors 0-6) ÷ NPS answers.', basis: 'Bain Net Promoter Score' }),
   k({ id: 'ces', survey: true, label: 'Customer effort score', family: 'customers', unit: 'score', direction: 'lower', inputs: ['surveys'], description: 'Mean CES answer (1-7).', basis: 'Gartner CES' }),
   k({ id: 'customer_churn_rate', label: 'Customer churn', family: 'customers', unit: 'ratio', direction: 'lower', inputs: ['subscriptions'], description: 'Customers active at the period start with no subscription running on its last day ÷ customers active at the start.', basis: 'ChartMogul: Customer churn rate' }),
@@ -84,8 +89,8 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   k({ id: 'gross_revenue_churn', label: 'Gross revenue churn', family: 'customers', unit: 'ratio', direction: 'lower', inputs: ['subscriptions'], description: '(Churned + contraction MRR) ÷ MRR at the start.', basis: 'ChartMogul: Gross MRR churn rate' }),
   k({ id: 'net_revenue_retention', label: 'Net revenue retention', family: 'customers', unit: 'ratio', direction: 'higher', inputs: ['subscriptions'], description: '(Start + expansion − contraction − churn) ÷ start MRR.', basis: 'ChartMogul: Net MRR retention' }),
   k({ id: 'conversion_after_contact_rate', label: 'Conversion after contact', family: 'customers', unit: 'ratio', direction: 'higher', inputs: ['tickets', 'orders'], description: 'Customers with a ticket created in the period who ordered within conversionWindowDays after one ÷ customers with such a ticket.', basis: 'Zendesk: Conversion after support' }),
-  k({ id: 'brand_terms', label: 'Brand terms', family: 'customers', unit: 'count', direction: 'neutral', inputs: ['surveys'], description: 'Most frequent meaningful terms in survey comments (value: comments read); breakdown: term → mentions, and the change against the previous period.', basis: 'Text mining of survey verbatims' }),
-  k({ id: 'competitor_gap', label: 'Gap to benchmark', family: 'customers', unit: 'count', direction: 'lower', inputs: [], needsConfig: 'benchmarks', description: 'Per `<kpi>.<benchmark>` pair of the config, the KPI\'s value − the benchmark, signed so that positive is better; value: the pairs behind.', basis: 'Benchmarks from the config' }),
+  k({ id: 'brand_terms', label: 'Brand terms', family: 'customers', unit: 'count', direction: 'neutral', inputs: ['surveys'], description: 'Most frequent meaningful terms in survey comments (value: comments read); breakdown: term → mentions, and the change against the previous period.', basis: 'Text mining of survey verbatims' , computedBy: 'brandTerms' }),
+  k({ id: 'competitor_gap', label: 'Gap to benchmark', family: 'customers', unit: 'count', direction: 'lower', inputs: [], needsConfig: 'benchmarks', description: 'Per `<kpi>.<benchmark>` pair of the config, the KPI\'s value − the benchmark, signed so that positive is better; value: the pairs behind.', basis: 'Benchmarks from the config' , computedBy: 'competitorGap' }),
   // cost
   k({ id: 'total_cost_of_response', sum: true, label: 'Total cost of response', family: 'cost', unit: 'currency', direction: 'lower', inputs: ['agents', 'agent_time', 'costs'], description: 'Direct labour (hours worked × loaded rate) + every cost-ledger row of the period; by category, channel and team.', basis: 'MetricNet: Total cost of ownership of support' }),
   k({ id: 'cost_per_ticket', label: 'Cost per ticket', family: 'cost', unit: 'currency', direction: 'lower', inputs: ['agents', 'agent_time', 'costs', 'tickets'], description: 'TRC ÷ tickets created.', basis: 'MetricNet: Cost per ticket' }),

@@ -268,13 +268,8 @@ async function evaluateReport(ctx: StageContext, slice: Slice | undefined, ran?:
       kpis[definition.id] = { id: definition.id, label: definition.label, family: definition.family, unit: definition.unit, direction: definition.direction, description: definition.description, value: null, status: 'not_measured', notMeasured: reason };
       continue;
     }
-    if (definition.id === 'csat_change') continue;
-    if (definition.id === 'brand_terms') {
-      const terms = brandTerms(await surveyComments(ctx, ctx.period), await surveyComments(ctx, previousPeriod(ctx.period)));
-      kpis[definition.id] = derivedKpi(definition, terms.comments, { term: terms.mentions, share_change: terms.shareChange }, { n: terms.comments });
-      continue;
-    }
-    if (definition.id === 'competitor_gap') continue;
+    // A KPI computed otherwise than by the KPI queries comes after the measured ones it may read.
+    if (definition.computedBy) continue;
     const measured: KpiMeasure = current.get(definition.id) ?? emptyMeasure(definition);
     const thresholds = ctx.config.targets[definition.id];
     const responses = measured.headline.denominator ?? 0;
@@ -296,14 +291,23 @@ async function evaluateReport(ctx: StageContext, slice: Slice | undefined, ran?:
     kpis[definition.id] = kpi;
   }
   attachSideMeasures(kpis, current);
-  if (ctx.config.benchmarks && !kpis.competitor_gap) {
-    const { behind, gaps } = competitorGaps(kpis, ctx.config.benchmarks);
-    kpis.competitor_gap = derivedKpi(kpiCatalog.find((d) => d.id === 'competitor_gap')!, behind, { gap: gaps }, { n: Object.keys(gaps).length });
-  }
-  const csatDefinition = kpiCatalog.find((d) => d.id === 'csat_change')!;
-  if (!kpis.csat_change) {
-    const change = csatChange(csatDefinition, kpis.csat);
-    if (change) kpis.csat_change = change;
+  // Each KPI names its computation in the catalog: evaluate has no case by KPI id.
+  const computations: Record<NonNullable<KpiDefinition['computedBy']>, (definition: KpiDefinition) => Promise<KpiResult | undefined>> = {
+    brandTerms: async (definition) => {
+      const terms = brandTerms(await surveyComments(ctx, ctx.period), await surveyComments(ctx, previousPeriod(ctx.period)));
+      return derivedKpi(definition, terms.comments, { term: terms.mentions, share_change: terms.shareChange }, { n: terms.comments });
+    },
+    competitorGap: async (definition) => {
+      if (!ctx.config.benchmarks) return undefined;
+      const { behind, gaps } = competitorGaps(kpis, ctx.config.benchmarks);
+      return derivedKpi(definition, behind, { gap: gaps }, { n: Object.keys(gaps).length });
+    },
+    csatChange: async (definition) => csatChange(definition, kpis.csat),
+  };
+  for (const definition of kpiCatalog) {
+    if (!definition.computedBy || kpis[definition.id]) continue;
+    const computed = await computations[definition.computedBy](definition);
+    if (computed) kpis[definition.id] = computed;
   }
 
   return {
