@@ -139,6 +139,12 @@ interface Result {
   extractPeakRssMb: number;
   /** The peak during extract above the process's RSS when extract started. */
   extractRssGrowthMb: number;
+  /** Each stage's peak RSS, MB (the process's: DuckDB's memory is in it). */
+  stagePeakRssMb: Record<string, number>;
+  /** The same run again on unchanged inputs: seconds for extract through evaluate. */
+  rerunSeconds: number;
+  /** Every entity: each audience's message.eml, bytes. */
+  emailBytes: Record<string, number>;
   csvMb: number;
 }
 
@@ -164,8 +170,23 @@ async function runCase(months: number, ticketsPerMonth: number, allSources: bool
   const extractPeakRssMb = stop() / 2 ** 20;
   const extractRssGrowthMb = extractPeakRssMb - rssBeforeExtract / 2 ** 20;
   stages.extract = extracted!.seconds;
-  for (const outcome of await runStages(ctx, ['curate', 'marts', 'evaluate'] as StageName[])) stages[outcome.stage] = outcome.seconds;
+  const stagePeakRssMb: Record<string, number> = { extract: extractPeakRssMb };
+  for (const stage of ['curate', 'marts', 'evaluate'] as StageName[]) {
+    const peak = sampleRss();
+    const [outcome] = await runStages(ctx, [stage]);
+    stagePeakRssMb[stage] = peak() / 2 ** 20;
+    stages[stage] = outcome!.seconds;
+  }
   const pulseSeconds = (performance.now() - started) / 1000;
+  // Unchanged inputs: extract skips every file, curate has nothing new, the marts nothing to rebuild.
+  const rerunStarted = performance.now();
+  await runStages(ctx, ['extract', 'curate', 'marts', 'evaluate'] as StageName[]);
+  const rerunSeconds = (performance.now() - rerunStarted) / 1000;
+  const emailBytes: Record<string, number> = {};
+  if (allSources) {
+    await runStages(ctx, ['render'] as StageName[]);
+    for (const audience of ctx.config.audiences) emailBytes[audience.name] = statSync(path.join(dir, 'lake', 'reports', endMonth, audience.name, 'message.eml')).size;
+  }
   const prunedReads = await pruning(ctx, path.join(dir, 'lake'));
   const curatedTickets = await parquetBytes(path.join(dir, 'lake/curated/tickets'));
   await ctx.engine.close();
@@ -186,6 +207,9 @@ async function runCase(months: number, ticketsPerMonth: number, allSources: bool
     duckdbLoadSeconds: alone?.loadSeconds ?? null,
     loadRatio: alone ? (stages.extract! + stages.curate!) / alone.loadSeconds : null,
     extractPeakRssMb,
+    stagePeakRssMb,
+    rerunSeconds,
+    emailBytes,
     extractRssGrowthMb,
     csvMb,
   };
@@ -201,6 +225,12 @@ if (results.length > 0) {
   console.log(line(Array(15).fill('---')));
   for (const r of results) {
     console.log(line([r.kind, r.months, r.tickets, r.csvMb.toFixed(0), r.stages.extract!.toFixed(1), r.stages.curate!.toFixed(1), r.stages.marts!.toFixed(1), r.stages.evaluate!.toFixed(1), r.pulseSeconds.toFixed(1), r.duckdbSeconds?.toFixed(1) ?? '—', r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`, (r.stages.extract! + r.stages.curate!).toFixed(1), r.duckdbLoadSeconds?.toFixed(1) ?? '—', r.loadRatio === null ? '—' : `${r.loadRatio.toFixed(2)}×`, `${r.extractPeakRssMb.toFixed(0)} (+${r.extractRssGrowthMb.toFixed(0)})`]));
+  }
+  console.log('\nPeak RSS per stage (MB), the re-run on unchanged inputs, and the e-mails:');
+  for (const r of results) {
+    const peaks = Object.entries(r.stagePeakRssMb).map(([stage, mb]) => `${stage} ${mb.toFixed(0)}`).join(', ');
+    const mails = Object.entries(r.emailBytes).map(([a, b]) => `${a} ${(b / 1024).toFixed(0)} KB`).join(', ');
+    console.log(`  ${r.kind}, ${r.tickets} tickets: ${peaks}; re-run ${r.rerunSeconds.toFixed(1)} s${mails ? `; message.eml ${mails}` : ''}`);
   }
   console.log('\nKPI queries for one month: Parquet files and bytes the engine read (from its profile) against the whole lake:');
   for (const r of results) {

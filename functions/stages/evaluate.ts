@@ -252,10 +252,12 @@ async function evaluateReport(ctx: StageContext, slice: Slice | undefined, ran?:
   const historyOf = await monthlyHistory(ctx, historyMonths);
   const current = await measure(ctx, ctx.period, extra, ran);
   ctx.progress.update(1);
-  // The periods compared with: stored by the marts stage when they are single months.
-  const previous = (await storedMeasure(ctx, previousPeriod(ctx.period))) ?? (await measure(ctx, previousPeriod(ctx.period), extra));
+  // The periods compared with: stored by the marts stage when they are single months. A slice's
+  // kpi_monthly is a view computing every month (registerSlicedMarts): its periods are measured.
+  const stored = (period: PeriodInfo) => (slice ? Promise.resolve(undefined) : storedMeasure(ctx, period));
+  const previous = (await stored(previousPeriod(ctx.period))) ?? (await measure(ctx, previousPeriod(ctx.period), extra));
   ctx.progress.update(2);
-  const lastYear = (await storedMeasure(ctx, lastYearPeriod(ctx.period))) ?? (await measure(ctx, lastYearPeriod(ctx.period), extra));
+  const lastYear = (await stored(lastYearPeriod(ctx.period))) ?? (await measure(ctx, lastYearPeriod(ctx.period), extra));
   ctx.progress.update(3);
   ctx.progress.update(4);
   ctx.progress.stop();
