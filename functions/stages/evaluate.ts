@@ -12,6 +12,7 @@ import type { DataQuality, KpiHistoryPoint, KpiQueries, KpiReport, KpiResult, Me
 import { entities } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import { sourceEntities, unfilledFields } from '../config/schema.ts';
+import type { Row } from '../ports/queryEngine.ts';
 import type { StageContext } from './context.ts';
 import { absentUnderSlice, describeSlice, type Slice } from './slice.ts';
 import { staleSources } from '../kpis/guard.ts';
@@ -58,17 +59,25 @@ export function notMeasuredReason(definition: KpiDefinition, present: Set<string
 }
 
 /**
+ * A kpi_monthly row in the shape the KPI queries give it, which toMeasurements reads: a duration
+ * row (the one with its count `n`) with p50, p90, mean and n; a rate or total row with numerator
+ * and denominator (its n is null).
+ */
+function asQueryRow(row: Row): Row {
+  const keys = row.n === null || row.n === undefined ? ['kpi', 'dimension', 'member', 'numerator', 'denominator'] : ['kpi', 'dimension', 'member', 'p50', 'p90', 'mean', 'n'];
+  return Object.fromEntries(keys.map((k) => [k, row[k] ?? null]));
+}
+
+/**
  * A one-month period's measurements as the marts stage stored them in kpi_monthly, from the
  * very SQL measure() runs (kpiRowsSql): read back, not recomputed. Undefined for a longer period,
- * or a month the mart holds nothing for (measure() runs then). A duration row is the one with
- * its count `n`; a rate or total row has n null.
+ * or a month the mart holds nothing for (measure() runs then).
  */
 async function storedMeasure(ctx: StageContext, period: PeriodInfo): Promise<Measurements | undefined> {
   if (period.months.length !== 1) return undefined;
   const rows = await ctx.engine.query(renderSql('select kpi, dimension, member, numerator, denominator, p50, p90, mean, n from kpi_monthly where month = {{month}}', { month: period.months[0]! }));
   if (rows.length === 0) return undefined;
-  const only = (row: (typeof rows)[number], keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, row[k] ?? null]));
-  return toMeasurements(rows.map((r) => only(r, r.n === null || r.n === undefined ? ['kpi', 'dimension', 'member', 'numerator', 'denominator'] : ['kpi', 'dimension', 'member', 'p50', 'p90', 'mean', 'n'])));
+  return toMeasurements(rows.map(asQueryRow));
 }
 
 /** Each KPI's headline month by month, read from the kpi_monthly mart (13 partitions). */
@@ -78,8 +87,7 @@ async function monthlyHistory(ctx: StageContext, months: string[]): Promise<(id:
   );
   const byKpi = new Map<string, Map<string, number | null>>();
   for (const row of rows) {
-    const { p50, p90, mean, n, ...rate } = row;
-    const measure = toMeasurements([p50 === null || p50 === undefined ? rate : { ...rate, p50, p90: p90 ?? null, mean: mean ?? null, n: n ?? null }]);
+    const measure = toMeasurements([asQueryRow(row)]);
     const value = measure.get(String(row.kpi))?.headline.value ?? null;
     const series = byKpi.get(String(row.kpi)) ?? new Map<string, number | null>();
     series.set(String(row.month), value);
