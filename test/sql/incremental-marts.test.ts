@@ -8,8 +8,9 @@ import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
 import { curate } from '../../functions/stages/curate.ts';
 import { extract } from '../../functions/stages/extract.ts';
-import { kpiMonthlyMart, marts, registerMarts, sqlParams } from '../../functions/stages/lake.ts';
+import { kpiMonthlyMart } from '../../functions/stages/lake.ts';
 import { buildMarts } from '../../functions/stages/marts.ts';
+import { martRows } from '../support/pipelineRun.ts';
 
 /**
  * The marts stage rebuilds only what changed: nothing on unchanged inputs; every month from the
@@ -43,13 +44,6 @@ async function lake(name: string, files: Record<string, string>, definitions: Re
   for (const [file, text] of Object.entries(files)) writeFileSync(path.join(folder, 'exports', file), `${text}\n`);
   writeFileSync(path.join(folder, 'pulse.config.json'), JSON.stringify({ lake: './lake', timezone: 'UTC', sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'exports/*.csv' }], definitions }));
   return createLocalContext(await loadConfig(path.join(folder, 'pulse.config.json')), parsePeriod('2026-10'), { quiet: true });
-}
-
-async function martRows(ctx: StageContext): Promise<Record<string, unknown[]>> {
-  await registerMarts(ctx, sqlParams(ctx.config, ctx.period));
-  const out: Record<string, unknown[]> = {};
-  for (const name of [...marts.map((m) => m.name), kpiMonthlyMart]) out[name] = await ctx.engine.query(`select * from ${name} order by all`);
-  return out;
 }
 
 const kpiMonthsOf = (summary: Awaited<ReturnType<typeof buildMarts>>) => summary.find((s) => s.mart === kpiMonthlyMart)!.months;

@@ -131,8 +131,10 @@ export class ApiClient {
     return `${request.method ?? 'GET'} ${url.origin}${url.pathname}`;
   }
 
-  private fail(request: HttpRequest, what: string): SourceError {
-    return new SourceError(this.redact(`sources "${this.options.source}": ${this.options.vendor} ${this.where(request)}: ${what}`));
+  /** The error naming the source, the vendor and the request; with the status when the connector may act on it (a 401, a 404). */
+  private fail(request: HttpRequest, what: string, status?: number): SourceError {
+    const message = this.redact(`sources "${this.options.source}": ${this.options.vendor} ${this.where(request)}: ${what}`);
+    return status === undefined ? new SourceError(message) : new HttpStatusError(message, status);
   }
 
   /**
@@ -229,9 +231,9 @@ export class ApiClient {
       throw new Retryable(`answered ${response.status}${said ? ` (${said})` : ''}`);
     }
     if (response.status >= 500) throw new Retryable(`answered ${response.status}${said ? ` (${said})` : ''}`);
-    if (response.status === 401) throw new AbortError(new HttpStatusError(this.fail(request, `answered 401: the credentials were refused${said ? ` (${said})` : ''}; check the source's credentials`).message, 401));
+    if (response.status === 401) throw new AbortError(this.fail(request, `answered 401: the credentials were refused${said ? ` (${said})` : ''}; check the source's credentials`, 401));
     if (response.status === 403) throw new AbortError(this.fail(request, `answered 403: not allowed${said ? ` (${said})` : ''}; check the credentials' permissions`));
-    throw new AbortError(new HttpStatusError(this.redact(`sources "${this.options.source}": ${this.options.vendor} ${this.where(request)}: answered ${response.status}${said ? ` (${said})` : ''}`), response.status));
+    throw new AbortError(this.fail(request, `answered ${response.status}${said ? ` (${said})` : ''}`, response.status));
   }
 }
 
