@@ -49,7 +49,8 @@ export const stageAccess: Record<StageName, { reads: string[]; writes: string[];
   curate: { reads: ['raw/', 'state/', 'curated/'], writes: ['state/', 'rejects/', 'curated/', '_scratch/'], athena: true },
   marts: { reads: ['curated/', 'marts/', 'state/'], writes: ['marts/'], athena: true },
   evaluate: { reads: ['curated/', 'marts/', 'state/', 'reports/'], writes: ['reports/'], athena: true },
-  render: { reads: ['reports/', 'state/', 'curated/', 'marts/', 'rejects/'], writes: ['reports/'], athena: true },
+  // Render reads the inputs evaluate wrote under reports/ (functions/stages/publish.ts): no lake, no Athena.
+  render: { reads: ['reports/'], writes: ['reports/'], athena: false },
   deliver: { reads: ['reports/', 'ledger/'], writes: ['ledger/', 'reports/'], athena: false },
 };
 
