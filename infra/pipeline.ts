@@ -38,22 +38,6 @@ function acknowledgeFindings(scope: IConstruct, rule: string, about: string[], r
   for (const id of about.length > 0 ? about.map((a) => `${rule}[${a}]`) : [rule]) Validations.of(scope).acknowledge({ id, reason });
 }
 
-/**
- * The lake key prefixes each stage reads and writes (DESIGN.md, "Storage layout"): its role is
- * granted those and no other. Every stage reads the config; every stage may alert the owners,
- * so every stage may send mail.
- */
-export const stageAccess: Record<StageName, { reads: string[]; writes: string[]; athena: boolean }> = {
-  extract: { reads: ['state/'], writes: ['raw/', 'state/'], athena: false },
-  // _scratch/: the tables the Athena engine materialises while curate runs (validated rows).
-  curate: { reads: ['raw/', 'state/', 'curated/'], writes: ['state/', 'rejects/', 'curated/', '_scratch/'], athena: true },
-  marts: { reads: ['curated/', 'marts/', 'state/'], writes: ['marts/'], athena: true },
-  evaluate: { reads: ['curated/', 'marts/', 'state/', 'reports/'], writes: ['reports/'], athena: true },
-  // Render reads the inputs evaluate wrote under reports/ (functions/stages/publish.ts): no lake, no Athena.
-  render: { reads: ['reports/'], writes: ['reports/'], athena: false },
-  deliver: { reads: ['reports/', 'ledger/'], writes: ['ledger/', 'reports/'], athena: false },
-};
-
 export interface PulsePipelineProps {
   config: PulseConfig;
   lake: s3.IBucket;
@@ -100,24 +84,24 @@ export class PulsePipeline extends Construct {
       PULSE_DATABASE: props.databaseName,
       NODE_OPTIONS: '--enable-source-maps',
     };
-    const stages = props.stages ?? stageList;
+    const stages: readonly StageDefinition[] = props.stages ?? stageList;
     const functions = {} as Record<StageName, nodejs.NodejsFunction>;
     for (const stage of stages) functions[stage.name] = this.stageFunction(stage, environment, props);
     this.functions = functions;
 
-    // Least privilege: each role gets the lake prefixes its stage touches, Athena only where the
-    // stage queries, SES only from the config's sender, secrets only where a source names them.
+    // Least privilege, from the stage list's facts: each role gets the lake prefixes its stage
+    // touches, Athena only where the stage queries, SES only from the config's sender, secrets
+    // only where a source names them. Every stage reads the config, and may alert the owners.
     const account = stack.account;
     const region = stack.region;
     for (const stage of stages) {
       const fn = functions[stage.name];
-      const access = stageAccess[stage.name];
       lake.grantRead(fn, configKey);
-      for (const prefix of access.reads) lake.grantRead(fn, `${prefix}*`);
-      for (const prefix of access.writes) lake.grantReadWrite(fn, `${prefix}*`);
+      for (const prefix of stage.reads) lake.grantRead(fn, `${prefix}*`);
+      for (const prefix of stage.writes) lake.grantReadWrite(fn, `${prefix}*`);
       // A month rebuilt, a unit read again: its old objects are deleted, after a listing.
-      for (const prefix of access.writes) lake.grantDelete(fn, `${prefix}*`);
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [lake.bucketArn], conditions: { StringLike: { 's3:prefix': [...new Set([...access.reads, ...access.writes])].map((p) => `${p}*`) } } }));
+      for (const prefix of stage.writes) lake.grantDelete(fn, `${prefix}*`);
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [lake.bucketArn], conditions: { StringLike: { 's3:prefix': [...new Set([...stage.reads, ...stage.writes])].map((p) => `${p}*`) } } }));
       fn.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['ses:SendRawEmail'],
@@ -125,7 +109,7 @@ export class PulsePipeline extends Construct {
           conditions: { StringEquals: { 'ses:FromAddress': config.mail.from } },
         }),
       );
-      if (access.athena) {
+      if (stage.queries) {
         fn.addToRolePolicy(
           new iam.PolicyStatement({
             actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'],
@@ -140,7 +124,7 @@ export class PulsePipeline extends Construct {
             resources: [catalog, database, `arn:${stack.partition}:glue:${region}:${account}:table/${props.databaseName}/*`],
           }),
         );
-        if (access.writes.includes('_scratch/')) {
+        if (stage.writes.includes('_scratch/')) {
           // Its work tables only (AthenaEngine.createTable names them pulse_scratch_<engine>_…);
           // the stack's own tables cannot be changed or dropped.
           fn.addToRolePolicy(
@@ -187,9 +171,10 @@ export class PulsePipeline extends Construct {
     start.next(runs[0]!);
     for (const [i, stage] of stages.entries()) {
       const next: sfn.IChainable = runs[i + 1] ?? new sfn.Succeed(this, 'Done');
-      if (stage.name === 'extract') {
-        // An extract out of time saved its watermark and says it is not drained: run it again.
-        const drained = new sfn.Choice(this, 'Extract drained?')
+      if (stage.repeatsUntilDrained) {
+        // A stage out of time saved its progress and says it is not drained: run it again.
+        const title = `${stage.name[0]!.toUpperCase()}${stage.name.slice(1)}`;
+        const drained = new sfn.Choice(this, `${title} drained?`)
           .when(sfn.Condition.and(sfn.Condition.isPresent('$.drained'), sfn.Condition.booleanEquals('$.drained', false)), runs[i]!)
           .otherwise(next);
         runs[i]!.next(drained);
@@ -259,17 +244,16 @@ export class PulsePipeline extends Construct {
     const grantFamilies = ['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', 'Action::s3:DeleteObject*', 'Action::s3:Abort*', 'Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*'];
     const partition = '<AWS::Partition>';
     for (const stage of stages) {
-      const access = stageAccess[stage.name];
-      const prefixes = [...new Set([...access.reads, ...access.writes])];
+      const prefixes = [...new Set([...stage.reads, ...stage.writes])];
       const role = this.functions[stage.name].role!;
       acknowledgeFindings(role, 'AwsSolutions-IAM5', grantFamilies, `the CDK grant methods' action families (s3:GetObject*, s3:List*, kms:GenerateDataKey*, …), on the lake objects the ${stage.name} stage touches and the lake key only`);
       acknowledgeFindings(role, 'AwsSolutions-IAM5', prefixes.map((p) => `Resource::${arnOf(props.lake)}/${p}*`), `the ${stage.name} stage reads or writes every object under ${prefixes.join(', ')}: a prefix is how the lake is laid out (DESIGN.md, storage layout)`);
       acknowledgeFindings(role, 'AwsSolutions-IAM5', ['Resource::*'], "X-Ray's PutTraceSegments and PutTelemetryRecords take no resource: active tracing needs them on *");
       acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::arn:${partition}:ses:<AWS::Region>:<AWS::AccountId>:identity/*`], "SES checks both the sender's and each recipient's identity in a sandbox; the grant is bound by an ses:FromAddress condition to the config's sender");
-      if (access.athena) {
+      if (stage.queries) {
         acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::arn:${partition}:glue:<AWS::Region>:<AWS::AccountId>:table/${props.databaseName}/*`], `Athena reads the Glue tables of the ${props.databaseName} database the stage queries; no other database`);
         acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::${arnOf(props.results)}/*`], "Athena writes each query's results under a key it names itself, in the workgroup's own results bucket");
-        if (access.writes.includes('_scratch/')) {
+        if (stage.writes.includes('_scratch/')) {
           acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::arn:${partition}:glue:<AWS::Region>:<AWS::AccountId>:table/${props.databaseName}/${scratchTablePrefix}*`], `the Athena engine creates and drops the ${stage.name} stage's work tables under names it draws per run (${scratchTablePrefix}<engine>_<table>); the stack's own tables are outside the pattern`);
         }
       }

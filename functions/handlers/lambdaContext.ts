@@ -9,6 +9,8 @@ import { parsePeriod } from '../kpis/period.ts';
 import { getJson } from '../ports/objectStore.ts';
 import { sourcesFor } from '../sources/registry.ts';
 import { createStageContext, type StageContext } from '../stages/context.ts';
+import { stageFacts, type StageName } from '../stages/list.ts';
+import { stageParts } from '../stages/stageAccess.ts';
 
 /** What a stage Lambda is invoked with: by the state machine, from the schedule's input. */
 export interface StageEvent {
@@ -64,6 +66,7 @@ export async function lambdaContext(
   now = new Date(),
   deadline?: number,
   log: (message: string) => void = (message) => console.log(JSON.stringify({ level: 'INFO', message })),
+  stage?: StageName,
 ): Promise<StageContext> {
   const settings = lambdaSettings(env);
   const store = new S3Store(settings.lake);
@@ -74,17 +77,20 @@ export async function lambdaContext(
   if (config.mail.transport !== 'ses') {
     throw new PulseError(`${settings.configKey}: mail.transport: a deployed Pulse sends through SES ("transport": "ses"), not ${config.mail.transport}`);
   }
-  const engine = new AthenaEngine({
+  const athena = new AthenaEngine({
     workGroup: settings.workGroup,
     database: settings.database,
     lake: settings.lake,
     clearPrefix: (prefix) => store.deletePrefix(prefix),
   });
+  // A stage's Lambda uses the lake and the engine as the stage list says (functions/stages/list.ts),
+  // as its role is granted: a stage that does not query gets an engine that refuses.
+  const { store: stageStore, engine } = stage ? stageParts({ store, engine: athena }, stageFacts(stage)) : { store, engine: athena };
   const mail = new SesTransport({ ...(config.mail.region ? { region: config.mail.region } : {}), ...(config.mail.configurationSet ? { configurationSet: config.mail.configurationSet } : {}) });
   return createStageContext({
     config,
     period: parsePeriod(event.period ?? defaultPeriod(event.scheduledTime ? new Date(event.scheduledTime) : now, config.timezone)),
-    store,
+    store: stageStore,
     engine,
     mail,
     // API sources pull here; CSV exports are landed from where they are saved (pulse run --stages extract).

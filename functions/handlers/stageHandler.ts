@@ -45,7 +45,7 @@ export function stageHandler<R>(
   run: (ctx: StageContext) => Promise<R>,
   options: { context?: (event: StageEvent, deadline?: number) => Promise<StageContext>; drained?: (result: R) => boolean } = {},
 ) {
-  const context = options.context ?? ((event: StageEvent, deadline?: number) => lambdaContext(event, process.env, new Date(), deadline, (message) => logger.info(message)));
+  const context = options.context ?? ((event: StageEvent, deadline?: number) => lambdaContext(event, process.env, new Date(), deadline, (message) => logger.info(message), name));
   return async (event: StageEvent, invocation?: InvocationContext): Promise<StageEvent & StageResult> => {
     const deadline = invocation ? Date.now() + invocation.getRemainingTimeInMillis() - deadlineMarginMs : undefined;
     const ctx = await context(event, deadline);

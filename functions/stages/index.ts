@@ -5,13 +5,14 @@ import { evaluateStage } from './evaluate.ts';
 import { extract } from './extract.ts';
 import { buildMarts } from './marts.ts';
 import { render } from './render.ts';
-import { stageList, type StageName } from './list.ts';
+import { isDrained, stageList, type StageName } from './list.ts';
 import { runStage, type StageOutcome } from './runStage.ts';
+import { stageParts } from './stageAccess.ts';
 
 /**
- * What each stage of the list runs (functions/stages/list.ts holds the order and the sizes). A
- * stage's result is a small summary, never its data: Step Functions passes at most 256 KB between
- * states, and kpis.json alone is 128 KB for the demo; the data is in the lake.
+ * What each stage of the list runs (functions/stages/list.ts holds the order, the facts and the
+ * sizes). A stage's result is a small summary, never its data: Step Functions passes at most
+ * 256 KB between states, and kpis.json alone is 128 KB for the demo; the data is in the lake.
  */
 const runners: Record<StageName, (ctx: StageContext) => Promise<unknown>> = {
   extract,
@@ -27,12 +28,22 @@ export { stageNames, type StageName } from './list.ts';
 
 export type { StageOutcome } from './runStage.ts';
 
-/** Runs the named stages (all by default) in the list's order; a failure names its stage. */
+/**
+ * Runs the named stages (all by default) in the list's order, as the state machine does: each
+ * with the lake prefixes the list gives it and, if it does not query, an engine that refuses;
+ * a stage that repeats until drained is run again while it says it is not. A failure names its
+ * stage.
+ */
 export async function runStages(ctx: StageContext, only?: readonly StageName[]): Promise<StageOutcome[]> {
   const outcomes: StageOutcome[] = [];
   for (const stage of stages) {
     if (only && !only.includes(stage.name)) continue;
-    outcomes.push(await runStage(ctx, stage.name, stage.run));
+    const stageCtx: StageContext = { ...ctx, ...stageParts(ctx, stage) };
+    let outcome: StageOutcome;
+    do {
+      outcome = await runStage(stageCtx, stage.name, stage.run);
+      outcomes.push(outcome);
+    } while (stage.repeatsUntilDrained && !isDrained(outcome.result));
   }
   return outcomes;
 }

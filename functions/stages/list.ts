@@ -1,19 +1,102 @@
 /**
- * The one ordered list of stages, as pure data: the local runner walks it, and the state machine
- * the CDK stack builds is generated from it, so the two cannot drift apart. It imports no stage
- * code, so synth does not load the renderers or the engine. `runsAs` says where a stage's work
- * happens in the cloud: in a Lambda function, or as SQL in the query engine (Athena); memory and
- * timeout size its Lambda.
+ * The one ordered list of stages, as pure data: the local runner walks it, and the CDK stack
+ * builds each stage's Lambda, its grants and the state machine from it, so the three cannot drift
+ * apart. It imports no stage code, so synth does not load the renderers or the engine.
+ *
+ * - `reads`, `writes`: the lake key prefixes the stage touches (docs/design.md, storage layout).
+ *   Its role is granted those and no other; the local runner's store refuses any other key. Every
+ *   stage also reads the config (lakeKeys.config), and may alert the owners by mail.
+ * - `queries`: whether it runs SQL in the query engine; only these get Athena and Glue.
+ * - `repeatsUntilDrained`: whether it may stop for time with its progress saved and say it is
+ *   not drained (`drained: false`); the state machine invokes it again until it is.
+ * - `memoryMb`, `timeoutSeconds`: its Lambda's size.
  */
 export const stageList = [
-  { name: 'extract', runsAs: 'function', memoryMb: 1024, timeoutSeconds: 900 },
-  { name: 'curate', runsAs: 'query', memoryMb: 512, timeoutSeconds: 900 },
-  { name: 'marts', runsAs: 'query', memoryMb: 512, timeoutSeconds: 900 },
-  { name: 'evaluate', runsAs: 'function', memoryMb: 1024, timeoutSeconds: 600 },
-  { name: 'render', runsAs: 'function', memoryMb: 1536, timeoutSeconds: 300 },
-  { name: 'deliver', runsAs: 'function', memoryMb: 512, timeoutSeconds: 300 },
-] as const;
+  {
+    name: 'extract',
+    reads: ['state/'],
+    writes: ['raw/', 'state/'],
+    queries: false,
+    repeatsUntilDrained: true,
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+  },
+  {
+    name: 'curate',
+    reads: ['raw/', 'state/', 'curated/'],
+    // _scratch/: the tables the Athena engine materialises while curate runs (validated rows).
+    writes: ['state/', 'rejects/', 'curated/', '_scratch/'],
+    queries: true,
+    repeatsUntilDrained: true,
+    memoryMb: 512,
+    timeoutSeconds: 900,
+  },
+  {
+    name: 'marts',
+    reads: ['curated/', 'marts/', 'state/'],
+    // state/_marts/: what the marts were built from, and the months curate left pending.
+    writes: ['marts/', 'state/'],
+    queries: true,
+    repeatsUntilDrained: true,
+    memoryMb: 512,
+    timeoutSeconds: 900,
+  },
+  {
+    name: 'evaluate',
+    reads: ['curated/', 'marts/', 'state/', 'reports/'],
+    writes: ['reports/'],
+    queries: true,
+    repeatsUntilDrained: false,
+    memoryMb: 1024,
+    timeoutSeconds: 600,
+  },
+  {
+    // Render reads the inputs evaluate wrote under reports/ (functions/stages/publish.ts).
+    name: 'render',
+    reads: ['reports/'],
+    writes: ['reports/'],
+    queries: false,
+    repeatsUntilDrained: false,
+    memoryMb: 1536,
+    timeoutSeconds: 300,
+  },
+  {
+    name: 'deliver',
+    reads: ['reports/', 'ledger/'],
+    writes: ['ledger/', 'reports/'],
+    queries: false,
+    repeatsUntilDrained: false,
+    memoryMb: 512,
+    timeoutSeconds: 300,
+  },
+] as const satisfies readonly StageFacts[];
+
+/** What the list says of each stage. */
+export interface StageFacts {
+  name: string;
+  reads: readonly string[];
+  writes: readonly string[];
+  queries: boolean;
+  repeatsUntilDrained: boolean;
+  memoryMb: number;
+  timeoutSeconds: number;
+}
 
 export type StageName = (typeof stageList)[number]['name'];
-export type StageDefinition = (typeof stageList)[number];
+export type StageDefinition = StageFacts & { name: StageName };
 export const stageNames: StageName[] = stageList.map((s) => s.name);
+
+/** The list's facts of one stage. */
+export function stageFacts(name: StageName): StageDefinition {
+  return stageList.find((s) => s.name === name)!;
+}
+
+/**
+ * Whether a stage's result says it ran to its end: a stage that stops for time says
+ * `drained: false` (in its result, or in each part of it, as extract does per source).
+ */
+export function isDrained(result: unknown): boolean {
+  if (Array.isArray(result)) return result.every(isDrained);
+  if (result && typeof result === 'object' && 'drained' in result) return result.drained !== false;
+  return true;
+}

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../functions/config/schema.ts';
 import { stageList } from '../../functions/stages/list.ts';
 import { retryableErrorName } from '../../functions/errors.ts';
-import { configKey, defaultSchedule, PulsePipeline, scheduleInput, stageAccess } from '../../infra/pipeline.ts';
+import { configKey, defaultSchedule, PulsePipeline, scheduleInput } from '../../infra/pipeline.ts';
 import { PulseLakeStack } from '../../infra/lakeStack.ts';
 import { buildPulse } from '../../infra/pulseApp.ts';
 
@@ -71,11 +71,22 @@ describe('the pipeline stack', () => {
     const [, parts] = machine!.Properties.DefinitionString['Fn::Join'] as [string, unknown[]];
     const states = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'ARN')).join('')) as Machine;
     expect(walk(states)).toEqual(['Start', ...stageList.map((s) => `Run ${s.name}`), 'Done']);
-    // Extract runs again while it says it is not drained (it stopped for time at a watermark).
-    const choice = states.States['Extract drained?'] as { Choices: { Next: string }[]; Default: string };
-    expect(states.States['Run extract']!.Next).toBe('Extract drained?');
-    expect(choice.Choices[0]!.Next).toBe('Run extract');
-    expect(JSON.stringify(choice.Choices[0])).toContain('"BooleanEquals":false');
+    // A stage that repeats until drained (extract, curate, marts) runs again while it says it is
+    // not (it stopped for time, its progress saved); the others go straight on.
+    for (const [i, stage] of stageList.entries()) {
+      const title = `${stage.name[0]!.toUpperCase()}${stage.name.slice(1)} drained?`;
+      const after = stageList[i + 1] ? `Run ${stageList[i + 1]!.name}` : 'Done';
+      if (!stage.repeatsUntilDrained) {
+        expect(states.States[`Run ${stage.name}`]!.Next).toBe(after);
+        continue;
+      }
+      const choice = states.States[title] as { Choices: { Next: string; Variable?: string; And?: unknown[] }[]; Default: string };
+      expect(states.States[`Run ${stage.name}`]!.Next).toBe(title);
+      expect(choice.Choices[0]!.Next).toBe(`Run ${stage.name}`);
+      expect(JSON.stringify(choice.Choices[0])).toContain('"Variable":"$.drained","BooleanEquals":false');
+      expect(choice.Default).toBe(after);
+    }
+    expect(Object.keys(states.States).filter((s) => s.endsWith('drained?')).sort()).toEqual(['Curate drained?', 'Extract drained?', 'Marts drained?']);
     // A stage that fails for good alerts the operator, naming the stage, then fails the run.
     for (const stage of stageList) {
       const run = states.States[`Run ${stage.name}`] as { Catch?: { Next: string }[] };
@@ -125,7 +136,7 @@ describe('the pipeline stack', () => {
     for (const stage of stageList) {
       const [id] = byStage(stage.name);
       const actions = actionsOf(id);
-      expect(actions.some((a) => a.startsWith('athena:')), stage.name).toBe(stageAccess[stage.name].athena);
+      expect(actions.some((a) => a.startsWith('athena:')), stage.name).toBe(stage.queries);
       // Curate alone materialises work tables (validated rows), and only under the scratch prefix.
       expect(actions.includes('glue:CreateTable'), stage.name).toBe(stage.name === 'curate');
       expect(actions).not.toContain('glue:UpdateTable');

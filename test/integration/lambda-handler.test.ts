@@ -58,6 +58,19 @@ describe('a stage Lambda', () => {
     expect(ctx.sources).toEqual([]);
   });
 
+  it('gives a stage the lake and the engine its stage list entry gives it: render no engine, no curated/', async () => {
+    const render = await lambdaContext({ runId: 'exec-r' }, env, now, undefined, undefined, 'render');
+    expect(render.engine).not.toBeInstanceOf(AthenaEngine);
+    await expect(render.engine.query('select 1')).rejects.toThrow(/the render stage runs no query/);
+    await expect(render.store.get('curated/tickets/part.parquet')).rejects.toThrow(/the render stage may not read curated\/tickets\/part\.parquet/);
+    await expect(render.store.get('reports/2026-11/kpis.json')).resolves.toBeUndefined();
+    // Extract lands parts for the engine that reads them later: Athena's traits, no statement.
+    const extract = await lambdaContext({ runId: 'exec-x' }, env, now, undefined, undefined, 'extract');
+    expect([extract.engine.dialect, extract.engine.readsExportsInPlace]).toEqual(['trino', false]);
+    const evaluate = await lambdaContext({ runId: 'exec-e' }, env, now, undefined, undefined, 'evaluate');
+    expect(evaluate.engine).toBeInstanceOf(AthenaEngine);
+  });
+
   it('pulls an API source in the Lambda, one Source per entity, from the same registry as the CLI', async () => {
     await putJson(new S3Store(env.PULSE_LAKE), 'config/api.json', { ...config, sources: [...config.sources, zendesk] });
     const ctx = await lambdaContext({}, { ...env, PULSE_CONFIG_KEY: 'config/api.json' }, now);

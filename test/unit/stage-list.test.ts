@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stages } from '../../functions/stages/index.ts';
-import { stageList } from '../../functions/stages/list.ts';
+import { isDrained, stageList } from '../../functions/stages/list.ts';
 
 describe('the stage list', () => {
   it('orders the pipeline as docs/design.md draws it, as data the CDK stack can read without loading stage code', () => {
@@ -13,7 +13,24 @@ describe('the stage list', () => {
     }
   });
 
+  it('says which stages query, which repeat until drained, and which prefixes each touches', () => {
+    expect(stageList.filter((s) => s.queries).map((s) => s.name)).toEqual(['curate', 'marts', 'evaluate']);
+    expect(stageList.filter((s) => s.repeatsUntilDrained).map((s) => s.name)).toEqual(['extract', 'curate', 'marts']);
+    // Every prefix is a top-level folder of the lake, ending in a slash (IAM grants it as <prefix>*).
+    for (const stage of stageList) for (const prefix of [...stage.reads, ...stage.writes]) expect(prefix).toMatch(/^_?[a-z]+\/$/);
+    // Render reads evaluate's files, nothing of the lake's tables.
+    expect(stageList.find((s) => s.name === 'render')!.reads).toEqual(['reports/']);
+  });
+
+  it('reads drained from a result, or from each part of it (extract, per source)', () => {
+    expect(isDrained({ drained: false })).toBe(false);
+    expect(isDrained([{ drained: true }, { drained: false }])).toBe(false);
+    expect(isDrained([{ drained: true }])).toBe(true);
+    expect(isDrained({ reportKey: 'reports/2026-10/kpis.json' })).toBe(true);
+    expect(isDrained(undefined)).toBe(true);
+  });
+
   it('is what the local runner walks, stage for stage', () => {
-    expect(stages.map((s) => [s.name, s.runsAs, typeof s.run])).toEqual(stageList.map((s) => [s.name, s.runsAs, 'function']));
+    expect(stages.map((s) => [s.name, s.queries, typeof s.run])).toEqual(stageList.map((s) => [s.name, s.queries, 'function']));
   });
 });
