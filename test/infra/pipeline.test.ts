@@ -1,4 +1,7 @@
 import { App } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../functions/config/schema.ts';
@@ -7,6 +10,7 @@ import { retryableErrorName } from '../../functions/errors.ts';
 import { configKey, defaultSchedule, PulsePipeline, scheduleInput } from '../../infra/pipeline.ts';
 import { PulseLakeStack } from '../../infra/lakeStack.ts';
 import { buildPulse } from '../../infra/pulseApp.ts';
+import { stageFunctionProps } from '../../infra/stageFunction.ts';
 
 /**
  * The pipeline as the stack builds it (aws-cdk-lib/assertions on the synthesized template): one
@@ -174,6 +178,22 @@ describe('the pipeline stack', () => {
     expect(resources).not.toContain(results);
     // Evaluate, which writes render's inputs, still queries.
     expect(actionsOf(byStage('evaluate')[0]).some((a) => a.startsWith('athena:'))).toBe(true);
+  });
+
+  it("builds a stage function's props as a pure function: the secure defaults, no resource made", () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const lake = new PulseLakeStack(app, 'Pure');
+    const before = lake.node.findAll().length;
+    const role = iam.Role.fromRoleArn(lake, 'R', 'arn:aws:iam::123456789012:role/r');
+    const logGroup = logs.LogGroup.fromLogGroupName(lake, 'L', 'l');
+    const render = stageList.find((s) => s.name === 'render')!;
+    const props = stageFunctionProps(render, { role, logGroup, environment: { A: 'b' } });
+    expect(lake.node.findAll().length).toBe(before + 2);
+    expect(props).toMatchObject({ runtime: lambda.Runtime.NODEJS_24_X, architecture: lambda.Architecture.ARM_64, tracing: lambda.Tracing.ACTIVE, memorySize: render.memoryMb, role, logGroup, environment: { A: 'b' } });
+    expect(props.timeout?.toSeconds()).toBe(render.timeoutSeconds);
+    // Render carries resvg's WebAssembly and its font beside the bundle; the others nothing.
+    expect(props.bundling?.commandHooks).toBeDefined();
+    expect(stageFunctionProps(stageList[0]!, { role, logGroup, environment: {} }).bundling?.commandHooks).toBeUndefined();
   });
 
   it('puts the config in the lake where the Lambdas read it', () => {
