@@ -126,8 +126,10 @@ describe('the pipeline stack', () => {
       const [id] = byStage(stage.name);
       const actions = actionsOf(id);
       expect(actions.some((a) => a.startsWith('athena:')), stage.name).toBe(stageAccess[stage.name].athena);
-      // Curate alone materialises work tables (validated rows), and only under the scratch prefix.
+      // Curate alone materialises work tables (validated rows), and only under the scratch prefix;
+      // their files are under the workgroup's results location, so no role touches a lake _scratch/.
       expect(actions.includes('glue:CreateTable'), stage.name).toBe(stage.name === 'curate');
+      expect(JSON.stringify(statementsOf(id)), stage.name).not.toContain('/_scratch/');
       expect(actions).not.toContain('glue:UpdateTable');
       const creates = statementsOf(id).filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('glue:CreateTable'));
       for (const statement of creates) expect(JSON.stringify(statement.Resource), stage.name).toMatch(/table\/pulse\/pulse_scratch_\*/);

@@ -439,7 +439,7 @@ describe('Athena writes', () => {
     expect((failure as Error).message).toMatch(/^cannot register x in Athena: rejects\/tickets\/ is not a prefix the CDK stack defines a Glue table over/);
   });
 
-  it('createTable materialises by CTAS under a name of its own, renames references to it, and drop table drops it and its files', async () => {
+  it('createTable materialises by CTAS under a name of its own, renames references to it, and drop table drops it', async () => {
     // prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
@@ -453,13 +453,15 @@ describe('Athena writes', () => {
     await athenaEngine.query('drop table validated_0');
     // assess
     const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
-    const ctas = /^create table "pulse_lake"\."(pulse_scratch_[0-9a-f]{12}_validated_0)" with \(format = 'PARQUET', write_compression = 'ZSTD', external_location = 's3:\/\/pulse-lake-123\/_scratch\/([0-9a-f]{12})\/validated_0\/'\) as select \* from \(\nwith new_rows as \(\nselect 1 as x union all select 2\n\)\nselect x from new_rows\n\) as scratch$/.exec(sent[0]!);
+    // No external_location: the workgroup enforces its configuration, and Athena fails a CTAS that names one.
+    const ctas = /^create table "pulse_lake"\."(pulse_scratch_[0-9a-f]{12}_validated_0)" with \(format = 'PARQUET', write_compression = 'ZSTD'\) as select \* from \(\nwith new_rows as \(\nselect 1 as x union all select 2\n\)\nselect x from new_rows\n\) as scratch$/.exec(sent[0]!);
     expect(ctas, sent[0]).not.toBeNull();
+    expect(sent.some((s) => /external_location/i.test(s))).toBe(false);
     expect(sent[1]).toBe(`select count(*) as n from "pulse_lake"."${ctas![1]}"`);
     expect(sent[2]).toBe(`drop table if exists "pulse_lake"."${ctas![1]}"`);
     expect(sent).toHaveLength(3);
-    // Cleared before the CTAS (its location must be empty) and after the drop (Glue keeps the files).
-    expect(cleared).toEqual([`_scratch/${ctas![2]}/validated_0/`, `_scratch/${ctas![2]}/validated_0/`]);
+    // Its files are under the workgroup's results location, not the lake: nothing in the lake to clear.
+    expect(cleared).toEqual([]);
   });
 
   it('close drops the tables still materialised', async () => {

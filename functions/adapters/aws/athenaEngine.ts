@@ -10,7 +10,7 @@ import {
   type Row as AthenaRow,
 } from '@aws-sdk/client-athena';
 import { asSubquery, ident, sqlString } from '../../dialect/sqlText.ts';
-import { lakeKeys, scratchTablePrefix } from '../../model/lakeKeys.ts';
+import { scratchTablePrefix } from '../../model/lakeKeys.ts';
 import { rawPartitionKeys, rawPartOf, rawTableName } from '../../model/rawTables.ts';
 import { PulseError, QueryError, QueryTimeoutError } from '../../errors.ts';
 import type { LandedPart } from '../../ports/source.ts';
@@ -140,17 +140,25 @@ export class AthenaEngine implements QueryEngine {
   }
 
   /**
-   * Materialised by CTAS as ZSTD Parquet under _scratch/<engine>/<name>/, in a table of a name
-   * no other run uses; dropped (and its files deleted) by `drop table <name>` or at close.
+   * Materialised by CTAS as ZSTD Parquet, in a table of a name no other run uses; dropped by
+   * `drop table <name>` or at close. The workgroup enforces its configuration, so the CTAS names
+   * no external_location: Athena fails a CTAS that does, and puts the table under the workgroup's
+   * results location, in tables/<query-id>/, a prefix new for each query (Athena User Guide,
+   * "Considerations and limitations for CTAS queries",
+   * https://docs.aws.amazon.com/athena/latest/ug/considerations-ctas.html, and "Troubleshoot
+   * workgroup errors", https://docs.aws.amazon.com/athena/latest/ug/workgroups-troubleshooting.html).
+   * Dropping the table keeps its files; the results bucket's lifecycle rule expires them, as it
+   * does every query's results (infra/secureDefaults.ts, queryResultsBucketProps).
    */
   async createTable(name: string, sql: string): Promise<void> {
     await this.dropScratch(name);
     const physical = `${scratchTablePrefix}${this.id}_${name.toLowerCase()}`;
-    const prefix = lakeKeys.scratch(this.id, name.toLowerCase());
-    await this.clear(prefix);
     const expanded = this.scratch.expand(asSubquery(sql));
-    await this.execute(`create table ${this.qualified(physical)} with (format = 'PARQUET', write_compression = 'ZSTD', external_location = ${sqlString(this.uri(prefix))}) as select * from (\n${expanded}\n) as scratch`);
-    this.scratch.set(name, { kind: 'table', physical: this.qualified(physical), prefix });
+    await this.execute(
+      `create table ${this.qualified(physical)} with (format = 'PARQUET', write_compression = 'ZSTD') ` +
+        `as select * from (\n${expanded}\n) as scratch`,
+    );
+    this.scratch.set(name, { kind: 'table', physical: this.qualified(physical) });
   }
 
   /** A view the engine prepends as a WITH entry to the statements that name it: nothing in Glue. */
@@ -203,7 +211,6 @@ export class AthenaEngine implements QueryEngine {
     this.scratch.delete(name);
     if (relation.kind !== 'table') return;
     await this.execute(`drop table if exists ${relation.physical}`);
-    await this.clear(relation.prefix);
   }
 
   private async clear(prefix: string): Promise<void> {
