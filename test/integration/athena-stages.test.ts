@@ -133,9 +133,11 @@ describe('the stages on Athena', () => {
 
   it('leaves no scratch table: every one created is dropped; none names a location in the lake', () => {
     const created = sent.flatMap((s) => /^create table ("pulse"\."pulse_scratch_\w+")/.exec(s)?.[1] ?? []);
-    const dropped = sent.flatMap((s) => /^drop table if exists ("pulse"\."pulse_scratch_\w+")$/.exec(s)?.[1] ?? []);
+    // DROP TABLE is Hive DDL in Athena: its names are quoted in backticks.
+    const dropped = sent.flatMap((s) => /^drop table if exists `pulse`\.`(pulse_scratch_\w+)`$/.exec(s)?.[1] ?? []).map((t) => `"pulse"."${t}"`);
     expect(created.length).toBeGreaterThan(0);
     expect([...dropped].sort()).toEqual([...created].sort());
+    expect(sent.filter((s) => /^drop\b/i.test(s) && s.includes('"'))).toEqual([]);
     // The workgroup enforces its configuration: a CTAS naming external_location would fail.
     expect(sent.filter((s) => /external_location/i.test(s))).toEqual([]);
     expect(cleared.filter((p) => !/^(curated|marts)\//.test(p))).toEqual([]);

@@ -458,7 +458,8 @@ describe('Athena writes', () => {
     expect(ctas, sent[0]).not.toBeNull();
     expect(sent.some((s) => /external_location/i.test(s))).toBe(false);
     expect(sent[1]).toBe(`select count(*) as n from "pulse_lake"."${ctas![1]}"`);
-    expect(sent[2]).toBe(`drop table if exists "pulse_lake"."${ctas![1]}"`);
+    // DROP TABLE is Hive DDL: names in backticks, never double quotes.
+    expect(sent[2]).toBe(`drop table if exists \`pulse_lake\`.\`${ctas![1]}\``);
     expect(sent).toHaveLength(3);
     // Its files are under the workgroup's results location, not the lake: nothing in the lake to clear.
     expect(cleared).toEqual([]);
@@ -474,7 +475,7 @@ describe('Athena writes', () => {
     await athenaEngine.close();
     // assess
     const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
-    expect(sent[1]).toMatch(/^drop table if exists "pulse_lake"\."pulse_scratch_[0-9a-f]{12}_raw_tickets"$/);
+    expect(sent[1]).toMatch(/^drop table if exists `pulse_lake`\.`pulse_scratch_[0-9a-f]{12}_raw_tickets`$/);
   });
 
   it('registerLanded reads one part of the raw table of its entity and form: its partition, then its "$path"', async () => {

@@ -158,7 +158,7 @@ export class AthenaEngine implements QueryEngine {
       `create table ${this.qualified(physical)} with (format = 'PARQUET', write_compression = 'ZSTD') ` +
         `as select * from (\n${expanded}\n) as scratch`,
     );
-    this.scratch.set(name, { kind: 'table', physical: this.qualified(physical) });
+    this.scratch.set(name, { kind: 'table', physical: this.qualified(physical), ddlName: this.ddlQualified(physical) });
   }
 
   /** A view the engine prepends as a WITH entry to the statements that name it: nothing in Glue. */
@@ -210,7 +210,7 @@ export class AthenaEngine implements QueryEngine {
     if (!relation) return;
     this.scratch.delete(name);
     if (relation.kind !== 'table') return;
-    await this.execute(`drop table if exists ${relation.physical}`);
+    await this.execute(`drop table if exists ${relation.ddlName}`);
   }
 
   private async clear(prefix: string): Promise<void> {
@@ -227,6 +227,16 @@ export class AthenaEngine implements QueryEngine {
   /** A table of the database, quoted: a qualified name is never taken for a stage's own. */
   private qualified(table: string): string {
     return `"${this.options.database}"."${table}"`;
+  }
+
+  /**
+   * The same, as Hive DDL (DROP TABLE) reads it: Athena runs DDL in Hive, which quotes names in
+   * backticks, not double quotes (Athena User Guide, "Escape reserved keywords in queries",
+   * https://docs.aws.amazon.com/athena/latest/ug/reserved-words.html, and "DROP TABLE",
+   * https://docs.aws.amazon.com/athena/latest/ug/drop-table.html).
+   */
+  private ddlQualified(table: string): string {
+    return `\`${this.options.database}\`.\`${table}\``;
   }
 
   /** Starts a statement and waits until it SUCCEEDED; a FAILED or CANCELLED one, or one past the budget, throws QueryError. */

@@ -13,7 +13,8 @@ import { PulseError } from '../../errors.ts';
  */
 export type Relation =
   | { kind: 'view'; sql: string }
-  | { kind: 'table'; physical: string }
+  /** physical: as a query names it ("db"."t"); ddlName: as DROP TABLE does (`db`.`t`). */
+  | { kind: 'table'; physical: string; ddlName: string }
   | { kind: 'alias'; qualified: string };
 
 const quoted = /'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\//g;
