@@ -382,6 +382,59 @@ describe('Athena writes', () => {
     expect(athena).toHaveReceivedCommandTimes(GetQueryResultsCommand, 0);
   });
 
+  /** `count` months from 2010-01 on, as YYYY-MM. */
+  const monthsFrom2010 = (count: number) => Array.from({ length: count }, (_, i) => `${2010 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`);
+  /** The months each UNLOAD sent is filtered to, in order; [] for one that is not filtered. */
+  const unloadedMonths = (sent: string[]) =>
+    sent.filter((q) => q.startsWith('unload (')).map((q) => [...(/ where month in \(([^)]*)\)\) to /.exec(q)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]!));
+
+  it('writeParquet writes 250 months in batches of at most 100 partitions, each UNLOAD its own months', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    const cleared: string[] = [];
+    const months = monthsFrom2010(250);
+    // act
+    await engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) }).writeParquet('select ticket_id, month from stg_tickets', 'curated/tickets/', { partitionByMonth: true, months });
+    // assess
+    const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
+    const batches = unloadedMonths(sent);
+    expect(batches.map((b) => b.length)).toEqual([100, 100, 50]);
+    expect(batches.flat()).toEqual(months);
+    expect(cleared).toEqual(months.map((m) => `curated/tickets/month=${m}/`));
+    expect(sent[0]).toBe(
+      `unload (select * from (\nselect ticket_id, month from stg_tickets\n) as unloaded where month in (${months.slice(0, 100).map((m) => `'${m}'`).join(', ')})) to 's3://pulse-lake-123/curated/tickets/' with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])`,
+    );
+  });
+
+  it('writeParquet without months asks the SELECT which it holds: 150 months, 2 UNLOADs after the prefix is cleared', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    const months = monthsFrom2010(150);
+    athena.on(GetQueryResultsCommand).resolves(page([column('month', 'varchar')], months.map((m) => [m]), { header: true }));
+    const cleared: string[] = [];
+    // act
+    await engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) }).writeParquet('select day, month from int_tickets', 'marts/volume_daily/', { partitionByMonth: true });
+    // assess
+    const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
+    expect(sent[0]).toBe('select distinct month from (\nselect day, month from int_tickets\n) as written order by 1');
+    expect(unloadedMonths(sent).map((b) => b.length)).toEqual([100, 50]);
+    expect(unloadedMonths(sent).flat()).toEqual(months);
+    expect(cleared).toEqual(['marts/volume_daily/']);
+  });
+
+  it('writeParquet of 100 months or fewer is one UNLOAD, not filtered', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    // act
+    await engine(fakeTimings(), { clearPrefix: async () => {} }).writeParquet('select x, month from t', 'marts/trc/', { partitionByMonth: true, months: monthsFrom2010(100) });
+    // assess
+    const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
+    expect(unloadedMonths(sent)).toEqual([[]]);
+  });
+
   it('writeParquet without partitions clears the whole prefix', async () => {
     // prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });

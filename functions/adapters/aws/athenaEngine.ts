@@ -69,6 +69,12 @@ export interface AthenaEngineOptions {
   clearPrefix?: (prefix: string) => Promise<void>;
 }
 
+/** Partitions one CTAS, INSERT INTO or UNLOAD may write (see writeParquet). */
+export const maxPartitionsPerWrite = 100;
+
+const chunk = <T>(items: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
 /** A FAILED query's StateChangeReason when Athena or S3 throttled it rather than the SQL being wrong. */
 const throttledReason = /throttl|rate exceeded|too many requests|slow ?down/i;
 const errorCategories: Record<number, string> = { 1: 'system', 2: 'user', 3: 'other' };
@@ -181,19 +187,34 @@ export class AthenaEngine implements QueryEngine {
   /**
    * UNLOAD writes only into an empty location, except into new partitions (Athena User Guide,
    * UNLOAD): so the partitions being written are cleared first, as DuckDbEngine does. With
-   * partitioned_by the partition column must be the SELECT's last; UNLOAD writes at most 100
-   * partitions per query.
+   * partitioned_by the partition column must be the SELECT's last. A query writes at most 100
+   * partitions (Athena User Guide, "Use CTAS and INSERT INTO to work around the 100 partition
+   * limit", https://docs.aws.amazon.com/athena/latest/ug/ctas-insert-into.html: past it the query
+   * fails with HIVE_TOO_MANY_OPEN_PARTITIONS), so more months are written in batches of 100, each
+   * an UNLOAD of its own months into partitions still new. Without `months` the SELECT is asked
+   * which months it holds.
    */
   async writeParquet(sql: string, prefix: string, options: { partitionByMonth: boolean; months?: string[] }): Promise<void> {
     const base = prefix.replace(/^\/+|\/+$/g, '');
-    if (options.partitionByMonth && options.months) {
-      for (const month of options.months) await this.clear(`${base}/month=${month}/`);
-    } else {
-      await this.clear(`${base}/`);
-    }
-    const partitioned = options.partitionByMonth ? ", partitioned_by = ARRAY['month']" : '';
     const expanded = this.scratch.expand(asSubquery(sql));
-    await this.execute(`unload (select * from (\n${expanded}\n) as unloaded) to ${sqlString(this.uri(`${base}/`))} with (format = 'PARQUET', compression = 'ZSTD'${partitioned})`);
+    const to = `to ${sqlString(this.uri(`${base}/`))}`;
+    if (!options.partitionByMonth) {
+      await this.clear(`${base}/`);
+      await this.execute(`unload (select * from (\n${expanded}\n) as unloaded) ${to} with (format = 'PARQUET', compression = 'ZSTD')`);
+      return;
+    }
+    let months = options.months;
+    if (months) for (const month of months) await this.clear(`${base}/month=${month}/`);
+    else {
+      await this.clear(`${base}/`);
+      const held = await this.results(await this.execute(this.scratch.expand(`select distinct month from (\n${asSubquery(sql)}\n) as written order by 1`)));
+      months = held.map((r) => String(r.month));
+    }
+    const batches = chunk([...months].sort(), maxPartitionsPerWrite);
+    const unload = (where: string) =>
+      this.execute(`unload (select * from (\n${expanded}\n) as unloaded${where}) ${to} with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])`);
+    if (batches.length <= 1) await unload('');
+    else for (const batch of batches) await unload(` where month in (${batch.map(sqlString).join(', ')})`);
   }
 
   /** Drops the tables this engine materialised, then lets the client go. */
