@@ -109,6 +109,10 @@ describe('the stages on Athena', () => {
     expect(errors).toEqual([]);
   });
 
+  it("keeps every statement under Athena's 262,144 bytes (Service Quotas: the query string length cannot be raised)", () => {
+    expect(Math.max(...sent.map((sql) => Buffer.byteLength(sql, 'utf8')))).toBeLessThan(262_144);
+  });
+
   it('validates each part from its raw table and partition, materialises what it reads again, and merges by UNLOAD', () => {
     const validations = sent.filter((s) => s.startsWith('create table "pulse"."pulse_scratch_'));
     expect(validations.length).toBeGreaterThanOrEqual(landedKeys.length);
