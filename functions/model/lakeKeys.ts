@@ -41,8 +41,6 @@ export const lakeKeys = {
   martsPending: 'state/_marts/pending.json',
   /** state/_marts/built.json: what the marts were last built from (a fingerprint) and for which months. */
   martsBuilt: 'state/_marts/built.json',
-  /** _scratch/<engine>/<table>/: what the Athena engine materialises for a stage while it runs; dropped when it closes. */
-  scratch: (engine: string, table: string) => `_scratch/${engine}/${table}/`,
   mart: (mart: string) => `marts/${mart}/`,
   report: (period: string) => `reports/${period}/kpis.json`,
   queries: (period: string) => `reports/${period}/queries.json`,

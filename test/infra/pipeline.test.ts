@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../functions/config/schema.ts';
 import { stageList } from '../../functions/stages/list.ts';
 import { retryableErrorName } from '../../functions/errors.ts';
-import { configKey, defaultSchedule, PulsePipeline, scheduleInput, stageAccess } from '../../infra/pipeline.ts';
+import { configKey, defaultSchedule, PulsePipeline, scheduleInput, scratchTableStages, stageAccess } from '../../infra/pipeline.ts';
 import { PulseLakeStack } from '../../infra/lakeStack.ts';
 import { buildPulse } from '../../infra/pulseApp.ts';
 
@@ -126,8 +126,11 @@ describe('the pipeline stack', () => {
       const [id] = byStage(stage.name);
       const actions = actionsOf(id);
       expect(actions.some((a) => a.startsWith('athena:')), stage.name).toBe(stageAccess[stage.name].athena);
-      // Curate alone materialises work tables (validated rows), and only under the scratch prefix.
-      expect(actions.includes('glue:CreateTable'), stage.name).toBe(stage.name === 'curate');
+      // The stages that materialise work tables (validated rows, a slice's kpi_monthly months) do
+      // so only under the scratch prefix; their files are under the workgroup's results location,
+      // so no role touches a lake _scratch/.
+      expect(actions.includes('glue:CreateTable'), stage.name).toBe(scratchTableStages.includes(stage.name));
+      expect(JSON.stringify(statementsOf(id)), stage.name).not.toContain('/_scratch/');
       expect(actions).not.toContain('glue:UpdateTable');
       const creates = statementsOf(id).filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('glue:CreateTable'));
       for (const statement of creates) expect(JSON.stringify(statement.Resource), stage.name).toMatch(/table\/pulse\/pulse_scratch_\*/);
