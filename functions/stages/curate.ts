@@ -3,6 +3,8 @@ import { ident, readSql, renderSql, sqlString } from '../dialect/sqlText.ts';
 import { monthExpr } from '../dialect/staging.ts';
 import { validationSql, type ValidationSpec } from '../dialect/validation.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
+import { lastProjectedMonth, monthProjection, monthsOutsideProjection } from '../model/projection.ts';
+import { PulseError } from '../errors.ts';
 import { entities, type Entity } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { FieldIssue, LandedPart, RejectedRow, Source, SourceRow } from '../ports/source.ts';
@@ -214,6 +216,25 @@ async function validateNew(ctx: StageContext, entity: Entity, done: Set<string>)
   return { tables, keys, sources };
 }
 
+/**
+ * Stops curate before it writes a month Athena's partition projection does not reach
+ * (functions/model/projection.ts): its rows would be invisible there, and the next rewrite of
+ * that month, which copies the month's rows out through the Glue table, would delete them. The
+ * local lake refuses the same months, so both lakes hold the same rows.
+ */
+function refuseHiddenMonths(ctx: StageContext, entity: string, months: readonly string[]): void {
+  const hidden = monthsOutsideProjection(months, ctx.now);
+  if (hidden.length === 0) return;
+  const more = hidden.length > 5 ? ` and ${hidden.length - 5} more` : '';
+  const shown = `${hidden.slice(0, 5).join(', ')}${more}`;
+  const range = `${monthProjection.first} to ${lastProjectedMonth(ctx.now)}`;
+  throw new PulseError(
+    `curate ${entity}: rows fall in month(s) ${shown}, outside the months the lake's tables project (${range}): ` +
+      'Athena would not see them, so nothing was written. Correct those dates in the export (or map the right ' +
+      'column), then run again',
+  );
+}
+
 async function curateEntity(ctx: StageContext, entity: Entity): Promise<CurateSummary | undefined> {
   const state = (await getJson<CurateState>(ctx.store, curateStateKey(entity.name))) ?? { rawKeys: [], rows: 0, duplicatesMerged: 0 };
   const validated = await validateNew(ctx, entity, new Set(state.rawKeys));
@@ -248,6 +269,7 @@ async function curateEntity(ctx: StageContext, entity: Entity): Promise<CurateSu
       ),
     );
     months = touched.map((r) => String(r.month));
+    refuseHiddenMonths(ctx, name, months);
     inMonths = ` where month in ${renderSql('{{months}}', { months })}`;
   }
   // The curated rows the rebuild replaces, with the new ones: the staging SQL keeps the latest.
