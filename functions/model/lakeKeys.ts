@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * Every key of the lake, in one pure module that stages, adapters and the CDK stack all import:
- * the same keys in S3 and in a local folder (DESIGN.md, "Storage layout"). Raw parts and rejects
+ * the same keys in S3 and in a local folder (docs/design.md, "Storage layout"). Raw parts and rejects
  * are laid out per entity first, so one table per entity reads every source's parts.
  */
 const pad = (n: number, width: number) => String(n).padStart(width, '0');

@@ -41,7 +41,7 @@ export interface CurateSummary {
 export const curateStateKey = lakeKeys.curateState;
 export const curatedPrefix = lakeKeys.curated;
 
-/** The validation SQL's inputs for one source and landed part (DESIGN.md, "Bad input"). */
+/** The validation SQL's inputs for one source and landed part (docs/design.md, "Bad input"). */
 function validationSpec(config: PulseConfig, entity: Entity, source: Pick<Source, 'name' | 'reading'>, part: Pick<LandedPart, 'format' | 'layout'>): ValidationSpec {
   const fields = part.format === 'records' ? entity.columns.map((c) => c.name) : Object.keys(part.layout?.columns ?? {});
   return {
@@ -196,7 +196,7 @@ async function validateNew(ctx: StageContext, entity: Entity, done: Set<string>)
       curated.rejectsCsvKeys.push(...result.rejectsCsvKeys);
       if (result.freshest !== null) freshest = Math.max(freshest, result.freshest);
       // A unit landed again (an export that changed, or read with another mapping) replaces
-      // what it counted before, and its earlier rejects (DESIGN.md, "Re-reading").
+      // what it counted before, and its earlier rejects (docs/design.md, "Re-reading").
       let unit = state.units[part.unit];
       if (!unit || unit.landing !== part.landing) {
         for (const earlier of unit?.rejectKeys ?? []) await ctx.store.deletePrefix(earlier);

@@ -22,7 +22,7 @@ import { kpiQueries, presentEntities, registerLake, sourceParams, sqlParams } fr
 
 
 export const reportKey = lakeKeys.report;
-/** A sliced audience's own numbers (DESIGN.md storage layout). */
+/** A sliced audience's own numbers (docs/design.md storage layout). */
 export const audienceReportKey = lakeKeys.audienceReport;
 /** The SQL evaluate ran for the period, as the analyst report shows it. */
 export const queriesKey = lakeKeys.queries;

@@ -10,7 +10,7 @@ export interface StageOutcome {
 }
 
 /**
- * Runs one stage, timed. A failure tells the owners (DESIGN.md, owners) unless the stage already
+ * Runs one stage, timed. A failure tells the owners (docs/design.md, owners) unless the stage already
  * did, and comes out as a StageError naming the stage. The local runner and each Lambda handler
  * run a stage through here, so a failure is reported the same way wherever it happens. A stage
  * out of time (OutOfTimeError) passes through as it is: its handler says it is not drained.
