@@ -176,6 +176,6 @@ export class ReportWithheldError extends PulseError {}
 /**
  * A stage reached its deadline (the Lambda's end, less a margin) and stopped, its progress saved:
  * not a failure. The stage Lambda says it is not drained and the state machine invokes it again,
- * which resumes where this one stopped (docs/design.md, "Deadlines"). No owner is alerted.
+ * which resumes where this one stopped (docs/design.md, "The cloud path"). No owner is alerted.
  */
 export class OutOfTimeError extends PulseError {}

@@ -209,6 +209,8 @@ export class AthenaEngine implements QueryEngine {
 
   /** Drops the tables this engine materialised, then lets the client go. */
   async close(): Promise<void> {
+    // Dropping its work tables is cleanup within the Lambda's margin, past the deadline too.
+    this.deadline = undefined;
     try {
       for (const table of this.scratch.tables()) await this.dropScratch(table.name);
     } finally {
