@@ -47,7 +47,8 @@ export const stageAccess: Record<StageName, { reads: string[]; writes: string[];
   extract: { reads: ['state/'], writes: ['raw/', 'state/'], athena: false },
   // _scratch/: the tables the Athena engine materialises while curate runs (validated rows).
   curate: { reads: ['raw/', 'state/', 'curated/'], writes: ['state/', 'rejects/', 'curated/', '_scratch/'], athena: true },
-  marts: { reads: ['curated/', 'marts/', 'state/'], writes: ['marts/'], athena: true },
+  // state/_marts/: what the marts were built from, what curate changed since, and a build's progress.
+  marts: { reads: ['curated/', 'marts/', 'state/'], writes: ['marts/', 'state/_marts/'], athena: true },
   evaluate: { reads: ['curated/', 'marts/', 'state/', 'reports/'], writes: ['reports/'], athena: true },
   render: { reads: ['reports/', 'state/', 'curated/', 'marts/', 'rejects/'], writes: ['reports/'], athena: true },
   deliver: { reads: ['reports/', 'ledger/'], writes: ['ledger/', 'reports/'], athena: false },
