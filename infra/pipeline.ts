@@ -50,7 +50,8 @@ export const stageAccess: Record<StageName, { reads: string[]; writes: string[];
   // state/_marts/: what the marts were built from, what curate changed since, and a build's progress.
   marts: { reads: ['curated/', 'marts/', 'state/'], writes: ['marts/', 'state/_marts/'], athena: true },
   evaluate: { reads: ['curated/', 'marts/', 'state/', 'reports/'], writes: ['reports/'], athena: true },
-  render: { reads: ['reports/', 'state/', 'curated/', 'marts/', 'rejects/'], writes: ['reports/'], athena: true },
+  // Render reads the inputs evaluate wrote under reports/ (functions/stages/publish.ts): no lake, no Athena.
+  render: { reads: ['reports/'], writes: ['reports/'], athena: false },
   deliver: { reads: ['reports/', 'ledger/'], writes: ['ledger/', 'reports/'], athena: false },
 };
 

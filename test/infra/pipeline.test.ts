@@ -151,6 +151,23 @@ describe('the pipeline stack', () => {
     expect(extractResources).not.toContain('reports/*');
   });
 
+  it("gives the render role no Athena or Glue action and no curated, marts or results access: it reads evaluate's files", () => {
+    const [renderId] = byStage('render');
+    // Every statement of the render role, read through aws-cdk-lib/assertions' Template.
+    const statements = statementsOf(renderId);
+    expect(statements.length).toBeGreaterThan(0);
+    const actions = actionsOf(renderId);
+    expect(actions).toContain('ses:SendRawEmail');
+    expect(actions.filter((a) => a.startsWith('athena:') || a.startsWith('glue:'))).toEqual([]);
+    const resources = JSON.stringify(statements.map((s) => s.Resource));
+    expect(resources).toContain('reports/*');
+    for (const prefix of ['curated/', 'marts/', 'rejects/', 'raw/']) expect(resources).not.toContain(prefix);
+    const results = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => id.includes('Results'))!;
+    expect(resources).not.toContain(results);
+    // Evaluate, which writes render's inputs, still queries.
+    expect(actionsOf(byStage('evaluate')[0]).some((a) => a.startsWith('athena:'))).toBe(true);
+  });
+
   it('puts the config in the lake where the Lambdas read it', () => {
     template.hasResourceProperties('Custom::CDKBucketDeployment', { DestinationBucketKeyPrefix: 'config', Prune: false });
   });
