@@ -124,7 +124,7 @@ export class StageFunction extends Construct {
         resources: [catalog, database, arn('glue', `table/${athena.databaseName}/*`)],
       }),
     );
-    if (stage.writes.includes('_scratch/')) {
+    if (stage.scratchTables) {
       // Its work tables only (AthenaEngine.createTable names them pulse_scratch_<engine>_…);
       // the stack's own tables cannot be changed or dropped.
       fn.addToRolePolicy(
@@ -152,7 +152,7 @@ export class StageFunction extends Construct {
     if (!stage.queries) return;
     acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::arn:${partition}:glue:<AWS::Region>:<AWS::AccountId>:table/${athena.databaseName}/*`], `Athena reads the Glue tables of the ${athena.databaseName} database the stage queries; no other database`);
     acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::${arnOf(athena.results)}/*`], "Athena writes each query's results under a key it names itself, in the workgroup's own results bucket");
-    if (stage.writes.includes('_scratch/')) {
+    if (stage.scratchTables) {
       acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::arn:${partition}:glue:<AWS::Region>:<AWS::AccountId>:table/${athena.databaseName}/${scratchTablePrefix}*`], `the Athena engine creates and drops the ${stage.name} stage's work tables under names it draws per run (${scratchTablePrefix}<engine>_<table>); the stack's own tables are outside the pattern`);
     }
   }

@@ -41,8 +41,13 @@ export const lakeKeys = {
   martsPending: 'state/_marts/pending.json',
   /** state/_marts/built.json: what the marts were last built from (a fingerprint) and for which months. */
   martsBuilt: 'state/_marts/built.json',
-  /** _scratch/<engine>/<table>/: what the Athena engine materialises for a stage while it runs; dropped when it closes. */
-  scratch: (engine: string, table: string) => `_scratch/${engine}/${table}/`,
+  /** state/_marts/progress.json: the marts and months a build stopped for time had written (stages/marts.ts). */
+  martsProgress: 'state/_marts/progress.json',
+  /**
+   * _scratch/curate/<entity>/<fold>/: a fold's rows, staged before they replace months of
+   * curated/ (stages/curate.ts); deleted once the fold is done. Engine ids are hex: no clash.
+   */
+  curateStaging: (entity: string, fold?: string) => `_scratch/curate/${entity}/${fold ? `${fold}/` : ''}`,
   mart: (mart: string) => `marts/${mart}/`,
   report: (period: string) => `reports/${period}/kpis.json`,
   queries: (period: string) => `reports/${period}/queries.json`,

@@ -7,6 +7,8 @@
  *   Its role is granted those and no other; the local runner's store refuses any other key. Every
  *   stage also reads the config (lakeKeys.config), and may alert the owners by mail.
  * - `queries`: whether it runs SQL in the query engine; only these get Athena and Glue.
+ * - `scratchTables`: whether its Athena engine materialises work tables by CTAS (Glue tables
+ *   named pulse_scratch_*, their files under the workgroup's results location, not the lake).
  * - `repeatsUntilDrained`: whether it may stop for time with its progress saved and say it is
  *   not drained (`drained: false`); the state machine invokes it again until it is.
  * - `memoryMb`, `timeoutSeconds`: its Lambda's size.
@@ -17,6 +19,7 @@ export const stageList = [
     reads: ['state/'],
     writes: ['raw/', 'state/'],
     queries: false,
+    scratchTables: false,
     repeatsUntilDrained: true,
     memoryMb: 1024,
     timeoutSeconds: 900,
@@ -24,9 +27,10 @@ export const stageList = [
   {
     name: 'curate',
     reads: ['raw/', 'state/', 'curated/'],
-    // _scratch/: the tables the Athena engine materialises while curate runs (validated rows).
-    writes: ['state/', 'rejects/', 'curated/', '_scratch/'],
+    // _scratch/curate/: a fold's rows, staged before they replace months of curated/.
+    writes: ['state/', 'rejects/', 'curated/', '_scratch/curate/'],
     queries: true,
+    scratchTables: true,
     repeatsUntilDrained: true,
     memoryMb: 512,
     timeoutSeconds: 900,
@@ -34,9 +38,10 @@ export const stageList = [
   {
     name: 'marts',
     reads: ['curated/', 'marts/', 'state/'],
-    // state/_marts/: what the marts were built from, and the months curate left pending.
-    writes: ['marts/', 'state/'],
+    // state/_marts/: what the marts were built from, what curate changed since, and a build's progress.
+    writes: ['marts/', 'state/_marts/'],
     queries: true,
+    scratchTables: false,
     repeatsUntilDrained: true,
     memoryMb: 512,
     timeoutSeconds: 900,
@@ -46,6 +51,8 @@ export const stageList = [
     reads: ['curated/', 'marts/', 'state/', 'reports/'],
     writes: ['reports/'],
     queries: true,
+    // A sliced audience's kpi_monthly months, materialised by CTAS.
+    scratchTables: true,
     repeatsUntilDrained: false,
     memoryMb: 1024,
     timeoutSeconds: 600,
@@ -56,6 +63,7 @@ export const stageList = [
     reads: ['reports/'],
     writes: ['reports/'],
     queries: false,
+    scratchTables: false,
     repeatsUntilDrained: false,
     memoryMb: 1536,
     timeoutSeconds: 300,
@@ -65,6 +73,7 @@ export const stageList = [
     reads: ['reports/', 'ledger/'],
     writes: ['ledger/', 'reports/'],
     queries: false,
+    scratchTables: false,
     repeatsUntilDrained: false,
     memoryMb: 512,
     timeoutSeconds: 300,
@@ -77,6 +86,7 @@ export interface StageFacts {
   reads: readonly string[];
   writes: readonly string[];
   queries: boolean;
+  scratchTables: boolean;
   repeatsUntilDrained: boolean;
   memoryMb: number;
   timeoutSeconds: number;

@@ -141,8 +141,13 @@ describe('the pipeline stack', () => {
       const [id] = byStage(stage.name);
       const actions = actionsOf(id);
       expect(actions.some((a) => a.startsWith('athena:')), stage.name).toBe(stage.queries);
-      // Curate alone materialises work tables (validated rows), and only under the scratch prefix.
-      expect(actions.includes('glue:CreateTable'), stage.name).toBe(stage.name === 'curate');
+      // The stages that materialise work tables (validated rows, a slice's kpi_monthly months) do
+      // so only under the scratch prefix; their files are under the workgroup's results location,
+      // so no role touches the engine's scratch in the lake. Curate alone stages a fold's rows under
+      // _scratch/curate/, where a re-invocation after a stop for time finds them.
+      expect(actions.includes('glue:CreateTable'), stage.name).toBe(stage.scratchTables);
+      const scratch = JSON.stringify(statementsOf(id)).match(/\/_scratch\/[a-z_]*\/?/g) ?? [];
+      expect([...new Set(scratch)], stage.name).toEqual(stage.name === 'curate' ? ['/_scratch/curate/'] : []);
       expect(actions).not.toContain('glue:UpdateTable');
       const creates = statementsOf(id).filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('glue:CreateTable'));
       for (const statement of creates) expect(JSON.stringify(statement.Resource), stage.name).toMatch(/table\/pulse\/pulse_scratch_\*/);
