@@ -2,5 +2,6 @@ import { App } from 'aws-cdk-lib';
 import { buildPulse, pulseConfig } from './pulseApp.ts';
 
 const app = new App();
-buildPulse(app, await pulseConfig(app));
+const deployed = await pulseConfig(app);
+buildPulse(app, deployed?.config, deployed?.file);
 app.synth();
