@@ -8,6 +8,7 @@ import { PulseError } from '../errors.ts';
 import { parsePeriod } from '../kpis/period.ts';
 import { getJson } from '../ports/objectStore.ts';
 import { sourcesFor } from '../sources/registry.ts';
+import { awsClients } from './awsClients.ts';
 import { createStageContext, type StageContext } from '../stages/context.ts';
 import { stageFacts, type StageName } from '../stages/list.ts';
 import { stageParts } from '../stages/stageAccess.ts';
@@ -69,7 +70,8 @@ export async function lambdaContext(
   stage?: StageName,
 ): Promise<StageContext> {
   const settings = lambdaSettings(env);
-  const store = new S3Store(settings.lake);
+  // The SDK clients are the module's, made once (awsClients.ts); the adapters around them per invocation.
+  const store = new S3Store(settings.lake, { client: awsClients.s3() });
   const raw = await getJson<unknown>(store, settings.configKey);
   if (raw === undefined) throw new PulseError(`${store.locate(settings.configKey)}: no config there: the stack uploads pulse.config.json at deploy`);
   const loaded = parseConfig(raw, `/${settings.configKey}`);
@@ -82,11 +84,12 @@ export async function lambdaContext(
     database: settings.database,
     lake: settings.lake,
     clearPrefix: (prefix) => store.deletePrefix(prefix),
+    client: awsClients.athena(),
   });
   // A stage's Lambda uses the lake and the engine as the stage list says (functions/stages/list.ts),
   // as its role is granted: a stage that does not query gets an engine that refuses.
   const { store: stageStore, engine } = stage ? stageParts({ store, engine: athena }, stageFacts(stage)) : { store, engine: athena };
-  const mail = new SesTransport({ ...(config.mail.region ? { region: config.mail.region } : {}), ...(config.mail.configurationSet ? { configurationSet: config.mail.configurationSet } : {}) });
+  const mail = new SesTransport({ client: awsClients.ses(config.mail.region), ...(config.mail.configurationSet ? { configurationSet: config.mail.configurationSet } : {}) });
   return createStageContext({
     config,
     period: parsePeriod(event.period ?? defaultPeriod(event.scheduledTime ? new Date(event.scheduledTime) : now, config.timezone)),
@@ -94,7 +97,7 @@ export async function lambdaContext(
     engine,
     mail,
     // API sources pull here; CSV exports are landed from where they are saved (pulse run --stages extract).
-    sources: sourcesFor(config, { baseDir: '/tmp', secrets: new SecretsManagerSecrets(), csv: 'skip' }),
+    sources: sourcesFor(config, { baseDir: '/tmp', secrets: new SecretsManagerSecrets({ client: awsClients.secretsManager() }), csv: 'skip' }),
     now,
     ...(event.runId ? { runId: event.runId } : {}),
     ...(event.resend ? { resend: true } : {}),

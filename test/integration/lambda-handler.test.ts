@@ -4,7 +4,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AthenaEngine } from '../../functions/adapters/aws/athenaEngine.ts';
 import { S3Store } from '../../functions/adapters/aws/s3Store.ts';
 import { SesTransport } from '../../functions/adapters/aws/ses.ts';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { S3Client } from '@aws-sdk/client-s3';
 import { PulseError, retryableErrorName } from '../../functions/errors.ts';
+import { awsClients } from '../../functions/handlers/awsClients.ts';
 import { defaultPeriod, lambdaContext, lambdaSettings, type StageEvent } from '../../functions/handlers/lambdaContext.ts';
 import { stageHandler } from '../../functions/handlers/stageHandler.ts';
 import { putJson } from '../../functions/ports/objectStore.ts';
@@ -109,6 +112,42 @@ describe('a stage Lambda', () => {
     const next = JSON.parse(readFileSync(path.join(fixtures, 'after-extract.json'), 'utf8')) as StageEvent;
     const second = await stageHandler('extract', extract, { context: late })(next);
     expect(second).toMatchObject({ period: '2026-11', runId: next.runId, stage: 'extract', result: [] });
+  });
+
+  it('makes its AWS clients once per module: two invocations send through the same S3 client, and share Athena and SES', async () => {
+    // The handler as deployed, with the default context reading process.env.
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    const senders = new Set<unknown>();
+    const send = S3Client.prototype.send;
+    const spy = vi.spyOn(S3Client.prototype, 'send').mockImplementation(function (this: S3Client, ...args: unknown[]) {
+      senders.add(this);
+      return (send as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof send);
+    try {
+      const handler = stageHandler('extract', extract, { drained: extractDrained });
+      await handler({ period: '2026-10', runId: 'exec-6' });
+      const made = awsClients.count();
+      await handler({ period: '2026-10', runId: 'exec-7' });
+      // Each invocation read the config from the lake: two reads at least, one client.
+      expect(spy.mock.calls.length).toBeGreaterThanOrEqual(2);
+      expect([...senders]).toEqual([awsClients.s3()]);
+      expect(awsClients.count()).toBe(made);
+    } finally {
+      spy.mockRestore();
+      process.env = saved;
+    }
+    // The engine and the mail of two contexts hold the module's clients (private fields, read here only).
+    const client = (o: object) => (o as { client: unknown }).client;
+    const [a, b] = [await lambdaContext({}, env, now, undefined, undefined, 'evaluate'), await lambdaContext({}, env, now, undefined, undefined, 'evaluate')];
+    expect(client(a.engine)).toBe(awsClients.athena());
+    expect(client(b.engine)).toBe(client(a.engine));
+    expect(client(b.mail)).toBe(client(a.mail));
+    // Closing an engine (each invocation's end) does not destroy the shared client.
+    const destroy = vi.spyOn(AthenaClient.prototype, 'destroy');
+    await a.engine.close();
+    expect(destroy).not.toHaveBeenCalled();
+    destroy.mockRestore();
   });
 
   it('logs JSON lines with the stage, run and period, and emits its seconds as a Pulse metric (Powertools)', async () => {

@@ -89,6 +89,15 @@ const errorCategories: Record<number, string> = { 1: 'system', 2: 'user', 3: 'ot
 const isThrottling = (error: unknown) => sdkFacts(error).throttled;
 
 /** The query engine in AWS: Athena (engine v3, Trino) over the Glue tables the CDK stack defines. */
+/**
+ * An Athena client as the engine uses it. maxAttempts 1: throttling is retried by the engine,
+ * with waits sized for Athena's per-account quotas; the SDK's own attempts inside each of ours
+ * would multiply them.
+ */
+export function createAthenaClient(region?: string): AthenaClient {
+  return new AthenaClient({ ...(region ? { region } : {}), maxAttempts: 1 });
+}
+
 export class AthenaEngine implements QueryEngine {
   readonly dialect = 'trino';
   readonly readsExportsInPlace = false;
@@ -102,9 +111,7 @@ export class AthenaEngine implements QueryEngine {
   private deadline: number | undefined;
 
   constructor(private readonly options: AthenaEngineOptions) {
-    // maxAttempts 1: throttling is retried here, with waits sized for Athena's per-account quotas;
-    // the SDK's own attempts inside each of ours would multiply them.
-    this.client = options.client ?? new AthenaClient({ ...(options.region ? { region: options.region } : {}), maxAttempts: 1 });
+    this.client = options.client ?? createAthenaClient(options.region);
     this.ownsClient = !options.client;
     this.timings = { ...defaultAthenaTimings, ...options.timings };
   }

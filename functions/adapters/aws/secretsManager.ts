@@ -31,13 +31,18 @@ const permanent: Record<string, string> = {
  * "key/value" secrets are stored that way); without `#key` the whole SecretString is the value.
  * ARNs cannot contain `#`, so the suffix is unambiguous. `env:NAME` references go to the fallback.
  */
+/** A Secrets Manager client, in the region given or the runtime's. */
+export function createSecretsManagerClient(region?: string): SecretsManagerClient {
+  return new SecretsManagerClient(region ? { region } : {});
+}
+
 export class SecretsManagerSecrets implements SecretResolver {
   private readonly client: SecretsManagerClient;
   /** One GetSecretValue per secret per process: several keys of one secret, and warm Lambdas, reuse it. */
   private readonly fetched = new Map<string, Promise<string>>();
 
   constructor(private readonly options: SecretsManagerOptions = {}) {
-    this.client = options.client ?? new SecretsManagerClient(options.region ? { region: options.region } : {});
+    this.client = options.client ?? createSecretsManagerClient(options.region);
   }
 
   async resolve(ref: string): Promise<string> {

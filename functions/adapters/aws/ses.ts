@@ -30,14 +30,21 @@ export interface SesOptions {
   client?: SESClient;
 }
 
+/**
+ * An SES client as the transport uses it. maxAttempts 1: retrying is one module
+ * (stages/sendWithRetry.ts) with throttling-aware waits; the SDK's own three attempts inside each
+ * of ours would multiply them.
+ */
+export function createSesClient(region?: string): SESClient {
+  return new SESClient({ ...(region ? { region } : {}), maxAttempts: 1 });
+}
+
 /** Mail through Amazon SES, SendRawEmail with the raw MIME render built, one recipient per call. */
 export class SesTransport implements MailTransport {
   private readonly client: SESClient;
 
   constructor(private readonly options: SesOptions = {}) {
-    // maxAttempts 1: retrying is one module (stages/sendWithRetry.ts) with throttling-aware
-    // waits; the SDK's own three attempts inside each of ours would multiply them.
-    this.client = options.client ?? new SESClient({ ...(options.region ? { region: options.region } : {}), maxAttempts: 1 });
+    this.client = options.client ?? createSesClient(options.region);
   }
 
   async send(mail: OutgoingMail): Promise<SentMail> {
