@@ -250,6 +250,12 @@ describe('the rules Athena keeps', () => {
     const unfixed = await run(`select count(*) from "pulse"."raw_tickets_cells" where landed_date = '2026-11-02'`);
     expect(unfixed.reason).toMatch(/^CONSTRAINT_VIOLATION: For the injected projected partition column landed_source/);
   });
+  it('refuses what only DuckDB has: its syntax, functions and type names', async () => {
+    expect((await run("select regexp_matches('abc', 'b')")).reason).toBe("FUNCTION_NOT_FOUND: line 1:8: Function 'regexp_matches' not registered");
+    expect((await run('select cast(1 as string)')).reason).toBe('TYPE_NOT_FOUND: line 1:18: Unknown type: string');
+    expect((await run('select x from (values 1) as t(x) qualify x = 1')).reason).toMatch(/^SYNTAX_ERROR: line 1:/);
+    expect((await run("select regexp_like('abc', 'b'), cast(cast('2026-01-02' as date) as varchar) as d")).rows).toEqual([['true', '2026-01-02']]);
+  });
 });
 
 describe("Trino's semantics where DuckDB's differ", () => {

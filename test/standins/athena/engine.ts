@@ -5,7 +5,7 @@ import { TrinoSQL } from 'dt-sql-parser';
 import { duckType, type CatalogColumn, type CatalogTable, type Workgroup } from './catalog.ts';
 import { partitioning } from './projection.ts';
 import { parseUri, type LakeS3 } from './s3.ts';
-import { installTrinoFunctions, significant, tokenize, toDuckDb, type Token } from './trino.ts';
+import { installTrinoFunctions, significant, tokenize, toDuckDb, trinoRefusal, type Token } from './trino.ts';
 
 /**
  * Runs one Athena statement on DuckDB over the lake: SELECT, CTAS, UNLOAD, INSERT INTO and
@@ -136,6 +136,8 @@ export class StandInEngine {
     if (backquoted) throw new AthenaFailure(`SYNTAX_ERROR: line 1:1: backquoted identifiers are not supported; use double quotes to quote identifiers`);
     const [error] = trino.validate(sql);
     if (error) throw new AthenaFailure(`SYNTAX_ERROR: line ${error.startLine}:${error.startColumn}: ${error.message}`);
+    const refusal = trinoRefusal(sql);
+    if (refusal) throw new AthenaFailure(refusal);
   }
 
   private async run(duckSql: string) {

@@ -131,6 +131,79 @@ function rewrite(tokens: Token[], from: number, to: number): string {
   return out;
 }
 
+/**
+ * DuckDB functions Trino does not have, which DuckDB would run here and Athena refuses
+ * ("Function '…' not registered"): Trino's list is https://trino.io/docs/current/functions/list.html.
+ * The stand-in's own helpers (trino_*, java_*) are refused too, so a statement cannot lean on them.
+ */
+const duckdbOnlyFunctions = new Set([
+  'regexp_matches', 'regexp_full_match', 'strftime', 'strptime', 'try_strptime', 'epoch', 'epoch_ms', 'epoch_us',
+  'isodow', 'dayofmonth', 'dayofweek', 'dayofyear', 'list_value', 'list_contains', 'list_extract', 'list_element',
+  'list_aggregate', 'array_length', 'len', 'string_split', 'generate_series', 'range', 'median', 'quantile',
+  'quantile_cont', 'quantile_disc', 'approx_quantile', 'string_agg', 'group_concat', 'arg_max', 'arg_min', 'first',
+  'last', 'datediff', 'datepart', 'date_part', 'today', 'struct_pack', 'read_parquet', 'read_csv', 'read_csv_auto',
+  'read_json', 'read_json_auto', 'glob', 'error', 'printf', 'timezone', 'isfinite', 'ifnull', 'list', 'make_date',
+]);
+
+/**
+ * Trino's types (https://trino.io/docs/current/language/types.html): a cast to a DuckDB-only
+ * name (string, text, int64, hugeint, float, timestamptz) fails there with "Unknown type".
+ */
+const trinoTypes = new Set([
+  'boolean', 'tinyint', 'smallint', 'integer', 'int', 'bigint', 'real', 'double', 'decimal', 'varchar', 'char',
+  'varbinary', 'json', 'date', 'time', 'timestamp', 'interval', 'array', 'map', 'row', 'uuid', 'ipaddress',
+]);
+
+/** Where the token at `index` starts, as Trino reports it: line:column, both from 1. */
+function position(tokens: Token[], index: number): string {
+  const before = tokens.slice(0, index).map((t) => t.text).join('');
+  const lines = before.split('\n');
+  return `${lines.length}:${lines.at(-1)!.length + 1}`;
+}
+
+/**
+ * What Trino would refuse that DuckDB runs: a function it does not register, a type it does not
+ * know. Returns Athena's error text, or undefined.
+ */
+export function trinoRefusal(sql: string): string | undefined {
+  const tokens = tokenize(sql);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token.kind !== 'word') continue;
+    const name = token.text.toLowerCase();
+    const open = nextSignificant(tokens, i);
+    if (tokens[open]?.text === '(' && tokens[previousSignificant(tokens, i)]?.text !== '.') {
+      if (duckdbOnlyFunctions.has(name) || name.startsWith('trino_') || name.startsWith('java_')) {
+        return `FUNCTION_NOT_FOUND: line ${position(tokens, i)}: Function '${name}' not registered`;
+      }
+    }
+    if (name === 'as' && isCastType(tokens, i)) {
+      const type = tokens[nextSignificant(tokens, i)]!;
+      if (type.kind === 'word' && !trinoTypes.has(type.text.toLowerCase())) {
+        return `TYPE_NOT_FOUND: line ${position(tokens, nextSignificant(tokens, i))}: Unknown type: ${type.text.toLowerCase()}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Whether the AS at `index` is the one of a CAST or TRY_CAST (its parenthesis opened by one). */
+function isCastType(tokens: Token[], index: number): boolean {
+  let depth = 0;
+  for (let j = index - 1; j >= 0; j--) {
+    const t = tokens[j]!.text;
+    if (t === ')') depth++;
+    else if (t === '(') {
+      if (depth === 0) {
+        const fn = tokens[previousSignificant(tokens, j)];
+        return fn?.kind === 'word' && ['cast', 'try_cast'].includes(fn.text.toLowerCase());
+      }
+      depth--;
+    }
+  }
+  return false;
+}
+
 /** A Trino statement (or expression) as DuckDB runs it with `trinoFunctions` installed. */
 export function toDuckDb(sql: string): string {
   const tokens = tokenize(sql);
