@@ -15,6 +15,8 @@ import {
 } from '@aws-sdk/client-athena';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addMonths } from '../../functions/kpis/period.ts';
+import { lastProjectedMonth, monthProjection, monthProjectionRange } from '../../functions/model/projection.ts';
 import { startAthenaLocal, type AthenaLocal } from './athena/server.ts';
 import { startS3rver, stopS3rver } from '../support/s3rver.ts';
 
@@ -35,6 +37,8 @@ let cli: ChildProcess;
 let cliLine: Promise<string>;
 const lake = 's3://pulse-lake';
 const results = 's3://pulse-lake/athena-results/';
+/** The stand-in's clock: partition projection's NOW. */
+const now = new Date('2026-11-02T06:00:00Z');
 
 beforeAll(async () => {
   directory = await mkdtemp(path.join(tmpdir(), 'athena-standin-'));
@@ -50,7 +54,7 @@ beforeAll(async () => {
   });
   cliLine = (once(createInterface({ input: cli.stdout! }), 'line') as Promise<[string]>).then(([line]) => line);
   statementsFile = path.join(directory, 'statements.ndjson');
-  athena = await startAthenaLocal({ s3Endpoint: endpoint, results, statementsFile });
+  athena = await startAthenaLocal({ s3Endpoint: endpoint, results, statementsFile, now: () => now });
   const credentials = { accessKeyId: 'any', secretAccessKey: 'any' };
   client = new AthenaClient({ endpoint: athena.url, region: 'us-east-1', credentials, maxAttempts: 1 });
   s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
@@ -145,7 +149,7 @@ describe('the Athena API', () => {
       fetch(athena.url, { method: 'POST', headers: { 'x-amz-target': target, 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(body) });
     const table = (await (await call('AWSGlue.GetTable', { DatabaseName: 'pulse', Name: 'tickets' })).json()) as { Table: { Parameters: Record<string, string>; StorageDescriptor: { Location: string } } };
     expect(table.Table.StorageDescriptor.Location).toBe(`${lake}/curated/tickets/`);
-    expect(table.Table.Parameters['projection.month.range']).toBe('2015-01,NOW');
+    expect(table.Table.Parameters['projection.month.range']).toBe(monthProjectionRange);
     const unknown = await call('AmazonAthena.ListDataCatalogs', {});
     expect(unknown.status).toBe(400);
     expect(unknown.headers.get('content-type')).toBe('application/x-amz-json-1.1');
@@ -226,15 +230,15 @@ describe('the rules Athena keeps', () => {
     expect((await run('select * from kept')).reason).toMatch(/^TABLE_NOT_FOUND/);
   });
 
-  it("hides rows in months outside the projection's range (2015-01 to NOW)", async () => {
-    const rows = ['2014-12', '2015-01', '2026-10', '2099-01'].map((m) => `select '${m}' as id, '${m}' as month`).join(' union all ');
+  it("hides rows in months outside the projection's range, as the stack declares it", async () => {
+    const first = monthProjection.first;
+    const last = lastProjectedMonth(now);
+    const months = [addMonths(first, -1), first, '2026-10', last, addMonths(last, 1)];
+    const rows = months.map((m) => `select '${m}' as id, '${m}' as month`).join(' union all ');
     expect((await run(`unload (${rows}) to '${lake}/curated/tickets/' with (format = 'PARQUET', partitioned_by = ARRAY['month'])`)).state).toBe('SUCCEEDED');
-    expect(await keys('curated/tickets/')).toHaveLength(4);
-    expect((await run('select id, month from tickets order by id')).rows).toEqual([
-      ['2015-01', '2015-01'],
-      ['2026-10', '2026-10'],
-    ]);
-    expect((await run('select count(*) from "pulse"."tickets" where month = \'2099-01\'')).rows).toEqual([['0']]);
+    expect(await keys('curated/tickets/')).toHaveLength(5);
+    expect((await run('select id, month from tickets order by id')).rows).toEqual([first, '2026-10', last].map((m) => [m, m]));
+    expect((await run(`select count(*) from "pulse"."tickets" where month = '${addMonths(last, 1)}'`)).rows).toEqual([['0']]);
   });
 
   it('reads raw NDJSON parts by their projected partitions and "$path", and needs the injected source fixed', async () => {

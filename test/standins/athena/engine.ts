@@ -49,6 +49,8 @@ export interface EngineOptions {
   database: string;
   /** A folder of its own for writing before upload. */
   scratch: string;
+  /** The clock partition projection reads NOW from. */
+  now: () => Date;
 }
 
 /** At most this many partitions per CTAS, INSERT INTO or UNLOAD. */
@@ -163,7 +165,7 @@ export class StandInEngine {
       if (!table) continue;
       // An injected projected column needs a static equality in the query's WHERE clause
       // (https://docs.aws.amazon.com/athena/latest/ug/partition-projection-dynamic-id-partitioning.html).
-      for (const column of partitioning(table).injected) {
+      for (const column of partitioning(table, this.options.now).injected) {
         const fixed = words.some((t, i) => nameOf(t) === column && words[i + 1]?.text === '=' && words[i + 2]?.kind === 'string');
         if (!fixed) {
           throw new AthenaFailure(
@@ -178,7 +180,7 @@ export class StandInEngine {
 
   private async buildView(table: CatalogTable, withPath: boolean): Promise<number> {
     const { bucket, prefix } = parseUri(table.location);
-    const parts = partitioning(table);
+    const parts = partitioning(table, this.options.now);
     // Hive skips files whose names start with _ or . (Athena: "Athena ignores … files that begin
     // with an underscore or a dot", https://docs.aws.amazon.com/athena/latest/ug/tables-location-format.html).
     const listed = (await this.options.s3.list(bucket, prefix)).filter((o) => !/(^|\/)[_.][^/]*$/.test(o.key) && !o.key.endsWith('/'));

@@ -33,6 +33,8 @@ export interface AthenaLocalOptions {
   lakeBucket?: string;
   /** The Glue database; default 'pulse'. */
   database?: string;
+  /** The clock partition projection reads NOW from (a range ending at NOW+10YEARS); default the system's. */
+  now?: () => Date;
 }
 
 export interface AthenaLocal {
@@ -79,7 +81,7 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
   const s3 = new LakeS3(opts.s3Endpoint, path.join(cache, 'lake'));
   await s3.ensureBucket(parseUri(results).bucket);
   const catalog = stackCatalog(opts.lakeBucket ?? 'pulse-lake', database);
-  const engine = new StandInEngine({ s3, tables: catalog.tables, workgroup: catalog.workgroup, results, database, scratch: path.join(cache, 'write') });
+  const engine = new StandInEngine({ s3, tables: catalog.tables, workgroup: catalog.workgroup, results, database, scratch: path.join(cache, 'write'), now: opts.now ?? (() => new Date()) });
   await engine.open();
 
   const statements: LoggedStatement[] = [];
