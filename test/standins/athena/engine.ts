@@ -268,6 +268,8 @@ export class StandInEngine {
     const partitionedBy = (values.partitioned_by as string[] | undefined)?.map((c) => c.toLowerCase()) ?? [];
     this.checkTrinoSyntax(query);
     const { bucket, prefix } = parseUri(location);
+    // The results bucket the stack creates; made here on first use (credentials may come later than start-up).
+    if (values.external_location === undefined) await this.options.s3.ensureBucket(bucket);
     if (!(await this.options.s3.isEmpty(bucket, prefix))) {
       throw new AthenaFailure(`HIVE_PATH_ALREADY_EXISTS: Target directory for table '${this.options.database}.${table}' already exists: ${location}. You may need to manually clean the data at location '${this.options.results}tables/${id}' before retrying. Athena will not delete data in your account.`);
     }
