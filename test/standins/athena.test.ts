@@ -273,6 +273,15 @@ describe("Trino's semantics where DuckDB's differ", () => {
     expect((await run("select cast('1_000' as double)")).reason).toBe("INVALID_CAST_ARGUMENT: Cannot cast '1_000' to DOUBLE");
   });
 
+  it('casts varchar to timestamp and date as Trino reads them: one-digit fields, no T or zone, milliseconds', async () => {
+    const cast = (text: string, type = 'timestamp') => `try_cast('${text}' as ${type})`;
+    const { rows } = await run(
+      `select ${[cast('2026-1-5 8:00'), cast('2026-10-01T08:00:00'), cast('2026-10-01 08:00:00+02:00'), cast('2026-10-01 08:00:00.1236'), cast('2026-10-01 08'), cast('2026-2-3', 'date'), cast('2026-02-30', 'date')].join(', ')}, cast(timestamp '2026-10-01 23:30:00' as date)`,
+    );
+    expect(rows).toEqual([['2026-01-05 08:00:00.000', undefined, undefined, '2026-10-01 08:00:00.124', undefined, '2026-02-03', undefined, '2026-10-01']]);
+    expect((await run("select cast('2026-10-01T08:00' as timestamp)")).reason).toBe('INVALID_CAST_ARGUMENT: Value cannot be cast to timestamp: 2026-10-01T08:00');
+  });
+
   it('with_timezone takes the earlier offset in the repeated hour of a DST change', async () => {
     const utc = (wall: string) => `cast(at_timezone(with_timezone(timestamp '${wall}', 'Europe/Helsinki'), 'UTC') as timestamp)`;
     // 2026-10-25 03:30 happens twice in Helsinki: at +03:00 (00:30 UTC) and then at +02:00.

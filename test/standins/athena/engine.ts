@@ -105,6 +105,11 @@ export class StandInEngine {
   async execute(id: string, sql: string): Promise<Outcome> {
     const tokens = tokenize(sql);
     const words = significant(tokens);
+    // One statement per query: StartQueryExecution's QueryString is "the SQL query statements to
+    // be executed", and Athena runs one (https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html).
+    const semicolon = words.findIndex((t) => t.text === ';');
+    if (semicolon >= 0 && semicolon < words.length - 1) throw new AthenaFailure('INVALID_INPUT: Only one sql statement is allowed.');
+    if (semicolon === words.length - 1) return this.execute(id, sql.slice(0, sql.lastIndexOf(';')));
     const [first, second, third] = words.map(lower);
     if (first === 'drop' && second === 'table') return this.dropTable(words);
     if (first === 'create' && second === 'external') return this.hiveDdl(words, 'CREATE EXTERNAL TABLE');
@@ -233,7 +238,8 @@ export class StandInEngine {
    * external_location fails and the table goes under <results>/tables/<query-id>/
    * (https://docs.aws.amazon.com/athena/latest/ug/considerations-ctas.html, "Specify a location
    * for your CTAS query results"; https://docs.aws.amazon.com/athena/latest/ug/workgroups-troubleshooting.html:
-   * "Athena will fail the query that specifies external_location"). The location must be empty
+   * "Athena will fail the query that specifies external_location"; the page gives no error text,
+   * so the stand-in's says what happened and where the table would go). The location must be empty
    * (HIVE_PATH_ALREADY_EXISTS, https://repost.aws/knowledge-center/athena-hive-path-already-exists).
    */
   private async ctas(id: string, tokens: Token[]): Promise<Outcome> {
@@ -520,7 +526,7 @@ function asAthenaFailure(error: Error): AthenaFailure {
   const message = error.message.split('\n')[0] ?? '';
   if (message.includes('INTERRUPT') || /interrupted/i.test(message)) return new AthenaFailure('Query was cancelled', 2, 1000);
   const detail = message.replace(/^[A-Za-z ]+ Error: /, '');
-  if (/Cannot cast '.*' to DOUBLE/.test(message)) return new AthenaFailure(`INVALID_CAST_ARGUMENT: ${detail}`);
+  if (/Cannot cast '.*' to DOUBLE|Value cannot be cast to/.test(message)) return new AthenaFailure(`INVALID_CAST_ARGUMENT: ${detail}`);
   if (/^Catalog Error: Table/.test(message)) return new AthenaFailure(`TABLE_NOT_FOUND: ${detail}`);
   if (/^Catalog Error: Scalar Function|^Catalog Error: .*Function/.test(message)) return new AthenaFailure(`FUNCTION_NOT_FOUND: ${detail}`);
   if (/^Binder Error: Referenced column/.test(message)) return new AthenaFailure(`COLUMN_NOT_FOUND: ${detail}`);
