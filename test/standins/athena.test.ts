@@ -141,6 +141,8 @@ describe('the Athena API', () => {
     expect(state).toBe('FAILED');
     expect(execution.Status!.StateChangeReason).toMatch(/^SYNTAX_ERROR: line 1:9: ':'/);
     expect(execution.Status!.AthenaError).toMatchObject({ ErrorCategory: 2, ErrorType: 1000, Retryable: false });
+    expect((await run('select 1; select 2')).reason).toBe('INVALID_INPUT: Only one sql statement is allowed.');
+    expect((await run('select 1 as one;')).state).toBe('SUCCEEDED');
     await expect(client.send(new GetQueryResultsCommand({ QueryExecutionId: execution.QueryExecutionId }))).rejects.toThrow(/did not finish successfully/);
   });
 

@@ -196,8 +196,7 @@ export class StandInEngine {
     const signature = JSON.stringify([withPath, visible.map((v) => [v.object.key, v.object.etag])]);
     const bytes = visible.reduce((n, v) => n + v.object.size, 0);
     if (this.built.get(table.name) === signature) return bytes;
-    const files = [];
-    for (const v of visible) files.push({ file: await this.options.s3.local(bucket, v.object), uri: `s3://${bucket}/${v.object.key}`, values: v.values });
+    const files = await inParallel(visible, async (v) => ({ file: await this.options.s3.local(bucket, v.object), uri: `s3://${bucket}/${v.object.key}`, values: v.values }));
     const keys = table.partitionKeys;
     const typed = (c: CatalogColumn, present: boolean) => `${present ? `cast(r.${ident(c.name)} as ${duckType(c.type)})` : `cast(null as ${duckType(c.type)})`} as ${ident(c.name)}`;
     let body: string;
@@ -381,7 +380,7 @@ export class StandInEngine {
       }
       const { bucket, prefix } = parseUri(location);
       const template = into?.parameters['storage.location.template'];
-      for (const file of files) {
+      await inParallel(files, async (file) => {
         let key = `${prefix}${file.split(path.sep).join('/')}`;
         if (template && partitionedBy.length) {
           // A projected table's partitions lie where its template puts them.
@@ -390,7 +389,7 @@ export class StandInEngine {
           key = `${parseUri(uri).prefix}${path.basename(file)}`;
         }
         await this.options.s3.put(bucket, key, path.join(dir, file));
-      }
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -451,6 +450,20 @@ export class StandInEngine {
     }
     return table!;
   }
+}
+
+/** `work` on every item, eight at a time (S3 requests), results in the items' order. */
+async function inParallel<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, items.length) }, worker));
+  return results;
 }
 
 function closingIndex(tokens: Token[], open: number): number {
