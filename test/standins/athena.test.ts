@@ -183,6 +183,7 @@ describe('the rules Athena keeps', () => {
     expect(refused.reason).toMatch(/external_location/);
     const made = await run(`create table "pulse"."ctas_made" with (format = 'PARQUET', write_compression = 'ZSTD') as select 1 as a, 'x' as b`);
     expect(made.state).toBe('SUCCEEDED');
+    expect([made.execution.StatementType, made.execution.SubstatementType]).toEqual(['DML', 'CREATE_TABLE_AS_SELECT']);
     expect(await keys(`athena-results/tables/${made.execution.QueryExecutionId}/`)).toHaveLength(1);
     expect((await run('select a, b from ctas_made')).rows).toEqual([['1', 'x']]);
     expect((await run(`create table "pulse"."ctas_made" as select 1 as a`)).reason).toMatch(/already exists/);

@@ -233,7 +233,9 @@ export class StandInEngine {
   // --- writes: CTAS, UNLOAD, INSERT INTO --------------------------------------------------
 
   /**
-   * CREATE TABLE AS. In a workgroup that enforces its configuration, a CTAS naming
+   * CREATE TABLE AS, a DML statement to the API (StatementType: "DML indicates DML (Data
+   * Manipulation Language) query statements, such as CREATE TABLE AS SELECT",
+   * https://docs.aws.amazon.com/athena/latest/APIReference/API_QueryExecution.html). In a workgroup that enforces its configuration, a CTAS naming
    * external_location fails and the table goes under <results>/tables/<query-id>/
    * (https://docs.aws.amazon.com/athena/latest/ug/considerations-ctas.html, "Specify a location
    * for your CTAS query results"; https://docs.aws.amazon.com/athena/latest/ug/workgroups-troubleshooting.html:
@@ -258,7 +260,7 @@ export class StandInEngine {
     const table = this.resolveName(name);
     const { values } = props;
     if (this.tables.has(table)) {
-      if (ifNotExists) return emptyOutcome('DDL', 'CREATE_TABLE_AS_SELECT');
+      if (ifNotExists) return emptyOutcome('DML', 'CREATE_TABLE_AS_SELECT');
       throw new AthenaFailure(`TABLE_ALREADY_EXISTS: line 1:1: Table 'awsdatacatalog.${this.options.database}.${table}' already exists`);
     }
     if (values.external_location !== undefined && this.options.workgroup.enforced) {
@@ -289,7 +291,7 @@ export class StandInEngine {
       created: true,
     });
     this.built.delete(table);
-    return { ...emptyOutcome('DDL', 'CREATE_TABLE_AS_SELECT'), dataScannedInBytes: written.scanned };
+    return { ...emptyOutcome('DML', 'CREATE_TABLE_AS_SELECT'), dataScannedInBytes: written.scanned };
   }
 
   /**

@@ -335,6 +335,7 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
 
 function statementTypeOf(query: string): 'DML' | 'DDL' | 'UTILITY' {
   const head = query.trim().slice(0, 40).toLowerCase();
+  if (/^create\s+table\b/.test(head)) return 'DML';
   if (/^(drop|create|alter|msck)\b/.test(head)) return 'DDL';
   if (/^(show|describe|explain)\b/.test(head)) return 'UTILITY';
   return 'DML';
