@@ -47,6 +47,16 @@ const monthText = '^[0-9]{4}-(0[1-9]|1[0-2])$';
 const commaThousands = '^-?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]+)?$';
 const dotThousands = '^-?[0-9]{1,3}(\\.[0-9]{3})+(,[0-9]+)?$';
 const commaDecimal = '^-?[0-9]+(,[0-9]+)?$';
+/**
+ * What a number is, whichever engine casts it: digits with an optional sign, point and exponent.
+ * Each engine's varchar → double cast reads more, and not the same more: Trino's follows Java's
+ * Double.valueOf (https://docs.oracle.com/javase/8/docs/api/java/lang/Double.html#valueOf-java.lang.String-:
+ * `5d`, `0x1p3`, `Infinity`; Trino docs, https://trino.io/docs/current/functions/conversion.html),
+ * DuckDB's takes `1_000` (https://duckdb.org/docs/stable/sql/data_types/literal_types). So the
+ * text is held to this grammar before the cast: the same export gives the same values and the
+ * same bad_number rejects on both.
+ */
+export const numberGrammar = '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$';
 const trueWords = ['true', 't', 'yes', 'y', '1'];
 const falseWords = ['false', 'f', 'no', 'n', '0'];
 /** Kinds whose bad value is null even where the schema defaults: a null count is left out of sums. */
@@ -199,7 +209,7 @@ function columnSql(entity: Entity, column: Column, spec: ValidationSpec, placing
         spec.decimal === ','
           ? `case when ${d.matches(t, dotThousands)} then replace(replace(${t}, '.', ''), ',', '.') when ${d.matches(t, commaDecimal)} then replace(${t}, ',', '.') when strpos(${t}, ',') > 0 then null else ${t} end`
           : `case when strpos(${t}, ',') > 0 and ${d.matches(t, commaThousands)} then replace(${t}, ',', '') else ${t} end`;
-      const number = `try_cast(${cleaned} as double)`;
+      const number = `case when ${d.matches(`(${cleaned})`, numberGrammar)} then try_cast(${cleaned} as double) end`;
       value = `case when ${d.isFinite(number)} then ${number} end`;
       unreadable = bad('bad_number', column.kind === 'integer' ? `${v} is null or ${v} <> floor(${v})` : `${v} is null`);
       const range = rangeOf(inner);

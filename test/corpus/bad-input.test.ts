@@ -83,6 +83,18 @@ const cases: Case[] = [
     csv: `${t},handle_seconds\n1,${ok},open,1e400\n2,${ok},open,315360000\n`,
     outcome: { read: 2, issues: [[1, 'handle_seconds', 'bad_number']], kept: [[1, { handle_seconds: null }], [2, { handle_seconds: 315360000 }]] },
   },
+  {
+    // One number grammar on both engines (functions/dialect/validation.ts, numberGrammar): Java's
+    // parser, behind Athena's cast, reads 5d and 0x1p3, DuckDB's reads 1_000; none is a number here.
+    name: 'tickets: a number only as digits, sign, point and exponent: 5d, 0x1p3, 1_000 are not numbers, on either engine',
+    entity: 'tickets',
+    csv: `${t},handle_seconds\n1,${ok},open,5d\n2,${ok},open,0x1p3\n3,${ok},open,1_000\n4,${ok},open,Infinity\n5,${ok},open,5.\n6,${ok},open,.5\n7,${ok},open,+1e3\n8,${ok},open,2.5E-1\n`,
+    outcome: {
+      read: 8,
+      issues: [1, 2, 3, 4].map((row) => [row, 'handle_seconds', 'bad_number'] as [number, string, string]),
+      kept: [[1, { handle_seconds: null }], [3, { handle_seconds: null }], [5, { handle_seconds: 5 }], [6, { handle_seconds: 0.5 }], [7, { handle_seconds: 1000 }], [8, { handle_seconds: 0.25 }]],
+    },
+  },
   { name: 'tickets: satisfaction 6 on a 1-5 scale is a field issue', entity: 'tickets', csv: `${t},satisfaction\n1,${ok},solved,6\n`, outcome: { read: 1, issues: [[1, 'satisfaction', 'out_of_range']], kept: [[1, { satisfaction: null }]] } },
   { name: 'tickets: a count that is not a number is null although the schema defaults it to 0', entity: 'tickets', csv: `${t},reopens\n1,${ok},open,two\n`, outcome: { read: 1, issues: [[1, 'reopens', 'bad_number']], kept: [[1, { reopens: null }]] } },
   { name: 'tickets: a flag that is not true/false takes its default', entity: 'tickets', csv: `${t},is_escalated\n1,${ok},open,maybe\n`, outcome: { read: 1, issues: [[1, 'is_escalated', 'bad_boolean']], kept: [[1, { is_escalated: false }]] } },

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '../../functions/adapters/local/duckdbEngine.ts';
 import { FolderStore } from '../../functions/adapters/local/folderStore.ts';
+import { duckdbRules, trinoRules } from '../../functions/dialect/ruleDialect.ts';
+import { numberGrammar, validationSql } from '../../functions/dialect/validation.ts';
+import { entityByName } from '../../functions/model/index.ts';
 import { freshestSql } from '../../functions/stages/curate.ts';
 
 /**
@@ -45,5 +48,38 @@ describe('greatest over nullable times', () => {
     const expected = Date.parse('2026-10-20T10:00:00Z') / 1000;
     expect(Number(duckdb!.at)).toBe(expected);
     expect(Number(trino!.at)).toBe(expected);
+  });
+});
+
+/** Every `try_cast(<text> as double)` in the SQL: where it starts and its text. */
+function doubleCasts(sql: string): { at: number; text: string }[] {
+  const casts: { at: number; text: string }[] = [];
+  for (let at = sql.indexOf('try_cast('); at !== -1; at = sql.indexOf('try_cast(', at + 1)) {
+    let depth = 0;
+    let end = at + 'try_cast'.length;
+    for (; end < sql.length; end++) {
+      if (sql[end] === '(') depth++;
+      else if (sql[end] === ')' && --depth === 0) break;
+    }
+    const inner = sql.slice(at + 'try_cast('.length, end);
+    if (inner.endsWith(' as double')) casts.push({ at, text: inner.slice(0, -' as double'.length) });
+  }
+  return casts;
+}
+
+describe('text to number', () => {
+  it('holds every number field to one grammar before the cast, in the SQL of both engines', () => {
+    // (What DuckDB then reads is the bad-input corpus's case "a number only as digits, …".)
+    const entity = entityByName('tickets')!;
+    const spec = { entity, fields: entity.columns.map((c) => c.name), values: {}, zone: 'UTC', defaults: {}, config: { currency: 'USD' } };
+    const numbers = entity.columns.filter((c) => ['integer', 'number', 'money'].includes(c.kind)).length;
+    expect(numbers).toBeGreaterThan(0);
+    for (const rules of [trinoRules, duckdbRules]) {
+      const sql = validationSql(spec, rules);
+      const casts = doubleCasts(sql);
+      expect(casts.length, rules.name).toBeGreaterThanOrEqual(numbers);
+      // Each cast to double is the THEN of a test of the same text against the grammar.
+      for (const { at, text } of casts) expect(sql.slice(0, at).endsWith(`${rules.matches(`(${text})`, numberGrammar)} then `), rules.name).toBe(true);
+    }
   });
 });
