@@ -44,6 +44,8 @@ const controlCharacters = '[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]';
 const dateOnly = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
 const usSlash = '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?( ?[AaPp][Mm])?)?$';
 const monthText = '^[0-9]{4}-(0[1-9]|1[0-2])$';
+/** A run of exactly four digits: the year a source's dateFormat (yyyy) must be written with. */
+const fourDigitYear = '(^|[^0-9])[0-9]{4}([^0-9]|$)';
 const commaThousands = '^-?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]+)?$';
 const dotThousands = '^-?[0-9]{1,3}(\\.[0-9]{3})+(,[0-9]+)?$';
 const commaDecimal = '^-?[0-9]+(,[0-9]+)?$';
@@ -157,7 +159,8 @@ function valueMapped(expr: string, values: Record<string, string> | undefined, d
 function timestampSql(t: string, spec: ValidationSpec, d: RuleDialect): { utc: string; wallClock?: string } {
   const formats: StrptimeFormat[] = spec.dateFormat ? [formatOfLuxon(spec.dateFormat), formatOfLuxon(spec.dateFormat.split(/[ T]/)[0]!)] : [];
   // A source with a dateFormat reads that or ISO 8601, never a guessed US M/d/yyyy.
-  const others = formats.length > 0 ? d.wallClockIn(t, formats) : `case when ${d.matches(t, usSlash)} then ${d.wallClockIn(t, usFormats)} end`;
+  // The year as four digits, whatever the format: given two, each engine's %Y reads another year.
+  const others = formats.length > 0 ? `case when ${d.matches(t, fourDigitYear)} then ${d.wallClockIn(t, formats)} end` : `case when ${d.matches(t, usSlash)} then ${d.wallClockIn(t, usFormats)} end`;
   // An offset ends the text: +hh:mm or +hhmm (a date alone is 10 characters and has none), or Z.
   const signed = `(length(${t}) > 10 and (substr(${t}, -6, 1) in ('+', '-') or substr(${t}, -5, 1) in ('+', '-')))`;
   // In UTC, Z changes nothing: the plain (faster) cast reads it; only a signed offset needs the zone-aware one.

@@ -63,12 +63,38 @@ const cases: Case[] = [
     outcome: { read: 2, rejected: [[1, 'bad_timestamp', 'created_at']], kept: [[2, { created_at: '2026-03-29T00:30:00.000Z' }]] },
   },
   {
-    // 03:00–04:00 on 25 October happens twice in Helsinki; the later (standard time, UTC+2) is read.
-    name: 'tickets: an ambiguous time (DST end) is kept, read as its second occurrence',
+    // 03:00–04:00 on 25 October happens twice in Helsinki; the earlier (summer time, UTC+3) is
+    // read, on both engines: Trino's with_timezone takes it, DuckDB's timezone() the later
+    // (functions/dialect/ruleDialect.ts, earlierOccurrence).
+    name: 'tickets: an ambiguous time (DST end) is kept, read as its first occurrence',
     entity: 'tickets',
     zone: 'Europe/Helsinki',
     csv: `${t}\n1,2026-10-25 03:30,open\n`,
-    outcome: { read: 1, kept: [[1, { created_at: '2026-10-25T01:30:00.000Z' }]] },
+    outcome: { read: 1, kept: [[1, { created_at: '2026-10-25T00:30:00.000Z' }]] },
+  },
+  {
+    // A two-digit year: each engine would give it its own century (or year 26), so it is not a timestamp.
+    name: 'tickets: with a dateFormat of yyyy, a two-digit year is a bad timestamp on either engine',
+    entity: 'tickets',
+    source: { dateFormat: 'dd.MM.yyyy HH:mm' },
+    csv: `${t}\n1,01.10.26 08:00,open\n2,01.10.2026 08:00,open\n`,
+    outcome: { read: 2, rejected: [[1, 'bad_timestamp', 'created_at']], kept: [[2, { created_at: '2026-10-01T08:00:00.000Z' }]] },
+  },
+  {
+    // 01:00–02:00 on 2 November 2025 happens twice in New York: 01:30 EDT (05:30Z), then EST (06:30Z).
+    name: 'tickets: at the New York fold, 01:30 is its first occurrence (EDT); the hours around it read as one',
+    entity: 'tickets',
+    zone: 'America/New_York',
+    csv: `${t}\n1,2025-11-02 01:30,open\n2,2025-11-02 00:59,open\n3,2025-11-02 02:00,open\n4,11/2/2025 1:30 AM,open\n`,
+    outcome: {
+      read: 4,
+      kept: [
+        [1, { created_at: '2025-11-02T05:30:00.000Z' }],
+        [2, { created_at: '2025-11-02T04:59:00.000Z' }],
+        [3, { created_at: '2025-11-02T07:00:00.000Z' }],
+        [4, { created_at: '2025-11-02T05:30:00.000Z' }],
+      ],
+    },
   },
   {
     name: 'tickets: solved before created is kept as is (curate leaves it out of time metrics)',
