@@ -45,5 +45,11 @@ export interface QueryEngine {
    * rows fall in (its partitions are replaced, no other is touched); without it, the whole prefix is.
    */
   writeParquet(sql: string, prefix: string, options: { partitionByMonth: boolean; months?: string[] }): Promise<void>;
+  /**
+   * The time (epoch ms) by which the engine must be idle: from then on it starts no statement,
+   * and one still running is stopped, so nothing writes into the lake after the stage has
+   * stopped. Both throw OutOfTimeError. createStageContext sets it from the Lambda's deadline.
+   */
+  stopAt?(deadline: number): void;
   close(): Promise<void>;
 }

@@ -128,9 +128,11 @@ describe('the pipeline stack', () => {
       expect(actions.some((a) => a.startsWith('athena:')), stage.name).toBe(stageAccess[stage.name].athena);
       // The stages that materialise work tables (validated rows, a slice's kpi_monthly months) do
       // so only under the scratch prefix; their files are under the workgroup's results location,
-      // so no role touches a lake _scratch/.
+      // so no role touches the engine's scratch in the lake. Curate alone stages a fold's rows under
+      // _scratch/curate/, where a re-invocation after a stop for time finds them.
       expect(actions.includes('glue:CreateTable'), stage.name).toBe(scratchTableStages.includes(stage.name));
-      expect(JSON.stringify(statementsOf(id)), stage.name).not.toContain('/_scratch/');
+      const scratch = JSON.stringify(statementsOf(id)).match(/\/_scratch\/[a-z_]*\/?/g) ?? [];
+      expect([...new Set(scratch)], stage.name).toEqual(stage.name === 'curate' ? ['/_scratch/curate/'] : []);
       expect(actions).not.toContain('glue:UpdateTable');
       const creates = statementsOf(id).filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('glue:CreateTable'));
       for (const statement of creates) expect(JSON.stringify(statement.Resource), stage.name).toMatch(/table\/pulse\/pulse_scratch_\*/);
@@ -149,6 +151,23 @@ describe('the pipeline stack', () => {
     expect(extractResources).toContain('raw/*');
     expect(extractResources).not.toContain('curated/*');
     expect(extractResources).not.toContain('reports/*');
+  });
+
+  it("gives the render role no Athena or Glue action and no curated, marts or results access: it reads evaluate's files", () => {
+    const [renderId] = byStage('render');
+    // Every statement of the render role, read through aws-cdk-lib/assertions' Template.
+    const statements = statementsOf(renderId);
+    expect(statements.length).toBeGreaterThan(0);
+    const actions = actionsOf(renderId);
+    expect(actions).toContain('ses:SendRawEmail');
+    expect(actions.filter((a) => a.startsWith('athena:') || a.startsWith('glue:'))).toEqual([]);
+    const resources = JSON.stringify(statements.map((s) => s.Resource));
+    expect(resources).toContain('reports/*');
+    for (const prefix of ['curated/', 'marts/', 'rejects/', 'raw/']) expect(resources).not.toContain(prefix);
+    const results = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => id.includes('Results'))!;
+    expect(resources).not.toContain(results);
+    // Evaluate, which writes render's inputs, still queries.
+    expect(actionsOf(byStage('evaluate')[0]).some((a) => a.startsWith('athena:'))).toBe(true);
   });
 
   it('puts the config in the lake where the Lambdas read it', () => {

@@ -15,7 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AthenaEngine, type AthenaTimings } from '../../functions/adapters/aws/athenaEngine.ts';
-import { QueryError, QueryTimeoutError } from '../../functions/errors.ts';
+import { OutOfTimeError, QueryError, QueryTimeoutError } from '../../functions/errors.ts';
 
 /** Athena at the SDK boundary, with the response shapes of the Athena API reference (GetQueryExecution, GetQueryResults, AthenaError). */
 const athena = mockClient(AthenaClient);
@@ -362,6 +362,72 @@ describe('Athena failures', () => {
     expect(timings.waits).toEqual([100, 200, 400, 300]);
     expect(athena).toHaveReceivedCommandTimes(GetQueryExecutionCommand, 5);
     expect(athena).toHaveReceivedCommandTimes(GetQueryResultsCommand, 0);
+  });
+});
+
+describe('Athena at the stage\'s deadline', () => {
+  it('stops the query still running at the deadline, waits until Athena says it ended, and is out of time', async () => {
+    // prepare: an UNLOAD that runs on; Athena says it is cancelled on the third poll after StopQueryExecution
+    let stopped = 0;
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(StopQueryExecutionCommand).callsFake(() => {
+      stopped = 1;
+      return {};
+    });
+    athena.on(GetQueryExecutionCommand).callsFake(() => (stopped > 0 && stopped++ > 2 ? execution('CANCELLED') : execution('RUNNING')));
+    const timings = fakeTimings();
+    const athenaEngine = engine(timings, { clearPrefix: async () => {} });
+    athenaEngine.stopAt(1_000);
+    // act
+    const failure = await athenaEngine.writeParquet('select * from stg_tickets', 'marts/trc/', { partitionByMonth: true }).catch((e: unknown) => e);
+    // assess: stopped at the deadline (well inside the 60 s budget), its end seen before returning
+    expect(failure).toBeInstanceOf(OutOfTimeError);
+    expect((failure as Error).message).toMatch(new RegExp(`^Athena query ${id} was stopped at the stage's deadline .*its state CANCELLED`));
+    expect(athena).toHaveReceivedCommandWith(StopQueryExecutionCommand, { QueryExecutionId: id });
+    // 100 + 200 + 400 = 700, the 300 left to the deadline; then polled until CANCELLED.
+    expect(timings.waits.slice(0, 4)).toEqual([100, 200, 400, 300]);
+    // Three polls after the stop: RUNNING, RUNNING, CANCELLED.
+    expect(stopped).toBe(4);
+    // act: past the deadline, no statement starts
+    const next = await athenaEngine.query('select 1').catch((e: unknown) => e);
+    // assess
+    expect(next).toBeInstanceOf(OutOfTimeError);
+    expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 1);
+  });
+
+  it('keeps the result of a query that succeeded while it was being stopped', async () => {
+    // prepare
+    let stopped = false;
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(StopQueryExecutionCommand).callsFake(() => {
+      stopped = true;
+      return {};
+    });
+    athena.on(GetQueryExecutionCommand).callsFake(() => execution(stopped ? 'SUCCEEDED' : 'RUNNING'));
+    athena.on(GetQueryResultsCommand).resolves(page([column('n', 'bigint')], [['7']], { header: true }));
+    const athenaEngine = engine();
+    athenaEngine.stopAt(500);
+    // act
+    const rows = await athenaEngine.query('select count(*) as n from tickets');
+    // assess
+    expect(rows).toEqual([{ n: 7 }]);
+  });
+
+  it('fails, for the owners to see, when Athena still says the stopped query runs', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(StopQueryExecutionCommand).resolves({});
+    athena.on(GetQueryExecutionCommand).resolves(execution('RUNNING'));
+    const athenaEngine = engine(fakeTimings({ stopConfirmMs: 2_000 }));
+    athenaEngine.stopAt(500);
+    // act
+    const failure = await athenaEngine.query('select 1').catch((e: unknown) => e);
+    // assess: not out of time (a re-run could clear a partition it still writes into)
+    expect(failure).toBeInstanceOf(QueryError);
+    expect(failure).not.toBeInstanceOf(OutOfTimeError);
+    expect((failure as Error).message).toBe(
+      `Athena query ${id} was stopped at the stage's deadline but is still RUNNING after 2 s: make sure it has ended (Athena console) before running the stage again`,
+    );
   });
 });
 
