@@ -54,7 +54,8 @@ export function asSubquery(text: string): string {
  */
 export function greatestOf(exprs: readonly string[]): string {
   if (exprs.length === 1) return exprs[0]!;
-  return `greatest(${exprs.map((e, i) => `coalesce(${[e, ...exprs.filter((_, j) => j !== i)].join(', ')})`).join(', ')})`;
+  const coalesced = exprs.map((e, i) => `coalesce(${[e, ...exprs.filter((_, j) => j !== i)].join(', ')})`);
+  return `greatest(${coalesced.join(', ')})`;
 }
 
 /** Words reserved in Trino or DuckDB that the canonical model uses as column names. */

@@ -160,7 +160,10 @@ function timestampSql(t: string, spec: ValidationSpec, d: RuleDialect): { utc: s
   const formats: StrptimeFormat[] = spec.dateFormat ? [formatOfLuxon(spec.dateFormat), formatOfLuxon(spec.dateFormat.split(/[ T]/)[0]!)] : [];
   // A source with a dateFormat reads that or ISO 8601, never a guessed US M/d/yyyy.
   // The year as four digits, whatever the format: given two, each engine's %Y reads another year.
-  const others = formats.length > 0 ? `case when ${d.matches(t, fourDigitYear)} then ${d.wallClockIn(t, formats)} end` : `case when ${d.matches(t, usSlash)} then ${d.wallClockIn(t, usFormats)} end`;
+  const others =
+    formats.length > 0
+      ? `case when ${d.matches(t, fourDigitYear)} then ${d.wallClockIn(t, formats)} end`
+      : `case when ${d.matches(t, usSlash)} then ${d.wallClockIn(t, usFormats)} end`;
   // An offset ends the text: +hh:mm or +hhmm (a date alone is 10 characters and has none), or Z.
   const signed = `(length(${t}) > 10 and (substr(${t}, -6, 1) in ('+', '-') or substr(${t}, -5, 1) in ('+', '-')))`;
   // In UTC, Z changes nothing: the plain (faster) cast reads it; only a signed offset needs the zone-aware one.

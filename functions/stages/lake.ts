@@ -181,7 +181,8 @@ async function registerSlicedMarts(ctx: StageContext, params: Record<string, Sql
     const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
     await ctx.engine.createTable(slicedKpiMonth(month), kpiRowsSql(monthParams, month));
   }
-  await ctx.engine.createView(kpiMonthlyMart, months.map((m) => `select * from ${slicedKpiMonth(m)}`).join('\nunion all\n'));
+  const history = months.map((m) => `select * from ${slicedKpiMonth(m)}`);
+  await ctx.engine.createView(kpiMonthlyMart, history.join('\nunion all\n'));
 }
 
 /** Everything evaluate and analysts query: curated entities, intermediate views, marts (of one slice, if given). */

@@ -21,7 +21,9 @@ beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'pulse-agreement-'));
   engine = await DuckDbEngine.open(new FolderStore(root));
   // Trino's greatest: NULL when any argument is NULL (https://trino.io/docs/current/functions/comparison.html).
-  await engine.run('create or replace macro trino_greatest(a, b) as case when a is null or b is null then null else greatest(a, b) end');
+  await engine.run(
+    'create or replace macro trino_greatest(a, b) as case when a is null or b is null then null else greatest(a, b) end',
+  );
 });
 
 afterAll(async () => {
@@ -39,7 +41,8 @@ describe('greatest over nullable times', () => {
       (timestamp '2026-10-05 08:00:00', timestamp '2026-10-01 08:00:00', cast(null as varchar)),
       (cast(null as timestamp), timestamp '2026-10-20 10:00:00', cast(null as varchar)),
       (cast(null as timestamp), cast(null as timestamp), cast(null as varchar)),
-      (timestamp '2026-12-01 00:00:00', timestamp '2026-12-01 00:00:00', 'bad_timestamp')) as t(updated_at, created_at, _reason)`);
+      (timestamp '2026-12-01 00:00:00', timestamp '2026-12-01 00:00:00', 'bad_timestamp'))
+      as t(updated_at, created_at, _reason)`);
     const sql = freshestSql(['cast(updated_at as timestamp)', 'cast(created_at as timestamp)'], 'versions');
     // act
     const [duckdb] = await engine.query(sql);
@@ -71,7 +74,8 @@ describe('text to number', () => {
   it('holds every number field to one grammar before the cast, in the SQL of both engines', () => {
     // (What DuckDB then reads is the bad-input corpus's case "a number only as digits, …".)
     const entity = entityByName('tickets')!;
-    const spec = { entity, fields: entity.columns.map((c) => c.name), values: {}, zone: 'UTC', defaults: {}, config: { currency: 'USD' } };
+    const fields = entity.columns.map((c) => c.name);
+    const spec = { entity, fields, values: {}, zone: 'UTC', defaults: {}, config: { currency: 'USD' } };
     const numbers = entity.columns.filter((c) => ['integer', 'number', 'money'].includes(c.kind)).length;
     expect(numbers).toBeGreaterThan(0);
     for (const rules of [trinoRules, duckdbRules]) {
@@ -79,7 +83,9 @@ describe('text to number', () => {
       const casts = doubleCasts(sql);
       expect(casts.length, rules.name).toBeGreaterThanOrEqual(numbers);
       // Each cast to double is the THEN of a test of the same text against the grammar.
-      for (const { at, text } of casts) expect(sql.slice(0, at).endsWith(`${rules.matches(`(${text})`, numberGrammar)} then `), rules.name).toBe(true);
+      for (const { at, text } of casts) {
+        expect(sql.slice(0, at).endsWith(`${rules.matches(`(${text})`, numberGrammar)} then `), rules.name).toBe(true);
+      }
     }
   });
 });
