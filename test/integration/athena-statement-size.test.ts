@@ -19,9 +19,9 @@ import { createStageContext } from '../../functions/stages/context.ts';
 import { evaluate } from '../../functions/stages/evaluate.ts';
 
 /**
- * Athena refuses a statement longer than 262,144 bytes, and the quota cannot be raised (Athena
- * User Guide, "Service Quotas", https://docs.aws.amazon.com/athena/latest/ug/service-limits.html:
- * "The maximum allowed query string length is 262144 bytes"). Evaluate, on the demo's config
+ * Athena refuses a statement longer than 262,144 bytes, and the quota cannot be raised
+ * (https://repost.aws/knowledge-center/athena-query-string-length; Athena User Guide,
+ * "Service Quotas", https://docs.aws.amazon.com/athena/latest/ug/service-limits.html). Evaluate, on the demo's config
  * with its sliced audience (frontline), at the SDK boundary: every statement it sends is measured.
  */
 const athenaStatementLimit = 262_144;
