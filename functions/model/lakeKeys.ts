@@ -48,13 +48,15 @@ export const lakeKeys = {
    * curated/ (stages/curate.ts); deleted once the fold is done. Engine ids are hex: no clash.
    */
   curateStaging: (entity: string, fold?: string) => `_scratch/curate/${entity}/${fold ? `${fold}/` : ''}`,
-  /** _scratch/<engine>/<table>/: what the Athena engine materialises for a stage while it runs; dropped when it closes. */
-  scratch: (engine: string, table: string) => `_scratch/${engine}/${table}/`,
   mart: (mart: string) => `marts/${mart}/`,
   report: (period: string) => `reports/${period}/kpis.json`,
   queries: (period: string) => `reports/${period}/queries.json`,
   audience: (period: string, audience: string) => `reports/${period}/${audience}`,
   audienceReport: (period: string, audience: string) => `reports/${period}/${audience}/kpis.json`,
+  /** What a finance audience's report reads besides kpis.json: evaluate writes it, render reads it. */
+  financeInputs: (period: string, audience: string) => `reports/${period}/${audience}/finance-inputs.json`,
+  /** What an analyst audience's report reads besides kpis.json: the lake's inventory and the queries evaluate ran. */
+  analystInputs: (period: string, audience: string) => `reports/${period}/${audience}/analyst-inputs.json`,
   message: (period: string, audience: string) => `reports/${period}/${audience}/message.eml`,
   withheld: (period: string, audience: string) => `reports/${period}/${audience}/withheld.json`,
   /** ledger/<period>/<audience>/<recipient-hash>.json: written once, by a conditional put. */

@@ -98,8 +98,12 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
       if (full) await ctx.engine.writeParquet(sql, prefix, { partitionByMonth: true });
       else {
         // The months from `from` on are written anew; the partitions they held are cleared first.
+        // The write is told every month it covers, the new ones too: an engine writes them in
+        // batches (Athena: at most 100 partitions per query).
         const stale = (await partitionsOf(ctx, prefix)).filter((m) => m >= from!);
-        await ctx.engine.writeParquet(`select * from (${sql}) as mart where month >= ${renderSql('{{from}}', { from: from! })}`, prefix, { partitionByMonth: true, months: stale });
+        const since = `select * from (${sql}) as mart where month >= ${renderSql('{{from}}', { from: from! })}`;
+        const fresh = (await ctx.engine.query(`select distinct month from (${since}) as written`)).map((r) => String(r.month));
+        await ctx.engine.writeParquet(since, prefix, { partitionByMonth: true, months: [...new Set([...stale, ...fresh])].sort() });
       }
       await finished(mart.name);
       ctx.progress.update(i + 1);

@@ -131,15 +131,15 @@ describe('SES SendRawEmail', () => {
     expect(failure.message).toContain('daily sending quota is used up');
   });
 
-  it('refuses a message over the SendRawEmail limit before calling SES', async () => {
-    // prepare
-    const mail = { ...(await message()), raw: Buffer.alloc(sesRawMessageLimitBytes + 1, 0x41) };
+  it('refuses a message over the SendRawEmail limit, after base64, before calling SES', async () => {
+    // prepare: one byte more than base64 fits in the limit (3 bytes → 4 characters).
+    const mail = { ...(await message()), raw: Buffer.alloc((sesRawMessageLimitBytes / 4) * 3 + 1, 0x41) };
     // act
     const failure = await new SesTransport({ region: 'eu-west-1' }).send(mail).catch((e: unknown) => e);
     // assess
     expect(ses).toHaveReceivedCommandTimes(SendRawEmailCommand, 0);
     expect(failure).toBeInstanceOf(MailTransportError);
     expect((failure as MailTransportError).retryable).toBe(false);
-    expect((failure as MailTransportError).message).toBe('the message is 10.0 MB and SES SendRawEmail takes at most 10.0 MB: attach less (or link to the workbook) for audience finance');
+    expect((failure as MailTransportError).message).toBe('the message is 10.0 MB in base64 and SES SendRawEmail takes at most 10.0 MB: attach less (or link to the workbook) for audience finance');
   });
 });

@@ -10,7 +10,7 @@ import {
   type Row as AthenaRow,
 } from '@aws-sdk/client-athena';
 import { asSubquery, ident, sqlString } from '../../dialect/sqlText.ts';
-import { lakeKeys, scratchTablePrefix } from '../../model/lakeKeys.ts';
+import { scratchTablePrefix } from '../../model/lakeKeys.ts';
 import { rawPartitionKeys, rawPartOf, rawTableName } from '../../model/rawTables.ts';
 import { OutOfTimeError, PulseError, QueryError, QueryTimeoutError } from '../../errors.ts';
 import type { LandedPart } from '../../ports/source.ts';
@@ -75,6 +75,12 @@ export interface AthenaEngineOptions {
   /** Deletes every object under a lake key prefix (the S3 object store's deletePrefix): UNLOAD writes only to empty locations. */
   clearPrefix?: (prefix: string) => Promise<void>;
 }
+
+/** Partitions one CTAS, INSERT INTO or UNLOAD may write (see writeParquet). */
+export const maxPartitionsPerWrite = 100;
+
+const chunk = <T>(items: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 /** A FAILED query's StateChangeReason when Athena or S3 throttled it rather than the SQL being wrong. */
 const throttledReason = /throttl|rate exceeded|too many requests|slow ?down/i;
@@ -149,17 +155,25 @@ export class AthenaEngine implements QueryEngine {
   }
 
   /**
-   * Materialised by CTAS as ZSTD Parquet under _scratch/<engine>/<name>/, in a table of a name
-   * no other run uses; dropped (and its files deleted) by `drop table <name>` or at close.
+   * Materialised by CTAS as ZSTD Parquet, in a table of a name no other run uses; dropped by
+   * `drop table <name>` or at close. The workgroup enforces its configuration, so the CTAS names
+   * no external_location: Athena fails a CTAS that does, and puts the table under the workgroup's
+   * results location, in tables/<query-id>/, a prefix new for each query (Athena User Guide,
+   * "Considerations and limitations for CTAS queries",
+   * https://docs.aws.amazon.com/athena/latest/ug/considerations-ctas.html, and "Troubleshoot
+   * workgroup errors", https://docs.aws.amazon.com/athena/latest/ug/workgroups-troubleshooting.html).
+   * Dropping the table keeps its files; the results bucket's lifecycle rule expires them, as it
+   * does every query's results (infra/secureDefaults.ts, queryResultsBucketProps).
    */
   async createTable(name: string, sql: string): Promise<void> {
     await this.dropScratch(name);
     const physical = `${scratchTablePrefix}${this.id}_${name.toLowerCase()}`;
-    const prefix = lakeKeys.scratch(this.id, name.toLowerCase());
-    await this.clear(prefix);
     const expanded = this.scratch.expand(asSubquery(sql));
-    await this.execute(`create table ${this.qualified(physical)} with (format = 'PARQUET', write_compression = 'ZSTD', external_location = ${sqlString(this.uri(prefix))}) as select * from (\n${expanded}\n) as scratch`);
-    this.scratch.set(name, { kind: 'table', physical: this.qualified(physical), prefix });
+    await this.execute(
+      `create table ${this.qualified(physical)} with (format = 'PARQUET', write_compression = 'ZSTD') ` +
+        `as select * from (\n${expanded}\n) as scratch`,
+    );
+    this.scratch.set(name, { kind: 'table', physical: this.qualified(physical), ddlName: this.ddlQualified(physical) });
   }
 
   /** A view the engine prepends as a WITH entry to the statements that name it: nothing in Glue. */
@@ -182,19 +196,34 @@ export class AthenaEngine implements QueryEngine {
   /**
    * UNLOAD writes only into an empty location, except into new partitions (Athena User Guide,
    * UNLOAD): so the partitions being written are cleared first, as DuckDbEngine does. With
-   * partitioned_by the partition column must be the SELECT's last; UNLOAD writes at most 100
-   * partitions per query.
+   * partitioned_by the partition column must be the SELECT's last. A query writes at most 100
+   * partitions (Athena User Guide, "Use CTAS and INSERT INTO to work around the 100 partition
+   * limit", https://docs.aws.amazon.com/athena/latest/ug/ctas-insert-into.html: past it the query
+   * fails with HIVE_TOO_MANY_OPEN_PARTITIONS), so more months are written in batches of 100, each
+   * an UNLOAD of its own months into partitions still new. Without `months` the SELECT is asked
+   * which months it holds.
    */
   async writeParquet(sql: string, prefix: string, options: { partitionByMonth: boolean; months?: string[] }): Promise<void> {
     const base = prefix.replace(/^\/+|\/+$/g, '');
-    if (options.partitionByMonth && options.months) {
-      for (const month of options.months) await this.clear(`${base}/month=${month}/`);
-    } else {
-      await this.clear(`${base}/`);
-    }
-    const partitioned = options.partitionByMonth ? ", partitioned_by = ARRAY['month']" : '';
     const expanded = this.scratch.expand(asSubquery(sql));
-    await this.execute(`unload (select * from (\n${expanded}\n) as unloaded) to ${sqlString(this.uri(`${base}/`))} with (format = 'PARQUET', compression = 'ZSTD'${partitioned})`);
+    const to = `to ${sqlString(this.uri(`${base}/`))}`;
+    if (!options.partitionByMonth) {
+      await this.clear(`${base}/`);
+      await this.execute(`unload (select * from (\n${expanded}\n) as unloaded) ${to} with (format = 'PARQUET', compression = 'ZSTD')`);
+      return;
+    }
+    let months = options.months;
+    if (months) for (const month of months) await this.clear(`${base}/month=${month}/`);
+    else {
+      await this.clear(`${base}/`);
+      const held = await this.results(await this.execute(this.scratch.expand(`select distinct month from (\n${asSubquery(sql)}\n) as written order by 1`)));
+      months = held.map((r) => String(r.month));
+    }
+    const batches = chunk([...months].sort(), maxPartitionsPerWrite);
+    const unload = (where: string) =>
+      this.execute(`unload (select * from (\n${expanded}\n) as unloaded${where}) ${to} with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])`);
+    if (batches.length <= 1) await unload('');
+    else for (const batch of batches) await unload(` where month in (${batch.map(sqlString).join(', ')})`);
   }
 
   /**
@@ -223,8 +252,7 @@ export class AthenaEngine implements QueryEngine {
     if (!relation) return;
     this.scratch.delete(name);
     if (relation.kind !== 'table') return;
-    await this.execute(`drop table if exists ${relation.physical}`);
-    await this.clear(relation.prefix);
+    await this.execute(`drop table if exists ${relation.ddlName}`);
   }
 
   private async clear(prefix: string): Promise<void> {
@@ -241,6 +269,16 @@ export class AthenaEngine implements QueryEngine {
   /** A table of the database, quoted: a qualified name is never taken for a stage's own. */
   private qualified(table: string): string {
     return `"${this.options.database}"."${table}"`;
+  }
+
+  /**
+   * The same, as Hive DDL (DROP TABLE) reads it: Athena runs DDL in Hive, which quotes names in
+   * backticks, not double quotes (Athena User Guide, "Escape reserved keywords in queries",
+   * https://docs.aws.amazon.com/athena/latest/ug/reserved-words.html, and "DROP TABLE",
+   * https://docs.aws.amazon.com/athena/latest/ug/drop-table.html).
+   */
+  private ddlQualified(table: string): string {
+    return `\`${this.options.database}\`.\`${table}\``;
   }
 
   /** Starts a statement and waits until it SUCCEEDED; a FAILED or CANCELLED one, or one past the budget, throws QueryError. */

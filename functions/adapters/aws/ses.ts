@@ -5,10 +5,13 @@ import { sdkFacts } from './sdkErrors.ts';
 
 /**
  * SendRawEmail (SES API v1) takes at most 10 MB per message, attachments included, measured
- * after MIME encoding (SES API reference, SendRawEmail; re:Post "ses-sending-rate-quota-exceeded").
- * The raw message is already MIME, so its byte length is what counts.
+ * after base64 encoding (SES Developer Guide, "Service quotas in Amazon SES", message quotas):
+ * the raw MIME message is base64-encoded once more in the request, and that length counts.
  */
 export const sesRawMessageLimitBytes = 10 * 1024 * 1024;
+
+/** Base64 of n bytes: 4 characters for every 3 bytes begun. */
+export const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
 
 
 /** What to check for each error SendRawEmail documents (SES API reference, SendRawEmail, Errors); none is helped by a retry. */
@@ -38,10 +41,11 @@ export class SesTransport implements MailTransport {
   }
 
   async send(mail: OutgoingMail): Promise<SentMail> {
-    if (mail.raw.length > sesRawMessageLimitBytes) {
+    const encoded = base64Length(mail.raw.length);
+    if (encoded > sesRawMessageLimitBytes) {
       const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
       throw new MailTransportError(
-        `the message is ${mb(mail.raw.length)} MB and SES SendRawEmail takes at most ${mb(sesRawMessageLimitBytes)} MB: attach less (or link to the workbook) for audience ${mail.audience}`,
+        `the message is ${mb(encoded)} MB in base64 and SES SendRawEmail takes at most ${mb(sesRawMessageLimitBytes)} MB: attach less (or link to the workbook) for audience ${mail.audience}`,
         { recipient: mail.to, retryable: false },
       );
     }
