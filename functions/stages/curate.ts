@@ -27,7 +27,7 @@ interface CurateState {
 
 /**
  * One fold of new parts into curated/, between its two steps: its rows are staged under
- * _scratch/curate/ and the months they replace are named, so a curate stopped for time (or
+ * curated/_staging/ and the months they replace are named, so a curate stopped for time (or
  * killed) between here and the end finishes the same fold when it runs again, and no row is lost
  * or doubled. Saving the state with it is the fold's commit point: one PUT.
  */
