@@ -403,6 +403,8 @@ function issuesNote(s: SourceCurated): string {
  * under curated/<entity>/month=YYYY-MM/, every month the new rows touch rebuilt whole.
  */
 export async function curate(ctx: StageContext): Promise<CurateSummary[]> {
+  // Out of time, the engine stops its statement (OutOfTimeError); every fold finished is kept.
+  if (ctx.deadline !== undefined) ctx.engine.stopAt?.(ctx.deadline);
   const summaries: CurateSummary[] = [];
   ctx.progress.start('curate', entities.length);
   try {
