@@ -68,7 +68,8 @@ export function stageHandler<R>(
         logger.info('stage stopped for time; not drained', { reason: error.message });
         const seconds = (performance.now() - started) / 1000;
         metrics.addMetric('StageSeconds', MetricUnit.Seconds, seconds);
-        return { ...event, stage: name, period: ctx.period.id, runId: ctx.runId, seconds, result: { stoppedForTime: error.message }, drained: false };
+        const result = { stoppedForTime: error.message };
+        return { ...event, stage: name, period: ctx.period.id, runId: ctx.runId, seconds, result, drained: false };
       }
       // A StageError is retryable when its cause is (errors.ts).
       if (error instanceof PulseError && error.retryable) error.name = retryableErrorName;

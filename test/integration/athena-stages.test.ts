@@ -119,11 +119,13 @@ describe('the stages on Athena', () => {
     for (const sql of validations.slice(0, landedKeys.length)) expect(sql).toMatch(/from "pulse"\."raw_\w+_cells" where landed_source = '[^']+' and landed_date = '2026-11-02' and "\$path" = 's3:\/\/pulse-lake\/raw\//);
     // A fold is staged in curated/_staging/ (its months then replaced by copying the staged files),
     // so no statement writes into an entity's table, and one stopped part-way leaves it as it was.
-    expect(sent.filter((s) => s.startsWith('unload (') && s.includes("to 's3://pulse-lake/curated/_staging/")).length).toBeGreaterThan(0);
+    const staged = sent.filter((s) => s.startsWith('unload (') && s.includes("to 's3://pulse-lake/curated/_staging/"));
+    expect(staged.length).toBeGreaterThan(0);
     expect(sent.filter((s) => /to 's3:\/\/pulse-lake\/curated\/(?!_staging\/)/.test(s)).length).toBe(0);
     // Curated rows of a touched month are copied out (a scratch table) before the fold is staged.
     const copy = sent.findIndex((s) => /^create table "pulse"\."pulse_scratch_\w+_raw_tickets"/.test(s));
-    const rewrite = sent.findIndex((s) => s.startsWith('unload (') && /to 's3:\/\/pulse-lake\/curated\/_staging\/tickets\/[0-9a-f]{8}\/'/.test(s));
+    const tickets = /to 's3:\/\/pulse-lake\/curated\/_staging\/tickets\/[0-9a-f]{8}\/'/;
+    const rewrite = sent.findIndex((s) => s.startsWith('unload (') && tickets.test(s));
     expect(copy).toBeGreaterThan(-1);
     expect(sent[copy]).toContain('from "pulse"."tickets" where month in');
     expect(rewrite).toBeGreaterThan(copy);
@@ -148,7 +150,9 @@ describe('the stages on Athena', () => {
     // The workgroup enforces its configuration: a CTAS naming external_location would fail.
     expect(sent.filter((s) => /external_location/i.test(s))).toEqual([]);
     expect(cleared.filter((p) => !/^(curated|marts)\//.test(p))).toEqual([]);
-    for (const prefix of cleared.filter((p) => p.startsWith('curated/_staging/'))) expect(prefix).toMatch(/^curated\/_staging\/\w+\/[0-9a-f]{8}\/$/);
+    for (const prefix of cleared.filter((p) => p.startsWith('curated/_staging/'))) {
+      expect(prefix).toMatch(/^curated\/_staging\/\w+\/[0-9a-f]{8}\/$/);
+    }
   });
 
   it('names no relation Athena would not find: every bare table name is a stack table or a WITH entry', () => {

@@ -85,14 +85,15 @@ describe('a stage Lambda', () => {
     await expect(broken({ runId: 'exec-4' })).rejects.toMatchObject({ name: 'StageError', message: 'stage extract failed: bad mapping' });
   });
 
-  it('says a stage that stopped for time is not drained, alerting no one; a stage that does not resume fails', async () => {
+  it('says a stage stopped for time is not drained, alerting no one; one that does not resume fails', async () => {
     const sent: unknown[] = [];
     const mail = { send: async (m: unknown) => void sent.push(m) } as never;
     const quiet = async (event: StageEvent, deadline?: number) => ({ ...(await context(event, deadline)), mail });
     const outOfTime = async () => Promise.reject(new OutOfTimeError("the stage's deadline has passed"));
     const resumes = stageHandler('curate', outOfTime, { context: quiet, drained: () => true });
     const out = await resumes({ period: '2026-10', runId: 'exec-6' }, { getRemainingTimeInMillis: () => 1_000 });
-    expect(out).toMatchObject({ stage: 'curate', drained: false, result: { stoppedForTime: "the stage's deadline has passed" } });
+    const result = { stoppedForTime: "the stage's deadline has passed" };
+    expect(out).toMatchObject({ stage: 'curate', drained: false, result });
     expect(sent).toEqual([]);
     const once = stageHandler('evaluate', outOfTime, { context: quiet });
     await expect(once({ period: '2026-10', runId: 'exec-7' })).rejects.toBeInstanceOf(OutOfTimeError);

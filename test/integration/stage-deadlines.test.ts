@@ -59,15 +59,21 @@ async function contextFor(lake: string, deadline: number | undefined): Promise<S
 }
 
 /** A stage's Lambda invoked until it says it is drained, with `seconds` of work before its margin each time. */
-async function untilDrained(name: StageName, run: (ctx: StageContext) => Promise<unknown>, seconds: number): Promise<(StageEvent & StageResult)[]> {
-  const handler = stageHandler(name, run, { context: (_event, deadline) => contextFor(stoppedLake, deadline), drained: () => true });
+async function untilDrained(
+  name: StageName,
+  run: (ctx: StageContext) => Promise<unknown>,
+  seconds: number,
+): Promise<(StageEvent & StageResult)[]> {
+  const context = (_event: StageEvent, deadline?: number) => contextFor(stoppedLake, deadline);
+  const handler = stageHandler(name, run, { context, drained: () => true });
   const invocation = { getRemainingTimeInMillis: () => deadlineMarginMs + seconds * statementMs };
   const outputs: (StageEvent & StageResult)[] = [];
   for (let i = 0; i < 40; i++) {
     const out = await handler({ period: '2026-10', runId: 'exec-deadline' }, invocation);
     outputs.push(out);
     for (const entity of entities) {
-      const state = await getJson<{ pending?: unknown }>(new FolderStore(stoppedLake), lakeKeys.curateState(entity.name));
+      const key = lakeKeys.curateState(entity.name);
+      const state = await getJson<{ pending?: unknown }>(new FolderStore(stoppedLake), key);
       if (state?.pending) folds.push(entity.name);
     }
     if (out.drained) return outputs;
@@ -76,7 +82,8 @@ async function untilDrained(name: StageName, run: (ctx: StageContext) => Promise
 }
 
 /** What curate leaves: every curated row, sorted, and curate's own counts per entity. */
-async function curatedLake(lake: string): Promise<{ rows: Record<string, unknown[]>; counts: Record<string, unknown> }> {
+type CuratedLake = { rows: Record<string, unknown[]>; counts: Record<string, unknown> };
+async function curatedLake(lake: string): Promise<CuratedLake> {
   const ctx = await catalogRun(lake);
   try {
     await registerCurated(ctx);
@@ -85,7 +92,8 @@ async function curatedLake(lake: string): Promise<{ rows: Record<string, unknown
     for (const entity of entities) {
       rows[entity.name] = await ctx.engine.query(`select * from ${entity.name} order by all`);
       // Parts are named by the run that landed them: counted, not named.
-      const state = await getJson<{ rawKeys: string[]; pending?: unknown }>(ctx.store, lakeKeys.curateState(entity.name));
+      const key = lakeKeys.curateState(entity.name);
+      const state = await getJson<{ rawKeys: string[]; pending?: unknown }>(ctx.store, key);
       counts[entity.name] = state && { ...state, rawKeys: state.rawKeys.length };
     }
     return { rows, counts };
@@ -155,16 +163,20 @@ describe('a curate or marts Lambda out of time', () => {
       expect(runs.length).toBeGreaterThan(1);
       expect(runs.slice(0, -1).map((r) => r.drained)).toEqual(runs.slice(0, -1).map(() => false));
       expect(runs.at(-1)!.drained).toBe(true);
-      for (const r of runs.slice(0, -1)) expect(r.result).toMatchObject({ stoppedForTime: expect.stringMatching(/deadline/) });
+      for (const r of runs.slice(0, -1)) {
+        expect(r.result).toMatchObject({ stoppedForTime: expect.stringMatching(/deadline/) });
+      }
     }
     // One stopped between a fold's two steps: the next invocation finished that fold.
     expect(folds.length).toBeGreaterThan(0);
   });
 
-  it('leaves the curated rows and curate\'s counts a run that never stopped leaves: none lost, none doubled', async () => {
+  it('leaves the curated rows and counts a run that never stopped leaves: none lost, none doubled', async () => {
     const clean = await curatedLake(cleanLake);
     const resumed = await curatedLake(stoppedLake);
-    for (const entity of entities) expect(resumed.rows[entity.name]!.length, entity.name).toBe(clean.rows[entity.name]!.length);
+    for (const entity of entities) {
+      expect(resumed.rows[entity.name]!.length, entity.name).toBe(clean.rows[entity.name]!.length);
+    }
     expect(resumed.rows).toEqual(clean.rows);
     expect(resumed.counts).toEqual(clean.counts);
   });
