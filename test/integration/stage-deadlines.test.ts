@@ -115,7 +115,7 @@ let curateRuns: (StageEvent & StageResult)[] = [];
 /** Entities an invocation left with a fold staged but not finished. */
 const folds: string[] = [];
 let martsRuns: (StageEvent & StageResult)[] = [];
-let sentClean = { curate: 0, marts: 0 };
+const sentClean = { curate: 0, marts: 0 };
 
 beforeAll(async () => {
   // The clean run: every stage at once, no deadline; the number of statements each one sends.
