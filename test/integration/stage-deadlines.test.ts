@@ -1,8 +1,11 @@
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StageEvent } from '../../functions/handlers/lambdaContext.ts';
 import { deadlineMarginMs, stageHandler, type StageResult } from '../../functions/handlers/stageHandler.ts';
+import { createLocalContext } from '../../functions/cli/wiring.ts';
+import { parseConfig } from '../../functions/config/load.ts';
+import { parsePeriod } from '../../functions/kpis/period.ts';
 import { entities } from '../../functions/model/index.ts';
 import { lakeKeys } from '../../functions/model/lakeKeys.ts';
 import { FolderStore } from '../../functions/adapters/local/folderStore.ts';
@@ -11,6 +14,7 @@ import type { QueryEngine } from '../../functions/ports/queryEngine.ts';
 import { runStages } from '../../functions/stages/index.ts';
 import { createStageContext, type StageContext } from '../../functions/stages/context.ts';
 import { curate } from '../../functions/stages/curate.ts';
+import { extract } from '../../functions/stages/extract.ts';
 import { registerCurated } from '../../functions/stages/lake.ts';
 import { buildMarts } from '../../functions/stages/marts.ts';
 import type { StageName } from '../../functions/stages/list.ts';
@@ -184,5 +188,62 @@ describe('a curate or marts Lambda out of time', () => {
   it('builds the same marts and the same KPIs', async () => {
     expect(await martsOf(stoppedLake)).toEqual(await martsOf(cleanLake));
     expect(kpisText(stoppedLake)).toBe(kpisText(cleanLake));
+  });
+});
+
+describe('a curate Lambda killed while it writes', () => {
+  const dir = path.join(root, 'killed');
+  const header = 'id,created_at,updated_at,status,channel';
+
+  /** A local lake of tickets; `killed`: a write clears what it replaces, then the Lambda dies (at 900 s). */
+  async function lake(killed = false): Promise<StageContext> {
+    const sources = [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'exports/*.csv' }];
+    const config = parseConfig({ timezone: 'UTC', lake: './lake', sources }, path.join(dir, 'pulse.config.json'));
+    const ctx = await createLocalContext(config, parsePeriod('2026-10'), { quiet: true });
+    if (!killed) return ctx;
+    const engine = new Proxy(ctx.engine, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'writeParquet') return typeof value === 'function' ? (value as () => void).bind(target) : value;
+        // What UNLOAD's caller does first (the written partitions cleared), then no more.
+        return async (_sql: string, prefix: string, options: { months?: string[] }) => {
+          const base = prefix.replace(/\/$/, '');
+          if (options.months) for (const m of options.months) await ctx.store.deletePrefix(`${base}/month=${m}/`);
+          else await ctx.store.deletePrefix(`${base}/`);
+          throw new Error('the Lambda was killed at its timeout');
+        };
+      },
+    });
+    return createStageContext({ ...ctx, engine });
+  }
+
+  async function tickets(ctx: StageContext): Promise<string[]> {
+    await registerCurated(ctx);
+    const rows = await ctx.engine.query('select id, month, status from tickets order by id');
+    return rows.map((r) => `${r.id} ${r.month} ${r.status}`);
+  }
+
+  it('loses no curated row of a month it was rewriting: the next curate folds the export again', async () => {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(path.join(dir, 'exports'), { recursive: true });
+    const first = [
+      'A,2026-10-02T10:00:00Z,2026-10-02T10:00:00Z,open,email',
+      'B,2026-10-05T10:00:00Z,2026-10-05T10:00:00Z,open,chat',
+      'C,2026-09-10T10:00:00Z,2026-09-10T10:00:00Z,solved,web',
+    ];
+    writeFileSync(path.join(dir, 'exports/tickets-1.csv'), [header, ...first].join('\n'));
+    const ctx = await lake();
+    await extract(ctx);
+    await curate(ctx);
+    // A later export solves A: October is rewritten, B copied out of it first.
+    const second = 'A,2026-10-02T10:00:00Z,2026-10-20T10:00:00Z,solved,email';
+    writeFileSync(path.join(dir, 'exports/tickets-2.csv'), [header, second].join('\n'));
+    await extract(ctx);
+    const killed = await lake(true);
+    await expect(curate(killed)).rejects.toThrow(/killed/);
+    await killed.engine.close();
+    await curate(ctx);
+    expect(await tickets(ctx)).toEqual(['A 2026-10 solved', 'B 2026-10 open', 'C 2026-09 solved']);
+    await ctx.engine.close();
   });
 });
