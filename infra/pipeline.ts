@@ -57,11 +57,11 @@ export const stageAccess: Record<StageName, { reads: string[]; writes: string[];
 
 /**
  * The stages whose Athena engine materialises work tables by CTAS (curate's validated rows, a
- * sliced audience's kpi_monthly months in evaluate, and in render while it registers the lake): they
+ * sliced audience's kpi_monthly months in evaluate): they
  * may create and drop Glue tables named pulse_scratch_*. The tables' files go under the
  * workgroup's results location, not the lake (AthenaEngine.createTable), so no lake prefix is granted for them.
  */
-export const scratchTableStages: readonly StageName[] = ['curate', 'evaluate', 'render'];
+export const scratchTableStages: readonly StageName[] = ['curate', 'evaluate'];
 
 export interface PulsePipelineProps {
   config: PulseConfig;
