@@ -69,6 +69,8 @@ async function kpiMonths(ctx: StageContext): Promise<string[]> {
  * first build. A run on unchanged inputs builds nothing.
  */
 export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
+  // Out of time, the engine stops its statement (OutOfTimeError); the marts written are kept.
+  if (ctx.deadline !== undefined) ctx.engine.stopAt?.(ctx.deadline);
   const period = sqlParams(ctx.config, ctx.period);
   await registerCurated(ctx);
   await registerIntermediate(ctx, period);
