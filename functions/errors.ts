@@ -172,3 +172,10 @@ export class ObjectDeleteError extends ObjectStoreError {
 
 /** A report was not sent: a blank period, or stale data with definitions.withholdStale. The owners were told. */
 export class ReportWithheldError extends PulseError {}
+
+/**
+ * A stage reached its deadline (the Lambda's end, less a margin) and stopped, its progress saved:
+ * not a failure. The stage Lambda says it is not drained and the state machine invokes it again,
+ * which resumes where this one stopped (docs/design.md, "The cloud path"). No owner is alerted.
+ */
+export class OutOfTimeError extends PulseError {}

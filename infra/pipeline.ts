@@ -45,13 +45,23 @@ function acknowledgeFindings(scope: IConstruct, rule: string, about: string[], r
  */
 export const stageAccess: Record<StageName, { reads: string[]; writes: string[]; athena: boolean }> = {
   extract: { reads: ['state/'], writes: ['raw/', 'state/'], athena: false },
-  // _scratch/: the tables the Athena engine materialises while curate runs (validated rows).
-  curate: { reads: ['raw/', 'state/', 'curated/'], writes: ['state/', 'rejects/', 'curated/', '_scratch/'], athena: true },
-  marts: { reads: ['curated/', 'marts/', 'state/'], writes: ['marts/'], athena: true },
+  // _scratch/curate/: a fold's rows, staged before they replace months of curated/.
+  curate: { reads: ['raw/', 'state/', 'curated/'], writes: ['state/', 'rejects/', 'curated/', '_scratch/curate/'], athena: true },
+  // state/_marts/: what the marts were built from, what curate changed since, and a build's progress.
+  marts: { reads: ['curated/', 'marts/', 'state/'], writes: ['marts/', 'state/_marts/'], athena: true },
   evaluate: { reads: ['curated/', 'marts/', 'state/', 'reports/'], writes: ['reports/'], athena: true },
-  render: { reads: ['reports/', 'state/', 'curated/', 'marts/', 'rejects/'], writes: ['reports/'], athena: true },
+  // Render reads the inputs evaluate wrote under reports/ (functions/stages/publish.ts): no lake, no Athena.
+  render: { reads: ['reports/'], writes: ['reports/'], athena: false },
   deliver: { reads: ['reports/', 'ledger/'], writes: ['ledger/', 'reports/'], athena: false },
 };
+
+/**
+ * The stages whose Athena engine materialises work tables by CTAS (curate's validated rows, a
+ * sliced audience's kpi_monthly months in evaluate, and in render while it registers the lake): they
+ * may create and drop Glue tables named pulse_scratch_*. The tables' files go under the
+ * workgroup's results location, not the lake (AthenaEngine.createTable), so no lake prefix is granted for them.
+ */
+export const scratchTableStages: readonly StageName[] = ['curate', 'evaluate', 'render'];
 
 export interface PulsePipelineProps {
   config: PulseConfig;
@@ -139,7 +149,7 @@ export class PulsePipeline extends Construct {
             resources: [catalog, database, `arn:${stack.partition}:glue:${region}:${account}:table/${props.databaseName}/*`],
           }),
         );
-        if (access.writes.includes('_scratch/')) {
+        if (scratchTableStages.includes(stage.name)) {
           // Its work tables only (AthenaEngine.createTable names them pulse_scratch_<engine>_…);
           // the stack's own tables cannot be changed or dropped.
           fn.addToRolePolicy(
@@ -268,7 +278,7 @@ export class PulsePipeline extends Construct {
       if (access.athena) {
         acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::arn:${partition}:glue:<AWS::Region>:<AWS::AccountId>:table/${props.databaseName}/*`], `Athena reads the Glue tables of the ${props.databaseName} database the stage queries; no other database`);
         acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::${arnOf(props.results)}/*`], "Athena writes each query's results under a key it names itself, in the workgroup's own results bucket");
-        if (access.writes.includes('_scratch/')) {
+        if (scratchTableStages.includes(stage.name)) {
           acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::arn:${partition}:glue:<AWS::Region>:<AWS::AccountId>:table/${props.databaseName}/${scratchTablePrefix}*`], `the Athena engine creates and drops the ${stage.name} stage's work tables under names it draws per run (${scratchTablePrefix}<engine>_<table>); the stack's own tables are outside the pattern`);
         }
       }

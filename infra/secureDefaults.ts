@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as athena from 'aws-cdk-lib/aws-athena';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import { monthProjection as projection, monthProjectionRange } from '../functions/model/projection.ts';
 
 /** Secure bucket defaults as a pure function (AWS Solutions Constructs' defaultBucketProps). */
 export function defaultBucketProps(key: kms.IKey, logs?: s3.IBucket, logPrefix?: string): s3.BucketProps {
@@ -73,17 +74,21 @@ export function workGroupDefaults(input: WorkGroupDefaultsInput): athena.CfnWork
 
 /**
  * Glue table parameters that project the month=YYYY-MM partitions of a prefix, so no crawler
- * or MSCK REPAIR is needed: Athena computes the partitions from the query's month filter.
+ * or MSCK REPAIR is needed: Athena computes the partitions from the query's month filter, over
+ * the range functions/model/projection.ts holds (a date projection, one month a step: Athena
+ * User Guide, "Supported types for partition projection",
+ * https://docs.aws.amazon.com/athena/latest/ug/partition-projection-supported-types.html).
  */
 export function monthProjection(location: string): Record<string, string> {
+  const { column, format } = projection;
   return {
     'projection.enabled': 'true',
-    'projection.month.type': 'date',
-    'projection.month.format': 'yyyy-MM',
-    'projection.month.range': '2015-01,NOW',
-    'projection.month.interval': '1',
-    'projection.month.interval.unit': 'MONTHS',
-    'storage.location.template': `${location}month=\${month}/`,
+    [`projection.${column}.type`]: 'date',
+    [`projection.${column}.format`]: format,
+    [`projection.${column}.range`]: monthProjectionRange,
+    [`projection.${column}.interval`]: '1',
+    [`projection.${column}.interval.unit`]: 'MONTHS',
+    'storage.location.template': `${location}${column}=\${${column}}/`,
   };
 }
 

@@ -141,7 +141,7 @@ function rejectLines(rows: SourceRow[]): string[] {
 }
 
 /**
- * The sample's rows through the very SQL curate runs (DESIGN.md, "Bad input"), in a DuckDB of
+ * The sample's rows through the very SQL curate runs (docs/design.md, "Bad input"), in a DuckDB of
  * its own over a scratch folder: the lake is not touched.
  */
 async function validateSample(loaded: LoadedConfig, reader: CsvSource, entity: Entity, sample: NonNullable<CsvPreview['sample']>): Promise<SourceRow[]> {
@@ -193,7 +193,7 @@ async function checkCsvSource(loaded: LoadedConfig, index: number, source: CsvSo
 
 /**
  * pulse check-config: validates the config, then opens every CSV source the way a run would and
- * shows what it would read (DESIGN.md, "What users touch"), writing nothing to the lake. This is
+ * shows what it would read (docs/design.md, "What users touch"), writing nothing to the lake. This is
  * the screen where a mapping is got right: any source that would fail is a problem here.
  */
 export async function checkConfig(file: string): Promise<ConfigCheck> {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 /**
- * A path as the user should read it (DESIGN.md, "What users touch"): relative to where they stand
+ * A path as the user should read it (docs/design.md, "What users touch"): relative to where they stand
  * when it lies inside that folder and is shorter so, else absolute. Never relative to the config.
  */
 export function displayPath(absolute: string, cwd = process.cwd()): string {

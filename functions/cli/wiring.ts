@@ -90,7 +90,7 @@ export interface LocalContextOptions {
 export async function createLocalContext(loaded: LoadedConfig, period: PeriodInfo, options: LocalContextOptions = {}): Promise<StageContext> {
   const lake = resolveLake(loaded);
   // A folder lake runs on embedded DuckDB; an s3:// lake is the deployed one, on S3 and Athena,
-  // with the SDK's credential chain, region and AWS_ENDPOINT_URL_* variables (DESIGN.md).
+  // with the SDK's credential chain, region and AWS_ENDPOINT_URL_* variables (docs/design.md).
   let store: ObjectStore;
   let engine: QueryEngine;
   if (lake.startsWith('s3://')) {

@@ -23,7 +23,7 @@ const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'a letter or digit
 
 const entityName = z.enum(entityNames as [string, ...string[]]);
 
-/** The encodings a CSV source can name (DESIGN.md, "Real exports as they come"). */
+/** The encodings a CSV source can name (docs/design.md, "Real exports as they come"). */
 export const csvEncodings = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252', 'latin1'] as const;
 export type CsvEncoding = (typeof csvEncodings)[number];
 
@@ -81,7 +81,7 @@ export const connectorFacts = {
 export type ConnectorType = keyof typeof connectorFacts;
 
 /**
- * An API source (DESIGN.md, "API sources"): the account's baseUrl, credentials as references
+ * An API source (docs/design.md, "API sources"): the account's baseUrl, credentials as references
  * only, the first backfill's start, the entities to pull (default: all the connector maps) and
  * the request rate (default: the vendor's documented allowance for the endpoints it uses).
  */
@@ -104,7 +104,7 @@ export const apiSourceSchema = z
     if (!facts.credentials.some((set) => set.every((k) => given.includes(k)))) {
       ctx.addIssue({ code: 'custom', path: ['credentials'], message: `the ${source.type} connector needs ${facts.credentials.map((set) => set.join(' + ')).join(', or ')} (references: env:NAME or a Secrets Manager ARN)` });
     }
-    if (source.type !== 'hubspot' && !source.baseUrl) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: `the ${source.type} connector needs the account's own address (DESIGN.md, "API sources")` });
+    if (source.type !== 'hubspot' && !source.baseUrl) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: `the ${source.type} connector needs the account's own address (docs/design.md, "API sources")` });
   });
 
 export type ApiSourceConfig = z.infer<typeof apiSourceSchema>;

@@ -5,7 +5,7 @@ import { formatOfLuxon, usFormats, type RuleDialect, type StrptimeFormat } from 
 import { ident, sqlString } from './sqlText.ts';
 
 /**
- * The bad-input rules of DESIGN.md ("Bad input") as one SELECT, generated from the entity's zod
+ * The bad-input rules of docs/design.md ("Bad input") as one SELECT, generated from the entity's zod
  * schema, its cross-field rules (model/rowRules.ts) and the source's mapping. It reads a relation
  * `landed` of untyped text: `_file`, `_row`, `_line`, `_reject` and `_message` (a row the reader
  * could not split, with its reason), and one varchar column per canonical field the source fills.
@@ -329,7 +329,7 @@ export function validationSql(spec: ValidationSpec, d: RuleDialect): string {
   // One CTE per step, each adding its columns to the row: the steps read the columns before them.
   const step = (name: string, items: string[], from: string) => [`${name} as (`, `    select *,\n${indent(items)}`, `    from ${from}`, '),'];
   return [
-    `-- validate ${entity.name}: the bad-input rules (DESIGN.md), generated from the zod schema and the source's mapping.`,
+    `-- validate ${entity.name}: the bad-input rules (docs/design.md), generated from the zod schema and the source's mapping.`,
     'with texts as (',
     `    select _file, _row, _line, _reject, _message,\n${indent(texts)}`,
     '    from landed',

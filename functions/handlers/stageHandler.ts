@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { PulseError, retryableErrorName } from '../errors.ts';
+import { OutOfTimeError, PulseError, retryableErrorName } from '../errors.ts';
 import type { StageContext } from '../stages/context.ts';
 import type { StageName } from '../stages/list.ts';
 import { runStage } from '../stages/runStage.ts';
@@ -13,7 +13,10 @@ export interface StageResult {
   runId: string;
   seconds: number;
   result: unknown;
-  /** Extract: false when it stopped for time; the state machine invokes it again. */
+  /**
+   * Extract, curate and marts: false when the stage stopped for time, its progress saved; the
+   * state machine invokes it again until it is true.
+   */
   drained?: boolean;
 }
 
@@ -51,12 +54,21 @@ export function stageHandler<R>(
     const ctx = await context(event, deadline);
     logger.appendKeys({ stage: name, runId: ctx.runId, period: ctx.period.id });
     metrics.addDimension('stage', name);
+    const started = performance.now();
     try {
       const outcome = await runStage(ctx, name, run);
       metrics.addMetric('StageSeconds', MetricUnit.Seconds, outcome.seconds);
       const drained = options.drained?.(outcome.result as R);
       return { ...event, stage: name, period: ctx.period.id, runId: ctx.runId, seconds: outcome.seconds, result: outcome.result, ...(drained !== undefined ? { drained } : {}) };
     } catch (error) {
+      // Out of time (curate, marts): the engine stopped its query and the stage's progress is
+      // saved in the lake; the state machine invokes the stage again, and it resumes there.
+      if (error instanceof OutOfTimeError) {
+        logger.info('stage stopped for time; not drained', { reason: error.message });
+        const seconds = (performance.now() - started) / 1000;
+        metrics.addMetric('StageSeconds', MetricUnit.Seconds, seconds);
+        return { ...event, stage: name, period: ctx.period.id, runId: ctx.runId, seconds, result: { stoppedForTime: error.message }, drained: false };
+      }
       // A StageError is retryable when its cause is (errors.ts).
       if (error instanceof PulseError && error.retryable) error.name = retryableErrorName;
       metrics.addMetric('StageFailed', MetricUnit.Count, 1);

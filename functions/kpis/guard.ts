@@ -10,7 +10,7 @@ import { describeSlice } from '../config/schema.ts';
  * before the period's end) puts a banner on the report, or withholds it when asked to.
  */
 
-/** Staleness is judged for sources of entities placed in months by a timestamp (DESIGN.md). */
+/** Staleness is judged for sources of entities placed in months by a timestamp (docs/design.md). */
 const timeBearingEntities = new Set<string>(entities.filter((e) => e.monthOf && !e.monthIsLiteral).map((e) => e.name));
 
 export function staleSources(sources: SourceQuality[], periodEnd: string, timezone: string, staleAfterDays: number): StaleSource[] {

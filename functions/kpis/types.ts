@@ -117,7 +117,7 @@ export interface StaleSource {
 
 export interface DataQuality {
   sources: SourceQuality[];
-  /** Sources judged stale for this period (DESIGN.md: staleAfterDays). */
+  /** Sources judged stale for this period (docs/design.md, "What users touch": staleAfterDays). */
   stale?: StaleSource[];
   /** Records left out of time metrics in the period, by reason (reply_before_created, …). */
   excludedFromTimeMetrics: { total: number; byReason: Record<string, number> };

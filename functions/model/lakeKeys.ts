@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * Every key of the lake, in one pure module that stages, adapters and the CDK stack all import:
- * the same keys in S3 and in a local folder (DESIGN.md, "Storage layout"). Raw parts and rejects
+ * the same keys in S3 and in a local folder (docs/design.md, "Storage layout"). Raw parts and rejects
  * are laid out per entity first, so one table per entity reads every source's parts.
  */
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
@@ -41,13 +41,22 @@ export const lakeKeys = {
   martsPending: 'state/_marts/pending.json',
   /** state/_marts/built.json: what the marts were last built from (a fingerprint) and for which months. */
   martsBuilt: 'state/_marts/built.json',
-  /** _scratch/<engine>/<table>/: what the Athena engine materialises for a stage while it runs; dropped when it closes. */
-  scratch: (engine: string, table: string) => `_scratch/${engine}/${table}/`,
+  /** state/_marts/progress.json: the marts and months a build stopped for time had written (stages/marts.ts). */
+  martsProgress: 'state/_marts/progress.json',
+  /**
+   * _scratch/curate/<entity>/<fold>/: a fold's rows, staged before they replace months of
+   * curated/ (stages/curate.ts); deleted once the fold is done. Engine ids are hex: no clash.
+   */
+  curateStaging: (entity: string, fold?: string) => `_scratch/curate/${entity}/${fold ? `${fold}/` : ''}`,
   mart: (mart: string) => `marts/${mart}/`,
   report: (period: string) => `reports/${period}/kpis.json`,
   queries: (period: string) => `reports/${period}/queries.json`,
   audience: (period: string, audience: string) => `reports/${period}/${audience}`,
   audienceReport: (period: string, audience: string) => `reports/${period}/${audience}/kpis.json`,
+  /** What a finance audience's report reads besides kpis.json: evaluate writes it, render reads it. */
+  financeInputs: (period: string, audience: string) => `reports/${period}/${audience}/finance-inputs.json`,
+  /** What an analyst audience's report reads besides kpis.json: the lake's inventory and the queries evaluate ran. */
+  analystInputs: (period: string, audience: string) => `reports/${period}/${audience}/analyst-inputs.json`,
   message: (period: string, audience: string) => `reports/${period}/${audience}/message.eml`,
   withheld: (period: string, audience: string) => `reports/${period}/${audience}/withheld.json`,
   /** ledger/<period>/<audience>/<recipient-hash>.json: written once, by a conditional put. */

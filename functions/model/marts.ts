@@ -4,7 +4,7 @@ import { lakeKeys } from './lakeKeys.ts';
  * The marts' columns as data, for the catalog (Glue tables analysts query in Athena) — the
  * entities get theirs from their zod schemas, the marts from here. Pure: no I/O.
  *
- * Each mart lives under marts/<name>/month=YYYY-MM/ (DESIGN.md, "Storage layout"); `month` is
+ * Each mart lives under marts/<name>/month=YYYY-MM/ (docs/design.md, "Storage layout"); `month` is
  * the partition, so it is not listed among the columns. Types are spelled as in the SQL (valid
  * in Trino and DuckDB), as the entities' columns are.
  *

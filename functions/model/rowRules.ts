@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Entity } from './entity.ts';
 
 /**
- * The bad-input rules of DESIGN.md ("Bad input"), as data beside the model, so the JavaScript
+ * The bad-input rules of docs/design.md ("Bad input"), as data beside the model, so the JavaScript
  * extract applies them today and the SQL generated for curate can apply the same list later.
  *
  * A row is rejected only when it cannot be placed: a required field (no default, not optional in
@@ -50,10 +50,10 @@ const keptOutOfTimeMetrics = (field: string, than: string): CrossFieldRule => ({
   than,
   outcome: 'keep',
   reason: 'inconsistent',
-  why: `${field} before ${than}: kept, left out of the time metrics by curate (DESIGN.md, "Precise rules")`,
+  why: `${field} before ${than}: kept, left out of the time metrics by curate (docs/rules.md, "Records")`,
 });
 
-/** Every entity's cross-field checks (DESIGN.md, "Impossible combinations"); an entity absent here has none. */
+/** Every entity's cross-field checks (docs/design.md, "Impossible combinations"); an entity absent here has none. */
 export const crossFieldRules: Record<string, readonly CrossFieldRule[]> = {
   tickets: [
     keptOutOfTimeMetrics('first_response_at', 'created_at'),
@@ -96,10 +96,10 @@ export const crossFieldRules: Record<string, readonly CrossFieldRule[]> = {
     // No silent conversion: a ledger in another currency would add euros to dollars.
     { test: 'equalsConfig', field: 'currency', config: 'currency', outcome: 'reject', reason: 'currency_mismatch', why: "in another currency than the config's" },
   ],
-  // customers, ticket_events, self_service: DESIGN.md names no impossible combination for them.
+  // customers, ticket_events, self_service: docs/design.md names no impossible combination for them.
 };
 
-/** Fields that place a row: required by the schema, with no default (DESIGN.md, "Bad input"). */
+/** Fields that place a row: required by the schema, with no default (docs/design.md, "Bad input"). */
 export function placingFields(entity: Entity): Set<string> {
   const placing = new Set<string>();
   for (const column of entity.columns) {

@@ -39,7 +39,17 @@ export interface QueryEngine {
   /** A named view over a SELECT (intermediate models). */
   createView(name: string, sql: string): Promise<void>;
   query(sql: string): Promise<Row[]>;
-  /** Runs a SELECT and writes its rows as ZSTD Parquet under the prefix, partitioned by `month` if asked; replaces what the written partitions held. */
+  /**
+   * Runs a SELECT and writes its rows as ZSTD Parquet under the prefix, partitioned by `month` if
+   * asked; replaces what the written partitions held. `months`, when given, is every month the
+   * rows fall in (its partitions are replaced, no other is touched); without it, the whole prefix is.
+   */
   writeParquet(sql: string, prefix: string, options: { partitionByMonth: boolean; months?: string[] }): Promise<void>;
+  /**
+   * The time (epoch ms) by which the engine must be idle: from then on it starts no statement,
+   * and one still running is stopped, so nothing writes into the lake after the stage has
+   * stopped. Both throw OutOfTimeError. createStageContext sets it from the Lambda's deadline.
+   */
+  stopAt?(deadline: number): void;
   close(): Promise<void>;
 }

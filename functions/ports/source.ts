@@ -18,7 +18,7 @@ export interface AcceptedRow {
   ok: true;
   record: Record<string, unknown>;
   location: RowLocation;
-  /** The row's field issues (DESIGN.md, "Bad input"); absent when it has none. */
+  /** The row's field issues (docs/design.md, "Bad input"); absent when it has none. */
   issues?: FieldIssue[];
 }
 
@@ -128,7 +128,7 @@ export interface PullOptions {
 export interface Source {
   readonly name: string;
   readonly entity: string;
-  /** How curate reads what this source lands (DESIGN.md, "Bad input"). */
+  /** How curate reads what this source lands (docs/design.md, "Bad input"). */
   readonly reading: ReadingRules;
   /** API sources: how many records a landed part gathers before its watermark is saved (extract); none: every watermark at once. */
   readonly checkpointRecords?: number;

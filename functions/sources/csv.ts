@@ -18,7 +18,7 @@ export interface CsvWatermark {
 }
 
 /**
- * What a file is read with besides its bytes (DESIGN.md, "Re-reading"): a file read with another
+ * What a file is read with besides its bytes (docs/design.md, "Re-reading"): a file read with another
  * mapping is read again, so "fix the mapping, run again" works.
  */
 export function mappingFingerprint(config: CsvSourceConfig, businessZone: string): string {
@@ -120,7 +120,7 @@ export class CsvSource implements Source {
   }
 
   /**
-   * The files the source's path matches. A source that matches none is an error (DESIGN.md): a
+   * The files the source's path matches. A source that matches none is an error (docs/design.md): a
    * report of zero tickets must never go out because a glob was mistyped.
    */
   async files(): Promise<string[]> {

@@ -49,7 +49,7 @@ function parseRecords(records: RecordText[], delimiter: string): (string[] | Err
 }
 
 /**
- * Reads a CSV file as it comes (DESIGN.md, "Real exports as they come"): bytes to lines
+ * Reads a CSV file as it comes (docs/design.md, "Real exports as they come"): bytes to lines
  * (csvDecode.ts), lines to records with resynchronisation (csvRecords.ts), records to cells
  * (csv-parse). Every byte read also feeds `hash`, so the file's fingerprint costs no second read.
  * Yields the items in order, some at a time.

@@ -111,7 +111,7 @@ export function sniffDelimiter(header: string): string {
 const excelSep = /^"?sep=(.)"?$/i;
 
 /**
- * Groups a file's lines into records and resynchronises after one it cannot read (DESIGN.md, "One
+ * Groups a file's lines into records and resynchronises after one it cannot read (docs/design.md, "One
  * bad line never hides the next").
  *
  * The rule: a quoted field may span lines, but it must close cleanly (its quote followed by the

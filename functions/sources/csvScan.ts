@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 
 /**
- * Whether the engine can read an export exactly as it is (DESIGN.md, "Pipeline": extract lands,
+ * Whether the engine can read an export exactly as it is (docs/design.md, "Pipeline": extract lands,
  * the engine validates). One pass over the bytes, no string made: UTF-8 throughout, one line end
  * (LF or CRLF) on every line, quotes only around whole fields, every record on one line with the
  * header's number of fields, no NUL, no blank line. Such a file is copied into raw/ as it is and

@@ -30,7 +30,8 @@ export interface StageContext {
   reextract?: boolean;
   /**
    * When a stage that can stop part-way should stop starting new work (epoch ms): a Lambda's
-   * end, less a margin. Extract stops at the next saved watermark and says it is not drained.
+   * end, less a margin. Extract stops at the next saved watermark and says it is not drained;
+   * curate and marts stop at the engine's next statement (OutOfTimeError), their progress saved.
    */
   deadline?: number;
   progress: Progress;
@@ -52,6 +53,8 @@ export type ContextParts = Pick<StageContext, 'config' | 'period' | 'store' | 'e
  */
 export function createStageContext(parts: ContextParts): StageContext {
   const now = parts.now ?? new Date();
+  // The engine keeps the deadline too: it stops a statement still running then (curate, marts).
+  if (parts.deadline !== undefined) parts.engine.stopAt?.(parts.deadline);
   return {
     config: parts.config,
     period: parts.period,

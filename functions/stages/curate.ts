@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { duckdbRules, trinoRules } from '../dialect/ruleDialect.ts';
 import { ident, readSql, renderSql, sqlString } from '../dialect/sqlText.ts';
 import { monthExpr } from '../dialect/staging.ts';
 import { validationSql, type ValidationSpec } from '../dialect/validation.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
+import { lastProjectedMonth, monthProjection, monthsOutsideProjection } from '../model/projection.ts';
+import { PulseError } from '../errors.ts';
 import { entities, type Entity } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { FieldIssue, LandedPart, RejectedRow, Source, SourceRow } from '../ports/source.ts';
@@ -18,6 +21,26 @@ interface CurateState {
   rawKeys: string[];
   rows: number;
   duplicatesMerged: number;
+  /** A fold staged but not yet moved into curated/: the next curate finishes it before anything else. */
+  pending?: PendingFold;
+}
+
+/**
+ * One fold of new parts into curated/, between its two steps: its rows are staged under
+ * _scratch/curate/ and the months they replace are named, so a curate stopped for time (or
+ * killed) between here and the end finishes the same fold when it runs again, and no row is lost
+ * or doubled. Saving the state with it is the fold's commit point: one PUT.
+ */
+interface PendingFold {
+  /** The raw parts it folds. */
+  keys: string[];
+  /** The months it rewrites, or every row of an entity without months. */
+  months: string[] | 'all';
+  /** Where its rows are staged (lakeKeys.curateStaging), laid out as curated/<entity>/ is. */
+  staged: string;
+  /** Curated rows the fold replaces (counted before it), and rows its parts accepted. */
+  replaced: number;
+  accepted: number;
 }
 
 export interface SourceCurated extends RowCounts {
@@ -39,7 +62,7 @@ export interface CurateSummary {
 export const curateStateKey = lakeKeys.curateState;
 export const curatedPrefix = lakeKeys.curated;
 
-/** The validation SQL's inputs for one source and landed part (DESIGN.md, "Bad input"). */
+/** The validation SQL's inputs for one source and landed part (docs/design.md, "Bad input"). */
 function validationSpec(config: PulseConfig, entity: Entity, source: Pick<Source, 'name' | 'reading'>, part: Pick<LandedPart, 'format' | 'layout'>): ValidationSpec {
   const fields = part.format === 'records' ? entity.columns.map((c) => c.name) : Object.keys(part.layout?.columns ?? {});
   return {
@@ -173,12 +196,18 @@ async function validatePart(ctx: StageContext, entity: Entity, source: Source, p
   }
 }
 
-/** Validates every part the entity's sources landed since the last curate, and counts them in each source's state. */
-async function validateNew(ctx: StageContext, entity: Entity, done: Set<string>): Promise<{ tables: { table: string }[]; keys: string[]; sources: SourceCurated[] }> {
+/**
+ * Validates every part the entity's sources landed since the last curate, and counts them in each
+ * source's state. With `until` (epoch ms) it starts no part after then, once it has one: the rest
+ * wait for the next curate, so a curate short of time still folds what it validated.
+ */
+async function validateNew(ctx: StageContext, entity: Entity, done: Set<string>, until?: number): Promise<{ tables: { table: string }[]; keys: string[]; sources: SourceCurated[] }> {
   const tables: { table: string }[] = [];
   const keys: string[] = [];
   const sources: SourceCurated[] = [];
+  const late = () => until !== undefined && tables.length > 0 && Date.now() >= until;
   for (const source of ctx.sources.filter((s) => s.entity === entity.name)) {
+    if (late()) break;
     const stateKey = lakeKeys.sourceState(source.name, entity.name);
     const state: SourceState = { ...emptySourceState(), ...((await getJson<SourceState>(ctx.store, stateKey)) ?? {}) };
     const parts = (state.landed ?? []).filter((p) => !done.has(p.key));
@@ -186,6 +215,7 @@ async function validateNew(ctx: StageContext, entity: Entity, done: Set<string>)
     const curated: SourceCurated = { source: source.name, ...emptyCounts(), rejectsCsvKeys: [] };
     let freshest = state.freshestRecordAt ? Date.parse(state.freshestRecordAt) : Number.NEGATIVE_INFINITY;
     for (const part of parts) {
+      if (late()) break;
       const table = `validated_${tables.length}`;
       const result = await validatePart(ctx, entity, source, part, table);
       tables.push({ table });
@@ -194,7 +224,7 @@ async function validateNew(ctx: StageContext, entity: Entity, done: Set<string>)
       curated.rejectsCsvKeys.push(...result.rejectsCsvKeys);
       if (result.freshest !== null) freshest = Math.max(freshest, result.freshest);
       // A unit landed again (an export that changed, or read with another mapping) replaces
-      // what it counted before, and its earlier rejects (DESIGN.md, "Re-reading").
+      // what it counted before, and its earlier rejects (docs/design.md, "Re-reading").
       let unit = state.units[part.unit];
       if (!unit || unit.landing !== part.landing) {
         for (const earlier of unit?.rejectKeys ?? []) await ctx.store.deletePrefix(earlier);
@@ -214,9 +244,30 @@ async function validateNew(ctx: StageContext, entity: Entity, done: Set<string>)
   return { tables, keys, sources };
 }
 
-async function curateEntity(ctx: StageContext, entity: Entity): Promise<CurateSummary | undefined> {
-  const state = (await getJson<CurateState>(ctx.store, curateStateKey(entity.name))) ?? { rawKeys: [], rows: 0, duplicatesMerged: 0 };
-  const validated = await validateNew(ctx, entity, new Set(state.rawKeys));
+/**
+ * Stops curate before it writes a month Athena's partition projection does not reach
+ * (functions/model/projection.ts): its rows would be invisible there, and the next rewrite of
+ * that month, which copies the month's rows out through the Glue table, would delete them. The
+ * local lake refuses the same months, so both lakes hold the same rows.
+ */
+function refuseHiddenMonths(ctx: StageContext, entity: string, months: readonly string[]): void {
+  const hidden = monthsOutsideProjection(months, ctx.now);
+  if (hidden.length === 0) return;
+  const more = hidden.length > 5 ? ` and ${hidden.length - 5} more` : '';
+  const shown = `${hidden.slice(0, 5).join(', ')}${more}`;
+  const range = `${monthProjection.first} to ${lastProjectedMonth(ctx.now)}`;
+  throw new PulseError(
+    `curate ${entity}: rows fall in month(s) ${shown}, outside the months the lake's tables project (${range}): ` +
+      'Athena would not see them, so nothing was written. Correct those dates in the export (or map the right ' +
+      'column), then run again',
+  );
+}
+
+async function curateEntity(ctx: StageContext, entity: Entity, until?: number): Promise<CurateSummary | undefined> {
+  let state = (await getJson<CurateState>(ctx.store, curateStateKey(entity.name))) ?? { rawKeys: [], rows: 0, duplicatesMerged: 0 };
+  // A fold an earlier curate staged but did not finish (it ran out of time): finished first.
+  if (state.pending) state = await finishFold(ctx, entity, state.pending, state);
+  const validated = await validateNew(ctx, entity, new Set(state.rawKeys), until);
   if (validated.tables.length === 0) {
     return state.rawKeys.length === 0 ? undefined : { entity: entity.name, months: [], rows: state.rows, duplicatesMerged: state.duplicatesMerged, sources: [] };
   }
@@ -248,6 +299,7 @@ async function curateEntity(ctx: StageContext, entity: Entity): Promise<CurateSu
       ),
     );
     months = touched.map((r) => String(r.month));
+    refuseHiddenMonths(ctx, name, months);
     inMonths = ` where month in ${renderSql('{{months}}', { months })}`;
   }
   // The curated rows the rebuild replaces, with the new ones: the staging SQL keeps the latest.
@@ -258,22 +310,52 @@ async function curateEntity(ctx: StageContext, entity: Entity): Promise<CurateSu
   if (replaced > 0) await ctx.engine.createTable(`raw_${name}`, `select ${columns}, cast(0 as bigint) as _run, cast(0 as bigint) as _seq from curated_${name}_before${inMonths} union all ${versions}`);
   else await ctx.engine.createView(`raw_${name}`, versions);
   const staging = renderSql(readSql(`staging/stg_${name}.sql`), params);
-  await ctx.engine.writeParquet(month ? `select * from (${staging}) as staged${inMonths}` : staging, curatedPrefix(name), month ? { partitionByMonth: true, months: months as string[] } : { partitionByMonth: false });
-  await ctx.engine.registerTables([{ name: `curated_${name}_after`, prefix: curatedPrefix(name), columns: typed, partitioned: Boolean(month) }]);
-  const [after] = await ctx.engine.query(`select count(*) as n from curated_${name}_after${inMonths}`);
-  const records = Number(after?.n ?? 0);
-  const accepted = validated.sources.reduce((sum, s) => sum + s.rowsAccepted, 0);
+  // Staged beside curated/, not written into it: curated/ changes only once the fold is saved.
+  const staged = lakeKeys.curateStaging(name, randomUUID().slice(0, 8));
+  await ctx.engine.writeParquet(month ? `select * from (${staging}) as staged${inMonths}` : staging, staged, { partitionByMonth: Boolean(month) });
   await ctx.engine.query(`drop ${replaced > 0 ? 'table' : 'view'} raw_${name}`);
   await ctx.engine.query(`drop view new_${name}`);
   for (const t of validated.tables) await ctx.engine.query(`drop table ${t.table}`);
+  const accepted = validated.sources.reduce((sum, s) => sum + s.rowsAccepted, 0);
+  const fold: PendingFold = { keys: validated.keys, months, staged, replaced, accepted };
+  await putJson(ctx.store, curateStateKey(name), { ...state, pending: fold } satisfies CurateState);
+  const next = await finishFold(ctx, entity, fold, state);
+  return { entity: name, months, rows: next.rows, duplicatesMerged: next.duplicatesMerged, sources: validated.sources };
+}
+
+/**
+ * The second step of a fold, safe to run again until it has saved the state: each month it
+ * rewrites is emptied in curated/ and given the staged files, the marts are told from which
+ * month to rebuild, and the state records the parts as folded. Object copies through the store,
+ * no query: what curated/ holds never depends on a statement stopped part-way.
+ */
+async function finishFold(ctx: StageContext, entity: Entity, fold: PendingFold, state: CurateState): Promise<CurateState> {
+  const name = entity.name;
+  const target = curatedPrefix(name);
+  const places = fold.months === 'all' ? [''] : fold.months.map((m) => `month=${m}/`);
+  for (const place of places) {
+    await ctx.store.deletePrefix(`${target}${place}`);
+    const from = `${fold.staged}${place}`;
+    for (const key of await ctx.store.list(from)) {
+      const body = await ctx.store.get(key);
+      if (body) await ctx.store.put(`${target}${place}${key.slice(from.length)}`, body);
+    }
+  }
+  if (fold.months === 'all' || fold.months.length > 0) await markMartsPending(ctx, fold.months === 'all' ? 'all' : [...fold.months].sort()[0]!);
+  const typed = entity.columns.map((c) => ({ name: c.name, sqlType: c.sqlType }));
+  await ctx.engine.registerTables([{ name: `curated_${name}_after`, prefix: target, columns: typed, partitioned: fold.months !== 'all' }]);
+  const inMonths = fold.months === 'all' ? '' : ` where month in ${renderSql('{{months}}', { months: fold.months })}`;
+  const [after] = await ctx.engine.query(`select count(*) as n from curated_${name}_after${inMonths}`);
+  const records = Number(after?.n ?? 0);
   const next: CurateState = {
-    rawKeys: [...state.rawKeys, ...validated.keys],
-    rows: state.rows - replaced + records,
-    // Versions folded this run (the replaced rows and the new ones) less the records they made.
-    duplicatesMerged: state.duplicatesMerged + replaced + accepted - records,
+    rawKeys: [...state.rawKeys, ...fold.keys],
+    rows: state.rows - fold.replaced + records,
+    // Versions folded (the replaced rows and the new ones) less the records they made.
+    duplicatesMerged: state.duplicatesMerged + fold.replaced + fold.accepted - records,
   };
   await putJson(ctx.store, curateStateKey(name), next);
-  return { entity: name, months, rows: next.rows, duplicatesMerged: next.duplicatesMerged, sources: validated.sources };
+  await ctx.store.deletePrefix(lakeKeys.curateStaging(name));
+  return next;
 }
 
 /** The earliest month a mart may have to be rebuilt from: months as YYYY-MM, or everything. */
@@ -282,16 +364,15 @@ export interface MartsPending {
 }
 
 /**
- * Tells the marts stage what this run changed: the earliest month any entity's new rows touched
- * (a KPI of a month reads earlier months, never later ones), or everything when an unpartitioned
- * entity changed (customers, agents). Kept until the marts are built.
+ * Tells the marts stage what a fold changed: the earliest month it touched (a KPI of a month
+ * reads earlier months, never later ones), or everything when an unpartitioned entity changed
+ * (customers, agents). Kept until the marts are built; written before the fold is recorded done.
  */
-async function markMartsPending(ctx: StageContext, summaries: CurateSummary[]): Promise<void> {
-  const changed = summaries.filter((s) => s.sources.length > 0 && (s.months === 'all' || s.months.length > 0));
-  if (changed.length === 0) return;
+async function markMartsPending(ctx: StageContext, changed: string | 'all'): Promise<void> {
   const earlier = await getJson<MartsPending>(ctx.store, lakeKeys.martsPending);
-  const froms = [...changed.map((s) => (s.months === 'all' ? 'all' : [...s.months].sort()[0]!)), ...(earlier ? [earlier.from] : [])];
+  const froms = [changed, ...(earlier ? [earlier.from] : [])];
   const from = froms.includes('all') ? 'all' : froms.sort()[0]!;
+  if (earlier?.from === from) return;
   await putJson(ctx.store, lakeKeys.martsPending, { from } satisfies MartsPending);
 }
 
@@ -324,19 +405,24 @@ function issuesNote(s: SourceCurated): string {
 export async function curate(ctx: StageContext): Promise<CurateSummary[]> {
   const summaries: CurateSummary[] = [];
   ctx.progress.start('curate', entities.length);
-  for (const [i, entity] of entities.entries()) {
-    const summary = await curateEntity(ctx, entity);
-    if (summary) summaries.push(summary);
-    ctx.progress.update(i + 1);
-  }
-  ctx.progress.stop();
-  await markMartsPending(ctx, summaries);
-  // Logged once the bar is gone, so the lines do not print over it on a terminal.
-  for (const summary of summaries) {
-    for (const s of summary.sources) {
-      ctx.log(`curate ${s.source} (${summary.entity}): ${s.rowsRead} read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected${rejectsNote(ctx, s)}${issuesNote(s)}`);
+  try {
+    for (const [i, entity] of entities.entries()) {
+      // Short of time, an entity validates parts for half of what is left, and folds those.
+      const until = ctx.deadline === undefined ? undefined : Date.now() + (ctx.deadline - Date.now()) / 2;
+      const summary = await curateEntity(ctx, entity, until);
+      if (summary) summaries.push(summary);
+      ctx.progress.update(i + 1);
     }
-    ctx.log(`curate ${summary.entity}: ${summary.rows} records, ${summary.duplicatesMerged} older versions merged, months ${Array.isArray(summary.months) ? summary.months.length : 'all'}`);
+  } finally {
+    ctx.progress.stop();
+    // Logged once the bar is gone, so the lines do not print over it on a terminal; a curate
+    // stopped for time logs what it folded.
+    for (const summary of summaries) {
+      for (const s of summary.sources) {
+        ctx.log(`curate ${s.source} (${summary.entity}): ${s.rowsRead} read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected${rejectsNote(ctx, s)}${issuesNote(s)}`);
+      }
+      ctx.log(`curate ${summary.entity}: ${summary.rows} records, ${summary.duplicatesMerged} older versions merged, months ${Array.isArray(summary.months) ? summary.months.length : 'all'}`);
+    }
   }
   return summaries;
 }

@@ -19,10 +19,11 @@ import { staleSources } from '../kpis/guard.ts';
 import { curateStateKey } from './curate.ts';
 import { emptyCounts, sourceTotals, stateKey, type SourceState } from './extract.ts';
 import { kpiQueries, presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
+import { publishReportInputs } from './publish.ts';
 
 
 export const reportKey = lakeKeys.report;
-/** A sliced audience's own numbers (DESIGN.md storage layout). */
+/** A sliced audience's own numbers (docs/design.md storage layout). */
 export const audienceReportKey = lakeKeys.audienceReport;
 /** The SQL evaluate ran for the period, as the analyst report shows it. */
 export const queriesKey = lakeKeys.queries;
@@ -350,7 +351,12 @@ function evaluateSummary(ctx: StageContext, report: KpiReport): EvaluateSummary 
   };
 }
 
-/** The evaluate stage as the stage list runs it: kpis.json written, a small summary returned. */
+/**
+ * The evaluate stage as the stage list runs it: kpis.json written, then each audience's report
+ * inputs (publish.ts), a small summary returned.
+ */
 export async function evaluateStage(ctx: StageContext): Promise<EvaluateSummary> {
-  return evaluateSummary(ctx, await evaluate(ctx));
+  const report = await evaluate(ctx);
+  await publishReportInputs(ctx);
+  return evaluateSummary(ctx, report);
 }

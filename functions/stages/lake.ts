@@ -159,9 +159,15 @@ export async function registerMarts(ctx: StageContext, params: Record<string, Sq
   ]);
 }
 
+/** The table a sliced kpi_monthly keeps one month's rows in (registerSlicedMarts). */
+export const slicedKpiMonth = (month: string) => `${kpiMonthlyMart}_${month.replace('-', '_')}`;
+
 /**
  * A slice's marts are views over its sliced records, computed when queried (the stored marts
- * hold every slice).
+ * hold every slice). Its kpi_monthly is built month by month, each month a table of its own,
+ * and read through a view over them: as one view of every month, it went into each statement
+ * that read it as some 450 KB of SQL, past Athena's 262,144-byte limit on a statement (Athena
+ * User Guide, "Service Quotas", https://docs.aws.amazon.com/athena/latest/ug/service-limits.html).
  */
 async function registerSlicedMarts(ctx: StageContext, params: Record<string, SqlValue>): Promise<void> {
   for (const mart of marts) await ctx.engine.createView(mart.name, renderSql(readSql(mart.file), params));
@@ -170,8 +176,12 @@ async function registerSlicedMarts(ctx: StageContext, params: Record<string, Sql
   const last = ctx.period.months[ctx.period.months.length - 1]!;
   const lastYearFirst = lastYearPeriod(ctx.period).months[0]!;
   const first = [addMonths(last, -12), lastYearFirst].sort()[0]!;
-  const history = monthRange(first, last).map((month) => kpiRowsSql({ ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) }, month));
-  await ctx.engine.createView(kpiMonthlyMart, history.join('\nunion all\n'));
+  const months = monthRange(first, last);
+  for (const month of months) {
+    const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
+    await ctx.engine.createTable(slicedKpiMonth(month), kpiRowsSql(monthParams, month));
+  }
+  await ctx.engine.createView(kpiMonthlyMart, months.map((m) => `select * from ${slicedKpiMonth(m)}`).join('\nunion all\n'));
 }
 
 /** Everything evaluate and analysts query: curated entities, intermediate views, marts (of one slice, if given). */

@@ -15,6 +15,17 @@ export interface MartSummary {
   months: string[] | 'all';
 }
 
+/**
+ * What a build stopped for time had finished: the marts and the kpi_monthly months written, for
+ * one plan (what the build set out to write). A marts stage invoked again with the same plan
+ * skips them; each is one write that replaces its own partitions, so one stopped part-way is
+ * simply written again. Saved after each write, in one PUT.
+ */
+interface MartsProgress {
+  plan: string;
+  done: string[];
+}
+
 /** What the marts were last built from, and for which kpi_monthly months. */
 interface MartsBuilt {
   fingerprint: string;
@@ -70,18 +81,31 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
   const full = !built || built.fingerprint !== fingerprint || pending?.from === 'all';
   const from = full ? undefined : pending?.from;
   const kpiRebuild = full ? months : months.filter((m) => (from !== undefined && m >= from) || !built.months.includes(m));
+  const plan = createHash('sha256').update(JSON.stringify({ fingerprint, full, from, kpiRebuild })).digest('hex');
+  const saved = await getJson<MartsProgress>(ctx.store, lakeKeys.martsProgress);
+  const done = new Set(saved?.plan === plan ? saved.done : []);
+  const finished = async (step: string) => {
+    done.add(step);
+    await putJson(ctx.store, lakeKeys.martsProgress, { plan, done: [...done] } satisfies MartsProgress);
+  };
 
   if (full || from !== undefined) {
     ctx.progress.start('marts', marts.length);
     for (const [i, mart] of marts.entries()) {
+      if (done.has(mart.name)) continue;
       const sql = renderSql(readSql(mart.file), params);
       const prefix = lakeKeys.mart(mart.name);
       if (full) await ctx.engine.writeParquet(sql, prefix, { partitionByMonth: true });
       else {
         // The months from `from` on are written anew; the partitions they held are cleared first.
+        // The write is told every month it covers, the new ones too: an engine writes them in
+        // batches (Athena: at most 100 partitions per query).
         const stale = (await partitionsOf(ctx, prefix)).filter((m) => m >= from!);
-        await ctx.engine.writeParquet(`select * from (${sql}) as mart where month >= ${renderSql('{{from}}', { from: from! })}`, prefix, { partitionByMonth: true, months: stale });
+        const since = `select * from (${sql}) as mart where month >= ${renderSql('{{from}}', { from: from! })}`;
+        const fresh = (await ctx.engine.query(`select distinct month from (${since}) as written`)).map((r) => String(r.month));
+        await ctx.engine.writeParquet(since, prefix, { partitionByMonth: true, months: [...new Set([...stale, ...fresh])].sort() });
       }
+      await finished(mart.name);
       ctx.progress.update(i + 1);
     }
     ctx.progress.stop();
@@ -89,13 +113,16 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
   await registerMarts(ctx, params);
   ctx.progress.start('marts kpi_monthly', kpiRebuild.length);
   for (const [i, month] of kpiRebuild.entries()) {
+    if (done.has(`${kpiMonthlyMart}/${month}`)) continue;
     const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
     await ctx.engine.writeParquet(kpiRowsSql(monthParams, month), lakeKeys.mart(kpiMonthlyMart), { partitionByMonth: true, months: [month] });
+    await finished(`${kpiMonthlyMart}/${month}`);
     ctx.progress.update(i + 1);
   }
   ctx.progress.stop();
   await putJson(ctx.store, lakeKeys.martsBuilt, { fingerprint, months: [...new Set([...(full ? [] : built.months), ...kpiRebuild])].sort() } satisfies MartsBuilt);
   if (pending) await ctx.store.deletePrefix(lakeKeys.martsPending);
+  if (saved || done.size > 0) await ctx.store.deletePrefix(lakeKeys.martsProgress);
   const rebuilt: string[] | 'all' = full ? 'all' : from !== undefined ? months.filter((m) => m >= from) : [];
   ctx.log(
     full

@@ -8,7 +8,7 @@ import { neutraliseCell } from '../report/cells.ts';
 const reasonColumns = ['file', 'line', 'field', 'reason', 'message'] as const;
 
 /**
- * The rejected rows of one source and batch as a CSV people open in a spreadsheet (DESIGN.md,
+ * The rejected rows of one source and batch as a CSV people open in a spreadsheet (docs/design.md,
  * "Bad input"): the export's original columns, then file, line, field, reason and message. Every
  * cell goes through neutraliseCell, so a rejected `=HYPERLINK(…)` stays text in Excel. Written as
  * it streams, with flat memory; a part ends where a row brings columns the open part lacks (a

@@ -11,8 +11,7 @@ import type { ReportMessage } from '../report/message.ts';
 import { composeMime } from '../report/mime.ts';
 import type { StageContext } from './context.ts';
 import { alertOwners } from './alerts.ts';
-import { analystInputs } from './analystInputs.ts';
-import { financeInputs } from './financeInputs.ts';
+import { publishedAnalystInputs, publishedFinanceInputs } from './publish.ts';
 import { reportKeyFor } from './evaluate.ts';
 
 export interface RenderSummary {
@@ -31,7 +30,8 @@ const reportTitle: Record<ReportKind, string> = { executive: 'The executive scor
 
 /**
  * One renderer per kind of report: each is pure (kpis.json and its inputs in, bytes out). The
- * inputs a kind reads besides kpis.json come from the lake first, of the audience's slice.
+ * inputs a kind reads besides kpis.json are the files evaluate wrote for the audience
+ * (functions/stages/publish.ts): render queries nothing.
  */
 async function renderMessage(ctx: StageContext, report: KpiReport, audience: AudienceConfig, banners: string[]): Promise<ReportMessage> {
   const options = { name: audience.name, kpis: audience.kpis, banners };
@@ -39,9 +39,9 @@ async function renderMessage(ctx: StageContext, report: KpiReport, audience: Aud
     case 'executive':
       return renderExecutive(report, options);
     case 'finance':
-      return renderFinance(report, await financeInputs(ctx, audience.slice), options);
+      return renderFinance(report, await publishedFinanceInputs(ctx, audience), options);
     case 'analyst':
-      return renderAnalyst(report, await analystInputs(ctx), options);
+      return renderAnalyst(report, await publishedAnalystInputs(ctx, audience), options);
   }
 }
 

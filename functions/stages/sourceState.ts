@@ -8,7 +8,7 @@ export interface RowCounts {
   rowsRejected: number;
   rejectedByReason: Record<string, number>;
   /**
-   * Bad values in accepted rows, by field then reason (DESIGN.md, "Bad input"): counted beside
+   * Bad values in accepted rows, by field then reason (docs/design.md, "Bad input"): counted beside
    * the rows, not in them.
    */
   fieldIssues: Record<string, Record<string, number>>;

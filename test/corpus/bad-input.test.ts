@@ -8,7 +8,7 @@ import type { AcceptedRow, RejectedRow } from '../../functions/ports/source.ts';
 import { readExport } from '../support/readExport.ts';
 
 /**
- * The bad-input corpus (DESIGN.md, "Bad input"): one broken export per case, for every entity,
+ * The bad-input corpus (docs/design.md, "Bad input"): one broken export per case, for every entity,
  * each with its outcome written beside it: a row kept, a field issue (field + reason), a row
  * rejected (reason + field), or an error that names the file and says what to do. For every
  * case the rows read are the rows accepted plus the rows rejected: nothing vanishes.

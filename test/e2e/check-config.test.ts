@@ -6,7 +6,7 @@ import { main } from '../../functions/cli/main.ts';
 import { captureCli } from '../support/cliOutput.ts';
 
 /**
- * pulse check-config opens the sources (DESIGN.md, "What users touch"): the files matched, the
+ * pulse check-config opens the sources (docs/design.md, "What users touch"): the files matched, the
  * header against the mapping, the first rows as canonical records, the rejects; nothing written.
  */
 const fixtures = path.resolve(import.meta.dirname, '../fixtures');

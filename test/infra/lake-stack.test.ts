@@ -72,11 +72,34 @@ describe('lake stack', () => {
         'projection.enabled': 'true',
         'projection.month.type': 'date',
         'projection.month.format': 'yyyy-MM',
+        'projection.month.interval': '1',
         'projection.month.interval.unit': 'MONTHS',
+        'projection.month.range': '1970-01,NOW+10YEARS',
       });
       expect(tail(table.Parameters['storage.location.template']), table.Name).toBe(`${tail(table.StorageDescriptor.Location)}month=\${month}/`);
     }
     for (const table of tables.filter((t) => t.PartitionKeys.length === 0)) expect(table.Parameters['projection.enabled'], table.Name).toBeUndefined();
+  });
+
+  it('sees the months the old range 2015-01,NOW hid: before 2015, and months after the current UTC one', () => {
+    // The range as Athena reads a date projection's: a fixed yyyy-MM start, an end relative to NOW.
+    const now = new Date();
+    const seen = (range: string, month: string) => {
+      const [start, end] = range.split(',');
+      const ahead = /^NOW(?:\+(\d+)(YEARS|MONTHS))?$/.exec(end!);
+      expect(ahead, range).not.toBeNull();
+      const months = Number(ahead![1] ?? 0) * (ahead![2] === 'YEARS' ? 12 : 1);
+      const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + months, 1)).toISOString().slice(0, 7);
+      return month >= start! && month <= last;
+    };
+    const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString().slice(0, 7);
+    const inTwoYears = `${now.getUTCFullYear() + 2}-12`;
+    for (const table of tables.filter((t) => t.PartitionKeys.length > 0 && !t.Name.startsWith('raw_'))) {
+      const range = table.Parameters['projection.month.range'] as string;
+      for (const month of ['1970-01', '1999-06', '2014-12', nextMonth, inTwoYears]) {
+        expect(seen(range, month), `${table.Name} ${month}`).toBe(true);
+      }
+    }
   });
 
   it('reads each entity\'s landed parts through a cells and a records table, the source and day projected from the keys', () => {

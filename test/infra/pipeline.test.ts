@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../functions/config/schema.ts';
 import { stageList } from '../../functions/stages/list.ts';
 import { retryableErrorName } from '../../functions/errors.ts';
-import { configKey, defaultSchedule, PulsePipeline, scheduleInput, stageAccess } from '../../infra/pipeline.ts';
+import { configKey, defaultSchedule, PulsePipeline, scheduleInput, scratchTableStages, stageAccess } from '../../infra/pipeline.ts';
 import { PulseLakeStack } from '../../infra/lakeStack.ts';
 import { buildPulse } from '../../infra/pulseApp.ts';
 
@@ -126,8 +126,11 @@ describe('the pipeline stack', () => {
       const [id] = byStage(stage.name);
       const actions = actionsOf(id);
       expect(actions.some((a) => a.startsWith('athena:')), stage.name).toBe(stageAccess[stage.name].athena);
-      // Curate alone materialises work tables (validated rows), and only under the scratch prefix.
-      expect(actions.includes('glue:CreateTable'), stage.name).toBe(stage.name === 'curate');
+      // The stages that materialise work tables (validated rows, a slice's kpi_monthly months) do
+      // so only under the scratch prefix; their files are under the workgroup's results location,
+      // so no role touches a lake _scratch/.
+      expect(actions.includes('glue:CreateTable'), stage.name).toBe(scratchTableStages.includes(stage.name));
+      expect(JSON.stringify(statementsOf(id)), stage.name).not.toContain('/_scratch/');
       expect(actions).not.toContain('glue:UpdateTable');
       const creates = statementsOf(id).filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('glue:CreateTable'));
       for (const statement of creates) expect(JSON.stringify(statement.Resource), stage.name).toMatch(/table\/pulse\/pulse_scratch_\*/);
@@ -146,6 +149,23 @@ describe('the pipeline stack', () => {
     expect(extractResources).toContain('raw/*');
     expect(extractResources).not.toContain('curated/*');
     expect(extractResources).not.toContain('reports/*');
+  });
+
+  it("gives the render role no Athena or Glue action and no curated, marts or results access: it reads evaluate's files", () => {
+    const [renderId] = byStage('render');
+    // Every statement of the render role, read through aws-cdk-lib/assertions' Template.
+    const statements = statementsOf(renderId);
+    expect(statements.length).toBeGreaterThan(0);
+    const actions = actionsOf(renderId);
+    expect(actions).toContain('ses:SendRawEmail');
+    expect(actions.filter((a) => a.startsWith('athena:') || a.startsWith('glue:'))).toEqual([]);
+    const resources = JSON.stringify(statements.map((s) => s.Resource));
+    expect(resources).toContain('reports/*');
+    for (const prefix of ['curated/', 'marts/', 'rejects/', 'raw/']) expect(resources).not.toContain(prefix);
+    const results = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => id.includes('Results'))!;
+    expect(resources).not.toContain(results);
+    // Evaluate, which writes render's inputs, still queries.
+    expect(actionsOf(byStage('evaluate')[0]).some((a) => a.startsWith('athena:'))).toBe(true);
   });
 
   it('puts the config in the lake where the Lambdas read it', () => {

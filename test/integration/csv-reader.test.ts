@@ -8,7 +8,7 @@ import { decodeLines, type PhysicalLine } from '../../functions/sources/csvDecod
 import { recordLimits } from '../../functions/sources/csvRecords.ts';
 
 /**
- * Real exports as they come (DESIGN.md, "Bad input"): encodings, delimiters, line ends, and one bad
+ * Real exports as they come (docs/design.md, "Bad input"): encodings, delimiters, line ends, and one bad
  * line that never hides the next. Every case checks that each data record of the file is counted
  * once, accepted or rejected (rows read = accepted + rejected).
  */

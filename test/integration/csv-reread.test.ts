@@ -12,7 +12,7 @@ import { extract, sourceTotals, stateKey, type SourceState } from '../../functio
 import { registerCurated } from '../../functions/stages/lake.ts';
 
 /**
- * "Look at the rejects, fix the mapping, run again" (DESIGN.md, "Re-reading"), and the sources
+ * "Look at the rejects, fix the mapping, run again" (docs/design.md, "Re-reading"), and the sources
  * that match nothing a user can read: an empty glob, a folder, an Excel workbook.
  */
 const dir = path.resolve(import.meta.dirname, '../../.tmp/csv-reread');
@@ -66,7 +66,7 @@ describe('fix the mapping, run again', () => {
     expect(await statuses(fixed)).toEqual(['solved', 'open', 'solved']);
     // The first read's rejects went with its counts: neither its NDJSON nor its CSV is left.
     expect(await fixed.store.list('rejects/')).toEqual([]);
-    // Raw parts sit per entity, then source and ingest date (DESIGN.md, storage layout).
+    // Raw parts sit per entity, then source and ingest date (docs/design.md, storage layout).
     for (const key of await fixed.store.list('raw/')) expect(key).toMatch(/^raw\/tickets\/source=desk\/ingest_date=\d{4}-\d{2}-\d{2}\/[^/]+-\d{4}\.(csv|ndjson\.gz)$/);
     for (const key of await fixed.store.list('rejects/')) expect(key).toMatch(/^rejects\/tickets\/source=desk\/ingest_date=\d{4}-\d{2}-\d{2}\/[^/]+\.(ndjson\.gz|csv)$/);
   });

@@ -85,4 +85,35 @@ describe('incremental curate', () => {
     const state = await getJson<SourceState>(ctx.store, stateKey('desk', 'tickets'));
     expect(sourceTotals(state!)).toMatchObject({ rowsRead: 6, rowsAccepted: 6, rowsRejected: 0 });
   });
+
+  it('curates months the old projection hid (before 2015, after this one), refuses one past it', async () => {
+    const at = ctx.now;
+    ctx.now = new Date('2026-11-02T06:00:00Z');
+    try {
+      // Before 2015, and the business month after the current UTC one: Athena sees both now.
+      const hidden = [
+        'E,2014-03-05T10:00:00Z,2014-03-05T10:00:00Z,solved,web',
+        'F,2026-12-01T02:00:00Z,2026-12-01T02:00:00Z,open,web',
+      ];
+      writeFileSync(path.join(dir, 'exports/tickets-3.csv'), [header, ...hidden].join('\n'));
+      await run();
+      expect((await curated()).filter((r) => 'EF'.includes(r.id))).toEqual([
+        { id: 'E', month: '2014-03', status: 'solved' },
+        { id: 'F', month: '2026-12', status: 'open' },
+      ]);
+      // Before 1970 and more than ten years ahead, Athena would see nothing: curate writes nothing.
+      const before = await curated();
+      const outside = [
+        'G,1969-12-31T10:00:00Z,1969-12-31T10:00:00Z,open,web',
+        'H,2037-01-02T10:00:00Z,2037-01-02T10:00:00Z,open,web',
+        'A,2026-09-28T10:00:00Z,2026-11-01T10:00:00Z,solved,email',
+      ];
+      writeFileSync(path.join(dir, 'exports/tickets-4.csv'), [header, ...outside].join('\n'));
+      const refused = /rows fall in month\(s\) 1969-12, 2037-01, outside .* \(1970-01 to 2036-11\)/;
+      await expect(run()).rejects.toThrow(refused);
+      expect(await curated()).toEqual(before);
+    } finally {
+      ctx.now = at;
+    }
+  });
 });

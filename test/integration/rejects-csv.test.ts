@@ -9,7 +9,7 @@ import type { StageContext } from '../../functions/stages/context.ts';
 import { curate } from '../../functions/stages/curate.ts';
 import { extract } from '../../functions/stages/extract.ts';
 
-/** Rejects people can open (DESIGN.md, "Bad input"): a CSV beside the NDJSON, formulas neutralised. */
+/** Rejects people can open (docs/design.md, "Bad input"): a CSV beside the NDJSON, formulas neutralised. */
 const dir = path.resolve(import.meta.dirname, '../../.tmp/rejects-csv');
 const open: StageContext[] = [];
 let logged: string[];

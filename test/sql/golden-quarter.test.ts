@@ -8,7 +8,7 @@ import { buildFixtureLake, measured } from '../support/lake.ts';
 
 /**
  * Golden dataset for a period of several months: test/fixtures/golden-quarter/, UTC, period
- * 2026-Q3 (July, August, September). DESIGN.md: "every KPI is computed over the records of all
+ * 2026-Q3 (July, August, September). docs/rules.md ("Periods of several months"): "every KPI is computed over the records of all
  * its months as if one period (no averaging of monthly values); backlog at the last month's end;
  * churn from the day before the first month to the last day; cohort_retention's value is the
  * cohort of the month before the period; service margin's revenue sums, month by month, the MRR

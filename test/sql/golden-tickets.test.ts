@@ -55,7 +55,7 @@ afterAll(async () => {
 describe('golden tickets, October 2026 in Europe/Helsinki', () => {
   it('reads 24 rows: 22 accepted + 2 rejected with reasons, and one field issue', () => {
     // T21 created_at "not a date" and T22 status "archived" cannot be placed: rejected. T23's
-    // channel "fax" costs only the field (DESIGN.md, "Bad input"): kept with channel "other".
+    // channel "fax" costs only the field (docs/design.md, "Bad input"): kept with channel "other".
     expect(curated.find((c) => c.entity === 'tickets')?.sources[0]).toMatchObject({ rowsRead: 24, rowsAccepted: 22, rowsRejected: 2, rejectedByReason: { bad_timestamp: 1, unknown_value: 1 }, fieldIssues: { channel: { unknown_value: 1 } } });
     expect(report.dataQuality.sources[0]).toMatchObject({ rowsRead: 24, rowsAccepted: 22, rowsRejected: 2, fieldIssues: { channel: { unknown_value: 1 } } });
   });

@@ -56,7 +56,7 @@ describe('sql/ is valid Trino', () => {
     }
   });
 
-  // The bad-input rules curate runs (DESIGN.md, "Bad input"), generated per entity and source:
+  // The bad-input rules curate runs (docs/design.md, "Bad input"), generated per entity and source:
   // the Trino rendering parses for Athena; the DuckDB one is what the corpus runs.
   const specs: [string, ValidationSpec][] = entities.flatMap((entity) => [
     [`${entity.name}, ISO dates, UTC`, { entity, fields: entity.columns.map((c) => c.name), values: {}, zone: 'UTC', defaults: {}, config: { currency: 'USD' } }] as [string, ValidationSpec],

@@ -15,7 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AthenaEngine, type AthenaTimings } from '../../functions/adapters/aws/athenaEngine.ts';
-import { QueryError, QueryTimeoutError } from '../../functions/errors.ts';
+import { OutOfTimeError, QueryError, QueryTimeoutError } from '../../functions/errors.ts';
 
 /** Athena at the SDK boundary, with the response shapes of the Athena API reference (GetQueryExecution, GetQueryResults, AthenaError). */
 const athena = mockClient(AthenaClient);
@@ -365,6 +365,72 @@ describe('Athena failures', () => {
   });
 });
 
+describe('Athena at the stage\'s deadline', () => {
+  it('stops the query still running at the deadline, waits until Athena says it ended, and is out of time', async () => {
+    // prepare: an UNLOAD that runs on; Athena says it is cancelled on the third poll after StopQueryExecution
+    let stopped = 0;
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(StopQueryExecutionCommand).callsFake(() => {
+      stopped = 1;
+      return {};
+    });
+    athena.on(GetQueryExecutionCommand).callsFake(() => (stopped > 0 && stopped++ > 2 ? execution('CANCELLED') : execution('RUNNING')));
+    const timings = fakeTimings();
+    const athenaEngine = engine(timings, { clearPrefix: async () => {} });
+    athenaEngine.stopAt(1_000);
+    // act
+    const failure = await athenaEngine.writeParquet('select * from stg_tickets', 'marts/trc/', { partitionByMonth: true }).catch((e: unknown) => e);
+    // assess: stopped at the deadline (well inside the 60 s budget), its end seen before returning
+    expect(failure).toBeInstanceOf(OutOfTimeError);
+    expect((failure as Error).message).toMatch(new RegExp(`^Athena query ${id} was stopped at the stage's deadline .*its state CANCELLED`));
+    expect(athena).toHaveReceivedCommandWith(StopQueryExecutionCommand, { QueryExecutionId: id });
+    // 100 + 200 + 400 = 700, the 300 left to the deadline; then polled until CANCELLED.
+    expect(timings.waits.slice(0, 4)).toEqual([100, 200, 400, 300]);
+    // Three polls after the stop: RUNNING, RUNNING, CANCELLED.
+    expect(stopped).toBe(4);
+    // act: past the deadline, no statement starts
+    const next = await athenaEngine.query('select 1').catch((e: unknown) => e);
+    // assess
+    expect(next).toBeInstanceOf(OutOfTimeError);
+    expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 1);
+  });
+
+  it('keeps the result of a query that succeeded while it was being stopped', async () => {
+    // prepare
+    let stopped = false;
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(StopQueryExecutionCommand).callsFake(() => {
+      stopped = true;
+      return {};
+    });
+    athena.on(GetQueryExecutionCommand).callsFake(() => execution(stopped ? 'SUCCEEDED' : 'RUNNING'));
+    athena.on(GetQueryResultsCommand).resolves(page([column('n', 'bigint')], [['7']], { header: true }));
+    const athenaEngine = engine();
+    athenaEngine.stopAt(500);
+    // act
+    const rows = await athenaEngine.query('select count(*) as n from tickets');
+    // assess
+    expect(rows).toEqual([{ n: 7 }]);
+  });
+
+  it('fails, for the owners to see, when Athena still says the stopped query runs', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(StopQueryExecutionCommand).resolves({});
+    athena.on(GetQueryExecutionCommand).resolves(execution('RUNNING'));
+    const athenaEngine = engine(fakeTimings({ stopConfirmMs: 2_000 }));
+    athenaEngine.stopAt(500);
+    // act
+    const failure = await athenaEngine.query('select 1').catch((e: unknown) => e);
+    // assess: not out of time (a re-run could clear a partition it still writes into)
+    expect(failure).toBeInstanceOf(QueryError);
+    expect(failure).not.toBeInstanceOf(OutOfTimeError);
+    expect((failure as Error).message).toBe(
+      `Athena query ${id} was stopped at the stage's deadline but is still RUNNING after 2 s: make sure it has ended (Athena console) before running the stage again`,
+    );
+  });
+});
+
 describe('Athena writes', () => {
   it('writeParquet clears the months it writes, then UNLOADs ZSTD Parquet partitioned by month', async () => {
     // prepare
@@ -380,6 +446,59 @@ describe('Athena writes', () => {
       "unload (select * from (\nselect ticket_id, month from stg_tickets\n) as unloaded) to 's3://pulse-lake-123/curated/tickets/' with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])",
     );
     expect(athena).toHaveReceivedCommandTimes(GetQueryResultsCommand, 0);
+  });
+
+  /** `count` months from 2010-01 on, as YYYY-MM. */
+  const monthsFrom2010 = (count: number) => Array.from({ length: count }, (_, i) => `${2010 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`);
+  /** The months each UNLOAD sent is filtered to, in order; [] for one that is not filtered. */
+  const unloadedMonths = (sent: string[]) =>
+    sent.filter((q) => q.startsWith('unload (')).map((q) => [...(/ where month in \(([^)]*)\)\) to /.exec(q)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]!));
+
+  it('writeParquet writes 250 months in batches of at most 100 partitions, each UNLOAD its own months', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    const cleared: string[] = [];
+    const months = monthsFrom2010(250);
+    // act
+    await engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) }).writeParquet('select ticket_id, month from stg_tickets', 'curated/tickets/', { partitionByMonth: true, months });
+    // assess
+    const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
+    const batches = unloadedMonths(sent);
+    expect(batches.map((b) => b.length)).toEqual([100, 100, 50]);
+    expect(batches.flat()).toEqual(months);
+    expect(cleared).toEqual(months.map((m) => `curated/tickets/month=${m}/`));
+    expect(sent[0]).toBe(
+      `unload (select * from (\nselect ticket_id, month from stg_tickets\n) as unloaded where month in (${months.slice(0, 100).map((m) => `'${m}'`).join(', ')})) to 's3://pulse-lake-123/curated/tickets/' with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])`,
+    );
+  });
+
+  it('writeParquet without months asks the SELECT which it holds: 150 months, 2 UNLOADs after the prefix is cleared', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    const months = monthsFrom2010(150);
+    athena.on(GetQueryResultsCommand).resolves(page([column('month', 'varchar')], months.map((m) => [m]), { header: true }));
+    const cleared: string[] = [];
+    // act
+    await engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) }).writeParquet('select day, month from int_tickets', 'marts/volume_daily/', { partitionByMonth: true });
+    // assess
+    const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
+    expect(sent[0]).toBe('select distinct month from (\nselect day, month from int_tickets\n) as written order by 1');
+    expect(unloadedMonths(sent).map((b) => b.length)).toEqual([100, 50]);
+    expect(unloadedMonths(sent).flat()).toEqual(months);
+    expect(cleared).toEqual(['marts/volume_daily/']);
+  });
+
+  it('writeParquet of 100 months or fewer is one UNLOAD, not filtered', async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    // act
+    await engine(fakeTimings(), { clearPrefix: async () => {} }).writeParquet('select x, month from t', 'marts/trc/', { partitionByMonth: true, months: monthsFrom2010(100) });
+    // assess
+    const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
+    expect(unloadedMonths(sent)).toEqual([[]]);
   });
 
   it('writeParquet without partitions clears the whole prefix', async () => {
@@ -439,7 +558,7 @@ describe('Athena writes', () => {
     expect((failure as Error).message).toMatch(/^cannot register x in Athena: rejects\/tickets\/ is not a prefix the CDK stack defines a Glue table over/);
   });
 
-  it('createTable materialises by CTAS under a name of its own, renames references to it, and drop table drops it and its files', async () => {
+  it('createTable materialises by CTAS under a name of its own, renames references to it, and drop table drops it', async () => {
     // prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
@@ -453,13 +572,16 @@ describe('Athena writes', () => {
     await athenaEngine.query('drop table validated_0');
     // assess
     const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
-    const ctas = /^create table "pulse_lake"\."(pulse_scratch_[0-9a-f]{12}_validated_0)" with \(format = 'PARQUET', write_compression = 'ZSTD', external_location = 's3:\/\/pulse-lake-123\/_scratch\/([0-9a-f]{12})\/validated_0\/'\) as select \* from \(\nwith new_rows as \(\nselect 1 as x union all select 2\n\)\nselect x from new_rows\n\) as scratch$/.exec(sent[0]!);
+    // No external_location: the workgroup enforces its configuration, and Athena fails a CTAS that names one.
+    const ctas = /^create table "pulse_lake"\."(pulse_scratch_[0-9a-f]{12}_validated_0)" with \(format = 'PARQUET', write_compression = 'ZSTD'\) as select \* from \(\nwith new_rows as \(\nselect 1 as x union all select 2\n\)\nselect x from new_rows\n\) as scratch$/.exec(sent[0]!);
     expect(ctas, sent[0]).not.toBeNull();
+    expect(sent.some((s) => /external_location/i.test(s))).toBe(false);
     expect(sent[1]).toBe(`select count(*) as n from "pulse_lake"."${ctas![1]}"`);
-    expect(sent[2]).toBe(`drop table if exists "pulse_lake"."${ctas![1]}"`);
+    // DROP TABLE is Hive DDL: names in backticks, never double quotes.
+    expect(sent[2]).toBe(`drop table if exists \`pulse_lake\`.\`${ctas![1]}\``);
     expect(sent).toHaveLength(3);
-    // Cleared before the CTAS (its location must be empty) and after the drop (Glue keeps the files).
-    expect(cleared).toEqual([`_scratch/${ctas![2]}/validated_0/`, `_scratch/${ctas![2]}/validated_0/`]);
+    // Its files are under the workgroup's results location, not the lake: nothing in the lake to clear.
+    expect(cleared).toEqual([]);
   });
 
   it('close drops the tables still materialised', async () => {
@@ -472,7 +594,7 @@ describe('Athena writes', () => {
     await athenaEngine.close();
     // assess
     const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
-    expect(sent[1]).toMatch(/^drop table if exists "pulse_lake"\."pulse_scratch_[0-9a-f]{12}_raw_tickets"$/);
+    expect(sent[1]).toMatch(/^drop table if exists `pulse_lake`\.`pulse_scratch_[0-9a-f]{12}_raw_tickets`$/);
   });
 
   it('registerLanded reads one part of the raw table of its entity and form: its partition, then its "$path"', async () => {

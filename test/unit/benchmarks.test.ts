@@ -4,7 +4,7 @@ import { kpiById } from '../../functions/kpis/catalog.ts';
 import type { KpiResult } from '../../functions/kpis/types.ts';
 
 /**
- * DESIGN.md: "its breakdown gap holds, per `<kpi>.<benchmark>` pair, the KPI's value minus the
+ * docs/kpis.md and docs/rules.md: "its breakdown gap holds, per `<kpi>.<benchmark>` pair, the KPI's value minus the
  * benchmark signed so that positive means better than the benchmark, and its value is the
  * number of pairs behind."
  */

@@ -61,7 +61,7 @@ describe('KPIs a connector cannot feed', () => {
       expect.arrayContaining([
         'sources.0.entities.0: the salesforce connector does not pull orders (it pulls tickets)',
         'sources.0.credentials: the salesforce connector needs clientId + clientSecret (references: env:NAME or a Secrets Manager ARN)',
-        'sources.0.baseUrl: the salesforce connector needs the account\'s own address (DESIGN.md, "API sources")',
+        'sources.0.baseUrl: the salesforce connector needs the account\'s own address (docs/design.md, "API sources")',
       ]),
     );
     expect(configSchema.safeParse({ lake: './lake', sources: [{ ...api.hubspot, credentials: { token: 'pat-na1-literal' } }] }).success).toBe(false);

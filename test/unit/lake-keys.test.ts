@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lakeKeys } from '../../functions/model/lakeKeys.ts';
 
-/** The storage layout of DESIGN.md, key by key: the same in S3 and in a local folder. */
+/** The storage layout of docs/design.md, key by key: the same in S3 and in a local folder. */
 describe('lake keys', () => {
   it('lays raw parts and rejects out per entity, then source and ingest date', () => {
     expect(lakeKeys.rawPart('tickets', 'helpdesk', '2026-11-01', '20261101T060000Z-ab12cd-000', 3)).toBe('raw/tickets/source=helpdesk/ingest_date=2026-11-01/20261101T060000Z-ab12cd-000-0003.ndjson.gz');

@@ -4,7 +4,7 @@ import type { KpiMeasure } from '../../functions/kpis/measure.ts';
 import { buildKpi, statusOf, type KpiInputs, type Thresholds } from '../../functions/kpis/rules.ts';
 
 /**
- * DESIGN.md, "Status (from targets), direction-aware: critical at or past critical; else warning
+ * docs/rules.md, "Status, change and drivers" (direction-aware): critical at or past critical; else warning
  * at or past warning, or short of target; else good; none without thresholds."
  */
 const definition = (id: string): KpiDefinition => {

@@ -3,7 +3,7 @@ import { stages } from '../../functions/stages/index.ts';
 import { stageList } from '../../functions/stages/list.ts';
 
 describe('the stage list', () => {
-  it('orders the pipeline as DESIGN.md draws it, as data the CDK stack can read without loading stage code', () => {
+  it('orders the pipeline as docs/design.md draws it, as data the CDK stack can read without loading stage code', () => {
     expect(stageList.map((s) => s.name)).toEqual(['extract', 'curate', 'marts', 'evaluate', 'render', 'deliver']);
     // Lambda's own limits: at most 15 minutes, 128 MB to 10,240 MB.
     for (const stage of stageList) {

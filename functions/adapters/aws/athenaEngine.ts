@@ -10,9 +10,9 @@ import {
   type Row as AthenaRow,
 } from '@aws-sdk/client-athena';
 import { asSubquery, ident, sqlString } from '../../dialect/sqlText.ts';
-import { lakeKeys, scratchTablePrefix } from '../../model/lakeKeys.ts';
+import { scratchTablePrefix } from '../../model/lakeKeys.ts';
 import { rawPartitionKeys, rawPartOf, rawTableName } from '../../model/rawTables.ts';
-import { PulseError, QueryError, QueryTimeoutError } from '../../errors.ts';
+import { OutOfTimeError, PulseError, QueryError, QueryTimeoutError } from '../../errors.ts';
 import type { LandedPart } from '../../ports/source.ts';
 import type { QueryEngine, Row, TableLocation } from '../../ports/queryEngine.ts';
 import { ScratchRelations } from './athenaScratch.ts';
@@ -35,6 +35,12 @@ export interface AthenaTimings {
   /** First wait after throttling; it doubles up to throttleMaxMs, with jitter so parallel Lambdas spread out. */
   throttleFirstMs: number;
   throttleMaxMs: number;
+  /**
+   * How long to wait, once a query is stopped at the deadline, for Athena to say it is no longer
+   * running: within the Lambda's margin, so a re-run never clears a partition a stopped UNLOAD
+   * still writes into.
+   */
+  stopConfirmMs: number;
   sleep(ms: number): Promise<void>;
   now(): number;
   random(): number;
@@ -47,6 +53,7 @@ export const defaultAthenaTimings: AthenaTimings = {
   throttleAttempts: 5,
   throttleFirstMs: 1_000,
   throttleMaxMs: 20_000,
+  stopConfirmMs: 60_000,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   now: () => Date.now(),
   random: () => Math.random(),
@@ -69,6 +76,12 @@ export interface AthenaEngineOptions {
   clearPrefix?: (prefix: string) => Promise<void>;
 }
 
+/** Partitions one CTAS, INSERT INTO or UNLOAD may write (see writeParquet). */
+export const maxPartitionsPerWrite = 100;
+
+const chunk = <T>(items: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
 /** A FAILED query's StateChangeReason when Athena or S3 throttled it rather than the SQL being wrong. */
 const throttledReason = /throttl|rate exceeded|too many requests|slow ?down/i;
 const errorCategories: Record<number, string> = { 1: 'system', 2: 'user', 3: 'other' };
@@ -85,6 +98,8 @@ export class AthenaEngine implements QueryEngine {
   private readonly scratch = new ScratchRelations();
   /** Names this engine's scratch tables and their prefix: unique per engine, so runs never share one. */
   private readonly id = randomUUID().replace(/-/g, '').slice(0, 12);
+  /** When the engine must be idle (epoch ms, on the timings' clock): see stopAt. */
+  private deadline: number | undefined;
 
   constructor(private readonly options: AthenaEngineOptions) {
     // maxAttempts 1: throttling is retried here, with waits sized for Athena's per-account quotas;
@@ -140,17 +155,25 @@ export class AthenaEngine implements QueryEngine {
   }
 
   /**
-   * Materialised by CTAS as ZSTD Parquet under _scratch/<engine>/<name>/, in a table of a name
-   * no other run uses; dropped (and its files deleted) by `drop table <name>` or at close.
+   * Materialised by CTAS as ZSTD Parquet, in a table of a name no other run uses; dropped by
+   * `drop table <name>` or at close. The workgroup enforces its configuration, so the CTAS names
+   * no external_location: Athena fails a CTAS that does, and puts the table under the workgroup's
+   * results location, in tables/<query-id>/, a prefix new for each query (Athena User Guide,
+   * "Considerations and limitations for CTAS queries",
+   * https://docs.aws.amazon.com/athena/latest/ug/considerations-ctas.html, and "Troubleshoot
+   * workgroup errors", https://docs.aws.amazon.com/athena/latest/ug/workgroups-troubleshooting.html).
+   * Dropping the table keeps its files; the results bucket's lifecycle rule expires them, as it
+   * does every query's results (infra/secureDefaults.ts, queryResultsBucketProps).
    */
   async createTable(name: string, sql: string): Promise<void> {
     await this.dropScratch(name);
     const physical = `${scratchTablePrefix}${this.id}_${name.toLowerCase()}`;
-    const prefix = lakeKeys.scratch(this.id, name.toLowerCase());
-    await this.clear(prefix);
     const expanded = this.scratch.expand(asSubquery(sql));
-    await this.execute(`create table ${this.qualified(physical)} with (format = 'PARQUET', write_compression = 'ZSTD', external_location = ${sqlString(this.uri(prefix))}) as select * from (\n${expanded}\n) as scratch`);
-    this.scratch.set(name, { kind: 'table', physical: this.qualified(physical), prefix });
+    await this.execute(
+      `create table ${this.qualified(physical)} with (format = 'PARQUET', write_compression = 'ZSTD') ` +
+        `as select * from (\n${expanded}\n) as scratch`,
+    );
+    this.scratch.set(name, { kind: 'table', physical: this.qualified(physical), ddlName: this.ddlQualified(physical) });
   }
 
   /** A view the engine prepends as a WITH entry to the statements that name it: nothing in Glue. */
@@ -173,23 +196,50 @@ export class AthenaEngine implements QueryEngine {
   /**
    * UNLOAD writes only into an empty location, except into new partitions (Athena User Guide,
    * UNLOAD): so the partitions being written are cleared first, as DuckDbEngine does. With
-   * partitioned_by the partition column must be the SELECT's last; UNLOAD writes at most 100
-   * partitions per query.
+   * partitioned_by the partition column must be the SELECT's last. A query writes at most 100
+   * partitions (Athena User Guide, "Use CTAS and INSERT INTO to work around the 100 partition
+   * limit", https://docs.aws.amazon.com/athena/latest/ug/ctas-insert-into.html: past it the query
+   * fails with HIVE_TOO_MANY_OPEN_PARTITIONS), so more months are written in batches of 100, each
+   * an UNLOAD of its own months into partitions still new. Without `months` the SELECT is asked
+   * which months it holds.
    */
   async writeParquet(sql: string, prefix: string, options: { partitionByMonth: boolean; months?: string[] }): Promise<void> {
     const base = prefix.replace(/^\/+|\/+$/g, '');
-    if (options.partitionByMonth && options.months) {
-      for (const month of options.months) await this.clear(`${base}/month=${month}/`);
-    } else {
-      await this.clear(`${base}/`);
-    }
-    const partitioned = options.partitionByMonth ? ", partitioned_by = ARRAY['month']" : '';
     const expanded = this.scratch.expand(asSubquery(sql));
-    await this.execute(`unload (select * from (\n${expanded}\n) as unloaded) to ${sqlString(this.uri(`${base}/`))} with (format = 'PARQUET', compression = 'ZSTD'${partitioned})`);
+    const to = `to ${sqlString(this.uri(`${base}/`))}`;
+    if (!options.partitionByMonth) {
+      await this.clear(`${base}/`);
+      await this.execute(`unload (select * from (\n${expanded}\n) as unloaded) ${to} with (format = 'PARQUET', compression = 'ZSTD')`);
+      return;
+    }
+    let months = options.months;
+    if (months) for (const month of months) await this.clear(`${base}/month=${month}/`);
+    else {
+      await this.clear(`${base}/`);
+      const held = await this.results(await this.execute(this.scratch.expand(`select distinct month from (\n${asSubquery(sql)}\n) as written order by 1`)));
+      months = held.map((r) => String(r.month));
+    }
+    const batches = chunk([...months].sort(), maxPartitionsPerWrite);
+    const unload = (where: string) =>
+      this.execute(`unload (select * from (\n${expanded}\n) as unloaded${where}) ${to} with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])`);
+    if (batches.length <= 1) await unload('');
+    else for (const batch of batches) await unload(` where month in (${batch.map(sqlString).join(', ')})`);
+  }
+
+  /**
+   * From the deadline on no statement starts, and a running one is stopped (StopQueryExecution)
+   * and waited for until Athena says it has ended: a Lambda killed at its timeout would leave it
+   * running for up to Athena's DML timeout of 30 minutes (Athena User Guide, "Service Quotas",
+   * https://docs.aws.amazon.com/athena/latest/ug/service-limits.html).
+   */
+  stopAt(deadline: number): void {
+    this.deadline = deadline;
   }
 
   /** Drops the tables this engine materialised, then lets the client go. */
   async close(): Promise<void> {
+    // Dropping its work tables is cleanup within the Lambda's margin, past the deadline too.
+    this.deadline = undefined;
     try {
       for (const table of this.scratch.tables()) await this.dropScratch(table.name);
     } finally {
@@ -202,8 +252,7 @@ export class AthenaEngine implements QueryEngine {
     if (!relation) return;
     this.scratch.delete(name);
     if (relation.kind !== 'table') return;
-    await this.execute(`drop table if exists ${relation.physical}`);
-    await this.clear(relation.prefix);
+    await this.execute(`drop table if exists ${relation.ddlName}`);
   }
 
   private async clear(prefix: string): Promise<void> {
@@ -222,9 +271,22 @@ export class AthenaEngine implements QueryEngine {
     return `"${this.options.database}"."${table}"`;
   }
 
+  /**
+   * The same, as Hive DDL (DROP TABLE) reads it: Athena runs DDL in Hive, which quotes names in
+   * backticks, not double quotes (Athena User Guide, "Escape reserved keywords in queries",
+   * https://docs.aws.amazon.com/athena/latest/ug/reserved-words.html, and "DROP TABLE",
+   * https://docs.aws.amazon.com/athena/latest/ug/drop-table.html).
+   */
+  private ddlQualified(table: string): string {
+    return `\`${this.options.database}\`.\`${table}\``;
+  }
+
   /** Starts a statement and waits until it SUCCEEDED; a FAILED or CANCELLED one, or one past the budget, throws QueryError. */
   private async execute(sql: string): Promise<QueryExecution> {
     const { workGroup, database, catalog = 'AwsDataCatalog', outputLocation } = this.options;
+    if (this.deadline !== undefined && this.timings.now() >= this.deadline) {
+      throw new OutOfTimeError(`the stage's deadline (${new Date(this.deadline).toISOString()}) has passed: no Athena query is started`);
+    }
     // One token for every attempt: a start Athena did take, though we saw an error, is not run twice.
     const token = randomUUID();
     const started = await this.throttled('StartQueryExecution', () =>
@@ -246,21 +308,58 @@ export class AthenaEngine implements QueryEngine {
   private async waitFor(id: string): Promise<QueryExecution> {
     const t = this.timings;
     const start = t.now();
+    // Polled until the budget is spent or the deadline comes, whichever is first.
+    const budgetEnd = start + t.pollBudgetMs;
+    const end = Math.min(budgetEnd, this.deadline ?? Number.POSITIVE_INFINITY);
     let wait = t.pollFirstMs;
     for (;;) {
-      const { QueryExecution: execution } = await this.throttled('GetQueryExecution', () => this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id })));
-      const state = execution?.Status?.State;
-      if (state === 'SUCCEEDED') return execution!;
-      if (state === 'FAILED') throw failed(id, execution!);
+      const execution = await this.poll(id);
+      const state = execution.Status?.State;
+      if (state === 'SUCCEEDED') return execution;
+      if (state === 'FAILED') throw failed(id, execution);
       if (state === 'CANCELLED') {
-        const reason = execution?.Status?.StateChangeReason;
+        const reason = execution.Status?.StateChangeReason;
         throw new QueryError(`Athena query ${id} was cancelled${reason ? `: ${reason}` : ''}`, { queryExecutionId: id, state });
       }
-      const elapsed = t.now() - start;
-      if (elapsed >= t.pollBudgetMs) throw await this.stop(id, state, elapsed);
-      await t.sleep(Math.min(wait, t.pollBudgetMs - elapsed));
+      const now = t.now();
+      if (now >= end && end < budgetEnd) return this.stopForDeadline(id);
+      if (now >= end) throw await this.stop(id, state, now - start);
+      await t.sleep(Math.min(wait, end - now));
       wait = Math.min(wait * 2, t.pollMaxMs);
     }
+  }
+
+  private async poll(id: string): Promise<QueryExecution> {
+    const { QueryExecution: execution } = await this.throttled('GetQueryExecution', () => this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id })));
+    return execution ?? { QueryExecutionId: id };
+  }
+
+  /**
+   * Stops a query at the stage's deadline and waits until Athena says it has ended. One that
+   * succeeded meanwhile is returned as done; one stopped is an OutOfTimeError, the stage's
+   * saved progress then resumes the work. One Athena still says is running is a QueryError: a
+   * re-run could clear a partition it still writes into, so the owners are told instead.
+   */
+  private async stopForDeadline(id: string): Promise<QueryExecution> {
+    const t = this.timings;
+    try {
+      await this.throttled('StopQueryExecution', () => this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })));
+    } catch (error) {
+      throw new QueryError(`Athena query ${id} was still running at the stage's deadline and stopping it failed (${(error as Error)?.message}): stop it in the Athena console before running the stage again`, { queryExecutionId: id, cause: error });
+    }
+    const until = t.now() + t.stopConfirmMs;
+    let state: string | undefined;
+    for (let wait = t.pollFirstMs; ; wait = Math.min(wait * 2, t.pollMaxMs)) {
+      const execution = await this.poll(id);
+      state = execution.Status?.State;
+      if (state === 'SUCCEEDED') return execution;
+      if (state === 'CANCELLED' || state === 'FAILED') break;
+      if (t.now() >= until) {
+        throw new QueryError(`Athena query ${id} was stopped at the stage's deadline but is still ${state ?? 'running'} after ${Math.round(t.stopConfirmMs / 1000)} s: make sure it has ended (Athena console) before running the stage again`, { queryExecutionId: id, ...(state ? { state } : {}) });
+      }
+      await t.sleep(Math.min(wait, until - t.now()));
+    }
+    throw new OutOfTimeError(`Athena query ${id} was stopped at the stage's deadline (${new Date(this.deadline!).toISOString()}), its state ${state}; the stage resumes from its saved progress when invoked again`);
   }
 
   private async stop(id: string, state: string | undefined, elapsed: number): Promise<QueryTimeoutError> {

@@ -11,7 +11,11 @@ import { PulseError } from '../../errors.ts';
  * Names are found outside quoted text ('…' literals, "…" identifiers, comments) and not after
  * a dot, so a file name in a literal, a comment or a qualified catalog name is never rewritten.
  */
-export type Relation = { kind: 'view'; sql: string } | { kind: 'table'; physical: string; prefix: string } | { kind: 'alias'; qualified: string };
+export type Relation =
+  | { kind: 'view'; sql: string }
+  /** physical: as a query names it ("db"."t"); ddlName: as DROP TABLE does (`db`.`t`). */
+  | { kind: 'table'; physical: string; ddlName: string }
+  | { kind: 'alias'; qualified: string };
 
 const quoted = /'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\//g;
 const word = /(?<![\w.$"])[a-z_][a-z0-9_]*(?![\w"])/gi;
@@ -44,8 +48,8 @@ export class ScratchRelations {
   }
 
   /** The materialised tables, for dropping them when the engine closes. */
-  tables(): { name: string; physical: string; prefix: string }[] {
-    return [...this.relations].flatMap(([name, r]) => (r.kind === 'table' ? [{ name, physical: r.physical, prefix: r.prefix }] : []));
+  tables(): { name: string; physical: string }[] {
+    return [...this.relations].flatMap(([name, r]) => (r.kind === 'table' ? [{ name, physical: r.physical }] : []));
   }
 
   /** The statement as Athena runs it: tables and aliases renamed, the views it names (and theirs) prepended as WITH entries. */

@@ -46,7 +46,7 @@ export function parseLakeUrl(lakeUrl: string): { bucket: string; prefix: string 
   return { bucket: match[1]!, prefix: prefix ? `${prefix}/` : '' };
 }
 
-/** The lake in an S3 bucket under a prefix, with the same keys as the local folder (DESIGN.md, "Storage layout"). */
+/** The lake in an S3 bucket under a prefix, with the same keys as the local folder (docs/design.md, "Storage layout"). */
 export class S3Store implements ObjectStore {
   readonly bucket: string;
   readonly prefix: string;

@@ -5,6 +5,7 @@ import type { QueryEngine, Row, TableLocation } from '../../ports/queryEngine.ts
 import type { ObjectStore } from '../../ports/objectStore.ts';
 import type { LandedPart } from '../../ports/source.ts';
 import { ident, readSql, sqlString } from '../../dialect/sqlText.ts';
+import { OutOfTimeError } from '../../errors.ts';
 
 
 function toPlain(value: unknown): string | number | boolean | null {
@@ -32,6 +33,20 @@ export class DuckDbEngine implements QueryEngine {
     private readonly store: ObjectStore,
   ) {}
 
+  /** No statement starts from then on (a stage given a deadline, as a Lambda is). */
+  private deadline: number | undefined;
+
+  stopAt(deadline: number): void {
+    this.deadline = deadline;
+  }
+
+  /** DuckDB's statements are short and local: the deadline is kept between them, none is interrupted. */
+  private inTime(): void {
+    if (this.deadline !== undefined && Date.now() >= this.deadline) {
+      throw new OutOfTimeError(`the stage's deadline (${new Date(this.deadline).toISOString()}) has passed: no statement is started`);
+    }
+  }
+
   static async open(store: ObjectStore, options: { threads?: number; memoryLimit?: string } = {}): Promise<DuckDbEngine> {
     const instance = await DuckDBInstance.create(':memory:', {
       ...(options.threads ? { threads: String(options.threads) } : {}),
@@ -45,6 +60,7 @@ export class DuckDbEngine implements QueryEngine {
   }
 
   async registerTables(tables: TableLocation[]): Promise<void> {
+    this.inTime();
     for (const table of tables) {
       const files = (await this.store.list(table.prefix)).filter((k) => k.endsWith('.parquet'));
       const typed = table.columns.length > 0 ? table.columns.map((c) => `cast(${ident(c.name)} as ${c.sqlType}) as ${ident(c.name)}`) : ['*'];
@@ -65,6 +81,7 @@ export class DuckDbEngine implements QueryEngine {
   }
 
   async registerLanded(part: LandedPart, fields: readonly string[]): Promise<void> {
+    this.inTime();
     const file = sqlString(this.store.locate(part.key));
     const width = part.layout?.header.length ?? 0;
     const cells = Array.from({ length: width }, (_, i) => `c${i}`);
@@ -108,14 +125,17 @@ export class DuckDbEngine implements QueryEngine {
   }
 
   async createTable(name: string, sql: string): Promise<void> {
+    this.inTime();
     await this.connection.run(`create or replace temp table ${name} as ${sql}`);
   }
 
   async createView(name: string, sql: string): Promise<void> {
+    this.inTime();
     await this.connection.run(`create or replace view ${name} as ${sql}`);
   }
 
   async query(sql: string): Promise<Row[]> {
+    this.inTime();
     const reader = await this.connection.runAndReadAll(sql);
     const columns = reader.columnNames();
     return reader.getRows().map((values) => {
@@ -155,6 +175,7 @@ export class DuckDbEngine implements QueryEngine {
   }
 
   async writeParquet(sql: string, prefix: string, options: { partitionByMonth: boolean; months?: string[] }): Promise<void> {
+    this.inTime();
     const dir = this.store.locate(prefix.replace(/\/$/, ''));
     if (options.partitionByMonth && options.months) {
       for (const month of options.months) await this.store.deletePrefix(`${prefix.replace(/\/$/, '')}/month=${month}`);

@@ -1,0 +1,102 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { S3Store } from '../../functions/adapters/aws/s3Store.ts';
+import { main } from '../../functions/cli/main.ts';
+import { getJson } from '../../functions/ports/objectStore.ts';
+import { generateSampleCompany } from '../../functions/sample/demoCompany.ts';
+import { startAthenaLocal, type LoggedStatement } from '../standins/athena/server.ts';
+import { startS3rver, stopS3rver } from '../support/s3rver.ts';
+
+/**
+ * The cloud path run for real: `pulse run` on an s3:// lake, S3 through s3rver and Athena through
+ * the stand-in (DuckDB behind Athena's API, refusing what Athena refuses), gives the kpis.json of
+ * the same run on a local lake (DuckDB), but for generatedAt. Two datasets: the golden tickets,
+ * and a company with 110 months of history, past the 100 partitions one Athena write may make.
+ * Every statement the stand-in received kept Athena's limits, or the run would have failed.
+ */
+const root = path.resolve(import.meta.dirname, '../../.tmp/cloud-path');
+const now = new Date('2026-11-02T06:00:00Z');
+let s3rver: Awaited<ReturnType<typeof startS3rver>> | undefined;
+let athena: Awaited<ReturnType<typeof startAthenaLocal>> | undefined;
+
+beforeAll(async () => {
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(path.join(root, 's3'), { recursive: true });
+  s3rver = await startS3rver(path.join(root, 's3'));
+  const endpoint = `http://127.0.0.1:${s3rver.port}`;
+  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  await client.send(new CreateBucketCommand({ Bucket: 'pulse-results' }));
+  client.destroy();
+  athena = await startAthenaLocal({ s3Endpoint: endpoint, results: 's3://pulse-results/athena/', now: () => now });
+  vi.stubEnv('AWS_ENDPOINT_URL_S3', endpoint);
+  vi.stubEnv('AWS_ENDPOINT_URL_ATHENA', athena.url);
+  vi.stubEnv('AWS_ENDPOINT_URL_GLUE', athena.url);
+  vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
+  vi.stubEnv('AWS_REGION', 'us-east-1');
+}, 120_000);
+
+afterAll(async () => {
+  await athena?.close();
+  await stopS3rver(s3rver?.process);
+  vi.unstubAllEnvs();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** Runs extract through evaluate with the config at `file`, its lake replaced by `lake`. */
+async function run(config: Record<string, unknown>, dir: string, lake: string, period: string): Promise<void> {
+  const file = path.join(dir, `pulse.${lake.startsWith('s3://') ? 's3' : 'local'}.config.json`);
+  writeFileSync(file, JSON.stringify({ ...config, lake }));
+  const out: string[] = [];
+  const code = await main(['run', '--config', file, '--period', period, '--stages', 'extract,curate,marts,evaluate', '--json'], {
+    out: (s) => void out.push(s),
+  });
+  expect(code, out.join('')).toBe(0);
+}
+
+function withoutGeneratedAt(report: unknown): unknown {
+  const copy = JSON.parse(JSON.stringify(report)) as { generatedAt?: string };
+  delete copy.generatedAt;
+  return copy;
+}
+
+async function sameKpisBothWays(config: Record<string, unknown>, dir: string, period: string): Promise<LoggedStatement[]> {
+  const local = path.join(dir, 'lake');
+  await run(config, dir, local, period);
+  await new S3Store('s3://pulse-lake/').deletePrefix('');
+  const sent = athena!.statements.length;
+  await run(config, dir, 's3://pulse-lake/', period);
+  const cloud = await getJson<unknown>(new S3Store('s3://pulse-lake/'), `reports/${period}/kpis.json`);
+  const onDisk = JSON.parse(readFileSync(path.join(local, `reports/${period}/kpis.json`), 'utf8')) as unknown;
+  expect(withoutGeneratedAt(cloud)).toEqual(withoutGeneratedAt(onDisk));
+  return athena!.statements.slice(sent);
+}
+
+describe('the cloud path against the Athena stand-in', () => {
+  it('gives the golden fixture the kpis.json of a local run', async () => {
+    const fixture = path.resolve(import.meta.dirname, '../fixtures/golden');
+    const config = JSON.parse(readFileSync(path.join(fixture, 'pulse.config.json'), 'utf8')) as Record<string, unknown>;
+    const dir = path.join(root, 'golden');
+    mkdirSync(dir, { recursive: true });
+    const statements = await sameKpisBothWays({ ...config, sources: [{ name: 'helpdesk', type: 'csv', entity: 'tickets', path: path.join(fixture, 'tickets.csv') }] }, dir, '2026-10');
+    expect(statements.length).toBeGreaterThan(20);
+    expect(statements.filter((s) => s.state !== 'SUCCEEDED')).toEqual([]);
+  });
+
+  it('gives 110 months of history the kpis.json of a local run, writing at most 100 partitions a statement', async () => {
+    const dir = path.join(root, 'history');
+    await generateSampleCompany({ outDir: path.join(dir, 'exports'), months: 110, ticketsPerMonth: 12, seed: 20, endMonth: '2026-10', timezone: 'UTC' });
+    const entities = ['tickets', 'surveys', 'agents', 'agent_time', 'costs', 'customers', 'subscriptions'];
+    const config = {
+      timezone: 'UTC',
+      sources: entities.map((entity) => ({ name: entity.replace(/_/g, '-'), type: 'csv', entity, path: `exports/${entity}.csv` })),
+    };
+    const statements = await sameKpisBothWays(config, dir, '2026-10');
+    expect(statements.filter((s) => s.state !== 'SUCCEEDED')).toEqual([]);
+    // More than 100 months were written, in statements of at most 100 partitions each.
+    expect(statements.filter((s) => /^\s*unload/i.test(s.statement)).length).toBeGreaterThan(1);
+  });
+});
