@@ -288,6 +288,9 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
   }
 
   const server = createServer((request, response) => void handle(request, response));
+  // AWS endpoints keep an idle connection far longer than Node's 5 s default; with 5 s, a poll
+  // sent on a kept-alive socket as the server closes it fails with "socket hang up".
+  server.keepAliveTimeout = 120_000;
   async function handle(request: IncomingMessage, response: ServerResponse) {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
