@@ -273,6 +273,17 @@ describe('Athena failures', () => {
     expect(failure.retryable).toBe(true);
   });
 
+  it('a dropped connection while polling: a retryable QueryError (the stage is run again and resumes)', async () => {
+    // prepare: what the SDK's Node handler raises when the server closes a kept-alive socket.
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).rejects(Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }));
+    // act
+    const failure = (await engine().query('select 1').catch((e: unknown) => e)) as QueryError;
+    // assess
+    expect(failure.message).toBe('Athena GetQueryExecution failed (TimeoutError: socket hang up)');
+    expect(failure.retryable).toBe(true);
+  });
+
   it('CANCELLED: a QueryError naming the query, not retryable', async () => {
     // prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });

@@ -429,7 +429,10 @@ export class AthenaEngine implements QueryEngine {
         const said = `${name}: ${(error as Error)?.message ?? ''}`;
         if (!isThrottling(error)) {
           const status = (error as { $fault?: string })?.$fault;
-          throw new QueryError(`Athena ${operation} failed (${said})`, { cause: error, retryable: status === 'server' });
+          // A connection reset or timeout (the SDK retries none: maxAttempts 1) may pass; the
+          // state machine retries the stage, which resumes from its saved progress.
+          const retryable = status === 'server' || sdkFacts(error).unreachable;
+          throw new QueryError(`Athena ${operation} failed (${said})`, { cause: error, retryable });
         }
         if (attempt >= t.throttleAttempts) {
           throw new QueryError(`Athena is throttling ${operation} (${said}), still after ${attempt} attempts`, { cause: error, retryable: true });
