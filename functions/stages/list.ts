@@ -27,8 +27,8 @@ export const stageList = [
   {
     name: 'curate',
     reads: ['raw/', 'state/', 'curated/'],
-    // _scratch/curate/: a fold's rows, staged before they replace months of curated/.
-    writes: ['state/', 'rejects/', 'curated/', '_scratch/curate/'],
+    // curated/ holds curated/_staging/ too: a fold's rows, staged before they replace months of curated/.
+    writes: ['state/', 'rejects/', 'curated/'],
     queries: true,
     scratchTables: true,
     repeatsUntilDrained: true,
