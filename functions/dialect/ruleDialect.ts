@@ -82,7 +82,10 @@ export const trinoRules: RuleDialect = {
   matches: (expr, pattern) => `regexp_like(${expr}, ${sqlString(pattern)})`,
   replaceAll: (expr, pattern, replacement) => `regexp_replace(${expr}, ${sqlString(pattern)}, ${sqlString(replacement)})`,
   instantOf: (expr) => `cast(at_timezone(try(from_iso8601_timestamp(replace(${expr}, ' ', 'T'))), 'UTC') as timestamp)`,
-  wallClockOf: (expr) => `try_cast(replace(${expr}, 'T', ' ') as timestamp)`,
+  // Trino's cast to timestamp refuses any zone, Z included (DuckDB's ignores Z): in a UTC source,
+  // where Z is read as a wall clock, it is dropped first.
+  // https://trino.io/docs/current/functions/conversion.html#cast
+  wallClockOf: (expr) => `try_cast(replace(regexp_replace(${expr}, '[Zz]$', ''), 'T', ' ') as timestamp)`,
   wallClockIn: (expr, formats) => `coalesce(${formats.map((f) => `try(date_parse(${expr}, ${sqlString(render(f, trinoFields))}))`).join(', ')})`,
   utcOf: (wallClock, zone) => {
     const engineUtc = `cast(at_timezone(with_timezone(${wallClock}, ${sqlString(zone)}), 'UTC') as timestamp)`;

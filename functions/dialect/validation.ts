@@ -166,7 +166,8 @@ function timestampSql(t: string, spec: ValidationSpec, d: RuleDialect): { utc: s
       : `case when ${d.matches(t, usSlash)} then ${d.wallClockIn(t, usFormats)} end`;
   // An offset ends the text: +hh:mm or +hhmm (a date alone is 10 characters and has none), or Z.
   const signed = `(length(${t}) > 10 and (substr(${t}, -6, 1) in ('+', '-') or substr(${t}, -5, 1) in ('+', '-')))`;
-  // In UTC, Z changes nothing: the plain (faster) cast reads it; only a signed offset needs the zone-aware one.
+  // In UTC, Z changes nothing: the plain (faster) cast reads it (Trino's once the dialect drops the Z);
+  // only a signed offset needs the zone-aware one.
   if (utcZones.has(spec.zone)) return { utc: `case when ${signed} then ${d.instantOf(t)} else coalesce(${d.wallClockOf(t)}, ${others}) end` };
   const offset = `(substr(${t}, -1) in ('Z', 'z') or ${signed})`;
   const wallClock = `case when not ${offset} then coalesce(${d.wallClockOf(t)}, ${others}) end`;
