@@ -14,6 +14,13 @@ import { LakeS3 } from './s3.ts';
  * catalog, served on loopback, executing on DuckDB over a lake reached through S3 (s3rver).
  * Clients point AWS_ENDPOINT_URL_ATHENA and AWS_ENDPOINT_URL_GLUE at `url`.
  * API reference: https://docs.aws.amazon.com/athena/latest/APIReference/API_Operations.html
+ *
+ * Not modelled (only real AWS shows them): result files in the results location (the .csv and
+ * .metadata Athena writes per query, UNLOAD's manifest), the per-query scan cutoff and the DML
+ * timeout, throttling, SSE-KMS, IAM, Hive DDL other than DROP TABLE (CREATE EXTERNAL TABLE and
+ * ALTER are checked for backticks, then refused as unsupported), and writes in formats other
+ * than Parquet. Pulse makes no Glue calls of its own; GetDatabase, GetTable and GetTables answer
+ * from the stand-in's catalog.
  */
 export interface LoggedStatement {
   statement: string;
