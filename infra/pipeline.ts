@@ -45,8 +45,8 @@ function acknowledgeFindings(scope: IConstruct, rule: string, about: string[], r
  */
 export const stageAccess: Record<StageName, { reads: string[]; writes: string[]; athena: boolean }> = {
   extract: { reads: ['state/'], writes: ['raw/', 'state/'], athena: false },
-  // _scratch/curate/: a fold's rows, staged before they replace months of curated/.
-  curate: { reads: ['raw/', 'state/', 'curated/'], writes: ['state/', 'rejects/', 'curated/', '_scratch/curate/'], athena: true },
+  // curated/ holds curated/_staging/ too: a fold's rows, staged before they replace months of curated/.
+  curate: { reads: ['raw/', 'state/', 'curated/'], writes: ['state/', 'rejects/', 'curated/'], athena: true },
   // state/_marts/: what the marts were built from, what curate changed since, and a build's progress.
   marts: { reads: ['curated/', 'marts/', 'state/'], writes: ['marts/', 'state/_marts/'], athena: true },
   evaluate: { reads: ['curated/', 'marts/', 'state/', 'reports/'], writes: ['reports/'], athena: true },

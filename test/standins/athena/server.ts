@@ -363,6 +363,10 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
   }
 
   const server = createServer((request, response) => void handle(request, response));
+  // The SDK keeps sockets alive between polls that may wait 5 s; Node closes an idle one after 5 s
+  // by default, racing the next poll into "socket hang up". Athena's endpoints hold them longer.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 121_000;
   async function handle(request: IncomingMessage, response: ServerResponse) {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
