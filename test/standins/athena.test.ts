@@ -416,6 +416,15 @@ describe("Trino's semantics where DuckDB's differ", () => {
         '2026-10-01',
       ],
     ]);
+    // NULL in a column (not a literal, which DuckDB folds before any function sees it): NULL out.
+    const nulls = await run(
+      "select cast(v as timestamp), cast(v as date), try_cast(v as double), date_parse(v, '%Y-%m-%d') " +
+        "from (values ('2026-10-01'), (cast(null as varchar))) as t(v) order by v nulls first",
+    );
+    expect(nulls.rows).toEqual([
+      [undefined, undefined, undefined, undefined],
+      ['2026-10-01 00:00:00.000', '2026-10-01', undefined, '2026-10-01 00:00:00.000'],
+    ]);
     expect((await run("select cast('2026-10-01T08:00' as timestamp)")).reason).toBe(
       'INVALID_CAST_ARGUMENT: Value cannot be cast to timestamp: 2026-10-01T08:00',
     );

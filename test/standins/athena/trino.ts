@@ -516,7 +516,9 @@ function scalar(
     mainFunction: (_info, input, output) => {
       const columns = parameterTypes.map((_, i) => input.getColumnVector(i));
       for (let row = 0; row < input.rowCount; row++) {
-        output.setItem(row, compute(...columns.map((c) => String(c.getItem(row)))) as never);
+        const args = columns.map((c) => c.getItem(row));
+        // NULL in, NULL out, as every Trino function here.
+        output.setItem(row, (args.some((a) => a === null) ? null : compute(...args.map(String))) as never);
       }
       output.flush();
     },
