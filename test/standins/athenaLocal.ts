@@ -14,7 +14,14 @@ const program = new Command('athena:local')
   .option('--lake-bucket <name>', "the lake bucket the stack's Glue tables point into", 'pulse-lake')
   .option('--database <name>', 'the Glue database', 'pulse');
 program.parse();
-const options = program.opts<{ s3Endpoint: string; results: string; port?: number; statements?: string; lakeBucket: string; database: string }>();
+const options = program.opts<{
+  s3Endpoint: string;
+  results: string;
+  port?: number;
+  statements?: string;
+  lakeBucket: string;
+  database: string;
+}>();
 
 const server = await startAthenaLocal({
   s3Endpoint: options.s3Endpoint,

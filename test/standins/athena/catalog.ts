@@ -55,7 +55,11 @@ interface TableInput {
   name: string;
   partitionKeys?: { name: string; type: string }[];
   parameters?: Record<string, string>;
-  storageDescriptor: { location: string; columns: { name: string; type: string }[]; serdeInfo?: { serializationLibrary?: string } };
+  storageDescriptor: {
+    location: string;
+    columns: { name: string; type: string }[];
+    serdeInfo?: { serializationLibrary?: string };
+  };
 }
 
 /** The stack's Glue tables and its workgroup's settings, for a lake in `lakeBucket`. */
@@ -81,7 +85,10 @@ export function stackCatalog(lakeBucket: string, database: string): { tables: Ca
   };
   return {
     tables,
-    workgroup: { enforced: config.enforceWorkGroupConfiguration === true, bytesScannedCutoffPerQuery: config.bytesScannedCutoffPerQuery },
+    workgroup: {
+      enforced: config.enforceWorkGroupConfiguration === true,
+      bytesScannedCutoffPerQuery: config.bytesScannedCutoffPerQuery,
+    },
   };
 }
 

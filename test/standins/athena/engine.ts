@@ -1,6 +1,12 @@
 import { readdir, rm, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBInstance,
+  DuckDBTypeId,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import { TrinoSQL } from 'dt-sql-parser';
 import { duckType, type CatalogColumn, type CatalogTable, type Workgroup } from './catalog.ts';
 import { partitioning } from './projection.ts';
@@ -15,7 +21,10 @@ import { installTrinoFunctions, significant, tokenize, toDuckDb, trinoRefusal, t
 export class AthenaFailure extends Error {
   constructor(
     message: string,
-    /** AthenaError.ErrorCategory: 1 system, 2 user, 3 other (https://docs.aws.amazon.com/athena/latest/ug/error-reference.html). */
+    /**
+     * AthenaError.ErrorCategory: 1 system, 2 user, 3 other
+     * (https://docs.aws.amazon.com/athena/latest/ug/error-reference.html).
+     */
     readonly category: 1 | 2 | 3 = 2,
     /** AthenaError.ErrorType: 1000 user error, 1003 DDL task failed, 100 internal service error (same page). */
     readonly type = 1000,
@@ -58,7 +67,8 @@ const maxPartitions = 100;
 const trino = new TrinoSQL();
 const lower = (t: Token) => t.text.toLowerCase();
 /** An identifier token's name: unquoted and lower-cased, as Athena's catalog keeps it. */
-const nameOf = (t: Token) => (t.kind === 'quoted' || t.kind === 'backtick' ? t.text.slice(1, -1) : t.text).toLowerCase();
+const nameOf = (t: Token) =>
+  (t.kind === 'quoted' || t.kind === 'backtick' ? t.text.slice(1, -1) : t.text).toLowerCase();
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
@@ -106,19 +116,24 @@ export class StandInEngine {
     const tokens = tokenize(sql);
     const words = significant(tokens);
     // One statement per query: StartQueryExecution's QueryString is "the SQL query statements to
-    // be executed", and Athena runs one (https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html).
+    // be executed", and Athena runs one
+    // (https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html).
     const semicolon = words.findIndex((t) => t.text === ';');
-    if (semicolon >= 0 && semicolon < words.length - 1) throw new AthenaFailure('INVALID_INPUT: Only one sql statement is allowed.');
+    if (semicolon >= 0 && semicolon < words.length - 1)
+      throw new AthenaFailure('INVALID_INPUT: Only one sql statement is allowed.');
     if (semicolon === words.length - 1) return this.execute(id, sql.slice(0, sql.lastIndexOf(';')));
     const [first, second, third] = words.map(lower);
     if (first === 'drop' && second === 'table') return this.dropTable(words);
     if (first === 'create' && second === 'external') return this.hiveDdl(words, 'CREATE EXTERNAL TABLE');
-    if (first === 'alter' || first === 'msck') return this.hiveDdl(words, `${first!.toUpperCase()} ${second?.toUpperCase() ?? ''}`);
-    if (first === 'create' && (second === 'table' || (second === 'or' && third === 'replace'))) return this.ctas(id, tokens);
+    if (first === 'alter' || first === 'msck')
+      return this.hiveDdl(words, `${first!.toUpperCase()} ${second?.toUpperCase() ?? ''}`);
+    if (first === 'create' && (second === 'table' || (second === 'or' && third === 'replace')))
+      return this.ctas(id, tokens);
     if (first === 'unload') return this.unload(id, tokens);
     if (first === 'insert' && second === 'into') return this.insert(id, tokens);
     if (first === 'select' || first === 'with' || first === '(' || first === 'values') return this.select(sql, tokens);
-    throw new AthenaFailure(`NOT_SUPPORTED: the Athena stand-in does not run ${(first ?? '').toUpperCase()} ${(second ?? '').toUpperCase()} statements`);
+    const what = `${(first ?? '').toUpperCase()} ${(second ?? '').toUpperCase()}`;
+    throw new AthenaFailure(`NOT_SUPPORTED: the Athena stand-in does not run ${what} statements`);
   }
 
   // --- SELECT -----------------------------------------------------------------------------
@@ -140,7 +155,10 @@ export class StandInEngine {
    */
   private checkTrinoSyntax(sql: string): void {
     const backquoted = tokenize(sql).find((t) => t.kind === 'backtick');
-    if (backquoted) throw new AthenaFailure(`SYNTAX_ERROR: line 1:1: backquoted identifiers are not supported; use double quotes to quote identifiers`);
+    if (backquoted)
+      throw new AthenaFailure(
+        `SYNTAX_ERROR: line 1:1: backquoted identifiers are not supported; use double quotes to quote identifiers`,
+      );
     const [error] = trino.validate(sql);
     if (error) throw new AthenaFailure(`SYNTAX_ERROR: line ${error.startLine}:${error.startColumn}: ${error.message}`);
     const refusal = trinoRefusal(sql);
@@ -171,10 +189,13 @@ export class StandInEngine {
       // An injected projected column needs a static equality in the query's WHERE clause
       // (https://docs.aws.amazon.com/athena/latest/ug/partition-projection-dynamic-id-partitioning.html).
       for (const column of partitioning(table, this.options.now).injected) {
-        const fixed = words.some((t, i) => nameOf(t) === column && words[i + 1]?.text === '=' && words[i + 2]?.kind === 'string');
+        const fixed = words.some(
+          (t, i) => nameOf(t) === column && words[i + 1]?.text === '=' && words[i + 2]?.kind === 'string',
+        );
         if (!fixed) {
           throw new AthenaFailure(
-            `CONSTRAINT_VIOLATION: For the injected projected partition column ${column}, the WHERE clause must contain only static equality conditions, and at least one such condition must be present.`,
+            `CONSTRAINT_VIOLATION: For the injected projected partition column ${column}, the WHERE clause ` +
+              'must contain only static equality conditions, and at least one such condition must be present.',
           );
         }
       }
@@ -188,7 +209,9 @@ export class StandInEngine {
     const parts = partitioning(table, this.options.now);
     // Hive skips files whose names start with _ or . (Athena: "Athena ignores … files that begin
     // with an underscore or a dot", https://docs.aws.amazon.com/athena/latest/ug/tables-location-format.html).
-    const listed = (await this.options.s3.list(bucket, prefix)).filter((o) => !/(^|\/)[_.][^/]*$/.test(o.key) && !o.key.endsWith('/'));
+    const listed = (await this.options.s3.list(bucket, prefix)).filter(
+      (o) => !/(^|\/)[_.][^/]*$/.test(o.key) && !o.key.endsWith('/'),
+    );
     const visible = listed.flatMap((o) => {
       const values = parts.partitionOf(o.key);
       return values ? [{ object: o, values }] : [];
@@ -196,9 +219,14 @@ export class StandInEngine {
     const signature = JSON.stringify([withPath, visible.map((v) => [v.object.key, v.object.etag])]);
     const bytes = visible.reduce((n, v) => n + v.object.size, 0);
     if (this.built.get(table.name) === signature) return bytes;
-    const files = await inParallel(visible, async (v) => ({ file: await this.options.s3.local(bucket, v.object), uri: `s3://${bucket}/${v.object.key}`, values: v.values }));
+    const files = await inParallel(visible, async (v) => ({
+      file: await this.options.s3.local(bucket, v.object),
+      uri: `s3://${bucket}/${v.object.key}`,
+      values: v.values,
+    }));
     const keys = table.partitionKeys;
-    const typed = (c: CatalogColumn, present: boolean) => `${present ? `cast(r.${ident(c.name)} as ${duckType(c.type)})` : `cast(null as ${duckType(c.type)})`} as ${ident(c.name)}`;
+    const typed = (c: CatalogColumn, present: boolean) =>
+      `cast(${present ? `r.${ident(c.name)}` : 'null'} as ${duckType(c.type)}) as ${ident(c.name)}`;
     let body: string;
     if (files.length === 0) {
       const columns = [...table.columns, ...keys].map((c) => typed(c, false));
@@ -206,27 +234,39 @@ export class StandInEngine {
       body = `select ${columns.join(', ')} where false`;
     } else {
       const list = `[${files.map((f) => sqlString(f.file)).join(', ')}]`;
+      const jsonColumns = table.columns.map((c) => `${sqlString(c.name)}: ${sqlString(duckType(c.type))}`).join(', ');
       const source =
         table.format === 'json'
-          ? `read_json(${list}, format = 'newline_delimited', filename = '__file', hive_partitioning = false, columns = {${table.columns.map((c) => `${sqlString(c.name)}: ${sqlString(duckType(c.type))}`).join(', ')}})`
+          ? `read_json(${list}, format = 'newline_delimited', filename = '__file', hive_partitioning = false, ` +
+            `columns = {${jsonColumns}})`
           : `read_parquet(${list}, union_by_name = true, filename = '__file', hive_partitioning = false)`;
-      const present = new Set(table.format === 'json' ? table.columns.map((c) => c.name) : await this.parquetColumns(list));
-      const located = files.map((f) => `(${[f.file, f.uri, ...keys.map((k) => f.values[k.name] ?? '')].map(sqlString).join(', ')})`);
+      const present = new Set(
+        table.format === 'json' ? table.columns.map((c) => c.name) : await this.parquetColumns(list),
+      );
+      const located = files.map(
+        (f) => `(${[f.file, f.uri, ...keys.map((k) => f.values[k.name] ?? '')].map(sqlString).join(', ')})`,
+      );
       const columns = [
         ...table.columns.map((c) => typed(c, present.has(c.name))),
         ...keys.map((k) => `cast(p.${ident(k.name)} as ${duckType(k.type)}) as ${ident(k.name)}`),
         ...(withPath ? ['p."$path"'] : []),
       ];
       const partitionColumns = ['__file', '"$path"', ...keys.map((k) => ident(k.name))].join(', ');
-      body = `select ${columns.join(', ')} from ${source} as r join (values ${located.join(', ')}) as p(${partitionColumns}) on r.__file = p.__file`;
+      body =
+        `select ${columns.join(', ')} from ${source} as r ` +
+        `join (values ${located.join(', ')}) as p(${partitionColumns}) on r.__file = p.__file`;
     }
-    await this.connection.run(`create or replace view awsdatacatalog.${ident(this.options.database)}.${ident(table.name)} as ${body}`);
+    await this.connection.run(
+      `create or replace view awsdatacatalog.${ident(this.options.database)}.${ident(table.name)} as ${body}`,
+    );
     this.built.set(table.name, signature);
     return bytes;
   }
 
   private async parquetColumns(list: string): Promise<string[]> {
-    const reader = await this.connection.runAndReadAll(`describe select * from read_parquet(${list}, union_by_name = true, hive_partitioning = false)`);
+    const reader = await this.connection.runAndReadAll(
+      `describe select * from read_parquet(${list}, union_by_name = true, hive_partitioning = false)`,
+    );
     return reader.getRows().map((r) => String(r[0]).toLowerCase());
   }
 
@@ -235,8 +275,9 @@ export class StandInEngine {
   /**
    * CREATE TABLE AS, a DML statement to the API (StatementType: "DML indicates DML (Data
    * Manipulation Language) query statements, such as CREATE TABLE AS SELECT",
-   * https://docs.aws.amazon.com/athena/latest/APIReference/API_QueryExecution.html). In a workgroup that enforces its configuration, a CTAS naming
-   * external_location fails and the table goes under <results>/tables/<query-id>/
+   * https://docs.aws.amazon.com/athena/latest/APIReference/API_QueryExecution.html). In a
+   * workgroup that enforces its configuration, a CTAS naming external_location fails and the
+   * table goes under <results>/tables/<query-id>/
    * (https://docs.aws.amazon.com/athena/latest/ug/considerations-ctas.html, "Specify a location
    * for your CTAS query results"; https://docs.aws.amazon.com/athena/latest/ug/workgroups-troubleshooting.html:
    * "Athena will fail the query that specifies external_location"; the page gives no error text,
@@ -246,7 +287,11 @@ export class StandInEngine {
   private async ctas(id: string, tokens: Token[]): Promise<Outcome> {
     const words = significant(tokens);
     let at = 2;
-    if (lower(words[1]!) === 'or') throw new AthenaFailure("NOT_SUPPORTED: line 1:1: CREATE OR REPLACE TABLE is not supported for Hive tables: use DROP TABLE, then CREATE TABLE");
+    if (lower(words[1]!) === 'or')
+      throw new AthenaFailure(
+        'NOT_SUPPORTED: line 1:1: CREATE OR REPLACE TABLE is not supported for Hive tables: ' +
+          'use DROP TABLE, then CREATE TABLE',
+      );
     let ifNotExists = false;
     if (words.slice(2, 5).map(lower).join(' ') === 'if not exists') {
       ifNotExists = true;
@@ -254,23 +299,32 @@ export class StandInEngine {
     }
     const { name, next } = qualifiedName(words, at);
     const props = lower(words[next]!) === 'with' ? withProperties(words, next + 1) : { values: {}, next };
-    if (lower(words[props.next]!) !== 'as') throw new AthenaFailure('NOT_SUPPORTED: the Athena stand-in runs CREATE TABLE only as CREATE TABLE AS SELECT');
+    if (lower(words[props.next]!) !== 'as')
+      throw new AthenaFailure('NOT_SUPPORTED: the Athena stand-in runs CREATE TABLE only as CREATE TABLE AS SELECT');
     const asToken = tokens.indexOf(words[props.next]!);
-    const query = tokens.slice(asToken + 1).map((t) => t.text).join('').replace(/\s+with\s+(no\s+)?data\s*$/i, '');
+    const query = tokens
+      .slice(asToken + 1)
+      .map((t) => t.text)
+      .join('')
+      .replace(/\s+with\s+(no\s+)?data\s*$/i, '');
     const table = this.resolveName(name);
     const { values } = props;
     if (this.tables.has(table)) {
       if (ifNotExists) return emptyOutcome('DML', 'CREATE_TABLE_AS_SELECT');
-      throw new AthenaFailure(`TABLE_ALREADY_EXISTS: line 1:1: Table 'awsdatacatalog.${this.options.database}.${table}' already exists`);
+      throw new AthenaFailure(
+        `TABLE_ALREADY_EXISTS: line 1:1: Table 'awsdatacatalog.${this.options.database}.${table}' already exists`,
+      );
     }
     if (values.external_location !== undefined && this.options.workgroup.enforced) {
       throw new AthenaFailure(
-        `INVALID_INPUT: the workgroup enforces its configuration, so a CTAS query may not name external_location ('${values.external_location}'); ` +
-          `Athena writes the table under the workgroup's query results location (${this.options.results}tables/<query-id>/)`,
+        'INVALID_INPUT: the workgroup enforces its configuration, so a CTAS query may not name ' +
+          `external_location ('${values.external_location}'); Athena writes the table under the workgroup's ` +
+          `query results location (${this.options.results}tables/<query-id>/)`,
       );
     }
     const format = String(values.format ?? 'PARQUET').toUpperCase();
-    if (format !== 'PARQUET') throw new AthenaFailure(`NOT_SUPPORTED: the Athena stand-in writes tables as PARQUET only, not ${format}`);
+    if (format !== 'PARQUET')
+      throw new AthenaFailure(`NOT_SUPPORTED: the Athena stand-in writes tables as PARQUET only, not ${format}`);
     const location = String(values.external_location ?? `${this.options.results}tables/${id}/`).replace(/\/?$/, '/');
     const partitionedBy = (values.partitioned_by as string[] | undefined)?.map((c) => c.toLowerCase()) ?? [];
     this.checkTrinoSyntax(query);
@@ -278,7 +332,11 @@ export class StandInEngine {
     // The results bucket the stack creates; made here on first use (credentials may come later than start-up).
     if (values.external_location === undefined) await this.options.s3.ensureBucket(bucket);
     if (!(await this.options.s3.isEmpty(bucket, prefix))) {
-      throw new AthenaFailure(`HIVE_PATH_ALREADY_EXISTS: Target directory for table '${this.options.database}.${table}' already exists: ${location}. You may need to manually clean the data at location '${this.options.results}tables/${id}' before retrying. Athena will not delete data in your account.`);
+      throw new AthenaFailure(
+        `HIVE_PATH_ALREADY_EXISTS: Target directory for table '${this.options.database}.${table}' already exists: ` +
+          `${location}. You may need to manually clean the data at location '${location}' before retrying. ` +
+          'Athena will not delete data in your account.',
+      );
     }
     const written = await this.write(id, query, tokens, location, partitionedBy);
     this.tables.set(table, {
@@ -304,18 +362,26 @@ export class StandInEngine {
     if (words[1]?.text !== '(') throw new AthenaFailure("SYNTAX_ERROR: line 1:8: mismatched input. Expecting: '('");
     const open = tokens.indexOf(words[1]!);
     const close = closingIndex(tokens, open);
-    const query = tokens.slice(open + 1, close).map((t) => t.text).join('');
+    const query = tokens
+      .slice(open + 1, close)
+      .map((t) => t.text)
+      .join('');
     const rest = significant(tokens.slice(close + 1));
-    if (lower(rest[0]!) !== 'to' || rest[1]?.kind !== 'string') throw new AthenaFailure("SYNTAX_ERROR: UNLOAD needs TO 's3://…'");
+    if (lower(rest[0]!) !== 'to' || rest[1]?.kind !== 'string')
+      throw new AthenaFailure("SYNTAX_ERROR: UNLOAD needs TO 's3://…'");
     const location = rest[1].text.slice(1, -1).replace(/''/g, "'").replace(/\/?$/, '/');
     const props = lower(rest[2] ?? { kind: 'word', text: '' }) === 'with' ? withProperties(rest, 3).values : {};
     const format = String(props.format ?? 'PARQUET').toUpperCase();
-    if (format !== 'PARQUET') throw new AthenaFailure(`NOT_SUPPORTED: the Athena stand-in unloads PARQUET only, not ${format}`);
+    if (format !== 'PARQUET')
+      throw new AthenaFailure(`NOT_SUPPORTED: the Athena stand-in unloads PARQUET only, not ${format}`);
     const partitionedBy = (props.partitioned_by as string[] | undefined)?.map((c) => c.toLowerCase()) ?? [];
     this.checkTrinoSyntax(query);
     const { bucket, prefix } = parseUri(location);
     if (partitionedBy.length === 0 && !(await this.options.s3.isEmpty(bucket, prefix))) {
-      throw new AthenaFailure(`HIVE_PATH_ALREADY_EXISTS: Target directory for UNLOAD already exists: ${location}. UNLOAD writes only into an empty location, except into partitions; delete the data there first.`);
+      throw new AthenaFailure(
+        `HIVE_PATH_ALREADY_EXISTS: Target directory for UNLOAD already exists: ${location}. ` +
+          'UNLOAD writes only into an empty location, except into partitions; delete the data there first.',
+      );
     }
     const written = await this.write(id, query, tokens, location, partitionedBy);
     return { ...emptyOutcome('DML', 'UNLOAD'), dataScannedInBytes: written.scanned };
@@ -330,18 +396,37 @@ export class StandInEngine {
     const words = significant(tokens);
     const { name, next } = qualifiedName(words, 2);
     const table = this.tables.get(this.resolveName(name));
-    if (!table) throw new AthenaFailure(`TABLE_NOT_FOUND: line 1:13: Table 'awsdatacatalog.${this.options.database}.${this.resolveName(name)}' does not exist`);
-    if (table.format !== 'parquet') throw new AthenaFailure(`NOT_SUPPORTED: the Athena stand-in inserts into Parquet tables only`);
-    if (words[next]?.text === '(') throw new AthenaFailure('NOT_SUPPORTED: the Athena stand-in inserts whole rows only (no column list)');
-    const query = tokens.slice(tokens.indexOf(words[next]!)).map((t) => t.text).join('');
+    if (!table)
+      throw new AthenaFailure(
+        `TABLE_NOT_FOUND: line 1:13: Table 'awsdatacatalog.${this.options.database}.${this.resolveName(name)}' ` +
+          'does not exist',
+      );
+    if (table.format !== 'parquet')
+      throw new AthenaFailure(`NOT_SUPPORTED: the Athena stand-in inserts into Parquet tables only`);
+    if (words[next]?.text === '(')
+      throw new AthenaFailure('NOT_SUPPORTED: the Athena stand-in inserts whole rows only (no column list)');
+    const query = tokens
+      .slice(tokens.indexOf(words[next]!))
+      .map((t) => t.text)
+      .join('');
     this.checkTrinoSyntax(query);
     const target = [...table.columns, ...table.partitionKeys];
     const described = await this.describe(query, tokens);
     if (described.length !== target.length) {
-      throw new AthenaFailure(`SYNTAX_ERROR: line 1:1: Insert query has ${described.length} columns but table has ${target.length}`);
+      throw new AthenaFailure(
+        `SYNTAX_ERROR: line 1:1: Insert query has ${described.length} columns but table has ${target.length}`,
+      );
     }
-    const renamed = `select ${described.map((c, i) => `${ident(c.name)} as ${ident(target[i]!.name)}`).join(', ')} from (${query}) as inserted`;
-    const written = await this.write(id, renamed, tokens, table.location, table.partitionKeys.map((k) => k.name), table);
+    const columns = described.map((c, i) => `${ident(c.name)} as ${ident(target[i]!.name)}`);
+    const renamed = `select ${columns.join(', ')} from (${query}) as inserted`;
+    const written = await this.write(
+      id,
+      renamed,
+      tokens,
+      table.location,
+      table.partitionKeys.map((k) => k.name),
+      table,
+    );
     this.built.delete(table.name);
     return { ...emptyOutcome('DML', 'INSERT'), dataScannedInBytes: written.scanned };
   }
@@ -358,27 +443,50 @@ export class StandInEngine {
    * query's last ones, in order (HIVE_COLUMN_ORDER_MISMATCH); at most 100 partitions
    * (HIVE_TOO_MANY_OPEN_PARTITIONS, https://docs.aws.amazon.com/athena/latest/ug/ctas-insert-into.html).
    */
-  private async write(id: string, query: string, tokens: Token[], location: string, partitionedBy: string[], into?: CatalogTable) {
+  private async write(
+    id: string,
+    query: string,
+    tokens: Token[],
+    location: string,
+    partitionedBy: string[],
+    into?: CatalogTable,
+  ) {
     const scanned = await this.prepareTables(tokens);
-    const described = (await this.run(`describe ${toDuckDb(query)}`)).getRows().map((r) => ({ name: String(r[0]).toLowerCase(), type: String(r[1]) }));
+    const described = (await this.run(`describe ${toDuckDb(query)}`))
+      .getRows()
+      .map((r) => ({ name: String(r[0]).toLowerCase(), type: String(r[1]) }));
     const tail = described.slice(described.length - partitionedBy.length).map((c) => c.name);
     if (partitionedBy.length > 0 && tail.join(',') !== partitionedBy.join(',')) {
-      throw new AthenaFailure(`HIVE_COLUMN_ORDER_MISMATCH: Partition keys must be the last columns in the table and in the same order as the table properties: [${partitionedBy.join(', ')}]`);
+      throw new AthenaFailure(
+        'HIVE_COLUMN_ORDER_MISMATCH: Partition keys must be the last columns in the table and in the same order ' +
+          `as the table properties: [${partitionedBy.join(', ')}]`,
+      );
     }
     // Trino has no 128-bit integers: a DuckDB sum of bigints is written as the bigint Trino gives.
-    const select = described.map((c) => (c.type === 'HUGEINT' ? `cast(${ident(c.name)} as bigint) as ${ident(c.name)}` : ident(c.name)));
+    const select = described.map((c) =>
+      c.type === 'HUGEINT' ? `cast(${ident(c.name)} as bigint) as ${ident(c.name)}` : ident(c.name),
+    );
     const dir = path.join(this.options.scratch, id);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     const source = `select ${select.join(', ')} from (${toDuckDb(query)}) as written`;
-    const partition = partitionedBy.length ? `, partition_by (${partitionedBy.map(ident).join(', ')}), overwrite_or_ignore` : '';
+    const partition = partitionedBy.length
+      ? `, partition_by (${partitionedBy.map(ident).join(', ')}), overwrite_or_ignore`
+      : '';
     const target = partitionedBy.length ? dir : path.join(dir, `${id}_0.parquet`);
     try {
-      await this.run(`copy (${source}) to ${sqlString(target)} (format parquet, compression zstd${partition}, filename_pattern '${id}_{i}')`);
-      const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((f) => f.isFile()).map((f) => path.relative(dir, path.join(f.parentPath, f.name)));
+      await this.run(
+        `copy (${source}) to ${sqlString(target)} ` +
+          `(format parquet, compression zstd${partition}, filename_pattern '${id}_{i}')`,
+      );
+      const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
+        .filter((f) => f.isFile())
+        .map((f) => path.relative(dir, path.join(f.parentPath, f.name)));
       const partitions = new Set(files.map((f) => path.dirname(f)));
       if (partitionedBy.length && partitions.size > maxPartitions) {
-        throw new AthenaFailure(`HIVE_TOO_MANY_OPEN_PARTITIONS: Exceeded limit of ${maxPartitions} open writers for partitions/buckets`);
+        throw new AthenaFailure(
+          `HIVE_TOO_MANY_OPEN_PARTITIONS: Exceeded limit of ${maxPartitions} open writers for partitions/buckets`,
+        );
       }
       const { bucket, prefix } = parseUri(location);
       const template = into?.parameters['storage.location.template'];
@@ -386,7 +494,12 @@ export class StandInEngine {
         let key = `${prefix}${file.split(path.sep).join('/')}`;
         if (template && partitionedBy.length) {
           // A projected table's partitions lie where its template puts them.
-          const values = Object.fromEntries(path.dirname(file).split(path.sep).map((p) => p.split('=').map(decodeURIComponent) as [string, string]));
+          const values = Object.fromEntries(
+            path
+              .dirname(file)
+              .split(path.sep)
+              .map((p) => p.split('=').map(decodeURIComponent) as [string, string]),
+          );
           const uri = template.replace(/\$\{([a-z0-9_]+)\}/gi, (_, k: string) => values[k.toLowerCase()] ?? '');
           key = `${parseUri(uri).prefix}${path.basename(file)}`;
         }
@@ -405,19 +518,31 @@ export class StandInEngine {
    * Athena runs DROP TABLE, CREATE EXTERNAL TABLE, ALTER TABLE and MSCK as Hive DDL, which quotes
    * names with backticks: a double-quoted name does not parse
    * (https://docs.aws.amazon.com/athena/latest/ug/reserved-words.html: "To escape reserved
-   * keywords in DDL statements, enclose them in backticks"; https://docs.aws.amazon.com/athena/latest/ug/drop-table.html).
+   * keywords in DDL statements, enclose them in backticks";
+   * https://docs.aws.amazon.com/athena/latest/ug/drop-table.html).
    */
   private checkHiveQuoting(words: Token[]): void {
     const quoted = words.findIndex((t) => t.kind === 'quoted');
     if (quoted < 0) return;
-    const near = words.slice(quoted, quoted + 3).map((t) => `'${t.text}'`).join(' ');
+    const near = words
+      .slice(quoted, quoted + 3)
+      .map((t) => `'${t.text}'`)
+      .join(' ');
     const column = words.slice(0, quoted).reduce((n, t) => n + t.text.length + 1, 0);
-    throw new AthenaFailure(`FAILED: ParseException line 1:${column} cannot recognize input near ${near} in table name`, 2, 1003);
+    throw new AthenaFailure(
+      `FAILED: ParseException line 1:${column} cannot recognize input near ${near} in table name`,
+      2,
+      1003,
+    );
   }
 
   private async hiveDdl(words: Token[], what: string): Promise<Outcome> {
     this.checkHiveQuoting(words);
-    throw new AthenaFailure(`NOT_SUPPORTED: the Athena stand-in does not run ${what}: the stack defines the tables (infra/lakeStack.ts)`, 2, 1003);
+    throw new AthenaFailure(
+      `NOT_SUPPORTED: the Athena stand-in does not run ${what}: the stack defines the tables (infra/lakeStack.ts)`,
+      2,
+      1003,
+    );
   }
 
   /**
@@ -430,13 +555,21 @@ export class StandInEngine {
     const ifExists = words.slice(2, 4).map(lower).join(' ') === 'if exists';
     if (ifExists) at = 4;
     const { name, next } = qualifiedName(words, at);
-    if (next < words.length && !(words[next]!.text === ';' && next === words.length - 1) && lower(words[next]!) !== 'purge') {
+    if (
+      next < words.length &&
+      !(words[next]!.text === ';' && next === words.length - 1) &&
+      lower(words[next]!) !== 'purge'
+    ) {
       throw new AthenaFailure(`FAILED: ParseException line 1:1 missing EOF at '${words[next]!.text}'`, 2, 1003);
     }
     const table = this.resolveName(name);
     if (!this.tables.has(table)) {
       if (ifExists) return emptyOutcome('DDL', 'DROP_TABLE');
-      throw new AthenaFailure(`FAILED: SemanticException [Error 10001]: Table not found ${this.options.database}.${table}`, 2, 1003);
+      throw new AthenaFailure(
+        `FAILED: SemanticException [Error 10001]: Table not found ${this.options.database}.${table}`,
+        2,
+        1003,
+      );
     }
     this.tables.delete(table);
     this.built.delete(table);
@@ -483,7 +616,8 @@ function qualifiedName(words: Token[], at: number): { name: string[]; next: numb
   let i = at;
   for (;;) {
     const t = words[i];
-    if (!t || !['word', 'quoted', 'backtick'].includes(t.kind)) throw new AthenaFailure('SYNTAX_ERROR: line 1:1: expecting a table name');
+    if (!t || !['word', 'quoted', 'backtick'].includes(t.kind))
+      throw new AthenaFailure('SYNTAX_ERROR: line 1:1: expecting a table name');
     name.push(...(t.kind === 'backtick' ? nameOf(t).split('.') : [nameOf(t)]));
     i++;
     if (words[i]?.text !== '.') return { name, next: i };
@@ -492,7 +626,10 @@ function qualifiedName(words: Token[], at: number): { name: string[]; next: numb
 }
 
 /** WITH (key = value, …): strings, numbers and ARRAY['a', …]. */
-function withProperties(words: Token[], at: number): { values: Record<string, string | number | string[]>; next: number } {
+function withProperties(
+  words: Token[],
+  at: number,
+): { values: Record<string, string | number | string[]>; next: number } {
   if (words[at]?.text !== '(') throw new AthenaFailure("SYNTAX_ERROR: expecting '(' after WITH");
   const values: Record<string, string | number | string[]> = {};
   let i = at + 1;
@@ -539,11 +676,14 @@ function glueTypeOf(duck: string): string {
 /** A DuckDB error as Athena would word its kind; the text keeps DuckDB's detail. */
 function asAthenaFailure(error: Error): AthenaFailure {
   const message = error.message.split('\n')[0] ?? '';
-  if (message.includes('INTERRUPT') || /interrupted/i.test(message)) return new AthenaFailure('Query was cancelled', 2, 1000);
+  if (message.includes('INTERRUPT') || /interrupted/i.test(message))
+    return new AthenaFailure('Query was cancelled', 2, 1000);
   const detail = message.replace(/^[A-Za-z ]+ Error: /, '');
-  if (/Cannot cast '.*' to DOUBLE|Value cannot be cast to/.test(message)) return new AthenaFailure(`INVALID_CAST_ARGUMENT: ${detail}`);
+  if (/Cannot cast '.*' to DOUBLE|Value cannot be cast to/.test(message))
+    return new AthenaFailure(`INVALID_CAST_ARGUMENT: ${detail}`);
   if (/^Catalog Error: Table/.test(message)) return new AthenaFailure(`TABLE_NOT_FOUND: ${detail}`);
-  if (/^Catalog Error: Scalar Function|^Catalog Error: .*Function/.test(message)) return new AthenaFailure(`FUNCTION_NOT_FOUND: ${detail}`);
+  if (/^Catalog Error: Scalar Function|^Catalog Error: .*Function/.test(message))
+    return new AthenaFailure(`FUNCTION_NOT_FOUND: ${detail}`);
   if (/^Binder Error: Referenced column/.test(message)) return new AthenaFailure(`COLUMN_NOT_FOUND: ${detail}`);
   if (/^Binder Error: No function matches/.test(message)) return new AthenaFailure(`FUNCTION_NOT_FOUND: ${detail}`);
   if (/^(Binder|Parser) Error/.test(message)) return new AthenaFailure(`SYNTAX_ERROR: ${detail}`);
@@ -616,7 +756,9 @@ function formatValue(value: DuckDBValue, type: DuckDBType): string | null {
       return javaDouble(Number(value));
     case DuckDBTypeId.TIMESTAMP: {
       const s = String(value);
-      return /\.\d+$/.test(s) ? s.replace(/(\.\d{3})\d*$/, '$1').replace(/\.(\d{1,2})$/, (_, d: string) => `.${d.padEnd(3, '0')}`) : `${s}.000`;
+      return /\.\d+$/.test(s)
+        ? s.replace(/(\.\d{3})\d*$/, '$1').replace(/\.(\d{1,2})$/, (_, d: string) => `.${d.padEnd(3, '0')}`)
+        : `${s}.000`;
     }
     case DuckDBTypeId.TIMESTAMP_TZ: {
       const iso = new Date(Number((value as unknown as { micros: bigint }).micros / 1000n)).toISOString();

@@ -46,7 +46,11 @@ function projected(table: CatalogTable, column: string, value: string, now: Date
   const p = table.parameters;
   const type = p[`projection.${column}.type`];
   if (type === 'injected') return true;
-  if (type === 'enum') return (p[`projection.${column}.values`] ?? '').split(',').map((v) => v.trim()).includes(value);
+  if (type === 'enum')
+    return (p[`projection.${column}.values`] ?? '')
+      .split(',')
+      .map((v) => v.trim())
+      .includes(value);
   if (type === 'integer') {
     const [low, high] = (p[`projection.${column}.range`] ?? '').split(',').map(Number);
     const n = Number(value);
@@ -97,7 +101,11 @@ export function partitioning(table: CatalogTable, now: () => Date = () => new Da
       const match = regex.exec(key);
       if (!match) return undefined;
       const values = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(match[i + 1]!)]));
-      if (projectionOn && !keys.every((k) => projected(table, k, values[k]!, DateTime.fromJSDate(now(), { zone: 'UTC' })))) return undefined;
+      if (
+        projectionOn &&
+        !keys.every((k) => projected(table, k, values[k]!, DateTime.fromJSDate(now(), { zone: 'UTC' })))
+      )
+        return undefined;
       return values;
     },
   };

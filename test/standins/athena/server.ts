@@ -14,6 +14,13 @@ import { LakeS3 } from './s3.ts';
  * catalog, served on loopback, executing on DuckDB over a lake reached through S3 (s3rver).
  * Clients point AWS_ENDPOINT_URL_ATHENA and AWS_ENDPOINT_URL_GLUE at `url`.
  * API reference: https://docs.aws.amazon.com/athena/latest/APIReference/API_Operations.html
+ *
+ * Not modelled (only real AWS shows them): result files in the results location (the .csv and
+ * .metadata Athena writes per query, UNLOAD's manifest), the per-query scan cutoff and the DML
+ * timeout, throttling, SSE-KMS, IAM, Hive DDL other than DROP TABLE (CREATE EXTERNAL TABLE and
+ * ALTER are checked for backticks, then refused as unsupported), and writes in formats other
+ * than Parquet. Pulse makes no Glue calls of its own; GetDatabase, GetTable and GetTables answer
+ * from the stand-in's catalog.
  */
 export interface LoggedStatement {
   statement: string;
@@ -61,7 +68,10 @@ interface Execution {
   stopRequested?: boolean;
 }
 
-/** Athena's quota on a query string: 262,144 bytes, not adjustable (https://docs.aws.amazon.com/athena/latest/ug/service-limits.html). */
+/**
+ * Athena's quota on a query string: 262,144 bytes, not adjustable
+ * (https://docs.aws.amazon.com/athena/latest/ug/service-limits.html).
+ */
 export const maxQueryBytes = 262_144;
 
 class ApiError extends Error {
@@ -80,7 +90,15 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
   const cache = await mkdtemp(path.join(tmpdir(), 'athena-local-'));
   const s3 = new LakeS3(opts.s3Endpoint, path.join(cache, 'lake'));
   const catalog = stackCatalog(opts.lakeBucket ?? 'pulse-lake', database);
-  const engine = new StandInEngine({ s3, tables: catalog.tables, workgroup: catalog.workgroup, results, database, scratch: path.join(cache, 'write'), now: opts.now ?? (() => new Date()) });
+  const engine = new StandInEngine({
+    s3,
+    tables: catalog.tables,
+    workgroup: catalog.workgroup,
+    results,
+    database,
+    scratch: path.join(cache, 'write'),
+    now: opts.now ?? (() => new Date()),
+  });
   await engine.open();
 
   const statements: LoggedStatement[] = [];
@@ -91,7 +109,8 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
 
   const log = (statement: string, state: LoggedStatement['state'], error?: string) => {
     statements.push({ statement, state, ...(error !== undefined ? { error } : {}) });
-    if (opts.statementsFile) appendFileSync(opts.statementsFile, `${JSON.stringify({ statement, state, error: error ?? null })}\n`);
+    if (opts.statementsFile)
+      appendFileSync(opts.statementsFile, `${JSON.stringify({ statement, state, error: error ?? null })}\n`);
   };
 
   const finish = (e: Execution, state: 'SUCCEEDED' | 'FAILED' | 'CANCELLED', failure?: AthenaFailure) => {
@@ -121,7 +140,10 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
         },
         (error: unknown) => {
           if (next.stopRequested) return finish(next, 'CANCELLED');
-          const failure = error instanceof AthenaFailure ? error : new AthenaFailure(`GENERIC_INTERNAL_ERROR: ${(error as Error)?.message ?? error}`, 1, 200);
+          const failure =
+            error instanceof AthenaFailure
+              ? error
+              : new AthenaFailure(`GENERIC_INTERNAL_ERROR: ${(error as Error)?.message ?? error}`, 1, 200);
           finish(next, 'FAILED', failure);
         },
       )
@@ -139,15 +161,29 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
       // Refused at the API, before a query exists: InvalidRequestException, as the SDK sees it
       // (https://repost.aws/knowledge-center/athena-query-string-length).
       if (Buffer.byteLength(query, 'utf8') > maxQueryBytes) {
-        const message = `1 validation error detected: Value at 'queryString' failed to satisfy constraint: Member must have length less than or equal to ${maxQueryBytes}`;
+        const message =
+          "1 validation error detected: Value at 'queryString' failed to satisfy constraint: " +
+          `Member must have length less than or equal to ${maxQueryBytes}`;
         log(query, 'FAILED', message);
         throw new ApiError('InvalidRequestException', message);
       }
-      if (query.trim() === '') throw new ApiError('InvalidRequestException', "1 validation error detected: Value at 'queryString' failed to satisfy constraint: Member must have length greater than or equal to 1");
+      if (query.trim() === '')
+        throw new ApiError(
+          'InvalidRequestException',
+          "1 validation error detected: Value at 'queryString' failed to satisfy constraint: " +
+            'Member must have length greater than or equal to 1',
+        );
       const id = randomUUID();
       if (token) byToken.set(token, id);
       const context = (input.QueryExecutionContext ?? {}) as { Database?: string };
-      const execution: Execution = { id, query, workGroup: String(input.WorkGroup ?? 'primary'), database: context.Database ?? database, state: 'QUEUED', submitted: Date.now() };
+      const execution: Execution = {
+        id,
+        query,
+        workGroup: String(input.WorkGroup ?? 'primary'),
+        database: context.Database ?? database,
+        state: 'QUEUED',
+        submitted: Date.now(),
+      };
       executions.set(id, execution);
       queue.push(execution);
       setImmediate(pump);
@@ -158,7 +194,13 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
       const ids = (input.QueryExecutionIds as string[]) ?? [];
       return {
         QueryExecutions: ids.filter((id) => executions.has(id)).map((id) => describe(executions.get(id)!)),
-        UnprocessedQueryExecutionIds: ids.filter((id) => !executions.has(id)).map((id) => ({ QueryExecutionId: id, ErrorCode: 'INVALID_INPUT', ErrorMessage: 'QueryExecution not found' })),
+        UnprocessedQueryExecutionIds: ids
+          .filter((id) => !executions.has(id))
+          .map((id) => ({
+            QueryExecutionId: id,
+            ErrorCode: 'INVALID_INPUT',
+            ErrorMessage: 'QueryExecution not found',
+          })),
       };
     },
     'AmazonAthena.StopQueryExecution': (input) => {
@@ -181,21 +223,27 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
           ResultConfiguration: { OutputLocation: results },
           EnforceWorkGroupConfiguration: catalog.workgroup.enforced,
           BytesScannedCutoffPerQuery: catalog.workgroup.bytesScannedCutoffPerQuery,
-          EngineVersion: { SelectedEngineVersion: 'Athena engine version 3', EffectiveEngineVersion: 'Athena engine version 3' },
+          EngineVersion: {
+            SelectedEngineVersion: 'Athena engine version 3',
+            EffectiveEngineVersion: 'Athena engine version 3',
+          },
         },
       },
     }),
     'AWSGlue.GetDatabase': (input) => {
-      if (String(input.Name).toLowerCase() !== database) throw new ApiError('EntityNotFoundException', `Database ${input.Name} not found.`);
+      if (String(input.Name).toLowerCase() !== database)
+        throw new ApiError('EntityNotFoundException', `Database ${input.Name} not found.`);
       return { Database: { Name: database, CatalogId: '000000000000' } };
     },
     'AWSGlue.GetTable': (input) => {
-      const table = String(input.DatabaseName).toLowerCase() === database ? engine.table(String(input.Name)) : undefined;
+      const table =
+        String(input.DatabaseName).toLowerCase() === database ? engine.table(String(input.Name)) : undefined;
       if (!table) throw new ApiError('EntityNotFoundException', `Table ${input.Name} not found.`);
       return { Table: glueTable(table, database) };
     },
     'AWSGlue.GetTables': (input) => {
-      if (String(input.DatabaseName).toLowerCase() !== database) throw new ApiError('EntityNotFoundException', `Database ${input.DatabaseName} not found.`);
+      if (String(input.DatabaseName).toLowerCase() !== database)
+        throw new ApiError('EntityNotFoundException', `Database ${input.DatabaseName} not found.`);
       return { TableList: engine.allTables().map((t) => glueTable(t, database)) };
     },
   };
@@ -206,7 +254,10 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
     return e;
   }
 
-  /** A QueryExecution as GetQueryExecution returns it (https://docs.aws.amazon.com/athena/latest/APIReference/API_QueryExecution.html). */
+  /**
+   * A QueryExecution as GetQueryExecution returns it
+   * (https://docs.aws.amazon.com/athena/latest/APIReference/API_QueryExecution.html).
+   */
   function describe(e: Execution) {
     const done = e.completed ?? Date.now();
     const engineMs = e.started ? done - e.started : 0;
@@ -225,7 +276,16 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
         SubmissionDateTime: e.submitted / 1000,
         ...(e.completed ? { CompletionDateTime: e.completed / 1000 } : {}),
         ...(e.reason ? { StateChangeReason: e.reason } : {}),
-        ...(failure ? { AthenaError: { ErrorCategory: failure.category, ErrorType: failure.type, Retryable: false, ErrorMessage: failure.message } } : {}),
+        ...(failure
+          ? {
+              AthenaError: {
+                ErrorCategory: failure.category,
+                ErrorType: failure.type,
+                Retryable: false,
+                ErrorMessage: failure.message,
+              },
+            }
+          : {}),
       },
       Statistics: {
         EngineExecutionTimeInMillis: engineMs,
@@ -248,23 +308,37 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
    * (https://docs.aws.amazon.com/athena/latest/APIReference/API_GetQueryResults.html).
    */
   function page(e: Execution, input: Record<string, unknown>) {
-    if (e.state === 'QUEUED' || e.state === 'RUNNING') throw new ApiError('InvalidRequestException', `Query has not yet finished. Current state: ${e.state}`);
-    if (e.state !== 'SUCCEEDED') throw new ApiError('InvalidRequestException', `Query did not finish successfully. Final query state: ${e.state}\n${e.reason ?? ''}`.trim());
+    if (e.state === 'QUEUED' || e.state === 'RUNNING')
+      throw new ApiError('InvalidRequestException', `Query has not yet finished. Current state: ${e.state}`);
+    if (e.state !== 'SUCCEEDED')
+      throw new ApiError(
+        'InvalidRequestException',
+        `Query did not finish successfully. Final query state: ${e.state}\n${e.reason ?? ''}`.trim(),
+      );
     const max = input.MaxResults === undefined ? 1000 : Number(input.MaxResults);
     if (!Number.isInteger(max) || max < 1 || max > 1000) {
-      throw new ApiError('InvalidRequestException', `1 validation error detected: Value '${input.MaxResults}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`);
+      throw new ApiError(
+        'InvalidRequestException',
+        `1 validation error detected: Value '${input.MaxResults}' at 'maxResults' failed to satisfy constraint: ` +
+          'Member must have value less than or equal to 1000',
+      );
     }
     const outcome = e.outcome!;
-    const header = outcome.statementType === 'DML' && outcome.columns.length > 0 ? [outcome.columns.map((c) => c.name)] : [];
+    const header =
+      outcome.statementType === 'DML' && outcome.columns.length > 0 ? [outcome.columns.map((c) => c.name)] : [];
     const all = [...header, ...outcome.rows];
     let from = 0;
     if (input.NextToken !== undefined) {
       const token = decodeToken(String(input.NextToken));
-      if (!token || token.id !== e.id) throw new ApiError('InvalidRequestException', 'The NextToken is invalid for this query');
+      if (!token || token.id !== e.id)
+        throw new ApiError('InvalidRequestException', 'The NextToken is invalid for this query');
       from = token.from;
     }
     const rows = all.slice(from, from + max);
-    const next = from + max < all.length ? Buffer.from(JSON.stringify({ id: e.id, from: from + max })).toString('base64url') : undefined;
+    const next =
+      from + max < all.length
+        ? Buffer.from(JSON.stringify({ id: e.id, from: from + max })).toString('base64url')
+        : undefined;
     return {
       UpdateCount: 0,
       ResultSet: {
@@ -298,16 +372,29 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const target = String(request.headers['x-amz-target'] ?? '');
     const reply = (status: number, body: unknown, type?: string) => {
-      response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID(), ...(type ? { 'x-amzn-errortype': type } : {}) });
+      response.writeHead(status, {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-requestid': randomUUID(),
+        ...(type ? { 'x-amzn-errortype': type } : {}),
+      });
       response.end(JSON.stringify(body));
     };
     try {
       const operation = operations[target];
-      if (!operation) throw new ApiError('UnknownOperationException', `The Athena stand-in does not answer ${target || 'a request without X-Amz-Target'}`);
-      const input = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
+      if (!operation)
+        throw new ApiError(
+          'UnknownOperationException',
+          `The Athena stand-in does not answer ${target || 'a request without X-Amz-Target'}`,
+        );
+      const input = chunks.length
+        ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
+        : {};
       reply(200, operation(input));
     } catch (error) {
-      const api = error instanceof ApiError ? error : new ApiError('InternalServerException', (error as Error)?.message ?? String(error), 500);
+      const api =
+        error instanceof ApiError
+          ? error
+          : new ApiError('InternalServerException', (error as Error)?.message ?? String(error), 500);
       reply(api.status, { __type: api.type, Message: api.message, message: api.message }, api.type);
     }
   }
@@ -361,6 +448,9 @@ function glueTable(table: CatalogTable, database: string) {
     TableType: 'EXTERNAL_TABLE',
     Parameters: table.parameters,
     PartitionKeys: table.partitionKeys.map((k) => ({ Name: k.name, Type: k.type })),
-    StorageDescriptor: { Location: table.location, Columns: table.columns.map((c) => ({ Name: c.name, Type: c.type })) },
+    StorageDescriptor: {
+      Location: table.location,
+      Columns: table.columns.map((c) => ({ Name: c.name, Type: c.type })),
+    },
   };
 }

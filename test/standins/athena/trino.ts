@@ -26,8 +26,22 @@ export interface Token {
   text: string;
 }
 
-const tokenPattern =
-  /(\s+)|(--[^\n]*|\/\*[\s\S]*?\*\/)|('(?:[^']|'')*')|("(?:[^"]|"")*")|(`(?:[^`]|``)*`)|([a-z_][a-z0-9_$]*)|(\d+(?:\.\d*)?(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?)|(<>|<=|>=|!=|\|\||::|=>|->|.)/giy;
+/** One alternative per Token kind, in `kinds`' order. */
+const tokenPattern = new RegExp(
+  [
+    /(\s+)/,
+    /(--[^\n]*|\/\*[\s\S]*?\*\/)/,
+    /('(?:[^']|'')*')/,
+    /("(?:[^"]|"")*")/,
+    /(`(?:[^`]|``)*`)/,
+    /([a-z_][a-z0-9_$]*)/,
+    /(\d+(?:\.\d*)?(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?)/,
+    /(<>|<=|>=|!=|\|\||::|=>|->|.)/,
+  ]
+    .map((r) => r.source)
+    .join('|'),
+  'giy',
+);
 const kinds: Token['kind'][] = ['ws', 'comment', 'string', 'quoted', 'backtick', 'word', 'number', 'punct'];
 
 export function tokenize(sql: string): Token[] {
@@ -116,7 +130,11 @@ function rewrite(tokens: Token[], from: number, to: number): string {
       }
       if (as < 0) throw new Error(`line 1:1: mismatched input in ${name}: expecting AS`);
       const expr = rewrite(tokens, open + 1, as);
-      const type = tokens.slice(as + 1, close).map((t) => t.text).join('').trim();
+      const type = tokens
+        .slice(as + 1, close)
+        .map((t) => t.text)
+        .join('')
+        .trim();
       const duck = duckTypeOf(type);
       const prefix = `trino_${name === 'try_cast' ? 'try_' : ''}to_`;
       // https://trino.io/docs/current/functions/conversion.html: varchar → double as Java's Double.parseDouble.
@@ -141,12 +159,57 @@ function rewrite(tokens: Token[], from: number, to: number): string {
  * The stand-in's own helpers (trino_*, java_*) are refused too, so a statement cannot lean on them.
  */
 const duckdbOnlyFunctions = new Set([
-  'regexp_matches', 'regexp_full_match', 'strftime', 'strptime', 'try_strptime', 'epoch', 'epoch_ms', 'epoch_us',
-  'isodow', 'dayofmonth', 'dayofweek', 'dayofyear', 'list_value', 'list_contains', 'list_extract', 'list_element',
-  'list_aggregate', 'array_length', 'len', 'string_split', 'generate_series', 'range', 'median', 'quantile',
-  'quantile_cont', 'quantile_disc', 'approx_quantile', 'string_agg', 'group_concat', 'arg_max', 'arg_min', 'first',
-  'last', 'datediff', 'datepart', 'date_part', 'today', 'struct_pack', 'read_parquet', 'read_csv', 'read_csv_auto',
-  'read_json', 'read_json_auto', 'glob', 'error', 'printf', 'timezone', 'isfinite', 'ifnull', 'list', 'make_date',
+  'regexp_matches',
+  'regexp_full_match',
+  'strftime',
+  'strptime',
+  'try_strptime',
+  'epoch',
+  'epoch_ms',
+  'epoch_us',
+  'isodow',
+  'dayofmonth',
+  'dayofweek',
+  'dayofyear',
+  'list_value',
+  'list_contains',
+  'list_extract',
+  'list_element',
+  'list_aggregate',
+  'array_length',
+  'len',
+  'string_split',
+  'generate_series',
+  'range',
+  'median',
+  'quantile',
+  'quantile_cont',
+  'quantile_disc',
+  'approx_quantile',
+  'string_agg',
+  'group_concat',
+  'arg_max',
+  'arg_min',
+  'first',
+  'last',
+  'datediff',
+  'datepart',
+  'date_part',
+  'today',
+  'struct_pack',
+  'read_parquet',
+  'read_csv',
+  'read_csv_auto',
+  'read_json',
+  'read_json_auto',
+  'glob',
+  'error',
+  'printf',
+  'timezone',
+  'isfinite',
+  'ifnull',
+  'list',
+  'make_date',
 ]);
 
 /**
@@ -154,13 +217,36 @@ const duckdbOnlyFunctions = new Set([
  * name (string, text, int64, hugeint, float, timestamptz) fails there with "Unknown type".
  */
 const trinoTypes = new Set([
-  'boolean', 'tinyint', 'smallint', 'integer', 'int', 'bigint', 'real', 'double', 'decimal', 'varchar', 'char',
-  'varbinary', 'json', 'date', 'time', 'timestamp', 'interval', 'array', 'map', 'row', 'uuid', 'ipaddress',
+  'boolean',
+  'tinyint',
+  'smallint',
+  'integer',
+  'int',
+  'bigint',
+  'real',
+  'double',
+  'decimal',
+  'varchar',
+  'char',
+  'varbinary',
+  'json',
+  'date',
+  'time',
+  'timestamp',
+  'interval',
+  'array',
+  'map',
+  'row',
+  'uuid',
+  'ipaddress',
 ]);
 
 /** Where the token at `index` starts, as Trino reports it: line:column, both from 1. */
 function position(tokens: Token[], index: number): string {
-  const before = tokens.slice(0, index).map((t) => t.text).join('');
+  const before = tokens
+    .slice(0, index)
+    .map((t) => t.text)
+    .join('');
   const lines = before.split('\n');
   return `${lines.length}:${lines.at(-1)!.length + 1}`;
 }
@@ -184,7 +270,8 @@ export function trinoRefusal(sql: string): string | undefined {
     if (name === 'as' && isCastType(tokens, i)) {
       const type = tokens[nextSignificant(tokens, i)]!;
       if (type.kind === 'word' && !trinoTypes.has(type.text.toLowerCase())) {
-        return `TYPE_NOT_FOUND: line ${position(tokens, nextSignificant(tokens, i))}: Unknown type: ${type.text.toLowerCase()}`;
+        const at = position(tokens, nextSignificant(tokens, i));
+        return `TYPE_NOT_FOUND: line ${at}: Unknown type: ${type.text.toLowerCase()}`;
       }
     }
   }
@@ -251,7 +338,18 @@ export function javaParseDouble(text: string): number | undefined {
 // window 1970–2069 (Joda's appendTwoDigitYear with Trino's pivot year 2020); %Y up to four;
 // literals match ignoring case; the whole text must be read. The result is a timestamp(3).
 
-type Field = 'year' | 'year2' | 'month' | 'day' | 'hour' | 'clock' | 'minute' | 'second' | 'fraction' | 'ampm' | 'monthName';
+type Field =
+  | 'year'
+  | 'year2'
+  | 'month'
+  | 'day'
+  | 'hour'
+  | 'clock'
+  | 'minute'
+  | 'second'
+  | 'fraction'
+  | 'ampm'
+  | 'monthName';
 type Piece = { literal: string } | { field: Field; max: number };
 
 const specifiers: Record<string, Piece | Piece[]> = {
@@ -272,10 +370,29 @@ const specifiers: Record<string, Piece | Piece[]> = {
   f: { field: 'fraction', max: 9 },
   p: { field: 'ampm', max: 2 },
   M: { field: 'monthName', max: 9 },
-  T: [{ field: 'hour', max: 2 }, { literal: ':' }, { field: 'minute', max: 2 }, { literal: ':' }, { field: 'second', max: 2 }],
+  T: [
+    { field: 'hour', max: 2 },
+    { literal: ':' },
+    { field: 'minute', max: 2 },
+    { literal: ':' },
+    { field: 'second', max: 2 },
+  ],
 };
 
-const months = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const months = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
 
 function datePattern(format: string): Piece[] {
   const pieces: Piece[] = [];
@@ -286,7 +403,8 @@ function datePattern(format: string): Piece[] {
       continue;
     }
     const spec = format[++i]!;
-    if ('wUuVXDjvxWar'.includes(spec) && !specifiers[spec]) throw new Error(`%${spec} not supported in date format string`);
+    if ('wUuVXDjvxWar'.includes(spec) && !specifiers[spec])
+      throw new Error(`%${spec} not supported in date format string`);
     const piece = specifiers[spec];
     if (piece) pieces.push(...(Array.isArray(piece) ? piece : [piece]));
     else pieces.push({ literal: spec });
@@ -333,10 +451,19 @@ export function trinoDateParse(text: string, format: string): number {
   if (at !== text.length) throw fail(at);
   let hour = v.hour ?? 0;
   if (v.clock !== undefined) {
-    if (v.clock < 1 || v.clock > 12) throw new Error(`Cannot parse "${text}": Value ${v.clock} for clockhourOfHalfday must be in the range [1,12]`);
+    if (v.clock < 1 || v.clock > 12)
+      throw new Error(`Cannot parse "${text}": Value ${v.clock} for clockhourOfHalfday must be in the range [1,12]`);
     hour = (v.clock % 12) + 12 * (v.ampm ?? 0);
   } else if (v.ampm !== undefined) hour = (hour % 12) + 12 * v.ampm;
-  const parts = { year: v.year ?? 1970, month: v.month ?? 1, day: v.day ?? 1, hour, minute: v.minute ?? 0, second: v.second ?? 0, millisecond: v.fraction ?? 0 };
+  const parts = {
+    year: v.year ?? 1970,
+    month: v.month ?? 1,
+    day: v.day ?? 1,
+    hour,
+    minute: v.minute ?? 0,
+    second: v.second ?? 0,
+    millisecond: v.fraction ?? 0,
+  };
   const date = DateTime.fromObject(parts, { zone: 'UTC' });
   if (!date.isValid) throw new Error(`Cannot parse "${text}": ${date.invalidExplanation ?? 'no such date'}`);
   return date.toMillis();
@@ -376,7 +503,12 @@ export function fromIso8601(text: string): number {
 
 // ---------------------------------------------------------------------------------------------
 
-function scalar(name: string, parameterTypes: DuckDBType[], returnType: DuckDBType, compute: (...args: string[]) => unknown) {
+function scalar(
+  name: string,
+  parameterTypes: DuckDBType[],
+  returnType: DuckDBType,
+  compute: (...args: string[]) => unknown,
+) {
   return DuckDBScalarFunction.create({
     name,
     parameterTypes,
@@ -384,7 +516,9 @@ function scalar(name: string, parameterTypes: DuckDBType[], returnType: DuckDBTy
     mainFunction: (_info, input, output) => {
       const columns = parameterTypes.map((_, i) => input.getColumnVector(i));
       for (let row = 0; row < input.rowCount; row++) {
-        output.setItem(row, compute(...columns.map((c) => String(c.getItem(row)))) as never);
+        const args = columns.map((c) => c.getItem(row));
+        // NULL in, NULL out, as every Trino function here.
+        output.setItem(row, (args.some((a) => a === null) ? null : compute(...args.map(String))) as never);
       }
       output.flush();
     },
@@ -398,13 +532,16 @@ export async function installTrinoFunctions(connection: DuckDBConnection): Promi
   // Trino's integer division truncates: 7 / 2 = 3 (https://trino.io/docs/current/functions/math.html).
   await connection.run('set integer_division = true');
   // The macros the local engine uses for Trino's at_timezone, to_unixtime, day_of_week, day_of_month.
-  await connection.run(readFileSync(path.resolve(import.meta.dirname, '../../../sql/dialect/duckdb_shims.sql'), 'utf8'));
+  await connection.run(
+    readFileSync(path.resolve(import.meta.dirname, '../../../sql/dialect/duckdb_shims.sql'), 'utf8'),
+  );
   // greatest/least: NULL if any argument is NULL (https://trino.io/docs/current/functions/comparison.html);
   // DuckDB's skip NULLs.
   for (const fn of ['greatest', 'least']) {
     const overloads = [2, 3, 4, 5, 6].map((n) => {
       const args = Array.from({ length: n }, (_, i) => `a${i}`);
-      return `(${args.join(', ')}) as case when ${args.map((a) => `${a} is null`).join(' or ')} then null else ${fn}(${args.join(', ')}) end`;
+      const anyNull = args.map((a) => `${a} is null`).join(' or ');
+      return `(${args.join(', ')}) as case when ${anyNull} then null else ${fn}(${args.join(', ')}) end`;
     });
     await connection.run(`create or replace macro trino_${fn}${overloads.join(', ')}`);
   }
@@ -412,11 +549,13 @@ export async function installTrinoFunctions(connection: DuckDBConnection): Promi
   await connection.run('create or replace macro trino_element_at(a, i) as a[i]');
   // regexp_replace replaces every match, $n names a group (https://trino.io/docs/current/functions/regexp.html).
   await connection.run(
-    "create or replace macro trino_regexp_replace(s, p) as regexp_replace(s, p, '', 'g'), (s, p, r) as regexp_replace(s, p, regexp_replace(r, '\\$(\\d)', '\\\\\\1', 'g'), 'g')",
+    "create or replace macro trino_regexp_replace(s, p) as regexp_replace(s, p, '', 'g'), " +
+      "(s, p, r) as regexp_replace(s, p, regexp_replace(r, '\\$(\\d)', '\\\\\\1', 'g'), 'g')",
   );
   // sequence(a, b): at most 10,000 entries (https://trino.io/docs/current/functions/array.html).
   await connection.run(
-    "create or replace macro trino_sequence(a, b) as case when abs(b - a) >= 10000 then error('Result of sequence function must not have more than 10000 entries') else generate_series(a, b) end",
+    'create or replace macro trino_sequence(a, b) as case when abs(b - a) >= 10000 ' +
+      "then error('Result of sequence function must not have more than 10000 entries') else generate_series(a, b) end",
   );
   // with_timezone at a repeated (DST fold) hour takes the earlier offset, as java.time does; DuckDB's
   // ICU takes the later one. https://trino.io/docs/current/functions/datetime.html#with_timezone
@@ -433,12 +572,16 @@ export async function installTrinoFunctions(connection: DuckDBConnection): Promi
       return n;
     }),
   );
-  connection.registerScalarFunction(scalar('java_try_parse_double', [VARCHAR], DOUBLE, (s) => javaParseDouble(s) ?? null));
-  await connection.run(
-    "create or replace macro trino_to_double(x) as case when typeof(x) = 'VARCHAR' then java_parse_double(cast(x as varchar)) else cast(x as double) end",
+  connection.registerScalarFunction(
+    scalar('java_try_parse_double', [VARCHAR], DOUBLE, (s) => javaParseDouble(s) ?? null),
   );
   await connection.run(
-    "create or replace macro trino_try_to_double(x) as case when typeof(x) = 'VARCHAR' then java_try_parse_double(cast(x as varchar)) else try_cast(x as double) end",
+    "create or replace macro trino_to_double(x) as case when typeof(x) = 'VARCHAR' " +
+      'then java_parse_double(cast(x as varchar)) else cast(x as double) end',
+  );
+  await connection.run(
+    "create or replace macro trino_try_to_double(x) as case when typeof(x) = 'VARCHAR' " +
+      'then java_try_parse_double(cast(x as varchar)) else try_cast(x as double) end',
   );
   connection.registerScalarFunction(
     scalar('trino_parse_timestamp', [VARCHAR], TIMESTAMP, (s) => {
@@ -447,10 +590,12 @@ export async function installTrinoFunctions(connection: DuckDBConnection): Promi
       return timestampValue(micros(ms));
     }),
   );
-  connection.registerScalarFunction(scalar('trino_try_parse_timestamp', [VARCHAR], TIMESTAMP, (s) => {
-    const ms = trinoTimestamp(s);
-    return ms === undefined ? null : timestampValue(micros(ms));
-  }));
+  connection.registerScalarFunction(
+    scalar('trino_try_parse_timestamp', [VARCHAR], TIMESTAMP, (s) => {
+      const ms = trinoTimestamp(s);
+      return ms === undefined ? null : timestampValue(micros(ms));
+    }),
+  );
   connection.registerScalarFunction(
     scalar('trino_parse_date', [VARCHAR], DATE, (s) => {
       const ms = trinoDate(s);
@@ -458,18 +603,26 @@ export async function installTrinoFunctions(connection: DuckDBConnection): Promi
       return dateValue(ms / 86_400_000);
     }),
   );
-  connection.registerScalarFunction(scalar('trino_try_parse_date', [VARCHAR], DATE, (s) => {
-    const ms = trinoDate(s);
-    return ms === undefined ? null : dateValue(ms / 86_400_000);
-  }));
+  connection.registerScalarFunction(
+    scalar('trino_try_parse_date', [VARCHAR], DATE, (s) => {
+      const ms = trinoDate(s);
+      return ms === undefined ? null : dateValue(ms / 86_400_000);
+    }),
+  );
   for (const type of ['timestamp', 'date']) {
     await connection.run(
-      `create or replace macro trino_to_${type}(x) as case when typeof(x) = 'VARCHAR' then trino_parse_${type}(cast(x as varchar)) else cast(x as ${type}) end`,
+      `create or replace macro trino_to_${type}(x) as case when typeof(x) = 'VARCHAR' ` +
+        `then trino_parse_${type}(cast(x as varchar)) else cast(x as ${type}) end`,
     );
     await connection.run(
-      `create or replace macro trino_try_to_${type}(x) as case when typeof(x) = 'VARCHAR' then trino_try_parse_${type}(cast(x as varchar)) else try_cast(x as ${type}) end`,
+      `create or replace macro trino_try_to_${type}(x) as case when typeof(x) = 'VARCHAR' ` +
+        `then trino_try_parse_${type}(cast(x as varchar)) else try_cast(x as ${type}) end`,
     );
   }
-  connection.registerScalarFunction(scalar('trino_date_parse', [VARCHAR, VARCHAR], TIMESTAMP, (s, f) => timestampValue(micros(trinoDateParse(s, f)))));
-  connection.registerScalarFunction(scalar('trino_from_iso8601_timestamp', [VARCHAR], TIMESTAMPTZ, (s) => timestampTZValue(micros(fromIso8601(s)))));
+  connection.registerScalarFunction(
+    scalar('trino_date_parse', [VARCHAR, VARCHAR], TIMESTAMP, (s, f) => timestampValue(micros(trinoDateParse(s, f)))),
+  );
+  connection.registerScalarFunction(
+    scalar('trino_from_iso8601_timestamp', [VARCHAR], TIMESTAMPTZ, (s) => timestampTZValue(micros(fromIso8601(s)))),
+  );
 }
