@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import type { AthenaTimings } from '../adapters/aws/athenaEngine.ts';
 import { FolderStore } from '../adapters/local/folderStore.ts';
 import { DuckDbEngine } from '../adapters/local/duckdbEngine.ts';
 import { EnvSecrets } from '../adapters/local/envSecrets.ts';
@@ -85,6 +86,8 @@ export interface LocalContextOptions {
   reextract?: boolean;
   quiet?: boolean;
   now?: Date;
+  /** How an s3:// lake's Athena engine polls; a stand-in on loopback answers in milliseconds. */
+  athenaTimings?: Partial<AthenaTimings>;
 }
 
 export async function createLocalContext(loaded: LoadedConfig, period: PeriodInfo, options: LocalContextOptions = {}): Promise<StageContext> {
@@ -105,6 +108,7 @@ export async function createLocalContext(loaded: LoadedConfig, period: PeriodInf
       ...(athena.outputLocation ? { outputLocation: athena.outputLocation } : {}),
       ...(athena.region ? { region: athena.region } : {}),
       clearPrefix: (prefix) => s3.deletePrefix(prefix),
+      ...(options.athenaTimings ? { timings: options.athenaTimings } : {}),
     });
   } else {
     store = new FolderStore(lake);

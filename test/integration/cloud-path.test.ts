@@ -23,6 +23,8 @@ import { startS3rver, stopS3rver } from '../support/s3rver.ts';
  */
 const root = path.resolve(import.meta.dirname, '../../.tmp/cloud-path');
 const now = new Date('2026-11-02T06:00:00Z');
+/** The stand-in answers in milliseconds: polls start at 10 ms (Athena's first wait is sized for seconds). */
+const athenaTimings = { pollFirstMs: 10, pollMaxMs: 100 };
 let s3rver: Awaited<ReturnType<typeof startS3rver>> | undefined;
 let athena: Awaited<ReturnType<typeof startAthenaLocal>> | undefined;
 
@@ -58,7 +60,7 @@ afterAll(async () => {
 async function run(config: Record<string, unknown>, dir: string, lake: string, period: string): Promise<void> {
   const file = path.join(dir, `pulse.${lake.startsWith('s3://') ? 's3' : 'local'}.config.json`);
   writeFileSync(file, JSON.stringify({ ...config, lake }));
-  const ctx = await createLocalContext(await loadConfig(file), parsePeriod(period), { quiet: true, now });
+  const ctx = await createLocalContext(await loadConfig(file), parsePeriod(period), { quiet: true, now, athenaTimings });
   try {
     await runStages(ctx, ['extract', 'curate', 'marts', 'evaluate']);
   } finally {
