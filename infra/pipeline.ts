@@ -45,8 +45,8 @@ function acknowledgeFindings(scope: IConstruct, rule: string, about: string[], r
  */
 export const stageAccess: Record<StageName, { reads: string[]; writes: string[]; athena: boolean }> = {
   extract: { reads: ['state/'], writes: ['raw/', 'state/'], athena: false },
-  // _scratch/curate/: a fold's rows, staged before they replace months of curated/.
-  curate: { reads: ['raw/', 'state/', 'curated/'], writes: ['state/', 'rejects/', 'curated/', '_scratch/curate/'], athena: true },
+  // curated/ holds curated/_staging/ too: a fold's rows, staged before they replace months of curated/.
+  curate: { reads: ['raw/', 'state/', 'curated/'], writes: ['state/', 'rejects/', 'curated/'], athena: true },
   // state/_marts/: what the marts were built from, what curate changed since, and a build's progress.
   marts: { reads: ['curated/', 'marts/', 'state/'], writes: ['marts/', 'state/_marts/'], athena: true },
   evaluate: { reads: ['curated/', 'marts/', 'state/', 'reports/'], writes: ['reports/'], athena: true },
@@ -57,11 +57,11 @@ export const stageAccess: Record<StageName, { reads: string[]; writes: string[];
 
 /**
  * The stages whose Athena engine materialises work tables by CTAS (curate's validated rows, a
- * sliced audience's kpi_monthly months in evaluate, and in render while it registers the lake): they
+ * sliced audience's kpi_monthly months in evaluate): they
  * may create and drop Glue tables named pulse_scratch_*. The tables' files go under the
  * workgroup's results location, not the lake (AthenaEngine.createTable), so no lake prefix is granted for them.
  */
-export const scratchTableStages: readonly StageName[] = ['curate', 'evaluate', 'render'];
+export const scratchTableStages: readonly StageName[] = ['curate', 'evaluate'];
 
 export interface PulsePipelineProps {
   config: PulseConfig;

@@ -62,12 +62,14 @@ export function stageHandler<R>(
       return { ...event, stage: name, period: ctx.period.id, runId: ctx.runId, seconds: outcome.seconds, result: outcome.result, ...(drained !== undefined ? { drained } : {}) };
     } catch (error) {
       // Out of time (curate, marts): the engine stopped its query and the stage's progress is
-      // saved in the lake; the state machine invokes the stage again, and it resumes there.
-      if (error instanceof OutOfTimeError) {
+      // saved in the lake; the state machine invokes the stage again, and it resumes there. Only
+      // a stage that says when it is drained is invoked again; for another it is a failure.
+      if (error instanceof OutOfTimeError && options.drained) {
         logger.info('stage stopped for time; not drained', { reason: error.message });
         const seconds = (performance.now() - started) / 1000;
         metrics.addMetric('StageSeconds', MetricUnit.Seconds, seconds);
-        return { ...event, stage: name, period: ctx.period.id, runId: ctx.runId, seconds, result: { stoppedForTime: error.message }, drained: false };
+        const result = { stoppedForTime: error.message };
+        return { ...event, stage: name, period: ctx.period.id, runId: ctx.runId, seconds, result, drained: false };
       }
       // A StageError is retryable when its cause is (errors.ts).
       if (error instanceof PulseError && error.retryable) error.name = retryableErrorName;

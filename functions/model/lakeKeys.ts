@@ -44,10 +44,11 @@ export const lakeKeys = {
   /** state/_marts/progress.json: the marts and months a build stopped for time had written (stages/marts.ts). */
   martsProgress: 'state/_marts/progress.json',
   /**
-   * _scratch/curate/<entity>/<fold>/: a fold's rows, staged before they replace months of
-   * curated/ (stages/curate.ts); deleted once the fold is done. Engine ids are hex: no clash.
+   * curated/_staging/<entity>/<fold>/: a fold's rows, staged before they replace months of
+   * curated/<entity>/ (stages/curate.ts); deleted once the fold is done. No Glue table reads it
+   * (each reads curated/<entity>/, and `_staging` is no entity's name).
    */
-  curateStaging: (entity: string, fold?: string) => `_scratch/curate/${entity}/${fold ? `${fold}/` : ''}`,
+  curateStaging: (entity: string, fold?: string) => `curated/_staging/${entity}/${fold ? `${fold}/` : ''}`,
   mart: (mart: string) => `marts/${mart}/`,
   report: (period: string) => `reports/${period}/kpis.json`,
   queries: (period: string) => `reports/${period}/queries.json`,

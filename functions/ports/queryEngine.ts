@@ -48,7 +48,8 @@ export interface QueryEngine {
   /**
    * The time (epoch ms) by which the engine must be idle: from then on it starts no statement,
    * and one still running is stopped, so nothing writes into the lake after the stage has
-   * stopped. Both throw OutOfTimeError. createStageContext sets it from the Lambda's deadline.
+   * stopped. Both throw OutOfTimeError. Set by the stages that resume from saved progress
+   * (curate, marts), from the Lambda's deadline; the others run to the Lambda's end.
    */
   stopAt?(deadline: number): void;
   close(): Promise<void>;

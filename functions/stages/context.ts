@@ -53,8 +53,6 @@ export type ContextParts = Pick<StageContext, 'config' | 'period' | 'store' | 'e
  */
 export function createStageContext(parts: ContextParts): StageContext {
   const now = parts.now ?? new Date();
-  // The engine keeps the deadline too: it stops a statement still running then (curate, marts).
-  if (parts.deadline !== undefined) parts.engine.stopAt?.(parts.deadline);
   return {
     config: parts.config,
     period: parts.period,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { duckdbRules, trinoRules } from '../dialect/ruleDialect.ts';
-import { ident, readSql, renderSql, sqlString } from '../dialect/sqlText.ts';
+import { greatestOf, ident, readSql, renderSql, sqlString } from '../dialect/sqlText.ts';
 import { monthExpr } from '../dialect/staging.ts';
 import { validationSql, type ValidationSpec } from '../dialect/validation.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
@@ -27,7 +27,7 @@ interface CurateState {
 
 /**
  * One fold of new parts into curated/, between its two steps: its rows are staged under
- * _scratch/curate/ and the months they replace are named, so a curate stopped for time (or
+ * curated/_staging/ and the months they replace are named, so a curate stopped for time (or
  * killed) between here and the end finishes the same fold when it runs again, and no row is lost
  * or doubled. Saving the state with it is the fold's commit point: one PUT.
  */
@@ -115,6 +115,14 @@ export async function validatedRows(engine: StageContext['engine'], table: strin
   return rows;
 }
 
+/**
+ * The latest of each accepted row's times (`times`: its version and its month, as timestamps),
+ * over the validated rows: a row without a version still counts by its month (greatestOf, the
+ * same in both engines, where Trino's greatest would make the row's time NULL).
+ */
+export const freshestSql = (times: readonly string[], table: string) =>
+  `select max(to_unixtime(${greatestOf(times)})) as at from ${table} where _reason is null`;
+
 const partId = (key: string) => key.slice(key.lastIndexOf('/') + 1).replace(/\.(csv|ndjson\.gz)$/, '');
 const ingestDateOf = (key: string) => /\/ingest_date=([^/]+)\//.exec(key)?.[1] ?? 'unknown';
 
@@ -162,7 +170,7 @@ async function validatePart(ctx: StageContext, entity: Entity, source: Source, p
     });
     let freshest: number | null = null;
     if (times.length > 0) {
-      const [row] = await ctx.engine.query(`select max(to_unixtime(${times.length > 1 ? `greatest(${times.join(', ')})` : times[0]})) as at from ${table} where _reason is null`);
+      const [row] = await ctx.engine.query(freshestSql(times, table));
       freshest = row?.at === null || row?.at === undefined ? null : Number(row.at) * 1000;
     }
     const rejectKeys: string[] = [];
@@ -201,7 +209,12 @@ async function validatePart(ctx: StageContext, entity: Entity, source: Source, p
  * source's state. With `until` (epoch ms) it starts no part after then, once it has one: the rest
  * wait for the next curate, so a curate short of time still folds what it validated.
  */
-async function validateNew(ctx: StageContext, entity: Entity, done: Set<string>, until?: number): Promise<{ tables: { table: string }[]; keys: string[]; sources: SourceCurated[] }> {
+async function validateNew(
+  ctx: StageContext,
+  entity: Entity,
+  done: Set<string>,
+  until?: number,
+): Promise<{ tables: { table: string }[]; keys: string[]; sources: SourceCurated[] }> {
   const tables: { table: string }[] = [];
   const keys: string[] = [];
   const sources: SourceCurated[] = [];
@@ -264,7 +277,8 @@ function refuseHiddenMonths(ctx: StageContext, entity: string, months: readonly 
 }
 
 async function curateEntity(ctx: StageContext, entity: Entity, until?: number): Promise<CurateSummary | undefined> {
-  let state = (await getJson<CurateState>(ctx.store, curateStateKey(entity.name))) ?? { rawKeys: [], rows: 0, duplicatesMerged: 0 };
+  const saved = await getJson<CurateState>(ctx.store, curateStateKey(entity.name));
+  let state: CurateState = saved ?? { rawKeys: [], rows: 0, duplicatesMerged: 0 };
   // A fold an earlier curate staged but did not finish (it ran out of time): finished first.
   if (state.pending) state = await finishFold(ctx, entity, state.pending, state);
   const validated = await validateNew(ctx, entity, new Set(state.rawKeys), until);
@@ -312,7 +326,8 @@ async function curateEntity(ctx: StageContext, entity: Entity, until?: number): 
   const staging = renderSql(readSql(`staging/stg_${name}.sql`), params);
   // Staged beside curated/, not written into it: curated/ changes only once the fold is saved.
   const staged = lakeKeys.curateStaging(name, randomUUID().slice(0, 8));
-  await ctx.engine.writeParquet(month ? `select * from (${staging}) as staged${inMonths}` : staging, staged, { partitionByMonth: Boolean(month) });
+  const rows = month ? `select * from (${staging}) as staged${inMonths}` : staging;
+  await ctx.engine.writeParquet(rows, staged, { partitionByMonth: Boolean(month) });
   await ctx.engine.query(`drop ${replaced > 0 ? 'table' : 'view'} raw_${name}`);
   await ctx.engine.query(`drop view new_${name}`);
   for (const t of validated.tables) await ctx.engine.query(`drop table ${t.table}`);
@@ -329,7 +344,12 @@ async function curateEntity(ctx: StageContext, entity: Entity, until?: number): 
  * month to rebuild, and the state records the parts as folded. Object copies through the store,
  * no query: what curated/ holds never depends on a statement stopped part-way.
  */
-async function finishFold(ctx: StageContext, entity: Entity, fold: PendingFold, state: CurateState): Promise<CurateState> {
+async function finishFold(
+  ctx: StageContext,
+  entity: Entity,
+  fold: PendingFold,
+  state: CurateState,
+): Promise<CurateState> {
   const name = entity.name;
   const target = curatedPrefix(name);
   const places = fold.months === 'all' ? [''] : fold.months.map((m) => `month=${m}/`);
@@ -341,9 +361,11 @@ async function finishFold(ctx: StageContext, entity: Entity, fold: PendingFold, 
       if (body) await ctx.store.put(`${target}${place}${key.slice(from.length)}`, body);
     }
   }
-  if (fold.months === 'all' || fold.months.length > 0) await markMartsPending(ctx, fold.months === 'all' ? 'all' : [...fold.months].sort()[0]!);
+  if (fold.months === 'all') await markMartsPending(ctx, 'all');
+  else if (fold.months.length > 0) await markMartsPending(ctx, [...fold.months].sort()[0]!);
   const typed = entity.columns.map((c) => ({ name: c.name, sqlType: c.sqlType }));
-  await ctx.engine.registerTables([{ name: `curated_${name}_after`, prefix: target, columns: typed, partitioned: fold.months !== 'all' }]);
+  const partitioned = fold.months !== 'all';
+  await ctx.engine.registerTables([{ name: `curated_${name}_after`, prefix: target, columns: typed, partitioned }]);
   const inMonths = fold.months === 'all' ? '' : ` where month in ${renderSql('{{months}}', { months: fold.months })}`;
   const [after] = await ctx.engine.query(`select count(*) as n from curated_${name}_after${inMonths}`);
   const records = Number(after?.n ?? 0);
@@ -403,6 +425,8 @@ function issuesNote(s: SourceCurated): string {
  * under curated/<entity>/month=YYYY-MM/, every month the new rows touch rebuilt whole.
  */
 export async function curate(ctx: StageContext): Promise<CurateSummary[]> {
+  // Out of time, the engine stops its statement (OutOfTimeError); every fold finished is kept.
+  if (ctx.deadline !== undefined) ctx.engine.stopAt?.(ctx.deadline);
   const summaries: CurateSummary[] = [];
   ctx.progress.start('curate', entities.length);
   try {

@@ -109,7 +109,7 @@ describe('the stages on Athena', () => {
     expect(errors).toEqual([]);
   });
 
-  it("keeps every statement under Athena's 262,144 bytes (Service Quotas: the query string length cannot be raised)", () => {
+  it("keeps every statement under Athena's 262,144 bytes (Service Quotas: a query string's length)", () => {
     expect(Math.max(...sent.map((sql) => Buffer.byteLength(sql, 'utf8')))).toBeLessThan(262_144);
   });
 
@@ -117,13 +117,15 @@ describe('the stages on Athena', () => {
     const validations = sent.filter((s) => s.startsWith('create table "pulse"."pulse_scratch_'));
     expect(validations.length).toBeGreaterThanOrEqual(landedKeys.length);
     for (const sql of validations.slice(0, landedKeys.length)) expect(sql).toMatch(/from "pulse"\."raw_\w+_cells" where landed_source = '[^']+' and landed_date = '2026-11-02' and "\$path" = 's3:\/\/pulse-lake\/raw\//);
-    // A fold is staged beside curated/ (its months then replaced by copying the staged files), so
-    // no statement writes into curated/, and one stopped part-way leaves curated/ as it was.
-    expect(sent.filter((s) => s.startsWith('unload (') && s.includes("to 's3://pulse-lake/_scratch/curate/")).length).toBeGreaterThan(0);
-    expect(sent.filter((s) => s.includes("to 's3://pulse-lake/curated/")).length).toBe(0);
+    // A fold is staged in curated/_staging/ (its months then replaced by copying the staged files),
+    // so no statement writes into an entity's table, and one stopped part-way leaves it as it was.
+    const staged = sent.filter((s) => s.startsWith('unload (') && s.includes("to 's3://pulse-lake/curated/_staging/"));
+    expect(staged.length).toBeGreaterThan(0);
+    expect(sent.filter((s) => /to 's3:\/\/pulse-lake\/curated\/(?!_staging\/)/.test(s)).length).toBe(0);
     // Curated rows of a touched month are copied out (a scratch table) before the fold is staged.
     const copy = sent.findIndex((s) => /^create table "pulse"\."pulse_scratch_\w+_raw_tickets"/.test(s));
-    const rewrite = sent.findIndex((s) => s.startsWith('unload (') && /to 's3:\/\/pulse-lake\/_scratch\/curate\/tickets\/[0-9a-f]{8}\/'/.test(s));
+    const tickets = /to 's3:\/\/pulse-lake\/curated\/_staging\/tickets\/[0-9a-f]{8}\/'/;
+    const rewrite = sent.findIndex((s) => s.startsWith('unload (') && tickets.test(s));
     expect(copy).toBeGreaterThan(-1);
     expect(sent[copy]).toContain('from "pulse"."tickets" where month in');
     expect(rewrite).toBeGreaterThan(copy);
@@ -141,15 +143,17 @@ describe('the stages on Athena', () => {
   it('leaves no scratch table: every one created is dropped; none names a location in the lake', () => {
     const created = sent.flatMap((s) => /^create table ("pulse"\."pulse_scratch_\w+")/.exec(s)?.[1] ?? []);
     // DROP TABLE is Hive DDL in Athena: its names are quoted in backticks.
-    const dropped = sent.flatMap((s) => /^drop table if exists `pulse`\.`(pulse_scratch_\w+)`$/.exec(s)?.[1] ?? []).map((t) => `"pulse"."${t}"`);
+    const drop = /^drop table if exists `pulse`\.`(pulse_scratch_\w+)`$/;
+    const dropped = sent.flatMap((s) => drop.exec(s)?.[1] ?? []).map((t) => `"pulse"."${t}"`);
     expect(created.length).toBeGreaterThan(0);
     expect([...dropped].sort()).toEqual([...created].sort());
     expect(sent.filter((s) => /^drop\b/i.test(s) && s.includes('"'))).toEqual([]);
     // The workgroup enforces its configuration: a CTAS naming external_location would fail.
     expect(sent.filter((s) => /external_location/i.test(s))).toEqual([]);
-    expect(cleared.filter((p) => !/^(curated|marts|_scratch\/curate)\//.test(p))).toEqual([]);
-
-    for (const prefix of cleared.filter((p) => p.startsWith('_scratch/'))) expect(prefix).toMatch(/^_scratch\/curate\/\w+\/[0-9a-f]{8}\/$/);
+    expect(cleared.filter((p) => !/^(curated|marts)\//.test(p))).toEqual([]);
+    for (const prefix of cleared.filter((p) => p.startsWith('curated/_staging/'))) {
+      expect(prefix).toMatch(/^curated\/_staging\/\w+\/[0-9a-f]{8}\/$/);
+    }
   });
 
   it('names no relation Athena would not find: every bare table name is a stack table or a WITH entry', () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AthenaEngine } from '../../functions/adapters/aws/athenaEngine.ts';
 import { S3Store } from '../../functions/adapters/aws/s3Store.ts';
 import { SesTransport } from '../../functions/adapters/aws/ses.ts';
-import { PulseError, retryableErrorName } from '../../functions/errors.ts';
+import { OutOfTimeError, PulseError, retryableErrorName } from '../../functions/errors.ts';
 import { defaultPeriod, lambdaContext, lambdaSettings, type StageEvent } from '../../functions/handlers/lambdaContext.ts';
 import { stageHandler } from '../../functions/handlers/stageHandler.ts';
 import { putJson } from '../../functions/ports/objectStore.ts';
@@ -83,6 +83,20 @@ describe('a stage Lambda', () => {
     await expect(throttled({ runId: 'exec-3' })).rejects.toMatchObject({ name: retryableErrorName, message: 'stage extract failed: Athena throttled' });
     const broken = stageHandler('extract', async () => Promise.reject(new PulseError('bad mapping')), { context });
     await expect(broken({ runId: 'exec-4' })).rejects.toMatchObject({ name: 'StageError', message: 'stage extract failed: bad mapping' });
+  });
+
+  it('says a stage stopped for time is not drained, alerting no one; one that does not resume fails', async () => {
+    const sent: unknown[] = [];
+    const mail = { send: async (m: unknown) => void sent.push(m) } as never;
+    const quiet = async (event: StageEvent, deadline?: number) => ({ ...(await context(event, deadline)), mail });
+    const outOfTime = async () => Promise.reject(new OutOfTimeError("the stage's deadline has passed"));
+    const resumes = stageHandler('curate', outOfTime, { context: quiet, drained: () => true });
+    const out = await resumes({ period: '2026-10', runId: 'exec-6' }, { getRemainingTimeInMillis: () => 1_000 });
+    const result = { stoppedForTime: "the stage's deadline has passed" };
+    expect(out).toMatchObject({ stage: 'curate', drained: false, result });
+    expect(sent).toEqual([]);
+    const once = stageHandler('evaluate', outOfTime, { context: quiet });
+    await expect(once({ period: '2026-10', runId: 'exec-7' })).rejects.toBeInstanceOf(OutOfTimeError);
   });
 
   it('takes the state machine input as the schedule renders it: the month before the scheduled time, however late the run', async () => {

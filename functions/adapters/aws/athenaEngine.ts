@@ -207,23 +207,28 @@ export class AthenaEngine implements QueryEngine {
     const base = prefix.replace(/^\/+|\/+$/g, '');
     const expanded = this.scratch.expand(asSubquery(sql));
     const to = `to ${sqlString(this.uri(`${base}/`))}`;
+    const unload = (where: string, partitioned: string) =>
+      this.execute(
+        `unload (select * from (\n${expanded}\n) as unloaded${where}) ${to} ` +
+          `with (format = 'PARQUET', compression = 'ZSTD'${partitioned})`,
+      );
     if (!options.partitionByMonth) {
       await this.clear(`${base}/`);
-      await this.execute(`unload (select * from (\n${expanded}\n) as unloaded) ${to} with (format = 'PARQUET', compression = 'ZSTD')`);
+      await unload('', '');
       return;
     }
     let months = options.months;
     if (months) for (const month of months) await this.clear(`${base}/month=${month}/`);
     else {
       await this.clear(`${base}/`);
-      const held = await this.results(await this.execute(this.scratch.expand(`select distinct month from (\n${asSubquery(sql)}\n) as written order by 1`)));
+      const distinct = `select distinct month from (\n${asSubquery(sql)}\n) as written order by 1`;
+      const held = await this.results(await this.execute(this.scratch.expand(distinct)));
       months = held.map((r) => String(r.month));
     }
     const batches = chunk([...months].sort(), maxPartitionsPerWrite);
-    const unload = (where: string) =>
-      this.execute(`unload (select * from (\n${expanded}\n) as unloaded${where}) ${to} with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])`);
-    if (batches.length <= 1) await unload('');
-    else for (const batch of batches) await unload(` where month in (${batch.map(sqlString).join(', ')})`);
+    const byMonth = ", partitioned_by = ARRAY['month']";
+    if (batches.length <= 1) await unload('', byMonth);
+    else for (const batch of batches) await unload(` where month in (${batch.map(sqlString).join(', ')})`, byMonth);
   }
 
   /**
@@ -285,7 +290,8 @@ export class AthenaEngine implements QueryEngine {
   private async execute(sql: string): Promise<QueryExecution> {
     const { workGroup, database, catalog = 'AwsDataCatalog', outputLocation } = this.options;
     if (this.deadline !== undefined && this.timings.now() >= this.deadline) {
-      throw new OutOfTimeError(`the stage's deadline (${new Date(this.deadline).toISOString()}) has passed: no Athena query is started`);
+      const at = new Date(this.deadline).toISOString();
+      throw new OutOfTimeError(`the stage's deadline (${at}) has passed: no Athena query is started`);
     }
     // One token for every attempt: a start Athena did take, though we saw an error, is not run twice.
     const token = randomUUID();
@@ -330,7 +336,8 @@ export class AthenaEngine implements QueryEngine {
   }
 
   private async poll(id: string): Promise<QueryExecution> {
-    const { QueryExecution: execution } = await this.throttled('GetQueryExecution', () => this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id })));
+    const get = () => this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+    const { QueryExecution: execution } = await this.throttled('GetQueryExecution', get);
     return execution ?? { QueryExecutionId: id };
   }
 
@@ -343,9 +350,14 @@ export class AthenaEngine implements QueryEngine {
   private async stopForDeadline(id: string): Promise<QueryExecution> {
     const t = this.timings;
     try {
-      await this.throttled('StopQueryExecution', () => this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })));
+      const stop = () => this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
+      await this.throttled('StopQueryExecution', stop);
     } catch (error) {
-      throw new QueryError(`Athena query ${id} was still running at the stage's deadline and stopping it failed (${(error as Error)?.message}): stop it in the Athena console before running the stage again`, { queryExecutionId: id, cause: error });
+      throw new QueryError(
+        `Athena query ${id} was still running at the stage's deadline and stopping it failed ` +
+          `(${(error as Error)?.message}): stop it in the Athena console before running the stage again`,
+        { queryExecutionId: id, cause: error },
+      );
     }
     const until = t.now() + t.stopConfirmMs;
     let state: string | undefined;
@@ -355,11 +367,20 @@ export class AthenaEngine implements QueryEngine {
       if (state === 'SUCCEEDED') return execution;
       if (state === 'CANCELLED' || state === 'FAILED') break;
       if (t.now() >= until) {
-        throw new QueryError(`Athena query ${id} was stopped at the stage's deadline but is still ${state ?? 'running'} after ${Math.round(t.stopConfirmMs / 1000)} s: make sure it has ended (Athena console) before running the stage again`, { queryExecutionId: id, ...(state ? { state } : {}) });
+        throw new QueryError(
+          `Athena query ${id} was stopped at the stage's deadline but is still ${state ?? 'running'} after ` +
+            `${Math.round(t.stopConfirmMs / 1000)} s: make sure it has ended (Athena console) ` +
+            'before running the stage again',
+          { queryExecutionId: id, ...(state ? { state } : {}) },
+        );
       }
       await t.sleep(Math.min(wait, until - t.now()));
     }
-    throw new OutOfTimeError(`Athena query ${id} was stopped at the stage's deadline (${new Date(this.deadline!).toISOString()}), its state ${state}; the stage resumes from its saved progress when invoked again`);
+    const at = new Date(this.deadline!).toISOString();
+    throw new OutOfTimeError(
+      `Athena query ${id} was stopped at the stage's deadline (${at}), its state ${state}; ` +
+        'the stage resumes from its saved progress when invoked again',
+    );
   }
 
   private async stop(id: string, state: string | undefined, elapsed: number): Promise<QueryTimeoutError> {

@@ -43,7 +43,8 @@ export class DuckDbEngine implements QueryEngine {
   /** DuckDB's statements are short and local: the deadline is kept between them, none is interrupted. */
   private inTime(): void {
     if (this.deadline !== undefined && Date.now() >= this.deadline) {
-      throw new OutOfTimeError(`the stage's deadline (${new Date(this.deadline).toISOString()}) has passed: no statement is started`);
+      const at = new Date(this.deadline).toISOString();
+      throw new OutOfTimeError(`the stage's deadline (${at}) has passed: no statement is started`);
     }
   }
 
