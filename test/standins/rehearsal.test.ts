@@ -40,13 +40,19 @@ function differences(a: unknown, b: unknown, at = '$'): string[] {
 /** Why a run failed: the owners' alert (the stage and the Lambda's error) and the statements refused. */
 function whyFailed(result: RehearsalResult): string {
   const alerts = result.alerts.map((a) => (a as { Message: string }).Message.slice(0, 600));
-  const refused = result.statements.filter((s) => s.state !== 'SUCCEEDED').map((s) => `${s.error} in: ${s.statement.slice(0, 200)}…`);
+  const refused = result.statements
+    .filter((s) => s.state !== 'SUCCEEDED')
+    .map((s) => `${s.error} in: ${s.statement.slice(0, 200)}…`);
   return [...alerts, ...refused].join('\n');
 }
 
 /** `pulse run` on a local lake (DuckDB, the outbox) from the exports the rehearsal landed. */
 async function localKpis(result: RehearsalResult): Promise<unknown> {
-  const config = { ...result.config, lake: './local-lake', mail: { transport: 'outbox', from: result.config.mail.from } };
+  const config = {
+    ...result.config,
+    lake: './local-lake',
+    mail: { transport: 'outbox', from: result.config.mail.from },
+  };
   const file = path.join(outDir, 'local.pulse.config.json');
   writeFileSync(file, JSON.stringify(config, null, 2));
   const out: string[] = [];
