@@ -384,7 +384,10 @@ function scalar(name: string, parameterTypes: DuckDBType[], returnType: DuckDBTy
     mainFunction: (_info, input, output) => {
       const columns = parameterTypes.map((_, i) => input.getColumnVector(i));
       for (let row = 0; row < input.rowCount; row++) {
-        output.setItem(row, compute(...columns.map((c) => String(c.getItem(row)))) as never);
+        // NULL in, NULL out, as Trino's casts and functions: cast(NULL as timestamp) is NULL. A
+        // NULL turned into the text 'null' failed curate's cast(period || '-01' as timestamp).
+        const values = columns.map((c) => c.getItem(row));
+        output.setItem(row, (values.some((v) => v === null) ? null : compute(...values.map(String))) as never);
       }
       output.flush();
     },
