@@ -72,7 +72,11 @@ interface AthenaLocal {
   statements: LoggedStatement[];
   close(): Promise<void>;
 }
-type StartAthenaLocal = (options: { s3Endpoint: string; results: string; statementsFile?: string }) => Promise<AthenaLocal>;
+type StartAthenaLocal = (options: {
+  s3Endpoint: string;
+  results: string;
+  statementsFile?: string;
+}) => Promise<AthenaLocal>;
 
 const lakeBucket = 'pulse-lake';
 const resultsBucket = 'pulse-athena-results';
@@ -81,7 +85,9 @@ const credentials = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVE
 
 /** The month before today in the business zone, as `pulse demo` reports. */
 function lastFullMonth(timezone: string): string {
-  const local = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit' }).format(new Date());
+  const local = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit' }).format(
+    new Date(),
+  );
   return addMonths(local.slice(0, 7), -1);
 }
 
@@ -92,7 +98,9 @@ async function loadAthenaStandIn(): Promise<StartAthenaLocal> {
     return ((await import(pathToFileURL(file).href)) as { startAthenaLocal: StartAthenaLocal }).startAthenaLocal;
   } catch (error) {
     const where = path.relative(projectRoot, file);
-    throw new Error(`the Athena stand-in (${where}) could not be loaded: ${(error as Error).message}`, { cause: error });
+    throw new Error(`the Athena stand-in (${where}) could not be loaded: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -112,7 +120,11 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
     }
   };
   rmSync(outDir, { recursive: true, force: true });
-  const dirs = { exports: path.join(outDir, 'exports'), s3: path.join(outDir, 's3'), messages: path.join(outDir, 'messages') };
+  const dirs = {
+    exports: path.join(outDir, 'exports'),
+    s3: path.join(outDir, 's3'),
+    messages: path.join(outDir, 'messages'),
+  };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
 
   log(`Generating the demo company to ${period}…`);
@@ -127,7 +139,11 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
     }),
   );
   // The demo's config, deployed: an s3:// lake and SES, the sender a verified identity.
-  const config = { ...demoConfig(timezone), lake: `s3://${lakeBucket}/`, mail: { transport: 'ses', from: 'Pulse <pulse@example.com>' } };
+  const config = {
+    ...demoConfig(timezone),
+    lake: `s3://${lakeBucket}/`,
+    mail: { transport: 'ses', from: 'Pulse <pulse@example.com>' },
+  };
   const configFile = path.join(outDir, 'pulse.config.json');
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
 
@@ -139,7 +155,11 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
     const s3Endpoint = `http://127.0.0.1:${s3.port}`;
     env.set({ ...credentials, AWS_ENDPOINT_URL_S3: s3Endpoint });
     const startAthenaLocal = await loadAthenaStandIn();
-    athena = await startAthenaLocal({ s3Endpoint, results: `s3://${resultsBucket}/`, statementsFile: path.join(outDir, 'statements.ndjson') });
+    athena = await startAthenaLocal({
+      s3Endpoint,
+      results: `s3://${resultsBucket}/`,
+      statementsFile: path.join(outDir, 'statements.ndjson'),
+    });
     env.set({ AWS_ENDPOINT_URL_ATHENA: athena.url, AWS_ENDPOINT_URL_GLUE: athena.url, AWS_ENDPOINT_URL_SES: ses.url });
 
     // What the stack's BucketDeployment uploads: the config, into the lake.
@@ -147,16 +167,21 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
     log('Landing the exports in the S3 lake (pulse run --stages extract)…');
     const out: string[] = [];
     const landed = await timed('land', () =>
-      main(['run', '--config', configFile, '--period', period, '--stages', 'extract', '--json'], { out: (s) => void out.push(s) }),
+      main(['run', '--config', configFile, '--period', period, '--stages', 'extract', '--json'], {
+        out: (s) => void out.push(s),
+      }),
     );
-    if (landed !== 0) throw new Error(`pulse run --stages extract on the S3 lake exited with ${landed}: ${out.join('')}`);
+    if (landed !== 0)
+      throw new Error(`pulse run --stages extract on the S3 lake exited with ${landed}: ${out.join('')}`);
 
     log('Synthesizing the stack and bundling each Lambda as deployed…');
     const { definition, functions } = await timed('synth', async () =>
       synthesizePipeline(configSchema.parse(config), { lakeBucket, resultsBucket }),
     );
     const bundles = path.join(projectRoot, '.tmp/rehearsal-bundles');
-    await timed('bundle', () => Promise.all(functions.map((fn) => buildStageBundle(fn.stage, path.join(bundles, fn.stage)))));
+    await timed('bundle', () =>
+      Promise.all(functions.map((fn) => buildStageBundle(fn.stage, path.join(bundles, fn.stage)))),
+    );
 
     const lambdas = new LocalLambdas(functions, bundles, env);
     const alerts: unknown[] = [];
@@ -322,17 +347,23 @@ async function cli(): Promise<number> {
     log: (line) => console.log(line),
   });
   const { execution } = result;
+  const retries = execution.retries.map((r) => `${r.state} ${r.error}`).join(', ');
+  const messagesDir = path.relative(process.cwd(), result.messagesDir) || '.';
   const failed = result.statements.filter((s) => s.state !== 'SUCCEEDED').length;
   console.log(
     [
       '',
       `Execution:   ${execution.status}${execution.error ? ` (${execution.error}: ${execution.cause})` : ''}`,
       `State path:  ${execution.path.join(' → ')}`,
-      `Retries:     ${execution.retries.length === 0 ? 'none' : execution.retries.map((r) => `${r.state} ${r.error}`).join(', ')}`,
-      `Timings:     ${Object.entries(result.seconds).map(([step, s]) => `${step} ${s.toFixed(1)} s`).join(', ')}`,
+      `Retries:     ${retries || 'none'}`,
+      `Timings:     ${Object.entries(result.seconds)
+        .map(([step, s]) => `${step} ${s.toFixed(1)} s`)
+        .join(', ')}`,
       `Statements:  ${result.statements.length} sent to the Athena stand-in (${failed} not SUCCEEDED)`,
-      `Messages:    ${result.messages.length} accepted by the SES stand-in, in ${path.relative(process.cwd(), result.messagesDir) || '.'}`,
-      ...(result.alerts.length > 0 ? [`Alerts:      ${result.alerts.map((a) => (a as { Message: string }).Message).join('\n             ')}`] : []),
+      `Messages:    ${result.messages.length} accepted by the SES stand-in, in ${messagesDir}`,
+      ...(result.alerts.length > 0
+        ? [`Alerts:      ${result.alerts.map((a) => (a as { Message: string }).Message).join('\n             ')}`]
+        : []),
       '',
     ].join('\n'),
   );

@@ -100,13 +100,14 @@ describe('the SES stand-in', () => {
   it('refuses an unverified sender with MessageRejected, which the adapter does not retry and explains', async () => {
     // act
     const from = 'Pulse <pulse@localhost>';
+    const failed = `EU-WEST-1: ${from}`;
     const failure = await failureOf(new SesTransport().send(await mail({ from })));
     // assess
     expect(ses.messages).toEqual([]);
     expect(ses.refusals).toEqual([
       {
         code: 'MessageRejected',
-        message: `Email address is not verified. The following identities failed the check in region EU-WEST-1: ${from}`,
+        message: `Email address is not verified. The following identities failed the check in region ${failed}`,
         source: from,
       },
     ]);

@@ -23,9 +23,27 @@ export const sesV1MessageLimit = 10_485_760;
  * "Amazon SES header fields"); the ones a report message could carry.
  */
 const singleHeaders = [
-  'content-description', 'content-disposition', 'content-id', 'content-transfer-encoding', 'content-type', 'date',
-  'from', 'in-reply-to', 'message-id', 'mime-version', 'references', 'reply-to', 'return-path', 'sender', 'subject',
-  'list-unsubscribe', 'list-unsubscribe-post', 'auto-submitted', 'importance', 'priority', 'precedence',
+  'content-description',
+  'content-disposition',
+  'content-id',
+  'content-transfer-encoding',
+  'content-type',
+  'date',
+  'from',
+  'in-reply-to',
+  'message-id',
+  'mime-version',
+  'references',
+  'reply-to',
+  'return-path',
+  'sender',
+  'subject',
+  'list-unsubscribe',
+  'list-unsubscribe-post',
+  'auto-submitted',
+  'importance',
+  'priority',
+  'precedence',
 ];
 
 export interface SesMessage {
@@ -68,7 +86,11 @@ export interface SesLocal {
 }
 
 class Refused extends Error {
-  constructor(readonly code: string, message: string, readonly status = 400) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
   }
 }
@@ -219,7 +241,13 @@ function readHeaders(raw: Buffer): { headers: Headers; problems: string[] } {
     if (colon <= 0) continue;
     const name = field.slice(0, colon).trim();
     const list = headers.get(name.toLowerCase()) ?? [];
-    list.push({ name, value: field.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim() });
+    list.push({
+      name,
+      value: field
+        .slice(colon + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim(),
+    });
     headers.set(name.toLowerCase(), list);
   }
   return { headers, problems };

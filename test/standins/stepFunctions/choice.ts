@@ -25,8 +25,10 @@ const comparisons: Record<string, (a: number, b: number) => boolean> = {
 
 /** `*` matches any run of characters; `\*` and `\\` are literal (ASL spec, StringMatches). */
 function matches(value: string, pattern: string): boolean {
-  const source = pattern.replace(/\\(.)|(\*)|([.+?^${}()|[\]\\/])/g, (_m, escaped: string, star: string, special: string) =>
-    escaped !== undefined ? escaped.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') : star ? '.*' : `\\${special}`,
+  const source = pattern.replace(
+    /\\(.)|(\*)|([.+?^${}()|[\]\\/])/g,
+    (_m, escaped: string, star: string, special: string) =>
+      escaped !== undefined ? escaped.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') : star ? '.*' : `\\${special}`,
   );
   return new RegExp(`^${source}$`, 's').test(value);
 }
@@ -42,7 +44,10 @@ export function evaluateRule(rule: ChoiceRule, data: unknown, context: unknown):
   const present = lookup(data, context, variable);
   if (operator === 'IsPresent') return present.found === rule.IsPresent;
   if (!present.found) {
-    throw new StatesError('States.Runtime', `Invalid path '${variable}': The choice state's condition path references an invalid value.`);
+    throw new StatesError(
+      'States.Runtime',
+      `Invalid path '${variable}': The choice state's condition path references an invalid value.`,
+    );
   }
   const value = present.value;
   const operand = operator.endsWith('Path') ? read(data, context, rule[operator] as string, 'Choice') : rule[operator];

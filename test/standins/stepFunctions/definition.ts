@@ -47,25 +47,32 @@ export function synthesizePipeline(config: PulseConfig, names: LocalNames = {}):
   if (!pipeline) throw new Error('the config built no pipeline');
   const template = Template.fromStack(lake);
   const stack = Stack.of(lake);
-  const logicalIdOf = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const logicalIdOf = (construct: { node: { defaultChild?: unknown } }) =>
+    stack.getLogicalId(construct.node.defaultChild as CfnElement);
   const named: Record<string, string | undefined> = {
     [logicalIdOf(lake.lake)]: names.lakeBucket,
     [logicalIdOf(lake.athena.results)]: names.resultsBucket,
   };
   const resolveToken = (ref: { logicalId: string; attribute?: string }): string => {
-    const resource = template.toJSON().Resources?.[ref.logicalId] as { Type: string; Properties: Record<string, unknown> } | undefined;
+    const resource = template.toJSON().Resources?.[ref.logicalId] as
+      | { Type: string; Properties: Record<string, unknown> }
+      | undefined;
     if (!ref.attribute && named[ref.logicalId]) return named[ref.logicalId]!;
     if (resource?.Type === 'AWS::Athena::WorkGroup' && !ref.attribute) return resource.Properties.Name as string;
-    if (resource?.Type === 'AWS::Glue::Database' && !ref.attribute) return (resource.Properties.DatabaseInput as { Name: string }).Name;
+    if (resource?.Type === 'AWS::Glue::Database' && !ref.attribute)
+      return (resource.Properties.DatabaseInput as { Name: string }).Name;
     if (ref.logicalId === 'AWS::Partition') return 'aws';
     if (ref.logicalId === 'AWS::Region') return localRegion;
     if (ref.logicalId === 'AWS::AccountId') return localAccount;
     if (ref.logicalId === 'AWS::URLSuffix') return 'amazonaws.com';
     if (resource?.Type === 'AWS::Lambda::Function' && ref.attribute === 'Arn') return lambdaArn(ref.logicalId);
-    if (resource?.Type === 'AWS::SNS::Topic' && !ref.attribute) return `arn:aws:sns:${localRegion}:${localAccount}:${ref.logicalId}`;
+    if (resource?.Type === 'AWS::SNS::Topic' && !ref.attribute)
+      return `arn:aws:sns:${localRegion}:${localAccount}:${ref.logicalId}`;
     // A bucket's name is its logical id, lower-cased, unless the caller names it.
     if (resource?.Type === 'AWS::S3::Bucket' && !ref.attribute) return ref.logicalId.toLowerCase();
-    throw new Error(`no local value for ${ref.attribute ? `Fn::GetAtt ${ref.logicalId}.${ref.attribute}` : `Ref ${ref.logicalId}`}`);
+    throw new Error(
+      `no local value for ${ref.attribute ? `Fn::GetAtt ${ref.logicalId}.${ref.attribute}` : `Ref ${ref.logicalId}`}`,
+    );
   };
   const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
   if (machines.length !== 1) throw new Error(`the stack has ${machines.length} state machines, not one`);
@@ -81,7 +88,9 @@ export function synthesizePipeline(config: PulseConfig, names: LocalNames = {}):
       arn: lambdaArn(logicalId),
       timeoutSeconds: properties.Timeout as number,
       memoryMb: properties.MemorySize as number,
-      environment: Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolve(value, resolveToken)])),
+      environment: Object.fromEntries(
+        Object.entries(variables).map(([name, value]) => [name, resolve(value, resolveToken)]),
+      ),
     };
   });
   return { definition, functions, template };

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { errorMatches, startExecution, validateDefinition, type ExecutionOptions, type MachineDefinition } from './interpreter.ts';
+import {
+  errorMatches,
+  startExecution,
+  validateDefinition,
+  type ExecutionOptions,
+  type MachineDefinition,
+} from './interpreter.ts';
 import { intrinsic, place } from './paths.ts';
 
 /**
@@ -54,7 +60,11 @@ describe('Pass', () => {
       },
     };
     const result = await startExecution(machine, { period: '2026-10', other: true }, { name: 'run-7', ...lambdas({}) });
-    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { period: '2026-10', runId: 'run-7', fixed: { a: 1 } }, path: ['Start'] });
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { period: '2026-10', runId: 'run-7', fixed: { a: 1 } },
+      path: ['Start'],
+    });
   });
 
   it('places Result at ResultPath, then keeps OutputPath', async () => {
@@ -73,7 +83,7 @@ describe('Pass', () => {
 });
 
 describe('Task', () => {
-  it('invokes a Lambda by ARN with the input after InputPath and Parameters; ResultSelector, ResultPath, OutputPath', async () => {
+  it('invokes a Lambda by ARN: InputPath, Parameters, then ResultSelector, ResultPath, OutputPath', async () => {
     const { calls, invokeLambda } = lambdas({ double: (p) => ({ value: (p as { n: number }).n * 2, noise: 'x' }) });
     const machine: MachineDefinition = {
       StartAt: 'T',
@@ -93,7 +103,7 @@ describe('Task', () => {
     expect(result.output).toEqual({ doubled: 42 });
   });
 
-  it('runs arn:aws:states:::lambda:invoke: FunctionName and Payload in, the response with its Payload out', async () => {
+  it('runs arn:aws:states:::lambda:invoke: FunctionName and Payload in, the response with Payload out', async () => {
     const { calls, invokeLambda } = lambdas({ echo: (p) => ({ echoed: p }) });
     const machine: MachineDefinition = {
       StartAt: 'T',
@@ -120,7 +130,10 @@ describe('Task', () => {
         Alert: {
           Type: 'Task',
           Resource: 'arn:aws:states:::sns:publish',
-          Parameters: { TopicArn: 'arn:aws:sns:us-east-1:0:alarms', 'Message.$': "States.Format('run {} failed: {}', $$.Execution.Name, $.why)" },
+          Parameters: {
+            TopicArn: 'arn:aws:sns:us-east-1:0:alarms',
+            'Message.$': "States.Format('run {} failed: {}', $$.Execution.Name, $.why)",
+          },
           ResultPath: null,
           End: true,
         },
@@ -140,7 +153,11 @@ describe('Task', () => {
     const machine: MachineDefinition = {
       StartAt: 'Slow',
       States: {
-        Slow: task('slow', { TimeoutSeconds: 1, Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'Caught' }], End: true }),
+        Slow: task('slow', {
+          TimeoutSeconds: 1,
+          Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'Caught' }],
+          End: true,
+        }),
         Caught: { Type: 'Succeed' },
       },
     };
@@ -152,7 +169,7 @@ describe('Task', () => {
 });
 
 describe('Retry and Catch', () => {
-  it('retries a matching error MaxAttempts times, counting IntervalSeconds · BackoffRate^n, then catches it at ResultPath', async () => {
+  it('retries an error MaxAttempts times, counting IntervalSeconds · BackoffRate^n, then catches it', async () => {
     let calls = 0;
     const failing = () => {
       calls += 1;
@@ -164,7 +181,13 @@ describe('Retry and Catch', () => {
         Run: task('failing', {
           Retry: [
             { ErrorEquals: ['Lambda.ServiceException'], IntervalSeconds: 2, MaxAttempts: 6 },
-            { ErrorEquals: ['PulseRetryable'], IntervalSeconds: 30, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' },
+            {
+              ErrorEquals: ['PulseRetryable'],
+              IntervalSeconds: 30,
+              MaxAttempts: 3,
+              BackoffRate: 2,
+              JitterStrategy: 'FULL',
+            },
           ],
           Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' }],
           Next: 'Done',
@@ -181,7 +204,12 @@ describe('Retry and Catch', () => {
       ['PulseRetryable', 3, 120],
     ]);
     expect(result.caught).toEqual([{ state: 'Run', error: 'PulseRetryable', next: 'Failed' }]);
-    expect(result).toMatchObject({ status: 'FAILED', error: 'PulseRunFailed', cause: 'a stage failed', path: ['Run', 'Run', 'Run', 'Run', 'Failed'] });
+    expect(result).toMatchObject({
+      status: 'FAILED',
+      error: 'PulseRunFailed',
+      cause: 'a stage failed',
+      path: ['Run', 'Run', 'Run', 'Run', 'Failed'],
+    });
   });
 
   it('gives the Catch target the error and, as the cause, the Lambda error payload', async () => {
@@ -199,13 +227,21 @@ describe('Retry and Catch', () => {
     const output = result.output as { period: string; error: { Error: string; Cause: string } };
     expect(output.period).toBe('2026-10');
     expect(output.error.Error).toBe('StageError');
-    expect(JSON.parse(output.error.Cause)).toMatchObject({ errorType: 'StageError', errorMessage: 'curate failed: no rows' });
+    expect(JSON.parse(output.error.Cause)).toMatchObject({
+      errorType: 'StageError',
+      errorMessage: 'curate failed: no rows',
+    });
   });
 
   it('caps the backoff at MaxDelaySeconds', async () => {
     const machine: MachineDefinition = {
       StartAt: 'Run',
-      States: { Run: task('bad', { Retry: [{ ErrorEquals: ['X'], IntervalSeconds: 10, MaxAttempts: 3, BackoffRate: 3, MaxDelaySeconds: 40 }], End: true }) },
+      States: {
+        Run: task('bad', {
+          Retry: [{ ErrorEquals: ['X'], IntervalSeconds: 10, MaxAttempts: 3, BackoffRate: 3, MaxDelaySeconds: 40 }],
+          End: true,
+        }),
+      },
     };
     const result = await startExecution(machine, {}, lambdas({ bad: () => Promise.reject(lambdaError('X', 'x')) }));
     expect(result.retries.map((r) => r.seconds)).toEqual([10, 30, 40]);
@@ -216,7 +252,11 @@ describe('Retry and Catch', () => {
     const machine: MachineDefinition = {
       StartAt: 'Run',
       States: {
-        Run: task('ok', { Parameters: { 'x.$': '$.missing' }, Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }], End: true }),
+        Run: task('ok', {
+          Parameters: { 'x.$': '$.missing' },
+          Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }],
+          End: true,
+        }),
         Caught: { Type: 'Succeed' },
       },
     };
@@ -263,7 +303,13 @@ describe('Choice', () => {
             Type: 'Choice',
             Choices: [
               { Variable: '$.n', NumericGreaterThanPath: '$.limit', Next: 'Big' },
-              { Or: [{ Variable: '$.s', StringMatches: 'pulse-*-2026' }, { Variable: '$.t', TimestampLessThan: '2020-01-01T00:00:00Z' }], Next: 'Match' },
+              {
+                Or: [
+                  { Variable: '$.s', StringMatches: 'pulse-*-2026' },
+                  { Variable: '$.t', TimestampLessThan: '2020-01-01T00:00:00Z' },
+                ],
+                Next: 'Match',
+              },
               { Not: { Variable: '$.s', IsString: true }, Next: 'NotString' },
             ],
             Default: 'Other',
@@ -286,24 +332,43 @@ describe('Choice', () => {
   it('fails with States.NoChoiceMatched when nothing matches and there is no Default', async () => {
     const machine: MachineDefinition = {
       StartAt: 'C',
-      States: { C: { Type: 'Choice', Choices: [{ Variable: '$.x', StringEquals: 'a', Next: 'A' }] }, A: { Type: 'Succeed' } },
+      States: {
+        C: { Type: 'Choice', Choices: [{ Variable: '$.x', StringEquals: 'a', Next: 'A' }] },
+        A: { Type: 'Succeed' },
+      },
     };
-    expect(await startExecution(machine, { x: 'b' }, lambdas({}))).toMatchObject({ status: 'FAILED', error: 'States.NoChoiceMatched' });
+    expect(await startExecution(machine, { x: 'b' }, lambdas({}))).toMatchObject({
+      status: 'FAILED',
+      error: 'States.NoChoiceMatched',
+    });
   });
 });
 
 describe('Fail, Succeed, Wait', () => {
   it('Fail ends the execution with its Error and Cause, or those at ErrorPath and CausePath', async () => {
     const fixed: MachineDefinition = { StartAt: 'F', States: { F: { Type: 'Fail', Error: 'E', Cause: 'because' } } };
-    expect(await startExecution(fixed, {}, lambdas({}))).toMatchObject({ status: 'FAILED', error: 'E', cause: 'because' });
-    const fromPath: MachineDefinition = { StartAt: 'F', States: { F: { Type: 'Fail', ErrorPath: '$.e', CausePath: '$.c' } } };
-    expect(await startExecution(fromPath, { e: 'E2', c: 'C2' }, lambdas({}))).toMatchObject({ error: 'E2', cause: 'C2' });
+    expect(await startExecution(fixed, {}, lambdas({}))).toMatchObject({
+      status: 'FAILED',
+      error: 'E',
+      cause: 'because',
+    });
+    const fromPath: MachineDefinition = {
+      StartAt: 'F',
+      States: { F: { Type: 'Fail', ErrorPath: '$.e', CausePath: '$.c' } },
+    };
+    expect(await startExecution(fromPath, { e: 'E2', c: 'C2' }, lambdas({}))).toMatchObject({
+      error: 'E2',
+      cause: 'C2',
+    });
   });
 
   it('Wait counts its seconds without waiting them', async () => {
     const machine: MachineDefinition = {
       StartAt: 'W',
-      States: { W: { Type: 'Wait', SecondsPath: '$.s', Next: 'Done' }, Done: { Type: 'Succeed', OutputPath: '$.keep' } },
+      States: {
+        W: { Type: 'Wait', SecondsPath: '$.s', Next: 'Done' },
+        Done: { Type: 'Succeed', OutputPath: '$.keep' },
+      },
     };
     const started = Date.now();
     const result = await startExecution(machine, { s: 3600, keep: 'k' }, lambdas({}));
@@ -329,7 +394,10 @@ describe('Map and Parallel', () => {
       },
     };
     const result = await startExecution(machine, { items: [2, 3] }, { invokeLambda });
-    expect(calls.map((c) => c.payload)).toEqual([{ v: 2, i: 0 }, { v: 3, i: 1 }]);
+    expect(calls.map((c) => c.payload)).toEqual([
+      { v: 2, i: 0 },
+      { v: 3, i: 1 },
+    ]);
     expect(result.output).toEqual({ items: [2, 3], squares: [4, 9] });
   });
 

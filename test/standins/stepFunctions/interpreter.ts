@@ -48,7 +48,7 @@ export interface Retried {
   state: string;
   error: string;
   attempt: number;
-  /** What Step Functions would have waited: IntervalSeconds · BackoffRate^(attempt-1), capped; the jitter's upper bound. */
+  /** What Step Functions would have waited: IntervalSeconds · BackoffRate^(attempt-1), capped (the jitter's bound). */
   seconds: number;
 }
 
@@ -73,14 +73,29 @@ export function validateDefinition(definition: unknown): void {
 }
 
 /** Runs an execution of `definition` on `input` to its end. */
-export async function startExecution(definition: MachineDefinition, input: unknown, options: ExecutionOptions): Promise<ExecutionResult> {
+export async function startExecution(
+  definition: MachineDefinition,
+  input: unknown,
+  options: ExecutionOptions,
+): Promise<ExecutionResult> {
   validateDefinition(definition);
   const name = options.name ?? randomUUID();
   const run = new Execution(options, {
-    Execution: { Id: `arn:aws:states:local:000000000000:execution:rehearsal:${name}`, Name: name, Input: input, StartTime: new Date().toISOString() },
+    Execution: {
+      Id: `arn:aws:states:local:000000000000:execution:rehearsal:${name}`,
+      Name: name,
+      Input: input,
+      StartTime: new Date().toISOString(),
+    },
     StateMachine: { Id: 'arn:aws:states:local:000000000000:stateMachine:rehearsal', Name: 'rehearsal' },
   });
-  const result: ExecutionResult = { status: 'SUCCEEDED', path: run.path, retries: run.retries, waited: run.waited, caught: run.caught };
+  const result: ExecutionResult = {
+    status: 'SUCCEEDED',
+    path: run.path,
+    retries: run.retries,
+    waited: run.waited,
+    caught: run.caught,
+  };
   try {
     result.output = await run.machine(definition, input);
   } catch (error) {
@@ -112,7 +127,9 @@ export function asFailure(error: unknown): Failure {
  */
 export function errorMatches(errorEquals: string[], error: string): boolean {
   if (error === 'States.Runtime') return errorEquals.includes('States.Runtime');
-  return errorEquals.some((e) => e === error || e === 'States.ALL' || (e === 'States.TaskFailed' && error !== 'States.Timeout'));
+  return errorEquals.some(
+    (e) => e === error || e === 'States.ALL' || (e === 'States.TaskFailed' && error !== 'States.Timeout'),
+  );
 }
 
 interface Retrier {
@@ -160,14 +177,28 @@ class Execution {
   }
 
   private contextFor(name: string, retryCount: number, extra: Record<string, unknown>) {
-    return { ...this.context, ...extra, State: { Name: name, EnteredTime: new Date().toISOString(), RetryCount: retryCount } };
+    return {
+      ...this.context,
+      ...extra,
+      State: { Name: name, EnteredTime: new Date().toISOString(), RetryCount: retryCount },
+    };
   }
 
   private async state(name: string, state: StateDefinition, input: unknown, extra: Record<string, unknown>) {
     const next = state.End ? undefined : state.Next;
     const ctx = this.contextFor(name, 0, extra);
-    const effective = (data: unknown) => (state.InputPath === null ? {} : state.InputPath ? read(data, ctx, state.InputPath as string, `${name}.InputPath`) : data);
-    const out = (data: unknown) => (state.OutputPath === null ? {} : state.OutputPath ? read(data, ctx, state.OutputPath as string, `${name}.OutputPath`) : data);
+    const effective = (data: unknown) =>
+      state.InputPath === null
+        ? {}
+        : state.InputPath
+          ? read(data, ctx, state.InputPath as string, `${name}.InputPath`)
+          : data;
+    const out = (data: unknown) =>
+      state.OutputPath === null
+        ? {}
+        : state.OutputPath
+          ? read(data, ctx, state.OutputPath as string, `${name}.OutputPath`)
+          : data;
     switch (state.Type) {
       case 'Pass': {
         this.path.push(name);
@@ -178,9 +209,15 @@ class Execution {
       case 'Choice': {
         this.path.push(name);
         const data = effective(input);
-        const choice = (state.Choices as (ChoiceRule & { Next: string })[]).find((rule) => evaluateRule(rule, data, ctx));
+        const choice = (state.Choices as (ChoiceRule & { Next: string })[]).find((rule) =>
+          evaluateRule(rule, data, ctx),
+        );
         const target = choice?.Next ?? (state.Default as string | undefined);
-        if (!target) throw new MachineFailed({ error: 'States.NoChoiceMatched', cause: `no choice rule of ${name} matched, and it has no Default` });
+        if (!target)
+          throw new MachineFailed({
+            error: 'States.NoChoiceMatched',
+            cause: `no choice rule of ${name} matched, and it has no Default`,
+          });
         return { output: out(data), next: target };
       }
       case 'Succeed':
@@ -188,16 +225,23 @@ class Execution {
         return { output: out(effective(input)), next: undefined };
       case 'Fail': {
         this.path.push(name);
-        const error = state.ErrorPath ? String(read(input, ctx, state.ErrorPath as string, name)) : ((state.Error as string) ?? '');
-        const cause = state.CausePath ? String(read(input, ctx, state.CausePath as string, name)) : ((state.Cause as string) ?? '');
+        const error = state.ErrorPath
+          ? String(read(input, ctx, state.ErrorPath as string, name))
+          : ((state.Error as string) ?? '');
+        const cause = state.CausePath
+          ? String(read(input, ctx, state.CausePath as string, name))
+          : ((state.Cause as string) ?? '');
         throw new MachineFailed({ error, cause });
       }
       case 'Wait': {
         this.path.push(name);
         const data = effective(input);
-        const seconds = state.Seconds ?? (state.SecondsPath ? read(data, ctx, state.SecondsPath as string, name) : undefined);
-        const until = state.Timestamp ?? (state.TimestampPath ? read(data, ctx, state.TimestampPath as string, name) : undefined);
-        const skipped = typeof seconds === 'number' ? seconds : Math.max(0, (Date.parse(String(until)) - Date.now()) / 1000);
+        const seconds =
+          state.Seconds ?? (state.SecondsPath ? read(data, ctx, state.SecondsPath as string, name) : undefined);
+        const until =
+          state.Timestamp ?? (state.TimestampPath ? read(data, ctx, state.TimestampPath as string, name) : undefined);
+        const skipped =
+          typeof seconds === 'number' ? seconds : Math.max(0, (Date.parse(String(until)) - Date.now()) / 1000);
         this.waited.push({ state: name, seconds: skipped });
         return { output: out(data), next };
       }
@@ -227,7 +271,9 @@ class Execution {
       try {
         const parameters = this.parameters(state, effective(input), ctx, name);
         const raw = await this.work(name, state, parameters, extra);
-        const selected = state.ResultSelector ? template(state.ResultSelector, raw, ctx, `${name}.ResultSelector`) : raw;
+        const selected = state.ResultSelector
+          ? template(state.ResultSelector, raw, ctx, `${name}.ResultSelector`)
+          : raw;
         return { output: out(place(input, selected, state.ResultPath as string | null | undefined)), next };
       } catch (error) {
         const failure = asFailure(error);
@@ -236,7 +282,12 @@ class Execution {
         if (retrier && made < (retrier.MaxAttempts ?? 3)) {
           attempts.set(retrier, made + 1);
           const seconds = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** made;
-          this.retries.push({ state: name, error: failure.error, attempt: made + 1, seconds: Math.min(seconds, retrier.MaxDelaySeconds ?? Infinity) });
+          this.retries.push({
+            state: name,
+            error: failure.error,
+            attempt: made + 1,
+            seconds: Math.min(seconds, retrier.MaxDelaySeconds ?? Infinity),
+          });
           continue;
         }
         const catcher = ((state.Catch ?? []) as Catcher[]).find((c) => errorMatches(c.ErrorEquals, failure.error));
@@ -253,7 +304,12 @@ class Execution {
     return fields === undefined ? data : template(fields, data, ctx, `${name}.Parameters`);
   }
 
-  private async work(name: string, state: StateDefinition, input: unknown, extra: Record<string, unknown>): Promise<unknown> {
+  private async work(
+    name: string,
+    state: StateDefinition,
+    input: unknown,
+    extra: Record<string, unknown>,
+  ): Promise<unknown> {
     if (state.Type === 'Map') {
       const items = state.ItemsPath ? read(input, this.context, state.ItemsPath as string, `${name}.ItemsPath`) : input;
       if (!Array.isArray(items)) throw new StatesError('States.Runtime', `${name}: the items are not an array`);
@@ -269,7 +325,8 @@ class Execution {
     }
     if (state.Type === 'Parallel') {
       const results = [];
-      for (const branch of state.Branches as MachineDefinition[]) results.push(await this.machine(branch, input, extra));
+      for (const branch of state.Branches as MachineDefinition[])
+        results.push(await this.machine(branch, input, extra));
       return results;
     }
     return this.task(name, state, input);
@@ -295,7 +352,8 @@ class Execution {
       }));
     } else if (integration) {
       const service = this.options.services?.[`${integration[1]}:${integration[2]}`];
-      if (!service) throw new StatesError('States.Runtime', `${name}: no stand-in for ${integration[1]}:${integration[2]}`);
+      if (!service)
+        throw new StatesError('States.Runtime', `${name}: no stand-in for ${integration[1]}:${integration[2]}`);
       work = service(input, name);
     } else if (/^arn:[^:]+:lambda:/.test(resource)) {
       work = this.options.invokeLambda(resource, input, name).then((payload) => payload ?? null);
@@ -307,7 +365,10 @@ class Execution {
     // the Lambda would run on to its own timeout too).
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StatesError('States.Timeout', `${name} ran longer than ${timeout} s`)), timeout * 1000);
+      timer = setTimeout(
+        () => reject(new StatesError('States.Timeout', `${name} ran longer than ${timeout} s`)),
+        timeout * 1000,
+      );
     });
     try {
       return await Promise.race([work, late]);

@@ -52,7 +52,8 @@ export function lookup(data: unknown, context: unknown, path: string): { found: 
 /** The value at a path; a path that matches nothing is a States.Runtime error, as in Step Functions. */
 export function read(data: unknown, context: unknown, path: string, where: string): unknown {
   const { found, value } = lookup(data, context, path);
-  if (!found) throw new StatesError('States.Runtime', `${where}: the JSONPath '${path}' could not be found in the input`);
+  if (!found)
+    throw new StatesError('States.Runtime', `${where}: the JSONPath '${path}' could not be found in the input`);
   return value;
 }
 
@@ -95,8 +96,11 @@ export function template(value: unknown, data: unknown, context: unknown, where:
       out[key] = template(field, data, context, where);
       continue;
     }
-    if (typeof field !== 'string') throw new StatesError('States.Runtime', `${where}: the value of ${key} must be a path`);
-    out[key.slice(0, -2)] = field.startsWith('States.') ? intrinsic(field, data, context, where) : read(data, context, field, where);
+    if (typeof field !== 'string')
+      throw new StatesError('States.Runtime', `${where}: the value of ${key} must be a path`);
+    out[key.slice(0, -2)] = field.startsWith('States.')
+      ? intrinsic(field, data, context, where)
+      : read(data, context, field, where);
   }
   return out;
 }
@@ -116,7 +120,8 @@ export function intrinsic(text: string, data: unknown, context: unknown, where: 
 
 /** Escaped braces (\\{ \\}) are kept apart from States.Format's placeholders until it has run. */
 const [openBrace, closeBrace] = ['\uE000', '\uE001'];
-const unescapeBraces = (v: unknown) => (typeof v === 'string' ? v.replaceAll(openBrace, '{').replaceAll(closeBrace, '}') : v);
+const unescapeBraces = (v: unknown) =>
+  typeof v === 'string' ? v.replaceAll(openBrace, '{').replaceAll(closeBrace, '}') : v;
 
 function evaluate(argument: Argument, data: unknown, context: unknown, where: string, escaped = false): unknown {
   if ('literal' in argument) return escaped ? argument.literal : unescapeBraces(argument.literal);
@@ -124,7 +129,11 @@ function evaluate(argument: Argument, data: unknown, context: unknown, where: st
   const format = argument.call === 'States.Format';
   const args = argument.args.map((a, i) => evaluate(a, data, context, where, format && i === 0));
   const fn = intrinsics[argument.call];
-  if (!fn) throw new StatesError('States.Runtime', `${where}: ${argument.call} is not an intrinsic function this interpreter runs`);
+  if (!fn)
+    throw new StatesError(
+      'States.Runtime',
+      `${where}: ${argument.call} is not an intrinsic function this interpreter runs`,
+    );
   try {
     return fn(args);
   } catch (error) {
@@ -139,7 +148,8 @@ const intrinsics: Record<string, (args: unknown[]) => unknown> = {
   'States.Format': ([format, ...values]) => {
     if (typeof format !== 'string') throw new Error('the first argument must be a string');
     const pieces = format.split('{}');
-    if (pieces.length - 1 !== values.length) throw new Error(`${pieces.length - 1} placeholders, ${values.length} values`);
+    if (pieces.length - 1 !== values.length)
+      throw new Error(`${pieces.length - 1} placeholders, ${values.length} values`);
     if (!values.every(primitive)) throw new Error('only strings, numbers, booleans and null can be formatted');
     return unescapeBraces(pieces.map((piece, i) => (i === 0 ? piece : `${String(values[i - 1])}${piece}`)).join(''));
   },
@@ -150,7 +160,10 @@ const intrinsics: Record<string, (args: unknown[]) => unknown> = {
   'States.ArrayGetItem': ([a, i]) => (a as unknown[])[i as number],
   'States.ArrayContains': ([a, v]) => (a as unknown[]).some((x) => JSON.stringify(x) === JSON.stringify(v)),
   'States.MathAdd': ([a, b]) => (a as number) + (b as number),
-  'States.StringSplit': ([s, d]) => String(s).split(new RegExp(`[${String(d).replace(/[\]\\^-]/g, '\\$&')}]`)).filter(Boolean),
+  'States.StringSplit': ([s, d]) =>
+    String(s)
+      .split(new RegExp(`[${String(d).replace(/[\]\\^-]/g, '\\$&')}]`))
+      .filter(Boolean),
   'States.UUID': () => randomUUID(),
   'States.Base64Encode': ([s]) => Buffer.from(String(s), 'utf8').toString('base64'),
   'States.Base64Decode': ([s]) => Buffer.from(String(s), 'base64').toString('utf8'),
