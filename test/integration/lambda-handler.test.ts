@@ -57,8 +57,9 @@ describe('a stage Lambda', () => {
     expect(ctx.period.id).toBe('2026-11');
     expect(ctx.runId).toBe('exec-1');
     expect(ctx.config.timezone).toBe('America/New_York');
-    // CSV exports are landed from where they are saved (pulse run --stages extract): none here.
-    expect(ctx.sources).toEqual([]);
+    // CSV exports are landed from where they are saved (pulse run --stages extract): the Lambda keeps
+    // each CSV source so curate reads what was landed for it, and pulls nothing from it.
+    expect(ctx.sources.map((s) => `${s.name}/${s.entity}`)).toEqual(['desk/tickets']);
   });
 
   it('gives a stage the lake and the engine its stage list entry gives it: render no engine, no curated/', async () => {
@@ -77,7 +78,7 @@ describe('a stage Lambda', () => {
   it('pulls an API source in the Lambda, one Source per entity, from the same registry as the CLI', async () => {
     await putJson(new S3Store(env.PULSE_LAKE), 'config/api.json', { ...config, sources: [...config.sources, zendesk] });
     const ctx = await lambdaContext({}, { ...env, PULSE_CONFIG_KEY: 'config/api.json' }, now);
-    expect(ctx.sources.map((s) => `${s.name}/${s.entity}`)).toEqual(['zd/tickets', 'zd/surveys']);
+    expect(ctx.sources.map((s) => `${s.name}/${s.entity}`)).toEqual(['desk/tickets', 'zd/tickets', 'zd/surveys']);
   });
 
   it('refuses a config that would not send through SES, and a lake without a config', async () => {
@@ -89,7 +90,8 @@ describe('a stage Lambda', () => {
   it('runs its stage and hands the state machine the event, the period, the run id and a small result', async () => {
     const handler = stageHandler('extract', extract, { context, drained: extractDrained });
     const out = await handler({ period: '2026-10', runId: 'exec-2' });
-    expect(out).toMatchObject({ period: '2026-10', runId: 'exec-2', stage: 'extract', result: [], drained: true });
+    const landedNothing = [{ source: 'desk', entity: 'tickets', rowsLanded: 0, rawKeys: [] }];
+    expect(out).toMatchObject({ period: '2026-10', runId: 'exec-2', stage: 'extract', result: landedNothing, drained: true });
     expect(out.seconds).toBeGreaterThanOrEqual(0);
     expect(Buffer.byteLength(JSON.stringify(out))).toBeLessThan(1024);
   });
@@ -125,7 +127,7 @@ describe('a stage Lambda', () => {
     expect(first).toMatchObject({ period: '2026-10', runId: scheduled.runId, scheduledTime: scheduled.scheduledTime });
     const next = JSON.parse(readFileSync(path.join(fixtures, 'after-extract.json'), 'utf8')) as StageEvent;
     const second = await stageHandler('extract', extract, { context: late })(next);
-    expect(second).toMatchObject({ period: '2026-11', runId: next.runId, stage: 'extract', result: [] });
+    expect(second).toMatchObject({ period: '2026-11', runId: next.runId, stage: 'extract', result: [{ source: 'desk', rowsLanded: 0 }] });
   });
 
   it('makes its AWS clients once per module: two invocations send through the same S3 client, and share Athena and SES', async () => {
