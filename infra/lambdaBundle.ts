@@ -42,6 +42,8 @@ export async function buildStageBundle(stage: string, outdir?: string): Promise<
     ...(outdir ? { outfile: path.join(outdir, 'index.mjs') } : {}),
     metafile: true,
     minify: true,
+    // Error names reach the owners' alerts and the state machine's Catch: minified, they read `ja`.
+    keepNames: true,
     format: 'esm',
     platform: 'node',
     target: bundleTarget,

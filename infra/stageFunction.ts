@@ -37,6 +37,7 @@ export function stageFunctionProps(stage: StageDefinition, parts: { role: iam.IR
       format: nodejs.OutputFormat.ESM,
       target: bundleTarget,
       minify: true,
+      keepNames: true,
       sourceMap: true,
       externalModules: bundleExternals,
       banner: bundleBanner,

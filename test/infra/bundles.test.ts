@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +24,17 @@ describe('the Lambda bundles', () => {
     expect(inputs).toContain(`functions/handlers/${stage}.ts`);
     expect(bytes).toBeGreaterThan(10_000);
     expect(bytes).toBeLessThan(limit(stage));
+  }, 60_000);
+
+  it("keeps the names of error classes, which the owners' alerts and the logs print", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-bundle-'));
+    try {
+      await buildStageBundle('curate', dir);
+      const text = readFileSync(path.join(dir, 'index.mjs'), 'utf8');
+      for (const name of ['StageError', 'QueryError', 'OutOfTimeError']) expect(text).toContain(`"${name}"`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
 
