@@ -62,9 +62,13 @@ async function duckdbAlone(exports: string, out: string): Promise<{ loadSeconds:
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   // The same work by hand: typed read, latest version per id, Parquet by month, then the aggregates.
-  const types = tickets.columns.map((col) => `'${col.name}': '${col.sqlType === 'timestamp' ? 'timestamptz' : col.sqlType}'`).join(', ');
+  const types = tickets.columns
+    .map((col) => `'${col.name}': '${col.sqlType === 'timestamp' ? 'timestamptz' : col.sqlType}'`)
+    .join(', ');
   // A validated, typed read that keeps its rejects (DuckDB's own store_rejects), as extract + curate do.
-  await c.run(`create view raw as select * from read_csv('${csv}', header = true, store_rejects = true, columns = {${types}})`);
+  await c.run(
+    `create view raw as select * from read_csv('${csv}', header = true, store_rejects = true, columns = {${types}})`,
+  );
   await c.run(`copy (
       select *, strftime(timezone('UTC', created_at::timestamptz), '%Y-%m') as month
       from (select *, row_number() over (partition by id order by updated_at desc) as rn from raw) where rn = 1 and not coalesce(is_deleted, false)
@@ -152,13 +156,21 @@ async function runCase(months: number, ticketsPerMonth: number, allSources: bool
   const dir = path.join(root, `${allSources ? 'catalog' : 'tickets'}-${months}m-${ticketsPerMonth}`);
   await rm(dir, { recursive: true, force: true });
   let started = performance.now();
-  const generated = await generateSampleCompany({ outDir: path.join(dir, 'exports'), months, ticketsPerMonth, seed: 1, endMonth, timezone: 'UTC' });
+  const generated = await generateSampleCompany({
+    outDir: path.join(dir, 'exports'),
+    months,
+    ticketsPerMonth,
+    seed: 1,
+    endMonth,
+    timezone: 'UTC',
+  });
   const generateSeconds = (performance.now() - started) / 1000;
   const { statSync } = await import('node:fs');
   const csvMb = statSync(generated.files.tickets!.path).size / 2 ** 20;
   const configFile = await writeDemoConfig(dir, 'UTC');
   const loaded = await loadConfig(configFile);
-  if (!allSources) loaded.config.sources = loaded.config.sources.filter((s) => s.type === 'csv' && s.entity === 'tickets');
+  if (!allSources)
+    loaded.config.sources = loaded.config.sources.filter((s) => s.type === 'csv' && s.entity === 'tickets');
   const ctx = await createLocalContext(loaded, parsePeriod(endMonth), { quiet: true });
   const stages: Record<string, number> = {};
   // The process still holds the generator's garbage: extract's own memory is its peak above
@@ -185,7 +197,10 @@ async function runCase(months: number, ticketsPerMonth: number, allSources: bool
   const emailBytes: Record<string, number> = {};
   if (allSources) {
     await runStages(ctx, ['render'] as StageName[]);
-    for (const audience of ctx.config.audiences) emailBytes[audience.name] = statSync(path.join(dir, 'lake', 'reports', endMonth, audience.name, 'message.eml')).size;
+    for (const audience of ctx.config.audiences)
+      emailBytes[audience.name] = statSync(
+        path.join(dir, 'lake', 'reports', endMonth, audience.name, 'message.eml'),
+      ).size;
   }
   const prunedReads = await pruning(ctx, path.join(dir, 'lake'));
   const curatedTickets = await parquetBytes(path.join(dir, 'lake/curated/tickets'));
@@ -216,28 +231,77 @@ async function runCase(months: number, ticketsPerMonth: number, allSources: bool
 }
 
 const results: Result[] = [];
-if (parts.includes('ratio')) for (const total of ratioSizes) results.push(await runCase(13, Math.round(total / 13), false));
+if (parts.includes('ratio'))
+  for (const total of ratioSizes) results.push(await runCase(13, Math.round(total / 13), false));
 if (parts.includes('catalog')) results.push(await runCase(catalogMonths, catalogPerMonth, true));
 
 const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
 if (results.length > 0) {
-  console.log(line(['sources', 'months', 'tickets', 'tickets.csv MB', 'extract s', 'curate s', 'marts s', 'evaluate s', 'Pulse s', 'DuckDB alone s', 'ratio', 'extract+curate s', 'DuckDB load s', 'load ratio', 'extract peak RSS MB (growth)']));
+  console.log(
+    line([
+      'sources',
+      'months',
+      'tickets',
+      'tickets.csv MB',
+      'extract s',
+      'curate s',
+      'marts s',
+      'evaluate s',
+      'Pulse s',
+      'DuckDB alone s',
+      'ratio',
+      'extract+curate s',
+      'DuckDB load s',
+      'load ratio',
+      'extract peak RSS MB (growth)',
+    ]),
+  );
   console.log(line(Array(15).fill('---')));
   for (const r of results) {
-    console.log(line([r.kind, r.months, r.tickets, r.csvMb.toFixed(0), r.stages.extract!.toFixed(1), r.stages.curate!.toFixed(1), r.stages.marts!.toFixed(1), r.stages.evaluate!.toFixed(1), r.pulseSeconds.toFixed(1), r.duckdbSeconds?.toFixed(1) ?? '—', r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`, (r.stages.extract! + r.stages.curate!).toFixed(1), r.duckdbLoadSeconds?.toFixed(1) ?? '—', r.loadRatio === null ? '—' : `${r.loadRatio.toFixed(2)}×`, `${r.extractPeakRssMb.toFixed(0)} (+${r.extractRssGrowthMb.toFixed(0)})`]));
+    console.log(
+      line([
+        r.kind,
+        r.months,
+        r.tickets,
+        r.csvMb.toFixed(0),
+        r.stages.extract!.toFixed(1),
+        r.stages.curate!.toFixed(1),
+        r.stages.marts!.toFixed(1),
+        r.stages.evaluate!.toFixed(1),
+        r.pulseSeconds.toFixed(1),
+        r.duckdbSeconds?.toFixed(1) ?? '—',
+        r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`,
+        (r.stages.extract! + r.stages.curate!).toFixed(1),
+        r.duckdbLoadSeconds?.toFixed(1) ?? '—',
+        r.loadRatio === null ? '—' : `${r.loadRatio.toFixed(2)}×`,
+        `${r.extractPeakRssMb.toFixed(0)} (+${r.extractRssGrowthMb.toFixed(0)})`,
+      ]),
+    );
   }
   console.log('\nPeak RSS per stage (MB), the re-run on unchanged inputs, and the e-mails:');
   for (const r of results) {
-    const peaks = Object.entries(r.stagePeakRssMb).map(([stage, mb]) => `${stage} ${mb.toFixed(0)}`).join(', ');
-    const mails = Object.entries(r.emailBytes).map(([a, b]) => `${a} ${(b / 1024).toFixed(0)} KB`).join(', ');
-    console.log(`  ${r.kind}, ${r.tickets} tickets: ${peaks}; re-run ${r.rerunSeconds.toFixed(1)} s${mails ? `; message.eml ${mails}` : ''}`);
+    const peaks = Object.entries(r.stagePeakRssMb)
+      .map(([stage, mb]) => `${stage} ${mb.toFixed(0)}`)
+      .join(', ');
+    const mails = Object.entries(r.emailBytes)
+      .map(([a, b]) => `${a} ${(b / 1024).toFixed(0)} KB`)
+      .join(', ');
+    console.log(
+      `  ${r.kind}, ${r.tickets} tickets: ${peaks}; re-run ${r.rerunSeconds.toFixed(1)} s${mails ? `; message.eml ${mails}` : ''}`,
+    );
   }
-  console.log('\nKPI queries for one month: Parquet files and bytes the engine read (from its profile) against the whole lake:');
+  console.log(
+    '\nKPI queries for one month: Parquet files and bytes the engine read (from its profile) against the whole lake:',
+  );
   for (const r of results) {
     const mb = (b: number) => (b / 2 ** 20).toFixed(2);
-    console.log(`${r.kind}, ${r.tickets} tickets over ${r.months} months: lake ${r.pruning.lakeFiles} Parquet files, ${mb(r.pruning.lakeBytes)} MB; curated tickets ${r.parquetMb.toFixed(1)} MB Parquet vs ${r.csvMb.toFixed(1)} MB CSV (${(r.csvMb / r.parquetMb).toFixed(1)}× smaller)`);
+    console.log(
+      `${r.kind}, ${r.tickets} tickets over ${r.months} months: lake ${r.pruning.lakeFiles} Parquet files, ${mb(r.pruning.lakeBytes)} MB; curated tickets ${r.parquetMb.toFixed(1)} MB Parquet vs ${r.csvMb.toFixed(1)} MB CSV (${(r.csvMb / r.parquetMb).toFixed(1)}× smaller)`,
+    );
     for (const [file, q] of Object.entries(r.pruning.perQuery)) {
-      console.log(`  ${file.padEnd(24)} ${String(q.filesRead).padStart(4)} files  ${mb(q.bytesRead).padStart(8)} MB  (${((100 * q.bytesRead) / r.pruning.lakeBytes).toFixed(1)}% of the lake)`);
+      console.log(
+        `  ${file.padEnd(24)} ${String(q.filesRead).padStart(4)} files  ${mb(q.bytesRead).padStart(8)} MB  (${((100 * q.bytesRead) / r.pruning.lakeBytes).toFixed(1)}% of the lake)`,
+      );
       console.log(`    ${q.partitions}`);
     }
   }
@@ -259,7 +323,13 @@ async function bundleSizes(): Promise<BundleResult[]> {
     try {
       const built = await buildStageBundle(stage.name, dir);
       const code = await readFile(path.join(dir, 'index.mjs'));
-      out.push({ stage: stage.name, bytes: built.bytes, gzipBytes: gzipSync(code).byteLength, assetBytes: built.assetBytes, duckdb: built.inputs.some((i) => i.includes('@duckdb')) });
+      out.push({
+        stage: stage.name,
+        bytes: built.bytes,
+        gzipBytes: gzipSync(code).byteLength,
+        assetBytes: built.assetBytes,
+        duckdb: built.inputs.some((i) => i.includes('@duckdb')),
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -293,7 +363,11 @@ if (bundles.length > 0) {
   console.log('\nLambda bundles (esbuild, ESM, minified, the AWS SDK left to the runtime):');
   console.log(line(['stage', 'index.mjs MB', 'gzipped MB', 'assets beside it MB', 'DuckDB in it']));
   console.log(line(Array(5).fill('---')));
-  for (const b of bundles) console.log(line([b.stage, mb(b.bytes), mb(b.gzipBytes), mb(b.assetBytes), b.duckdb ? 'YES' : 'no']));
+  for (const b of bundles)
+    console.log(line([b.stage, mb(b.bytes), mb(b.gzipBytes), mb(b.assetBytes), b.duckdb ? 'YES' : 'no']));
 }
 await mkdir(root, { recursive: true });
-await writeFile(path.join(root, 'results.json'), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, quick, results, bundles, cli }, null, 2)}\n`);
+await writeFile(
+  path.join(root, 'results.json'),
+  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, quick, results, bundles, cli }, null, 2)}\n`,
+);

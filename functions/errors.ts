@@ -49,7 +49,10 @@ export class StageError extends PulseError {
   constructor(stage: string, options: { cause: unknown; ownersAlerted?: boolean }) {
     // A stage can be retried when what failed it can be: its cause says so.
     const retryable = options.cause instanceof PulseError && options.cause.retryable;
-    super(`stage ${stage} failed: ${(options.cause as Error)?.message ?? String(options.cause)}`, { ...options, retryable });
+    super(`stage ${stage} failed: ${(options.cause as Error)?.message ?? String(options.cause)}`, {
+      ...options,
+      retryable,
+    });
     this.stage = stage;
   }
 }
@@ -72,7 +75,10 @@ export class MailTransportError extends PulseError {
   readonly recipient: string;
   readonly throttled: boolean;
   readonly retryAfterMs?: number;
-  constructor(message: string, options: PulseErrorOptions & { recipient: string; retryable: boolean; throttled?: boolean; retryAfterMs?: number }) {
+  constructor(
+    message: string,
+    options: PulseErrorOptions & { recipient: string; retryable: boolean; throttled?: boolean; retryAfterMs?: number },
+  ) {
     super(message, options);
     this.recipient = options.recipient;
     this.throttled = options.throttled ?? false;
@@ -86,9 +92,15 @@ export class MailSendError extends PulseError {
   readonly attempts: number;
   constructor(recipient: string, attempts: number, options: { cause: unknown }) {
     const reason = (options.cause as Error)?.message ?? String(options.cause);
-    const retried = options.cause instanceof MailTransportError && !options.cause.retryable ? 'not retried: a retry cannot help' : `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+    const retried =
+      options.cause instanceof MailTransportError && !options.cause.retryable
+        ? 'not retried: a retry cannot help'
+        : `${attempts} attempt${attempts === 1 ? '' : 's'}`;
     // Retries used up on a passing fault (a throttled or unreachable server) may pass later.
-    super(`${recipient}: ${reason} (${retried})`, { ...options, retryable: options.cause instanceof PulseError && options.cause.retryable });
+    super(`${recipient}: ${reason} (${retried})`, {
+      ...options,
+      retryable: options.cause instanceof PulseError && options.cause.retryable,
+    });
     this.recipient = recipient;
     this.attempts = attempts;
   }
@@ -109,7 +121,13 @@ export class DeliveryError extends PulseError {
       `could not send to ${failures.length} recipient${failures.length === 1 ? '' : 's'}: ${lines.join('; ')}. ` +
         'Recipients already sent are in the ledger: fix the cause and run deliver again to send only the rest.',
       {
-        cause: failures.length === 1 ? failures[0]!.error : new AggregateError(failures.map((f) => f.error), 'several recipients failed'),
+        cause:
+          failures.length === 1
+            ? failures[0]!.error
+            : new AggregateError(
+                failures.map((f) => f.error),
+                'several recipients failed',
+              ),
         retryable: failures.every((f) => f.error.retryable),
         ...options,
       },
@@ -128,7 +146,15 @@ export class QueryError extends PulseError {
   readonly state?: string;
   readonly errorCategory?: number;
   readonly errorType?: number;
-  constructor(message: string, options: PulseErrorOptions & { queryExecutionId?: string; state?: string; errorCategory?: number; errorType?: number } = {}) {
+  constructor(
+    message: string,
+    options: PulseErrorOptions & {
+      queryExecutionId?: string;
+      state?: string;
+      errorCategory?: number;
+      errorType?: number;
+    } = {},
+  ) {
     super(message, options);
     if (options.queryExecutionId !== undefined) this.queryExecutionId = options.queryExecutionId;
     if (options.state !== undefined) this.state = options.state;
@@ -164,7 +190,10 @@ export interface ObjectDeleteFailure {
 /** DeleteObjects answered 200 but could not delete some keys; the keys before them are gone. */
 export class ObjectDeleteError extends ObjectStoreError {
   readonly failures: ObjectDeleteFailure[];
-  constructor(message: string, options: PulseErrorOptions & { bucket: string; key: string; failures: ObjectDeleteFailure[] }) {
+  constructor(
+    message: string,
+    options: PulseErrorOptions & { bucket: string; key: string; failures: ObjectDeleteFailure[] },
+  ) {
     super(message, options);
     this.failures = options.failures;
   }

@@ -6,7 +6,8 @@ import type { IConstruct } from 'constructs';
  * with each thing it is about (`AwsSolutions-IAM5[Resource::*]`), or the rule alone.
  */
 export function acknowledgeFindings(scope: IConstruct, rule: string, about: string[], reason: string): void {
-  for (const id of about.length > 0 ? about.map((a) => `${rule}[${a}]`) : [rule]) Validations.of(scope).acknowledge({ id, reason });
+  for (const id of about.length > 0 ? about.map((a) => `${rule}[${a}]`) : [rule])
+    Validations.of(scope).acknowledge({ id, reason });
 }
 
 /** How cdk-nag names a resource's ARN in a finding: `<LogicalId.Arn>`. */
@@ -15,4 +16,12 @@ export function arnOf(resource: IConstruct): string {
 }
 
 /** The action families the CDK's grant methods use (s3:GetObject*, kms:GenerateDataKey*, …). */
-export const grantFamilies = ['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', 'Action::s3:DeleteObject*', 'Action::s3:Abort*', 'Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*'];
+export const grantFamilies = [
+  'Action::s3:GetObject*',
+  'Action::s3:GetBucket*',
+  'Action::s3:List*',
+  'Action::s3:DeleteObject*',
+  'Action::s3:Abort*',
+  'Action::kms:ReEncrypt*',
+  'Action::kms:GenerateDataKey*',
+];

@@ -30,7 +30,11 @@ export class AthenaWorkGroup extends Construct {
     const problems = athenaPropProblems(props);
     if (problems.length) throw new Error(`AthenaWorkGroup ${id}: ${problems.join('; ')}`);
 
-    this.results = new s3.Bucket(this, 'Results', queryResultsBucketProps(props.key, props.accessLogs, props.resultsExpireAfterDays));
+    this.results = new s3.Bucket(
+      this,
+      'Results',
+      queryResultsBucketProps(props.key, props.accessLogs, props.resultsExpireAfterDays),
+    );
     this.outputLocation = `s3://${this.results.bucketName}/results/`;
     this.workGroup = new athena.CfnWorkGroup(
       this,

@@ -40,8 +40,16 @@ export class PulseLakeStack extends Stack {
     super(scope, id, props);
     // Access logs are delivered through a bucket policy, not ACLs (ACLs stay disabled).
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
-    const key = (this.key = new kms.Key(this, 'LakeKey', { enableKeyRotation: true, description: 'Pulse lake encryption' }));
-    const logs = (this.accessLogs = new s3.Bucket(this, 'AccessLogs', { ...defaultBucketProps(key), encryption: s3.BucketEncryption.S3_MANAGED, encryptionKey: undefined, bucketKeyEnabled: false }));
+    const key = (this.key = new kms.Key(this, 'LakeKey', {
+      enableKeyRotation: true,
+      description: 'Pulse lake encryption',
+    }));
+    const logs = (this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      ...defaultBucketProps(key),
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      encryptionKey: undefined,
+      bucketKeyEnabled: false,
+    }));
     this.lake = new s3.Bucket(this, 'Lake', defaultBucketProps(key, logs, 'lake/'));
 
     const databaseName = (this.databaseName = props.athena?.database ?? 'pulse');
@@ -90,6 +98,11 @@ export class PulseLakeStack extends Stack {
       bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery,
       resultsExpireAfterDays: props.resultsExpireAfterDays,
     });
-    new NamedQueries(this, 'AnalystQueries', { queries: analystQueries, databaseName, workGroup: this.athena.workGroup, dependsOn: [database, ...tables] });
+    new NamedQueries(this, 'AnalystQueries', {
+      queries: analystQueries,
+      databaseName,
+      workGroup: this.athena.workGroup,
+      dependsOn: [database, ...tables],
+    });
   }
 }

@@ -29,7 +29,9 @@ export class LakeTable extends Construct {
         name: props.name,
         description: props.description,
         tableType: 'EXTERNAL_TABLE',
-        partitionKeys: props.partitioned ? [{ name: 'month', type: 'string', comment: 'business-time-zone month, YYYY-MM' }] : [],
+        partitionKeys: props.partitioned
+          ? [{ name: 'month', type: 'string', comment: 'business-time-zone month, YYYY-MM' }]
+          : [],
         parameters: { classification: 'parquet', ...(props.partitioned ? monthProjection(props.location) : {}) },
         storageDescriptor: {
           location: props.location,
@@ -89,7 +91,10 @@ export class RawTable extends Construct {
           columns: definition.columns.map((c) => ({ name: c.name, type: glueType(c.sqlType), comment: c.description })),
           inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
           outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-          serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', parameters: { 'ignore.malformed.json': 'false' } },
+          serdeInfo: {
+            serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+            parameters: { 'ignore.malformed.json': 'false' },
+          },
         },
       },
     });

@@ -13,7 +13,8 @@ import { chartAssets } from '../functions/runtime/chartAssets.ts';
 export const projectRoot = path.resolve(import.meta.dirname, '..');
 export const bundleTarget = 'node24';
 export const bundleExternals = ['@aws-sdk/*', '@smithy/*'];
-export const bundleBanner = "import { createRequire as pulseRequire } from 'module'; const require = pulseRequire(import.meta.url);";
+export const bundleBanner =
+  "import { createRequire as pulseRequire } from 'module'; const require = pulseRequire(import.meta.url);";
 
 export const handlerEntry = (stage: string) => path.join(projectRoot, 'functions/handlers', `${stage}.ts`);
 
@@ -21,7 +22,9 @@ const resolvePackage = createRequire(import.meta.url).resolve;
 
 /** The files a stage's bundle carries beside it: resvg's WebAssembly and the font, for render. */
 export function bundleAssets(stage: string): { from: string; to: string }[] {
-  return stage === 'render' ? Object.values(chartAssets).map((asset) => ({ from: resolvePackage(asset.installed), to: asset.bundled })) : [];
+  return stage === 'render'
+    ? Object.values(chartAssets).map((asset) => ({ from: resolvePackage(asset.installed), to: asset.bundled }))
+    : [];
 }
 
 export interface BuiltBundle {

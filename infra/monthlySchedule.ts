@@ -33,9 +33,18 @@ export class MonthlySchedule extends Construct {
   constructor(scope: Construct, id: string, props: MonthlyScheduleProps) {
     super(scope, id);
     const { key, stateMachine } = props;
-    this.deadLetters = new sqs.Queue(this, 'DeadLetters', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
     const account = Stack.of(this).account;
-    const invoke = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': account } } }) });
+    const invoke = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+    });
     stateMachine.grantStartExecution(invoke);
     this.deadLetters.grantSendMessages(invoke);
     key.grantEncryptDecrypt(invoke);
@@ -52,7 +61,17 @@ export class MonthlySchedule extends Construct {
         deadLetterConfig: { arn: this.deadLetters.queueArn },
       },
     });
-    acknowledgeFindings(invoke, 'AwsSolutions-IAM5', ['Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*'], 'the schedule role encrypts a message for its dead-letter queue with the lake key, that one key only');
-    acknowledgeFindings(this.deadLetters, 'AwsSolutions-SQS3', [], 'this queue is itself the dead-letter queue of the monthly schedule; a dead-letter queue of its own would only move the messages one queue further');
+    acknowledgeFindings(
+      invoke,
+      'AwsSolutions-IAM5',
+      ['Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*'],
+      'the schedule role encrypts a message for its dead-letter queue with the lake key, that one key only',
+    );
+    acknowledgeFindings(
+      this.deadLetters,
+      'AwsSolutions-SQS3',
+      [],
+      'this queue is itself the dead-letter queue of the monthly schedule; a dead-letter queue of its own would only move the messages one queue further',
+    );
   }
 }

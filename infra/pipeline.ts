@@ -73,17 +73,44 @@ export class PulsePipeline extends Construct {
     const athena = { workGroupName: props.workGroupName, results: props.results, databaseName: props.databaseName };
     const functions = {} as Record<StageName, nodejs.NodejsFunction>;
     for (const stage of stages) {
-      functions[stage.name] = new StageFunction(this, stage.name, { stage, lake, key, environment, mailFrom: config.mail.from, athena }).function;
+      functions[stage.name] = new StageFunction(this, stage.name, {
+        stage,
+        lake,
+        key,
+        environment,
+        mailFrom: config.mail.from,
+        athena,
+      }).function;
     }
     this.functions = functions;
     // Secrets only where a source names them, and only to extract, which pulls the sources.
-    const secrets = [...new Set(config.sources.flatMap((s) => (s.type === 'csv' ? [] : Object.values(s.credentials))).filter((ref) => ref.startsWith('arn:')).map((ref) => ref.split('#')[0]!))];
-    if (secrets.length > 0) functions.extract.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secrets }));
+    const secrets = [
+      ...new Set(
+        config.sources
+          .flatMap((s) => (s.type === 'csv' ? [] : Object.values(s.credentials)))
+          .filter((ref) => ref.startsWith('arn:'))
+          .map((ref) => ref.split('#')[0]!),
+      ),
+    ];
+    if (secrets.length > 0)
+      functions.extract.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secrets }),
+      );
 
     const alarms = new PipelineAlarms(this, 'Alarms', { key, owners: config.owners });
     this.alarms = alarms.topic;
-    this.stateMachine = new PipelineStateMachine(this, 'StateMachine', { stages, functions, alerts: alarms.topic, key }).stateMachine;
-    const monthly = new MonthlySchedule(this, 'Monthly', { stateMachine: this.stateMachine, key, timezone: config.timezone, ...(props.schedule ? { expression: props.schedule } : {}) });
+    this.stateMachine = new PipelineStateMachine(this, 'StateMachine', {
+      stages,
+      functions,
+      alerts: alarms.topic,
+      key,
+    }).stateMachine;
+    const monthly = new MonthlySchedule(this, 'Monthly', {
+      stateMachine: this.stateMachine,
+      key,
+      timezone: config.timezone,
+      ...(props.schedule ? { expression: props.schedule } : {}),
+    });
     this.schedule = monthly.schedule;
     alarms.watchRuns(this.stateMachine, monthly.deadLetters);
     for (const stage of stages) alarms.watchStage(stage.name, functions[stage.name]);
@@ -97,8 +124,27 @@ export class PulsePipeline extends Construct {
     const partition = '<AWS::Partition>';
     const deployment = stack.node.findAll().find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
     if (!deployment) return;
-    acknowledgeFindings(deployment, 'AwsSolutions-IAM4', [`Policy::arn:${partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`], 'the CDK BucketDeployment provider that uploads the config runs with AWSLambdaBasicExecutionRole, as aws-cdk-lib builds it, and only at deploy time');
-    acknowledgeFindings(deployment, 'AwsSolutions-IAM5', [...grantFamilies, `Resource::arn:${partition}:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*`, `Resource::${arnOf(props.lake)}/*`], 'the CDK BucketDeployment provider copies the config from the CDK asset bucket into the lake; its grants are the construct own, used only at deploy time');
-    acknowledgeFindings(deployment, 'AwsSolutions-L1', [], 'the CDK BucketDeployment provider runtime is pinned by aws-cdk-lib itself, not by this app, and runs only at deploy time');
+    acknowledgeFindings(
+      deployment,
+      'AwsSolutions-IAM4',
+      [`Policy::arn:${partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`],
+      'the CDK BucketDeployment provider that uploads the config runs with AWSLambdaBasicExecutionRole, as aws-cdk-lib builds it, and only at deploy time',
+    );
+    acknowledgeFindings(
+      deployment,
+      'AwsSolutions-IAM5',
+      [
+        ...grantFamilies,
+        `Resource::arn:${partition}:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*`,
+        `Resource::${arnOf(props.lake)}/*`,
+      ],
+      'the CDK BucketDeployment provider copies the config from the CDK asset bucket into the lake; its grants are the construct own, used only at deploy time',
+    );
+    acknowledgeFindings(
+      deployment,
+      'AwsSolutions-L1',
+      [],
+      'the CDK BucketDeployment provider runtime is pinned by aws-cdk-lib itself, not by this app, and runs only at deploy time',
+    );
   }
 }

@@ -21,7 +21,11 @@ export class PipelineAlarms extends Construct {
   constructor(scope: Construct, id: string, props: { key: kms.IKey; owners: readonly string[] }) {
     super(scope, id);
     // 'Default': the topic keeps the logical id it had before the pipeline was split into constructs.
-    this.topic = new sns.Topic(this, 'Default', { masterKey: props.key, enforceSSL: true, displayName: 'Pulse pipeline alarms' });
+    this.topic = new sns.Topic(this, 'Default', {
+      masterKey: props.key,
+      enforceSSL: true,
+      displayName: 'Pulse pipeline alarms',
+    });
     for (const owner of props.owners) this.topic.addSubscription(new subscriptions.EmailSubscription(owner));
     // CloudWatch publishes alarms to the encrypted topic with the lake key.
     props.key.grantEncryptDecrypt(new iam.ServicePrincipal('cloudwatch.amazonaws.com'));
@@ -30,22 +34,45 @@ export class PipelineAlarms extends Construct {
   /** Alarms on a run that failed, timed out or was aborted, and on a schedule that could not start one. */
   watchRuns(stateMachine: sfn.StateMachine, deadLetters: sqs.IQueue): void {
     const { period } = this;
-    this.alarm('RunFailed', stateMachine.metricFailed({ period, statistic: 'Sum' }), 'A Pulse run failed: the state machine execution names the stage and the cause.');
+    this.alarm(
+      'RunFailed',
+      stateMachine.metricFailed({ period, statistic: 'Sum' }),
+      'A Pulse run failed: the state machine execution names the stage and the cause.',
+    );
     this.alarm('RunTimedOut', stateMachine.metricTimedOut({ period, statistic: 'Sum' }), 'A Pulse run timed out.');
     this.alarm('RunAborted', stateMachine.metricAborted({ period, statistic: 'Sum' }), 'A Pulse run was aborted.');
-    this.alarm('ScheduleUndelivered', deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }), 'The monthly schedule could not start a run: see its dead-letter queue.');
+    this.alarm(
+      'ScheduleUndelivered',
+      deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      'The monthly schedule could not start a run: see its dead-letter queue.',
+    );
   }
 
   /** An alarm on a stage Lambda's errors (a retry may have recovered it; the run's own alarm says if not). */
   watchStage(name: string, fn: lambda.IFunction): void {
-    this.alarm(`${name}Errors`, fn.metricErrors({ period: this.period, statistic: 'Sum' }), `The ${name} Lambda failed (a retry may have recovered it; the run's own alarm says if not).`);
+    this.alarm(
+      `${name}Errors`,
+      fn.metricErrors({ period: this.period, statistic: 'Sum' }),
+      `The ${name} Lambda failed (a retry may have recovered it; the run's own alarm says if not).`,
+    );
   }
 
   /** SES pauses an account whose bounce rate passes 10% or complaint rate 0.5%: warn at half. */
   watchMail(): void {
-    const metric = (metricName: string) => new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: Duration.hours(1) });
-    this.alarm('MailBounces', metric('Reputation.BounceRate'), "SES's bounce rate passed 5%: check the recipients in the config.", 0.05);
-    this.alarm('MailComplaints', metric('Reputation.ComplaintRate'), "SES's complaint rate passed 0.25%: recipients mark the reports as spam.", 0.0025);
+    const metric = (metricName: string) =>
+      new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: Duration.hours(1) });
+    this.alarm(
+      'MailBounces',
+      metric('Reputation.BounceRate'),
+      "SES's bounce rate passed 5%: check the recipients in the config.",
+      0.05,
+    );
+    this.alarm(
+      'MailComplaints',
+      metric('Reputation.ComplaintRate'),
+      "SES's complaint rate passed 0.25%: recipients mark the reports as spam.",
+      0.0025,
+    );
   }
 
   private alarm(name: string, metric: cloudwatch.IMetric, description: string, threshold = 1): void {

@@ -29,8 +29,13 @@ export class PipelineStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
     super(scope, id);
     const { stages, functions } = props;
-    const start = new sfn.Pass(this, 'Start', { parameters: { 'period.$': '$.period', 'scheduledTime.$': '$.scheduledTime', 'runId.$': '$$.Execution.Name' } });
-    const failed = new sfn.Fail(this, 'Failed', { cause: 'a stage failed: see the alert sent to the owners', error: 'PulseRunFailed' });
+    const start = new sfn.Pass(this, 'Start', {
+      parameters: { 'period.$': '$.period', 'scheduledTime.$': '$.scheduledTime', 'runId.$': '$$.Execution.Name' },
+    });
+    const failed = new sfn.Fail(this, 'Failed', {
+      cause: 'a stage failed: see the alert sent to the owners',
+      error: 'PulseRunFailed',
+    });
     const runs = stages.map((stage) => {
       const task = new tasks.LambdaInvoke(this, `Run ${stage.name}`, {
         lambdaFunction: functions[stage.name]!,
@@ -38,12 +43,24 @@ export class PipelineStateMachine extends Construct {
         retryOnServiceExceptions: true,
         taskTimeout: sfn.Timeout.duration(Duration.seconds(stage.timeoutSeconds + 60)),
       });
-      task.addRetry({ errors: [retryableErrorName], interval: Duration.seconds(30), backoffRate: 2, maxAttempts: 3, jitterStrategy: sfn.JitterType.FULL });
+      task.addRetry({
+        errors: [retryableErrorName],
+        interval: Duration.seconds(30),
+        backoffRate: 2,
+        maxAttempts: 3,
+        jitterStrategy: sfn.JitterType.FULL,
+      });
       // Whatever stops a stage tells the operator which stage, and why, then fails the run.
       const alert = new tasks.SnsPublish(this, `Alert ${stage.name}`, {
         topic: props.alerts,
         subject: `Pulse: the ${stage.name} stage failed`,
-        message: sfn.TaskInput.fromJsonPathAt(sfn.JsonPath.format(`Pulse run {} failed in the ${stage.name} stage: {}`, sfn.JsonPath.stringAt('$$.Execution.Name'), sfn.JsonPath.stringAt('$.error.Cause'))),
+        message: sfn.TaskInput.fromJsonPathAt(
+          sfn.JsonPath.format(
+            `Pulse run {} failed in the ${stage.name} stage: {}`,
+            sfn.JsonPath.stringAt('$$.Execution.Name'),
+            sfn.JsonPath.stringAt('$.error.Cause'),
+          ),
+        ),
         resultPath: sfn.JsonPath.DISCARD,
       });
       alert.next(failed);
@@ -57,12 +74,18 @@ export class PipelineStateMachine extends Construct {
         // A stage out of time saved its progress and says it is not drained: run it again.
         const title = `${stage.name[0]!.toUpperCase()}${stage.name.slice(1)}`;
         const drained = new sfn.Choice(this, `${title} drained?`)
-          .when(sfn.Condition.and(sfn.Condition.isPresent('$.drained'), sfn.Condition.booleanEquals('$.drained', false)), runs[i]!)
+          .when(
+            sfn.Condition.and(sfn.Condition.isPresent('$.drained'), sfn.Condition.booleanEquals('$.drained', false)),
+            runs[i]!,
+          )
           .otherwise(next);
         runs[i]!.next(drained);
       } else runs[i]!.next(next);
     }
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR, encryptionKey: props.key });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      encryptionKey: props.key,
+    });
     // 'Default': the state machine keeps the logical id it had before the pipeline was split into constructs.
     this.stateMachine = new sfn.StateMachine(this, 'Default', {
       definitionBody: sfn.DefinitionBody.fromChainable(start),
@@ -73,7 +96,17 @@ export class PipelineStateMachine extends Construct {
     });
     // The alert is published to the encrypted topic: the two key actions that takes, no others.
     props.key.grant(this.stateMachine.role, 'kms:GenerateDataKey', 'kms:Decrypt');
-    acknowledgeFindings(this.stateMachine.role, 'AwsSolutions-IAM5', stages.map((stage) => `Resource::${arnOf(functions[stage.name]!)}:*`), "Step Functions' LambdaInvoke may invoke each stage function's versions and aliases (<arn>:*), and those functions only");
-    acknowledgeFindings(this.stateMachine.role, 'AwsSolutions-IAM5', ['Resource::*'], "X-Ray's trace actions take no resource: the state machine's active tracing needs them on *");
+    acknowledgeFindings(
+      this.stateMachine.role,
+      'AwsSolutions-IAM5',
+      stages.map((stage) => `Resource::${arnOf(functions[stage.name]!)}:*`),
+      "Step Functions' LambdaInvoke may invoke each stage function's versions and aliases (<arn>:*), and those functions only",
+    );
+    acknowledgeFindings(
+      this.stateMachine.role,
+      'AwsSolutions-IAM5',
+      ['Resource::*'],
+      "X-Ray's trace actions take no resource: the state machine's active tracing needs them on *",
+    );
   }
 }

@@ -14,7 +14,11 @@ import { PulsePipeline } from './pipeline.ts';
  * is refused before anything is built, with every problem at once (a ConfigError); `file` names
  * it in each.
  */
-export function buildPulse(app: App, config?: PulseConfig, file = 'pulse.config.json'): { lake: PulseLakeStack; pipeline?: PulsePipeline } {
+export function buildPulse(
+  app: App,
+  config?: PulseConfig,
+  file = 'pulse.config.json',
+): { lake: PulseLakeStack; pipeline?: PulsePipeline } {
   const problems = config ? deployedConfigProblems(config, file) : [];
   if (problems.length > 0) throw new ConfigError(problems);
   const lake = new PulseLakeStack(app, 'Pulse', {

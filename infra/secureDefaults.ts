@@ -32,11 +32,21 @@ export const minBytesScannedCutoffPerQuery = 10_000_000;
  * running the query again, so old versions would only keep data past its expiry), results
  * expiring after `expireAfterDays` and incomplete uploads aborted after a day.
  */
-export function queryResultsBucketProps(key: kms.IKey, logs: s3.IBucket, expireAfterDays = defaultResultsExpireAfterDays): s3.BucketProps {
+export function queryResultsBucketProps(
+  key: kms.IKey,
+  logs: s3.IBucket,
+  expireAfterDays = defaultResultsExpireAfterDays,
+): s3.BucketProps {
   return {
     ...defaultBucketProps(key, logs, 'athena-results/'),
     versioned: false,
-    lifecycleRules: [{ id: 'expire-query-results', expiration: Duration.days(expireAfterDays), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    lifecycleRules: [
+      {
+        id: 'expire-query-results',
+        expiration: Duration.days(expireAfterDays),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      },
+    ],
   };
 }
 
@@ -103,14 +113,22 @@ export function glueType(sqlType: string): string {
  * Every problem with the Athena props, in one list (empty: valid). The construct throws once
  * with all of them.
  */
-export function athenaPropProblems(props: { workGroupName: string; bytesScannedCutoffPerQuery?: number; resultsExpireAfterDays?: number }): string[] {
+export function athenaPropProblems(props: {
+  workGroupName: string;
+  bytesScannedCutoffPerQuery?: number;
+  resultsExpireAfterDays?: number;
+}): string[] {
   const problems: string[] = [];
-  if (!/^[a-zA-Z0-9._-]{1,128}$/.test(props.workGroupName)) problems.push(`workGroupName "${props.workGroupName}" must be 1-128 letters, digits, '.', '_' or '-'`);
+  if (!/^[a-zA-Z0-9._-]{1,128}$/.test(props.workGroupName))
+    problems.push(`workGroupName "${props.workGroupName}" must be 1-128 letters, digits, '.', '_' or '-'`);
   const cutoff = props.bytesScannedCutoffPerQuery;
   if (cutoff !== undefined && (!Number.isInteger(cutoff) || cutoff < minBytesScannedCutoffPerQuery)) {
-    problems.push(`bytesScannedCutoffPerQuery ${cutoff} must be a whole number of bytes, at least ${minBytesScannedCutoffPerQuery} (10 MB)`);
+    problems.push(
+      `bytesScannedCutoffPerQuery ${cutoff} must be a whole number of bytes, at least ${minBytesScannedCutoffPerQuery} (10 MB)`,
+    );
   }
   const days = props.resultsExpireAfterDays;
-  if (days !== undefined && (!Number.isInteger(days) || days < 1)) problems.push(`resultsExpireAfterDays ${days} must be a whole number of days, at least 1`);
+  if (days !== undefined && (!Number.isInteger(days) || days < 1))
+    problems.push(`resultsExpireAfterDays ${days} must be a whole number of days, at least 1`);
   return problems;
 }

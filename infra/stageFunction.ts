@@ -10,7 +10,14 @@ import { Construct } from 'constructs';
 import { lakeKeys, scratchTablePrefix } from '../functions/model/lakeKeys.ts';
 import type { StageDefinition } from '../functions/stages/list.ts';
 import { acknowledgeFindings, arnOf, grantFamilies } from './acknowledge.ts';
-import { bundleAssets, bundleBanner, bundleExternals, bundleTarget, handlerEntry, projectRoot as root } from './lambdaBundle.ts';
+import {
+  bundleAssets,
+  bundleBanner,
+  bundleExternals,
+  bundleTarget,
+  handlerEntry,
+  projectRoot as root,
+} from './lambdaBundle.ts';
 
 /**
  * A stage's Lambda props as a pure function (the secure defaults, apart from the code that
@@ -18,7 +25,10 @@ import { bundleAssets, bundleBanner, bundleExternals, bundleTarget, handlerEntry
  * and log group, bundled with the options of infra/lambdaBundle.ts, which the bundle test and
  * the bench build with.
  */
-export function stageFunctionProps(stage: StageDefinition, parts: { role: iam.IRole; logGroup: logs.ILogGroup; environment: Record<string, string> }): nodejs.NodejsFunctionProps {
+export function stageFunctionProps(
+  stage: StageDefinition,
+  parts: { role: iam.IRole; logGroup: logs.ILogGroup; environment: Record<string, string> },
+): nodejs.NodejsFunctionProps {
   const assets = bundleAssets(stage.name);
   return {
     role: parts.role,
@@ -48,7 +58,10 @@ export function stageFunctionProps(stage: StageDefinition, parts: { role: iam.IR
             commandHooks: {
               beforeBundling: () => [],
               beforeInstall: () => [],
-              afterBundling: (_input: string, output: string) => assets.map((asset) => `cp ${JSON.stringify(asset.from)} ${JSON.stringify(path.join(output, asset.to))}`),
+              afterBundling: (_input: string, output: string) =>
+                assets.map(
+                  (asset) => `cp ${JSON.stringify(asset.from)} ${JSON.stringify(path.join(output, asset.to))}`,
+                ),
             },
           }
         : {}),
@@ -86,12 +99,22 @@ export class StageFunction extends Construct {
     super(scope, id);
     const { stage, lake } = props;
     const stack = Stack.of(this);
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR, encryptionKey: props.key });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      encryptionKey: props.key,
+    });
     // A role of its own, writing to its own log group only (no AWSLambdaBasicExecutionRole, which
     // may write to every log group of the account).
-    this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `Pulse ${stage.name} stage` });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Pulse ${stage.name} stage`,
+    });
     logGroup.grantWrite(this.role);
-    this.function = new nodejs.NodejsFunction(this, 'Function', stageFunctionProps(stage, { role: this.role, logGroup, environment: props.environment }));
+    this.function = new nodejs.NodejsFunction(
+      this,
+      'Function',
+      stageFunctionProps(stage, { role: this.role, logGroup, environment: props.environment }),
+    );
     const fn = this.function;
 
     const prefixes = [...new Set([...stage.reads, ...stage.writes])];
@@ -100,20 +123,39 @@ export class StageFunction extends Construct {
     for (const prefix of stage.writes) lake.grantReadWrite(fn, `${prefix}*`);
     // A month rebuilt, a unit read again: its old objects are deleted, after a listing.
     for (const prefix of stage.writes) lake.grantDelete(fn, `${prefix}*`);
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [lake.bucketArn], conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } } }));
-    const arn = (service: string, resource: string) => `arn:${stack.partition}:${service}:${stack.region}:${stack.account}:${resource}`;
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:SendRawEmail'], resources: [arn('ses', 'identity/*')], conditions: { StringEquals: { 'ses:FromAddress': props.mailFrom } } }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [lake.bucketArn],
+        conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
+      }),
+    );
+    const arn = (service: string, resource: string) =>
+      `arn:${stack.partition}:${service}:${stack.region}:${stack.account}:${resource}`;
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendRawEmail'],
+        resources: [arn('ses', 'identity/*')],
+        conditions: { StringEquals: { 'ses:FromAddress': props.mailFrom } },
+      }),
+    );
     if (stage.queries) this.grantQueries(stage, props.athena);
     this.acknowledge(props, prefixes);
   }
 
   private grantQueries(stage: StageDefinition, athena: StageQueryAccess): void {
     const stack = Stack.of(this);
-    const arn = (service: string, resource: string) => `arn:${stack.partition}:${service}:${stack.region}:${stack.account}:${resource}`;
+    const arn = (service: string, resource: string) =>
+      `arn:${stack.partition}:${service}:${stack.region}:${stack.account}:${resource}`;
     const fn = this.function;
     fn.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'],
+        actions: [
+          'athena:StartQueryExecution',
+          'athena:GetQueryExecution',
+          'athena:GetQueryResults',
+          'athena:StopQueryExecution',
+        ],
         resources: [arn('athena', `workgroup/${athena.workGroupName}`)],
       }),
     );
@@ -146,15 +188,52 @@ export class StageFunction extends Construct {
     const { stage, athena } = props;
     const role = this.role;
     const partition = '<AWS::Partition>';
-    acknowledgeFindings(role, 'AwsSolutions-IAM5', grantFamilies, `the CDK grant methods' action families (s3:GetObject*, s3:List*, kms:GenerateDataKey*, …), on the lake objects the ${stage.name} stage touches and the lake key only`);
-    acknowledgeFindings(role, 'AwsSolutions-IAM5', prefixes.map((p) => `Resource::${arnOf(props.lake)}/${p}*`), `the ${stage.name} stage reads or writes every object under ${prefixes.join(', ')}: a prefix is how the lake is laid out (docs/design.md, storage layout)`);
-    acknowledgeFindings(role, 'AwsSolutions-IAM5', ['Resource::*'], "X-Ray's PutTraceSegments and PutTelemetryRecords take no resource: active tracing needs them on *");
-    acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::arn:${partition}:ses:<AWS::Region>:<AWS::AccountId>:identity/*`], "SES checks both the sender's and each recipient's identity in a sandbox; the grant is bound by an ses:FromAddress condition to the config's sender");
+    acknowledgeFindings(
+      role,
+      'AwsSolutions-IAM5',
+      grantFamilies,
+      `the CDK grant methods' action families (s3:GetObject*, s3:List*, kms:GenerateDataKey*, …), on the lake objects the ${stage.name} stage touches and the lake key only`,
+    );
+    acknowledgeFindings(
+      role,
+      'AwsSolutions-IAM5',
+      prefixes.map((p) => `Resource::${arnOf(props.lake)}/${p}*`),
+      `the ${stage.name} stage reads or writes every object under ${prefixes.join(', ')}: a prefix is how the lake is laid out (docs/design.md, storage layout)`,
+    );
+    acknowledgeFindings(
+      role,
+      'AwsSolutions-IAM5',
+      ['Resource::*'],
+      "X-Ray's PutTraceSegments and PutTelemetryRecords take no resource: active tracing needs them on *",
+    );
+    acknowledgeFindings(
+      role,
+      'AwsSolutions-IAM5',
+      [`Resource::arn:${partition}:ses:<AWS::Region>:<AWS::AccountId>:identity/*`],
+      "SES checks both the sender's and each recipient's identity in a sandbox; the grant is bound by an ses:FromAddress condition to the config's sender",
+    );
     if (!stage.queries) return;
-    acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::arn:${partition}:glue:<AWS::Region>:<AWS::AccountId>:table/${athena.databaseName}/*`], `Athena reads the Glue tables of the ${athena.databaseName} database the stage queries; no other database`);
-    acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::${arnOf(athena.results)}/*`], "Athena writes each query's results under a key it names itself, in the workgroup's own results bucket");
+    acknowledgeFindings(
+      role,
+      'AwsSolutions-IAM5',
+      [`Resource::arn:${partition}:glue:<AWS::Region>:<AWS::AccountId>:table/${athena.databaseName}/*`],
+      `Athena reads the Glue tables of the ${athena.databaseName} database the stage queries; no other database`,
+    );
+    acknowledgeFindings(
+      role,
+      'AwsSolutions-IAM5',
+      [`Resource::${arnOf(athena.results)}/*`],
+      "Athena writes each query's results under a key it names itself, in the workgroup's own results bucket",
+    );
     if (stage.scratchTables) {
-      acknowledgeFindings(role, 'AwsSolutions-IAM5', [`Resource::arn:${partition}:glue:<AWS::Region>:<AWS::AccountId>:table/${athena.databaseName}/${scratchTablePrefix}*`], `the Athena engine creates and drops the ${stage.name} stage's work tables under names it draws per run (${scratchTablePrefix}<engine>_<table>); the stack's own tables are outside the pattern`);
+      acknowledgeFindings(
+        role,
+        'AwsSolutions-IAM5',
+        [
+          `Resource::arn:${partition}:glue:<AWS::Region>:<AWS::AccountId>:table/${athena.databaseName}/${scratchTablePrefix}*`,
+        ],
+        `the Athena engine creates and drops the ${stage.name} stage's work tables under names it draws per run (${scratchTablePrefix}<engine>_<table>); the stack's own tables are outside the pattern`,
+      );
     }
   }
 }

@@ -28,7 +28,12 @@ export interface ConfigCheck {
   problems: string[];
 }
 
-const sizeOf = (bytes: number) => (bytes < 1024 ? `${bytes} B` : bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 ** 2).toFixed(1)} MB`);
+const sizeOf = (bytes: number) =>
+  bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 ** 2
+      ? `${(bytes / 1024).toFixed(1)} KB`
+      : `${(bytes / 1024 ** 2).toFixed(1)} MB`;
 
 function cut(text: string): string {
   const flat = text.replace(/\r?\n/g, '⏎');
@@ -49,7 +54,11 @@ function closest(header: string[], ...wanted: string[]): string | undefined {
   const targets = wanted.map(normalised).filter((t) => t.length > 0);
   return (
     header.find((h) => targets.includes(normalised(h))) ??
-    header.find((h) => normalised(h).length >= 3 && targets.some((t) => t.length >= 3 && (normalised(h).includes(t) || t.includes(normalised(h)))))
+    header.find(
+      (h) =>
+        normalised(h).length >= 3 &&
+        targets.some((t) => t.length >= 3 && (normalised(h).includes(t) || t.includes(normalised(h)))),
+    )
   );
 }
 
@@ -76,17 +85,30 @@ function bindings(entity: Entity, source: CsvSourceConfig, header: string[]): Bi
 }
 
 /** Problems of one file's header against the mapping, each with the key to change and how. */
-function headerProblems(where: string, entity: Entity, source: CsvSourceConfig, file: string, header: string[]): string[] {
+function headerProblems(
+  where: string,
+  entity: Entity,
+  source: CsvSourceConfig,
+  file: string,
+  header: string[],
+): string[] {
   const problems: string[] = [];
   const columns = header.map((h) => h.trim());
-  const some = columns.slice(0, 8).map((c) => `"${c}"`).join(', ') + (columns.length > 8 ? ', …' : '');
+  const some =
+    columns
+      .slice(0, 8)
+      .map((c) => `"${c}"`)
+      .join(', ') + (columns.length > 8 ? ', …' : '');
   for (const b of bindings(entity, source, header)) {
     if (b.found) continue;
     const guess = closest(columns, b.column, b.field);
     const fix = guess ? `set it to "${guess}"` : `set it to one of the file's columns (${some})`;
-    if (b.mapped) problems.push(`${where}.columns.${b.field}: column "${b.column}" is not in the header of ${file}: ${fix}`);
+    if (b.mapped)
+      problems.push(`${where}.columns.${b.field}: column "${b.column}" is not in the header of ${file}: ${fix}`);
     else if (needsColumn(entity, b.field)) {
-      const hint = guess ? `map it, e.g. "columns": {"${b.field}": "${guess}"}` : `map it to the file's column that holds it (${some})`;
+      const hint = guess
+        ? `map it, e.g. "columns": {"${b.field}": "${guess}"}`
+        : `map it to the file's column that holds it (${some})`;
       problems.push(`${where}.columns.${b.field}: required, and ${file} has no column "${b.field}": ${hint}`);
     }
   }
@@ -112,22 +134,42 @@ function mappingLines(entity: Entity, source: CsvSourceConfig, file: string, hea
 
 function recordLines(entity: Entity, header: string[], source: CsvSourceConfig, row: SourceRow): string[] {
   const at = `${row.location.file} line ${row.location.line}`;
-  if (!row.ok) return [`    row ${row.location.row} (${at}): rejected, ${row.reason}${row.field ? ` (${row.field})` : ''}: ${row.message}`];
-  const bound = new Set(bindings(entity, source, header).filter((b) => b.found).map((b) => b.field));
-  const fields = entity.columns.map((c) => c.name).filter((f) => bound.has(f) || (row.record[f] !== null && row.record[f] !== undefined));
+  if (!row.ok)
+    return [
+      `    row ${row.location.row} (${at}): rejected, ${row.reason}${row.field ? ` (${row.field})` : ''}: ${row.message}`,
+    ];
+  const bound = new Set(
+    bindings(entity, source, header)
+      .filter((b) => b.found)
+      .map((b) => b.field),
+  );
+  const fields = entity.columns
+    .map((c) => c.name)
+    .filter((f) => bound.has(f) || (row.record[f] !== null && row.record[f] !== undefined));
   const width = Math.max(...fields.map((f) => f.length + 1));
   // A field issue keeps the row: the field took its default or null, and says why beside it.
   const issues = new Map((row.issues ?? []).map((i) => [i.field, i.reason]));
   const flag = (f: string) => (issues.has(f) ? `   ✗ field issue: ${issues.get(f)}` : '');
-  return [`    row ${row.location.row} (${at}):`, ...fields.map((f) => `      ${`${f}:`.padEnd(width)} ${shown(row.record[f])}${flag(f)}`)];
+  return [
+    `    row ${row.location.row} (${at}):`,
+    ...fields.map((f) => `      ${`${f}:`.padEnd(width)} ${shown(row.record[f])}${flag(f)}`),
+  ];
 }
 
 function rejectLines(rows: SourceRow[]): string[] {
   const rejected = rows.filter((r): r is RejectedRow => !r.ok);
   const scope = rows.length < sampledRows ? `all ${rows.length} rows` : `the first ${rows.length} rows`;
   const issues = new Map<string, number>();
-  for (const r of rows) if (r.ok) for (const i of r.issues ?? []) issues.set(`${i.field} ${i.reason}`, (issues.get(`${i.field} ${i.reason}`) ?? 0) + 1);
-  const issueLine = issues.size === 0 ? [] : [`  field issues in ${scope} (row kept, field defaulted or empty): ${[...issues.entries()].map(([k, n]) => `${k} ${n}`).join(', ')}`];
+  for (const r of rows)
+    if (r.ok)
+      for (const i of r.issues ?? [])
+        issues.set(`${i.field} ${i.reason}`, (issues.get(`${i.field} ${i.reason}`) ?? 0) + 1);
+  const issueLine =
+    issues.size === 0
+      ? []
+      : [
+          `  field issues in ${scope} (row kept, field defaulted or empty): ${[...issues.entries()].map(([k, n]) => `${k} ${n}`).join(', ')}`,
+        ];
   if (rejected.length === 0) return [`  rejects in ${scope}: none`, ...issueLine];
   const byReason = new Map<string, RejectedRow[]>();
   for (const r of rejected) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r]);
@@ -144,12 +186,24 @@ function rejectLines(rows: SourceRow[]): string[] {
  * The sample's rows through the very SQL curate runs (docs/design.md, "Bad input"), in a DuckDB of
  * its own over a scratch folder: the lake is not touched.
  */
-async function validateSample(loaded: LoadedConfig, reader: CsvSource, entity: Entity, sample: NonNullable<CsvPreview['sample']>): Promise<SourceRow[]> {
+async function validateSample(
+  loaded: LoadedConfig,
+  reader: CsvSource,
+  entity: Entity,
+  sample: NonNullable<CsvPreview['sample']>,
+): Promise<SourceRow[]> {
   const scratch = await mkdtemp(path.join(tmpdir(), 'pulse-check-'));
   const store = new FolderStore(scratch);
   const engine = await DuckDbEngine.open(store, { threads: 1 });
   try {
-    const part: LandedPart = { key: 'sample/cells.ndjson', format: 'cells', unit: sample.file, name: sample.file, landing: 'check-config', layout: sample.layout };
+    const part: LandedPart = {
+      key: 'sample/cells.ndjson',
+      format: 'cells',
+      unit: sample.file,
+      name: sample.file,
+      landing: 'check-config',
+      layout: sample.layout,
+    };
     await store.put(part.key, sample.rows.map((r) => JSON.stringify(cellsLine(r))).join('\n'));
     await validateLanded(engine, loaded.config, entity, reader, part, 'sample');
     return await validatedRows(engine, 'sample', entity);
@@ -160,7 +214,11 @@ async function validateSample(loaded: LoadedConfig, reader: CsvSource, entity: E
 }
 
 /** One CSV source opened: its files, header against mapping, first records and rejects. */
-async function checkCsvSource(loaded: LoadedConfig, index: number, source: CsvSourceConfig): Promise<{ lines: string[]; problems: string[] }> {
+async function checkCsvSource(
+  loaded: LoadedConfig,
+  index: number,
+  source: CsvSourceConfig,
+): Promise<{ lines: string[]; problems: string[] }> {
   const label = path.basename(loaded.file);
   const where = `${label}: sources[${index}]`;
   const entity = entityByName(source.entity)!;
@@ -174,17 +232,22 @@ async function checkCsvSource(loaded: LoadedConfig, index: number, source: CsvSo
     const message = error.message.replace(/^sources "[^"]*": /, '');
     return { lines: [`  ✗ ${message}`], problems: [`${where}.path (source "${source.name}"): ${message}`] };
   }
-  const lines = [`  files (${preview.files.length}): ${preview.files.map((f) => `${f.file} (${sizeOf(f.size)})`).join(', ')}`];
+  const lines = [
+    `  files (${preview.files.length}): ${preview.files.map((f) => `${f.file} (${sizeOf(f.size)})`).join(', ')}`,
+  ];
   const problems: string[] = [];
-  for (const f of preview.files) if (f.header) problems.push(...headerProblems(`${where}`, entity, source, f.file, f.header));
+  for (const f of preview.files)
+    if (f.header) problems.push(...headerProblems(`${where}`, entity, source, f.file, f.header));
   const first = preview.files.find((f) => f.header);
   if (first?.header) lines.push(...mappingLines(entity, source, first.file, first.header));
   // The reader's own complaint about a header is the one already explained above.
   if (preview.error && problems.length === 0) problems.push(`${where} (source "${source.name}"): ${preview.error}`);
-  const rows = preview.sample && problems.length === 0 ? await validateSample(loaded, reader, entity, preview.sample) : [];
+  const rows =
+    preview.sample && problems.length === 0 ? await validateSample(loaded, reader, entity, preview.sample) : [];
   if (rows.length > 0 && preview.sample) {
     lines.push(`  first ${Math.min(shownRows, rows.length)} rows as canonical records:`);
-    for (const row of rows.slice(0, shownRows)) lines.push(...recordLines(entity, preview.sample.layout.header, source, row));
+    for (const row of rows.slice(0, shownRows))
+      lines.push(...recordLines(entity, preview.sample.layout.header, source, row));
     lines.push(...rejectLines(rows));
   }
   lines.push(...problems.map((p) => `  ✗ ${p}`));
@@ -202,7 +265,9 @@ export async function checkConfig(file: string): Promise<ConfigCheck> {
   const sections: string[] = [];
   const problems: string[] = [];
   for (const [i, s] of c.sources.entries()) {
-    sections.push(`Source ${s.name}: ${s.type} → ${sourceEntities(s).join(', ')}${s.type === 'csv' ? ` from ${s.path}` : ''}`);
+    sections.push(
+      `Source ${s.name}: ${s.type} → ${sourceEntities(s).join(', ')}${s.type === 'csv' ? ` from ${s.path}` : ''}`,
+    );
     if (s.type !== 'csv') {
       sections.push('  not opened (API source)');
       continue;
@@ -212,7 +277,9 @@ export async function checkConfig(file: string): Promise<ConfigCheck> {
     problems.push(...checked.problems);
   }
   const text = [
-    problems.length === 0 ? `${displayPath(loaded.file)}: valid.` : `${displayPath(loaded.file)}: ${problems.length} problem${problems.length === 1 ? '' : 's'} opening the sources.`,
+    problems.length === 0
+      ? `${displayPath(loaded.file)}: valid.`
+      : `${displayPath(loaded.file)}: ${problems.length} problem${problems.length === 1 ? '' : 's'} opening the sources.`,
     `Lake: ${lakeShown(resolveLake(loaded))}; time zone ${c.timezone}; currency ${c.currency}.`,
     ...sections,
     ...c.audiences.map(

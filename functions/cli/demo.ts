@@ -32,7 +32,12 @@ export function demoConfig(timezone: string) {
       { name: 'executive', report: 'executive', recipients: ['ops@example.com', 'ceo@example.com'] },
       { name: 'finance', report: 'finance', recipients: ['cfo@example.com'] },
       { name: 'analyst', report: 'analyst', recipients: ['data@example.com'] },
-      { name: 'frontline', report: 'executive', recipients: ['frontline-lead@example.com'], slice: { team: 'frontline' } },
+      {
+        name: 'frontline',
+        report: 'executive',
+        recipients: ['frontline-lead@example.com'],
+        slice: { team: 'frontline' },
+      },
     ],
     owners: ['pulse-owner@example.com'],
     mail: { transport: 'outbox', from: 'pulse@localhost' },

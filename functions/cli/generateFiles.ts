@@ -23,4 +23,6 @@ const docs = new URL('../../docs/', import.meta.url);
 await mkdir(docs, { recursive: true });
 await writeFile(new URL('data-dictionary.md', docs), dataDictionaryMarkdown());
 await writeFile(new URL('kpis.md', docs), kpiDocsMarkdown());
-console.log(`wrote ${entities.length} staging files, functions/dialect/sqlFiles.generated.ts (${Object.keys(sqlFiles).length} files), docs/data-dictionary.md, docs/kpis.md`);
+console.log(
+  `wrote ${entities.length} staging files, functions/dialect/sqlFiles.generated.ts (${Object.keys(sqlFiles).length} files), docs/data-dictionary.md, docs/kpis.md`,
+);

@@ -17,7 +17,10 @@ const wiringModule = () => import('./wiring.ts');
 /** A whole-number option of at least `min`. */
 const wholeNumber = (min: number) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(min === 1 ? 'must be a positive whole number' : `must be a whole number, ${min} or more`);
+  if (!Number.isInteger(n) || n < min)
+    throw new InvalidArgumentError(
+      min === 1 ? 'must be a positive whole number' : `must be a whole number, ${min} or more`,
+    );
   return n;
 };
 const positiveInt = wholeNumber(1);
@@ -34,9 +37,13 @@ const monthOption = (value: string) => {
 };
 
 function parseStages(text: string): StageName[] {
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !stageNames.includes(n as StageName));
-  if (unknown.length > 0) throw new InvalidArgumentError(`unknown stage ${unknown.join(', ')} (stages: ${stageNames.join(', ')})`);
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(`unknown stage ${unknown.join(', ')} (stages: ${stageNames.join(', ')})`);
   return names as StageName[];
 }
 
@@ -50,11 +57,19 @@ function summarise(outcomes: StageOutcome[]) {
   return outcomes.map((o) => ({ stage: o.stage, seconds: Math.round(o.seconds * 1000) / 1000, result: o.result }));
 }
 
-async function runPipeline(configFile: string, periodText: string, options: { stages?: StageName[]; resend?: boolean; reextract?: boolean; json?: boolean }) {
+async function runPipeline(
+  configFile: string,
+  periodText: string,
+  options: { stages?: StageName[]; resend?: boolean; reextract?: boolean; json?: boolean },
+) {
   const loaded = await loadConfig(configFile);
   const period = parsePeriod(periodText);
   const [{ createLocalContext }, { runStages }] = await Promise.all([wiringModule(), stagesModule()]);
-  const ctx = await createLocalContext(loaded, period, { resend: options.resend ?? false, reextract: options.reextract ?? false, quiet: options.json ?? false });
+  const ctx = await createLocalContext(loaded, period, {
+    resend: options.resend ?? false,
+    reextract: options.reextract ?? false,
+    quiet: options.json ?? false,
+  });
   try {
     const outcomes = await runStages(ctx, options.stages);
     return { lake: resolveLake(loaded), period, outcomes };
@@ -77,25 +92,39 @@ function buildProgram(io: { out: (s: string) => void }) {
     .option('--months <n>', 'months of history', positiveInt, 13)
     .option('--seed <n>', 'random seed', seedInt, 42)
     .option('--timezone <zone>', 'business time zone', timeZoneOption, 'Europe/Berlin')
-    .action(async (options: { out: string; ticketsPerMonth: number; months: number; seed: number; timezone: string }) => {
-      const out = path.resolve(options.out);
-      const period = lastFullMonth(new Date(), options.timezone);
-      io.out(`Generating a sample company: ${options.months} months to ${period}, ~${options.ticketsPerMonth} tickets a month…\n`);
-      const { generateSampleCompany } = await import('../sample/demoCompany.ts');
-      await generateSampleCompany({ outDir: path.join(out, 'exports'), months: options.months, ticketsPerMonth: options.ticketsPerMonth, seed: options.seed, endMonth: period, timezone: options.timezone });
-      const configFile = await writeDemoConfig(out, options.timezone);
-      const { lake } = await runPipeline(configFile, period, {});
-      io.out(
-        [
-          '',
-          `Done. Config:   ${displayPath(configFile)}`,
-          `KPIs:           ${displayPath(path.join(lake, 'reports', period, 'kpis.json'))}`,
-          ...demoConfig(options.timezone).audiences.map(({ name: audience }) => `${`${audience}:`.padEnd(15)} ${displayPath(path.join(lake, 'reports', period, audience, 'preview.html'))} (message.eml beside it)`),
-          `Sent (outbox):  ${displayPath(path.join(lake, 'outbox', period))}`,
-          '',
-        ].join('\n'),
-      );
-    });
+    .action(
+      async (options: { out: string; ticketsPerMonth: number; months: number; seed: number; timezone: string }) => {
+        const out = path.resolve(options.out);
+        const period = lastFullMonth(new Date(), options.timezone);
+        io.out(
+          `Generating a sample company: ${options.months} months to ${period}, ~${options.ticketsPerMonth} tickets a month…\n`,
+        );
+        const { generateSampleCompany } = await import('../sample/demoCompany.ts');
+        await generateSampleCompany({
+          outDir: path.join(out, 'exports'),
+          months: options.months,
+          ticketsPerMonth: options.ticketsPerMonth,
+          seed: options.seed,
+          endMonth: period,
+          timezone: options.timezone,
+        });
+        const configFile = await writeDemoConfig(out, options.timezone);
+        const { lake } = await runPipeline(configFile, period, {});
+        io.out(
+          [
+            '',
+            `Done. Config:   ${displayPath(configFile)}`,
+            `KPIs:           ${displayPath(path.join(lake, 'reports', period, 'kpis.json'))}`,
+            ...demoConfig(options.timezone).audiences.map(
+              ({ name: audience }) =>
+                `${`${audience}:`.padEnd(15)} ${displayPath(path.join(lake, 'reports', period, audience, 'preview.html'))} (message.eml beside it)`,
+            ),
+            `Sent (outbox):  ${displayPath(path.join(lake, 'outbox', period))}`,
+            '',
+          ].join('\n'),
+        );
+      },
+    );
 
   program
     .command('run')
@@ -106,14 +135,25 @@ function buildProgram(io: { out: (s: string) => void }) {
     .option('--resend', 'send again what the ledger says was sent')
     .option('--reextract', 'read every source file again, even those already read')
     .option('--json', 'print a machine-readable summary')
-    .action(async (options: { config: string; period: string; stages?: StageName[]; resend?: boolean; reextract?: boolean; json?: boolean }) => {
-      const { lake, period, outcomes } = await runPipeline(options.config, options.period, options);
-      if (options.json) io.out(`${JSON.stringify({ period, lake, stages: summarise(outcomes) }, null, 2)}\n`);
-      else {
-        const reported = outcomes.some((o) => o.stage === 'evaluate' || o.stage === 'render');
-        io.out(`Done: ${outcomes.map((o) => `${o.stage} ${o.seconds.toFixed(1)}s`).join(', ')}\n${reported ? `Report: ${displayPath(path.join(lake, 'reports', period.id))}\n` : ''}`);
-      }
-    });
+    .action(
+      async (options: {
+        config: string;
+        period: string;
+        stages?: StageName[];
+        resend?: boolean;
+        reextract?: boolean;
+        json?: boolean;
+      }) => {
+        const { lake, period, outcomes } = await runPipeline(options.config, options.period, options);
+        if (options.json) io.out(`${JSON.stringify({ period, lake, stages: summarise(outcomes) }, null, 2)}\n`);
+        else {
+          const reported = outcomes.some((o) => o.stage === 'evaluate' || o.stage === 'render');
+          io.out(
+            `Done: ${outcomes.map((o) => `${o.stage} ${o.seconds.toFixed(1)}s`).join(', ')}\n${reported ? `Report: ${displayPath(path.join(lake, 'reports', period.id))}\n` : ''}`,
+          );
+        }
+      },
+    );
 
   program
     .command('generate')
@@ -124,12 +164,32 @@ function buildProgram(io: { out: (s: string) => void }) {
     .option('--seed <n>', 'random seed', seedInt, 42)
     .option('--end-month <month>', 'last month generated (YYYY-MM); default: last month', monthOption)
     .option('--timezone <zone>', 'business time zone', timeZoneOption, 'UTC')
-    .action(async (options: { out: string; months: number; ticketsPerMonth: number; seed: number; endMonth?: string; timezone: string }) => {
-      const endMonth = options.endMonth ?? lastFullMonth(new Date(), options.timezone);
-      const { generateSampleCompany } = await import('../sample/demoCompany.ts');
-      const result = await generateSampleCompany({ outDir: path.resolve(options.out), months: options.months, ticketsPerMonth: options.ticketsPerMonth, seed: options.seed, endMonth, timezone: options.timezone });
-      io.out(`${Object.entries(result.files).map(([e, f]) => `${e.padEnd(14)} ${String(f.rows).padStart(10)} rows  ${f.path}`).join('\n')}\n`);
-    });
+    .action(
+      async (options: {
+        out: string;
+        months: number;
+        ticketsPerMonth: number;
+        seed: number;
+        endMonth?: string;
+        timezone: string;
+      }) => {
+        const endMonth = options.endMonth ?? lastFullMonth(new Date(), options.timezone);
+        const { generateSampleCompany } = await import('../sample/demoCompany.ts');
+        const result = await generateSampleCompany({
+          outDir: path.resolve(options.out),
+          months: options.months,
+          ticketsPerMonth: options.ticketsPerMonth,
+          seed: options.seed,
+          endMonth,
+          timezone: options.timezone,
+        });
+        io.out(
+          `${Object.entries(result.files)
+            .map(([e, f]) => `${e.padEnd(14)} ${String(f.rows).padStart(10)} rows  ${f.path}`)
+            .join('\n')}\n`,
+        );
+      },
+    );
 
   program
     .command('check-config')
@@ -162,7 +222,9 @@ export async function main(argv: string[], io = { out: (s: string) => void proce
       if (process.env.PULSE_DEBUG) process.stderr.write(`${(cause as Error)?.stack}\n`);
       return 1;
     }
-    process.stderr.write(`pulse: ${error instanceof PulseError ? error.message : (error as Error)?.stack ?? String(error)}\n`);
+    process.stderr.write(
+      `pulse: ${error instanceof PulseError ? error.message : ((error as Error)?.stack ?? String(error))}\n`,
+    );
     return 1;
   }
 }

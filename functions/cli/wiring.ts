@@ -42,7 +42,10 @@ export async function createMailTransport(loaded: LoadedConfig, store: ObjectSto
     case 'outbox':
       return new OutboxTransport(store);
     case 'smtp':
-      if (mail.user && !mail.password) throw new UsageError(`${loaded.file}: mail.password: required with mail.user (a reference such as env:SMTP_PASSWORD)`);
+      if (mail.user && !mail.password)
+        throw new UsageError(
+          `${loaded.file}: mail.password: required with mail.user (a reference such as env:SMTP_PASSWORD)`,
+        );
       if (mail.password && !mail.user) throw new UsageError(`${loaded.file}: mail.user: required with mail.password`);
       // env: references from this machine's environment, Secrets Manager ARNs from AWS.
       if (mail.password?.startsWith('arn:')) {
@@ -53,7 +56,10 @@ export async function createMailTransport(loaded: LoadedConfig, store: ObjectSto
     case 'ses': {
       const { SesTransport } = await import('../adapters/aws/ses.ts');
       // No region in the config: the SDK's default chain (AWS_REGION, the profile) decides.
-      return new SesTransport({ ...(mail.region ? { region: mail.region } : {}), ...(mail.configurationSet ? { configurationSet: mail.configurationSet } : {}) });
+      return new SesTransport({
+        ...(mail.region ? { region: mail.region } : {}),
+        ...(mail.configurationSet ? { configurationSet: mail.configurationSet } : {}),
+      });
     }
   }
 }
@@ -64,7 +70,12 @@ export function terminalProgress(): Progress {
   return {
     start(label, total) {
       bar = new cliProgress.SingleBar(
-        { format: `${label.padEnd(24)} {bar} {value}${total ? '/{total}' : ' rows'} {detail}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+        {
+          format: `${label.padEnd(24)} {bar} {value}${total ? '/{total}' : ' rows'} {detail}`,
+          stream: process.stderr,
+          hideCursor: true,
+          clearOnComplete: true,
+        },
         cliProgress.Presets.shades_classic,
       );
       bar.start(total || 0, 0, { detail: '' });
@@ -90,14 +101,21 @@ export interface LocalContextOptions {
   athenaTimings?: Partial<AthenaTimings>;
 }
 
-export async function createLocalContext(loaded: LoadedConfig, period: PeriodInfo, options: LocalContextOptions = {}): Promise<StageContext> {
+export async function createLocalContext(
+  loaded: LoadedConfig,
+  period: PeriodInfo,
+  options: LocalContextOptions = {},
+): Promise<StageContext> {
   const lake = resolveLake(loaded);
   // A folder lake runs on embedded DuckDB; an s3:// lake is the deployed one, on S3 and Athena,
   // with the SDK's credential chain, region and AWS_ENDPOINT_URL_* variables (docs/design.md).
   let store: ObjectStore;
   let engine: QueryEngine;
   if (lake.startsWith('s3://')) {
-    const [{ S3Store }, { AthenaEngine }] = await Promise.all([import('../adapters/aws/s3Store.ts'), import('../adapters/aws/athenaEngine.ts')]);
+    const [{ S3Store }, { AthenaEngine }] = await Promise.all([
+      import('../adapters/aws/s3Store.ts'),
+      import('../adapters/aws/athenaEngine.ts'),
+    ]);
     const s3 = new S3Store(lake);
     const athena = loaded.config.athena;
     store = s3;

@@ -8,18 +8,25 @@ import type { PulseConfig } from './schema.ts';
 export function deployedConfigProblems(config: PulseConfig, file: string): string[] {
   const problems: string[] = [];
   if (config.mail.transport !== 'ses') {
-    problems.push(`${file}: mail.transport: a deployed Pulse sends through SES ("transport": "ses"), not ${config.mail.transport}`);
+    problems.push(
+      `${file}: mail.transport: a deployed Pulse sends through SES ("transport": "ses"), not ${config.mail.transport}`,
+    );
   }
   if (config.owners.length === 0) {
-    problems.push(`${file}: owners: none named: a deployed Pulse alerts its owners when a run fails and subscribes them to the alarms; name at least one address`);
+    problems.push(
+      `${file}: owners: none named: a deployed Pulse alerts its owners when a run fails and subscribes them to the alarms; name at least one address`,
+    );
   }
-  if (config.audiences.length === 0) problems.push(`${file}: audiences: none: a deployed run would render and send nothing`);
+  if (config.audiences.length === 0)
+    problems.push(`${file}: audiences: none: a deployed run would render and send nothing`);
   config.sources.forEach((source, i) => {
     if (source.type === 'csv') return;
     for (const [name, ref] of Object.entries(source.credentials)) {
       // The Lambda resolves Secrets Manager ARNs only: it has no environment of secrets to read env: from.
       if (ref.startsWith('env:')) {
-        problems.push(`${file}: sources[${i}].credentials.${name}: ${ref} is read from the CLI's environment, which a deployed Lambda does not have: use a Secrets Manager ARN`);
+        problems.push(
+          `${file}: sources[${i}].credentials.${name}: ${ref} is read from the CLI's environment, which a deployed Lambda does not have: use a Secrets Manager ARN`,
+        );
       }
     }
   });

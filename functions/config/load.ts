@@ -26,7 +26,8 @@ export function describeIssues(file: string, issues: readonly z.core.$ZodIssue[]
 /** Zod's messages, in the words of STYLE: a missing key is "required", an extra one "unknown key". */
 const issueWords: z.core.$ZodErrorMap = (issue) => {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'required';
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   return undefined;
 };
 

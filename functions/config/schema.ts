@@ -5,7 +5,10 @@ import { entityByName, entityNames } from '../model/index.ts';
 /** A secret is a reference, never a literal: `env:NAME` locally, a Secrets Manager ARN in AWS. */
 export const secretRef = z
   .string()
-  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|arn:aws:secretsmanager:.+)$/, 'must be a reference (env:NAME or a Secrets Manager ARN), never a literal secret');
+  .regex(
+    /^(env:[A-Za-z_][A-Za-z0-9_]*|arn:aws:secretsmanager:.+)$/,
+    'must be a reference (env:NAME or a Secrets Manager ARN), never a literal secret',
+  );
 
 export function isTimeZone(tz: string): boolean {
   try {
@@ -19,7 +22,9 @@ export function isTimeZone(tz: string): boolean {
 const timeZone = z.string().refine(isTimeZone, 'unknown IANA time zone');
 
 /** A source's name becomes an S3 key (state/<source>/…); it starts with a letter or digit. */
-const sourceName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'a letter or digit, then letters, digits, - and _ (it becomes an S3 key)');
+const sourceName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/i, 'a letter or digit, then letters, digits, - and _ (it becomes an S3 key)');
 
 const entityName = z.enum(entityNames as [string, ...string[]]);
 
@@ -27,63 +32,103 @@ const entityName = z.enum(entityNames as [string, ...string[]]);
 export const csvEncodings = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252', 'latin1'] as const;
 export type CsvEncoding = (typeof csvEncodings)[number];
 
-export const csvSourceSchema = z.strictObject({
-  name: sourceName,
-  type: z.literal('csv'),
-  entity: entityName,
-  path: z.string().min(1),
-  /** canonical field → header in the file. */
-  columns: z.record(z.string(), z.string()).default({}),
-  /** canonical field → { source value → canonical value }. */
-  values: z.record(z.string(), z.record(z.string(), z.string())).default({}),
-  /** Zone of timestamps that carry none; default: the business time zone. */
-  timezone: timeZone.optional(),
-  /** Luxon tokens of the export's dates and timestamps (`dd.MM.yyyy HH:mm`); ISO 8601 always reads. */
-  dateFormat: z
-    .string()
-    .refine((f) => /yy/.test(f) && /M/.test(f) && /d/.test(f), 'luxon tokens with a year, month and day, e.g. dd.MM.yyyy HH:mm')
-    // A two-digit year is given a century by each engine's own rule (Athena, Joda: 1950-2049;
-    // DuckDB's strptime: 1969-2068), so one export would hold other dates on each: refused.
-    .refine(
-      (f) => !/(^|[^y])yy([^y]|$)/.test(f),
-      'a two-digit year (yy) is read as another century by Athena and by DuckDB: ' +
-        'export four-digit years and write yyyy',
-    )
-    .optional(),
-  /** The export's decimal separator; `,` for European exports (1.234,5). Default `.`. */
-  decimal: z.enum(['.', ',']).optional(),
-  /** The export's encoding when it has no BOM (a BOM picks UTF-8 or UTF-16 whatever this says). */
-  encoding: z.enum(csvEncodings).default('utf-8'),
-  /** Default: Excel's `sep=` first line, else the one of , ; tab | that splits the header most. */
-  delimiter: z
-    .string()
-    .length(1)
-    .refine((d) => !['"', '\r', '\n'].includes(d), 'a quote or a line end cannot be the delimiter')
-    .optional(),
-}).superRefine((source, ctx) => {
-  // A mapping names canonical fields: a typo here would silently map nothing.
-  const fields = new Set(entityByName(source.entity)?.columns.map((c) => c.name) ?? []);
-  for (const group of ['columns', 'values'] as const) {
-    for (const field of Object.keys(source[group])) {
-      if (!fields.has(field)) ctx.addIssue({ code: 'custom', path: [group, field], message: `${source.entity} has no field "${field}"` });
+export const csvSourceSchema = z
+  .strictObject({
+    name: sourceName,
+    type: z.literal('csv'),
+    entity: entityName,
+    path: z.string().min(1),
+    /** canonical field → header in the file. */
+    columns: z.record(z.string(), z.string()).default({}),
+    /** canonical field → { source value → canonical value }. */
+    values: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+    /** Zone of timestamps that carry none; default: the business time zone. */
+    timezone: timeZone.optional(),
+    /** Luxon tokens of the export's dates and timestamps (`dd.MM.yyyy HH:mm`); ISO 8601 always reads. */
+    dateFormat: z
+      .string()
+      .refine(
+        (f) => /yy/.test(f) && /M/.test(f) && /d/.test(f),
+        'luxon tokens with a year, month and day, e.g. dd.MM.yyyy HH:mm',
+      )
+      // A two-digit year is given a century by each engine's own rule (Athena, Joda: 1950-2049;
+      // DuckDB's strptime: 1969-2068), so one export would hold other dates on each: refused.
+      .refine(
+        (f) => !/(^|[^y])yy([^y]|$)/.test(f),
+        'a two-digit year (yy) is read as another century by Athena and by DuckDB: ' +
+          'export four-digit years and write yyyy',
+      )
+      .optional(),
+    /** The export's decimal separator; `,` for European exports (1.234,5). Default `.`. */
+    decimal: z.enum(['.', ',']).optional(),
+    /** The export's encoding when it has no BOM (a BOM picks UTF-8 or UTF-16 whatever this says). */
+    encoding: z.enum(csvEncodings).default('utf-8'),
+    /** Default: Excel's `sep=` first line, else the one of , ; tab | that splits the header most. */
+    delimiter: z
+      .string()
+      .length(1)
+      .refine((d) => !['"', '\r', '\n'].includes(d), 'a quote or a line end cannot be the delimiter')
+      .optional(),
+  })
+  .superRefine((source, ctx) => {
+    // A mapping names canonical fields: a typo here would silently map nothing.
+    const fields = new Set(entityByName(source.entity)?.columns.map((c) => c.name) ?? []);
+    for (const group of ['columns', 'values'] as const) {
+      for (const field of Object.keys(source[group])) {
+        if (!fields.has(field))
+          ctx.addIssue({ code: 'custom', path: [group, field], message: `${source.entity} has no field "${field}"` });
+      }
     }
-  }
-});
+  });
 
 export type CsvSourceConfig = z.infer<typeof csvSourceSchema>;
 
 /** What each connector can pull (CONNECTORS.md, "Canonical mapping"), and its default request rate. */
 export const connectorFacts = {
-  zendesk: { entities: ['tickets', 'surveys'], requestsPerMinute: 10, credentials: [['email', 'token'], ['oauthToken']], unfilled: { tickets: ['closed_at', 'is_escalated', 'team', 'customer_replies', 'handle_seconds'] } },
-  salesforce: { entities: ['tickets'], requestsPerMinute: 100, credentials: [['clientId', 'clientSecret']], unfilled: { tickets: ['reopens', 'agent_replies', 'satisfaction', 'team', 'customer_replies', 'handle_seconds'] } },
+  zendesk: {
+    entities: ['tickets', 'surveys'],
+    requestsPerMinute: 10,
+    credentials: [['email', 'token'], ['oauthToken']],
+    unfilled: { tickets: ['closed_at', 'is_escalated', 'team', 'customer_replies', 'handle_seconds'] },
+  },
+  salesforce: {
+    entities: ['tickets'],
+    requestsPerMinute: 100,
+    credentials: [['clientId', 'clientSecret']],
+    unfilled: { tickets: ['reopens', 'agent_replies', 'satisfaction', 'team', 'customer_replies', 'handle_seconds'] },
+  },
   hubspot: {
     entities: ['tickets', 'surveys'],
     requestsPerMinute: 240,
     credentials: [['token']],
-    unfilled: { tickets: ['customer_id', 'is_escalated', 'reopens', 'agent_replies', 'satisfaction', 'team', 'customer_replies', 'handle_seconds'] },
+    unfilled: {
+      tickets: [
+        'customer_id',
+        'is_escalated',
+        'reopens',
+        'agent_replies',
+        'satisfaction',
+        'team',
+        'customer_replies',
+        'handle_seconds',
+      ],
+    },
   },
-  freshdesk: { entities: ['tickets', 'surveys'], requestsPerMinute: 100, credentials: [['apiKey']], unfilled: { tickets: ['agent_replies', 'satisfaction', 'team', 'customer_replies', 'handle_seconds'] } },
-} as const satisfies Record<string, { entities: readonly string[]; requestsPerMinute: number; credentials: readonly (readonly string[])[]; unfilled: Record<string, readonly string[]> }>;
+  freshdesk: {
+    entities: ['tickets', 'surveys'],
+    requestsPerMinute: 100,
+    credentials: [['apiKey']],
+    unfilled: { tickets: ['agent_replies', 'satisfaction', 'team', 'customer_replies', 'handle_seconds'] },
+  },
+} as const satisfies Record<
+  string,
+  {
+    entities: readonly string[];
+    requestsPerMinute: number;
+    credentials: readonly (readonly string[])[];
+    unfilled: Record<string, readonly string[]>;
+  }
+>;
 
 export type ConnectorType = keyof typeof connectorFacts;
 
@@ -105,13 +150,27 @@ export const apiSourceSchema = z
   .superRefine((source, ctx) => {
     const facts = connectorFacts[source.type];
     for (const [i, entity] of (source.entities ?? []).entries()) {
-      if (!(facts.entities as readonly string[]).includes(entity)) ctx.addIssue({ code: 'custom', path: ['entities', i], message: `the ${source.type} connector does not pull ${entity} (it pulls ${facts.entities.join(', ')})` });
+      if (!(facts.entities as readonly string[]).includes(entity))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['entities', i],
+          message: `the ${source.type} connector does not pull ${entity} (it pulls ${facts.entities.join(', ')})`,
+        });
     }
     const given = Object.keys(source.credentials);
     if (!facts.credentials.some((set) => set.every((k) => given.includes(k)))) {
-      ctx.addIssue({ code: 'custom', path: ['credentials'], message: `the ${source.type} connector needs ${facts.credentials.map((set) => set.join(' + ')).join(', or ')} (references: env:NAME or a Secrets Manager ARN)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['credentials'],
+        message: `the ${source.type} connector needs ${facts.credentials.map((set) => set.join(' + ')).join(', or ')} (references: env:NAME or a Secrets Manager ARN)`,
+      });
     }
-    if (source.type !== 'hubspot' && !source.baseUrl) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: `the ${source.type} connector needs the account's own address (docs/design.md, "API sources")` });
+    if (source.type !== 'hubspot' && !source.baseUrl)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['baseUrl'],
+        message: `the ${source.type} connector needs the account's own address (docs/design.md, "API sources")`,
+      });
   });
 
 export type ApiSourceConfig = z.infer<typeof apiSourceSchema>;
@@ -125,10 +184,18 @@ export type ApiSourceConfig = z.infer<typeof apiSourceSchema>;
 export function unfilledFields(config: Pick<PulseConfig, 'sources'>): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const byEntity = new Map<string, (typeof config.sources)[number][]>();
-  for (const source of config.sources) for (const entity of sourceEntities(source)) byEntity.set(entity, [...(byEntity.get(entity) ?? []), source]);
+  for (const source of config.sources)
+    for (const entity of sourceEntities(source)) byEntity.set(entity, [...(byEntity.get(entity) ?? []), source]);
   for (const [entity, sources] of byEntity) {
-    const lists = sources.map((s) => (s.type === 'csv' ? [] : ((connectorFacts[s.type].unfilled as Record<string, readonly string[]>)[entity] ?? [])));
-    for (const field of lists[0] ?? []) if (lists.every((l) => l.includes(field))) out.set(`${entity}.${field}`, sources.map((s) => `${s.type} "${s.name}"`));
+    const lists = sources.map((s) =>
+      s.type === 'csv' ? [] : ((connectorFacts[s.type].unfilled as Record<string, readonly string[]>)[entity] ?? []),
+    );
+    for (const field of lists[0] ?? [])
+      if (lists.every((l) => l.includes(field)))
+        out.set(
+          `${entity}.${field}`,
+          sources.map((s) => `${s.type} "${s.name}"`),
+        );
   }
   return out;
 }
@@ -179,14 +246,25 @@ const audienceSchema = z
     kpis: z.array(kpiId).optional(),
     /** Computes the report from this slice's records only, e.g. {"team": "frontline"}. */
     slice: z
-      .strictObject({ team: z.string().min(1).optional(), channel: z.string().min(1).optional(), segment: z.string().min(1).optional() })
-      .refine((slice) => Object.keys(slice).length > 0, { message: 'names at least one of team, channel, segment', when: (payload) => payload.issues.length === 0 })
+      .strictObject({
+        team: z.string().min(1).optional(),
+        channel: z.string().min(1).optional(),
+        segment: z.string().min(1).optional(),
+      })
+      .refine((slice) => Object.keys(slice).length > 0, {
+        message: 'names at least one of team, channel, segment',
+        when: (payload) => payload.issues.length === 0,
+      })
       .optional(),
   })
   .transform((audience, ctx) => {
     const report = audience.report ?? (reportKinds as readonly string[]).find((k) => k === audience.name);
     if (!report) {
-      ctx.addIssue({ code: 'custom', path: ['report'], message: `required: "${audience.name}" is not a report kind (executive, finance, analyst)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['report'],
+        message: `required: "${audience.name}" is not a report kind (executive, finance, analyst)`,
+      });
       return z.NEVER;
     }
     return { ...audience, report: report as ReportKind };
@@ -197,7 +275,10 @@ export type AudienceConfig = z.infer<typeof audienceSchema>;
 export const configSchema = z
   .strictObject({
     timezone: timeZone.default('UTC'),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. USD').default('USD'),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. USD')
+      .default('USD'),
     lake: z.string().min(1),
     sources: z.array(sourceSchema).min(1, 'at least one source'),
     definitions: z
@@ -224,7 +305,8 @@ export const configSchema = z
       .record(z.string(), threshold)
       .superRefine((targets, ctx) => {
         // The keys are KPI ids: checked like audiences' kpis, with the key as the path.
-        for (const id of Object.keys(targets)) if (!kpiId.safeParse(id).success) ctx.addIssue({ code: 'custom', path: [id], message: unknownKpi(id) });
+        for (const id of Object.keys(targets))
+          if (!kpiId.safeParse(id).success) ctx.addIssue({ code: 'custom', path: [id], message: unknownKpi(id) });
       })
       .default({}),
     benchmarks: z.record(z.string(), z.record(z.string(), z.number())).optional(),
@@ -261,7 +343,10 @@ export const configSchema = z
         workgroup: z.string().min(1).default('pulse'),
         database: z.string().min(1).default('pulse'),
         /** Query results location, when the workgroup does not enforce its own. */
-        outputLocation: z.string().regex(/^s3:\/\//, 'an s3:// URI').optional(),
+        outputLocation: z
+          .string()
+          .regex(/^s3:\/\//, 'an s3:// URI')
+          .optional(),
         region: z.string().optional(),
       })
       .prefault({}),
@@ -269,12 +354,18 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     const audienceNames = new Set<string>();
     config.audiences.forEach((a, i) => {
-      if (audienceNames.has(a.name)) ctx.addIssue({ code: 'custom', path: ['audiences', i, 'name'], message: `duplicate audience name "${a.name}"` });
+      if (audienceNames.has(a.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['audiences', i, 'name'],
+          message: `duplicate audience name "${a.name}"`,
+        });
       audienceNames.add(a.name);
     });
     const names = new Set<string>();
     config.sources.forEach((s, i) => {
-      if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `duplicate source name "${s.name}"` });
+      if (names.has(s.name))
+        ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `duplicate source name "${s.name}"` });
       names.add(s.name);
     });
   });

@@ -36,10 +36,26 @@ type FormatField = 'year' | 'month' | 'day' | 'hour24' | 'hour12' | 'minute' | '
 const whitespace = ["' '", 'chr(9)', 'chr(10)', 'chr(13)', 'chr(160)', 'chr(65279)'].join(' || ');
 
 const duckdbFields: Record<FormatField, string> = {
-  year: '%Y', month: '%m', day: '%d', hour24: '%H', hour12: '%I', minute: '%M', second: '%S', millis: '%g', ampm: '%p',
+  year: '%Y',
+  month: '%m',
+  day: '%d',
+  hour24: '%H',
+  hour12: '%I',
+  minute: '%M',
+  second: '%S',
+  millis: '%g',
+  ampm: '%p',
 };
 const trinoFields: Record<FormatField, string> = {
-  year: '%Y', month: '%c', day: '%e', hour24: '%k', hour12: '%l', minute: '%i', second: '%s', millis: '%f', ampm: '%p',
+  year: '%Y',
+  month: '%c',
+  day: '%e',
+  hour24: '%k',
+  hour12: '%l',
+  minute: '%i',
+  second: '%s',
+  millis: '%f',
+  ampm: '%p',
 };
 
 function render(format: StrptimeFormat, fields: Record<FormatField, string>): string {
@@ -64,10 +80,12 @@ function earlierOccurrence(engineUtc: string, wallClock: string, wallClockAt: (u
 export const duckdbRules: RuleDialect = {
   name: 'duckdb',
   matches: (expr, pattern) => `regexp_matches(${expr}, ${sqlString(pattern)})`,
-  replaceAll: (expr, pattern, replacement) => `regexp_replace(${expr}, ${sqlString(pattern)}, ${sqlString(replacement)}, 'g')`,
+  replaceAll: (expr, pattern, replacement) =>
+    `regexp_replace(${expr}, ${sqlString(pattern)}, ${sqlString(replacement)}, 'g')`,
   instantOf: (expr) => `timezone('UTC', try_cast(${expr} as timestamptz))`,
   wallClockOf: (expr) => `try_cast(${expr} as timestamp)`,
-  wallClockIn: (expr, formats) => `try_strptime(${expr}, [${formats.map((f) => sqlString(render(f, duckdbFields))).join(', ')}])`,
+  wallClockIn: (expr, formats) =>
+    `try_strptime(${expr}, [${formats.map((f) => sqlString(render(f, duckdbFields))).join(', ')}])`,
   utcOf: (wallClock, zone) => {
     const engineUtc = `timezone('UTC', timezone(${sqlString(zone)}, ${wallClock}))`;
     return earlierOccurrence(engineUtc, wallClock, (utc) => duckdbRules.wallClockAt(utc, zone));
@@ -80,13 +98,15 @@ export const duckdbRules: RuleDialect = {
 export const trinoRules: RuleDialect = {
   name: 'trino',
   matches: (expr, pattern) => `regexp_like(${expr}, ${sqlString(pattern)})`,
-  replaceAll: (expr, pattern, replacement) => `regexp_replace(${expr}, ${sqlString(pattern)}, ${sqlString(replacement)})`,
+  replaceAll: (expr, pattern, replacement) =>
+    `regexp_replace(${expr}, ${sqlString(pattern)}, ${sqlString(replacement)})`,
   instantOf: (expr) => `cast(at_timezone(try(from_iso8601_timestamp(replace(${expr}, ' ', 'T'))), 'UTC') as timestamp)`,
   // Trino's cast to timestamp refuses any zone, Z included (DuckDB's ignores Z): in a UTC source,
   // where Z is read as a wall clock, it is dropped first.
   // https://trino.io/docs/current/functions/conversion.html#cast
   wallClockOf: (expr) => `try_cast(replace(regexp_replace(${expr}, '[Zz]$', ''), 'T', ' ') as timestamp)`,
-  wallClockIn: (expr, formats) => `coalesce(${formats.map((f) => `try(date_parse(${expr}, ${sqlString(render(f, trinoFields))}))`).join(', ')})`,
+  wallClockIn: (expr, formats) =>
+    `coalesce(${formats.map((f) => `try(date_parse(${expr}, ${sqlString(render(f, trinoFields))}))`).join(', ')})`,
   utcOf: (wallClock, zone) => {
     const engineUtc = `cast(at_timezone(with_timezone(${wallClock}, ${sqlString(zone)}), 'UTC') as timestamp)`;
     return earlierOccurrence(engineUtc, wallClock, (utc) => trinoRules.wallClockAt(utc, zone));
@@ -141,4 +161,12 @@ export function formatOfLuxon(format: string): StrptimeFormat {
 }
 
 /** The US formats read when a source names no dateFormat (M/d/yyyy with an optional time). */
-export const usFormats: StrptimeFormat[] = ['M/d/yyyy H:mm:ss', 'M/d/yyyy H:mm', 'M/d/yyyy h:mm:ss a', 'M/d/yyyy h:mm a', 'M/d/yyyy h:mm:ssa', 'M/d/yyyy h:mma', 'M/d/yyyy'].map(formatOfLuxon);
+export const usFormats: StrptimeFormat[] = [
+  'M/d/yyyy H:mm:ss',
+  'M/d/yyyy H:mm',
+  'M/d/yyyy h:mm:ss a',
+  'M/d/yyyy h:mm a',
+  'M/d/yyyy h:mm:ssa',
+  'M/d/yyyy h:mma',
+  'M/d/yyyy',
+].map(formatOfLuxon);

@@ -28,7 +28,10 @@ export function sqlLiteral(value: SqlValue): string {
 /** A file of sql/, e.g. `marts/tickets_created.sql`, from the copy the code carries (sqlBundle.ts). */
 export function readSql(relativePath: string): string {
   const text = sqlFiles[relativePath];
-  if (text === undefined) throw new Error(`sql/${relativePath} does not exist (or npm run generate:files has not copied it into functions/dialect/sqlFiles.generated.ts)`);
+  if (text === undefined)
+    throw new Error(
+      `sql/${relativePath} does not exist (or npm run generate:files has not copied it into functions/dialect/sqlFiles.generated.ts)`,
+    );
   return text;
 }
 
@@ -59,7 +62,21 @@ export function greatestOf(exprs: readonly string[]): string {
 }
 
 /** Words reserved in Trino or DuckDB that the canonical model uses as column names. */
-const reservedWords = new Set(['at', 'order', 'group', 'from', 'to', 'end', 'case', 'when', 'user', 'values', 'partition', 'current_date', 'time']);
+const reservedWords = new Set([
+  'at',
+  'order',
+  'group',
+  'from',
+  'to',
+  'end',
+  'case',
+  'when',
+  'user',
+  'values',
+  'partition',
+  'current_date',
+  'time',
+]);
 
 /** An identifier, double-quoted (valid in both engines) when it is reserved or unusual. */
 export function ident(name: string): string {

@@ -22,14 +22,12 @@ export function monthExpr(entity: Entity): string | null {
 }
 
 export function stagingSql(entity: Entity): string {
-  const order = [
-    ...(entity.version ? [`${ident(entity.version)} desc nulls last`] : []),
-    '_run desc',
-    '_seq desc',
-  ];
+  const order = [...(entity.version ? [`${ident(entity.version)} desc nulls last`] : []), '_run desc', '_seq desc'];
   const month = monthExpr(entity);
   const columns = entity.columns.map((c) => `${ident(c.name)},`);
-  const finalColumns = month ? [...columns, `${month} as month`] : [...columns.slice(0, -1), columns.at(-1)!.slice(0, -1)];
+  const finalColumns = month
+    ? [...columns, `${month} as month`]
+    : [...columns.slice(0, -1), columns.at(-1)!.slice(0, -1)];
   const deleted = entity.columns.some((c) => c.name === 'is_deleted');
   return [
     `-- stg_${entity.name}: ${entity.description}`,

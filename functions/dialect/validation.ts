@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import type { Column, Entity } from '../model/index.ts';
-import { configDefaults, crossFieldRules, placingFields, type CrossFieldRule, type RuleConfig } from '../model/rowRules.ts';
+import {
+  configDefaults,
+  crossFieldRules,
+  placingFields,
+  type CrossFieldRule,
+  type RuleConfig,
+} from '../model/rowRules.ts';
 import { formatOfLuxon, usFormats, type RuleDialect, type StrptimeFormat } from './ruleDialect.ts';
 import { ident, sqlString } from './sqlText.ts';
 
@@ -95,7 +101,9 @@ interface Bound {
 /** A number schema's range, read from its zod checks (min/gt/max/lt). */
 function rangeOf(schema: z.ZodType): Bound {
   const bound: Bound = { lowerInclusive: true, upperInclusive: true };
-  for (const check of (schema.def as { checks?: { _zod: { def: { check: string; value: unknown; inclusive?: boolean } } }[] }).checks ?? []) {
+  for (const check of (
+    schema.def as { checks?: { _zod: { def: { check: string; value: unknown; inclusive?: boolean } } }[] }
+  ).checks ?? []) {
     const def = check._zod.def;
     if (def.check === 'greater_than') {
       bound.lower = Number(def.value);
@@ -140,14 +148,21 @@ interface ColumnSql {
   placing: boolean;
 }
 
-function valueMapped(expr: string, values: Record<string, string> | undefined, d: RuleDialect, padded: boolean): string {
+function valueMapped(
+  expr: string,
+  values: Record<string, string> | undefined,
+  d: RuleDialect,
+  padded: boolean,
+): string {
   const trimmed = padded ? d.trim(expr) : expr;
   if (!values || Object.keys(values).length === 0) return trimmed;
   const entries = Object.entries(values);
   const exact = entries.map(([k, v]) => `when ${trimmed} = ${sqlString(k.trim())} then ${sqlString(v)}`);
   // The first key of a case-insensitive tie wins, in the config's key order.
   const seen = new Set<string>();
-  const lower = entries.filter(([k]) => !seen.has(k.trim().toLowerCase()) && seen.add(k.trim().toLowerCase())).map(([k, v]) => `when lower(${trimmed}) = ${sqlString(k.trim().toLowerCase())} then ${sqlString(v)}`);
+  const lower = entries
+    .filter(([k]) => !seen.has(k.trim().toLowerCase()) && seen.add(k.trim().toLowerCase()))
+    .map(([k, v]) => `when lower(${trimmed}) = ${sqlString(k.trim().toLowerCase())} then ${sqlString(v)}`);
   return `case ${[...exact, ...lower].join(' ')} else ${trimmed} end`;
 }
 
@@ -157,7 +172,9 @@ function valueMapped(expr: string, values: Record<string, string> | undefined, d
  * less reading, for the DST check; in UTC there is none to make, and one cast reads both kinds.
  */
 function timestampSql(t: string, spec: ValidationSpec, d: RuleDialect): { utc: string; wallClock?: string } {
-  const formats: StrptimeFormat[] = spec.dateFormat ? [formatOfLuxon(spec.dateFormat), formatOfLuxon(spec.dateFormat.split(/[ T]/)[0]!)] : [];
+  const formats: StrptimeFormat[] = spec.dateFormat
+    ? [formatOfLuxon(spec.dateFormat), formatOfLuxon(spec.dateFormat.split(/[ T]/)[0]!)]
+    : [];
   // A source with a dateFormat reads that or ISO 8601, never a guessed US M/d/yyyy.
   // The year as four digits, whatever the format: given two, each engine's %Y reads another year.
   const others =
@@ -168,20 +185,32 @@ function timestampSql(t: string, spec: ValidationSpec, d: RuleDialect): { utc: s
   const signed = `(length(${t}) > 10 and (substr(${t}, -6, 1) in ('+', '-') or substr(${t}, -5, 1) in ('+', '-')))`;
   // In UTC, Z changes nothing: the plain (faster) cast reads it (Trino's once the dialect drops the Z);
   // only a signed offset needs the zone-aware one.
-  if (utcZones.has(spec.zone)) return { utc: `case when ${signed} then ${d.instantOf(t)} else coalesce(${d.wallClockOf(t)}, ${others}) end` };
+  if (utcZones.has(spec.zone))
+    return { utc: `case when ${signed} then ${d.instantOf(t)} else coalesce(${d.wallClockOf(t)}, ${others}) end` };
   const offset = `(substr(${t}, -1) in ('Z', 'z') or ${signed})`;
   const wallClock = `case when not ${offset} then coalesce(${d.wallClockOf(t)}, ${others}) end`;
-  return { utc: `coalesce(${d.instantOf(`case when ${offset} then ${t} end`)}, ${d.utcOf(wallClock, spec.zone)})`, wallClock };
+  return {
+    utc: `coalesce(${d.instantOf(`case when ${offset} then ${t} end`)}, ${d.utcOf(wallClock, spec.zone)})`,
+    wallClock,
+  };
 }
 
-function columnSql(entity: Entity, column: Column, spec: ValidationSpec, placing: Set<string>, d: RuleDialect): ColumnSql {
+function columnSql(
+  entity: Entity,
+  column: Column,
+  spec: ValidationSpec,
+  placing: Set<string>,
+  d: RuleDialect,
+): ColumnSql {
   const { inner, fallback: schemaFallback } = innerOf(entity, column);
   const fallbackValue = spec.defaults[column.name] ?? schemaFallback;
   const fallback = fallbackValue === undefined ? 'null' : literal(fallbackValue, column);
   const t = ident(`t_${column.name}`);
   const v = ident(`v_${column.name}`);
   const w = ident(`w_${column.name}`);
-  const text = spec.fields.includes(column.name) ? `nullif(${valueMapped(ident(column.name), spec.values[column.name], d, spec.padded !== false)}, '')` : 'cast(null as varchar)';
+  const text = spec.fields.includes(column.name)
+    ? `nullif(${valueMapped(ident(column.name), spec.values[column.name], d, spec.padded !== false)}, '')`
+    : 'cast(null as varchar)';
   const quoted = `'"' || ${t} || '"'`;
   // The row is searched once (`_controls`, stage 2); a field only when the row holds one.
   const control = `(_controls and ${d.matches(t, controlCharacters)})`;
@@ -190,20 +219,25 @@ function columnSql(entity: Entity, column: Column, spec: ValidationSpec, placing
   let unreadable = `case when ${control} then 'bad_encoding' end`;
   let refused = 'cast(null as varchar)';
   let message: string | undefined;
-  const bad = (reason: string, test: string) => `case when ${t} is null then null when ${control} then 'bad_encoding' when ${test} then ${sqlString(reason)} end`;
+  const bad = (reason: string, test: string) =>
+    `case when ${t} is null then null when ${control} then 'bad_encoding' when ${test} then ${sqlString(reason)} end`;
   switch (column.kind) {
     case 'timestamp': {
       const read = timestampSql(t, spec, d);
       wallClock = read.wallClock;
       // The zone-less reading is made once (stage 2), then placed in the zone.
-      value = wallClock ? `case when ${w} is not null then ${d.utcOf(w, spec.zone)} else ${d.instantOf(t)} end` : read.utc;
+      value = wallClock
+        ? `case when ${w} is not null then ${d.utcOf(w, spec.zone)} else ${d.instantOf(t)} end`
+        : read.utc;
       // A wall-clock time skipped when DST starts never happened: read back, it is another hour.
       const gap = wallClock ? `${w} is not null and ${d.wallClockAt(v, spec.zone)} <> ${w}` : 'false';
       unreadable = `case when ${t} is null then null when ${control} then 'bad_encoding' when ${v} is null then 'bad_timestamp' when ${gap} then 'dst_gap' end`;
       break;
     }
     case 'date': {
-      const formatted = spec.dateFormat ? d.wallClockIn(t, [formatOfLuxon(spec.dateFormat.split(/[ T]/)[0]!)]) : 'cast(null as timestamp)';
+      const formatted = spec.dateFormat
+        ? d.wallClockIn(t, [formatOfLuxon(spec.dateFormat.split(/[ T]/)[0]!)])
+        : 'cast(null as timestamp)';
       const asTimestamp = timestampSql(t, spec, d).utc;
       value = `case when ${d.matches(t, dateOnly)} then try_cast(${t} as date) else coalesce(cast(${formatted} as date), cast(${d.wallClockAt(asTimestamp, spec.zone)} as date)) end`;
       unreadable = bad('bad_date', `${v} is null`);
@@ -218,7 +252,10 @@ function columnSql(entity: Entity, column: Column, spec: ValidationSpec, placing
           : `case when strpos(${t}, ',') > 0 and ${d.matches(t, commaThousands)} then replace(${t}, ',', '') else ${t} end`;
       const number = `case when ${d.matches(`(${cleaned})`, numberGrammar)} then try_cast(${cleaned} as double) end`;
       value = `case when ${d.isFinite(number)} then ${number} end`;
-      unreadable = bad('bad_number', column.kind === 'integer' ? `${v} is null or ${v} <> floor(${v})` : `${v} is null`);
+      unreadable = bad(
+        'bad_number',
+        column.kind === 'integer' ? `${v} is null or ${v} <> floor(${v})` : `${v} is null`,
+      );
       const range = rangeOf(inner);
       if (column.kind === 'integer') {
         range.lower = Math.max(range.lower ?? -maxSafeInteger, -maxSafeInteger);
@@ -257,8 +294,22 @@ function columnSql(entity: Entity, column: Column, spec: ValidationSpec, placing
     bad_boolean: `${quoted} || ' is not true/false'`,
   };
   const e = ident(`e_${column.name}`);
-  const detail = `case when ${e} is not null then case ${e} ${Object.entries(notRead).map(([r, m]) => `when ${sqlString(r)} then ${m}`).join(' ')} end when ${t} is null then 'required, and the cell is empty' else ${message ?? `${quoted} || ' is refused'`} end`;
-  return { column, text, value, ...(wallClock ? { wallClock } : {}), unreadable, refused, message: detail, fallback, placing: placing.has(column.name) };
+  const detail = `case when ${e} is not null then case ${e} ${Object.entries(notRead)
+    .map(([r, m]) => `when ${sqlString(r)} then ${m}`)
+    .join(
+      ' ',
+    )} end when ${t} is null then 'required, and the cell is empty' else ${message ?? `${quoted} || ' is refused'`} end`;
+  return {
+    column,
+    text,
+    value,
+    ...(wallClock ? { wallClock } : {}),
+    unreadable,
+    refused,
+    message: detail,
+    fallback,
+    placing: placing.has(column.name),
+  };
 }
 
 function ruleTest(rule: CrossFieldRule, value: (field: string) => string, config: RuleConfig): string | undefined {
@@ -269,7 +320,9 @@ function ruleTest(rule: CrossFieldRule, value: (field: string) => string, config
     case 'notAbove':
       return `${a} > ${value(rule.than)}`;
     case 'scale':
-      return `case ${value(rule.by)} ${Object.entries(rule.ranges).map(([k, [lo, hi]]) => `when ${sqlString(k)} then ${a} < ${lo} or ${a} > ${hi}`).join(' ')} else false end`;
+      return `case ${value(rule.by)} ${Object.entries(rule.ranges)
+        .map(([k, [lo, hi]]) => `when ${sqlString(k)} then ${a} < ${lo} or ${a} > ${hi}`)
+        .join(' ')} else false end`;
     case 'equalsConfig': {
       const expected = config[rule.config];
       return expected === undefined ? undefined : `upper(trim(${a})) <> ${sqlString(expected.toUpperCase())}`;
@@ -288,11 +341,19 @@ export function validationSql(spec: ValidationSpec, d: RuleDialect): string {
 
   const texts = columns.map((c) => `${c.text} as ${q('t', c.column)}`);
   // A control character anywhere in the row, found with one search rather than one per field.
-  const anyText = columns.filter((c) => spec.fields.includes(c.column.name)).map((c) => `coalesce(${q('t', c.column)}, '')`);
-  const clocks = [`${anyText.length > 0 && spec.controls !== false ? d.matches(anyText.join(' || '), controlCharacters) : 'false'} as _controls`, ...columns.flatMap((c) => (c.wallClock ? [`${c.wallClock} as ${q('w', c.column)}`] : []))];
+  const anyText = columns
+    .filter((c) => spec.fields.includes(c.column.name))
+    .map((c) => `coalesce(${q('t', c.column)}, '')`);
+  const clocks = [
+    `${anyText.length > 0 && spec.controls !== false ? d.matches(anyText.join(' || '), controlCharacters) : 'false'} as _controls`,
+    ...columns.flatMap((c) => (c.wallClock ? [`${c.wallClock} as ${q('w', c.column)}`] : [])),
+  ];
   const reads = columns.map((c) => `${c.value} as ${q('v', c.column)}`);
   const errors = columns.map((c) => `${c.unreadable} as ${q('e', c.column)}`);
-  const refusals = columns.map((c) => `case when ${q('e', c.column)} is null and ${q('v', c.column)} is not null then ${c.refused} end as ${q('s', c.column)}`);
+  const refusals = columns.map(
+    (c) =>
+      `case when ${q('e', c.column)} is null and ${q('v', c.column)} is not null then ${c.refused} end as ${q('s', c.column)}`,
+  );
   // The value kept: as read, else the default (a measure: null) when set aside, else the default.
   const kept = columns.map(({ column, fallback }) => {
     const setAside = `${q('e', column)} is not null or ${q('s', column)} is not null`;
@@ -306,14 +367,22 @@ export function validationSql(spec: ValidationSpec, d: RuleDialect): string {
   const fieldWhen: string[] = ['when _reject is not null then cast(null as varchar)'];
   const messageWhen: string[] = ['when _reject is not null then _message'];
   for (const c of placingColumns) {
-    reasonWhen.push(`when ${q('e', c.column)} is not null then case ${q('e', c.column)} when 'dst_gap' then 'bad_timestamp' else ${q('e', c.column)} end`);
+    reasonWhen.push(
+      `when ${q('e', c.column)} is not null then case ${q('e', c.column)} when 'dst_gap' then 'bad_timestamp' else ${q('e', c.column)} end`,
+    );
     fieldWhen.push(`when ${q('e', c.column)} is not null then ${sqlString(c.column.name)}`);
     messageWhen.push(`when ${q('e', c.column)} is not null then ${sqlString(`${c.column.name}: `)} || ${c.message}`);
   }
   for (const c of placingColumns) {
-    reasonWhen.push(`when ${q('t', c.column)} is null and ${q('k', c.column)} is null then 'missing_required' when ${q('s', c.column)} is not null then ${q('s', c.column)}`);
-    fieldWhen.push(`when (${q('t', c.column)} is null and ${q('k', c.column)} is null) or ${q('s', c.column)} is not null then ${sqlString(c.column.name)}`);
-    messageWhen.push(`when (${q('t', c.column)} is null and ${q('k', c.column)} is null) or ${q('s', c.column)} is not null then ${sqlString(`${c.column.name}: `)} || ${c.message}`);
+    reasonWhen.push(
+      `when ${q('t', c.column)} is null and ${q('k', c.column)} is null then 'missing_required' when ${q('s', c.column)} is not null then ${q('s', c.column)}`,
+    );
+    fieldWhen.push(
+      `when (${q('t', c.column)} is null and ${q('k', c.column)} is null) or ${q('s', c.column)} is not null then ${sqlString(c.column.name)}`,
+    );
+    messageWhen.push(
+      `when (${q('t', c.column)} is null and ${q('k', c.column)} is null) or ${q('s', c.column)} is not null then ${sqlString(`${c.column.name}: `)} || ${c.message}`,
+    );
   }
   const k = (field: string) => ident(`k_${field}`);
   for (const rule of rules.filter((r) => r.outcome === 'reject')) {
@@ -322,14 +391,19 @@ export function validationSql(spec: ValidationSpec, d: RuleDialect): string {
     const failed = `${k(rule.field)} is not null and coalesce(${test}, false)`;
     reasonWhen.push(`when ${failed} then ${sqlString(rule.reason)}`);
     fieldWhen.push(`when ${failed} then ${sqlString(rule.field)}`);
-    messageWhen.push(`when ${failed} then ${sqlString(`${rule.field}: ${rule.why} (`)} || cast(${k(rule.field)} as varchar) || ')'`);
+    messageWhen.push(
+      `when ${failed} then ${sqlString(`${rule.field}: ${rule.why} (`)} || cast(${k(rule.field)} as varchar) || ')'`,
+    );
   }
 
   // Field issues: a bad value set aside, or a rule that drops the field; one reason per field.
   const dropped = new Map<string, string[]>();
   for (const rule of rules.filter((r) => r.outcome === 'fieldIssue')) {
     const test = ruleTest(rule, k, spec.config);
-    if (test) (dropped.get(rule.field) ?? dropped.set(rule.field, []).get(rule.field)!).push(`when ${k(rule.field)} is not null and coalesce(${test}, false) then ${sqlString(rule.reason)}`);
+    if (test)
+      (dropped.get(rule.field) ?? dropped.set(rule.field, []).get(rule.field)!).push(
+        `when ${k(rule.field)} is not null and coalesce(${test}, false) then ${sqlString(rule.reason)}`,
+      );
   }
   const issueOf = (c: Column) => {
     const read = `case when ${q('e', c)} = 'dst_gap' then 'bad_timestamp' else coalesce(${q('e', c)}, ${q('s', c)}) end`;
@@ -339,12 +413,19 @@ export function validationSql(spec: ValidationSpec, d: RuleDialect): string {
   const located = `_file || ' line ' || cast(_line as varchar) || ' (row ' || cast(_row as varchar) || '): '`;
   const finalColumns = entity.columns.map((c) => {
     const rule = dropped.get(c.name);
-    const value = rule ? `case when (case ${rule.join(' ')} end) is not null then null else ${k(c.name)} end` : k(c.name);
+    const value = rule
+      ? `case when (case ${rule.join(' ')} end) is not null then null else ${k(c.name)} end`
+      : k(c.name);
     return `cast(${value} as ${c.sqlType}) as ${ident(c.name)}`;
   });
   const indent = (items: string[]) => items.map((i) => `        ${i}`).join(',\n');
   // One CTE per step, each adding its columns to the row: the steps read the columns before them.
-  const step = (name: string, items: string[], from: string) => [`${name} as (`, `    select *,\n${indent(items)}`, `    from ${from}`, '),'];
+  const step = (name: string, items: string[], from: string) => [
+    `${name} as (`,
+    `    select *,\n${indent(items)}`,
+    `    from ${from}`,
+    '),',
+  ];
   return [
     `-- validate ${entity.name}: the bad-input rules (docs/design.md), generated from the zod schema and the source's mapping.`,
     'with texts as (',

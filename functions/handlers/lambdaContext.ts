@@ -41,15 +41,24 @@ export interface LambdaSettings {
 export function lambdaSettings(env: Record<string, string | undefined> = process.env): LambdaSettings {
   const read = (name: string) => {
     const value = env[name];
-    if (!value) throw new PulseError(`the Lambda's environment has no ${name}: deploy it with the Pulse stack (infra/), which sets it`);
+    if (!value)
+      throw new PulseError(
+        `the Lambda's environment has no ${name}: deploy it with the Pulse stack (infra/), which sets it`,
+      );
     return value;
   };
-  return { lake: read('PULSE_LAKE'), configKey: read('PULSE_CONFIG_KEY'), workGroup: read('PULSE_WORKGROUP'), database: read('PULSE_DATABASE') };
+  return {
+    lake: read('PULSE_LAKE'),
+    configKey: read('PULSE_CONFIG_KEY'),
+    workGroup: read('PULSE_WORKGROUP'),
+    database: read('PULSE_DATABASE'),
+  };
 }
 
 /** The month before `at` in the business zone: the monthly schedule reports the month just closed. */
 export function defaultPeriod(at: Date, zone: string): string {
-  if (Number.isNaN(at.getTime())) throw new PulseError('the event\'s scheduledTime is not a time: the schedule passes <aws.scheduler.scheduled-time>');
+  if (Number.isNaN(at.getTime()))
+    throw new PulseError("the event's scheduledTime is not a time: the schedule passes <aws.scheduler.scheduled-time>");
   return DateTime.fromJSDate(at, { zone }).minus({ months: 1 }).toFormat('yyyy-MM');
 }
 
@@ -74,11 +83,16 @@ export async function lambdaContext(
   // The SDK clients are the module's, made once (awsClients.ts); the adapters around them per invocation.
   const store = new S3Store(settings.lake, { client: awsClients.s3() });
   const raw = await getJson<unknown>(store, settings.configKey);
-  if (raw === undefined) throw new PulseError(`${store.locate(settings.configKey)}: no config there: the stack uploads pulse.config.json at deploy`);
+  if (raw === undefined)
+    throw new PulseError(
+      `${store.locate(settings.configKey)}: no config there: the stack uploads pulse.config.json at deploy`,
+    );
   const loaded = parseConfig(raw, `/${settings.configKey}`);
   const { config } = loaded;
   if (config.mail.transport !== 'ses') {
-    throw new PulseError(`${settings.configKey}: mail.transport: a deployed Pulse sends through SES ("transport": "ses"), not ${config.mail.transport}`);
+    throw new PulseError(
+      `${settings.configKey}: mail.transport: a deployed Pulse sends through SES ("transport": "ses"), not ${config.mail.transport}`,
+    );
   }
   const athena = new AthenaEngine({
     workGroup: settings.workGroup,
@@ -89,16 +103,27 @@ export async function lambdaContext(
   });
   // A stage's Lambda uses the lake and the engine as the stage list says (functions/stages/list.ts),
   // as its role is granted: a stage that does not query gets an engine that refuses.
-  const { store: stageStore, engine } = stage ? stageParts({ store, engine: athena }, stageFacts(stage)) : { store, engine: athena };
-  const mail = new SesTransport({ client: awsClients.ses(config.mail.region), ...(config.mail.configurationSet ? { configurationSet: config.mail.configurationSet } : {}) });
+  const { store: stageStore, engine } = stage
+    ? stageParts({ store, engine: athena }, stageFacts(stage))
+    : { store, engine: athena };
+  const mail = new SesTransport({
+    client: awsClients.ses(config.mail.region),
+    ...(config.mail.configurationSet ? { configurationSet: config.mail.configurationSet } : {}),
+  });
   return createStageContext({
     config,
-    period: parsePeriod(event.period ?? defaultPeriod(event.scheduledTime ? new Date(event.scheduledTime) : now, config.timezone)),
+    period: parsePeriod(
+      event.period ?? defaultPeriod(event.scheduledTime ? new Date(event.scheduledTime) : now, config.timezone),
+    ),
     store: stageStore,
     engine,
     mail,
     // API sources pull here; CSV exports are landed from where they are saved (pulse run --stages extract).
-    sources: sourcesFor(config, { baseDir: '/tmp', secrets: new SecretsManagerSecrets({ client: awsClients.secretsManager() }), csv: 'landed' }),
+    sources: sourcesFor(config, {
+      baseDir: '/tmp',
+      secrets: new SecretsManagerSecrets({ client: awsClients.secretsManager() }),
+      csv: 'landed',
+    }),
     now,
     ...(event.runId ? { runId: event.runId } : {}),
     ...(event.resend ? { resend: true } : {}),

@@ -36,8 +36,6 @@ export const metrics = new Metrics({ namespace: 'Pulse', serviceName: 'pulse' })
 /** Time kept back at a Lambda's end: the stage stops starting new work this long before it. */
 export const deadlineMarginMs = 2 * 60_000;
 
-
-
 /**
  * A Lambda handler for one stage: the AWS context, the stage run as the local runner runs it
  * (timed, the owners alerted on a failure), a small result. The event passes through, so the
@@ -46,9 +44,15 @@ export const deadlineMarginMs = 2 * 60_000;
 export function stageHandler<R>(
   name: StageName,
   run: (ctx: StageContext) => Promise<R>,
-  options: { context?: (event: StageEvent, deadline?: number) => Promise<StageContext>; drained?: (result: R) => boolean } = {},
+  options: {
+    context?: (event: StageEvent, deadline?: number) => Promise<StageContext>;
+    drained?: (result: R) => boolean;
+  } = {},
 ) {
-  const context = options.context ?? ((event: StageEvent, deadline?: number) => lambdaContext(event, process.env, new Date(), deadline, (message) => logger.info(message), name));
+  const context =
+    options.context ??
+    ((event: StageEvent, deadline?: number) =>
+      lambdaContext(event, process.env, new Date(), deadline, (message) => logger.info(message), name));
   return async (event: StageEvent, invocation?: InvocationContext): Promise<StageEvent & StageResult> => {
     const deadline = invocation ? Date.now() + invocation.getRemainingTimeInMillis() - deadlineMarginMs : undefined;
     const ctx = await context(event, deadline);
@@ -59,7 +63,15 @@ export function stageHandler<R>(
       const outcome = await runStage(ctx, name, run);
       metrics.addMetric('StageSeconds', MetricUnit.Seconds, outcome.seconds);
       const drained = options.drained?.(outcome.result as R);
-      return { ...event, stage: name, period: ctx.period.id, runId: ctx.runId, seconds: outcome.seconds, result: outcome.result, ...(drained !== undefined ? { drained } : {}) };
+      return {
+        ...event,
+        stage: name,
+        period: ctx.period.id,
+        runId: ctx.runId,
+        seconds: outcome.seconds,
+        result: outcome.result,
+        ...(drained !== undefined ? { drained } : {}),
+      };
     } catch (error) {
       // Out of time (curate, marts): the engine stopped its query and the stage's progress is
       // saved in the lake; the state machine invokes the stage again, and it resumes there. Only
@@ -74,7 +86,10 @@ export function stageHandler<R>(
       // A StageError is retryable when its cause is (errors.ts).
       if (error instanceof PulseError && error.retryable) error.name = retryableErrorName;
       metrics.addMetric('StageFailed', MetricUnit.Count, 1);
-      logger.error('stage failed', { error: error as Error, retryable: error instanceof PulseError && error.retryable });
+      logger.error('stage failed', {
+        error: error as Error,
+        retryable: error instanceof PulseError && error.retryable,
+      });
       throw error;
     } finally {
       metrics.publishStoredMetrics();

@@ -4,8 +4,9 @@
  * comment (a rant repeating "slow" five times is one mention).
  */
 const stopWords = new Set(
-  'the and for are but not you your with this that was were have has had they them their there then than from what when where which who why how all any can could would should will just very really also its it\'s our out into about after before again more most much many some such only own same too off over under once here both each few other nor yet get got been being did does doing done had having him his her hers she he we us me my mine i a an to of in on at by or is be as it so no up do if am'
-    .split(' '),
+  "the and for are but not you your with this that was were have has had they them their there then than from what when where which who why how all any can could would should will just very really also its it's our out into about after before again more most much many some such only own same too off over under once here both each few other nor yet get got been being did does doing done had having him his her hers she he we us me my mine i a an to of in on at by or is be as it so no up do if am".split(
+    ' ',
+  ),
 );
 
 export function termsOf(comment: string): Set<string> {

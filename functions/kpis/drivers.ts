@@ -7,7 +7,13 @@ import type { Driver } from './types.ts';
 export const driverDimensions = ['channel', 'category', 'team'] as const;
 
 const weightOf = (unit: KpiDefinition['unit'], m: MemberMeasure | undefined): number =>
-  !m ? 0 : unit === 'seconds' ? (m.n ?? 0) : m.denominator === null || m.denominator === undefined ? (m.numerator ?? 0) : m.denominator;
+  !m
+    ? 0
+    : unit === 'seconds'
+      ? (m.n ?? 0)
+      : m.denominator === null || m.denominator === undefined
+        ? (m.numerator ?? 0)
+        : m.denominator;
 
 /**
  * Mix/rate decomposition of a change over one dimension. For a ratio or mean
@@ -18,16 +24,34 @@ const weightOf = (unit: KpiDefinition['unit'], m: MemberMeasure | undefined): nu
  * not a weighted mean, so for durations the effects are computed on the members' medians and
  * scaled to the actual change of the headline median.
  */
-export function decompose(definition: KpiDefinition, dimension: string, current: KpiMeasure, previous: KpiMeasure): Driver[] {
+export function decompose(
+  definition: KpiDefinition,
+  dimension: string,
+  current: KpiMeasure,
+  previous: KpiMeasure,
+): Driver[] {
   const now = current.breakdowns[dimension] ?? {};
   const before = previous.breakdowns[dimension] ?? {};
   const members = [...new Set([...Object.keys(now), ...Object.keys(before)])];
-  const isCount = definition.unit !== 'seconds' && (current.headline.denominator === null || current.headline.denominator === undefined);
+  const isCount =
+    definition.unit !== 'seconds' &&
+    (current.headline.denominator === null || current.headline.denominator === undefined);
   if (isCount) {
     return members.map((member) => {
       const v1 = now[member]?.value ?? 0;
       const v0 = before[member]?.value ?? 0;
-      return { dimension, member, effect: v1 - v0, mixEffect: v1 - v0, rateEffect: 0, share: 0, previousWeight: v0, currentWeight: v1, previousValue: v0, currentValue: v1 };
+      return {
+        dimension,
+        member,
+        effect: v1 - v0,
+        mixEffect: v1 - v0,
+        rateEffect: 0,
+        share: 0,
+        previousWeight: v0,
+        currentWeight: v1,
+        previousValue: v0,
+        currentValue: v1,
+      };
     });
   }
   const total1 = members.reduce((s, m) => s + weightOf(definition.unit, now[m]), 0);
@@ -75,10 +99,15 @@ export function topDrivers(definition: KpiDefinition, current: KpiMeasure, previ
   const change = (current.headline.value ?? 0) - (previous.headline.value ?? 0);
   if (change === 0) return [];
   // A dimension whose only member is the placeholder "all" (orders have no channel) explains nothing.
-  const informative = driverDimensions.filter((dimension) => Object.keys(current.breakdowns[dimension] ?? {}).some((m) => m !== 'all'));
+  const informative = driverDimensions.filter((dimension) =>
+    Object.keys(current.breakdowns[dimension] ?? {}).some((m) => m !== 'all'),
+  );
   const all = informative.flatMap((dimension) => decompose(definition, dimension, current, previous));
   for (const d of all) d.share = d.effect / change;
-  return all.filter((d) => d.share > 0).sort((a, b) => b.share - a.share).slice(0, limit);
+  return all
+    .filter((d) => d.share > 0)
+    .sort((a, b) => b.share - a.share)
+    .slice(0, limit);
 }
 
 function percent(x: number): string {
@@ -102,7 +131,13 @@ function memberPhrase(d: Driver): string {
  * One sentence with numbers: what moved, by how much, and the member that moved it most, e.g.
  * "Median full resolution time rose 18% (9.2 h → 10.9 h); billing tickets (volume doubled) drove 70% of the rise."
  */
-export function explain(definition: KpiDefinition, current: number, previous: number, drivers: Driver[], currency = 'USD'): string {
+export function explain(
+  definition: KpiDefinition,
+  current: number,
+  previous: number,
+  drivers: Driver[],
+  currency = 'USD',
+): string {
   const rose = current > previous;
   const name = definition.unit === 'seconds' ? `Median ${definition.label.toLowerCase()}` : definition.label;
   const by =

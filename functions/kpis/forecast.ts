@@ -37,7 +37,12 @@ function quantile(sorted: number[], q: number): number {
  * hand. Staffing = expected tickets × recent agent hours per ticket, scaled up by how far the
  * first-reply median missed its target (capped at 1.5×).
  */
-export function forecastNextMonth(month: string, lastDay: string, history: DailyVolume[], basis: StaffingBasis): Forecast | null {
+export function forecastNextMonth(
+  month: string,
+  lastDay: string,
+  history: DailyVolume[],
+  basis: StaffingBasis,
+): Forecast | null {
   const end = DateTime.fromISO(lastDay, { zone: 'UTC' });
   const start = end.minus({ weeks: lookbackWeeks }).plus({ days: 1 });
   const counts = new Map(history.map((d) => [d.date, d.tickets]));
@@ -52,7 +57,13 @@ export function forecastNextMonth(month: string, lastDay: string, history: Daily
   const rows = weekdays.map((weekday, i) => {
     const values = [...byWeekday[i]!].sort((a, b) => a - b);
     const mean = values.reduce((s, v) => s + v, 0) / Math.max(values.length, 1);
-    return { weekday, days: daysOf[i]!, expectedPerDay: Math.round(mean * 10) / 10, low: Math.round(quantile(values, 0.1)), high: Math.round(quantile(values, 0.9)) };
+    return {
+      weekday,
+      days: daysOf[i]!,
+      expectedPerDay: Math.round(mean * 10) / 10,
+      low: Math.round(quantile(values, 0.1)),
+      high: Math.round(quantile(values, 0.9)),
+    };
   });
   const expectedTickets = Math.round(rows.reduce((s, r) => s + r.expectedPerDay * r.days, 0));
   let hoursPerTicket: number | null = basis.hoursPerTicket;

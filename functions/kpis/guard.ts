@@ -13,7 +13,12 @@ import { describeSlice } from '../config/schema.ts';
 /** Staleness is judged for sources of entities placed in months by a timestamp (docs/design.md). */
 const timeBearingEntities = new Set<string>(entities.filter((e) => e.monthOf && !e.monthIsLiteral).map((e) => e.name));
 
-export function staleSources(sources: SourceQuality[], periodEnd: string, timezone: string, staleAfterDays: number): StaleSource[] {
+export function staleSources(
+  sources: SourceQuality[],
+  periodEnd: string,
+  timezone: string,
+  staleAfterDays: number,
+): StaleSource[] {
   const end = DateTime.fromISO(periodEnd, { zone: timezone });
   const limit = end.minus({ days: staleAfterDays });
   return sources
@@ -23,7 +28,8 @@ export function staleSources(sources: SourceQuality[], periodEnd: string, timezo
       source: s.source,
       entity: s.entity,
       freshestRecordAt: s.freshestRecordAt,
-      daysBeforePeriodEnd: s.freshestRecordAt === null ? null : Math.floor(end.diff(DateTime.fromISO(s.freshestRecordAt), 'days').days),
+      daysBeforePeriodEnd:
+        s.freshestRecordAt === null ? null : Math.floor(end.diff(DateTime.fromISO(s.freshestRecordAt), 'days').days),
     }));
 }
 
@@ -59,19 +65,50 @@ export function reportVerdict(report: KpiReport, what: string, options: { withho
   if (isBlank(report)) {
     const ticketSources = report.dataQuality.sources.filter((s) => s.entity === 'tickets');
     const found = ticketSources.length
-      ? ticketSources.map((s) => `source ${s.source} (tickets): ${s.rowsRead} rows read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected${s.rowsRejected ? ` (${Object.entries(s.rejectedByReason).map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}; freshest record ${s.freshestRecordAt ?? 'none'}`)
+      ? ticketSources.map(
+          (s) =>
+            `source ${s.source} (tickets): ${s.rowsRead} rows read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected${
+              s.rowsRejected
+                ? ` (${Object.entries(s.rejectedByReason)
+                    .map(([r, n]) => `${r} ${n}`)
+                    .join(', ')})`
+                : ''
+            }; freshest record ${s.freshestRecordAt ?? 'none'}`,
+        )
       : ['no source provides tickets'];
     const reason = `${what} for ${period} is withheld: no tickets were created and none solved in ${period}${report.slice ? ` in the slice ${describeSlice(report.slice)}` : ''}`;
-    return { withheld: [reason], banners: [], alert: { subject: `Reports for ${period} withheld: no data`, lines: [reason, ...found, ...staleLines, 'Check that the export for the period was delivered and that its mapping reads it, then run again.'] } };
+    return {
+      withheld: [reason],
+      banners: [],
+      alert: {
+        subject: `Reports for ${period} withheld: no data`,
+        lines: [
+          reason,
+          ...found,
+          ...staleLines,
+          'Check that the export for the period was delivered and that its mapping reads it, then run again.',
+        ],
+      },
+    };
   }
   if (stale.length === 0) return { withheld: [], banners: [], alert: null };
   if (options.withholdStale) {
     const reason = `${what} for ${period} is withheld (definitions.withholdStale): ${staleLines.join('; ')}`;
-    return { withheld: [reason], banners: [], alert: { subject: `Reports for ${period} withheld: stale data`, lines: [reason, 'Refresh the export, or set definitions.withholdStale to false to send it with a banner.'] } };
+    return {
+      withheld: [reason],
+      banners: [],
+      alert: {
+        subject: `Reports for ${period} withheld: stale data`,
+        lines: [reason, 'Refresh the export, or set definitions.withholdStale to false to send it with a banner.'],
+      },
+    };
   }
   return {
     withheld: [],
     banners: staleLines.map((line) => `Data may be incomplete: ${line}.`),
-    alert: { subject: `Reports for ${period} sent with stale data`, lines: [`${what} for ${period} was sent with a banner:`, ...staleLines] },
+    alert: {
+      subject: `Reports for ${period} sent with stale data`,
+      lines: [`${what} for ${period} was sent with a banner:`, ...staleLines],
+    },
   };
 }

@@ -36,7 +36,12 @@ export function toMeasurements(rows: Row[]): Measurements {
   // in one order on every run, so kpis.json is the same bytes. Members sort naturally (weekday 1-7,
   // days of the month 1-31, ISO dates and months).
   const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
-  const ordered = [...rows].sort((a, b) => text(a.kpi).localeCompare(text(b.kpi)) || text(a.dimension).localeCompare(text(b.dimension)) || text(a.member).localeCompare(text(b.member), 'en', { numeric: true }));
+  const ordered = [...rows].sort(
+    (a, b) =>
+      text(a.kpi).localeCompare(text(b.kpi)) ||
+      text(a.dimension).localeCompare(text(b.dimension)) ||
+      text(a.member).localeCompare(text(b.member), 'en', { numeric: true }),
+  );
   for (const row of ordered) {
     const kpi = String(row.kpi);
     const dimension = String(row.dimension ?? '');
@@ -63,6 +68,7 @@ export function toMeasurements(rows: Row[]): Measurements {
  */
 export function emptyMeasure(definition: KpiDefinition): KpiMeasure {
   if (definition.sum) return { headline: { value: 0, numerator: 0, denominator: null, n: 0 }, breakdowns: {} };
-  if (definition.unit === 'seconds') return { headline: { value: null, p50: null, p90: null, mean: null, n: 0 }, breakdowns: {} };
+  if (definition.unit === 'seconds')
+    return { headline: { value: null, p50: null, p90: null, mean: null, n: 0 }, breakdowns: {} };
   return { headline: { value: null, numerator: 0, denominator: 0, n: 0 }, breakdowns: {} };
 }

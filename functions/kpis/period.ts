@@ -32,7 +32,20 @@ export function monthRange(first: string, last: string): string[] {
   return Array.from({ length: to - from + 1 }, (_, i) => monthFromIndex(from + i));
 }
 
-const monthNames = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const monthNames = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 function monthLabel(month: string): string {
   const index = monthIndex(month);

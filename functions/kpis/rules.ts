@@ -18,7 +18,11 @@ function isAtOrWorse(direction: KpiDefinition['direction'], value: number, limit
  * Status against the config: critical at or past `critical`; warning at or past `warning`, or
  * short of `target`; good otherwise; none when the KPI has no thresholds or no value.
  */
-export function statusOf(definition: KpiDefinition, value: number | null, thresholds: Thresholds | undefined): Exclude<KpiStatus, 'not_measured'> {
+export function statusOf(
+  definition: KpiDefinition,
+  value: number | null,
+  thresholds: Thresholds | undefined,
+): Exclude<KpiStatus, 'not_measured'> {
   if (value === null || !thresholds || definition.direction === 'neutral') return 'none';
   const { target, warning, critical } = thresholds;
   if (target === undefined && warning === undefined && critical === undefined) return 'none';
@@ -32,7 +36,8 @@ const difference = (a: number | null, b: number | null) => (a === null || b === 
 
 function statsOf(definition: KpiDefinition, measure: KpiMeasure): KpiStats {
   const h = measure.headline;
-  if (definition.unit === 'seconds') return { p50: h.p50 ?? null, p90: h.p90 ?? null, mean: h.mean ?? null, n: h.n ?? 0 };
+  if (definition.unit === 'seconds')
+    return { p50: h.p50 ?? null, p90: h.p90 ?? null, mean: h.mean ?? null, n: h.n ?? 0 };
   if (h.denominator === null || h.denominator === undefined) return { n: h.numerator ?? 0 };
   return { numerator: h.numerator ?? 0, denominator: h.denominator, n: h.denominator };
 }

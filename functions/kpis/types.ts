@@ -3,15 +3,7 @@
 export type KpiUnit = 'seconds' | 'ratio' | 'count' | 'currency' | 'score';
 export type KpiDirection = 'higher' | 'lower' | 'neutral';
 export type KpiStatus = 'good' | 'warning' | 'critical' | 'none' | 'not_measured';
-export type KpiFamily =
-  | 'volume'
-  | 'speed'
-  | 'effort'
-  | 'orders'
-  | 'ease'
-  | 'agents'
-  | 'customers'
-  | 'cost';
+export type KpiFamily = 'volume' | 'speed' | 'effort' | 'orders' | 'ease' | 'agents' | 'customers' | 'cost';
 
 export interface DurationStats {
   p50: number | null;

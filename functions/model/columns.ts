@@ -6,16 +6,7 @@ import { z } from 'zod';
  * its SQL columns (DuckDB views, Glue tables) and its data-dictionary page.
  */
 export type ColumnKind =
-  | 'id'
-  | 'text'
-  | 'enum'
-  | 'timestamp'
-  | 'date'
-  | 'month'
-  | 'integer'
-  | 'number'
-  | 'money'
-  | 'boolean';
+  'id' | 'text' | 'enum' | 'timestamp' | 'date' | 'month' | 'integer' | 'number' | 'money' | 'boolean';
 
 export interface ColumnMeta {
   kind: ColumnKind;
@@ -52,12 +43,14 @@ export const col = {
   enum: <const V extends readonly [string, ...string[]]>(values: V, description: string) =>
     tag(z.enum(values), { kind: 'enum', description, values }),
   timestamp: (description: string) =>
-    tag(z.date().refine((d) => !Number.isNaN(d.getTime()), 'invalid timestamp'), {
-      kind: 'timestamp',
-      description,
-    }),
-  date: (description: string) =>
-    tag(z.string().regex(isoDate, 'expected YYYY-MM-DD'), { kind: 'date', description }),
+    tag(
+      z.date().refine((d) => !Number.isNaN(d.getTime()), 'invalid timestamp'),
+      {
+        kind: 'timestamp',
+        description,
+      },
+    ),
+  date: (description: string) => tag(z.string().regex(isoDate, 'expected YYYY-MM-DD'), { kind: 'date', description }),
   month: (description: string) =>
     tag(z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM'), { kind: 'month', description }),
   count: (description: string) => tag(z.number().int().min(0), { kind: 'integer', description }),
@@ -70,7 +63,10 @@ export const col = {
    * overflow in the engine; `min` bounds it below (an MRR is never negative, a credit is).
    */
   money: (description: string, range: { min?: number } = {}) =>
-    tag(range.min === undefined ? z.number().gt(-1e16).lt(1e16) : z.number().min(range.min).lt(1e16), { kind: 'money', description }),
+    tag(range.min === undefined ? z.number().gt(-1e16).lt(1e16) : z.number().min(range.min).lt(1e16), {
+      kind: 'money',
+      description,
+    }),
   flag: (description: string) => tag(z.boolean(), { kind: 'boolean', description }),
 };
 

@@ -41,7 +41,7 @@ export const surveys = defineEntity({
     ticket_id: col.id('Ticket surveyed.').optional(),
     customer_id: col.id('Customer.').optional(),
     kind: col.enum(surveyKinds, 'Survey kind.'),
-    score: col.score(0, 10, 'Score on the kind\'s scale.'),
+    score: col.score(0, 10, "Score on the kind's scale."),
     comment: col.text('Free-text comment.').optional(),
     answered_at: col.timestamp('Answered (UTC).'),
   }),

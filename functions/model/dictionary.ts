@@ -26,9 +26,23 @@ export function dataDictionaryMarkdown(): string {
     }
     lines.push('');
   }
-  lines.push('# Marts', '', 'Built from the curated tables on every run, under `marts/<mart>/month=YYYY-MM/`; partitioned by `month`.', '');
+  lines.push(
+    '# Marts',
+    '',
+    'Built from the curated tables on every run, under `marts/<mart>/month=YYYY-MM/`; partitioned by `month`.',
+    '',
+  );
   for (const mart of martTables) {
-    lines.push(`## ${mart.name}`, '', mart.description, '', `One row per ${mart.grain}.`, '', '| column | type | description |', '| --- | --- | --- |');
+    lines.push(
+      `## ${mart.name}`,
+      '',
+      mart.description,
+      '',
+      `One row per ${mart.grain}.`,
+      '',
+      '| column | type | description |',
+      '| --- | --- | --- |',
+    );
     for (const c of mart.columns) lines.push(`| \`${c.name}\` | ${c.sqlType} | ${c.description} |`);
     lines.push('');
   }

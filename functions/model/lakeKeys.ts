@@ -15,7 +15,8 @@ export const scratchTablePrefix = 'pulse_scratch_';
 
 export const lakeKeys = {
   /** raw/<entity>/source=<source>/ingest_date=YYYY-MM-DD/ */
-  rawPrefix: (entity: string, source: string, ingestDate: string) => `raw/${entity}/source=${source}/ingest_date=${ingestDate}/`,
+  rawPrefix: (entity: string, source: string, ingestDate: string) =>
+    `raw/${entity}/source=${source}/ingest_date=${ingestDate}/`,
   rawEntityPrefix: (entity: string) => `raw/${entity}/`,
   rawPart: (entity: string, source: string, ingestDate: string, batch: string, part: number, extension = 'ndjson.gz') =>
     `${lakeKeys.rawPrefix(entity, source, ingestDate)}${batch}-${pad(part, 4)}.${extension}`,

@@ -35,7 +35,11 @@ const column = (name: string, sqlType: string, description: string): MartColumn 
 
 export const kpiMonthlyColumns: readonly MartColumn[] = [
   column('kpi', 'varchar', 'KPI id (the KPI catalog).'),
-  column('dimension', 'varchar', "Breakdown: '' for the overall value, else team, channel, category, priority, segment, …"),
+  column(
+    'dimension',
+    'varchar',
+    "Breakdown: '' for the overall value, else team, channel, category, priority, segment, …",
+  ),
   column('member', 'varchar', "Member of the breakdown ('' for the overall value)."),
   column('numerator', 'double', 'Rates and totals: the numerator (null for durations).'),
   column('denominator', 'double', 'Rates: the denominator (null for durations and totals).'),
@@ -48,7 +52,11 @@ export const kpiMonthlyColumns: readonly MartColumn[] = [
 export const trcColumns: readonly MartColumn[] = [
   column('category', 'varchar', "Cost category ('labor' for direct labour)."),
   column('channel', 'varchar', "Channel the cost is allocated to ('shared', 'unallocated')."),
-  column('team', 'varchar', "Team ('unassigned' for labour of agents without one, 'shared' for ledger rows without one)."),
+  column(
+    'team',
+    'varchar',
+    "Team ('unassigned' for labour of agents without one, 'shared' for ledger rows without one).",
+  ),
   column('segment', 'varchar', "Customer segment ('unknown', 'unallocated')."),
   column('component', 'varchar', 'direct_labour | ledger.'),
   column('amount', 'double', 'Allocated cost, in the configured currency.'),
@@ -69,9 +77,17 @@ export const ticketSpeedColumns: readonly MartColumn[] = [
   column('priority', 'varchar', 'Ticket priority.'),
   column('tickets', 'bigint', 'Tickets created.'),
   column('replied', 'bigint', 'Of them, with a first reply and possible timestamps.'),
-  column('first_reply_seconds_sum', 'double', 'Sum of their first-reply times, in seconds (divide by replied for the mean).'),
+  column(
+    'first_reply_seconds_sum',
+    'double',
+    'Sum of their first-reply times, in seconds (divide by replied for the mean).',
+  ),
   column('replied_within_sla', 'bigint', "First replies within the priority's reply SLA (definitions.sla)."),
-  column('impossible_times', 'bigint', 'Tickets whose reply, solve or close precedes their creation (left out of the durations).'),
+  column(
+    'impossible_times',
+    'bigint',
+    'Tickets whose reply, solve or close precedes their creation (left out of the durations).',
+  ),
 ];
 
 export const ticketQualityColumns: readonly MartColumn[] = [
@@ -133,7 +149,11 @@ export const ticketFactColumns: readonly MartColumn[] = [
   column('first_reply_seconds', 'double', 'Created to first reply, in seconds.'),
   column('resolution_seconds', 'double', 'Created to last solve, in seconds.'),
   column('sla_reply_seconds', 'double', "First-reply target of the ticket's priority, in seconds (definitions.sla)."),
-  column('sla_resolution_seconds', 'double', "Resolution target of the ticket's priority, in seconds (definitions.sla)."),
+  column(
+    'sla_resolution_seconds',
+    'double',
+    "Resolution target of the ticket's priority, in seconds (definitions.sla).",
+  ),
   column('is_complaint', 'boolean', 'Category is one of definitions.complaintCategories.'),
   column('is_escalated', 'boolean', 'Escalated.'),
   column('reopens', 'bigint', 'Times reopened.'),
@@ -175,16 +195,65 @@ export const orderMonthColumns: readonly MartColumn[] = [
 ];
 
 export const martTables: readonly MartTable[] = [
-  mart('tickets_created', 'One row per ticket, in the month it was created: what volume, first reply, escalation and complaints count.', 'creation month × ticket', ticketFactColumns),
-  mart('tickets_solved', 'One row per ticket, in the month of its last solve: what resolution, SLA, effort and agent output count.', 'solve month × ticket', ticketFactColumns),
-  mart('kpi_monthly', 'Every KPI with its breakdowns, month by month.', 'month × KPI × dimension × member', kpiMonthlyColumns),
-  mart('trc', 'Total cost of response by month, category, channel, team, segment and component.', 'month × category × channel × team × segment × component', trcColumns),
-  mart('volume_daily', 'Tickets created per business day, channel, category and priority.', 'business day × channel × category × priority', volumeDailyColumns),
-  mart('ticket_speed', 'First replies of the tickets created in the month: counts and sums that roll up exactly.', 'creation month × channel × team × priority', ticketSpeedColumns),
-  mart('agent_month', "Each agent's month: tickets solved, replies, handle time, ratings and hours worked.", 'month × agent', agentMonthColumns),
-  mart('customer_month', 'Each customer\'s month: active at its start and end, churned, and MRR on both days.', 'month × customer', customerMonthColumns),
-  mart('retention_cohort', 'Each signup-month cohort in each later month: its customers and how many are still active.', 'month × signup cohort', retentionCohortColumns),
+  mart(
+    'tickets_created',
+    'One row per ticket, in the month it was created: what volume, first reply, escalation and complaints count.',
+    'creation month × ticket',
+    ticketFactColumns,
+  ),
+  mart(
+    'tickets_solved',
+    'One row per ticket, in the month of its last solve: what resolution, SLA, effort and agent output count.',
+    'solve month × ticket',
+    ticketFactColumns,
+  ),
+  mart(
+    'kpi_monthly',
+    'Every KPI with its breakdowns, month by month.',
+    'month × KPI × dimension × member',
+    kpiMonthlyColumns,
+  ),
+  mart(
+    'trc',
+    'Total cost of response by month, category, channel, team, segment and component.',
+    'month × category × channel × team × segment × component',
+    trcColumns,
+  ),
+  mart(
+    'volume_daily',
+    'Tickets created per business day, channel, category and priority.',
+    'business day × channel × category × priority',
+    volumeDailyColumns,
+  ),
+  mart(
+    'ticket_speed',
+    'First replies of the tickets created in the month: counts and sums that roll up exactly.',
+    'creation month × channel × team × priority',
+    ticketSpeedColumns,
+  ),
+  mart(
+    'agent_month',
+    "Each agent's month: tickets solved, replies, handle time, ratings and hours worked.",
+    'month × agent',
+    agentMonthColumns,
+  ),
+  mart(
+    'customer_month',
+    "Each customer's month: active at its start and end, churned, and MRR on both days.",
+    'month × customer',
+    customerMonthColumns,
+  ),
+  mart(
+    'retention_cohort',
+    'Each signup-month cohort in each later month: its customers and how many are still active.',
+    'month × signup cohort',
+    retentionCohortColumns,
+  ),
   mart('order_month', 'Orders placed in the month, by the perfect-order components.', 'month', orderMonthColumns),
-  mart('ticket_quality', 'Solved tickets of the month: reopens, escalations, resolution within SLA, satisfaction.', 'solve month × channel × team', ticketQualityColumns),
+  mart(
+    'ticket_quality',
+    'Solved tickets of the month: reopens, escalations, resolution within SLA, satisfaction.',
+    'solve month × channel × team',
+    ticketQualityColumns,
+  ),
 ];
-

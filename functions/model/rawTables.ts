@@ -28,9 +28,7 @@ export interface RawTable {
 
 const column = (name: string, sqlType: string, description: string): RawColumn => ({ name, sqlType, description });
 
-const place = [
-  column('_row', 'bigint', 'Row number in the part (1-based): the rejects name it.'),
-] as const;
+const place = [column('_row', 'bigint', 'Row number in the part (1-based): the rejects name it.')] as const;
 
 export const rawTableName = (entity: string, form: RawTable['form']) => `raw_${entity}_${form}`;
 
@@ -46,7 +44,11 @@ export function rawTables(entity: Entity): RawTable[] {
       columns: [
         ...place,
         column('_line', 'bigint', 'Line of the export the row starts on.'),
-        column('_reject', 'varchar', "Structural reject found while splitting (an unclosed quote, a ragged row), else null."),
+        column(
+          '_reject',
+          'varchar',
+          'Structural reject found while splitting (an unclosed quote, a ragged row), else null.',
+        ),
         column('_message', 'varchar', 'What was wrong with the line, for a structural reject.'),
         column('c', 'array(varchar)', "The row's cells in the export's column order."),
       ],

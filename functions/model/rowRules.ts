@@ -42,7 +42,11 @@ export type CrossFieldCheck =
  * What a failed check does: `reject` the row, make `field` a field issue (null), or `keep` the
  * row as it is (curate's SQL leaves it out of the time metrics and counts it in dataQuality).
  */
-export type CrossFieldRule = CrossFieldCheck & { outcome: 'reject' | 'fieldIssue' | 'keep'; reason: ReasonCode; why: string };
+export type CrossFieldRule = CrossFieldCheck & {
+  outcome: 'reject' | 'fieldIssue' | 'keep';
+  reason: ReasonCode;
+  why: string;
+};
 
 const keptOutOfTimeMetrics = (field: string, than: string): CrossFieldRule => ({
   test: 'notBefore',
@@ -65,21 +69,72 @@ export const crossFieldRules: Record<string, readonly CrossFieldRule[]> = {
     keptOutOfTimeMetrics('entered_at', 'notified_at'),
     keptOutOfTimeMetrics('delivered_at', 'ordered_at'),
     keptOutOfTimeMetrics('delivered_at', 'entered_at'),
-    { test: 'notAbove', field: 'items_shipped_first', than: 'items_requested', outcome: 'fieldIssue', reason: 'inconsistent', why: 'more items shipped than requested' },
+    {
+      test: 'notAbove',
+      field: 'items_shipped_first',
+      than: 'items_requested',
+      outcome: 'fieldIssue',
+      reason: 'inconsistent',
+      why: 'more items shipped than requested',
+    },
   ],
   contacts: [
     // A contact is placed by queued_at; an answer or an end before it is a clock error in the
     // contact centre's export, so that time alone is dropped (the contact still counts as queued).
-    { test: 'notBefore', field: 'answered_at', than: 'queued_at', outcome: 'fieldIssue', reason: 'inconsistent', why: 'answered before it was queued' },
-    { test: 'notBefore', field: 'ended_at', than: 'queued_at', outcome: 'fieldIssue', reason: 'inconsistent', why: 'ended before it was queued' },
-    { test: 'notBefore', field: 'ended_at', than: 'answered_at', outcome: 'fieldIssue', reason: 'inconsistent', why: 'ended before it was answered' },
+    {
+      test: 'notBefore',
+      field: 'answered_at',
+      than: 'queued_at',
+      outcome: 'fieldIssue',
+      reason: 'inconsistent',
+      why: 'answered before it was queued',
+    },
+    {
+      test: 'notBefore',
+      field: 'ended_at',
+      than: 'queued_at',
+      outcome: 'fieldIssue',
+      reason: 'inconsistent',
+      why: 'ended before it was queued',
+    },
+    {
+      test: 'notBefore',
+      field: 'ended_at',
+      than: 'answered_at',
+      outcome: 'fieldIssue',
+      reason: 'inconsistent',
+      why: 'ended before it was answered',
+    },
   ],
   subscriptions: [
-    { test: 'notBefore', field: 'cancelled_on', than: 'started_on', outcome: 'reject', reason: 'inconsistent', why: 'cancelled before it started' },
+    {
+      test: 'notBefore',
+      field: 'cancelled_on',
+      than: 'started_on',
+      outcome: 'reject',
+      reason: 'inconsistent',
+      why: 'cancelled before it started',
+    },
   ],
-  agents: [{ test: 'notBefore', field: 'left_on', than: 'hired_on', outcome: 'reject', reason: 'inconsistent', why: 'left before being hired' }],
+  agents: [
+    {
+      test: 'notBefore',
+      field: 'left_on',
+      than: 'hired_on',
+      outcome: 'reject',
+      reason: 'inconsistent',
+      why: 'left before being hired',
+    },
+  ],
   agent_time: [
-    { test: 'notAbove', field: 'hours_on_tickets', than: 'hours_worked', outcome: 'fieldIssue', reason: 'inconsistent', why: 'more hours on tickets than hours worked' },
+    {
+      test: 'notAbove',
+      field: 'hours_on_tickets',
+      than: 'hours_worked',
+      outcome: 'fieldIssue',
+      reason: 'inconsistent',
+      why: 'more hours on tickets than hours worked',
+    },
   ],
   surveys: [
     {
@@ -94,7 +149,14 @@ export const crossFieldRules: Record<string, readonly CrossFieldRule[]> = {
   ],
   costs: [
     // No silent conversion: a ledger in another currency would add euros to dollars.
-    { test: 'equalsConfig', field: 'currency', config: 'currency', outcome: 'reject', reason: 'currency_mismatch', why: "in another currency than the config's" },
+    {
+      test: 'equalsConfig',
+      field: 'currency',
+      config: 'currency',
+      outcome: 'reject',
+      reason: 'currency_mismatch',
+      why: "in another currency than the config's",
+    },
   ],
   // customers, ticket_events, self_service: docs/design.md names no impossible combination for them.
 };

@@ -21,10 +21,18 @@ function ready(): Promise<Uint8Array> {
 
 export async function drawChart(spec: TopLevelSpec, zoom = 2): Promise<Buffer> {
   const font = await ready();
-  const view = new vega.View(vega.parse(compile({ ...spec, config: { font: chartFont, view: { stroke: null }, ...spec.config } } as TopLevelSpec).spec), { renderer: 'none' });
+  const view = new vega.View(
+    vega.parse(
+      compile({ ...spec, config: { font: chartFont, view: { stroke: null }, ...spec.config } } as TopLevelSpec).spec,
+    ),
+    { renderer: 'none' },
+  );
   const svg = await view.toSVG();
   view.finalize();
-  const renderer = new Resvg(svg, { fitTo: { mode: 'zoom', value: zoom }, font: { fontBuffers: [font], loadSystemFonts: false, defaultFontFamily: chartFont } });
+  const renderer = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: zoom },
+    font: { fontBuffers: [font], loadSystemFonts: false, defaultFontFamily: chartFont },
+  });
   const image = renderer.render();
   const png = image.asPng();
   // WebAssembly memory is not garbage-collected: each is freed once read.

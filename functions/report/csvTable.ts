@@ -20,6 +20,9 @@ export function csvTable(table: Table): Buffer {
       return typeof cell === 'number' ? csvNumber(cell, table.columns[i]?.format ?? 'count') : cell;
     }),
   );
-  const text = stringify([table.columns.map((c) => neutraliseCell(c.header)), ...rows], { record_delimiter: 'windows', cast: { boolean: (b) => (b ? 'true' : 'false') } });
+  const text = stringify([table.columns.map((c) => neutraliseCell(c.header)), ...rows], {
+    record_delimiter: 'windows',
+    cast: { boolean: (b) => (b ? 'true' : 'false') },
+  });
   return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]);
 }

@@ -30,10 +30,22 @@ const dark = {
   status: { good: '#3fb950', warning: '#d29922', critical: '#f85149', none: '#9198a1' } as Record<string, string>,
 };
 
-export const statusWord: Record<string, string> = { good: 'Good', warning: 'Warning', critical: 'Critical', none: 'No target' };
+export const statusWord: Record<string, string> = {
+  good: 'Good',
+  warning: 'Warning',
+  critical: 'Critical',
+  none: 'No target',
+};
 
 /** Class names the dark palette hooks onto. */
-export const css = { page: 'p-page', card: 'p-card', muted: 'p-muted', rule: 'p-rule', banner: 'p-banner', status: (s: string) => `p-st-${s}` };
+export const css = {
+  page: 'p-page',
+  card: 'p-card',
+  muted: 'p-muted',
+  rule: 'p-rule',
+  banner: 'p-banner',
+  status: (s: string) => `p-st-${s}`,
+};
 
 const darkCss = `
     :root { color-scheme: light dark; supported-color-schemes: light dark; }
@@ -44,7 +56,9 @@ const darkCss = `
       .${css.card} .${css.muted}, .${css.card} .${css.muted} div, .${css.card} td.${css.muted}, .${css.card} th.${css.muted} { color: ${dark.muted} !important; }
       .${css.card} td.${css.rule} { border-color: ${dark.rule} !important; }
       .${css.card} a { color: ${dark.accent} !important; }
-      ${Object.entries(dark.status).map(([s, c]) => `.${css.card} .${css.status(s)} { color: ${c} !important; }`).join('\n      ')}
+      ${Object.entries(dark.status)
+        .map(([s, c]) => `.${css.card} .${css.status(s)} { color: ${c} !important; }`)
+        .join('\n      ')}
       .${css.banner}, .${css.banner} div { background: #3d2e00 !important; color: #f2cc60 !important; }
     }
     @media only screen and (max-width: 480px) {
@@ -90,6 +104,7 @@ export function bannerSection(lines: string[]): string {
 
 export async function compileMjml(mjml: string, what: string): Promise<string> {
   const { html, errors } = await mjml2html(mjml, { validationLevel: 'strict', minify: false });
-  if (errors.length > 0) throw new Error(`the ${what} template is not valid MJML: ${errors.map((e) => e.formattedMessage).join('; ')}`);
+  if (errors.length > 0)
+    throw new Error(`the ${what} template is not valid MJML: ${errors.map((e) => e.formattedMessage).join('; ')}`);
   return html;
 }

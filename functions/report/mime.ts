@@ -15,7 +15,13 @@ export async function composeMime(message: ReportMessage, addressing: Addressing
     text: message.text,
     html: message.html,
     attachments: [
-      ...message.images.map((i) => ({ filename: i.filename, content: i.png, contentType: 'image/png', cid: i.cid, contentDisposition: 'inline' as const })),
+      ...message.images.map((i) => ({
+        filename: i.filename,
+        content: i.png,
+        contentType: 'image/png',
+        cid: i.cid,
+        contentDisposition: 'inline' as const,
+      })),
       ...message.files.map((f) => ({ filename: f.filename, content: f.content, contentType: f.contentType })),
     ],
   });
@@ -23,8 +29,15 @@ export async function composeMime(message: ReportMessage, addressing: Addressing
 }
 
 /** A plain-text message (an alert to the owners), composed the same way. */
-export async function composeTextMime(message: { subject: string; text: string }, addressing: { from: string; to: string }): Promise<Buffer> {
-  return withCrlf(await new MailComposer({ from: addressing.from, to: addressing.to, subject: message.subject, text: message.text }).compile().build());
+export async function composeTextMime(
+  message: { subject: string; text: string },
+  addressing: { from: string; to: string },
+): Promise<Buffer> {
+  return withCrlf(
+    await new MailComposer({ from: addressing.from, to: addressing.to, subject: message.subject, text: message.text })
+      .compile()
+      .build(),
+  );
 }
 
 /**

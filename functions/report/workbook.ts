@@ -86,7 +86,8 @@ export async function workbookBuffer(tables: Table[], options: WorkbookOptions):
         if (format && typeof values[i] === 'number') row.getCell(i + 1).numFmt = format;
       });
     }
-    if (table.columns.length > 0) sheet.autoFilter = { from: { row: 2, column: 1 }, to: { row: 2, column: table.columns.length } };
+    if (table.columns.length > 0)
+      sheet.autoFilter = { from: { row: 2, column: 1 }, to: { row: 2, column: table.columns.length } };
     table.columns.forEach((column, i) => {
       let longest = column.header.length;
       for (const r of table.rows) longest = Math.max(longest, displayLength(r[i] ?? null, column.format));

@@ -26,7 +26,10 @@ export class CsvFile {
 
   private async flush(): Promise<void> {
     if (this.batch.length === 0) return;
-    const text = stringify(this.batch.map((r) => r.map((c) => (c === null || c === undefined ? '' : c))), { cast: { boolean: (b) => (b ? 'true' : 'false') } });
+    const text = stringify(
+      this.batch.map((r) => r.map((c) => (c === null || c === undefined ? '' : c))),
+      { cast: { boolean: (b) => (b ? 'true' : 'false') } },
+    );
     this.batch = [];
     if (!this.stream.write(text)) await once(this.stream, 'drain');
   }

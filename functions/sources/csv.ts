@@ -23,8 +23,17 @@ export interface CsvWatermark {
  */
 export function mappingFingerprint(config: CsvSourceConfig, businessZone: string): string {
   const { columns, values, timezone, delimiter, dateFormat, decimal, encoding } = config;
-  const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
-  const mapping = { columns: sorted(columns), values: sorted(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, sorted(v)]))), timezone: timezone ?? businessZone, delimiter, dateFormat, decimal, encoding };
+  const sorted = (o: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  const mapping = {
+    columns: sorted(columns),
+    values: sorted(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, sorted(v)]))),
+    timezone: timezone ?? businessZone,
+    delimiter,
+    dateFormat,
+    decimal,
+    encoding,
+  };
   return createHash('sha256').update(JSON.stringify(mapping)).digest('hex').slice(0, 16);
 }
 
@@ -53,7 +62,12 @@ async function isWorkbook(file: string): Promise<boolean> {
  * mapped column missing from the header, or a required field without a column, is an error
  * naming the file and the fix.
  */
-export function bindHeader(header: string[], entity: Entity, source: Pick<CsvSourceConfig, 'columns'>, file: string): Record<string, number> {
+export function bindHeader(
+  header: string[],
+  entity: Entity,
+  source: Pick<CsvSourceConfig, 'columns'>,
+  file: string,
+): Record<string, number> {
   const trimmed = header.map((h) => h.trim());
   const bindings: Record<string, number> = {};
   const problems: string[] = [];
@@ -94,7 +108,8 @@ export interface CsvPreview {
   error?: string;
 }
 
-const workbookError = (file: string) => `${file} is an Excel workbook, not a CSV file: export it as CSV (in Excel: File → Save As → CSV UTF-8) and point the source at that`;
+const workbookError = (file: string) =>
+  `${file} is an Excel workbook, not a CSV file: export it as CSV (in Excel: File → Save As → CSV UTF-8) and point the source at that`;
 
 /** Rows per `cells` chunk of a file split by Pulse's reader. */
 const chunkRows = 5000;
@@ -116,7 +131,12 @@ export class CsvSource implements Source {
   ) {
     this.name = config.name;
     this.entity = definition.name;
-    this.reading = { values: config.values, timezone: config.timezone, dateFormat: config.dateFormat, decimal: config.decimal };
+    this.reading = {
+      values: config.values,
+      timezone: config.timezone,
+      dateFormat: config.dateFormat,
+      decimal: config.decimal,
+    };
   }
 
   /**
@@ -125,11 +145,21 @@ export class CsvSource implements Source {
    */
   async files(): Promise<string[]> {
     const pattern = this.config.path;
-    const files = await glob(pattern, { cwd: this.baseDir, absolute: false, onlyFiles: true, expandDirectories: false });
+    const files = await glob(pattern, {
+      cwd: this.baseDir,
+      absolute: false,
+      onlyFiles: true,
+      expandDirectories: false,
+    });
     if (files.length === 0) {
       const info = await stat(path.resolve(this.baseDir, pattern)).catch(() => undefined);
-      if (info?.isDirectory()) throw new SourceError(`sources "${this.name}": ${pattern} is a folder: give a file, or a pattern such as ${path.posix.join(pattern, '*.csv')}`);
-      throw new SourceError(`sources "${this.name}": no file matches ${pattern} (resolved from ${this.baseDir}): check the path, or the export's name`);
+      if (info?.isDirectory())
+        throw new SourceError(
+          `sources "${this.name}": ${pattern} is a folder: give a file, or a pattern such as ${path.posix.join(pattern, '*.csv')}`,
+        );
+      throw new SourceError(
+        `sources "${this.name}": no file matches ${pattern} (resolved from ${this.baseDir}): check the path, or the export's name`,
+      );
     }
     return files.sort();
   }
@@ -172,7 +202,10 @@ export class CsvSource implements Source {
   }
 
   /** The header as the reader reads it (encoding, sniffed delimiter, sep=). */
-  private async headerOf(absolute: string, file: string): Promise<{ cells: string[]; delimiter: string; line: number }> {
+  private async headerOf(
+    absolute: string,
+    file: string,
+  ): Promise<{ cells: string[]; delimiter: string; line: number }> {
     for await (const [item] of readCsv(absolute, file, this.config, createHash('sha256'))) {
       if (item?.kind === 'header') return item;
       break;
@@ -183,24 +216,47 @@ export class CsvSource implements Source {
   /** The header bound to the mapping. */
   private async layoutOf(absolute: string, file: string): Promise<CsvLayout> {
     const header = await this.headerOf(absolute, file);
-    return { header: header.cells, delimiter: header.delimiter, skipLines: header.line, newline: '\n', columns: bindHeader(header.cells, this.definition, this.config, file) };
+    return {
+      header: header.cells,
+      delimiter: header.delimiter,
+      skipLines: header.line,
+      newline: '\n',
+      columns: bindHeader(header.cells, this.definition, this.config, file),
+    };
   }
 
   /** A file split by Pulse's reader, in chunks of rows; a file without a header is an error. */
-  private async *cells(absolute: string, file: string, hash: Hash, newline: CsvLayout['newline']): AsyncGenerator<{ layout: CsvLayout; rows: CellRow[] }> {
+  private async *cells(
+    absolute: string,
+    file: string,
+    hash: Hash,
+    newline: CsvLayout['newline'],
+  ): AsyncGenerator<{ layout: CsvLayout; rows: CellRow[] }> {
     let layout: CsvLayout | undefined;
     let row = 0;
     let rows: CellRow[] = [];
     for await (const items of readCsv(absolute, file, this.config, hash)) {
       for (const item of items) {
         if (item.kind === 'header') {
-          layout = { header: item.cells, delimiter: item.delimiter, skipLines: item.line, newline, columns: bindHeader(item.cells, this.definition, this.config, file) };
+          layout = {
+            header: item.cells,
+            delimiter: item.delimiter,
+            skipLines: item.line,
+            newline,
+            columns: bindHeader(item.cells, this.definition, this.config, file),
+          };
           continue;
         }
         row += 1;
         if (item.kind === 'reject') rows.push({ row, line: item.line, reject: item.reason, message: item.message });
         else if (item.cells.length !== layout!.header.length) {
-          rows.push({ row, line: item.line, reject: 'column_count', message: `${file} line ${item.line} (row ${row}): ${item.cells.length} columns, the header has ${layout!.header.length}`, cells: item.cells });
+          rows.push({
+            row,
+            line: item.line,
+            reject: 'column_count',
+            message: `${file} line ${item.line} (row ${row}): ${item.cells.length} columns, the header has ${layout!.header.length}`,
+            cells: item.cells,
+          });
         } else rows.push({ row, line: item.line, cells: item.cells });
       }
       if (layout && rows.length >= chunkRows) {
@@ -236,7 +292,10 @@ export class CsvSource implements Source {
         // A file written again with the same content (an export copied anew) is not read again.
         // Only a file of the same size can be the same, so only then is it hashed before reading.
         seen.files[file] = { ...previous, mtimeMs: info.mtimeMs };
-        yield { watermark: { files: { ...seen.files } }, note: `${file}: skipped, written again with the same content` };
+        yield {
+          watermark: { files: { ...seen.files } },
+          note: `${file}: skipped, written again with the same content`,
+        };
         continue;
       } else if (previous) {
         note = `${file}: read again, its content changed since it was last read`;
@@ -245,7 +304,13 @@ export class CsvSource implements Source {
       const hash = createHash('sha256');
       const utf8 = this.config.encoding === 'utf-8' || (await startsWith(absolute, utf8Bom));
       const asIs = options.landAsIs ?? true;
-      const scan = asIs ? await scanCsv(absolute, { delimiter: layout.delimiter, skipLines: layout.skipLines, fields: layout.header.length }, hash) : undefined;
+      const scan = asIs
+        ? await scanCsv(
+            absolute,
+            { delimiter: layout.delimiter, skipLines: layout.skipLines, fields: layout.header.length },
+            hash,
+          )
+        : undefined;
       const unfit = !scan ? undefined : utf8 ? scan.unfit : `it is ${this.config.encoding}`;
       const done = () => {
         seen.files[file] = { size: info.size, mtimeMs: info.mtimeMs, sha256: hash.digest('hex'), mapping };
@@ -253,7 +318,16 @@ export class CsvSource implements Source {
       };
       if (scan && unfit === undefined) {
         // Landed as it is: the engine's CSV reader reads it, row n on line n + skipLines.
-        yield { unit: file, name: file, file: { path: absolute, layout: { ...layout, newline: scan.newline, padded: scan.padded, controls: scan.controls } }, watermark: done(), ...(note ? { note } : {}) };
+        yield {
+          unit: file,
+          name: file,
+          file: {
+            path: absolute,
+            layout: { ...layout, newline: scan.newline, padded: scan.padded, controls: scan.controls },
+          },
+          watermark: done(),
+          ...(note ? { note } : {}),
+        };
         continue;
       }
       if (note) yield { note };

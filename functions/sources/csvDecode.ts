@@ -64,8 +64,8 @@ export function sniffUtf16(head: Buffer): 'utf-16le' | 'utf-16be' | undefined {
  * ISO-8859-1 since 20.18.3 (nodejs/node#56542, #60888), so the table is applied here.
  */
 const cp1252High = [
-  0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
-  0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+  0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0, 0,
+  0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
 ];
 
 function decodeWindows1252(bytes: Buffer): { text: string; invalid?: string } {
@@ -121,7 +121,10 @@ const CR = 0x0d;
  * encoding cost only the line that holds them. A BOM picks UTF-8 or UTF-16 whatever `encoding` says.
  * Yields the lines of each chunk read.
  */
-export async function* decodeLines(bytes: AsyncIterable<Buffer>, options: { encoding: CsvEncoding; file: string }): AsyncGenerator<PhysicalLine[]> {
+export async function* decodeLines(
+  bytes: AsyncIterable<Buffer>,
+  options: { encoding: CsvEncoding; file: string },
+): AsyncGenerator<PhysicalLine[]> {
   let pending: Buffer = Buffer.alloc(0);
   let decoder: LineDecoder | undefined;
   let line = 0;
@@ -136,7 +139,9 @@ export async function* decodeLines(bytes: AsyncIterable<Buffer>, options: { enco
     if (!options.encoding.startsWith('utf-16')) {
       const utf16 = sniffUtf16(pending);
       if (utf16) {
-        throw new SourceError(`${options.file}: looks like UTF-16 without a byte order mark (a NUL byte every other byte): set "encoding" on the source to "${utf16}"`);
+        throw new SourceError(
+          `${options.file}: looks like UTF-16 without a byte order mark (a NUL byte every other byte): set "encoding" on the source to "${utf16}"`,
+        );
       }
     }
     return lineDecoder(options.encoding);
@@ -144,7 +149,12 @@ export async function* decodeLines(bytes: AsyncIterable<Buffer>, options: { enco
 
   function* drain(d: LineDecoder, final: boolean): Generator<PhysicalLine> {
     const { unit, littleEndian } = d;
-    const at = unit === 1 ? (i: number) => pending[i]! : littleEndian ? (i: number) => pending[i]! | (pending[i + 1]! << 8) : (i: number) => (pending[i]! << 8) | pending[i + 1]!;
+    const at =
+      unit === 1
+        ? (i: number) => pending[i]!
+        : littleEndian
+          ? (i: number) => pending[i]! | (pending[i + 1]! << 8)
+          : (i: number) => (pending[i]! << 8) | pending[i + 1]!;
     const end = pending.length - (unit - 1);
     let from = 0;
     let i = 0;

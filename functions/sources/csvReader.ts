@@ -54,7 +54,12 @@ function parseRecords(records: RecordText[], delimiter: string): (string[] | Err
  * (csv-parse). Every byte read also feeds `hash`, so the file's fingerprint costs no second read.
  * Yields the items in order, some at a time.
  */
-export async function* readCsv(absolute: string, file: string, source: { encoding: CsvEncoding; delimiter?: string | undefined }, hash: Hash): AsyncGenerator<CsvItem[]> {
+export async function* readCsv(
+  absolute: string,
+  file: string,
+  source: { encoding: CsvEncoding; delimiter?: string | undefined },
+  hash: Hash,
+): AsyncGenerator<CsvItem[]> {
   async function* bytes(): AsyncGenerator<Buffer> {
     for await (const chunk of createReadStream(absolute)) {
       hash.update(chunk as Buffer);
@@ -69,7 +74,11 @@ export async function* readCsv(absolute: string, file: string, source: { encodin
     if (batch.length === 0) return;
     for (const [i, outcome] of parseRecords(batch, delimiter).entries()) {
       const { line } = batch[i]!;
-      out.push(outcome instanceof Error ? { kind: 'reject', line, reason: 'malformed_csv', message: `${file} line ${line}: ${outcome.message}` } : { kind: 'cells', line, cells: outcome });
+      out.push(
+        outcome instanceof Error
+          ? { kind: 'reject', line, reason: 'malformed_csv', message: `${file} line ${line}: ${outcome.message}` }
+          : { kind: 'cells', line, cells: outcome },
+      );
     }
     batch = [];
   };
@@ -84,7 +93,10 @@ export async function* readCsv(absolute: string, file: string, source: { encodin
       if (item.kind === 'header') {
         delimiter = item.delimiter;
         const [cells] = parseRecords([{ kind: 'record', line: item.line, text: item.text }], delimiter);
-        if (!cells || cells instanceof Error) throw new SourceError(`${file} line ${item.line}: the header cannot be read: ${cells?.message ?? 'no record'}`);
+        if (!cells || cells instanceof Error)
+          throw new SourceError(
+            `${file} line ${item.line}: the header cannot be read: ${cells?.message ?? 'no record'}`,
+          );
         out.push({ kind: 'header', line: item.line, cells, delimiter });
       } else out.push(item);
     }

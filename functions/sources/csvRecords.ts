@@ -122,7 +122,10 @@ const excelSep = /^"?sep=(.)"?$/i;
  * swallowed are read again as records. A record holding bytes invalid in the encoding is rejected
  * as `bad_encoding`. A problem in the header stops the file: nothing can be read without it.
  */
-export async function* readRecords(lines: AsyncIterable<PhysicalLine[]>, options: { file: string; delimiter?: string | undefined; limits?: typeof recordLimits }): AsyncGenerator<RecordItem[]> {
+export async function* readRecords(
+  lines: AsyncIterable<PhysicalLine[]>,
+  options: { file: string; delimiter?: string | undefined; limits?: typeof recordLimits },
+): AsyncGenerator<RecordItem[]> {
   const { file } = options;
   const limits = options.limits ?? recordLimits;
   const source = lines[Symbol.asyncIterator]();
@@ -152,7 +155,10 @@ export async function* readRecords(lines: AsyncIterable<PhysicalLine[]>, options
   const resync = (why: string): RecordReject => {
     const opening = record[0]!;
     const message = `${file} line ${opening.line}: a quoted field opens on this line and ${why}; the line is rejected and reading resumes on the next line`;
-    if (header) throw new SourceError(`${file} line ${opening.line}: the header has a quoted field that ${why}: fix the header's quotes`);
+    if (header)
+      throw new SourceError(
+        `${file} line ${opening.line}: the header has a quoted field that ${why}: fix the header's quotes`,
+      );
     replay.unshift(...record.slice(1));
     reset();
     return { kind: 'reject', line: opening.line, reason: 'malformed_csv', message };
@@ -196,8 +202,14 @@ export async function* readRecords(lines: AsyncIterable<PhysicalLine[]>, options
           }
         }
         if (line.overlong) {
-          if (header) throw new SourceError(`${file} line ${line.line}: the header is longer than 4 MiB: is this a CSV export?`);
-          out.push({ kind: 'reject', line: line.line, reason: 'malformed_csv', message: `${file} line ${line.line}: the line is longer than 4 MiB and is not read` });
+          if (header)
+            throw new SourceError(`${file} line ${line.line}: the header is longer than 4 MiB: is this a CSV export?`);
+          out.push({
+            kind: 'reject',
+            line: line.line,
+            reason: 'malformed_csv',
+            message: `${file} line ${line.line}: the line is longer than 4 MiB and is not read`,
+          });
           continue;
         }
         if (header && delimiter === undefined) delimiter = sniffDelimiter(line.text);
@@ -214,7 +226,11 @@ export async function* readRecords(lines: AsyncIterable<PhysicalLine[]>, options
       if (scan.dirty && record.length > 1 && dirtyLine === 0) dirtyLine = line.line;
       if (scan.state === quoted) {
         if (record.length >= limits.lines || chars > limits.chars) {
-          out.push(resync(`is not closed within ${limits.lines.toLocaleString('en-US')} lines or ${limits.chars.toLocaleString('en-US')} characters`));
+          out.push(
+            resync(
+              `is not closed within ${limits.lines.toLocaleString('en-US')} lines or ${limits.chars.toLocaleString('en-US')} characters`,
+            ),
+          );
         }
         continue;
       }
@@ -227,7 +243,12 @@ export async function* readRecords(lines: AsyncIterable<PhysicalLine[]>, options
       if (invalid) {
         const what = `${invalid.invalid}${invalid.line === start ? '' : ` on line ${invalid.line}`}: ${invalid.invalid === nulByte ? nulHint : encodingHint}`;
         if (header) throw new SourceError(`${file} line ${start}: the header holds ${what}`);
-        out.push({ kind: 'reject', line: start, reason: 'bad_encoding', message: `${file} line ${start}: the line holds ${what}` });
+        out.push({
+          kind: 'reject',
+          line: start,
+          reason: 'bad_encoding',
+          message: `${file} line ${start}: the line holds ${what}`,
+        });
         reset();
         continue;
       }

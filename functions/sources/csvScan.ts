@@ -89,7 +89,8 @@ function scanChunk(chunk: Buffer, st: ScanState, delimiter: number, skipLines: n
   let unfit: string | undefined;
   const setNewline = (found: '\n' | '\r\n') => {
     if (st.newline === undefined) st.newline = found;
-    else if (st.newline !== found) unfit ??= `line ${line} ends in ${found === '\n' ? 'LF' : 'CRLF'}, earlier lines in ${st.newline === '\n' ? 'LF' : 'CRLF'}`;
+    else if (st.newline !== found)
+      unfit ??= `line ${line} ends in ${found === '\n' ? 'LF' : 'CRLF'}, earlier lines in ${st.newline === '\n' ? 'LF' : 'CRLF'}`;
   };
   for (let i = 0; i < chunk.length; i += 1) {
     const c = chunk[i]!;
@@ -198,18 +199,39 @@ function scanChunk(chunk: Buffer, st: ScanState, delimiter: number, skipLines: n
   st.unfit ??= unfit;
 }
 
-export async function scanCsv(file: string, options: { delimiter: string; skipLines: number; fields: number }, hash: Hash): Promise<ScanResult> {
+export async function scanCsv(
+  file: string,
+  options: { delimiter: string; skipLines: number; fields: number },
+  hash: Hash,
+): Promise<ScanResult> {
   const delimiter = options.delimiter.charCodeAt(0);
   const specialHere = Uint8Array.from(special);
   specialHere[delimiter] = 1;
-  const st: ScanState = { special: specialHere, state: fieldStart, fields: 1, recordBytes: 0, line: 1, dataLine: options.skipLines === 0, newline: undefined, unfit: undefined, records: 0, padded: false, controls: false, first: true, last: -1 };
+  const st: ScanState = {
+    special: specialHere,
+    state: fieldStart,
+    fields: 1,
+    recordBytes: 0,
+    line: 1,
+    dataLine: options.skipLines === 0,
+    newline: undefined,
+    unfit: undefined,
+    records: 0,
+    padded: false,
+    controls: false,
+    first: true,
+    last: -1,
+  };
   let carry: Buffer = Buffer.alloc(0);
   for await (const raw of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
     const chunk = raw as Buffer;
     hash.update(chunk);
     if (st.unfit) continue;
     const tail = incompleteTail(chunk);
-    const checked = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, chunk.length - tail)]) : chunk.subarray(0, chunk.length - tail);
+    const checked =
+      carry.length > 0
+        ? Buffer.concat([carry, chunk.subarray(0, chunk.length - tail)])
+        : chunk.subarray(0, chunk.length - tail);
     carry = Buffer.from(chunk.subarray(chunk.length - tail));
     if (!isUtf8(checked)) st.unfit = 'it is not valid UTF-8';
     else scanChunk(chunk, st, delimiter, options.skipLines, options.fields);
@@ -218,7 +240,20 @@ export async function scanCsv(file: string, options: { delimiter: string; skipLi
     if (carry.length > 0) st.unfit = 'it ends inside a UTF-8 character';
     else if (st.state === quoted) st.unfit = `line ${st.line} opens a quote that never closes`;
     // The last record without a line end: as if it had one.
-    else if (st.state === afterCr || st.recordBytes > 0 || st.fields > 1) scanChunk(Buffer.from(st.state === afterCr ? '\n' : st.newline === '\r\n' ? '\r\n' : '\n'), st, delimiter, options.skipLines, options.fields);
+    else if (st.state === afterCr || st.recordBytes > 0 || st.fields > 1)
+      scanChunk(
+        Buffer.from(st.state === afterCr ? '\n' : st.newline === '\r\n' ? '\r\n' : '\n'),
+        st,
+        delimiter,
+        options.skipLines,
+        options.fields,
+      );
   }
-  return { ...(st.unfit ? { unfit: st.unfit } : {}), newline: st.newline ?? '\n', records: st.records, padded: st.padded, controls: st.controls };
+  return {
+    ...(st.unfit ? { unfit: st.unfit } : {}),
+    newline: st.newline ?? '\n',
+    records: st.records,
+    padded: st.padded,
+    controls: st.controls,
+  };
 }

@@ -28,7 +28,10 @@ export interface SourceWiring {
   connectors?: ConnectorOptions;
 }
 
-const connectors: Record<ApiSourceConfig['type'], (config: ApiSourceConfig, secrets: SecretResolver, options: ConnectorOptions) => Source[]> = {
+const connectors: Record<
+  ApiSourceConfig['type'],
+  (config: ApiSourceConfig, secrets: SecretResolver, options: ConnectorOptions) => Source[]
+> = {
   zendesk: zendeskSources,
   freshdesk: freshdeskSources,
   hubspot: hubspotSources,

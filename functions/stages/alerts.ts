@@ -13,14 +13,17 @@ export interface AlertOutcome {
   failed: { owner: string; reason: string }[];
 }
 
-
 /**
  * Tells `owners` something went wrong: a plain-text message to each, through the run's own
  * mail transport with the same retries as the report. Never throws: an alert that cannot be
  * sent is logged, and the failure it was about still fails the run. Alerts carry messages of
  * typed errors, which never hold a secret's value (functions/ports/secrets.ts).
  */
-export async function alertOwners(ctx: StageContext, alert: OwnerAlert, options: { retry?: Partial<RetryTimings> } = {}): Promise<AlertOutcome> {
+export async function alertOwners(
+  ctx: StageContext,
+  alert: OwnerAlert,
+  options: { retry?: Partial<RetryTimings> } = {},
+): Promise<AlertOutcome> {
   const outcome: AlertOutcome = { sent: [], failed: [] };
   if (ctx.config.owners.length === 0) {
     ctx.log(`alert not sent (no owners in the config): ${alert.subject}`);
@@ -28,8 +31,15 @@ export async function alertOwners(ctx: StageContext, alert: OwnerAlert, options:
   }
   for (const owner of ctx.config.owners) {
     try {
-      const raw = await composeTextMime({ subject: `[Pulse] ${alert.subject}`, text: `${alert.lines.join('\n')}\n` }, { from: ctx.config.mail.from, to: owner });
-      await sendWithRetry(ctx.mail, { from: ctx.config.mail.from, to: owner, raw, period: ctx.period.id, audience: ownersAudience }, { timings: options.retry ?? {}, log: ctx.log });
+      const raw = await composeTextMime(
+        { subject: `[Pulse] ${alert.subject}`, text: `${alert.lines.join('\n')}\n` },
+        { from: ctx.config.mail.from, to: owner },
+      );
+      await sendWithRetry(
+        ctx.mail,
+        { from: ctx.config.mail.from, to: owner, raw, period: ctx.period.id, audience: ownersAudience },
+        { timings: options.retry ?? {}, log: ctx.log },
+      );
       outcome.sent.push(owner);
     } catch (error) {
       const reason = (error as Error)?.message ?? String(error);

@@ -9,7 +9,9 @@ export async function analystInputs(ctx: StageContext): Promise<AnalystInputs> {
   const key = lakeKeys.queries(ctx.period.id);
   const queries = await getJson<KpiQueries>(ctx.store, key);
   if (queries !== undefined && !Array.isArray(queries?.queries)) {
-    throw new Error(`${key} is not a list of queries ({"queries": [{"file", "sql", "kpis"}]}): run evaluate for ${ctx.period.id} again`);
+    throw new Error(
+      `${key} is not a list of queries ({"queries": [{"file", "sql", "kpis"}]}): run evaluate for ${ctx.period.id} again`,
+    );
   }
   return { inventory: await lakeInventory(ctx), queries: queries ?? null };
 }

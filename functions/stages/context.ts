@@ -40,7 +40,10 @@ export interface StageContext {
 
 /** A run's id: its start time, then random hex, so runs sort by time and never collide. */
 export function newRunId(now: Date): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  return `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
 /** What a caller must give (the adapters, the config, the period) and what it may (the rest has defaults). */

@@ -63,8 +63,14 @@ export const curateStateKey = lakeKeys.curateState;
 export const curatedPrefix = lakeKeys.curated;
 
 /** The validation SQL's inputs for one source and landed part (docs/design.md, "Bad input"). */
-function validationSpec(config: PulseConfig, entity: Entity, source: Pick<Source, 'name' | 'reading'>, part: Pick<LandedPart, 'format' | 'layout'>): ValidationSpec {
-  const fields = part.format === 'records' ? entity.columns.map((c) => c.name) : Object.keys(part.layout?.columns ?? {});
+function validationSpec(
+  config: PulseConfig,
+  entity: Entity,
+  source: Pick<Source, 'name' | 'reading'>,
+  part: Pick<LandedPart, 'format' | 'layout'>,
+): ValidationSpec {
+  const fields =
+    part.format === 'records' ? entity.columns.map((c) => c.name) : Object.keys(part.layout?.columns ?? {});
   return {
     entity,
     fields,
@@ -84,7 +90,14 @@ function validationSpec(config: PulseConfig, entity: Entity, source: Pick<Source
  * its landed relations (`landed_cells`, for the rejects' cells) stay until releaseLanded. Curate,
  * check-config's sample and the corpus all validate through here.
  */
-export async function validateLanded(engine: QueryEngine, config: PulseConfig, entity: Entity, source: Pick<Source, 'name' | 'reading'>, part: LandedPart, table: string): Promise<void> {
+export async function validateLanded(
+  engine: QueryEngine,
+  config: PulseConfig,
+  entity: Entity,
+  source: Pick<Source, 'name' | 'reading'>,
+  part: LandedPart,
+  table: string,
+): Promise<void> {
   const spec = validationSpec(config, entity, source, part);
   await engine.registerLanded(part, spec.fields);
   await engine.createTable(table, validationSql(spec, engine.dialect === 'trino' ? trinoRules : duckdbRules));
@@ -92,24 +105,38 @@ export async function validateLanded(engine: QueryEngine, config: PulseConfig, e
 
 const lakeTimestamp = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/;
 /** A value as the engine returns it, timestamps as Dates (the lake's are UTC). */
-const plain = (value: unknown) => (typeof value === 'string' && lakeTimestamp.test(value) ? new Date(`${value.replace(' ', 'T')}Z`) : value);
+const plain = (value: unknown) =>
+  typeof value === 'string' && lakeTimestamp.test(value) ? new Date(`${value.replace(' ', 'T')}Z`) : value;
 
 /**
  * The rows of a validated table (validationSql's output) one by one, as check-config shows them:
  * accepted with their typed record and field issues, or rejected with reason, field and message.
  * Only for a sample: curate itself never brings accepted rows out of the engine.
  */
-export async function validatedRows(engine: StageContext['engine'], table: string, entity: Entity): Promise<SourceRow[]> {
+export async function validatedRows(
+  engine: StageContext['engine'],
+  table: string,
+  entity: Entity,
+): Promise<SourceRow[]> {
   const rows: SourceRow[] = [];
   for (const r of await engine.query(`select * from ${table} order by _row`)) {
     const location = { file: String(r._file), row: Number(r._row), line: Number(r._line) };
     if (r._reason !== null) {
-      rows.push({ ok: false, reason: String(r._reason), field: r._field === null ? null : String(r._field), message: String(r._message), location, raw: null });
+      rows.push({
+        ok: false,
+        reason: String(r._reason),
+        field: r._field === null ? null : String(r._field),
+        message: String(r._message),
+        location,
+        raw: null,
+      });
       continue;
     }
     const record: Record<string, unknown> = {};
     for (const c of entity.columns) record[c.name] = plain(r[c.name]);
-    const issues: FieldIssue[] = entity.columns.filter((c) => r[`_issue_${c.name}`] !== null).map((c) => ({ field: c.name, reason: String(r[`_issue_${c.name}`]) }));
+    const issues: FieldIssue[] = entity.columns
+      .filter((c) => r[`_issue_${c.name}`] !== null)
+      .map((c) => ({ field: c.name, reason: String(r[`_issue_${c.name}`]) }));
     rows.push(issues.length > 0 ? { ok: true, record, location, issues } : { ok: true, record, location });
   }
   return rows;
@@ -131,20 +158,29 @@ function originalOf(row: Record<string, unknown>, part: LandedPart): Record<stri
   const header = part.layout?.header;
   if (!header) {
     const record: Record<string, string> = {};
-    for (const [k, v] of Object.entries(row)) if (!k.startsWith('_') && !k.startsWith('r_') && v !== null) record[k] = String(v);
+    for (const [k, v] of Object.entries(row))
+      if (!k.startsWith('_') && !k.startsWith('r_') && v !== null) record[k] = String(v);
     return record;
   }
   const cells = header.map((_, i) => row[`c${i}`]);
   // A line Pulse's reader could not split has no cells to show.
   if (part.format === 'cells' && cells.every((c) => c === null)) return null;
-  return Object.fromEntries(header.map((h, i) => [h, cells[i] === null || cells[i] === undefined ? '' : String(cells[i])]));
+  return Object.fromEntries(
+    header.map((h, i) => [h, cells[i] === null || cells[i] === undefined ? '' : String(cells[i])]),
+  );
 }
 
 /**
  * Validates one landed part in the engine: counts its rows by outcome and its field issues,
  * writes its rejects (NDJSON and CSV), and leaves its accepted rows in `table`.
  */
-async function validatePart(ctx: StageContext, entity: Entity, source: Source, part: LandedPart, table: string): Promise<{ counts: RowCounts; rejectKeys: string[]; rejectsCsvKeys: string[]; freshest: number | null }> {
+async function validatePart(
+  ctx: StageContext,
+  entity: Entity,
+  source: Source,
+  part: LandedPart,
+  table: string,
+): Promise<{ counts: RowCounts; rejectKeys: string[]; rejectsCsvKeys: string[]; freshest: number | null }> {
   try {
     await validateLanded(ctx.engine, ctx.config, entity, source, part, table);
     const counts = emptyCounts();
@@ -158,16 +194,21 @@ async function validatePart(ctx: StageContext, entity: Entity, source: Source, p
       }
     }
     const issueCounts = entity.columns
-      .map((c) => `select ${sqlString(c.name)} as field, ${ident(`_issue_${c.name}`)} as reason, count(*) as n from ${table} where _reason is null and ${ident(`_issue_${c.name}`)} is not null group by 2`)
+      .map(
+        (c) =>
+          `select ${sqlString(c.name)} as field, ${ident(`_issue_${c.name}`)} as reason, count(*) as n from ${table} where _reason is null and ${ident(`_issue_${c.name}`)} is not null group by 2`,
+      )
       .join(' union all ');
     for (const row of await ctx.engine.query(issueCounts)) {
       (counts.fieldIssues[String(row.field)] ??= {})[String(row.reason)] = Number(row.n);
     }
     // The freshest record: its latest version or month timestamp (a date or month from its start).
-    const times = [entity.version, entity.monthOf].filter((f): f is string => Boolean(f)).map((f) => {
-      const column = entity.columns.find((c) => c.name === f)!;
-      return column.kind === 'month' ? `cast(${ident(f)} || '-01' as timestamp)` : `cast(${ident(f)} as timestamp)`;
-    });
+    const times = [entity.version, entity.monthOf]
+      .filter((f): f is string => Boolean(f))
+      .map((f) => {
+        const column = entity.columns.find((c) => c.name === f)!;
+        return column.kind === 'month' ? `cast(${ident(f)} || '-01' as timestamp)` : `cast(${ident(f)} as timestamp)`;
+      });
     let freshest: number | null = null;
     if (times.length > 0) {
       const [row] = await ctx.engine.query(freshestSql(times, table));
@@ -178,9 +219,15 @@ async function validatePart(ctx: StageContext, entity: Entity, source: Source, p
     if (counts.rowsRejected > 0) {
       const ingestDate = ingestDateOf(part.key);
       const id = partId(part.key);
-      const rejects = new NdjsonPartWriter(ctx.store, (n) => lakeKeys.rejects(entity.name, source.name, ingestDate, id, n));
-      const rejectsCsv = new RejectsCsvWriter(ctx.store, (n) => lakeKeys.rejectsCsv(entity.name, source.name, ingestDate, id, n));
-      const rows = await ctx.engine.query(`select v._row as r_row, v._line as r_line, v._reason as r_reason, v._field as r_field, v._message as r_message, l.* from ${table} as v join landed_cells as l on l._row = v._row where v._reason is not null order by v._row`);
+      const rejects = new NdjsonPartWriter(ctx.store, (n) =>
+        lakeKeys.rejects(entity.name, source.name, ingestDate, id, n),
+      );
+      const rejectsCsv = new RejectsCsvWriter(ctx.store, (n) =>
+        lakeKeys.rejectsCsv(entity.name, source.name, ingestDate, id, n),
+      );
+      const rows = await ctx.engine.query(
+        `select v._row as r_row, v._line as r_line, v._reason as r_reason, v._field as r_field, v._message as r_message, l.* from ${table} as v join landed_cells as l on l._row = v._row where v._reason is not null order by v._row`,
+      );
       for (const row of rows) {
         const rejected: RejectedRow = {
           ok: false,
@@ -190,7 +237,13 @@ async function validatePart(ctx: StageContext, entity: Entity, source: Source, p
           location: { file: part.name, row: Number(row.r_row), line: Number(row.r_line) },
           raw: originalOf(row, part),
         };
-        await rejects.write({ ...rejected.location, reason: rejected.reason, field: rejected.field, message: rejected.message, raw: rejected.raw });
+        await rejects.write({
+          ...rejected.location,
+          reason: rejected.reason,
+          field: rejected.field,
+          message: rejected.message,
+          raw: rejected.raw,
+        });
         await rejectsCsv.write(rejected);
       }
       await rejects.close();
@@ -283,7 +336,9 @@ async function curateEntity(ctx: StageContext, entity: Entity, until?: number): 
   if (state.pending) state = await finishFold(ctx, entity, state.pending, state);
   const validated = await validateNew(ctx, entity, new Set(state.rawKeys), until);
   if (validated.tables.length === 0) {
-    return state.rawKeys.length === 0 ? undefined : { entity: entity.name, months: [], rows: state.rows, duplicatesMerged: state.duplicatesMerged, sources: [] };
+    return state.rawKeys.length === 0
+      ? undefined
+      : { entity: entity.name, months: [], rows: state.rows, duplicatesMerged: state.duplicatesMerged, sources: [] };
   }
   const columns = entity.columns.map((c) => ident(c.name)).join(', ');
   const name = entity.name;
@@ -292,10 +347,17 @@ async function curateEntity(ctx: StageContext, entity: Entity, until?: number): 
   // already curated come first, as 0), so a later part wins a tie between equal versions.
   await ctx.engine.createView(
     `new_${name}`,
-    validated.tables.map((t, i) => `select ${columns}, cast(${i + 1} as bigint) as _run, _row as _seq from ${t.table} where _reason is null`).join(' union all '),
+    validated.tables
+      .map(
+        (t, i) =>
+          `select ${columns}, cast(${i + 1} as bigint) as _run, _row as _seq from ${t.table} where _reason is null`,
+      )
+      .join(' union all '),
   );
   const month = monthExpr(entity);
-  await ctx.engine.registerTables([{ name: `curated_${name}_before`, prefix: curatedPrefix(name), columns: typed, partitioned: Boolean(month) }]);
+  await ctx.engine.registerTables([
+    { name: `curated_${name}_before`, prefix: curatedPrefix(name), columns: typed, partitioned: Boolean(month) },
+  ]);
   const params = { timezone: ctx.config.timezone };
   let months: string[] | 'all' = 'all';
   let inMonths = '';
@@ -321,7 +383,11 @@ async function curateEntity(ctx: StageContext, entity: Entity, until?: number): 
   const [prior] = await ctx.engine.query(`select count(*) as n from curated_${name}_before${inMonths}`);
   const replaced = Number(prior?.n ?? 0);
   const versions = `select ${columns}, _run, _seq from new_${name}`;
-  if (replaced > 0) await ctx.engine.createTable(`raw_${name}`, `select ${columns}, cast(0 as bigint) as _run, cast(0 as bigint) as _seq from curated_${name}_before${inMonths} union all ${versions}`);
+  if (replaced > 0)
+    await ctx.engine.createTable(
+      `raw_${name}`,
+      `select ${columns}, cast(0 as bigint) as _run, cast(0 as bigint) as _seq from curated_${name}_before${inMonths} union all ${versions}`,
+    );
   else await ctx.engine.createView(`raw_${name}`, versions);
   const staging = renderSql(readSql(`staging/stg_${name}.sql`), params);
   // Staged beside curated/, not written into it: curated/ changes only once the fold is saved.
@@ -413,10 +479,16 @@ function rejectsNote(ctx: StageContext, s: SourceCurated): string {
 }
 
 function issuesNote(s: SourceCurated): string {
-  const issues = Object.entries(s.fieldIssues).flatMap(([field, byReason]) => Object.entries(byReason).map(([reason, n]) => ({ label: `${field} ${reason}`, n })));
+  const issues = Object.entries(s.fieldIssues).flatMap(([field, byReason]) =>
+    Object.entries(byReason).map(([reason, n]) => ({ label: `${field} ${reason}`, n })),
+  );
   if (issues.length === 0) return '';
   const total = issues.reduce((sum, i) => sum + i.n, 0);
-  return `; ${total} field issue(s) (${issues.sort((a, b) => b.n - a.n).slice(0, 3).map((i) => `${i.label} ${i.n}`).join(', ')})`;
+  return `; ${total} field issue(s) (${issues
+    .sort((a, b) => b.n - a.n)
+    .slice(0, 3)
+    .map((i) => `${i.label} ${i.n}`)
+    .join(', ')})`;
 }
 
 /**
@@ -443,9 +515,13 @@ export async function curate(ctx: StageContext): Promise<CurateSummary[]> {
     // stopped for time logs what it folded.
     for (const summary of summaries) {
       for (const s of summary.sources) {
-        ctx.log(`curate ${s.source} (${summary.entity}): ${s.rowsRead} read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected${rejectsNote(ctx, s)}${issuesNote(s)}`);
+        ctx.log(
+          `curate ${s.source} (${summary.entity}): ${s.rowsRead} read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected${rejectsNote(ctx, s)}${issuesNote(s)}`,
+        );
       }
-      ctx.log(`curate ${summary.entity}: ${summary.rows} records, ${summary.duplicatesMerged} older versions merged, months ${Array.isArray(summary.months) ? summary.months.length : 'all'}`);
+      ctx.log(
+        `curate ${summary.entity}: ${summary.rows} records, ${summary.duplicatesMerged} older versions merged, months ${Array.isArray(summary.months) ? summary.months.length : 'all'}`,
+      );
     }
   }
   return summaries;

@@ -35,12 +35,21 @@ export async function deliver(ctx: StageContext, options: DeliverOptions = {}): 
     const withheld = await ctx.store.get(lakeKeys.withheld(ctx.period.id, audience.name));
     if (withheld) {
       withheldReasons.push(withheldReason(withheld).replace(/^: /, ''));
-      ctx.log(`deliver ${audience.name}: the report is withheld (${lakeKeys.withheld(ctx.period.id, audience.name)}${withheldReason(withheld)}): nothing sent`);
-      summaries.push(...audience.recipients.map((recipient) => ({ audience: audience.name, recipient, status: 'withheld' as const })));
+      ctx.log(
+        `deliver ${audience.name}: the report is withheld (${lakeKeys.withheld(ctx.period.id, audience.name)}${withheldReason(withheld)}): nothing sent`,
+      );
+      summaries.push(
+        ...audience.recipients.map((recipient) => ({
+          audience: audience.name,
+          recipient,
+          status: 'withheld' as const,
+        })),
+      );
       continue;
     }
     const raw = await ctx.store.get(lakeKeys.message(ctx.period.id, audience.name));
-    if (!raw) throw new Error(`${lakeKeys.message(ctx.period.id, audience.name)} does not exist: run the render stage first`);
+    if (!raw)
+      throw new Error(`${lakeKeys.message(ctx.period.id, audience.name)} does not exist: run the render stage first`);
     for (const recipient of audience.recipients) {
       const key = ledgerKey(ctx.period.id, audience.name, recipient);
       const inLedger = (await ctx.store.get(key)) !== undefined;
@@ -50,7 +59,11 @@ export async function deliver(ctx: StageContext, options: DeliverOptions = {}): 
       }
       let sent;
       try {
-        sent = await sendWithRetry(ctx.mail, { from: ctx.config.mail.from, to: recipient, raw, period: ctx.period.id, audience: audience.name }, { timings: options.retry ?? {}, log: ctx.log });
+        sent = await sendWithRetry(
+          ctx.mail,
+          { from: ctx.config.mail.from, to: recipient, raw, period: ctx.period.id, audience: audience.name },
+          { timings: options.retry ?? {}, log: ctx.log },
+        );
       } catch (error) {
         if (!(error instanceof MailSendError)) throw error;
         ctx.log(`deliver ${audience.name}: ${error.message}`);
@@ -61,12 +74,27 @@ export async function deliver(ctx: StageContext, options: DeliverOptions = {}): 
       // message, so no recipient is ever marked sent without having been sent. A crash between
       // the send and this write leaves no entry, and the next run sends that one recipient
       // again (one duplicate at most); claiming first would lose the message instead.
-      const entry = JSON.stringify({ period: ctx.period.id, audience: audience.name, messageId: sent.messageId, sentAt: new Date().toISOString(), runId: ctx.runId });
+      const entry = JSON.stringify({
+        period: ctx.period.id,
+        audience: audience.name,
+        messageId: sent.messageId,
+        sentAt: new Date().toISOString(),
+        runId: ctx.runId,
+      });
       if (ctx.resend) await ctx.store.put(key, entry);
       else if (!(await ctx.store.putIfAbsent(key, entry))) {
-        ctx.log(`deliver ${audience.name}: ${recipient} was also sent by another run at the same time (its ledger entry appeared during the send)`);
+        ctx.log(
+          `deliver ${audience.name}: ${recipient} was also sent by another run at the same time (its ledger entry appeared during the send)`,
+        );
       }
-      summaries.push({ audience: audience.name, recipient, status: 'sent', messageId: sent.messageId, attempts: sent.attempts, ...(inLedger ? { resent: true } : {}) });
+      summaries.push({
+        audience: audience.name,
+        recipient,
+        status: 'sent',
+        messageId: sent.messageId,
+        attempts: sent.attempts,
+        ...(inLedger ? { resent: true } : {}),
+      });
     }
   }
   ctx.log(deliveredLine(summaries, failures.length));
@@ -93,7 +121,10 @@ export async function deliver(ctx: StageContext, options: DeliverOptions = {}): 
     // The other audiences were sent; the run still fails, so a schedule shows the withheld report.
     // render alerted the owners when it withheld it.
     const sent = summaries.filter((s) => s.status === 'sent').length;
-    throw new ReportWithheldError(`${withheld.length > 0 ? withheld.join('; ') : `${withheldReasons.length} report(s) withheld`} (${sent} sent to the other audiences)`, { ownersAlerted: true });
+    throw new ReportWithheldError(
+      `${withheld.length > 0 ? withheld.join('; ') : `${withheldReasons.length} report(s) withheld`} (${sent} sent to the other audiences)`,
+      { ownersAlerted: true },
+    );
   }
   return summaries;
 }

@@ -8,7 +8,15 @@ import { forecastNextMonth } from '../kpis/forecast.ts';
 import { emptyMeasure, toMeasurements, type KpiMeasure, type Measurements } from '../kpis/measure.ts';
 import { addMonths, lastYearPeriod, monthRange, nextMonth, previousPeriod } from '../kpis/period.ts';
 import { buildKpi } from '../kpis/rules.ts';
-import type { DataQuality, KpiHistoryPoint, KpiQueries, KpiReport, KpiResult, MeasuredKpi, PeriodInfo } from '../kpis/types.ts';
+import type {
+  DataQuality,
+  KpiHistoryPoint,
+  KpiQueries,
+  KpiReport,
+  KpiResult,
+  MeasuredKpi,
+  PeriodInfo,
+} from '../kpis/types.ts';
 import { entities } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import { sourceEntities, unfilledFields } from '../config/schema.ts';
@@ -21,7 +29,6 @@ import { emptyCounts, sourceTotals, stateKey, type SourceState } from './extract
 import { kpiQueries, presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
 import { publishReportInputs } from './publish.ts';
 
-
 export const reportKey = lakeKeys.report;
 /** A sliced audience's own numbers (docs/design.md storage layout). */
 export const audienceReportKey = lakeKeys.audienceReport;
@@ -33,7 +40,12 @@ export const reportKeyFor = (period: string, audience: { name: string; slice?: S
   audience.slice ? audienceReportKey(period, audience.name) : reportKey(period);
 
 /** The KPI queries of one period; `ran`, when given, receives each query's text and the KPIs its rows held. */
-async function measure(ctx: StageContext, period: PeriodInfo, extra: Record<string, SqlValue>, ran?: KpiQueries['queries']): Promise<Measurements> {
+async function measure(
+  ctx: StageContext,
+  period: PeriodInfo,
+  extra: Record<string, SqlValue>,
+  ran?: KpiQueries['queries'],
+): Promise<Measurements> {
   const params = { ...sqlParams(ctx.config, period), ...extra };
   const rows = [];
   for (const file of kpiQueries) {
@@ -45,17 +57,34 @@ async function measure(ctx: StageContext, period: PeriodInfo, extra: Record<stri
   return toMeasurements(rows);
 }
 
-export function notMeasuredReason(definition: KpiDefinition, present: Set<string>, config: StageContext['config'], sliceAbsent = new Map<string, string>()): string | null {
-  const cut = [...definition.inputs, ...(definition.anyOf && definition.anyOf.every((e) => sliceAbsent.has(e)) ? definition.anyOf : [])].filter((e) => sliceAbsent.has(e));
-  if (cut.length > 0 && cut.every((e) => present.has(e))) return `not measured in this slice: ${cut.map((e) => sliceAbsent.get(e)).join('; ')}`;
+export function notMeasuredReason(
+  definition: KpiDefinition,
+  present: Set<string>,
+  config: StageContext['config'],
+  sliceAbsent = new Map<string, string>(),
+): string | null {
+  const cut = [
+    ...definition.inputs,
+    ...(definition.anyOf && definition.anyOf.every((e) => sliceAbsent.has(e)) ? definition.anyOf : []),
+  ].filter((e) => sliceAbsent.has(e));
+  if (cut.length > 0 && cut.every((e) => present.has(e)))
+    return `not measured in this slice: ${cut.map((e) => sliceAbsent.get(e)).join('; ')}`;
   const missing = definition.inputs.filter((e) => !present.has(e));
-  if (definition.anyOf && !definition.anyOf.some((e) => present.has(e))) missing.push(definition.anyOf.join(' or ') as never);
-  if (missing.length > 0) return `needs ${missing.join(', ')}: no source provides ${missing.length > 1 ? 'them' : 'it'}`;
+  if (definition.anyOf && !definition.anyOf.some((e) => present.has(e)))
+    missing.push(definition.anyOf.join(' or ') as never);
+  if (missing.length > 0)
+    return `needs ${missing.join(', ')}: no source provides ${missing.length > 1 ? 'them' : 'it'}`;
   if (definition.needsConfig === 'benchmarks' && !config.benchmarks) return 'needs benchmarks in the config';
   const unfilled = unfilledFields(config);
-  const fields = [...(definition.fields ?? []), ...(definition.fieldsWithout && !present.has(definition.fieldsWithout.entity) ? definition.fieldsWithout.fields : [])];
+  const fields = [
+    ...(definition.fields ?? []),
+    ...(definition.fieldsWithout && !present.has(definition.fieldsWithout.entity)
+      ? definition.fieldsWithout.fields
+      : []),
+  ];
   const lacking = fields.filter((f) => unfilled.has(f));
-  if (lacking.length > 0) return `needs ${lacking.join(', ')}: no source fills it (${[...new Set(lacking.flatMap((f) => unfilled.get(f)!))].join(', ')} cannot: its API has no such field)`;
+  if (lacking.length > 0)
+    return `needs ${lacking.join(', ')}: no source fills it (${[...new Set(lacking.flatMap((f) => unfilled.get(f)!))].join(', ')} cannot: its API has no such field)`;
   return null;
 }
 
@@ -65,7 +94,10 @@ export function notMeasuredReason(definition: KpiDefinition, present: Set<string
  * and denominator (its n is null).
  */
 function asQueryRow(row: Row): Row {
-  const keys = row.n === null || row.n === undefined ? ['kpi', 'dimension', 'member', 'numerator', 'denominator'] : ['kpi', 'dimension', 'member', 'p50', 'p90', 'mean', 'n'];
+  const keys =
+    row.n === null || row.n === undefined
+      ? ['kpi', 'dimension', 'member', 'numerator', 'denominator']
+      : ['kpi', 'dimension', 'member', 'p50', 'p90', 'mean', 'n'];
   return Object.fromEntries(keys.map((k) => [k, row[k] ?? null]));
 }
 
@@ -76,7 +108,12 @@ function asQueryRow(row: Row): Row {
  */
 async function storedMeasure(ctx: StageContext, period: PeriodInfo): Promise<Measurements | undefined> {
   if (period.months.length !== 1) return undefined;
-  const rows = await ctx.engine.query(renderSql('select kpi, dimension, member, numerator, denominator, p50, p90, mean, n from kpi_monthly where month = {{month}}', { month: period.months[0]! }));
+  const rows = await ctx.engine.query(
+    renderSql(
+      'select kpi, dimension, member, numerator, denominator, p50, p90, mean, n from kpi_monthly where month = {{month}}',
+      { month: period.months[0]! },
+    ),
+  );
   if (rows.length === 0) return undefined;
   return toMeasurements(rows.map(asQueryRow));
 }
@@ -84,7 +121,10 @@ async function storedMeasure(ctx: StageContext, period: PeriodInfo): Promise<Mea
 /** Each KPI's headline month by month, read from the kpi_monthly mart (13 partitions). */
 async function monthlyHistory(ctx: StageContext, months: string[]): Promise<(id: string) => KpiHistoryPoint[]> {
   const rows = await ctx.engine.query(
-    renderSql("select kpi, dimension, member, numerator, denominator, p50, p90, mean, n, month from kpi_monthly where month in {{months}} and dimension = ''", { months }),
+    renderSql(
+      "select kpi, dimension, member, numerator, denominator, p50, p90, mean, n, month from kpi_monthly where month in {{months}} and dimension = ''",
+      { months },
+    ),
   );
   const byKpi = new Map<string, Map<string, number | null>>();
   for (const row of rows) {
@@ -112,11 +152,15 @@ async function dataQuality(ctx: StageContext, current: Measurements): Promise<Da
     }
   }
   const byReason = Object.fromEntries(
-    Object.entries(current.get('excluded_from_time_metrics')?.breakdowns.reason ?? {}).map(([r, m]) => [r, m.value ?? 0]),
+    Object.entries(current.get('excluded_from_time_metrics')?.breakdowns.reason ?? {}).map(([r, m]) => [
+      r,
+      m.value ?? 0,
+    ]),
   );
   let duplicatesMerged = 0;
   for (const entity of entities) {
-    duplicatesMerged += (await getJson<{ duplicatesMerged: number }>(ctx.store, curateStateKey(entity.name)))?.duplicatesMerged ?? 0;
+    duplicatesMerged +=
+      (await getJson<{ duplicatesMerged: number }>(ctx.store, curateStateKey(entity.name)))?.duplicatesMerged ?? 0;
   }
   return {
     sources,
@@ -154,7 +198,8 @@ async function forecast(ctx: StageContext, current: Measurements, params: Record
     daily.map((r) => ({ date: String(r.day), tickets: Number(r.tickets) })),
     {
       hoursPerTicket: hours > 0 && tickets > 0 ? hours / tickets : null,
-      handleSecondsPerTicket: worked?.handle_seconds === null || worked?.handle_seconds === undefined ? null : Number(worked.handle_seconds),
+      handleSecondsPerTicket:
+        worked?.handle_seconds === null || worked?.handle_seconds === undefined ? null : Number(worked.handle_seconds),
       firstReplyP50: firstReply,
       firstReplyTarget: ctx.config.targets.first_reply_time?.target ?? null,
     },
@@ -190,14 +235,29 @@ function csatChange(definition: KpiDefinition, csat: KpiResult | undefined): Kpi
 /** Comments of survey answers in a period, for brand terms (bounded by the survey volume). */
 async function surveyComments(ctx: StageContext, period: PeriodInfo): Promise<string[]> {
   const rows = await ctx.engine.query(
-    renderSql("select comment from surveys where month in {{months}} and comment is not null and comment <> ''", sqlParams(ctx.config, period)),
+    renderSql(
+      "select comment from surveys where month in {{months}} and comment is not null and comment <> ''",
+      sqlParams(ctx.config, period),
+    ),
   );
   return rows.map((r) => String(r.comment));
 }
 
-function derivedKpi(definition: KpiDefinition, value: number | null, breakdowns: MeasuredKpi['breakdowns'], stats: MeasuredKpi['stats']): MeasuredKpi {
+function derivedKpi(
+  definition: KpiDefinition,
+  value: number | null,
+  breakdowns: MeasuredKpi['breakdowns'],
+  stats: MeasuredKpi['stats'],
+): MeasuredKpi {
   return {
-    ...buildKpi({ definition, current: { headline: { value }, breakdowns: {} }, previous: undefined, lastYear: undefined, history: [], thresholds: undefined }),
+    ...buildKpi({
+      definition,
+      current: { headline: { value }, breakdowns: {} },
+      previous: undefined,
+      lastYear: undefined,
+      history: [],
+      thresholds: undefined,
+    }),
     breakdowns,
     stats,
   };
@@ -208,10 +268,13 @@ function attachSideMeasures(kpis: Record<string, KpiResult>, current: Measuremen
   const perAgent = kpis.solved_per_agent;
   const agentCsat = current.get('solved_per_agent_csat')?.breakdowns.agent;
   if (perAgent && perAgent.status !== 'not_measured' && agentCsat) {
-    perAgent.breakdowns.agent_csat = Object.fromEntries(Object.entries(agentCsat).map(([agent, m]) => [agent, m.value]));
+    perAgent.breakdowns.agent_csat = Object.fromEntries(
+      Object.entries(agentCsat).map(([agent, m]) => [agent, m.value]),
+    );
   }
   const clicks = kpis.self_service_clicks;
-  if (clicks && clicks.status !== 'not_measured') clicks.stats.screens = current.get('self_service_screens')?.headline.value ?? null;
+  if (clicks && clicks.status !== 'not_measured')
+    clicks.stats.screens = current.get('self_service_screens')?.headline.value ?? null;
   const turnover = kpis.agent_turnover_rate;
   const headcount = current.get('agent_headcount')?.breakdowns.day;
   if (turnover && turnover.status !== 'not_measured' && headcount) {
@@ -250,7 +313,11 @@ export async function evaluate(ctx: StageContext): Promise<KpiReport> {
   return report;
 }
 
-async function evaluateReport(ctx: StageContext, slice: Slice | undefined, ran?: KpiQueries['queries']): Promise<KpiReport> {
+async function evaluateReport(
+  ctx: StageContext,
+  slice: Slice | undefined,
+  ran?: KpiQueries['queries'],
+): Promise<KpiReport> {
   const params = await registerLake(ctx, slice);
   const present = presentEntities(ctx.config);
   const sliceAbsent = slice ? absentUnderSlice(slice) : new Map<string, string>();
@@ -264,9 +331,11 @@ async function evaluateReport(ctx: StageContext, slice: Slice | undefined, ran?:
   // The periods compared with: stored by the marts stage when they are single months. A slice's
   // kpi_monthly is a view computing every month (registerSlicedMarts): its periods are measured.
   const stored = (period: PeriodInfo) => (slice ? Promise.resolve(undefined) : storedMeasure(ctx, period));
-  const previous = (await stored(previousPeriod(ctx.period))) ?? (await measure(ctx, previousPeriod(ctx.period), extra));
+  const previous =
+    (await stored(previousPeriod(ctx.period))) ?? (await measure(ctx, previousPeriod(ctx.period), extra));
   ctx.progress.update(2);
-  const lastYear = (await stored(lastYearPeriod(ctx.period))) ?? (await measure(ctx, lastYearPeriod(ctx.period), extra));
+  const lastYear =
+    (await stored(lastYearPeriod(ctx.period))) ?? (await measure(ctx, lastYearPeriod(ctx.period), extra));
   ctx.progress.update(3);
   ctx.progress.update(4);
   ctx.progress.stop();
@@ -276,7 +345,17 @@ async function evaluateReport(ctx: StageContext, slice: Slice | undefined, ran?:
   for (const definition of kpiCatalog) {
     const reason = notMeasuredReason(definition, present, ctx.config, sliceAbsent);
     if (reason) {
-      kpis[definition.id] = { id: definition.id, label: definition.label, family: definition.family, unit: definition.unit, direction: definition.direction, description: definition.description, value: null, status: 'not_measured', notMeasured: reason };
+      kpis[definition.id] = {
+        id: definition.id,
+        label: definition.label,
+        family: definition.family,
+        unit: definition.unit,
+        direction: definition.direction,
+        description: definition.description,
+        value: null,
+        status: 'not_measured',
+        notMeasured: reason,
+      };
       continue;
     }
     // A KPI computed otherwise than by the KPI queries comes after the measured ones it may read.
@@ -295,7 +374,13 @@ async function evaluateReport(ctx: StageContext, slice: Slice | undefined, ran?:
     });
     const before = previous.get(definition.id);
     const explainAbove = thresholds?.explainAbove ?? 0.05;
-    if (before && kpi.value !== null && kpi.previous !== null && kpi.changeRatio !== null && Math.abs(kpi.changeRatio) >= explainAbove) {
+    if (
+      before &&
+      kpi.value !== null &&
+      kpi.previous !== null &&
+      kpi.changeRatio !== null &&
+      Math.abs(kpi.changeRatio) >= explainAbove
+    ) {
       kpi.drivers = topDrivers(definition, measured, before);
       kpi.explanation = explain(definition, kpi.value, kpi.previous, kpi.drivers, ctx.config.currency);
     }
@@ -303,10 +388,21 @@ async function evaluateReport(ctx: StageContext, slice: Slice | undefined, ran?:
   }
   attachSideMeasures(kpis, current);
   // Each KPI names its computation in the catalog: evaluate has no case by KPI id.
-  const computations: Record<NonNullable<KpiDefinition['computedBy']>, (definition: KpiDefinition) => Promise<KpiResult | undefined>> = {
+  const computations: Record<
+    NonNullable<KpiDefinition['computedBy']>,
+    (definition: KpiDefinition) => Promise<KpiResult | undefined>
+  > = {
     brandTerms: async (definition) => {
-      const terms = brandTerms(await surveyComments(ctx, ctx.period), await surveyComments(ctx, previousPeriod(ctx.period)));
-      return derivedKpi(definition, terms.comments, { term: terms.mentions, share_change: terms.shareChange }, { n: terms.comments });
+      const terms = brandTerms(
+        await surveyComments(ctx, ctx.period),
+        await surveyComments(ctx, previousPeriod(ctx.period)),
+      );
+      return derivedKpi(
+        definition,
+        terms.comments,
+        { term: terms.mentions, share_change: terms.shareChange },
+        { n: terms.comments },
+      );
     },
     competitorGap: async (definition) => {
       if (!ctx.config.benchmarks) return undefined;
@@ -347,7 +443,9 @@ function evaluateSummary(ctx: StageContext, report: KpiReport): EvaluateSummary 
     reportKey: reportKey(ctx.period.id),
     kpis: kpis.length,
     notMeasured: kpis.filter((k) => k.status === 'not_measured').length,
-    slices: ctx.config.audiences.filter((a) => a.slice).map((a) => ({ audience: a.name, reportKey: audienceReportKey(ctx.period.id, a.name) })),
+    slices: ctx.config.audiences
+      .filter((a) => a.slice)
+      .map((a) => ({ audience: a.name, reportKey: audienceReportKey(ctx.period.id, a.name) })),
   };
 }
 

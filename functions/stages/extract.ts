@@ -27,7 +27,15 @@ export function extractDrained(summaries: ExtractSummary[]): boolean {
 }
 
 /** A source's summary before it has landed anything. */
-const emptySummary = (source: Source, drained: boolean): ExtractSummary => ({ source: source.name, entity: source.entity, landedAsIs: 0, landedSplit: 0, rowsLanded: 0, rawKeys: [], drained });
+const emptySummary = (source: Source, drained: boolean): ExtractSummary => ({
+  source: source.name,
+  entity: source.entity,
+  landedAsIs: 0,
+  landedSplit: 0,
+  rowsLanded: 0,
+  rawKeys: [],
+  drained,
+});
 
 const pastDeadline = (ctx: StageContext) => ctx.deadline !== undefined && Date.now() >= ctx.deadline;
 
@@ -35,7 +43,13 @@ export const stateKey = lakeKeys.sourceState;
 
 /** A split row as one NDJSON line of a `cells` part (what the engine's registerLanded reads). */
 export function cellsLine(row: CellRow): Record<string, unknown> {
-  return { _row: row.row, _line: row.line, _reject: row.reject ?? null, _message: row.message ?? null, c: row.cells ?? null };
+  return {
+    _row: row.row,
+    _line: row.line,
+    _reject: row.reject ?? null,
+    _message: row.message ?? null,
+    c: row.cells ?? null,
+  };
 }
 
 /**
@@ -51,31 +65,61 @@ function nextBatch(ctx: StageContext): string {
   return `${ctx.runId}-${Date.now().toString(36)}${String(n).padStart(3, '0')}`;
 }
 
-async function extractSource(ctx: StageContext, source: Source, batch: string, landedRows: (rows: number) => void): Promise<ExtractSummary> {
+async function extractSource(
+  ctx: StageContext,
+  source: Source,
+  batch: string,
+  landedRows: (rows: number) => void,
+): Promise<ExtractSummary> {
   if (!entityByName(source.entity)) throw new Error(`source ${source.name}: unknown entity ${source.entity}`);
   const key = stateKey(source.name, source.entity);
   const state: SourceState = { ...emptySourceState(), ...((await getJson<SourceState>(ctx.store, key)) ?? {}) };
   state.landed ??= [];
   const ingestDate = ctx.now.toISOString().slice(0, 10);
   let part = 0;
-  const nextKey = (extension: string) => lakeKeys.rawPart(source.entity, source.name, ingestDate, batch, part++, extension);
+  const nextKey = (extension: string) =>
+    lakeKeys.rawPart(source.entity, source.name, ingestDate, batch, part++, extension);
   const summary = emptySummary(source, true);
   // Parts written since the last saved watermark: registered with it, once they are durable.
   let pending: LandedPart[] = [];
-  let writer: { ndjson: NdjsonPartWriter; unit: string; name: string; format: 'cells' | 'records'; layout?: CsvLayout; rows: number } | undefined;
+  let writer:
+    | {
+        ndjson: NdjsonPartWriter;
+        unit: string;
+        name: string;
+        format: 'cells' | 'records';
+        layout?: CsvLayout;
+        rows: number;
+      }
+    | undefined;
   const closeWriter = async () => {
     if (!writer) return;
     await writer.ndjson.close();
     // A split export is one writer from its first row to its watermark: one unit split.
     if (writer.format === 'cells') summary.landedSplit += 1;
-    for (const k of writer.ndjson.keys) pending.push({ key: k, format: writer.format, unit: writer.unit, name: writer.name, landing: batch, ...(writer.layout ? { layout: writer.layout } : {}) });
+    for (const k of writer.ndjson.keys)
+      pending.push({
+        key: k,
+        format: writer.format,
+        unit: writer.unit,
+        name: writer.name,
+        landing: batch,
+        ...(writer.layout ? { layout: writer.layout } : {}),
+      });
     writer = undefined;
   };
   const writerFor = async (chunk: SourceChunk, format: 'cells' | 'records') => {
     const unit = chunk.unit ?? '';
     // API pages share a part until it is checkpointed: the part is named by its first page.
     if (writer && (writer.format !== format || (format !== 'records' && writer.unit !== unit))) await closeWriter();
-    writer ??= { ndjson: new NdjsonPartWriter(ctx.store, () => nextKey('ndjson.gz')), unit, name: chunk.name ?? source.name, format, ...(chunk.cells ? { layout: chunk.cells.layout } : {}), rows: 0 };
+    writer ??= {
+      ndjson: new NdjsonPartWriter(ctx.store, () => nextKey('ndjson.gz')),
+      unit,
+      name: chunk.name ?? source.name,
+      format,
+      ...(chunk.cells ? { layout: chunk.cells.layout } : {}),
+      rows: 0,
+    };
     return writer.ndjson;
   };
   // The watermark is saved only once the parts it covers are durable in raw/.
@@ -93,7 +137,10 @@ async function extractSource(ctx: StageContext, source: Source, batch: string, l
   // curate, and a crash re-reads at most one part's pages.
   const checkpoint = source.checkpointRecords ?? 0;
   let deferred: { watermark: unknown } | undefined;
-  for await (const chunk of source.pull(state.watermark, { reextract: ctx.reextract ?? false, landAsIs: ctx.engine.readsExportsInPlace })) {
+  for await (const chunk of source.pull(state.watermark, {
+    reextract: ctx.reextract ?? false,
+    landAsIs: ctx.engine.readsExportsInPlace,
+  })) {
     if (chunk.note) ctx.log(`extract ${source.name}: ${chunk.note}`);
     if (chunk.file) {
       await closeWriter();
@@ -101,7 +148,14 @@ async function extractSource(ctx: StageContext, source: Source, batch: string, l
       // Byte for byte, not gzipped: a gzip stream is read by one thread, a plain CSV by all of
       // them (DuckDB read a 232 MB export in 2.3 s gzipped, in 0.6 s plain).
       await ctx.store.putFile(rawKey, chunk.file.path);
-      pending.push({ key: rawKey, format: 'csv', unit: chunk.unit ?? '', name: chunk.name ?? rawKey, landing: batch, layout: chunk.file.layout });
+      pending.push({
+        key: rawKey,
+        format: 'csv',
+        unit: chunk.unit ?? '',
+        name: chunk.name ?? rawKey,
+        landing: batch,
+        layout: chunk.file.layout,
+      });
       summary.landedAsIs += 1;
     }
     if (chunk.cells) {
@@ -153,7 +207,11 @@ export const extractConcurrency = 4;
  * Runs `work` over the items, at most `limit` at a time, results in the items' order. Every item
  * runs to its end before a failure is thrown, so no source is left writing after the stage ends.
  */
-async function inPool<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+async function inPool<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: PromiseSettledResult<R>[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -180,7 +238,9 @@ export async function extract(ctx: StageContext): Promise<ExtractSummary[]> {
   // An API pull's line: its requests, the rate records land at, and the time rate limits held it.
   const detail = () => {
     // One account's entities share one client: its figures once.
-    const api = [...new Set(ctx.sources.map((s) => s.activity?.()))].filter((a): a is { requests: number; waitedMs: number } => a !== undefined);
+    const api = [...new Set(ctx.sources.map((s) => s.activity?.()))].filter(
+      (a): a is { requests: number; waitedMs: number } => a !== undefined,
+    );
     const seconds = (Date.now() - began) / 1000;
     const rate = seconds > 0 ? `${Math.round(landed / seconds)}/s` : '';
     if (api.length === 0) return rate;
@@ -188,7 +248,10 @@ export async function extract(ctx: StageContext): Promise<ExtractSummary[]> {
     const waited = api.reduce((n, a) => n + a.waitedMs, 0) / 1000;
     return `${requests} requests, ${rate}, ${waited.toFixed(1)} s waited on rate limits`;
   };
-  ctx.progress.start(ctx.sources.length === 1 ? `extract ${ctx.sources[0]!.name}` : `extract (${ctx.sources.length} sources)`, 0);
+  ctx.progress.start(
+    ctx.sources.length === 1 ? `extract ${ctx.sources[0]!.name}` : `extract (${ctx.sources.length} sources)`,
+    0,
+  );
   try {
     return await inPool(ctx.sources, extractConcurrency, async (source) => {
       // Each extract reads at least up to one watermark, so a run short of time still moves on.
@@ -201,8 +264,11 @@ export async function extract(ctx: StageContext): Promise<ExtractSummary[]> {
         landed += rows;
         ctx.progress.update(landed, detail());
       });
-      const split = summary.landedSplit > 0 ? `, ${summary.landedSplit} split by Pulse's reader (${summary.rowsLanded} rows)` : '';
-      ctx.log(`extract ${source.name} (${source.entity}): ${summary.landedAsIs} file(s) landed as exported${split}, ${summary.rawKeys.length} raw part(s)`);
+      const split =
+        summary.landedSplit > 0 ? `, ${summary.landedSplit} split by Pulse's reader (${summary.rowsLanded} rows)` : '';
+      ctx.log(
+        `extract ${source.name} (${source.entity}): ${summary.landedAsIs} file(s) landed as exported${split}, ${summary.rawKeys.length} raw part(s)`,
+      );
       return summary;
     });
   } finally {

@@ -2,14 +2,25 @@ import { renderSql, sqlString, type SqlValue } from '../dialect/sqlText.ts';
 import { addMonths, lastYearPeriod, monthRange, previousPeriod } from '../kpis/period.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
 import type { Row } from '../ports/queryEngine.ts';
-import { financeWindows, type FinanceAmounts, type FinanceDetailRow, type FinanceInputs, type FinanceMember, type FinanceSlice, type FinanceWindow } from '../report/finance/model.ts';
+import {
+  financeWindows,
+  type FinanceAmounts,
+  type FinanceDetailRow,
+  type FinanceInputs,
+  type FinanceMember,
+  type FinanceSlice,
+  type FinanceWindow,
+} from '../report/finance/model.ts';
 import type { StageContext } from './context.ts';
 import { registerLake } from './lake.ts';
 
 /** The months each window covers, and the 13 months of history ending at the period's last month. */
 export function financeMonths(period: PeriodInfo): { windows: Record<FinanceWindow, PeriodInfo>; history: string[] } {
   const last = period.months[period.months.length - 1]!;
-  return { windows: { current: period, previous: previousPeriod(period), lastYear: lastYearPeriod(period) }, history: monthRange(addMonths(last, -12), last) };
+  return {
+    windows: { current: period, previous: previousPeriod(period), lastYear: lastYearPeriod(period) },
+    history: monthRange(addMonths(last, -12), last),
+  };
 }
 
 /**
@@ -137,12 +148,18 @@ export async function financeInputs(ctx: StageContext, slice?: FinanceSlice): Pr
   const components = members(windowed, 'component');
   const component = (name: string) => components.find((c) => c.member === name) ?? { member: name, ...emptyAmounts() };
   const total = emptyAmounts();
-  for (const row of windowed.filter((r) => r.dimension === 'component')) add(total, row.period_window as FinanceWindow, row.amount);
+  for (const row of windowed.filter((r) => r.dimension === 'component'))
+    add(total, row.period_window as FinanceWindow, row.amount);
 
   const detail = new Map<string, FinanceDetailRow>();
   for (const row of windowed.filter((r) => r.dimension === 'detail')) {
     const key = JSON.stringify([row.member, row.channel, row.team]);
-    const entry = detail.get(key) ?? { category: String(row.member), channel: String(row.channel), team: String(row.team), ...emptyAmounts() };
+    const entry = detail.get(key) ?? {
+      category: String(row.member),
+      channel: String(row.channel),
+      team: String(row.team),
+      ...emptyAmounts(),
+    };
     add(entry, row.period_window as FinanceWindow, row.amount);
     detail.set(key, entry);
   }
@@ -160,14 +177,28 @@ export async function financeInputs(ctx: StageContext, slice?: FinanceSlice): Pr
   const describe = (p: PeriodInfo) => ({ id: p.id, label: p.label, months: p.months });
   const cleanSlice = slice ? Object.fromEntries(Object.entries(slice).filter(([, v]) => v !== undefined)) : {};
   return {
-    windows: { current: describe(windows.current), previous: describe(windows.previous), lastYear: describe(windows.lastYear) },
+    windows: {
+      current: describe(windows.current),
+      previous: describe(windows.previous),
+      lastYear: describe(windows.lastYear),
+    },
     slice: Object.keys(cleanSlice).length ? cleanSlice : null,
     total,
     components: { directLabour: strip(component('direct_labour')), ledger: strip(component('ledger')) },
-    breakdowns: { category: members(windowed, 'category'), channel: members(windowed, 'channel'), team: members(windowed, 'team'), segment: members(windowed, 'segment') },
+    breakdowns: {
+      category: members(windowed, 'category'),
+      channel: members(windowed, 'channel'),
+      team: members(windowed, 'team'),
+      segment: members(windowed, 'segment'),
+    },
     segmentRevenue,
     detail: [...detail.values()],
-    history: { months: history, points: monthly.map((r) => ({ month: String(r.month), category: String(r.category), amount: Number(r.amount ?? 0) })).sort((a, b) => a.month.localeCompare(b.month) || a.category.localeCompare(b.category)) },
+    history: {
+      months: history,
+      points: monthly
+        .map((r) => ({ month: String(r.month), category: String(r.category), amount: Number(r.amount ?? 0) }))
+        .sort((a, b) => a.month.localeCompare(b.month) || a.category.localeCompare(b.category)),
+    },
   };
 }
 

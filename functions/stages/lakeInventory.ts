@@ -36,7 +36,12 @@ function inventorySql(t: TableToCount, months: string[]): string {
   const measures = [
     'count(*) as row_count',
     ...(t.partitioned
-      ? [`count_if(month in ${sqlLiteral(months)}) as rows_in_period`, 'min(month) as first_month', 'max(month) as last_month', 'count(distinct month) as month_count']
+      ? [
+          `count_if(month in ${sqlLiteral(months)}) as rows_in_period`,
+          'min(month) as first_month',
+          'max(month) as last_month',
+          'count(distinct month) as month_count',
+        ]
       : []),
     ...t.timeColumns.map((c, i) => `cast(max(${ident(c.name)}) as varchar) as newest_${i}`),
   ];
@@ -46,7 +51,8 @@ function inventorySql(t: TableToCount, months: string[]): string {
 async function inventoryOf(ctx: StageContext, t: TableToCount): Promise<TableInventory> {
   const [row] = await ctx.engine.query(inventorySql(t, ctx.period.months));
   const count = Number(row?.month_count ?? 0);
-  const months = t.partitioned && count > 0 ? { first: String(row!.first_month), last: String(row!.last_month), count } : null;
+  const months =
+    t.partitioned && count > 0 ? { first: String(row!.first_month), last: String(row!.last_month), count } : null;
   let freshest: string | null = null;
   let freshestColumn: string | null = null;
   t.timeColumns.forEach((c, i) => {
@@ -79,8 +85,18 @@ async function inventoryOf(ctx: StageContext, t: TableToCount): Promise<TableInv
 export async function lakeInventory(ctx: StageContext): Promise<LakeInventory> {
   await registerLake(ctx);
   const toCount: TableToCount[] = [
-    ...entities.map((e) => ({ table: e.name, layer: 'curated' as const, partitioned: Boolean(e.monthOf), timeColumns: timeColumnsOf(e) })),
-    ...[...marts.map((m) => m.name), kpiMonthlyMart].map((name) => ({ table: name, layer: 'mart' as const, partitioned: true, timeColumns: [] })),
+    ...entities.map((e) => ({
+      table: e.name,
+      layer: 'curated' as const,
+      partitioned: Boolean(e.monthOf),
+      timeColumns: timeColumnsOf(e),
+    })),
+    ...[...marts.map((m) => m.name), kpiMonthlyMart].map((name) => ({
+      table: name,
+      layer: 'mart' as const,
+      partitioned: true,
+      timeColumns: [],
+    })),
   ];
   const tables: TableInventory[] = [];
   for (const t of toCount) tables.push(await inventoryOf(ctx, t));

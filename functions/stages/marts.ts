@@ -7,7 +7,17 @@ import { lakeKeys } from '../model/lakeKeys.ts';
 import type { StageContext } from './context.ts';
 import { periodFromMonths } from '../kpis/period.ts';
 import { entities } from '../model/index.ts';
-import { kpiMonthlyMart, kpiRowsSql, martMonths, marts, registerCurated, registerIntermediate, registerMarts, sourceParams, sqlParams } from './lake.ts';
+import {
+  kpiMonthlyMart,
+  kpiRowsSql,
+  martMonths,
+  marts,
+  registerCurated,
+  registerIntermediate,
+  registerMarts,
+  sourceParams,
+  sqlParams,
+} from './lake.ts';
 
 export interface MartSummary {
   mart: string;
@@ -38,7 +48,9 @@ interface MartsBuilt {
  */
 function fingerprintOf(ctx: StageContext): string {
   const { definitions, timezone, currency } = ctx.config;
-  return createHash('sha256').update(JSON.stringify({ definitions, timezone, currency, sources: sourceParams(ctx.config), sql: sqlFiles })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ definitions, timezone, currency, sources: sourceParams(ctx.config), sql: sqlFiles }))
+    .digest('hex');
 }
 
 /** The month=YYYY-MM partitions a prefix holds. */
@@ -58,7 +70,9 @@ async function kpiMonths(ctx: StageContext): Promise<string[]> {
     .filter((e) => e.monthOf)
     .map((e) => `select distinct month from ${e.name}`)
     .join(' union ');
-  const rows = await ctx.engine.query(`select distinct month from (${union}) as months where month <= '${last}' order by month`);
+  const rows = await ctx.engine.query(
+    `select distinct month from (${union}) as months where month <= '${last}' order by month`,
+  );
   return rows.map((r) => String(r.month));
 }
 
@@ -82,7 +96,9 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
   const pending = await getJson<MartsPending>(ctx.store, lakeKeys.martsPending);
   const full = !built || built.fingerprint !== fingerprint || pending?.from === 'all';
   const from = full ? undefined : pending?.from;
-  const kpiRebuild = full ? months : months.filter((m) => (from !== undefined && m >= from) || !built.months.includes(m));
+  const kpiRebuild = full
+    ? months
+    : months.filter((m) => (from !== undefined && m >= from) || !built.months.includes(m));
   const plan = createHash('sha256').update(JSON.stringify({ fingerprint, full, from, kpiRebuild })).digest('hex');
   const saved = await getJson<MartsProgress>(ctx.store, lakeKeys.martsProgress);
   const done = new Set(saved?.plan === plan ? saved.done : []);
@@ -118,12 +134,18 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
   for (const [i, month] of kpiRebuild.entries()) {
     if (done.has(`${kpiMonthlyMart}/${month}`)) continue;
     const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
-    await ctx.engine.writeParquet(kpiRowsSql(monthParams, month), lakeKeys.mart(kpiMonthlyMart), { partitionByMonth: true, months: [month] });
+    await ctx.engine.writeParquet(kpiRowsSql(monthParams, month), lakeKeys.mart(kpiMonthlyMart), {
+      partitionByMonth: true,
+      months: [month],
+    });
     await finished(`${kpiMonthlyMart}/${month}`);
     ctx.progress.update(i + 1);
   }
   ctx.progress.stop();
-  await putJson(ctx.store, lakeKeys.martsBuilt, { fingerprint, months: [...new Set([...(full ? [] : built.months), ...kpiRebuild])].sort() } satisfies MartsBuilt);
+  await putJson(ctx.store, lakeKeys.martsBuilt, {
+    fingerprint,
+    months: [...new Set([...(full ? [] : built.months), ...kpiRebuild])].sort(),
+  } satisfies MartsBuilt);
   if (pending) await ctx.store.deletePrefix(lakeKeys.martsPending);
   if (saved || done.size > 0) await ctx.store.deletePrefix(lakeKeys.martsProgress);
   const rebuilt: string[] | 'all' = full ? 'all' : from !== undefined ? months.filter((m) => m >= from) : [];
@@ -132,5 +154,8 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
       ? `marts: built ${marts.map((m) => m.name).join(', ')}, ${kpiMonthlyMart} (${months.length} months)`
       : `marts: ${from !== undefined ? `rebuilt from ${from}` : 'nothing changed'}; ${kpiMonthlyMart}: ${kpiRebuild.length} month(s) (${kpiRebuild.join(', ') || 'none'})`,
   );
-  return [...marts.map((m) => ({ mart: m.name, months: rebuilt })), { mart: kpiMonthlyMart, months: full ? ('all' as const) : kpiRebuild }];
+  return [
+    ...marts.map((m) => ({ mart: m.name, months: rebuilt })),
+    { mart: kpiMonthlyMart, months: full ? ('all' as const) : kpiRebuild },
+  ];
 }

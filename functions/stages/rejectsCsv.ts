@@ -29,7 +29,9 @@ export class RejectsCsvWriter {
 
   async write(row: RejectedRow): Promise<void> {
     const original = this.originalCells(row);
-    const needed = original.keyed ? Object.keys(original.keyed) : original.cells.map((_, i) => this.columns[i] ?? `column_${i + 1}`);
+    const needed = original.keyed
+      ? Object.keys(original.keyed)
+      : original.cells.map((_, i) => this.columns[i] ?? `column_${i + 1}`);
     const missing = needed.filter((c) => !this.columns.includes(c));
     if (!this.csv || missing.length > 0) {
       await this.close();

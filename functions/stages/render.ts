@@ -26,14 +26,23 @@ export interface RenderSummary {
 
 export const audiencePrefix = lakeKeys.audience;
 
-const reportTitle: Record<ReportKind, string> = { executive: 'The executive scorecard', finance: 'The finance report', analyst: 'The analyst report' };
+const reportTitle: Record<ReportKind, string> = {
+  executive: 'The executive scorecard',
+  finance: 'The finance report',
+  analyst: 'The analyst report',
+};
 
 /**
  * One renderer per kind of report: each is pure (kpis.json and its inputs in, bytes out). The
  * inputs a kind reads besides kpis.json are the files evaluate wrote for the audience
  * (functions/stages/publish.ts): render queries nothing.
  */
-async function renderMessage(ctx: StageContext, report: KpiReport, audience: AudienceConfig, banners: string[]): Promise<ReportMessage> {
+async function renderMessage(
+  ctx: StageContext,
+  report: KpiReport,
+  audience: AudienceConfig,
+  banners: string[],
+): Promise<ReportMessage> {
   const options = { name: audience.name, kpis: audience.kpis, banners };
   switch (audience.report) {
     case 'executive':
@@ -60,17 +69,34 @@ export async function render(ctx: StageContext): Promise<RenderSummary[]> {
     const report = await getJson<KpiReport>(ctx.store, key);
     if (!report) throw new Error(`${key} does not exist: run the evaluate stage first`);
     const prefix = audiencePrefix(ctx.period.id, audience.name);
-    const verdict = reportVerdict(report, reportTitle[audience.report], { withholdStale: ctx.config.definitions.withholdStale });
+    const verdict = reportVerdict(report, reportTitle[audience.report], {
+      withholdStale: ctx.config.definitions.withholdStale,
+    });
     if (verdict.alert) {
       const [own, ...shared] = verdict.alert.lines;
-      const seen = alerts.get(verdict.alert.subject) ?? { subject: verdict.alert.subject, own: new Set<string>(), shared, audiences: [] };
+      const seen = alerts.get(verdict.alert.subject) ?? {
+        subject: verdict.alert.subject,
+        own: new Set<string>(),
+        shared,
+        audiences: [],
+      };
       if (own !== undefined) seen.own.add(own);
       seen.audiences.push(audience.name);
       alerts.set(verdict.alert.subject, seen);
     }
     if (verdict.withheld.length > 0) {
-      await ctx.store.put(lakeKeys.withheld(ctx.period.id, audience.name), `${JSON.stringify({ period: ctx.period.id, audience: audience.name, reasons: verdict.withheld, runId: ctx.runId }, null, 2)}\n`);
-      summaries.push({ audience: audience.name, report: audience.report, messageKey: `${prefix}/message.eml`, htmlBytes: 0, emlBytes: 0, withheld: verdict.withheld });
+      await ctx.store.put(
+        lakeKeys.withheld(ctx.period.id, audience.name),
+        `${JSON.stringify({ period: ctx.period.id, audience: audience.name, reasons: verdict.withheld, runId: ctx.runId }, null, 2)}\n`,
+      );
+      summaries.push({
+        audience: audience.name,
+        report: audience.report,
+        messageKey: `${prefix}/message.eml`,
+        htmlBytes: 0,
+        emlBytes: 0,
+        withheld: verdict.withheld,
+      });
       ctx.log(`render ${audience.name}: withheld: ${verdict.withheld.join('; ')}`);
       continue;
     }
@@ -81,15 +107,26 @@ export async function render(ctx: StageContext): Promise<RenderSummary[]> {
     await ctx.store.put(`${prefix}/preview.html`, inlinePreview(message));
     for (const image of message.images) await ctx.store.put(`${prefix}/attachments/${image.filename}`, image.png);
     for (const file of message.files) await ctx.store.put(`${prefix}/attachments/${file.filename}`, file.content);
-    summaries.push({ audience: audience.name, report: audience.report, messageKey: `${prefix}/message.eml`, htmlBytes: Buffer.byteLength(message.html), emlBytes: eml.length });
+    summaries.push({
+      audience: audience.name,
+      report: audience.report,
+      messageKey: `${prefix}/message.eml`,
+      htmlBytes: Buffer.byteLength(message.html),
+      emlBytes: eml.length,
+    });
     ctx.log(`render ${audience.name}: ${prefix}/message.eml (${Math.round(eml.length / 1024)} KB)`);
   }
   for (const alert of alerts.values()) {
-    await alertOwners(ctx, { subject: alert.subject, lines: [...alert.own, ...alert.shared, '', `Audiences: ${alert.audiences.join(', ')}`] });
+    await alertOwners(ctx, {
+      subject: alert.subject,
+      lines: [...alert.own, ...alert.shared, '', `Audiences: ${alert.audiences.join(', ')}`],
+    });
   }
   const withheld = summaries.filter((s) => s.withheld);
   if (withheld.length === summaries.length && withheld.length > 0) {
-    throw new ReportWithheldError([...new Set(withheld.flatMap((s) => s.withheld!))].join('; '), { ownersAlerted: true });
+    throw new ReportWithheldError([...new Set(withheld.flatMap((s) => s.withheld!))].join('; '), {
+      ownersAlerted: true,
+    });
   }
   return summaries;
 }
@@ -97,6 +134,7 @@ export async function render(ctx: StageContext): Promise<RenderSummary[]> {
 /** The preview opens in a browser without the MIME parts: cid: images point at the attachment files. */
 function inlinePreview(message: ReportMessage): string {
   let preview = message.html;
-  for (const image of message.images) preview = preview.split(`cid:${image.cid}`).join(`attachments/${encodeURIComponent(image.filename)}`);
+  for (const image of message.images)
+    preview = preview.split(`cid:${image.cid}`).join(`attachments/${encodeURIComponent(image.filename)}`);
   return preview;
 }

@@ -15,7 +15,11 @@ export interface StageOutcome {
  * run a stage through here, so a failure is reported the same way wherever it happens. A stage
  * out of time (OutOfTimeError) passes through as it is: its handler says it is not drained.
  */
-export async function runStage(ctx: StageContext, name: StageName, run: (ctx: StageContext) => Promise<unknown>): Promise<StageOutcome> {
+export async function runStage(
+  ctx: StageContext,
+  name: StageName,
+  run: (ctx: StageContext) => Promise<unknown>,
+): Promise<StageOutcome> {
   const started = performance.now();
   try {
     const result = await run(ctx);

@@ -57,7 +57,11 @@ export interface SendWithRetryOptions {
  * Sends one message, retrying what a retry can help. Resolves with the send and how many
  * attempts it took; rejects with MailSendError naming the recipient, keeping the last failure.
  */
-export async function sendWithRetry(mail: MailTransport, message: OutgoingMail, options: SendWithRetryOptions = {}): Promise<SentMail & { attempts: number }> {
+export async function sendWithRetry(
+  mail: MailTransport,
+  message: OutgoingMail,
+  options: SendWithRetryOptions = {},
+): Promise<SentMail & { attempts: number }> {
   const timings = { ...defaultRetryTimings, ...options.timings };
   const started = performance.now();
   let attempts = 0;
@@ -77,7 +81,9 @@ export async function sendWithRetry(mail: MailTransport, message: OutgoingMail, 
           if (!isRetryable(error)) return false;
           const left = timings.maxRetryTimeMs - (performance.now() - started);
           const wait = Math.min(backoffMs(retriesConsumed, error, timings), Math.max(0, left));
-          options.log?.(`mail to ${message.to}: attempt ${retriesConsumed + 1} failed (${error.message}); retrying in ${wait} ms`);
+          options.log?.(
+            `mail to ${message.to}: attempt ${retriesConsumed + 1} failed (${error.message}); retrying in ${wait} ms`,
+          );
           await timings.sleep(wait);
           return true;
         },

@@ -34,11 +34,23 @@ function rules(slice: Slice): [EntityName, Rule][] {
   const all = (...parts: (string | false | undefined)[]) => parts.filter(Boolean).join(' and ');
   const byTickets = Boolean(team || channel);
   return [
-    ['tickets', all(team && `team = ${team}`, channel && `channel = ${channel}`, segment && `customer_id in (select id from ${unsliced('customers')} where segment = ${segment})`)],
+    [
+      'tickets',
+      all(
+        team && `team = ${team}`,
+        channel && `channel = ${channel}`,
+        segment && `customer_id in (select id from ${unsliced('customers')} where segment = ${segment})`,
+      ),
+    ],
     ['customers', all(segment && `segment = ${segment}`, byTickets && 'id in (select customer_id from tickets)')],
     ['ticket_events', inTickets('ticket_id')],
     ['contacts', inTickets('ticket_id')],
-    ['surveys', byTickets ? inTickets('ticket_id') : `(${inTickets('ticket_id')} or (ticket_id is null and ${inCustomers('customer_id')}))`],
+    [
+      'surveys',
+      byTickets
+        ? inTickets('ticket_id')
+        : `(${inTickets('ticket_id')} or (ticket_id is null and ${inCustomers('customer_id')}))`,
+    ],
     ['subscriptions', inCustomers('customer_id')],
     ['orders', inCustomers('customer_id')],
     ['self_service', inCustomers('customer_id')],
@@ -65,7 +77,11 @@ export function slicedViews(slice: Slice): SlicedView[] {
 /** Entities a slice leaves without rows by construction, with the words that say why. */
 export function absentUnderSlice(slice: Slice): Map<EntityName, string> {
   const keys = Object.keys(slice).join(' and ');
-  return new Map(rules(slice).flatMap(([entity, rule]) => (rule === 'absent' ? [[entity, `${entity} cannot be sliced by ${keys}`] as const] : [])));
+  return new Map(
+    rules(slice).flatMap(([entity, rule]) =>
+      rule === 'absent' ? [[entity, `${entity} cannot be sliced by ${keys}`] as const] : [],
+    ),
+  );
 }
 
 export { describeSlice } from '../config/schema.ts';

@@ -42,9 +42,14 @@ export function stageStore(store: ObjectStore, stage: StageDefinition): ObjectSt
  * and how it reads exports (extract lands parts for it), and no statement. A Lambda of such a
  * stage has no Athena or Glue grant, so it is given this instead of an Athena engine.
  */
-export function withoutQueries(traits: Pick<QueryEngine, 'dialect' | 'readsExportsInPlace'>, stage: StageDefinition): QueryEngine {
+export function withoutQueries(
+  traits: Pick<QueryEngine, 'dialect' | 'readsExportsInPlace'>,
+  stage: StageDefinition,
+): QueryEngine {
   const refuse = async (): Promise<never> => {
-    throw new StageAccessError(`the ${stage.name} stage runs no query (functions/stages/list.ts: queries false), and its role in AWS has no Athena grant`);
+    throw new StageAccessError(
+      `the ${stage.name} stage runs no query (functions/stages/list.ts: queries false), and its role in AWS has no Athena grant`,
+    );
   };
   // Read from the engine when asked, not before: a stage that never asks never touches it.
   return {
@@ -66,6 +71,12 @@ export function withoutQueries(traits: Pick<QueryEngine, 'dialect' | 'readsExpor
 }
 
 /** A stage's view of the run: the store it may use and, if it does not query, an engine that refuses. */
-export function stageParts(parts: { store: ObjectStore; engine: QueryEngine }, stage: StageDefinition): { store: ObjectStore; engine: QueryEngine } {
-  return { store: stageStore(parts.store, stage), engine: stage.queries ? parts.engine : withoutQueries(parts.engine, stage) };
+export function stageParts(
+  parts: { store: ObjectStore; engine: QueryEngine },
+  stage: StageDefinition,
+): { store: ObjectStore; engine: QueryEngine } {
+  return {
+    store: stageStore(parts.store, stage),
+    engine: stage.queries ? parts.engine : withoutQueries(parts.engine, stage),
+  };
 }

@@ -14,10 +14,16 @@ const cli = captureCli();
 const io = cli.io;
 
 /** A fixture copied to a fresh folder, its lake pointed inside it, so "nothing written" can be asserted. */
-function copyFixture(name: string, change: (config: Record<string, unknown>) => void = () => {}): { dir: string; file: string } {
+function copyFixture(
+  name: string,
+  change: (config: Record<string, unknown>) => void = () => {},
+): { dir: string; file: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'pulse-check-'));
   copyFileSync(path.join(fixtures, name, 'tickets.csv'), path.join(dir, 'tickets.csv'));
-  const config = JSON.parse(readFileSync(path.join(fixtures, name, 'pulse.config.json'), 'utf8')) as Record<string, unknown>;
+  const config = JSON.parse(readFileSync(path.join(fixtures, name, 'pulse.config.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   config.lake = './lake';
   change(config);
   const file = path.join(dir, 'pulse.config.json');
@@ -73,7 +79,9 @@ describe('pulse check-config', () => {
 
     expect(code).toBe(2);
     expect(cli.out()).toContain('created_at        ← Created   ✗ not in the header');
-    expect(cli.err()).toContain('pulse: pulse.config.json: sources[0].columns.created_at: column "Created" is not in the header of tickets.csv: set it to "Created at"');
+    expect(cli.err()).toContain(
+      'pulse: pulse.config.json: sources[0].columns.created_at: column "Created" is not in the header of tickets.csv: set it to "Created at"',
+    );
     expect(cli.out()).not.toContain('valid.');
     expect(existsSync(path.join(dir, 'lake'))).toBe(false);
   });
@@ -86,13 +94,18 @@ describe('pulse check-config', () => {
     const code = await main(['check-config', file], io);
 
     expect(code).toBe(2);
-    expect(cli.err()).toMatch(/pulse\.config\.json: sources\[0\]\.path \(source "helpdesk"\): no file matches exports\/\*\.csv \(resolved from .*\): check the path, or the export's name/);
+    expect(cli.err()).toMatch(
+      /pulse\.config\.json: sources\[0\]\.path \(source "helpdesk"\): no file matches exports\/\*\.csv \(resolved from .*\): check the path, or the export's name/,
+    );
     expect(existsSync(path.join(dir, 'lake'))).toBe(false);
   });
 
   it('shows a reject and a field issue with their reasons among the first rows (0: the mapping fits)', async () => {
     const { file, dir } = copyFixture('golden');
-    writeFileSync(path.join(dir, 'tickets.csv'), 'id,created_at,status,priority\nT1,2026-10-01T09:00:00Z,open,weird\nT2,yesterday,open,low\n');
+    writeFileSync(
+      path.join(dir, 'tickets.csv'),
+      'id,created_at,status,priority\nT1,2026-10-01T09:00:00Z,open,weird\nT2,yesterday,open,low\n',
+    );
 
     const code = await main(['check-config', file], io);
 
@@ -105,7 +118,12 @@ describe('pulse check-config', () => {
 
   it('lists an API source without opening it', async () => {
     const { file } = copyFixture('golden', (config) => {
-      (config.sources as unknown[]).push({ name: 'zd', type: 'zendesk', baseUrl: 'https://acme.zendesk.com', credentials: { email: 'env:ZD_EMAIL', token: 'env:ZD_TOKEN' } });
+      (config.sources as unknown[]).push({
+        name: 'zd',
+        type: 'zendesk',
+        baseUrl: 'https://acme.zendesk.com',
+        credentials: { email: 'env:ZD_EMAIL', token: 'env:ZD_TOKEN' },
+      });
     });
 
     expect(await main(['check-config', file], io)).toBe(0);
@@ -114,9 +132,24 @@ describe('pulse check-config', () => {
 
   it('previews a cost ledger as a run reads it: a row in another currency than the config is rejected', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pulse-check-'));
-    writeFileSync(path.join(dir, 'costs.csv'), ['period,cost_center,category,amount,currency', '2026-10,support,tooling,300,EUR', '2026-10,support,tooling,200,', ''].join('\n'));
+    writeFileSync(
+      path.join(dir, 'costs.csv'),
+      [
+        'period,cost_center,category,amount,currency',
+        '2026-10,support,tooling,300,EUR',
+        '2026-10,support,tooling,200,',
+        '',
+      ].join('\n'),
+    );
     const file = path.join(dir, 'pulse.config.json');
-    writeFileSync(file, JSON.stringify({ lake: './lake', currency: 'USD', sources: [{ name: 'ledger', type: 'csv', entity: 'costs', path: 'costs.csv' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        lake: './lake',
+        currency: 'USD',
+        sources: [{ name: 'ledger', type: 'csv', entity: 'costs', path: 'costs.csv' }],
+      }),
+    );
 
     const code = await main(['check-config', file], io);
 

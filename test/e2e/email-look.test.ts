@@ -28,18 +28,37 @@ let browser: Browser;
 let loaded: LoadedConfig;
 
 beforeAll(async () => {
-  if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: apt-get install -y chromium (or set PULSE_CHROMIUM)`);
+  if (!existsSync(executablePath))
+    throw new Error(`Chromium not found at ${executablePath}: apt-get install -y chromium (or set PULSE_CHROMIUM)`);
   rmSync(root, { recursive: true, force: true });
   mkdirSync(shots, { recursive: true });
   // The demo company, small: every entity, 13 months, the demo's config (every report, one slice).
-  await generateSampleCompany({ outDir: path.join(root, 'exports'), months: 13, ticketsPerMonth: 400, seed: 11, endMonth: period, timezone: 'Europe/Berlin' });
+  await generateSampleCompany({
+    outDir: path.join(root, 'exports'),
+    months: 13,
+    ticketsPerMonth: 400,
+    seed: 11,
+    endMonth: period,
+    timezone: 'Europe/Berlin',
+  });
   loaded = await loadConfig(await writeDemoConfig(root, 'Europe/Berlin'));
-  const ctx = await createLocalContext(loaded, parsePeriod(period), { quiet: true, now: new Date('2026-11-01T06:00:00Z') });
+  const ctx = await createLocalContext(loaded, parsePeriod(period), {
+    quiet: true,
+    now: new Date('2026-11-01T06:00:00Z'),
+  });
   await runStages(ctx, ['extract', 'curate', 'marts', 'evaluate', 'render']);
   await ctx.engine.close();
   browser = await chromium.launch({
     executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 120_000);
 
@@ -116,7 +135,15 @@ describe('the demo messages', () => {
     const xlsx = mail.attachments.find((a) => a.filename === `trc-${period}.xlsx`)!;
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(xlsx.content as unknown as ArrayBuffer);
-    expect(book.worksheets.map((s) => s.name)).toEqual(['Summary', 'By category', 'By channel', 'By team', 'By segment', 'Category × channel × team', '13-month history']);
+    expect(book.worksheets.map((s) => s.name)).toEqual([
+      'Summary',
+      'By category',
+      'By channel',
+      'By team',
+      'By segment',
+      'Category × channel × team',
+      '13-month history',
+    ]);
     const report = JSON.parse(readFileSync(path.join(root, 'lake/reports', period, 'kpis.json'), 'utf8')) as KpiReport;
     const trc = (report.kpis.total_cost_of_response as MeasuredKpi).value!;
     expect(Math.round(Number(book.getWorksheet('Summary')!.getCell('B3').value) * 100)).toBe(Math.round(trc * 100));
@@ -133,27 +160,32 @@ describe('every message of the demo in a browser', () => {
   });
 
   for (const audience of ['executive', 'finance', 'analyst', 'frontline']) {
-    it.each(views)(`${audience} at $width px, $scheme: every image loads, nothing runs off the side, the headline numbers show`, async ({ width, scheme }) => {
-      const config = loaded.config.audiences.find((a) => a.name === audience)!;
-      const report = JSON.parse(readFileSync(path.join(root, 'lake', reportKeyFor(period, config)), 'utf8')) as KpiReport;
-      const page = await browser.newPage({ viewport: { width, height: 900 }, colorScheme: scheme });
-      await page.goto(pathToFileURL(path.join(root, 'lake/reports', period, audience, 'preview.html')).href);
-      const look = await page.evaluate<Look>(measureLook);
-      await page.screenshot({ path: path.join(shots, `${audience}-${width}-${scheme}.png`), fullPage: true });
-      await page.close();
-      expect(look.brokenImages).toEqual([]);
-      // The analyst's notes are tables and queries, no chart; the others each draw at least one.
-      if (config.report !== 'analyst') expect(look.images).toBeGreaterThan(0);
-      expect(look.overflow).toBeLessThanOrEqual(0);
-      for (const number of headlineNumbers(report, config.report)) expect(look.text).toContain(number);
-      // Dark mode turns the card dark and its text light; light mode keeps the white card.
-      if (scheme === 'dark') {
-        expect(luminance(look.cardBackground)).toBeLessThan(0.05);
-        expect(luminance(look.cardText)).toBeGreaterThan(0.6);
-      } else {
-        expect(luminance(look.cardBackground)).toBeGreaterThan(0.9);
-        expect(luminance(look.cardText)).toBeLessThan(0.1);
-      }
-    });
+    it.each(views)(
+      `${audience} at $width px, $scheme: every image loads, nothing runs off the side, the headline numbers show`,
+      async ({ width, scheme }) => {
+        const config = loaded.config.audiences.find((a) => a.name === audience)!;
+        const report = JSON.parse(
+          readFileSync(path.join(root, 'lake', reportKeyFor(period, config)), 'utf8'),
+        ) as KpiReport;
+        const page = await browser.newPage({ viewport: { width, height: 900 }, colorScheme: scheme });
+        await page.goto(pathToFileURL(path.join(root, 'lake/reports', period, audience, 'preview.html')).href);
+        const look = await page.evaluate<Look>(measureLook);
+        await page.screenshot({ path: path.join(shots, `${audience}-${width}-${scheme}.png`), fullPage: true });
+        await page.close();
+        expect(look.brokenImages).toEqual([]);
+        // The analyst's notes are tables and queries, no chart; the others each draw at least one.
+        if (config.report !== 'analyst') expect(look.images).toBeGreaterThan(0);
+        expect(look.overflow).toBeLessThanOrEqual(0);
+        for (const number of headlineNumbers(report, config.report)) expect(look.text).toContain(number);
+        // Dark mode turns the card dark and its text light; light mode keeps the white card.
+        if (scheme === 'dark') {
+          expect(luminance(look.cardBackground)).toBeLessThan(0.05);
+          expect(luminance(look.cardText)).toBeGreaterThan(0.6);
+        } else {
+          expect(luminance(look.cardBackground)).toBeGreaterThan(0.9);
+          expect(luminance(look.cardText)).toBeLessThan(0.1);
+        }
+      },
+    );
   }
 });

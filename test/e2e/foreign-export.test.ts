@@ -26,9 +26,26 @@ beforeAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   cpSync(fixture, dir, { recursive: true });
   const out: string[] = [];
-  const code = await main(['run', '--config', path.join(dir, 'pulse.config.json'), '--period', '2026-10', '--json', '--stages', 'extract,curate,marts,evaluate'], { out: (s) => void out.push(s) });
+  const code = await main(
+    [
+      'run',
+      '--config',
+      path.join(dir, 'pulse.config.json'),
+      '--period',
+      '2026-10',
+      '--json',
+      '--stages',
+      'extract,curate,marts,evaluate',
+    ],
+    { out: (s) => void out.push(s) },
+  );
   expect(code).toBe(0);
-  expect(JSON.parse(out.join('')).stages.map((s: { stage: string }) => s.stage)).toEqual(['extract', 'curate', 'marts', 'evaluate']);
+  expect(JSON.parse(out.join('')).stages.map((s: { stage: string }) => s.stage)).toEqual([
+    'extract',
+    'curate',
+    'marts',
+    'evaluate',
+  ]);
   report = JSON.parse(readFileSync(path.join(lake, 'reports/2026-10/kpis.json'), 'utf8'));
 });
 
@@ -47,25 +64,49 @@ describe('a Zendesk-shaped CSV export, mapped by config', () => {
   });
 
   it('reads every row and accepts them all', () => {
-    expect(report.dataQuality.sources[0]).toMatchObject({ rowsRead: rows.length, rowsAccepted: rows.length, rowsRejected: 0 });
+    expect(report.dataQuality.sources[0]).toMatchObject({
+      rowsRead: rows.length,
+      rowsAccepted: rows.length,
+      rowsRejected: 0,
+    });
   });
 
   it('reproduces the counts', () => {
     expect(kpi('tickets_created').value).toBe(created.length);
     expect(kpi('tickets_solved').value).toBe(solved.length);
-    const open = rows.filter((r) => r['Created at']! < '2026-11-01 00:00' && !(r['Solved at'] && r['Solved at'] < '2026-11-01 00:00'));
+    const open = rows.filter(
+      (r) => r['Created at']! < '2026-11-01 00:00' && !(r['Solved at'] && r['Solved at'] < '2026-11-01 00:00'),
+    );
     expect(kpi('backlog_open').value).toBe(open.length);
     const byChannel: Record<string, number> = {};
-    const channelOf: Record<string, string> = { 'Web Form': 'web', Email: 'email', Chat: 'chat', 'Phone call (incoming)': 'phone', API: 'api' };
+    const channelOf: Record<string, string> = {
+      'Web Form': 'web',
+      Email: 'email',
+      Chat: 'chat',
+      'Phone call (incoming)': 'phone',
+      API: 'api',
+    };
     for (const r of created) byChannel[channelOf[r.Via!]!] = (byChannel[channelOf[r.Via!]!] ?? 0) + 1;
     expect(kpi('tickets_created').breakdowns.channel).toEqual(byChannel);
   });
 
   it('reproduces the rates', () => {
-    expect(kpi('reopen_rate').value).toBeCloseTo(solved.filter((r) => Number(r.Reopens) > 0).length / solved.length, 12);
-    expect(kpi('one_touch_rate').value).toBeCloseTo(solved.filter((r) => Number(r.Replies) < 2).length / solved.length, 12);
-    expect(kpi('replies_per_solved_ticket').value).toBeCloseTo(solved.reduce((s, r) => s + Number(r.Replies), 0) / solved.length, 12);
-    expect(kpi('csat').value).toBeCloseTo(rated.filter((r) => r['Satisfaction Score'] === 'Good').length / rated.length, 12);
+    expect(kpi('reopen_rate').value).toBeCloseTo(
+      solved.filter((r) => Number(r.Reopens) > 0).length / solved.length,
+      12,
+    );
+    expect(kpi('one_touch_rate').value).toBeCloseTo(
+      solved.filter((r) => Number(r.Replies) < 2).length / solved.length,
+      12,
+    );
+    expect(kpi('replies_per_solved_ticket').value).toBeCloseTo(
+      solved.reduce((s, r) => s + Number(r.Replies), 0) / solved.length,
+      12,
+    );
+    expect(kpi('csat').value).toBeCloseTo(
+      rated.filter((r) => r['Satisfaction Score'] === 'Good').length / rated.length,
+      12,
+    );
     expect(kpi('csat').stats.responseRate).toBeCloseTo(rated.length / solved.length, 12);
   });
 });

@@ -48,21 +48,37 @@ beforeAll(async () => {
   cpSync(fixture, root, { recursive: true });
   const teams: Record<string, string> = { alpha: team, beta: hostile.long };
   rewrite('agents.csv', (r) => {
-    r.name = ({ a1: hostile.script, a2: hostile.hyperlink, b1: hostile.long, b2: hostile.dde } as Record<string, string>)[r.id!] ?? r.name!;
+    r.name =
+      ({ a1: hostile.script, a2: hostile.hyperlink, b1: hostile.long, b2: hostile.dde } as Record<string, string>)[
+        r.id!
+      ] ?? r.name!;
     r.team = teams[r.team!] ?? r.team!;
   });
   rewrite('tickets.csv', (r) => {
-    r.category = ({ K1: hostile.script, K2: hostile.hyperlink, K3: hostile.long, K4: hostile.at } as Record<string, string>)[r.id!] ?? r.category!;
+    r.category =
+      ({ K1: hostile.script, K2: hostile.hyperlink, K3: hostile.long, K4: hostile.at } as Record<string, string>)[
+        r.id!
+      ] ?? r.category!;
     r.team = teams[r.team!] ?? r.team!;
   });
   rewrite('costs.csv', (r) => {
     r.team = teams[r.team!] ?? r.team!;
   });
   rewrite('customers.csv', (r) => {
-    r.segment = ({ c1: hostile.at, c2: hostile.minus, c3: hostile.long, c5: hostile.tab } as Record<string, string>)[r.id!] ?? r.segment!;
+    r.segment =
+      ({ c1: hostile.at, c2: hostile.minus, c3: hostile.long, c5: hostile.tab } as Record<string, string>)[r.id!] ??
+      r.segment!;
   });
   rewrite('surveys.csv', (r) => {
-    r.comment = ({ S1: hostile.script, S2: `${hostile.hyperlink} refund`, S4: hostile.long, S7: `${hostile.dde} slow refund` } as Record<string, string>)[r.id!] ?? r.comment!;
+    r.comment =
+      (
+        {
+          S1: hostile.script,
+          S2: `${hostile.hyperlink} refund`,
+          S4: hostile.long,
+          S7: `${hostile.dde} slow refund`,
+        } as Record<string, string>
+      )[r.id!] ?? r.comment!;
   });
   const config = JSON.parse(readFileSync(path.join(root, 'pulse.config.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(
@@ -80,9 +96,28 @@ beforeAll(async () => {
       ],
     }),
   );
-  expect(await main(['run', '--config', path.join(root, 'pulse.config.json'), '--period', '2026-10', '--json'], { out: (_s: string) => undefined })).toBe(0);
-  for (const audience of audiences) mails.set(audience, await simpleParser(readFileSync(path.join(lake, 'reports/2026-10', audience, 'message.eml')), { keepCidLinks: true }));
-  browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  expect(
+    await main(['run', '--config', path.join(root, 'pulse.config.json'), '--period', '2026-10', '--json'], {
+      out: (_s: string) => undefined,
+    }),
+  ).toBe(0);
+  for (const audience of audiences)
+    mails.set(
+      audience,
+      await simpleParser(readFileSync(path.join(lake, 'reports/2026-10', audience, 'message.eml')), {
+        keepCidLinks: true,
+      }),
+    );
+  browser = await chromium.launch({
+    executablePath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -100,31 +135,35 @@ describe('hostile labels in every message', () => {
   });
 
   it('shows the hostile labels as text, escaped, where the report names them', () => {
-    const executive = String(mails.get('executive')!.html) + String(mails.get('finance')!.html) + String(mails.get('analyst')!.html);
+    const executive =
+      String(mails.get('executive')!.html) + String(mails.get('finance')!.html) + String(mails.get('analyst')!.html);
     expect(executive).toContain('&lt;b onmouseover=alert(2)&gt;alpha&lt;/b&gt;');
   });
 
-  it.each(audiences.flatMap((a) => [375, 600].map((w) => [a, w] as const)))('%s at %i px: nothing runs, nothing runs off the side', async (audience, width) => {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
-    const dialogs: string[] = [];
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    await page.goto(pathToFileURL(path.join(lake, 'reports/2026-10', audience, 'preview.html')).href);
-    await page.mouse.move(50, 200);
-    const look = await page.evaluate<{ overflow: number; broken: number; handlers: string[] }>(`({
+  it.each(audiences.flatMap((a) => [375, 600].map((w) => [a, w] as const)))(
+    '%s at %i px: nothing runs, nothing runs off the side',
+    async (audience, width) => {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      const dialogs: string[] = [];
+      page.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      });
+      await page.goto(pathToFileURL(path.join(lake, 'reports/2026-10', audience, 'preview.html')).href);
+      await page.mouse.move(50, 200);
+      const look = await page.evaluate<{ overflow: number; broken: number; handlers: string[] }>(`({
       overflow: document.documentElement.scrollWidth - window.innerWidth,
       broken: [...document.images].filter((i) => !(i.complete && i.naturalWidth > 0)).length,
       handlers: [...document.querySelectorAll('*')].flatMap((e) => [...e.attributes].filter((a) => a.name.startsWith('on')).map((a) => e.tagName + ' ' + a.name)),
     })`);
-    await page.close();
-    expect(dialogs).toEqual([]);
-    // No element the data made: the parsed page has no event-handler attribute anywhere.
-    expect(look.handlers).toEqual([]);
-    expect(look.overflow).toBeLessThanOrEqual(0);
-    expect(look.broken).toBe(0);
-  });
+      await page.close();
+      expect(dialogs).toEqual([]);
+      // No element the data made: the parsed page has no event-handler attribute anywhere.
+      expect(look.handlers).toEqual([]);
+      expect(look.overflow).toBeLessThanOrEqual(0);
+      expect(look.broken).toBe(0);
+    },
+  );
 });
 
 const formulaStart = /^[=+\-@\t\r]/;
@@ -154,7 +193,9 @@ describe('hostile labels in every attachment', () => {
     let cells = 0;
     for (const mail of mails.values()) {
       for (const file of mail.attachments.filter((a) => a.filename?.endsWith('.csv'))) {
-        const rows = parse(file.content.toString('utf8').replace(/^\uFEFF/, ''), { relax_column_count: true }) as string[][];
+        const rows = parse(file.content.toString('utf8').replace(/^\uFEFF/, ''), {
+          relax_column_count: true,
+        }) as string[][];
         for (const row of rows) {
           for (const cell of row) {
             cells += 1;

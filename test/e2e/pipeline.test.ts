@@ -17,8 +17,14 @@ let ctx: StageContext;
 async function context(resend = false): Promise<StageContext> {
   const loaded = await loadConfig(fixture);
   loaded.config.lake = lake;
-  loaded.config.audiences = [{ name: 'executive', report: 'executive', recipients: ['ceo@example.com', 'coo@example.com'] }];
-  return createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true, resend, now: new Date('2026-11-01T06:00:00Z') });
+  loaded.config.audiences = [
+    { name: 'executive', report: 'executive', recipients: ['ceo@example.com', 'coo@example.com'] },
+  ];
+  return createLocalContext(loaded, parsePeriod('2026-10'), {
+    quiet: true,
+    resend,
+    now: new Date('2026-11-01T06:00:00Z'),
+  });
 }
 
 const outbox = () => readdirSync(path.join(lake, 'outbox/2026-10/executive')).sort();
@@ -36,13 +42,19 @@ afterAll(async () => {
 
 describe('the pipeline end to end', () => {
   it('writes kpis.json, message.eml and preview.html where the README says', () => {
-    for (const key of ['reports/2026-10/kpis.json', 'reports/2026-10/executive/message.eml', 'reports/2026-10/executive/preview.html']) {
+    for (const key of [
+      'reports/2026-10/kpis.json',
+      'reports/2026-10/executive/message.eml',
+      'reports/2026-10/executive/preview.html',
+    ]) {
       expect(readFileSync(path.join(lake, key)).length).toBeGreaterThan(100);
     }
   });
 
   it('renders a message that parses: HTML under 102 KB, a text part, inline images that resolve', async () => {
-    const mail = await simpleParser(readFileSync(path.join(lake, 'reports/2026-10/executive/message.eml')), { keepCidLinks: true });
+    const mail = await simpleParser(readFileSync(path.join(lake, 'reports/2026-10/executive/message.eml')), {
+      keepCidLinks: true,
+    });
     expect(mail.subject).toBe('Customer service scorecard — October 2026');
     const html = String(mail.html);
     expect(Buffer.byteLength(html)).toBeLessThan(102 * 1024);
@@ -81,7 +93,13 @@ describe('the pipeline end to end', () => {
 
   it('returns small summaries from every stage, never the data (Step Functions passes at most 256 KB)', async () => {
     const outcomes = await runStages(ctx);
-    for (const outcome of outcomes) expect(Buffer.byteLength(JSON.stringify(outcome.result)), outcome.stage).toBeLessThan(16 * 1024);
-    expect(outcomes.find((o) => o.stage === 'evaluate')?.result).toEqual({ reportKey: 'reports/2026-10/kpis.json', kpis: 49, notMeasured: 0, slices: [] });
+    for (const outcome of outcomes)
+      expect(Buffer.byteLength(JSON.stringify(outcome.result)), outcome.stage).toBeLessThan(16 * 1024);
+    expect(outcomes.find((o) => o.stage === 'evaluate')?.result).toEqual({
+      reportKey: 'reports/2026-10/kpis.json',
+      kpis: 49,
+      notMeasured: 0,
+      slices: [],
+    });
   });
 });

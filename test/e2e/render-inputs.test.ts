@@ -21,8 +21,10 @@ const readJson = (key: string) => JSON.parse(readFileSync(path.join(lake, key), 
 
 /** A value with every list sorted, for comparing row sets whatever their order. */
 function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, canonical(v)]));
+  if (Array.isArray(value))
+    return value.map(canonical).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, canonical(v)]));
   return value;
 }
 
@@ -91,7 +93,9 @@ describe('render from the inputs evaluate wrote', () => {
 
   it("names the evaluate stage when an audience's inputs are missing", async () => {
     rmSync(path.join(lake, lakeKeys.analystInputs('2026-10', 'analyst')));
-    await expect(runStages(renderContext(), ['render'])).rejects.toThrow(/analyst-inputs\.json does not exist: run the evaluate stage first/);
+    await expect(runStages(renderContext(), ['render'])).rejects.toThrow(
+      /analyst-inputs\.json does not exist: run the evaluate stage first/,
+    );
     expect(touched).toEqual([]);
   });
 });

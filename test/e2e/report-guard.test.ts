@@ -43,7 +43,11 @@ const outbox = (period: string, audience: string) => {
 /** The owners' alerts of a period (each keeps its own file in the outbox); the one asked for by subject start. */
 async function ownerAlert(period: string, subject = '[Pulse] Reports for') {
   const dir = path.join(lake, 'outbox', period, '_owners');
-  const alerts = await Promise.all(readdirSync(dir).filter((f) => f.startsWith('owner@example.com')).map((f) => simpleParser(readFileSync(path.join(dir, f)))));
+  const alerts = await Promise.all(
+    readdirSync(dir)
+      .filter((f) => f.startsWith('owner@example.com'))
+      .map((f) => simpleParser(readFileSync(path.join(dir, f)))),
+  );
   const found = alerts.find((a) => a.subject?.startsWith(subject));
   if (!found) throw new Error(`no alert "${subject}…" among ${alerts.map((a) => a.subject).join('; ')}`);
   return found;
@@ -61,7 +65,8 @@ describe('a period with no data', () => {
   it('sends nothing to recipients, tells the owners what is missing, and exits 1 with the same words', async () => {
     const config = writeConfig();
     expect(await main(['run', '--config', config, '--period', '2027-03'], io)).toBe(1);
-    const words = 'The executive scorecard for March 2027 is withheld: no tickets were created and none solved in March 2027';
+    const words =
+      'The executive scorecard for March 2027 is withheld: no tickets were created and none solved in March 2027';
     expect(err.join('')).toContain(words);
     expect(outbox('2027-03', 'executive')).toEqual([]);
     expect(outbox('2027-03', 'finance')).toEqual([]);
@@ -71,7 +76,9 @@ describe('a period with no data', () => {
     expect(alert.text).toContain('The finance report for March 2027 is withheld');
     expect(alert.text).toContain(words);
     // What is missing, source by source: the tickets export's rows and its freshest record.
-    expect(alert.text).toContain('source tickets (tickets): 4 rows read, 4 accepted, 0 rejected; freshest record 2026-10-06T09:00:00.000Z');
+    expect(alert.text).toContain(
+      'source tickets (tickets): 4 rows read, 4 accepted, 0 rejected; freshest record 2026-10-06T09:00:00.000Z',
+    );
     // Each report's reason once, in audience order, then what is missing, then the audiences.
     const lines = String(alert.text).trim().split('\n');
     expect(lines.slice(0, 3)).toEqual([
@@ -90,8 +97,14 @@ describe('a stale source', () => {
     expect(outbox('2026-10', 'executive')).toEqual(['ceo@example.com.eml']);
     expect(outbox('2026-10', 'finance')).toEqual(['cfo@example.com.eml']);
     for (const audience of ['executive', 'finance']) {
-      const mail = await simpleParser(readFileSync(path.join(lake, 'outbox/2026-10', audience, `${audience === 'executive' ? 'ceo' : 'cfo'}@example.com.eml`)));
-      expect(String(mail.html)).toContain('Data may be incomplete: tickets (tickets) is stale: its freshest record is 2026-10-06T09:00:00.000Z, 25 days before the period&#39;s end.');
+      const mail = await simpleParser(
+        readFileSync(
+          path.join(lake, 'outbox/2026-10', audience, `${audience === 'executive' ? 'ceo' : 'cfo'}@example.com.eml`),
+        ),
+      );
+      expect(String(mail.html)).toContain(
+        'Data may be incomplete: tickets (tickets) is stale: its freshest record is 2026-10-06T09:00:00.000Z, 25 days before the period&#39;s end.',
+      );
       expect(mail.text).toContain('! Data may be incomplete: tickets (tickets) is stale');
     }
     const alert = await ownerAlert('2026-10');

@@ -47,14 +47,23 @@ afterAll(() => freshLake(root));
 
 describe('a crash, then a re-run', () => {
   it('the clean run sends each of the three recipients one copy', () => {
-    expect(clean.copies).toEqual({ 'executive/ceo@example.com': 1, 'executive/coo@example.com': 1, 'finance/cfo@example.com': 1 });
+    expect(clean.copies).toEqual({
+      'executive/ceo@example.com': 1,
+      'executive/coo@example.com': 1,
+      'finance/cfo@example.com': 1,
+    });
   });
 
-  it.each(stageNames.slice(0, -1).map((stage, i) => [stage, i] as const))('after %s: the same numbers, marts and one copy each', async (stage, i) => {
-    const { failure, ...after } = await crashThenRerun(`after-${stage}`, (ctx) => runStages(ctx, stageNames.slice(0, i + 1)));
-    expect(failure).toBeNull();
-    expect(after).toEqual(clean);
-  });
+  it.each(stageNames.slice(0, -1).map((stage, i) => [stage, i] as const))(
+    'after %s: the same numbers, marts and one copy each',
+    async (stage, i) => {
+      const { failure, ...after } = await crashThenRerun(`after-${stage}`, (ctx) =>
+        runStages(ctx, stageNames.slice(0, i + 1)),
+      );
+      expect(failure).toBeNull();
+      expect(after).toEqual(clean);
+    },
+  );
 
   it('in the middle of extract (a source dies after its first chunk): the same', async () => {
     const { failure, ...after } = await crashThenRerun('mid-extract', async (ctx) => {
@@ -86,8 +95,16 @@ describe('a crash, then a re-run', () => {
 
   it('on a failed query and on a throttled one: the same', async () => {
     for (const [name, error] of [
-      ['query-failed', new QueryError('Athena query q1 failed: HIVE_BAD_DATA (ErrorCategory 2 user)', { retryable: false })],
-      ['query-throttled', new QueryError('Athena is throttling StartQueryExecution (TooManyRequestsException), still after 5 attempts', { retryable: true })],
+      [
+        'query-failed',
+        new QueryError('Athena query q1 failed: HIVE_BAD_DATA (ErrorCategory 2 user)', { retryable: false }),
+      ],
+      [
+        'query-throttled',
+        new QueryError('Athena is throttling StartQueryExecution (TooManyRequestsException), still after 5 attempts', {
+          retryable: true,
+        }),
+      ],
     ] as const) {
       const { failure, ...after } = await crashThenRerun(name, async (ctx) => {
         ctx.engine = failingOnce(ctx.engine, /from kpi_monthly/, error);
@@ -120,7 +137,8 @@ function failingOnce(engine: QueryEngine, pattern: RegExp, error: Error): QueryE
   return new Proxy(engine, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
-      if (property !== 'query' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      if (property !== 'query' || typeof value !== 'function')
+        return typeof value === 'function' ? value.bind(target) : value;
       return async (sql: string) => {
         if (!failed && pattern.test(sql)) {
           failed = true;

@@ -28,18 +28,34 @@ describe('Athena workgroup', () => {
     expect(config.PublishCloudWatchMetricsEnabled).toBe(true);
     expect(config.BytesScannedCutoffPerQuery).toBe(defaultBytesScannedCutoffPerQuery);
     expect(defaultBytesScannedCutoffPerQuery).toBe(10 * 1024 ** 3);
-    const custom = Template.fromStack(new PulseLakeStack(new App(), 'Cutoff', { bytesScannedCutoffPerQuery: 1024 ** 3 }));
-    custom.hasResourceProperties('AWS::Athena::WorkGroup', { WorkGroupConfiguration: Match.objectLike({ BytesScannedCutoffPerQuery: 1024 ** 3 }) });
+    const custom = Template.fromStack(
+      new PulseLakeStack(new App(), 'Cutoff', { bytesScannedCutoffPerQuery: 1024 ** 3 }),
+    );
+    custom.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: Match.objectLike({ BytesScannedCutoffPerQuery: 1024 ** 3 }),
+    });
   });
 
   it('writes results SSE-KMS with the lake key into the results bucket', () => {
-    expect(config.ResultConfiguration.EncryptionConfiguration).toEqual({ EncryptionOption: 'SSE_KMS', KmsKey: { 'Fn::GetAtt': [keyId, 'Arn'] } });
-    expect(config.ResultConfiguration.OutputLocation).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: resultsId }, '/results/']] });
+    expect(config.ResultConfiguration.EncryptionConfiguration).toEqual({
+      EncryptionOption: 'SSE_KMS',
+      KmsKey: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    });
+    expect(config.ResultConfiguration.OutputLocation).toEqual({
+      'Fn::Join': ['', ['s3://', { Ref: resultsId }, '/results/']],
+    });
   });
 
   it('rejects bad props with every problem in one message', () => {
-    expect(() => new PulseLakeStack(new App(), 'Bad', { athena: { workgroup: 'has space' }, bytesScannedCutoffPerQuery: 1000, resultsExpireAfterDays: 0 })).toThrow(
-      'AthenaWorkGroup Athena: workGroupName "has space" must be 1-128 letters, digits, \'.\', \'_\' or \'-\'; ' +
+    expect(
+      () =>
+        new PulseLakeStack(new App(), 'Bad', {
+          athena: { workgroup: 'has space' },
+          bytesScannedCutoffPerQuery: 1000,
+          resultsExpireAfterDays: 0,
+        }),
+    ).toThrow(
+      "AthenaWorkGroup Athena: workGroupName \"has space\" must be 1-128 letters, digits, '.', '_' or '-'; " +
         'bytesScannedCutoffPerQuery 1000 must be a whole number of bytes, at least 10000000 (10 MB); ' +
         'resultsExpireAfterDays 0 must be a whole number of days, at least 1',
     );
@@ -51,37 +67,69 @@ describe('query-results bucket', () => {
 
   it('is encrypted with the lake key, public access blocked, access-logged to the log bucket', () => {
     expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
-      { BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } } },
+      {
+        BucketKeyEnabled: true,
+        ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+      },
     ]);
-    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
-    expect(bucket.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: logsId }, LogFilePrefix: 'athena-results/' });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.LoggingConfiguration).toEqual({
+      DestinationBucketName: { Ref: logsId },
+      LogFilePrefix: 'athena-results/',
+    });
   });
 
   it('denies requests without TLS', () => {
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: resultsId },
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
     });
   });
 
   it('expires results (default 30 days) and aborts incomplete uploads', () => {
     expect(defaultResultsExpireAfterDays).toBe(30);
-    expect(bucket.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 30, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }));
+    expect(bucket.LifecycleConfiguration.Rules).toContainEqual(
+      expect.objectContaining({
+        Status: 'Enabled',
+        ExpirationInDays: 30,
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      }),
+    );
     const week = Template.fromStack(new PulseLakeStack(new App(), 'Week', { resultsExpireAfterDays: 7 }));
-    week.hasResourceProperties('AWS::S3::Bucket', { LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 7 })]) } });
+    week.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 7 })]) },
+    });
   });
 });
 
 describe('named queries for analysts', () => {
   const named = Object.values(template.findResources('AWS::Athena::NamedQuery')).map((r) => r.Properties);
-  const tableNames = new Set(Object.values(template.findResources('AWS::Glue::Table')).map((t) => t.Properties.TableInput.Name as string));
+  const tableNames = new Set(
+    Object.values(template.findResources('AWS::Glue::Table')).map((t) => t.Properties.TableInput.Name as string),
+  );
   const trino = new TrinoSQL();
 
   /** Tables a query reads: names after from / join that are not its own CTEs. */
   function tablesRead(sql: string): string[] {
     const code = sql.replace(/--.*$/gm, '');
     const ctes = new Set([...code.matchAll(/\b([a-z_][a-z0-9_]*)\s+as\s*\(/gi)].map((m) => m[1]!.toLowerCase()));
-    return [...code.matchAll(/\b(?:from|join)\s+([a-z_][a-z0-9_]*)/gi)].map((m) => m[1]!.toLowerCase()).filter((t) => !ctes.has(t));
+    return [...code.matchAll(/\b(?:from|join)\s+([a-z_][a-z0-9_]*)/gi)]
+      .map((m) => m[1]!.toLowerCase())
+      .filter((t) => !ctes.has(t));
   }
 
   it('saves each analyst query in the workgroup, against the Glue database', () => {
@@ -104,7 +152,8 @@ describe('named queries for analysts', () => {
 
   it('covers the main marts: TRC, the KPI history, churn, retention, speed and orders', () => {
     const read = new Set(analystQueries.flatMap((q) => tablesRead(q.sql)));
-    for (const mart of ['trc', 'kpi_monthly', 'customer_month', 'retention_cohort', 'ticket_speed', 'order_month']) expect(read, mart).toContain(mart);
+    for (const mart of ['trc', 'kpi_monthly', 'customer_month', 'retention_cohort', 'ticket_speed', 'order_month'])
+      expect(read, mart).toContain(mart);
   });
 
   it('asks for KPIs the catalog defines', () => {
@@ -114,6 +163,9 @@ describe('named queries for analysts', () => {
   });
 
   it('finds tables behind CTEs (the check is not vacuous)', () => {
-    expect(tablesRead('with a as (select * from trc) select * from a join nowhere on true')).toEqual(['trc', 'nowhere']);
+    expect(tablesRead('with a as (select * from trc) select * from a join nowhere on true')).toEqual([
+      'trc',
+      'nowhere',
+    ]);
   });
 });

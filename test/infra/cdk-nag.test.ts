@@ -11,19 +11,36 @@ function acknowledgements(root: IConstruct): { path: string; rule: string; reaso
   return root.node.findAll().flatMap((c) =>
     c.node.metadata
       .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([rule, reason]) => ({ path: c.node.path, rule, reason }))),
+      .flatMap((m) =>
+        Object.entries(m.data as Record<string, string>).map(([rule, reason]) => ({
+          path: c.node.path,
+          rule,
+          reason,
+        })),
+      ),
   );
 }
 
 /** A reason names this case: long enough to say why, and not a placeholder. */
-const isSpecific = (reason: string) => reason.trim().length >= 30 && !/^(n\/a|todo|tbd|not needed|ok|suppressed|ignore)\b/i.test(reason.trim());
+const isSpecific = (reason: string) =>
+  reason.trim().length >= 30 && !/^(n\/a|todo|tbd|not needed|ok|suppressed|ignore)\b/i.test(reason.trim());
 
 /** A deployable config: the pipeline is built on the lake (bundling skipped: same template, no esbuild). */
 const config = configSchema.parse({
   lake: 's3://unused',
   owners: ['ops@example.com'],
   mail: { transport: 'ses', from: 'pulse@example.com' },
-  sources: [{ name: 'zd', type: 'zendesk', baseUrl: 'https://acme.zendesk.com', credentials: { email: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zd-AbCdEf#email', token: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zd-AbCdEf#token' } }],
+  sources: [
+    {
+      name: 'zd',
+      type: 'zendesk',
+      baseUrl: 'https://acme.zendesk.com',
+      credentials: {
+        email: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zd-AbCdEf#email',
+        token: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zd-AbCdEf#token',
+      },
+    },
+  ],
 });
 const pipelineApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 
@@ -34,7 +51,11 @@ describe('cdk-nag AwsSolutions', () => {
     expect(pipeline).toBeDefined();
     const pack = new AwsSolutionsChecks(app);
     const report = pack.validateScope(app);
-    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}: ${v.description}`)).toEqual([]);
+    expect(
+      report.violations.map(
+        (v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}: ${v.description}`,
+      ),
+    ).toEqual([]);
     Validations.of(app).addPlugins(pack);
     expect(() => app.synth()).not.toThrow();
   });
@@ -49,7 +70,8 @@ describe('cdk-nag AwsSolutions', () => {
     const app = pipelineApp();
     buildPulse(app, config);
     expect(acknowledgements(app).length).toBeGreaterThan(0);
-    for (const ack of acknowledgements(app)) expect(isSpecific(ack.reason), `${ack.path} ${ack.rule}: "${ack.reason}"`).toBe(true);
+    for (const ack of acknowledgements(app))
+      expect(isSpecific(ack.reason), `${ack.path} ${ack.rule}: "${ack.reason}"`).toBe(true);
   });
 
   it('fails the synth on a finding, and an acknowledgement with its reason clears it (the check is live)', () => {
@@ -62,10 +84,19 @@ describe('cdk-nag AwsSolutions', () => {
     const fixed = new App();
     const stack = new Stack(fixed, 'Fixed');
     const bucket = new s3.Bucket(stack, 'Stray', { enforceSSL: true });
-    Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'a test fixture bucket, never deployed, holding no data' });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'a test fixture bucket, never deployed, holding no data',
+    });
     const pack = new AwsSolutionsChecks(fixed);
     expect(pack.validateScope(fixed).violations).toEqual([]);
-    expect(acknowledgements(fixed)).toEqual([{ path: 'Fixed/Stray', rule: expect.stringContaining('AwsSolutions-S1'), reason: 'a test fixture bucket, never deployed, holding no data' }]);
+    expect(acknowledgements(fixed)).toEqual([
+      {
+        path: 'Fixed/Stray',
+        rule: expect.stringContaining('AwsSolutions-S1'),
+        reason: 'a test fixture bucket, never deployed, holding no data',
+      },
+    ]);
     expect(stray.node.path).toBe('Pulse/Stray');
   });
 });

@@ -30,10 +30,23 @@ function staticClosure(metafile: Metafile, entry: string): { chunks: Set<string>
 
 describe('the built CLI', () => {
   it('starts `--help` and `check-config` without the renderers, the stages or the engine', async () => {
-    const result = await build({ entryPoints: [path.join(root, 'functions/cli/main.ts')], outdir: path.join(root, '.tmp/cli-build'), bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', metafile: true, write: false, logLevel: 'silent' });
+    const result = await build({
+      entryPoints: [path.join(root, 'functions/cli/main.ts')],
+      outdir: path.join(root, '.tmp/cli-build'),
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      metafile: true,
+      write: false,
+      logLevel: 'silent',
+    });
     const entry = Object.keys(result.metafile.outputs).find((o) => o.endsWith('main.js'))!;
     const { chunks, packages } = staticClosure(result.metafile, entry);
-    for (const heavy of ['mjml', 'vega', 'vega-lite', 'exceljs', '@duckdb/node-api', '@resvg/resvg-wasm', 'nodemailer']) expect(packages.has(heavy), heavy).toBe(false);
+    for (const heavy of ['mjml', 'vega', 'vega-lite', 'exceljs', '@duckdb/node-api', '@resvg/resvg-wasm', 'nodemailer'])
+      expect(packages.has(heavy), heavy).toBe(false);
     const inputs = [...chunks].flatMap((c) => Object.keys(result.metafile.outputs[c]!.inputs));
     expect(inputs.filter((i) => /functions\/(stages|report)\//.test(i) && !i.endsWith('stages/list.ts'))).toEqual([]);
     // They are in the build all the same, behind `pulse run`'s dynamic imports.
@@ -42,7 +55,9 @@ describe('the built CLI', () => {
 
   it('runs from dist/ once built: --help answers', async () => {
     await promisify(execFile)(process.execPath, [path.join(root, 'bin/build-cli.mjs')], { cwd: root });
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/pulse.js'), '--help'], { cwd: root });
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/pulse.js'), '--help'], {
+      cwd: root,
+    });
     expect(stdout).toMatch(/Usage: pulse/);
     expect(stdout).toContain('check-config');
   });

@@ -22,10 +22,19 @@ describe('lake stack', () => {
   it('encrypts every bucket, blocks public access and denies plain HTTP', () => {
     for (const bucket of Object.values(template.findResources('AWS::S3::Bucket'))) {
       expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toHaveLength(1);
-      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
     }
     template.allResourcesProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
@@ -36,7 +45,9 @@ describe('lake stack', () => {
       TableInput: Match.objectLike({
         Name: 'tickets',
         Parameters: Match.objectLike({ 'projection.enabled': 'true', 'projection.month.format': 'yyyy-MM' }),
-        StorageDescriptor: Match.objectLike({ Columns: tickets.columns.map((c) => Match.objectLike({ Name: c.name })) }),
+        StorageDescriptor: Match.objectLike({
+          Columns: tickets.columns.map((c) => Match.objectLike({ Name: c.name })),
+        }),
       }),
     });
     for (const entity of entities) {
@@ -50,11 +61,17 @@ describe('lake stack', () => {
       const table = tableNamed(mart.name);
       expect(table, mart.name).toBeDefined();
       expect(tail(table.StorageDescriptor.Location)).toBe(`/${lakeKeys.mart(mart.name)}`);
-      expect(table.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual(mart.columns.map((c) => c.name));
+      expect(table.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual(
+        mart.columns.map((c) => c.name),
+      );
       expect(table.PartitionKeys).toEqual([expect.objectContaining({ Name: 'month', Type: 'string' })]);
     }
-    expect(tableNamed('trc').StorageDescriptor.Columns).toContainEqual(expect.objectContaining({ Name: 'amount', Type: 'double' }));
-    expect(tableNamed('kpi_monthly').StorageDescriptor.Columns).toContainEqual(expect.objectContaining({ Name: 'kpi', Type: 'string' }));
+    expect(tableNamed('trc').StorageDescriptor.Columns).toContainEqual(
+      expect.objectContaining({ Name: 'amount', Type: 'double' }),
+    );
+    expect(tableNamed('kpi_monthly').StorageDescriptor.Columns).toContainEqual(
+      expect.objectContaining({ Name: 'kpi', Type: 'string' }),
+    );
   });
 
   it('has a table for every mart the pipeline builds (evaluate reads each in Athena)', () => {
@@ -65,7 +82,9 @@ describe('lake stack', () => {
 
   it('projects the month partitions of every partitioned table onto its own prefix', () => {
     const partitioned = tables.filter((t) => t.PartitionKeys.length > 0 && !t.Name.startsWith('raw_'));
-    expect(partitioned.map((t) => t.Name)).toEqual(expect.arrayContaining(['tickets', 'kpi_monthly', 'trc', 'volume_daily']));
+    expect(partitioned.map((t) => t.Name)).toEqual(
+      expect.arrayContaining(['tickets', 'kpi_monthly', 'trc', 'volume_daily']),
+    );
     for (const table of partitioned) {
       expect(table.PartitionKeys, table.Name).toEqual([expect.objectContaining({ Name: 'month' })]);
       expect(table.Parameters, table.Name).toMatchObject({
@@ -76,9 +95,12 @@ describe('lake stack', () => {
         'projection.month.interval.unit': 'MONTHS',
         'projection.month.range': '1970-01,NOW+10YEARS',
       });
-      expect(tail(table.Parameters['storage.location.template']), table.Name).toBe(`${tail(table.StorageDescriptor.Location)}month=\${month}/`);
+      expect(tail(table.Parameters['storage.location.template']), table.Name).toBe(
+        `${tail(table.StorageDescriptor.Location)}month=\${month}/`,
+      );
     }
-    for (const table of tables.filter((t) => t.PartitionKeys.length === 0)) expect(table.Parameters['projection.enabled'], table.Name).toBeUndefined();
+    for (const table of tables.filter((t) => t.PartitionKeys.length === 0))
+      expect(table.Parameters['projection.enabled'], table.Name).toBeUndefined();
   });
 
   it('sees the months the old range 2015-01,NOW hid: before 2015, and months after the current UTC one', () => {
@@ -102,7 +124,7 @@ describe('lake stack', () => {
     }
   });
 
-  it('reads each entity\'s landed parts through a cells and a records table, the source and day projected from the keys', () => {
+  it("reads each entity's landed parts through a cells and a records table, the source and day projected from the keys", () => {
     for (const entity of entities) {
       for (const form of ['cells', 'records'] as const) {
         const table = tableNamed(`raw_${entity.name}_${form}`);
@@ -110,20 +132,34 @@ describe('lake stack', () => {
         expect(tail(table.StorageDescriptor.Location)).toBe(`/raw/${entity.name}/`);
         expect(table.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');
         expect(table.PartitionKeys.map((k: { Name: string }) => k.Name)).toEqual(['landed_source', 'landed_date']);
-        expect(table.Parameters).toMatchObject({ 'projection.enabled': 'true', 'projection.landed_source.type': 'injected', 'projection.landed_date.type': 'date', 'projection.landed_date.format': 'yyyy-MM-dd' });
+        expect(table.Parameters).toMatchObject({
+          'projection.enabled': 'true',
+          'projection.landed_source.type': 'injected',
+          'projection.landed_date.type': 'date',
+          'projection.landed_date.format': 'yyyy-MM-dd',
+        });
         // The keys extract writes (lakeKeys.rawPart) are where the projection looks.
         const key = lakeKeys.rawPart(entity.name, 'crm', '2026-11-02', 'run', 0);
-        const template = tail(table.Parameters['storage.location.template']).replace('${landed_source}', 'crm').replace('${landed_date}', '2026-11-02');
+        const template = tail(table.Parameters['storage.location.template'])
+          .replace('${landed_source}', 'crm')
+          .replace('${landed_date}', '2026-11-02');
         expect(`/${key}`.startsWith(template), `${template} ${key}`).toBe(true);
       }
       const records = tableNamed(`raw_${entity.name}_records`);
-      expect(records.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual(['_row', ...entity.columns.map((c) => c.name)]);
-      expect(tableNamed(`raw_${entity.name}_cells`).StorageDescriptor.Columns).toContainEqual(expect.objectContaining({ Name: 'c', Type: 'array<string>' }));
+      expect(records.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual([
+        '_row',
+        ...entity.columns.map((c) => c.name),
+      ]);
+      expect(tableNamed(`raw_${entity.name}_cells`).StorageDescriptor.Columns).toContainEqual(
+        expect.objectContaining({ Name: 'c', Type: 'array<string>' }),
+      );
     }
   });
 
   it('names the Glue database from the config', () => {
-    const custom = Template.fromStack(new PulseLakeStack(new App(), 'Custom', { athena: { database: 'pulse_prod', workgroup: 'analysts' } }));
+    const custom = Template.fromStack(
+      new PulseLakeStack(new App(), 'Custom', { athena: { database: 'pulse_prod', workgroup: 'analysts' } }),
+    );
     custom.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: Match.objectLike({ Name: 'pulse_prod' }) });
     custom.allResourcesProperties('AWS::Glue::Table', { DatabaseName: 'pulse_prod' });
     custom.allResourcesProperties('AWS::Athena::NamedQuery', { Database: 'pulse_prod' });

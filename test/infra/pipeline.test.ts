@@ -25,7 +25,15 @@ const config = configSchema.parse({
   mail: { transport: 'ses', from: 'pulse@example.com' },
   sources: [
     { name: 'desk', type: 'csv', entity: 'tickets', path: 'tickets.csv' },
-    { name: 'zd', type: 'zendesk', baseUrl: 'https://acme.zendesk.com', credentials: { email: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zendesk-AbCdEf#email', token: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zendesk-AbCdEf#token' } },
+    {
+      name: 'zd',
+      type: 'zendesk',
+      baseUrl: 'https://acme.zendesk.com',
+      credentials: {
+        email: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zendesk-AbCdEf#email',
+        token: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zendesk-AbCdEf#token',
+      },
+    },
   ],
 });
 
@@ -36,13 +44,21 @@ function synthPipeline(): Template {
 }
 
 const template = synthPipeline();
-const functions = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { PULSE_CONFIG_KEY: configKey } } } });
+const functions = template.findResources('AWS::Lambda::Function', {
+  Properties: { Environment: { Variables: { PULSE_CONFIG_KEY: configKey } } },
+});
 const byStage = (stage: string) => Object.entries(functions).find(([id]) => id.includes(`${stage}Function`))!;
 const policiesOf = (functionId: string) => {
   const role = (functions[functionId]!.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-  return Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role));
+  return Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+    (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role),
+  );
 };
-const statementsOf = (functionId: string) => policiesOf(functionId).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown }[]);
+const statementsOf = (functionId: string) =>
+  policiesOf(functionId).flatMap(
+    (p) =>
+      p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown }[],
+  );
 interface Machine {
   StartAt: string;
   States: Record<string, { Type?: string; Next?: string; Default?: string; Retry?: { ErrorEquals: string[] }[] }>;
@@ -50,22 +66,33 @@ interface Machine {
 /** The states a run passes through when every stage succeeds at once (a Choice takes its default). */
 function walk(machine: Machine): string[] {
   const order: string[] = [];
-  for (let name: string | undefined = machine.StartAt; name; ) {
+  for (let name: string | undefined = machine.StartAt; name;) {
     const state: Machine['States'][string] = machine.States[name]!;
     if (state.Type !== 'Choice') order.push(name);
     name = state.Type === 'Choice' ? state.Default : state.Next;
   }
   return order;
 }
-const actionsOf = (functionId: string) => statementsOf(functionId).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const actionsOf = (functionId: string) =>
+  statementsOf(functionId).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
 describe('the pipeline stack', () => {
   it('builds one Lambda per stage: Node.js 24 on arm64, sized by the stage list, told where the lake and config are', () => {
     expect(Object.keys(functions)).toHaveLength(stageList.length);
     for (const stage of stageList) {
       const [, fn] = byStage(stage.name);
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: stage.memoryMb, Timeout: stage.timeoutSeconds, TracingConfig: { Mode: 'Active' } });
-      expect(fn.Properties.Environment.Variables).toMatchObject({ PULSE_CONFIG_KEY: configKey, PULSE_WORKGROUP: 'pulse', PULSE_DATABASE: 'pulse' });
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: stage.memoryMb,
+        Timeout: stage.timeoutSeconds,
+        TracingConfig: { Mode: 'Active' },
+      });
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        PULSE_CONFIG_KEY: configKey,
+        PULSE_WORKGROUP: 'pulse',
+        PULSE_DATABASE: 'pulse',
+      });
     }
   });
 
@@ -84,13 +111,20 @@ describe('the pipeline stack', () => {
         expect(states.States[`Run ${stage.name}`]!.Next).toBe(after);
         continue;
       }
-      const choice = states.States[title] as { Choices: { Next: string; Variable?: string; And?: unknown[] }[]; Default: string };
+      const choice = states.States[title] as {
+        Choices: { Next: string; Variable?: string; And?: unknown[] }[];
+        Default: string;
+      };
       expect(states.States[`Run ${stage.name}`]!.Next).toBe(title);
       expect(choice.Choices[0]!.Next).toBe(`Run ${stage.name}`);
       expect(JSON.stringify(choice.Choices[0])).toContain('"Variable":"$.drained","BooleanEquals":false');
       expect(choice.Default).toBe(after);
     }
-    expect(Object.keys(states.States).filter((s) => s.endsWith('drained?')).sort()).toEqual(['Curate drained?', 'Extract drained?', 'Marts drained?']);
+    expect(
+      Object.keys(states.States)
+        .filter((s) => s.endsWith('drained?'))
+        .sort(),
+    ).toEqual(['Curate drained?', 'Extract drained?', 'Marts drained?']);
     // A stage that fails for good alerts the operator, naming the stage, then fails the run.
     for (const stage of stageList) {
       const run = states.States[`Run ${stage.name}`] as { Catch?: { Next: string }[] };
@@ -98,30 +132,52 @@ describe('the pipeline stack', () => {
       expect(JSON.stringify(states.States[`Alert ${stage.name}`])).toContain(`failed in the ${stage.name} stage`);
       expect(states.States[`Alert ${stage.name}`]!.Next).toBe('Failed');
     }
-    for (const stage of stageList) expect(states.States[`Run ${stage.name}`]!.Retry!.flatMap((r) => r.ErrorEquals)).toContain(retryableErrorName);
+    for (const stage of stageList)
+      expect(states.States[`Run ${stage.name}`]!.Retry!.flatMap((r) => r.ErrorEquals)).toContain(retryableErrorName);
     const definition = JSON.stringify(states);
     // The run id every stage gets is the execution's name.
     expect(definition).toContain('$$.Execution.Name');
-    expect(machine!.Properties).toMatchObject({ TracingConfiguration: { Enabled: true }, LoggingConfiguration: { Level: 'ALL' } });
+    expect(machine!.Properties).toMatchObject({
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL' },
+    });
   });
 
   it('follows the stage list it is given: another order, another machine', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const lake = new PulseLakeStack(app, 'Other');
     const reordered = [stageList[0]!, stageList[2]!, stageList[1]!];
-    new PulsePipeline(lake, 'Pipeline', { config, lake: lake.lake, key: lake.key, workGroupName: 'pulse', results: lake.athena.results, databaseName: 'pulse', stages: reordered });
+    new PulsePipeline(lake, 'Pipeline', {
+      config,
+      lake: lake.lake,
+      key: lake.key,
+      workGroupName: 'pulse',
+      results: lake.athena.results,
+      databaseName: 'pulse',
+      stages: reordered,
+    });
     const [machine] = Object.values(Template.fromStack(lake).findResources('AWS::StepFunctions::StateMachine'));
     const [, parts] = machine!.Properties.DefinitionString['Fn::Join'] as [string, unknown[]];
     const states = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'ARN')).join('')) as Machine;
     expect(walk(states)).toEqual(['Start', 'Run extract', 'Run marts', 'Run curate', 'Done']);
-    expect(Object.keys(Template.fromStack(lake).findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { PULSE_CONFIG_KEY: configKey } } } }))).toHaveLength(3);
+    expect(
+      Object.keys(
+        Template.fromStack(lake).findResources('AWS::Lambda::Function', {
+          Properties: { Environment: { Variables: { PULSE_CONFIG_KEY: configKey } } },
+        }),
+      ),
+    ).toHaveLength(3);
   });
 
   it('starts a run every month in the business time zone, with a dead-letter queue', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: defaultSchedule,
       ScheduleExpressionTimezone: 'Europe/Helsinki',
-      Target: Match.objectLike({ Input: JSON.stringify(scheduleInput), DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 10 }) }),
+      Target: Match.objectLike({
+        Input: JSON.stringify(scheduleInput),
+        DeadLetterConfig: { Arn: Match.anyValue() },
+        RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 10 }),
+      }),
     });
     template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
   });
@@ -129,7 +185,15 @@ describe('the pipeline stack', () => {
   it('alarms the operator on a failed, timed-out or aborted run and on a run the schedule could not start, by e-mail to the owners', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual(
-      ['ApproximateNumberOfMessagesVisible', 'ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut', 'Reputation.BounceRate', 'Reputation.ComplaintRate', ...stageList.map(() => 'Errors')].sort(),
+      [
+        'ApproximateNumberOfMessagesVisible',
+        'ExecutionsAborted',
+        'ExecutionsFailed',
+        'ExecutionsTimedOut',
+        'Reputation.BounceRate',
+        'Reputation.ComplaintRate',
+        ...stageList.map(() => 'Errors'),
+      ].sort(),
     );
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
@@ -140,25 +204,35 @@ describe('the pipeline stack', () => {
     for (const stage of stageList) {
       const [id] = byStage(stage.name);
       const actions = actionsOf(id);
-      expect(actions.some((a) => a.startsWith('athena:')), stage.name).toBe(stage.queries);
+      expect(
+        actions.some((a) => a.startsWith('athena:')),
+        stage.name,
+      ).toBe(stage.queries);
       // The stages that materialise work tables (validated rows, a slice's kpi_monthly months) do
       // so only under the scratch prefix; their files are under the workgroup's results location,
       // so no role touches a lake _scratch/.
       expect(actions.includes('glue:CreateTable'), stage.name).toBe(stage.scratchTables);
       expect(JSON.stringify(statementsOf(id)), stage.name).not.toContain('/_scratch/');
       expect(actions).not.toContain('glue:UpdateTable');
-      const creates = statementsOf(id).filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('glue:CreateTable'));
-      for (const statement of creates) expect(JSON.stringify(statement.Resource), stage.name).toMatch(/table\/pulse\/pulse_scratch_\*/);
+      const creates = statementsOf(id).filter((s) =>
+        (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('glue:CreateTable'),
+      );
+      for (const statement of creates)
+        expect(JSON.stringify(statement.Resource), stage.name).toMatch(/table\/pulse\/pulse_scratch_\*/);
       expect(JSON.stringify(creates.map((c) => c.Resource))).not.toMatch(/table\/pulse\/\*/);
       expect(actions.includes('secretsmanager:GetSecretValue'), stage.name).toBe(stage.name === 'extract');
       expect(actions).not.toContain('s3:*');
       expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
-      const ses = statementsOf(id).find((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('ses:SendRawEmail'));
+      const ses = statementsOf(id).find((s) =>
+        (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('ses:SendRawEmail'),
+      );
       expect(ses?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'pulse@example.com' } });
     }
     // The secret's ARN without the JSON key the reference picks.
     const [extractId] = byStage('extract');
-    expect(statementsOf(extractId).find((s) => s.Action === 'secretsmanager:GetSecretValue')?.Resource).toEqual('arn:aws:secretsmanager:eu-north-1:123456789012:secret:zendesk-AbCdEf');
+    expect(statementsOf(extractId).find((s) => s.Action === 'secretsmanager:GetSecretValue')?.Resource).toEqual(
+      'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zendesk-AbCdEf',
+    );
     // Extract writes raw/ and state/, never curated/ or reports/.
     const extractResources = JSON.stringify(statementsOf(extractId).map((s) => s.Resource));
     expect(extractResources).toContain('raw/*');
@@ -192,14 +266,27 @@ describe('the pipeline stack', () => {
     const render = stageList.find((s) => s.name === 'render')!;
     const props = stageFunctionProps(render, { role, logGroup, environment: { A: 'b' } });
     expect(lake.node.findAll().length).toBe(before + 2);
-    expect(props).toMatchObject({ runtime: lambda.Runtime.NODEJS_24_X, architecture: lambda.Architecture.ARM_64, tracing: lambda.Tracing.ACTIVE, memorySize: render.memoryMb, role, logGroup, environment: { A: 'b' } });
+    expect(props).toMatchObject({
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      tracing: lambda.Tracing.ACTIVE,
+      memorySize: render.memoryMb,
+      role,
+      logGroup,
+      environment: { A: 'b' },
+    });
     expect(props.timeout?.toSeconds()).toBe(render.timeoutSeconds);
     // Render carries resvg's WebAssembly and its font beside the bundle; the others nothing.
     expect(props.bundling?.commandHooks).toBeDefined();
-    expect(stageFunctionProps(stageList[0]!, { role, logGroup, environment: {} }).bundling?.commandHooks).toBeUndefined();
+    expect(
+      stageFunctionProps(stageList[0]!, { role, logGroup, environment: {} }).bundling?.commandHooks,
+    ).toBeUndefined();
   });
 
   it('puts the config in the lake where the Lambdas read it', () => {
-    template.hasResourceProperties('Custom::CDKBucketDeployment', { DestinationBucketKeyPrefix: 'config', Prune: false });
+    template.hasResourceProperties('Custom::CDKBucketDeployment', {
+      DestinationBucketKeyPrefix: 'config',
+      Prune: false,
+    });
   });
 });

@@ -23,7 +23,17 @@ const unusable = {
   timezone: 'Europe/Helsinki',
   mail: { transport: 'outbox' },
   audiences: [],
-  sources: [{ name: 'zd', type: 'zendesk', baseUrl: 'https://acme.zendesk.com', credentials: { email: 'env:ZD_EMAIL', token: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zd-AbCdEf#token' } }],
+  sources: [
+    {
+      name: 'zd',
+      type: 'zendesk',
+      baseUrl: 'https://acme.zendesk.com',
+      credentials: {
+        email: 'env:ZD_EMAIL',
+        token: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:zd-AbCdEf#token',
+      },
+    },
+  ],
 };
 const problems = [
   'bad.json: mail.transport: a deployed Pulse sends through SES ("transport": "ses"), not outbox',
@@ -47,8 +57,15 @@ describe('synth-time checks of the deployed config', () => {
   });
 
   it('names one problem alone when there is one', () => {
-    const config = configSchema.parse({ ...unusable, mail: { transport: 'ses', from: 'pulse@example.com' }, owners: ['ops@example.com'], audiences: [{ name: 'executive', report: 'executive', recipients: ['ceo@example.com'] }] });
-    expect(() => buildPulse(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), config, 'bad.json')).toThrow(new ConfigError([problems[3]!]));
+    const config = configSchema.parse({
+      ...unusable,
+      mail: { transport: 'ses', from: 'pulse@example.com' },
+      owners: ['ops@example.com'],
+      audiences: [{ name: 'executive', report: 'executive', recipients: ['ceo@example.com'] }],
+    });
+    expect(() => buildPulse(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), config, 'bad.json')).toThrow(
+      new ConfigError([problems[3]!]),
+    );
   });
 
   it('builds the pipeline from the example config cdk.json names', async () => {
@@ -61,8 +78,15 @@ describe('synth-time checks of the deployed config', () => {
     const file = path.join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify(unusable));
     const context = JSON.stringify({ 'pulse:config': file, 'aws:cdk:bundling-stacks': [] });
-    const run = promisify(execFile)('npx', ['tsx', 'infra/app.ts'], { cwd: root, env: { ...process.env, CDK_CONTEXT_JSON: context, CDK_OUTDIR: path.join(dir, 'out') }, timeout: 60_000 });
-    const failure = await run.then(() => undefined, (e: { code?: number; stderr?: string }) => e);
+    const run = promisify(execFile)('npx', ['tsx', 'infra/app.ts'], {
+      cwd: root,
+      env: { ...process.env, CDK_CONTEXT_JSON: context, CDK_OUTDIR: path.join(dir, 'out') },
+      timeout: 60_000,
+    });
+    const failure = await run.then(
+      () => undefined,
+      (e: { code?: number; stderr?: string }) => e,
+    );
     expect(failure?.code).not.toBe(0);
     for (const problem of problems) expect(failure?.stderr).toContain(problem.replace('bad.json', file));
   }, 70_000);

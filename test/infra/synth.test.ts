@@ -19,7 +19,11 @@ const resolve = createRequire(import.meta.url).resolve;
 let assets: { dir: string; files: string[] }[] = [];
 
 beforeAll(async () => {
-  await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--output', out], { cwd: root, env: { ...process.env, npm_config_offline: 'true', CI: 'true' }, timeout: 120_000 });
+  await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--output', out], {
+    cwd: root,
+    env: { ...process.env, npm_config_offline: 'true', CI: 'true' },
+    timeout: 120_000,
+  });
   assets = readdirSync(out)
     .filter((d) => d.startsWith('asset.') && statSync(path.join(out, d)).isDirectory())
     .map((d) => ({ dir: path.join(out, d), files: readdirSync(path.join(out, d)).sort() }))
@@ -37,11 +41,14 @@ describe('cdk synth on a clean clone', () => {
     }
   });
 
-  it('puts resvg\'s WebAssembly and the font beside the render bundle, byte for byte', () => {
+  it("puts resvg's WebAssembly and the font beside the render bundle, byte for byte", () => {
     const render = assets.filter((a) => a.files.includes(chartAssets.wasm.bundled));
     expect(render).toHaveLength(1);
     for (const asset of Object.values(chartAssets)) {
-      expect(readFileSync(path.join(render[0]!.dir, asset.bundled)).equals(readFileSync(resolve(asset.installed))), asset.bundled).toBe(true);
+      expect(
+        readFileSync(path.join(render[0]!.dir, asset.bundled)).equals(readFileSync(resolve(asset.installed))),
+        asset.bundled,
+      ).toBe(true);
     }
   });
 });

@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { rmSync } from 'node:fs';
-import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, type GetQueryResultsOutput } from '@aws-sdk/client-athena';
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+  type GetQueryResultsOutput,
+} from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TrinoSQL } from 'dt-sql-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,7 +45,10 @@ let martsSent = 0;
 function rows(columns: [string, string][], values: (string | null)[]): GetQueryResultsOutput {
   return {
     ResultSet: {
-      Rows: [{ Data: columns.map(([name]) => ({ VarCharValue: name })) }, { Data: values.map((v) => (v === null ? {} : { VarCharValue: v })) }],
+      Rows: [
+        { Data: columns.map(([name]) => ({ VarCharValue: name })) },
+        { Data: values.map((v) => (v === null ? {} : { VarCharValue: v })) },
+      ],
       ResultSetMetadata: { ColumnInfo: columns.map(([Name, Type]) => ({ Name, Type })) },
     },
   };
@@ -52,8 +61,16 @@ function rows(columns: [string, string][], values: (string | null)[]): GetQueryR
  */
 function resultsFor(sql: string): GetQueryResultsOutput {
   const last = sql.trim().split('\n').at(-1) ?? '';
-  if (/^select _reason, count\(\*\) as n/.test(last)) return rows([['_reason', 'varchar'], ['n', 'bigint']], [null, '40']);
-  if (/^\s*order by 1$/.test(last) || /^select distinct month from \(/.test(last)) return rows([['month', 'varchar']], ['2026-10']);
+  if (/^select _reason, count\(\*\) as n/.test(last))
+    return rows(
+      [
+        ['_reason', 'varchar'],
+        ['n', 'bigint'],
+      ],
+      [null, '40'],
+    );
+  if (/^\s*order by 1$/.test(last) || /^select distinct month from \(/.test(last))
+    return rows([['month', 'varchar']], ['2026-10']);
   if (/^select count\(\*\) as n from "pulse"\."\w+" where month in/.test(last)) return rows([['n', 'bigint']], ['5']);
   return { ResultSet: { Rows: [], ResultSetMetadata: { ColumnInfo: [] } } };
 }
@@ -69,12 +86,37 @@ beforeAll(async () => {
     last = input.QueryString;
     return { QueryExecutionId: `q${sent.length}` };
   });
-  athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => ({ QueryExecution: { QueryExecutionId: input.QueryExecutionId, StatementType: 'DML', Status: { State: 'SUCCEEDED' } } }));
+  athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => ({
+    QueryExecution: {
+      QueryExecutionId: input.QueryExecutionId,
+      StatementType: 'DML',
+      Status: { State: 'SUCCEEDED' },
+    },
+  }));
   athena.on(GetQueryResultsCommand).callsFake(() => resultsFor(last));
-  const engine = new AthenaEngine({ workGroup: 'pulse', database: 'pulse', lake: 's3://pulse-lake', client: new AthenaClient({ region: 'eu-west-1' }), clearPrefix: async (p) => void cleared.push(p) });
-  const ctx = createStageContext({ config: loaded.config, period: parsePeriod('2026-10'), store, engine, mail: { send: async () => ({ messageId: 'x' }) } as never, sources: createSources(loaded), now: new Date('2026-11-02T06:00:00Z') });
+  const engine = new AthenaEngine({
+    workGroup: 'pulse',
+    database: 'pulse',
+    lake: 's3://pulse-lake',
+    client: new AthenaClient({ region: 'eu-west-1' }),
+    clearPrefix: async (p) => void cleared.push(p),
+  });
+  const ctx = createStageContext({
+    config: loaded.config,
+    period: parsePeriod('2026-10'),
+    store,
+    engine,
+    mail: { send: async () => ({ messageId: 'x' }) } as never,
+    sources: createSources(loaded),
+    now: new Date('2026-11-02T06:00:00Z'),
+  });
   await extract(ctx);
-  for (const source of ctx.sources) landedKeys.push(...((await getJson<SourceState>(store, `state/${source.name}/${source.entity}.json`))?.landed ?? []).map((p) => `${p.format} ${p.key}`));
+  for (const source of ctx.sources)
+    landedKeys.push(
+      ...((await getJson<SourceState>(store, `state/${source.name}/${source.entity}.json`))?.landed ?? []).map(
+        (p) => `${p.format} ${p.key}`,
+      ),
+    );
   cleared = [];
   await curate(ctx);
   await buildMarts(ctx);
@@ -100,12 +142,15 @@ const parsable = (sql: string) => /^unload \(([\s\S]*)\) to '[^']*' with \([^)]*
 describe('the stages on Athena', () => {
   it('lands every export as numbered cells, none as CSV', () => {
     expect(landedKeys.length).toBeGreaterThan(0);
-    for (const key of landedKeys) expect(key).toMatch(/^cells raw\/\w+\/source=[^/]+\/ingest_date=2026-11-02\/.*\.ndjson\.gz$/);
+    for (const key of landedKeys)
+      expect(key).toMatch(/^cells raw\/\w+\/source=[^/]+\/ingest_date=2026-11-02\/.*\.ndjson\.gz$/);
   });
 
   it('sends only statements the Trino grammar parses', () => {
     expect(sent.length).toBeGreaterThan(10);
-    const errors = sent.flatMap((sql) => trino.validate(parsable(sql)).map((e) => `${e.message} in: ${sql.slice(0, 300)}`));
+    const errors = sent.flatMap((sql) =>
+      trino.validate(parsable(sql)).map((e) => `${e.message} in: ${sql.slice(0, 300)}`),
+    );
     expect(errors).toEqual([]);
   });
 
@@ -116,7 +161,10 @@ describe('the stages on Athena', () => {
   it('validates each part from its raw table and partition, materialises what it reads again, and merges by UNLOAD', () => {
     const validations = sent.filter((s) => s.startsWith('create table "pulse"."pulse_scratch_'));
     expect(validations.length).toBeGreaterThanOrEqual(landedKeys.length);
-    for (const sql of validations.slice(0, landedKeys.length)) expect(sql).toMatch(/from "pulse"\."raw_\w+_cells" where landed_source = '[^']+' and landed_date = '2026-11-02' and "\$path" = 's3:\/\/pulse-lake\/raw\//);
+    for (const sql of validations.slice(0, landedKeys.length))
+      expect(sql).toMatch(
+        /from "pulse"\."raw_\w+_cells" where landed_source = '[^']+' and landed_date = '2026-11-02' and "\$path" = 's3:\/\/pulse-lake\/raw\//,
+      );
     // A fold is staged in curated/_staging/ (its months then replaced by copying the staged files),
     // so no statement writes into an entity's table, and one stopped part-way leaves it as it was.
     const staged = sent.filter((s) => s.startsWith('unload (') && s.includes("to 's3://pulse-lake/curated/_staging/"));
@@ -160,9 +208,14 @@ describe('the stages on Athena', () => {
     const stackTables = /"pulse"\."\w+"/g;
     for (const sql of sent) {
       const code = sql.replace(/'(?:[^']|'')*'|--[^\n]*/g, "''");
-      const bare = code.replace(stackTables, 'stack_table').match(/\b(?:from|join)\s+([a-z_][a-z0-9_]*)\b(?!\s*[.(])/gi) ?? [];
-      const defined = new Set([...code.matchAll(/(?:^|,\s*|with\s+)([a-z_][a-z0-9_]*) as \(/gim)].map((m) => m[1]!.toLowerCase()));
-      const unknown = bare.map((b) => b.split(/\s+/)[1]!.toLowerCase()).filter((ref) => !defined.has(ref) && !sqlWords.has(ref) && !catalogTables.has(ref));
+      const bare =
+        code.replace(stackTables, 'stack_table').match(/\b(?:from|join)\s+([a-z_][a-z0-9_]*)\b(?!\s*[.(])/gi) ?? [];
+      const defined = new Set(
+        [...code.matchAll(/(?:^|,\s*|with\s+)([a-z_][a-z0-9_]*) as \(/gim)].map((m) => m[1]!.toLowerCase()),
+      );
+      const unknown = bare
+        .map((b) => b.split(/\s+/)[1]!.toLowerCase())
+        .filter((ref) => !defined.has(ref) && !sqlWords.has(ref) && !catalogTables.has(ref));
       expect(unknown, sql.slice(0, 400)).toEqual([]);
     }
   });

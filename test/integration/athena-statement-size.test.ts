@@ -41,7 +41,13 @@ beforeAll(async () => {
   }));
   athena.on(GetQueryResultsCommand).resolves({ ResultSet: { Rows: [], ResultSetMetadata: { ColumnInfo: [] } } });
   const client = new AthenaClient({ region: 'eu-west-1' });
-  const engine = new AthenaEngine({ workGroup: 'pulse', database: 'pulse', lake: 's3://pulse-lake', client, clearPrefix: async () => {} });
+  const engine = new AthenaEngine({
+    workGroup: 'pulse',
+    database: 'pulse',
+    lake: 's3://pulse-lake',
+    client,
+    clearPrefix: async () => {},
+  });
   const store = new FolderStore(path.join(root, 'lake'));
   const ctx = createStageContext({
     config: loaded.config,

@@ -24,9 +24,21 @@ beforeAll(async () => {
   mkdirSync(path.join(dir, 'exports'), { recursive: true });
   writeFileSync(
     path.join(dir, 'exports/tickets.csv'),
-    ['id,created_at,updated_at,status', 'T1,2026-10-01T09:00:00Z,2026-10-01T10:00:00Z,solved', 'T2,2026-10-02T09:00:00Z,2026-10-02T10:00:00Z,open', 'T3,not a time,2026-10-03T10:00:00Z,open', ''].join('\n'),
+    [
+      'id,created_at,updated_at,status',
+      'T1,2026-10-01T09:00:00Z,2026-10-01T10:00:00Z,solved',
+      'T2,2026-10-02T09:00:00Z,2026-10-02T10:00:00Z,open',
+      'T3,not a time,2026-10-03T10:00:00Z,open',
+      '',
+    ].join('\n'),
   );
-  writeFileSync(path.join(dir, 'pulse.config.json'), JSON.stringify({ lake: 's3://pulse-lake/acme', sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'exports/tickets.csv' }] }));
+  writeFileSync(
+    path.join(dir, 'pulse.config.json'),
+    JSON.stringify({
+      lake: 's3://pulse-lake/acme',
+      sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'exports/tickets.csv' }],
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -37,7 +49,10 @@ afterAll(async () => {
 describe('the CLI on an s3:// lake', () => {
   it('extracts into the bucket: raw parts, rejects and the watermark under the lake prefix', async () => {
     const out: string[] = [];
-    const code = await main(['run', '--config', path.join(dir, 'pulse.config.json'), '--period', '2026-10', '--stages', 'extract', '--json'], { out: (s) => void out.push(s) });
+    const code = await main(
+      ['run', '--config', path.join(dir, 'pulse.config.json'), '--period', '2026-10', '--stages', 'extract', '--json'],
+      { out: (s) => void out.push(s) },
+    );
     expect(code).toBe(0);
     expect(JSON.parse(out.join('')).lake).toBe('s3://pulse-lake/acme');
     const lake = new S3Store('s3://pulse-lake/acme');
@@ -46,15 +61,34 @@ describe('the CLI on an s3:// lake', () => {
     expect(raw[0]).toMatch(/^raw\/tickets\/source=desk\/ingest_date=\d{4}-\d{2}-\d{2}\/[^/]+-0000\.ndjson\.gz$/);
     // An s3:// lake runs on Athena, whose CSV reader gives no row order: the export lands as
     // numbered rows of its cells, untyped (ELT), and nothing is rejected before curate.
-    const lines = gunzipSync((await lake.get(raw[0]!))!).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const exported = readFileSync(path.join(dir, 'exports', 'tickets.csv'), 'utf8').trim().split('\n').slice(1);
-    expect(lines).toEqual(exported.map((line, i) => ({ _row: i + 1, _line: i + 2, _reject: null, _message: null, c: line.split(',') })));
+    const lines = gunzipSync((await lake.get(raw[0]!))!)
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const exported = readFileSync(path.join(dir, 'exports', 'tickets.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1);
+    expect(lines).toEqual(
+      exported.map((line, i) => ({ _row: i + 1, _line: i + 2, _reject: null, _message: null, c: line.split(',') })),
+    );
     expect(await lake.list('rejects/')).toEqual([]);
     const state = await getJson<SourceState>(lake, 'state/desk/tickets.json');
-    expect(state!.landed).toEqual([expect.objectContaining({ key: raw[0], format: 'cells', unit: 'exports/tickets.csv' })]);
-    expect(state!.landed[0]!.layout).toMatchObject({ delimiter: ',', skipLines: 1, header: ['id', 'created_at', 'updated_at', 'status'] });
+    expect(state!.landed).toEqual([
+      expect.objectContaining({ key: raw[0], format: 'cells', unit: 'exports/tickets.csv' }),
+    ]);
+    expect(state!.landed[0]!.layout).toMatchObject({
+      delimiter: ',',
+      skipLines: 1,
+      header: ['id', 'created_at', 'updated_at', 'status'],
+    });
     // The file's fingerprint is kept all the same: an unchanged export is not landed again.
-    expect(Object.values((state!.watermark as { files: Record<string, { sha256: string }> }).files)[0]!.sha256).toBe(createHash('sha256').update(readFileSync(path.join(dir, 'exports', 'tickets.csv'))).digest('hex'));
+    expect(Object.values((state!.watermark as { files: Record<string, { sha256: string }> }).files)[0]!.sha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(path.join(dir, 'exports', 'tickets.csv')))
+        .digest('hex'),
+    );
     expect(state!.units).toEqual({});
   });
 });

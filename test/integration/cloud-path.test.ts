@@ -34,7 +34,13 @@ beforeAll(async () => {
   s3rver = await startS3rver(path.join(root, 's3'));
   const endpoint = `http://127.0.0.1:${s3rver.port}`;
   const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  const client = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
   await client.send(new CreateBucketCommand({ Bucket: 'pulse-results' }));
   client.destroy();
   vi.stubEnv('AWS_ENDPOINT_URL_S3', endpoint);
@@ -60,7 +66,11 @@ afterAll(async () => {
 async function run(config: Record<string, unknown>, dir: string, lake: string, period: string): Promise<void> {
   const file = path.join(dir, `pulse.${lake.startsWith('s3://') ? 's3' : 'local'}.config.json`);
   writeFileSync(file, JSON.stringify({ ...config, lake }));
-  const ctx = await createLocalContext(await loadConfig(file), parsePeriod(period), { quiet: true, now, athenaTimings });
+  const ctx = await createLocalContext(await loadConfig(file), parsePeriod(period), {
+    quiet: true,
+    now,
+    athenaTimings,
+  });
   try {
     await runStages(ctx, ['extract', 'curate', 'marts', 'evaluate']);
   } finally {
@@ -74,11 +84,16 @@ function withoutGeneratedAt(report: unknown): unknown {
   return copy;
 }
 
-async function sameKpisBothWays(config: Record<string, unknown>, dir: string, period: string): Promise<LoggedStatement[]> {
+async function sameKpisBothWays(
+  config: Record<string, unknown>,
+  dir: string,
+  period: string,
+): Promise<LoggedStatement[]> {
   const local = path.join(dir, 'lake');
   await run(config, dir, local, period);
   const lake = new S3Store('s3://pulse-lake/');
-  for (const prefix of ['raw/', 'rejects/', 'state/', 'curated/', 'marts/', 'reports/', 'ledger/', '_scratch/']) await lake.deletePrefix(prefix);
+  for (const prefix of ['raw/', 'rejects/', 'state/', 'curated/', 'marts/', 'reports/', 'ledger/', '_scratch/'])
+    await lake.deletePrefix(prefix);
   const sent = athena!.statements.length;
   await run(config, dir, 's3://pulse-lake/', period);
   const cloud = await getJson<unknown>(new S3Store('s3://pulse-lake/'), `reports/${period}/kpis.json`);
@@ -92,7 +107,9 @@ describe('the cloud path against the Athena stand-in', () => {
     const engine = new AthenaEngine({ workGroup: 'pulse', database: 'pulse', lake: 's3://pulse-lake/' });
     try {
       const text = "'2026-10-05T08:00:00Z'";
-      const [row] = await engine.query(`select ${trinoRules.wallClockOf(text)} as now_read, try_cast(replace(${text}, 'T', ' ') as timestamp) as before_read`);
+      const [row] = await engine.query(
+        `select ${trinoRules.wallClockOf(text)} as now_read, try_cast(replace(${text}, 'T', ' ') as timestamp) as before_read`,
+      );
       expect(row).toEqual({ now_read: '2026-10-05 08:00:00.000', before_read: null });
     } finally {
       await engine.close();
@@ -104,19 +121,38 @@ describe('the cloud path against the Athena stand-in', () => {
     const config = JSON.parse(readFileSync(path.join(fixture, 'pulse.config.json'), 'utf8')) as Record<string, unknown>;
     const dir = path.join(root, 'golden');
     mkdirSync(dir, { recursive: true });
-    const statements = await sameKpisBothWays({ ...config, sources: [{ name: 'helpdesk', type: 'csv', entity: 'tickets', path: path.join(fixture, 'tickets.csv') }] }, dir, '2026-10');
+    const statements = await sameKpisBothWays(
+      {
+        ...config,
+        sources: [{ name: 'helpdesk', type: 'csv', entity: 'tickets', path: path.join(fixture, 'tickets.csv') }],
+      },
+      dir,
+      '2026-10',
+    );
     expect(statements.length).toBeGreaterThan(20);
     expect(statements.filter((s) => s.state !== 'SUCCEEDED')).toEqual([]);
   }, 300_000);
 
   it('gives 102 months of history the kpis.json of a local run, writing at most 100 partitions a statement', async () => {
     const dir = path.join(root, 'history');
-    await generateSampleCompany({ outDir: path.join(dir, 'exports'), months: 102, ticketsPerMonth: 12, seed: 20, endMonth: '2026-10', timezone: 'UTC' });
+    await generateSampleCompany({
+      outDir: path.join(dir, 'exports'),
+      months: 102,
+      ticketsPerMonth: 12,
+      seed: 20,
+      endMonth: '2026-10',
+      timezone: 'UTC',
+    });
     // Tickets and their surveys: enough to write more than 100 months in curate and in every mart.
     const entities = ['tickets', 'surveys'];
     const config = {
       timezone: 'UTC',
-      sources: entities.map((entity) => ({ name: entity.replace(/_/g, '-'), type: 'csv', entity, path: `exports/${entity}.csv` })),
+      sources: entities.map((entity) => ({
+        name: entity.replace(/_/g, '-'),
+        type: 'csv',
+        entity,
+        path: `exports/${entity}.csv`,
+      })),
     };
     const statements = await sameKpisBothWays(config, dir, '2026-10');
     expect(statements.filter((s) => s.state !== 'SUCCEEDED')).toEqual([]);

@@ -5,7 +5,11 @@ import type { RejectedRow, SourceRow } from '../../functions/ports/source.ts';
 
 const header = 'id,created_at,status,channel,priority,solved_at,handle_seconds';
 
-async function read(content: string | Buffer, options: Record<string, unknown> = {}, businessZone = 'UTC'): Promise<SourceRow[]> {
+async function read(
+  content: string | Buffer,
+  options: Record<string, unknown> = {},
+  businessZone = 'UTC',
+): Promise<SourceRow[]> {
   return (await readExport(content, { source: options, zone: businessZone })).rows;
 }
 
@@ -15,12 +19,20 @@ describe('CSV source', () => {
   it('handles a BOM, CRLF, quoted multi-line fields and date-only values', async () => {
     const content = Buffer.concat([
       Buffer.from([0xef, 0xbb, 0xbf]),
-      Buffer.from(`id,created_at,status,category\r\n1,2026-10-01,open,"billing\r\nsecond line, with comma"\r\n2,2026-10-02T10:00:00+02:00,solved,"say ""hi"""\r\n`),
+      Buffer.from(
+        `id,created_at,status,category\r\n1,2026-10-01,open,"billing\r\nsecond line, with comma"\r\n2,2026-10-02T10:00:00+02:00,solved,"say ""hi"""\r\n`,
+      ),
     ]);
     const rows = await read(content);
     expect(rows.every((r) => r.ok)).toBe(true);
     const [first, second] = rows.map((r) => (r.ok ? r.record : {}));
-    expect(first).toMatchObject({ id: '1', category: 'billing\r\nsecond line, with comma', source: 'helpdesk', channel: 'other', priority: 'normal' });
+    expect(first).toMatchObject({
+      id: '1',
+      category: 'billing\r\nsecond line, with comma',
+      source: 'helpdesk',
+      channel: 'other',
+      priority: 'normal',
+    });
     expect((first!.created_at as Date).toISOString()).toBe('2026-10-01T00:00:00.000Z');
     expect((second!.created_at as Date).toISOString()).toBe('2026-10-02T08:00:00.000Z');
     expect(second!.category).toBe('say "hi"');
@@ -38,10 +50,13 @@ describe('CSV source', () => {
   });
 
   it('maps foreign headers and values', async () => {
-    const rows = await read('Ticket ID,Opened,State\nA-1,2026-10-01 09:00,Resolved\nA-2,2026-10-01 10:00,In Progress\n', {
-      columns: { id: 'Ticket ID', created_at: 'Opened', status: 'State' },
-      values: { status: { Resolved: 'solved', 'in progress': 'open' } },
-    });
+    const rows = await read(
+      'Ticket ID,Opened,State\nA-1,2026-10-01 09:00,Resolved\nA-2,2026-10-01 10:00,In Progress\n',
+      {
+        columns: { id: 'Ticket ID', created_at: 'Opened', status: 'State' },
+        values: { status: { Resolved: 'solved', 'in progress': 'open' } },
+      },
+    );
     expect(rows.map((r) => r.ok && r.record.status)).toEqual(['solved', 'open']);
   });
 
@@ -72,13 +87,17 @@ describe('CSV source', () => {
       [4, 'unknown_value', 'status'],
       [6, 'missing_required', 'created_at'],
     ]);
-    expect(rejected(rows)[1]!.message).toBe('export.csv line 4 (row 3): created_at: "2026-02-30 10:00" is not a timestamp');
+    expect(rejected(rows)[1]!.message).toBe(
+      'export.csv line 4 (row 3): created_at: "2026-02-30 10:00" is not a timestamp',
+    );
   });
 
   it('reads a stray quote as data, and rejects an unterminated quoted field with its line', async () => {
     const stray = await read('id,created_at,status\n1,2026-10-01,open\n2,2026"-10-01,open\n3,2026-10-02,open\n');
     expect(stray.filter((r) => r.ok).map((r) => r.ok && r.record.id)).toEqual(['1', '3']);
-    expect(rejected(stray).map((r) => [r.location.row, r.reason, r.field])).toEqual([[2, 'bad_timestamp', 'created_at']]);
+    expect(rejected(stray).map((r) => [r.location.row, r.reason, r.field])).toEqual([
+      [2, 'bad_timestamp', 'created_at'],
+    ]);
     const unterminated = await read('id,created_at,status\n1,2026-10-01,open\n2,"2026-10-01,open\n3,2026-10-02,open\n');
     // Only the line the quote opens on is lost: reading resumes on the next line (csvRecords.ts).
     expect(unterminated.filter((r) => r.ok).map((r) => r.ok && r.record.id)).toEqual(['1', '3']);
@@ -89,7 +108,9 @@ describe('CSV source', () => {
 
   it('fails clearly on an empty file and on a missing mapped column', async () => {
     await expect(read('')).rejects.toThrow(new SourceError('export.csv: the file is empty (no header row)'));
-    await expect(read('id,created_at,status\n', { columns: { created_at: 'Created_Date' } })).rejects.toThrow(/export\.csv: column "Created_Date" mapped to created_at is not in the header/);
+    await expect(read('id,created_at,status\n', { columns: { created_at: 'Created_Date' } })).rejects.toThrow(
+      /export\.csv: column "Created_Date" mapped to created_at is not in the header/,
+    );
     await expect(read('id,status\n1,open\n')).rejects.toThrow(/required field created_at has no column/);
   });
 

@@ -40,13 +40,32 @@ class RecordingTransport implements MailTransport {
   alerts = () => this.sent.filter((m) => m.audience === '_owners');
 }
 
-const refused = (mail: OutgoingMail) => new MailTransportError('the SMTP server refused the recipient: 550 mailbox unavailable', { recipient: mail.to, retryable: false });
-const deferred = (mail: OutgoingMail) => new MailTransportError('the SMTP server deferred the message: 451 try again', { recipient: mail.to, retryable: true });
+const refused = (mail: OutgoingMail) =>
+  new MailTransportError('the SMTP server refused the recipient: 550 mailbox unavailable', {
+    recipient: mail.to,
+    retryable: false,
+  });
+const deferred = (mail: OutgoingMail) =>
+  new MailTransportError('the SMTP server deferred the message: 451 try again', {
+    recipient: mail.to,
+    retryable: true,
+  });
 
 const unused = () => {
   throw new Error('deliver does not query');
 };
-const engine: QueryEngine = { dialect: 'duckdb', readsExportsInPlace: true, registerTables: unused, registerLanded: unused, releaseLanded: unused, createTable: unused, createView: unused, query: unused, writeParquet: unused, close: async () => {} };
+const engine: QueryEngine = {
+  dialect: 'duckdb',
+  readsExportsInPlace: true,
+  registerTables: unused,
+  registerLanded: unused,
+  releaseLanded: unused,
+  createTable: unused,
+  createView: unused,
+  query: unused,
+  writeParquet: unused,
+  close: async () => {},
+};
 
 let lake: string;
 let store: FolderStore;
@@ -55,21 +74,47 @@ const fast: Partial<RetryTimings> = { retries: 2, sleep: async () => {} };
 
 function context(mail: MailTransport, options: { resend?: boolean } = {}): StageContext {
   const { config } = parseConfig(
-    { lake, sources: [{ name: 'helpdesk', type: 'csv', entity: 'tickets', path: 'x.csv' }], audiences: [{ name: 'executive', recipients }], owners, mail: { transport: 'outbox', from: 'pulse@example.com' } },
+    {
+      lake,
+      sources: [{ name: 'helpdesk', type: 'csv', entity: 'tickets', path: 'x.csv' }],
+      audiences: [{ name: 'executive', recipients }],
+      owners,
+      mail: { transport: 'outbox', from: 'pulse@example.com' },
+    },
     path.join(lake, 'pulse.config.json'),
   );
-  return { config, period: parsePeriod(period), store, engine, mail, sources: [], runId: 'run-1', now: new Date('2026-11-01T06:00:00Z'), resend: options.resend ?? false, progress: silentProgress, log: (m) => logged.push(m) };
+  return {
+    config,
+    period: parsePeriod(period),
+    store,
+    engine,
+    mail,
+    sources: [],
+    runId: 'run-1',
+    now: new Date('2026-11-01T06:00:00Z'),
+    resend: options.resend ?? false,
+    progress: silentProgress,
+    log: (m) => logged.push(m),
+  };
 }
 
 const ledgerEntries = async () => (await store.list(`ledger/${period}/executive/`)).length;
-const inLedger = async (recipient: string) => (await store.get(ledgerKey(period, 'executive', recipient))) !== undefined;
+const inLedger = async (recipient: string) =>
+  (await store.get(ledgerKey(period, 'executive', recipient))) !== undefined;
 const statuses = (summaries: DeliverySummary[]) => summaries.map((s) => `${s.recipient}:${s.status}`);
 
 beforeEach(async () => {
   lake = mkdtempSync(path.join(tmpdir(), 'pulse-deliver-'));
   store = new FolderStore(lake);
   logged = [];
-  const raw = await new MailComposer({ from: 'pulse@example.com', to: recipients, subject: 'Customer service scorecard — October 2026', text: 'Tickets created: 1 204' }).compile().build();
+  const raw = await new MailComposer({
+    from: 'pulse@example.com',
+    to: recipients,
+    subject: 'Customer service scorecard — October 2026',
+    text: 'Tickets created: 1 204',
+  })
+    .compile()
+    .build();
   await store.put(lakeKeys.message(period, 'executive'), raw);
 });
 
@@ -137,7 +182,9 @@ describe('deliver', () => {
     expect(resent.map((s) => [s.status, s.resent])).toEqual(recipients.map(() => ['sent', true]));
     expect(logged.at(-1)).toBe('deliver: 0 sent, 0 already sent before, resent 3 (asked with --resend)');
     expect(JSON.parse(before).messageId).toBe('<1@test>');
-    expect(JSON.parse((await store.get(ledgerKey(period, 'executive', 'ceo@example.com')))!.toString()).messageId).toBe('<4@test>');
+    expect(JSON.parse((await store.get(ledgerKey(period, 'executive', 'ceo@example.com')))!.toString()).messageId).toBe(
+      '<4@test>',
+    );
   });
 
   it('a recipient that still fails after retries fails the stage naming it, alerts the owners, and stays out of the ledger', async () => {
@@ -150,7 +197,9 @@ describe('deliver', () => {
     const error = failure as DeliveryError;
     expect(error.ownersAlerted).toBe(true);
     expect(error.failures.map((f) => f.recipient)).toEqual(['coo@example.com']);
-    expect(error.message).toContain('executive → coo@example.com: the SMTP server deferred the message: 451 try again (3 attempts)');
+    expect(error.message).toContain(
+      'executive → coo@example.com: the SMTP server deferred the message: 451 try again (3 attempts)',
+    );
     expect(mail.attempts.filter((to) => to === 'coo@example.com')).toHaveLength(3);
     expect(mail.reports()).toEqual(['ceo@example.com', 'cfo@example.com']);
     expect(await inLedger('coo@example.com')).toBe(false);
@@ -162,7 +211,9 @@ describe('deliver', () => {
     expect(parsed.subject).toBe('[Pulse] 2026-10: 1 report e-mail(s) could not be sent');
     expect(parsed.from?.text).toBe('pulse@example.com');
     expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : undefined).toBe('owner@example.com');
-    expect(parsed.text).toContain('executive → coo@example.com: the SMTP server deferred the message: 451 try again (3 attempts)');
+    expect(parsed.text).toContain(
+      'executive → coo@example.com: the SMTP server deferred the message: 451 try again (3 attempts)',
+    );
     expect(parsed.text).toContain('2 sent in this run');
   });
 
@@ -173,7 +224,9 @@ describe('deliver', () => {
     const failure = await runStages(context(mail), ['deliver']).catch((e: unknown) => e);
     // assess
     expect(failure).toBeInstanceOf(StageError);
-    expect((failure as StageError).message).toMatch(/^stage deliver failed: could not send to 1 recipient: executive → cfo@example\.com: the SMTP server refused the recipient: 550 mailbox unavailable \(not retried: a retry cannot help\)/);
+    expect((failure as StageError).message).toMatch(
+      /^stage deliver failed: could not send to 1 recipient: executive → cfo@example\.com: the SMTP server refused the recipient: 550 mailbox unavailable \(not retried: a retry cannot help\)/,
+    );
     expect((failure as StageError).ownersAlerted).toBe(true);
     expect(mail.alerts()).toHaveLength(1);
   });
@@ -190,7 +243,9 @@ describe('deliver', () => {
     expect(alerts).toHaveLength(1);
     const parsed = await simpleParser(alerts[0]!.raw);
     expect(parsed.subject).toBe('[Pulse] 2026-10: the deliver stage failed');
-    expect(parsed.text).toContain('Cause: reports/2026-10/executive/message.eml does not exist: run the render stage first');
+    expect(parsed.text).toContain(
+      'Cause: reports/2026-10/executive/message.eml does not exist: run the render stage first',
+    );
   });
 
   it('an alert that cannot be sent is logged and never hides the failure it was about', async () => {
@@ -201,21 +256,35 @@ describe('deliver', () => {
     // assess
     expect(failure).toBeInstanceOf(DeliveryError);
     expect((failure as DeliveryError).failures).toHaveLength(3);
-    expect(logged.some((line) => line.startsWith('alert to owner owner@example.com: the SMTP server refused the recipient'))).toBe(true);
+    expect(
+      logged.some((line) => line.startsWith('alert to owner owner@example.com: the SMTP server refused the recipient')),
+    ).toBe(true);
   });
 
   it('sends nothing for an audience whose report is withheld', async () => {
     // prepare
-    await store.put(lakeKeys.withheld(period, 'executive'), JSON.stringify({ period, audience: 'executive', reasons: ['helpdesk is stale: freshest ticket 2026-10-20'], runId: 'run-0' }));
+    await store.put(
+      lakeKeys.withheld(period, 'executive'),
+      JSON.stringify({
+        period,
+        audience: 'executive',
+        reasons: ['helpdesk is stale: freshest ticket 2026-10-20'],
+        runId: 'run-0',
+      }),
+    );
     const mail = new RecordingTransport();
     // act
     const failure = await deliver(context(mail), { retry: fast }).catch((e: unknown) => e);
     // assess: nothing sent, and the run fails with the reason (render told the owners already)
     expect(mail.sent).toEqual([]);
     expect(failure).toBeInstanceOf(ReportWithheldError);
-    expect((failure as ReportWithheldError).message).toBe('helpdesk is stale: freshest ticket 2026-10-20 (0 sent to the other audiences)');
+    expect((failure as ReportWithheldError).message).toBe(
+      'helpdesk is stale: freshest ticket 2026-10-20 (0 sent to the other audiences)',
+    );
     expect((failure as ReportWithheldError).ownersAlerted).toBe(true);
     expect(await ledgerEntries()).toBe(0);
-    expect(logged).toContain('deliver executive: the report is withheld (reports/2026-10/executive/withheld.json: helpdesk is stale: freshest ticket 2026-10-20): nothing sent');
+    expect(logged).toContain(
+      'deliver executive: the report is withheld (reports/2026-10/executive/withheld.json: helpdesk is stale: freshest ticket 2026-10-20): nothing sent',
+    );
   });
 });

@@ -32,12 +32,21 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const source = () => ({ name: 'fd', type: 'freshdesk', baseUrl: server.url, credentials: { apiKey: 'env:PULSE_TEST_FD_KEY' }, startDate: '2026-09-01', requestsPerMinute: 100_000 });
+const source = () => ({
+  name: 'fd',
+  type: 'freshdesk',
+  baseUrl: server.url,
+  credentials: { apiKey: 'env:PULSE_TEST_FD_KEY' },
+  startDate: '2026-09-01',
+  requestsPerMinute: 100_000,
+});
 let clean: Awaited<ReturnType<typeof curatedTickets>>;
 
 describe('the Freshdesk connector', () => {
   it('reads the Link header', () => {
-    expect(nextLink('<https://acme.freshdesk.com/api/v2/tickets?page=2&per_page=100>; rel="next"')).toBe('https://acme.freshdesk.com/api/v2/tickets?page=2&per_page=100');
+    expect(nextLink('<https://acme.freshdesk.com/api/v2/tickets?page=2&per_page=100>; rel="next"')).toBe(
+      'https://acme.freshdesk.com/api/v2/tickets?page=2&per_page=100',
+    );
     expect(nextLink(null)).toBeNull();
   });
 
@@ -50,10 +59,21 @@ describe('the Freshdesk connector', () => {
     const lists = server.requests.filter((r) => r.path === '/api/v2/tickets' && !r.query.has('filter'));
     expect(lists.filter((r) => r.query.get('page') === '1')).toHaveLength(2);
     expect(Math.max(...lists.map((r) => Number(r.query.get('page'))))).toBe(300);
-    for (const r of lists) expect(r.query.get('order_by') === 'updated_at' && r.query.get('order_type') === 'asc' && r.query.get('include') === 'stats' && r.query.get('per_page') === '100').toBe(true);
+    for (const r of lists)
+      expect(
+        r.query.get('order_by') === 'updated_at' &&
+          r.query.get('order_type') === 'asc' &&
+          r.query.get('include') === 'stats' &&
+          r.query.get('per_page') === '100',
+      ).toBe(true);
     const restart = lists.filter((r) => r.query.get('page') === '1')[1]!;
-    const sorted = [...account.tickets].sort((a, b) => Date.parse(a.updated_at as string) - Date.parse(b.updated_at as string) || (a.id as number) - (b.id as number));
-    expect(restart.query.get('updated_since')).toBe(new Date(Date.parse(sorted[29_999]!.updated_at as string)).toISOString());
+    const sorted = [...account.tickets].sort(
+      (a, b) =>
+        Date.parse(a.updated_at as string) - Date.parse(b.updated_at as string) || (a.id as number) - (b.id as number),
+    );
+    expect(restart.query.get('updated_since')).toBe(
+      new Date(Date.parse(sorted[29_999]!.updated_at as string)).toISOString(),
+    );
     expect(lists[0]!.headers.authorization).toBe(`Basic ${Buffer.from(`${apiKey}:X`).toString('base64')}`);
     // Every ticket once; the deleted ones gone from curated.
     expect(clean).toHaveLength(account.tickets.length);
@@ -62,17 +82,36 @@ describe('the Freshdesk connector', () => {
     const byId = new Map(clean.map((t) => [Number(t.id), t]));
     for (const d of account.deleted) expect(byId.has(d.id as number)).toBe(false);
     // Codes as CONNECTORS.md maps them.
-    expect(byId.get(1)).toMatchObject({ status: 'pending', priority: 'normal', channel: 'web', category: 'question', customer_id: '101', assignee_id: '201', is_escalated: false, reopens: 0 });
+    expect(byId.get(1)).toMatchObject({
+      status: 'pending',
+      priority: 'normal',
+      channel: 'web',
+      category: 'question',
+      customer_id: '101',
+      assignee_id: '201',
+      is_escalated: false,
+      reopens: 0,
+    });
     expect(byId.get(2)).toMatchObject({ status: 'solved', priority: 'high', channel: 'phone', category: 'incident' });
     // Status 7 is the account's own: pending. Source 9 (feedback widget) is web.
-    expect(byId.get(4)).toMatchObject({ status: 'pending', priority: 'low', channel: 'web', category: 'incident', assignee_id: '200' });
+    expect(byId.get(4)).toMatchObject({
+      status: 'pending',
+      priority: 'low',
+      channel: 'web',
+      category: 'incident',
+      assignee_id: '200',
+    });
     expect(byId.get(9)).toMatchObject({ is_escalated: true, status: 'pending' });
     expect(byId.get(10)).toMatchObject({ reopens: 1, status: 'open', first_response_at: null });
     expect(byId.get(3)).toMatchObject({ status: 'closed', assignee_id: null });
     expect(byId.get(6)).toMatchObject({ channel: 'other' });
     const t8 = account.tickets.find((t) => t.id === 8)!;
     // Resolved, else closed: ticket 8 has both; a ticket closed without a resolve would take closed_at.
-    expect(String(byId.get(8)!.solved_at)).toBe(String((t8.stats as { resolved_at: string }).resolved_at).replace('T', ' ').replace('Z', ''));
+    expect(String(byId.get(8)!.solved_at)).toBe(
+      String((t8.stats as { resolved_at: string }).resolved_at)
+        .replace('T', ' ')
+        .replace('Z', ''),
+    );
     const ratings = await ctx.engine.query('select score, count(*) as n from surveys group by score order by score');
     expect(ratings).toEqual([
       { score: 1, n: 1 },
@@ -87,7 +126,13 @@ describe('the Freshdesk connector', () => {
 
   it('lands the same tickets through a 429, a 500, a reset and a cut body', async () => {
     const ctx = await connectorContext(writeConnectorConfig(dir, 'faults', source()));
-    server.fail(/^\/api\/v2\/tickets$/, { kind: 'status', status: 429, headers: { 'Retry-After': '1' }, body: '' }, { kind: 'status', status: 500, body: '{"code":"internal_error"}' }, { kind: 'reset' }, { kind: 'truncated' });
+    server.fail(
+      /^\/api\/v2\/tickets$/,
+      { kind: 'status', status: 429, headers: { 'Retry-After': '1' }, body: '' },
+      { kind: 'status', status: 500, body: '{"code":"internal_error"}' },
+      { kind: 'reset' },
+      { kind: 'truncated' },
+    );
     await extract(ctx);
     await curate(ctx);
     expect(await curatedTickets(ctx)).toEqual(clean);
@@ -103,13 +148,24 @@ describe('pulse run with a Freshdesk source', () => {
     try {
       const file = writeConnectorConfig(dir, 'run', { ...source(), baseUrl: own.url });
       const out: string[] = [];
-      expect(await main(['run', '--config', file, '--period', '2026-10', '--json'], { out: (s) => void out.push(s) }), out.join('')).toBe(0);
-      const report = JSON.parse(readFileSync(path.join(dir, 'run', 'lake', 'reports', '2026-10', 'kpis.json'), 'utf8')) as KpiReport;
-      expect(report.kpis.tickets_created!.value).toBe(small.tickets.filter((t) => (t.created_at as string).startsWith('2026-10')).length);
-      const escalated = small.tickets.filter((t) => t.is_escalated && (t.created_at as string).startsWith('2026-10')).length;
+      expect(
+        await main(['run', '--config', file, '--period', '2026-10', '--json'], { out: (s) => void out.push(s) }),
+        out.join(''),
+      ).toBe(0);
+      const report = JSON.parse(
+        readFileSync(path.join(dir, 'run', 'lake', 'reports', '2026-10', 'kpis.json'), 'utf8'),
+      ) as KpiReport;
+      expect(report.kpis.tickets_created!.value).toBe(
+        small.tickets.filter((t) => (t.created_at as string).startsWith('2026-10')).length,
+      );
+      const escalated = small.tickets.filter(
+        (t) => t.is_escalated && (t.created_at as string).startsWith('2026-10'),
+      ).length;
       expect(report.kpis.escalation_rate!.value).toBeCloseTo(escalated / report.kpis.tickets_created!.value!, 12);
       const october = small.ratings.filter((r) => (r.created_at as string).startsWith('2026-10'));
-      const satisfied = october.filter((r) => [103, 102, 101].includes((r.ratings as { default_question: number }).default_question)).length;
+      const satisfied = october.filter((r) =>
+        [103, 102, 101].includes((r.ratings as { default_question: number }).default_question),
+      ).length;
       expect(report.kpis.csat!.value).toBeCloseTo(satisfied / october.length, 12);
     } finally {
       await own.stop();

@@ -23,12 +23,25 @@ beforeEach(() => {
   server.requests.length = 0;
 });
 
-const quick: Partial<HttpTimings> = { timeoutMs: 300, backoffFirstMs: 5, backoffMaxMs: 20, retries: 3, random: () => 0.5 };
+const quick: Partial<HttpTimings> = {
+  timeoutMs: 300,
+  backoffFirstMs: 5,
+  backoffMaxMs: 20,
+  retries: 3,
+  random: () => 0.5,
+};
 const client = (extra: Partial<ConstructorParameters<typeof ApiClient>[0]> = {}) =>
-  new ApiClient({ vendor: 'Acme', source: 'acme', requestsPerMinute: 60_000, secrets: ['s3cr3t-token'], timings: quick, ...extra });
+  new ApiClient({
+    vendor: 'Acme',
+    source: 'acme',
+    requestsPerMinute: 60_000,
+    secrets: ['s3cr3t-token'],
+    timings: quick,
+    ...extra,
+  });
 
-describe('the connectors\' HTTP client', () => {
-  it('waits out a 429\'s Retry-After before sending anything else, then goes on', async () => {
+describe("the connectors' HTTP client", () => {
+  it("waits out a 429's Retry-After before sending anything else, then goes on", async () => {
     server.fail(/^\/ok$/, { kind: 'status', status: 429, headers: { 'Retry-After': '1' }, body: 'Too Many Requests' });
     const api = client();
     const answer = await api.json<{ n: number }>({ url: `${server.url}/ok` });
@@ -48,14 +61,24 @@ describe('the connectors\' HTTP client', () => {
 
   it('stops at once on a Retry-After longer than it may wait, saying so', async () => {
     server.fail(/^\/ok$/, { kind: 'status', status: 429, headers: { 'Retry-After': '86400' } });
-    const failure = await client().json({ url: `${server.url}/ok` }).catch((e: unknown) => e);
+    const failure = await client()
+      .json({ url: `${server.url}/ok` })
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(SourceError);
-    expect((failure as Error).message).toMatch(/^sources "acme": Acme GET http:\/\/127\.0\.0\.1:\d+\/ok: answered 429 and asks to wait 86400 s, longer than 900 s: run again later$/);
+    expect((failure as Error).message).toMatch(
+      /^sources "acme": Acme GET http:\/\/127\.0\.0\.1:\d+\/ok: answered 429 and asks to wait 86400 s, longer than 900 s: run again later$/,
+    );
     expect(server.requests).toHaveLength(1);
   });
 
   it('retries a 500, a reset, an answer past the timeout and a body cut short, then succeeds', async () => {
-    server.fail(/^\/ok$/, { kind: 'status', status: 500, body: '{"error":"boom"}' }, { kind: 'reset' }, { kind: 'slow', ms: 600 }, { kind: 'truncated' });
+    server.fail(
+      /^\/ok$/,
+      { kind: 'status', status: 500, body: '{"error":"boom"}' },
+      { kind: 'reset' },
+      { kind: 'slow', ms: 600 },
+      { kind: 'truncated' },
+    );
     const api = client({ timings: { ...quick, retries: 5 } });
     const answer = await api.json<{ n: number }>({ url: `${server.url}/ok` });
     expect(answer.body.n).toBeGreaterThan(0);
@@ -64,21 +87,36 @@ describe('the connectors\' HTTP client', () => {
   });
 
   it('gives up after its retries with what the server last said', async () => {
-    server.fail(/^\/ok$/, ...Array.from({ length: 4 }, () => ({ kind: 'status' as const, status: 503, body: '{"message":"maintenance"}' })));
-    const failure = await client().json({ url: `${server.url}/ok` }).catch((e: unknown) => e);
+    server.fail(
+      /^\/ok$/,
+      ...Array.from({ length: 4 }, () => ({ kind: 'status' as const, status: 503, body: '{"message":"maintenance"}' })),
+    );
+    const failure = await client()
+      .json({ url: `${server.url}/ok` })
+      .catch((e: unknown) => e);
     expect((failure as Error).message).toMatch(/answered 503 \(maintenance\), still after 4 attempts$/);
     expect(server.requests).toHaveLength(4);
   });
 
   it('does not retry 401 or 403, and puts no credential in the message', async () => {
-    server.fail(/^\/ok$/, { kind: 'status', status: 401, body: '{"error":"Couldn\'t authenticate you with s3cr3t-token"}' });
-    const unauthorised = await client().json({ url: `${server.url}/ok?token=s3cr3t-token` }).catch((e: unknown) => e);
+    server.fail(/^\/ok$/, {
+      kind: 'status',
+      status: 401,
+      body: '{"error":"Couldn\'t authenticate you with s3cr3t-token"}',
+    });
+    const unauthorised = await client()
+      .json({ url: `${server.url}/ok?token=s3cr3t-token` })
+      .catch((e: unknown) => e);
     expect(unauthorised).toBeInstanceOf(HttpStatusError);
     expect((unauthorised as HttpStatusError).status).toBe(401);
-    expect((unauthorised as Error).message).toContain("answered 401: the credentials were refused (Couldn't authenticate you with […])");
+    expect((unauthorised as Error).message).toContain(
+      "answered 401: the credentials were refused (Couldn't authenticate you with […])",
+    );
     expect((unauthorised as Error).message).not.toContain('s3cr3t');
     server.fail(/^\/ok$/, { kind: 'status', status: 403, body: '{"message":"forbidden"}' });
-    const forbidden = await client().json({ url: `${server.url}/ok` }).catch((e: unknown) => e);
+    const forbidden = await client()
+      .json({ url: `${server.url}/ok` })
+      .catch((e: unknown) => e);
     expect((forbidden as Error).message).toMatch(/answered 403: not allowed \(forbidden\)/);
     expect(server.requests).toHaveLength(2);
   });
@@ -86,13 +124,19 @@ describe('the connectors\' HTTP client', () => {
   it('hands back an accepted 404 as an answer, and any other as an error with its status', async () => {
     const accepted = await client().request({ url: `${server.url}/nowhere`, accept: [404] });
     expect(accepted.status).toBe(404);
-    const refused = await client().request({ url: `${server.url}/nowhere` }).catch((e: unknown) => e);
+    const refused = await client()
+      .request({ url: `${server.url}/nowhere` })
+      .catch((e: unknown) => e);
     expect((refused as HttpStatusError).status).toBe(404);
   });
 
   it('retries a body that is not JSON, then says what it got', async () => {
-    const failure = await client().json({ url: `${server.url}/text` }).catch((e: unknown) => e);
-    expect((failure as Error).message).toMatch(/answered 200 with a body that is not JSON \(15 bytes: "not json at all"\), still after 4 attempts$/);
+    const failure = await client()
+      .json({ url: `${server.url}/text` })
+      .catch((e: unknown) => e);
+    expect((failure as Error).message).toMatch(
+      /answered 200 with a body that is not JSON \(15 bytes: "not json at all"\), still after 4 attempts$/,
+    );
   });
 
   it('spaces its requests at the configured rate', async () => {

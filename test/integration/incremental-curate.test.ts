@@ -34,7 +34,11 @@ beforeAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.join(dir, 'exports'), { recursive: true });
   const config = parseConfig(
-    { timezone: 'UTC', lake: './lake', sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'exports/tickets-*.csv' }] },
+    {
+      timezone: 'UTC',
+      lake: './lake',
+      sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'exports/tickets-*.csv' }],
+    },
     path.join(dir, 'pulse.config.json'),
   );
   ctx = await createLocalContext(config, parsePeriod('2026-10'), { quiet: true });
@@ -49,7 +53,12 @@ describe('incremental curate', () => {
   it('moves a ticket whose month changed and keeps every other month as it was', async () => {
     writeFileSync(
       path.join(dir, 'exports/tickets-1.csv'),
-      [header, 'A,2026-10-02T10:00:00Z,2026-10-02T10:00:00Z,open,email', 'B,2026-09-10T10:00:00Z,2026-09-10T10:00:00Z,open,chat', 'C,2026-08-10T10:00:00Z,2026-08-10T10:00:00Z,solved,web'].join('\n'),
+      [
+        header,
+        'A,2026-10-02T10:00:00Z,2026-10-02T10:00:00Z,open,email',
+        'B,2026-09-10T10:00:00Z,2026-09-10T10:00:00Z,open,chat',
+        'C,2026-08-10T10:00:00Z,2026-08-10T10:00:00Z,solved,web',
+      ].join('\n'),
     );
     await run();
     expect(await curated()).toEqual([
@@ -61,7 +70,11 @@ describe('incremental curate', () => {
     // The next export corrects A's creation into September and solves B.
     writeFileSync(
       path.join(dir, 'exports/tickets-2.csv'),
-      [header, 'A,2026-09-28T10:00:00Z,2026-10-20T10:00:00Z,open,email', 'B,2026-09-10T10:00:00Z,2026-10-21T10:00:00Z,solved,chat'].join('\n'),
+      [
+        header,
+        'A,2026-09-28T10:00:00Z,2026-10-20T10:00:00Z,open,email',
+        'B,2026-09-10T10:00:00Z,2026-10-21T10:00:00Z,solved,chat',
+      ].join('\n'),
     );
     await run();
     expect(await curated()).toEqual([

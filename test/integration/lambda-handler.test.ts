@@ -8,7 +8,12 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
 import { OutOfTimeError, PulseError, retryableErrorName } from '../../functions/errors.ts';
 import { awsClients } from '../../functions/handlers/awsClients.ts';
-import { defaultPeriod, lambdaContext, lambdaSettings, type StageEvent } from '../../functions/handlers/lambdaContext.ts';
+import {
+  defaultPeriod,
+  lambdaContext,
+  lambdaSettings,
+  type StageEvent,
+} from '../../functions/handlers/lambdaContext.ts';
 import { stageHandler } from '../../functions/handlers/stageHandler.ts';
 import { putJson } from '../../functions/ports/objectStore.ts';
 import { extract, extractDrained } from '../../functions/stages/extract.ts';
@@ -21,9 +26,27 @@ import { serveS3ForTests } from '../support/s3rver.ts';
  */
 let s3: { stop: () => Promise<void> };
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/events');
-const env = { PULSE_LAKE: 's3://pulse-lake/acme', PULSE_CONFIG_KEY: 'config/pulse.config.json', PULSE_WORKGROUP: 'pulse', PULSE_DATABASE: 'pulse' };
-const config = { lake: 's3://pulse-lake/acme', timezone: 'America/New_York', mail: { transport: 'ses', from: 'pulse@example.com' }, sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'tickets.csv' }] };
-const zendesk = { name: 'zd', type: 'zendesk', baseUrl: 'https://acme.zendesk.com', credentials: { email: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:zd-AbCdEf#email', token: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:zd-AbCdEf#token' } };
+const env = {
+  PULSE_LAKE: 's3://pulse-lake/acme',
+  PULSE_CONFIG_KEY: 'config/pulse.config.json',
+  PULSE_WORKGROUP: 'pulse',
+  PULSE_DATABASE: 'pulse',
+};
+const config = {
+  lake: 's3://pulse-lake/acme',
+  timezone: 'America/New_York',
+  mail: { transport: 'ses', from: 'pulse@example.com' },
+  sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'tickets.csv' }],
+};
+const zendesk = {
+  name: 'zd',
+  type: 'zendesk',
+  baseUrl: 'https://acme.zendesk.com',
+  credentials: {
+    email: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:zd-AbCdEf#email',
+    token: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:zd-AbCdEf#token',
+  },
+};
 // 22:00 on 31 December in New York: the month just closed there is November.
 const now = new Date('2027-01-01T03:00:00Z');
 const context = (event: StageEvent, deadline?: number) => lambdaContext(event, env, now, deadline);
@@ -39,8 +62,15 @@ afterAll(async () => {
 
 describe('a stage Lambda', () => {
   it('reads its settings from the environment, naming what is missing', () => {
-    expect(lambdaSettings(env)).toEqual({ lake: 's3://pulse-lake/acme', configKey: 'config/pulse.config.json', workGroup: 'pulse', database: 'pulse' });
-    expect(() => lambdaSettings({ ...env, PULSE_WORKGROUP: undefined })).toThrow(/no PULSE_WORKGROUP: deploy it with the Pulse stack/);
+    expect(lambdaSettings(env)).toEqual({
+      lake: 's3://pulse-lake/acme',
+      configKey: 'config/pulse.config.json',
+      workGroup: 'pulse',
+      database: 'pulse',
+    });
+    expect(() => lambdaSettings({ ...env, PULSE_WORKGROUP: undefined })).toThrow(
+      /no PULSE_WORKGROUP: deploy it with the Pulse stack/,
+    );
   });
 
   it('reports the month just closed in the business zone by default', () => {
@@ -66,7 +96,9 @@ describe('a stage Lambda', () => {
     const render = await lambdaContext({ runId: 'exec-r' }, env, now, undefined, undefined, 'render');
     expect(render.engine).not.toBeInstanceOf(AthenaEngine);
     await expect(render.engine.query('select 1')).rejects.toThrow(/the render stage runs no query/);
-    await expect(render.store.get('curated/tickets/part.parquet')).rejects.toThrow(/the render stage may not read curated\/tickets\/part\.parquet/);
+    await expect(render.store.get('curated/tickets/part.parquet')).rejects.toThrow(
+      /the render stage may not read curated\/tickets\/part\.parquet/,
+    );
     await expect(render.store.get('reports/2026-11/kpis.json')).resolves.toBeUndefined();
     // Extract lands parts for the engine that reads them later: Athena's traits, no statement.
     const extract = await lambdaContext({ runId: 'exec-x' }, env, now, undefined, undefined, 'extract');
@@ -83,24 +115,44 @@ describe('a stage Lambda', () => {
 
   it('refuses a config that would not send through SES, and a lake without a config', async () => {
     await putJson(new S3Store(env.PULSE_LAKE), 'config/outbox.json', { ...config, mail: { transport: 'outbox' } });
-    await expect(lambdaContext({}, { ...env, PULSE_CONFIG_KEY: 'config/outbox.json' }, now)).rejects.toThrow(/a deployed Pulse sends through SES/);
-    await expect(lambdaContext({}, { ...env, PULSE_CONFIG_KEY: 'config/none.json' }, now)).rejects.toThrow(/no config there/);
+    await expect(lambdaContext({}, { ...env, PULSE_CONFIG_KEY: 'config/outbox.json' }, now)).rejects.toThrow(
+      /a deployed Pulse sends through SES/,
+    );
+    await expect(lambdaContext({}, { ...env, PULSE_CONFIG_KEY: 'config/none.json' }, now)).rejects.toThrow(
+      /no config there/,
+    );
   });
 
   it('runs its stage and hands the state machine the event, the period, the run id and a small result', async () => {
     const handler = stageHandler('extract', extract, { context, drained: extractDrained });
     const out = await handler({ period: '2026-10', runId: 'exec-2' });
     const landedNothing = [{ source: 'desk', entity: 'tickets', rowsLanded: 0, rawKeys: [] }];
-    expect(out).toMatchObject({ period: '2026-10', runId: 'exec-2', stage: 'extract', result: landedNothing, drained: true });
+    expect(out).toMatchObject({
+      period: '2026-10',
+      runId: 'exec-2',
+      stage: 'extract',
+      result: landedNothing,
+      drained: true,
+    });
     expect(out.seconds).toBeGreaterThanOrEqual(0);
     expect(Buffer.byteLength(JSON.stringify(out))).toBeLessThan(1024);
   });
 
   it('names a failure a retry can help so the state machine retries it, and leaves the others as they are', async () => {
-    const throttled = stageHandler('extract', async () => Promise.reject(new PulseError('Athena throttled', { retryable: true })), { context });
-    await expect(throttled({ runId: 'exec-3' })).rejects.toMatchObject({ name: retryableErrorName, message: 'stage extract failed: Athena throttled' });
+    const throttled = stageHandler(
+      'extract',
+      async () => Promise.reject(new PulseError('Athena throttled', { retryable: true })),
+      { context },
+    );
+    await expect(throttled({ runId: 'exec-3' })).rejects.toMatchObject({
+      name: retryableErrorName,
+      message: 'stage extract failed: Athena throttled',
+    });
     const broken = stageHandler('extract', async () => Promise.reject(new PulseError('bad mapping')), { context });
-    await expect(broken({ runId: 'exec-4' })).rejects.toMatchObject({ name: 'StageError', message: 'stage extract failed: bad mapping' });
+    await expect(broken({ runId: 'exec-4' })).rejects.toMatchObject({
+      name: 'StageError',
+      message: 'stage extract failed: bad mapping',
+    });
   });
 
   it('says a stage stopped for time is not drained, alerting no one; one that does not resume fails', async () => {
@@ -127,7 +179,12 @@ describe('a stage Lambda', () => {
     expect(first).toMatchObject({ period: '2026-10', runId: scheduled.runId, scheduledTime: scheduled.scheduledTime });
     const next = JSON.parse(readFileSync(path.join(fixtures, 'after-extract.json'), 'utf8')) as StageEvent;
     const second = await stageHandler('extract', extract, { context: late })(next);
-    expect(second).toMatchObject({ period: '2026-11', runId: next.runId, stage: 'extract', result: [{ source: 'desk', rowsLanded: 0 }] });
+    expect(second).toMatchObject({
+      period: '2026-11',
+      runId: next.runId,
+      stage: 'extract',
+      result: [{ source: 'desk', rowsLanded: 0 }],
+    });
   });
 
   it('makes its AWS clients once per module: two invocations send through the same S3 client, and share Athena and SES', async () => {
@@ -155,7 +212,10 @@ describe('a stage Lambda', () => {
     }
     // The engine and the mail of two contexts hold the module's clients (private fields, read here only).
     const client = (o: object) => (o as { client: unknown }).client;
-    const [a, b] = [await lambdaContext({}, env, now, undefined, undefined, 'evaluate'), await lambdaContext({}, env, now, undefined, undefined, 'evaluate')];
+    const [a, b] = [
+      await lambdaContext({}, env, now, undefined, undefined, 'evaluate'),
+      await lambdaContext({}, env, now, undefined, undefined, 'evaluate'),
+    ];
     expect(client(a.engine)).toBe(awsClients.athena());
     expect(client(b.engine)).toBe(client(a.engine));
     expect(client(b.mail)).toBe(client(a.mail));
@@ -177,9 +237,17 @@ describe('a stage Lambda', () => {
     } finally {
       spy.mockRestore();
     }
-    const lines = written.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = written
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const metric = lines.find((l) => '_aws' in l && 'StageSeconds' in l);
-    expect(metric).toMatchObject({ stage: 'extract', service: 'pulse', _aws: { CloudWatchMetrics: [{ Namespace: 'Pulse' }] } });
+    expect(metric).toMatchObject({
+      stage: 'extract',
+      service: 'pulse',
+      _aws: { CloudWatchMetrics: [{ Namespace: 'Pulse' }] },
+    });
     expect(typeof metric!.StageSeconds).toBe('number');
   });
 });

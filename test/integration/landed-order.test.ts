@@ -25,10 +25,19 @@ describe('a landed export read in parallel', () => {
     try {
       // act
       await engine.registerLanded(
-        { key: 'big.csv', format: 'csv', unit: 'big.csv', name: 'big.csv', landing: 'test', layout: { header: ['seq', 'pad'], delimiter: ',', skipLines: 1, newline: '\n', columns: { id: 0 } } },
+        {
+          key: 'big.csv',
+          format: 'csv',
+          unit: 'big.csv',
+          name: 'big.csv',
+          landing: 'test',
+          layout: { header: ['seq', 'pad'], delimiter: ',', skipLines: 1, newline: '\n', columns: { id: 0 } },
+        },
         ['id'],
       );
-      const [check] = await engine.query('select count(*) as n, count_if(cast(id as bigint) <> _row) as misplaced, count_if(_line <> _row + 1) as offline from landed');
+      const [check] = await engine.query(
+        'select count(*) as n, count_if(cast(id as bigint) <> _row) as misplaced, count_if(_line <> _row + 1) as offline from landed',
+      );
       // assess
       expect(check).toEqual({ n: rows, misplaced: 0, offline: 0 });
     } finally {

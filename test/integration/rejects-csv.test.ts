@@ -16,10 +16,25 @@ let logged: string[];
 
 async function context(): Promise<StageContext> {
   const loaded = parseConfig(
-    { timezone: 'UTC', lake: './lake', sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'exports/*.csv', columns: { id: 'Ticket', created_at: 'Opened', status: 'State' } }] },
+    {
+      timezone: 'UTC',
+      lake: './lake',
+      sources: [
+        {
+          name: 'desk',
+          type: 'csv',
+          entity: 'tickets',
+          path: 'exports/*.csv',
+          columns: { id: 'Ticket', created_at: 'Opened', status: 'State' },
+        },
+      ],
+    },
     path.join(dir, 'pulse.config.json'),
   );
-  const ctx = await createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true, now: new Date('2026-11-02T06:00:00Z') });
+  const ctx = await createLocalContext(loaded, parsePeriod('2026-10'), {
+    quiet: true,
+    now: new Date('2026-11-02T06:00:00Z'),
+  });
   ctx.log = (line) => void logged.push(line);
   open.push(ctx);
   return ctx;
@@ -39,7 +54,14 @@ describe('rejects as CSV', () => {
   it('writes the rejected rows with their original columns, file, line, field, reason and message; a formula stays text', async () => {
     writeFileSync(
       path.join(dir, 'exports', 'tickets.csv'),
-      ['Ticket,Opened,State,Subject', 'T1,2026-10-01T09:00:00Z,open,fine', 'T2,yesterday,open,"=HYPERLINK(""x"")"', 'T3,2026-10-03T09:00:00Z,,no state', 'T4,2026-10-04T09:00:00Z,solved,fine', ''].join('\n'),
+      [
+        'Ticket,Opened,State,Subject',
+        'T1,2026-10-01T09:00:00Z,open,fine',
+        'T2,yesterday,open,"=HYPERLINK(""x"")"',
+        'T3,2026-10-03T09:00:00Z,,no state',
+        'T4,2026-10-04T09:00:00Z,solved,fine',
+        '',
+      ].join('\n'),
     );
     const ctx = await context();
 
@@ -47,18 +69,39 @@ describe('rejects as CSV', () => {
     const [summary] = (await curate(ctx)).flatMap((c) => c.sources);
 
     expect(summary).toMatchObject({ rowsRead: 4, rowsAccepted: 2, rowsRejected: 2 });
-    expect(summary!.rejectsCsvKeys).toEqual([expect.stringMatching(/^rejects\/tickets\/source=desk\/ingest_date=2026-11-02\/[^/]+\.csv$/)]);
+    expect(summary!.rejectsCsvKeys).toEqual([
+      expect.stringMatching(/^rejects\/tickets\/source=desk\/ingest_date=2026-11-02\/[^/]+\.csv$/),
+    ]);
     const bytes = readFileSync(ctx.store.locate(summary!.rejectsCsvKeys[0]!));
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const rows = parse(bytes, { bom: true }) as string[][];
     expect(rows[0]).toEqual(['Ticket', 'Opened', 'State', 'Subject', 'file', 'line', 'field', 'reason', 'message']);
     expect(rows).toHaveLength(3);
     const [, formula, missing] = rows;
-    expect(formula!.slice(0, 8)).toEqual(['T2', 'yesterday', 'open', `'=HYPERLINK("x")`, 'exports/tickets.csv', '3', 'created_at', 'bad_timestamp']);
-    expect(missing!.slice(0, 7)).toEqual(['T3', '2026-10-03T09:00:00Z', '', 'no state', 'exports/tickets.csv', '4', 'status']);
+    expect(formula!.slice(0, 8)).toEqual([
+      'T2',
+      'yesterday',
+      'open',
+      `'=HYPERLINK("x")`,
+      'exports/tickets.csv',
+      '3',
+      'created_at',
+      'bad_timestamp',
+    ]);
+    expect(missing!.slice(0, 7)).toEqual([
+      'T3',
+      '2026-10-03T09:00:00Z',
+      '',
+      'no state',
+      'exports/tickets.csv',
+      '4',
+      'status',
+    ]);
     expect(missing![8]).toMatch(/^exports\/tickets\.csv line 4/);
     const line = logged.find((l) => l.startsWith('curate desk (tickets):'));
-    expect(line).toContain(`4 read, 2 accepted, 2 rejected; rejects in ${ctx.store.locate(summary!.rejectsCsvKeys[0]!)} (`);
+    expect(line).toContain(
+      `4 read, 2 accepted, 2 rejected; rejects in ${ctx.store.locate(summary!.rejectsCsvKeys[0]!)} (`,
+    );
     expect(line).toMatch(/\(bad_timestamp 1, missing_required 1\)$/);
   });
 
@@ -71,6 +114,8 @@ describe('rejects as CSV', () => {
 
     expect(summary!.rejectsCsvKeys).toEqual([]);
     expect(await ctx.store.list('rejects/')).toEqual([]);
-    expect(logged.find((l) => l.startsWith('curate desk (tickets):'))).toBe('curate desk (tickets): 1 read, 1 accepted, 0 rejected');
+    expect(logged.find((l) => l.startsWith('curate desk (tickets):'))).toBe(
+      'curate desk (tickets): 1 read, 1 accepted, 0 rejected',
+    );
   });
 });

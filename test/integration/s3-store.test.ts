@@ -75,7 +75,7 @@ async function putMany(store: S3Store, prefix: string, count: number): Promise<s
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 describe('S3Store on s3rver', () => {
-  it('builds its client from the SDK\'s AWS_ENDPOINT_URL_S3: path-style, checksums only where S3 requires them', async () => {
+  it("builds its client from the SDK's AWS_ENDPOINT_URL_S3: path-style, checksums only where S3 requires them", async () => {
     // assess: every other test reaching s3rver shows the endpoint came from the variable. A streamed PutObject under the default (WHEN_SUPPORTED) is framed aws-chunked, and s3rver stores the frame as the object.
     expect(await client.config.forcePathStyle).toBe(true);
     expect(await client.config.requestChecksumCalculation()).toBe('WHEN_REQUIRED');
@@ -98,12 +98,16 @@ describe('S3Store on s3rver', () => {
   it('gets undefined for a missing key, and a non-retryable error naming the bucket for a missing bucket', async () => {
     // act
     const missing = await lake().get('reports/1999-01/kpis.json');
-    const noBucket = await new S3Store('s3://no-such-bucket/pulse', { client }).get('x.json').catch((error: unknown) => error);
+    const noBucket = await new S3Store('s3://no-such-bucket/pulse', { client })
+      .get('x.json')
+      .catch((error: unknown) => error);
     // assess
     expect(missing).toBeUndefined();
     expect(noBucket).toBeInstanceOf(ObjectStoreError);
     expect((noBucket as ObjectStoreError).retryable).toBe(false);
-    expect((noBucket as ObjectStoreError).message).toMatch(/^S3 could not read s3:\/\/no-such-bucket\/pulse\/x\.json: bucket no-such-bucket does not exist/);
+    expect((noBucket as ObjectStoreError).message).toMatch(
+      /^S3 could not read s3:\/\/no-such-bucket\/pulse\/x\.json: bucket no-such-bucket does not exist/,
+    );
     expect((noBucket as ObjectStoreError).message).not.toContain('S3RVER');
   });
 
@@ -164,7 +168,10 @@ describe('S3Store on s3rver', () => {
     // assess
     expect(sent.filter((name) => name === 'DeleteObjectsCommand')).toHaveLength(2);
     expect(await store.list('marts/tickets/month=2026-10/')).toEqual([]);
-    expect(await store.list('marts/')).toEqual(['marts/tickets/month=2026-100/kept.parquet', 'marts/tickets_daily/kept.parquet']);
+    expect(await store.list('marts/')).toEqual([
+      'marts/tickets/month=2026-100/kept.parquet',
+      'marts/tickets_daily/kept.parquet',
+    ]);
   });
 
   it('deletes a single file named as the prefix (render deletes withheld.json so)', async () => {

@@ -71,7 +71,14 @@ async function closedPort(): Promise<number> {
 }
 
 async function message(to = 'ceo@example.com'): Promise<OutgoingMail> {
-  const raw = await new MailComposer({ from: 'pulse@example.com', to, subject: 'Customer service scorecard — October 2026', text: 'Tickets created: 1 204\r\nTickets solved: 1 187' }).compile().build();
+  const raw = await new MailComposer({
+    from: 'pulse@example.com',
+    to,
+    subject: 'Customer service scorecard — October 2026',
+    text: 'Tickets created: 1 204\r\nTickets solved: 1 187',
+  })
+    .compile()
+    .build();
   return { from: 'pulse@example.com', to, raw, period: '2026-10', audience: 'executive' };
 }
 
@@ -82,7 +89,12 @@ function fastTimings(): Partial<RetryTimings> & { waits: number[] } {
 }
 
 const transport = (port: number, settings: Partial<SmtpSettings> = {}) =>
-  new SmtpTransport({ host: '127.0.0.1', port, secure: false, ...settings }, new EnvSecrets(), { tls: { ca: cert }, connectionTimeoutMs: 2_000, greetingTimeoutMs: 2_000, socketTimeoutMs: 5_000 });
+  new SmtpTransport({ host: '127.0.0.1', port, secure: false, ...settings }, new EnvSecrets(), {
+    tls: { ca: cert },
+    connectionTimeoutMs: 2_000,
+    greetingTimeoutMs: 2_000,
+    socketTimeoutMs: 5_000,
+  });
 
 const smtpReply = (code: number, text: string) => Object.assign(new Error(text), { responseCode: code });
 
@@ -101,7 +113,11 @@ describe('SMTP delivery against a real server on loopback', () => {
     });
     const mail = await message();
     // act
-    const sent = await sendWithRetry(transport(port, { user: 'pulse', password: 'env:PULSE_TEST_SMTP_PASSWORD' }), mail, { timings: fastTimings() });
+    const sent = await sendWithRetry(
+      transport(port, { user: 'pulse', password: 'env:PULSE_TEST_SMTP_PASSWORD' }),
+      mail,
+      { timings: fastTimings() },
+    );
     // assess
     expect(sent.attempts).toBe(1);
     expect(logins).toEqual([{ username: 'pulse', password }]);
@@ -140,8 +156,15 @@ describe('SMTP delivery against a real server on loopback', () => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
-          if (dataCommands === 1) return callback(smtpReply(451, 'Requested action aborted: local error in processing'));
-          received.push({ raw: Buffer.concat(chunks), rcptTo: session.envelope.rcptTo.map((a) => a.address), mailFrom: undefined, secure: session.secure, user: session.user });
+          if (dataCommands === 1)
+            return callback(smtpReply(451, 'Requested action aborted: local error in processing'));
+          received.push({
+            raw: Buffer.concat(chunks),
+            rcptTo: session.envelope.rcptTo.map((a) => a.address),
+            mailFrom: undefined,
+            secure: session.secure,
+            user: session.user,
+          });
           return callback();
         });
       },
@@ -170,14 +193,18 @@ describe('SMTP delivery against a real server on loopback', () => {
       },
     });
     // act
-    const failure = await sendWithRetry(transport(port), await message('gone@example.com'), { timings: fastTimings() }).catch((e: unknown) => e);
+    const failure = await sendWithRetry(transport(port), await message('gone@example.com'), {
+      timings: fastTimings(),
+    }).catch((e: unknown) => e);
     // assess
     expect(failure).toBeInstanceOf(MailSendError);
     const error = failure as MailSendError;
     expect(error.attempts).toBe(1);
     expect(recipients).toBe(1);
     expect(received).toHaveLength(0);
-    expect(error.message).toMatch(/^gone@example\.com: the SMTP server 127\.0\.0\.1:\d+ refused the recipient: 550 5\.1\.1/);
+    expect(error.message).toMatch(
+      /^gone@example\.com: the SMTP server 127\.0\.0\.1:\d+ refused the recipient: 550 5\.1\.1/,
+    );
     expect(error.message).toContain('not retried');
     expect((error.cause as MailTransportError).retryable).toBe(false);
   });
@@ -210,25 +237,41 @@ describe('SMTP delivery against a real server on loopback', () => {
       },
     });
     // act
-    const failure = (await sendWithRetry(transport(port, { user: 'pulse', password: 'env:PULSE_TEST_SMTP_PASSWORD' }), await message(), { timings: fastTimings() }).catch((e: unknown) => e)) as MailSendError;
+    const failure = (await sendWithRetry(
+      transport(port, { user: 'pulse', password: 'env:PULSE_TEST_SMTP_PASSWORD' }),
+      await message(),
+      { timings: fastTimings() },
+    ).catch((e: unknown) => e)) as MailSendError;
     // assess
     expect(logins).toBe(1);
     expect(failure.attempts).toBe(1);
     expect(failure.message).toContain('refused the login');
     expect(failure.message).toContain('check mail.user and the secret mail.password refers to');
-    expect(JSON.stringify({ message: failure.message, cause: String(failure.cause), inner: String((failure.cause as Error).cause) })).not.toContain('not-the-password');
+    expect(
+      JSON.stringify({
+        message: failure.message,
+        cause: String(failure.cause),
+        inner: String((failure.cause as Error).cause),
+      }),
+    ).not.toContain('not-the-password');
   });
 
   it('fails without connecting when the password reference is not set, naming the reference only', async () => {
     // prepare
     let connections = 0;
-    const { port } = await startServer({ onConnect: (_s, cb) => void (connections += 1, cb()) });
+    const { port } = await startServer({ onConnect: (_s, cb) => void ((connections += 1), cb()) });
     // act
-    const failure = (await sendWithRetry(transport(port, { user: 'pulse', password: 'env:PULSE_TEST_UNSET_PASSWORD' }), await message(), { timings: fastTimings() }).catch((e: unknown) => e)) as MailSendError;
+    const failure = (await sendWithRetry(
+      transport(port, { user: 'pulse', password: 'env:PULSE_TEST_UNSET_PASSWORD' }),
+      await message(),
+      { timings: fastTimings() },
+    ).catch((e: unknown) => e)) as MailSendError;
     // assess
     expect(connections).toBe(0);
     expect(failure.attempts).toBe(1);
-    expect(failure.message).toBe('ceo@example.com: mail.password: env:PULSE_TEST_UNSET_PASSWORD: the environment variable PULSE_TEST_UNSET_PASSWORD is not set: set it before running pulse (not retried: a retry cannot help)');
+    expect(failure.message).toBe(
+      'ceo@example.com: mail.password: env:PULSE_TEST_UNSET_PASSWORD: the environment variable PULSE_TEST_UNSET_PASSWORD is not set: set it before running pulse (not retried: a retry cannot help)',
+    );
   });
 
   it('looks a secret that cannot be had up once per run, not once per recipient; a throttled one again', async () => {
@@ -241,16 +284,23 @@ describe('SMTP delivery against a real server on loopback', () => {
         throw new SecretError(ref, retryable ? 'Secrets Manager is throttling' : 'no such secret', { retryable });
       },
     });
-    const settings = { host: '127.0.0.1', port, secure: false, user: 'pulse', password: 'arn:aws:secretsmanager:eu-west-1:1:secret:smtp' };
+    const settings = {
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      user: 'pulse',
+      password: 'arn:aws:secretsmanager:eu-west-1:1:secret:smtp',
+    };
     // act: two recipients through the same transport, for a permanent and for a passing failure
     const permanent = new SmtpTransport(settings, failing(false));
-    for (const to of ['a@example.com', 'b@example.com']) await permanent.send({ ...(await message()), to }).catch(() => undefined);
+    for (const to of ['a@example.com', 'b@example.com'])
+      await permanent.send({ ...(await message()), to }).catch(() => undefined);
     const afterPermanent = lookups;
     const throttled = new SmtpTransport(settings, failing(true));
-    for (const to of ['a@example.com', 'b@example.com']) await throttled.send({ ...(await message()), to }).catch(() => undefined);
+    for (const to of ['a@example.com', 'b@example.com'])
+      await throttled.send({ ...(await message()), to }).catch(() => undefined);
     // assess
     expect(afterPermanent).toBe(1);
     expect(lookups - afterPermanent).toBe(2);
   });
 });
-

@@ -34,10 +34,22 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const zendeskSource = () => ({ name: 'zd', type: 'zendesk', baseUrl: server.url, credentials: { email: 'env:PULSE_TEST_ZD_EMAIL', token: 'env:PULSE_TEST_ZD_TOKEN' }, startDate: '2026-09-01', requestsPerMinute: 60_000 });
+const zendeskSource = () => ({
+  name: 'zd',
+  type: 'zendesk',
+  baseUrl: server.url,
+  credentials: { email: 'env:PULSE_TEST_ZD_EMAIL', token: 'env:PULSE_TEST_ZD_TOKEN' },
+  startDate: '2026-09-01',
+  requestsPerMinute: 60_000,
+});
 
 /** A lake of its own for the test, anew unless `keep` (the next day's run on the same lake). */
-const context = (name: string, now?: Date, keep = false, checkpointRecords?: number) => connectorContext(writeConnectorConfig(dir, name, zendeskSource(), keep), now, checkpointRecords ? { checkpointRecords } : {});
+const context = (name: string, now?: Date, keep = false, checkpointRecords?: number) =>
+  connectorContext(
+    writeConnectorConfig(dir, name, zendeskSource(), keep),
+    now,
+    checkpointRecords ? { checkpointRecords } : {},
+  );
 
 let clean: Awaited<ReturnType<typeof curatedTickets>>;
 
@@ -53,9 +65,22 @@ describe('the Zendesk connector', () => {
     expect(exports.map((r) => (r.query.has('start_time') ? 'start' : 'cursor'))).toEqual(['start', 'cursor', 'cursor']);
     expect(exports[0]!.query.get('start_time')).toBe(String(Date.parse('2026-09-01T00:00:00Z') / 1000));
     for (const r of exports) expect(r.query.get('include')).toBe('metric_sets');
-    expect(exports[0]!.headers.authorization).toBe(`Basic ${Buffer.from(`ops@acme.example/token:${token}`).toString('base64')}`);
+    expect(exports[0]!.headers.authorization).toBe(
+      `Basic ${Buffer.from(`ops@acme.example/token:${token}`).toString('base64')}`,
+    );
     // Metric sets not sideloaded are fetched alone; the 404 of ticket 150 is skipped.
-    expect(server.requests.filter((r) => r.path.includes('/metrics.json')).map((r) => r.path).sort()).toEqual(['/api/v2/tickets/151/metrics.json', '/api/v2/tickets/201/metrics.json', '/api/v2/tickets/51/metrics.json'].sort());
+    expect(
+      server.requests
+        .filter((r) => r.path.includes('/metrics.json'))
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(
+      [
+        '/api/v2/tickets/151/metrics.json',
+        '/api/v2/tickets/201/metrics.json',
+        '/api/v2/tickets/51/metrics.json',
+      ].sort(),
+    );
     expect(summaries.find((s) => s.entity === 'tickets')!.rowsLanded).toBe(250);
     // Deleted tickets are landed marked deleted (raw/ keeps them), and curate drops them.
     const landed = lakeText(path.join(dir, 'clean', 'lake', 'raw', 'tickets'));
@@ -64,8 +89,19 @@ describe('the Zendesk connector', () => {
     const byId = new Map(clean.map((t) => [Number(t.id), t]));
     // Ticket 2: voice → phone, pending, high; replied 17 minutes after creation (created_at + reply_time_in_minutes.calendar).
     const t2 = account.tickets[1]!;
-    expect(byId.get(2)).toMatchObject({ status: 'pending', channel: 'phone', priority: 'high', is_deleted: false, category: 'question', customer_id: '9002', assignee_id: '502', agent_replies: 3 });
-    expect(String(byId.get(2)!.first_response_at)).toBe(new Date(Date.parse(t2.created_at) + 17 * 60_000).toISOString().replace('T', ' ').replace('.000Z', ''));
+    expect(byId.get(2)).toMatchObject({
+      status: 'pending',
+      channel: 'phone',
+      priority: 'high',
+      is_deleted: false,
+      category: 'question',
+      customer_id: '9002',
+      assignee_id: '502',
+      agent_replies: 3,
+    });
+    expect(String(byId.get(2)!.first_response_at)).toBe(
+      new Date(Date.parse(t2.created_at) + 17 * 60_000).toISOString().replace('T', ' ').replace('.000Z', ''),
+    );
     expect(byId.get(3)).toMatchObject({ status: 'on_hold', channel: 'chat', category: 'incident' });
     expect(byId.get(4)).toMatchObject({ status: 'solved', assignee_id: null, priority: 'normal' });
     expect(byId.get(5)).toMatchObject({ channel: 'social' });
@@ -79,9 +115,15 @@ describe('the Zendesk connector', () => {
     expect(byId.get(151)).toMatchObject({ first_response_at: null, reopens: 0, agent_replies: null });
     expect(byId.get(51)!.first_response_at).not.toBeNull();
     // The ratings: answered ones only, good → 5, bad → 1, over three pages of ten.
-    const surveys = await ctx.engine.query("select count(*) as n, count_if(score = 5) as good, count_if(score = 1) as bad from surveys where kind = 'csat'");
+    const surveys = await ctx.engine.query(
+      "select count(*) as n, count_if(score = 5) as good, count_if(score = 1) as bad from surveys where kind = 'csat'",
+    );
     const answered = account.ratings.filter((r) => r.score === 'good' || r.score === 'bad');
-    expect(surveys[0]).toEqual({ n: answered.length, good: answered.filter((r) => r.score === 'good').length, bad: answered.filter((r) => r.score === 'bad').length });
+    expect(surveys[0]).toEqual({
+      n: answered.length,
+      good: answered.filter((r) => r.score === 'good').length,
+      bad: answered.filter((r) => r.score === 'bad').length,
+    });
     // No credential in what was landed or saved.
     expect(lakeText(path.join(dir, 'clean', 'lake'))).not.toContain(token);
     await ctx.engine.close();
@@ -89,8 +131,16 @@ describe('the Zendesk connector', () => {
 
   it('lands the same curated tickets through 429s, 500s, a slow answer, a cut body and a page served twice', async () => {
     const ctx = await context('faults');
-    server.fail(/cursor\.json$/, { kind: 'status', status: 429, headers: { 'Retry-After': '1' }, body: 'Rate limit exceeded' }, { kind: 'slow', ms: 800 });
-    server.fail(/cursor\.json$/, { kind: 'status', status: 500, body: '{"error":"InternalError"}' }, { kind: 'truncated' });
+    server.fail(
+      /cursor\.json$/,
+      { kind: 'status', status: 429, headers: { 'Retry-After': '1' }, body: 'Rate limit exceeded' },
+      { kind: 'slow', ms: 800 },
+    );
+    server.fail(
+      /cursor\.json$/,
+      { kind: 'status', status: 500, body: '{"error":"InternalError"}' },
+      { kind: 'truncated' },
+    );
     server.fail(/satisfaction_ratings$/, { kind: 'status', status: 503, headers: { 'Retry-After': '0' } });
     const before = server.requests.length;
     const lines: string[] = [];
@@ -106,7 +156,9 @@ describe('the Zendesk connector', () => {
     // A page served twice: the next extract starts again from a cursor already read.
     const stateFile = path.join(dir, 'faults', 'lake', 'state', 'zd', 'tickets.json');
     const state = JSON.parse(readFileSync(stateFile, 'utf8'));
-    const replayFrom = Buffer.from(`${account.tickets[99]!.generated_timestamp}:${String(100).padStart(9, '0')}`).toString('base64url');
+    const replayFrom = Buffer.from(
+      `${account.tickets[99]!.generated_timestamp}:${String(100).padStart(9, '0')}`,
+    ).toString('base64url');
     writeFileSync(stateFile, JSON.stringify({ ...state, watermark: { cursor: replayFrom } }));
     await extract(ctx);
     await curate(ctx);
@@ -132,7 +184,8 @@ describe('the Zendesk connector', () => {
             for await (const chunk of tickets.pull(watermark)) {
               yield chunk;
               pages += 1;
-              if (pages === 1) server.fail(/cursor\.json$/, ...Array.from({ length: 5 }, () => ({ kind: 'reset' as const })));
+              if (pages === 1)
+                server.fail(/cursor\.json$/, ...Array.from({ length: 5 }, () => ({ kind: 'reset' as const })));
             }
           },
         },
@@ -183,17 +236,43 @@ describe('pulse run with a Zendesk source', () => {
       const folder = path.join(dir, 'run');
       mkdirSync(folder, { recursive: true });
       const file = path.join(folder, 'pulse.config.json');
-      writeFileSync(file, JSON.stringify({ lake: './lake', timezone: 'UTC', sources: [{ name: 'zd', type: 'zendesk', baseUrl: own.url, credentials: { email: 'env:PULSE_TEST_ZD_EMAIL', token: 'env:PULSE_TEST_ZD_TOKEN' }, startDate: '2026-09-01', requestsPerMinute: 60_000 }], audiences: [{ name: 'executive', recipients: ['ceo@acme.example'] }] }));
+      writeFileSync(
+        file,
+        JSON.stringify({
+          lake: './lake',
+          timezone: 'UTC',
+          sources: [
+            {
+              name: 'zd',
+              type: 'zendesk',
+              baseUrl: own.url,
+              credentials: { email: 'env:PULSE_TEST_ZD_EMAIL', token: 'env:PULSE_TEST_ZD_TOKEN' },
+              startDate: '2026-09-01',
+              requestsPerMinute: 60_000,
+            },
+          ],
+          audiences: [{ name: 'executive', recipients: ['ceo@acme.example'] }],
+        }),
+      );
       const out: string[] = [];
-      const code = await main(['run', '--config', file, '--period', '2026-10', '--json'], { out: (s) => void out.push(s) });
+      const code = await main(['run', '--config', file, '--period', '2026-10', '--json'], {
+        out: (s) => void out.push(s),
+      });
       expect(code, out.join('')).toBe(0);
-      const report = JSON.parse(readFileSync(path.join(folder, 'lake', 'reports', '2026-10', 'kpis.json'), 'utf8')) as KpiReport;
+      const report = JSON.parse(
+        readFileSync(path.join(folder, 'lake', 'reports', '2026-10', 'kpis.json'), 'utf8'),
+      ) as KpiReport;
       const live = fresh.tickets.filter((t) => t.status !== 'deleted');
       expect(report.kpis.tickets_created!.value).toBe(live.filter((t) => t.created_at.startsWith('2026-10')).length);
       const solvedInOctober = live.filter((t) => fresh.metrics.get(t.id)?.solved_at?.startsWith('2026-10'));
       expect(report.kpis.tickets_solved!.value).toBe(solvedInOctober.length);
-      const answered = fresh.ratings.filter((r) => (r.score === 'good' || r.score === 'bad') && r.updated_at.startsWith('2026-10'));
-      expect(report.kpis.csat!.value).toBeCloseTo(answered.filter((r) => r.score === 'good').length / answered.length, 12);
+      const answered = fresh.ratings.filter(
+        (r) => (r.score === 'good' || r.score === 'bad') && r.updated_at.startsWith('2026-10'),
+      );
+      expect(report.kpis.csat!.value).toBeCloseTo(
+        answered.filter((r) => r.score === 'good').length / answered.length,
+        12,
+      );
       expect(out.join('')).not.toContain(token);
     } finally {
       await own.stop();

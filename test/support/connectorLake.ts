@@ -11,7 +11,15 @@ import type { StageContext } from '../../functions/stages/context.ts';
 import { registerCurated } from '../../functions/stages/lake.ts';
 
 /** Waits short enough for tests: the faults cost milliseconds, Retry-After is still obeyed. */
-export const quickTimings: Partial<HttpTimings> = { timeoutMs: 400, backoffFirstMs: 5, backoffMaxMs: 20, pollFirstMs: 5, pollMaxMs: 20, retries: 4, random: () => 0.5 };
+export const quickTimings: Partial<HttpTimings> = {
+  timeoutMs: 400,
+  backoffFirstMs: 5,
+  backoffMaxMs: 20,
+  pollFirstMs: 5,
+  pollMaxMs: 20,
+  retries: 4,
+  random: () => 0.5,
+};
 
 /** A config with one API source beside a lake of its own under `dir/name`, written anew unless `keep`. */
 export function writeConnectorConfig(dir: string, name: string, source: Record<string, unknown>, keep = false): string {
@@ -19,15 +27,31 @@ export function writeConnectorConfig(dir: string, name: string, source: Record<s
   if (!keep) rmSync(folder, { recursive: true, force: true });
   mkdirSync(folder, { recursive: true });
   const file = path.join(folder, 'pulse.config.json');
-  writeFileSync(file, JSON.stringify({ lake: './lake', timezone: 'UTC', sources: [source], audiences: [{ name: 'executive', recipients: ['ceo@acme.example'] }] }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      lake: './lake',
+      timezone: 'UTC',
+      sources: [source],
+      audiences: [{ name: 'executive', recipients: ['ceo@acme.example'] }],
+    }),
+  );
   return file;
 }
 
 /** A local context on that lake whose sources come from the registry, with the quick timings. */
-export async function connectorContext(file: string, now = new Date('2026-11-02T06:00:00Z'), options: { checkpointRecords?: number } = {}): Promise<StageContext> {
+export async function connectorContext(
+  file: string,
+  now = new Date('2026-11-02T06:00:00Z'),
+  options: { checkpointRecords?: number } = {},
+): Promise<StageContext> {
   const loaded = await loadConfig(file);
   const ctx = await createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true, now });
-  ctx.sources = sourcesFor(loaded.config, { baseDir: loaded.baseDir, secrets: new EnvSecrets(), connectors: { timings: quickTimings, clock: () => now, ...options } });
+  ctx.sources = sourcesFor(loaded.config, {
+    baseDir: loaded.baseDir,
+    secrets: new EnvSecrets(),
+    connectors: { timings: quickTimings, clock: () => now, ...options },
+  });
   return ctx;
 }
 
@@ -46,7 +70,8 @@ export function lakeText(lake: string): string {
     for (const entry of readdirSync(d)) {
       const p = path.join(d, entry);
       if (statSync(p).isDirectory()) walk(p);
-      else out.push(p.endsWith('.gz') ? gunzipSync(readFileSync(p)).toString('utf8') : readFileSync(p).toString('latin1'));
+      else
+        out.push(p.endsWith('.gz') ? gunzipSync(readFileSync(p)).toString('utf8') : readFileSync(p).toString('latin1'));
     }
   };
   walk(lake);

@@ -57,7 +57,27 @@ export function hubspotAccount(count: number): HubspotAccount {
   const feedback = Array.from({ length: 9 }, (_, i): HubspotObject => {
     const at = iso(start + i * 86_400_000);
     const type = ['CSAT', 'NPS', 'CES'][i % 3]!;
-    return { id: String(8000 + i), createdAt: at, updatedAt: at, archived: false, properties: { hs_object_id: String(8000 + i), hs_survey_type: type, hs_value: type === 'CSAT' ? String(i % 3 === 0 ? [2, 0, 1][(i / 3) % 3] : 1) : type === 'NPS' ? String(10 - i) : String(3 + (i % 4)), hs_submission_timestamp: at, hs_contact_id: String(300 + i), hs_ticket_id: String(1000 + i), hs_content: null, hs_lastmodifieddate: at } };
+    return {
+      id: String(8000 + i),
+      createdAt: at,
+      updatedAt: at,
+      archived: false,
+      properties: {
+        hs_object_id: String(8000 + i),
+        hs_survey_type: type,
+        hs_value:
+          type === 'CSAT'
+            ? String(i % 3 === 0 ? [2, 0, 1][(i / 3) % 3] : 1)
+            : type === 'NPS'
+              ? String(10 - i)
+              : String(3 + (i % 4)),
+        hs_submission_timestamp: at,
+        hs_contact_id: String(300 + i),
+        hs_ticket_id: String(1000 + i),
+        hs_content: null,
+        hs_lastmodifieddate: at,
+      },
+    };
   });
   return { tickets: tickets.filter((t) => !archived.some((a) => a.id === t.id)), archived, feedback };
 }
@@ -72,8 +92,18 @@ interface SearchBody {
 
 export function hubspotServer(account: HubspotAccount): ReplayServer {
   const server = new ReplayServer();
-  const pick = (o: HubspotObject, properties: string[]) => ({ ...o, properties: Object.fromEntries(['hs_object_id', 'hs_createdate', 'hs_lastmodifieddate', ...properties].filter((p) => p in o.properties).map((p) => [p, o.properties[p] ?? null])) });
-  const sorted = (list: HubspotObject[]) => list.map((o) => ({ o, at: Date.parse(o.properties.hs_lastmodifieddate!) })).sort((a, b) => a.at - b.at || Number(a.o.id) - Number(b.o.id));
+  const pick = (o: HubspotObject, properties: string[]) => ({
+    ...o,
+    properties: Object.fromEntries(
+      ['hs_object_id', 'hs_createdate', 'hs_lastmodifieddate', ...properties]
+        .filter((p) => p in o.properties)
+        .map((p) => [p, o.properties[p] ?? null]),
+    ),
+  });
+  const sorted = (list: HubspotObject[]) =>
+    list
+      .map((o) => ({ o, at: Date.parse(o.properties.hs_lastmodifieddate!) }))
+      .sort((a, b) => a.at - b.at || Number(a.o.id) - Number(b.o.id));
   const lists = { tickets: sorted(account.tickets), feedback_submissions: sorted(account.feedback) };
   server.route('POST', /^\/crm\/v3\/objects\/(tickets|feedback_submissions)\/search$/, (r) => {
     const body = JSON.parse(r.body) as SearchBody;
@@ -82,11 +112,21 @@ export function hubspotServer(account: HubspotAccount): ReplayServer {
     const since = filter ? Number(filter.value) : 0;
     const after = Number(body.after ?? 0);
     const limit = Math.min(200, body.limit);
-    if (after + limit > 10_000) return { status: 400, body: { status: 'error', message: 'There was a problem with the request.', category: 'VALIDATION_ERROR' } };
+    if (after + limit > 10_000)
+      return {
+        status: 400,
+        body: { status: 'error', message: 'There was a problem with the request.', category: 'VALIDATION_ERROR' },
+      };
     const matching = lists[object].filter((x) => x.at >= since).map((x) => x.o);
     const page = matching.slice(after, after + limit).map((o) => pick(o, body.properties));
     const more = after + limit < matching.length;
-    return { body: { total: matching.length, results: page, ...(more ? { paging: { next: { after: String(after + limit), link: '' } } } : {}) } };
+    return {
+      body: {
+        total: matching.length,
+        results: page,
+        ...(more ? { paging: { next: { after: String(after + limit), link: '' } } } : {}),
+      },
+    };
   });
   server.route('GET', /^\/crm\/v3\/pipelines\/tickets$/, () => ({
     body: {
@@ -105,12 +145,20 @@ export function hubspotServer(account: HubspotAccount): ReplayServer {
     },
   }));
   server.route('GET', /^\/crm\/v3\/objects\/tickets$/, (r) => {
-    if (r.query.get('archived') !== 'true') return { status: 400, body: { status: 'error', message: 'archived=true only in this replay' } };
+    if (r.query.get('archived') !== 'true')
+      return { status: 400, body: { status: 'error', message: 'archived=true only in this replay' } };
     const after = Number(r.query.get('after') ?? 0);
     const limit = Number(r.query.get('limit') ?? 10);
     const properties = (r.query.get('properties') ?? '').split(',');
-    const page = account.archived.slice(after, after + limit).map((o) => ({ ...pick(o, properties), archivedAt: '2026-10-30T00:00:00Z' }));
-    return { body: { results: page, ...(after + limit < account.archived.length ? { paging: { next: { after: String(after + limit) } } } : {}) } };
+    const page = account.archived
+      .slice(after, after + limit)
+      .map((o) => ({ ...pick(o, properties), archivedAt: '2026-10-30T00:00:00Z' }));
+    return {
+      body: {
+        results: page,
+        ...(after + limit < account.archived.length ? { paging: { next: { after: String(after + limit) } } } : {}),
+      },
+    };
   });
   return server;
 }

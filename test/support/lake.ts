@@ -23,7 +23,10 @@ export async function buildFixtureLake(
   if (options.lake) loaded.config.lake = options.lake;
   options.configure?.(loaded.config);
   rmSync(resolveLake(loaded), { recursive: true, force: true });
-  const ctx = await createLocalContext(loaded, parsePeriod(period), { quiet: true, ...(options.now ? { now: options.now } : {}) });
+  const ctx = await createLocalContext(loaded, parsePeriod(period), {
+    quiet: true,
+    ...(options.now ? { now: options.now } : {}),
+  });
   await extract(ctx);
   await curate(ctx);
   await buildMarts(ctx);
@@ -33,6 +36,7 @@ export async function buildFixtureLake(
 /** A KPI that must have been measured; the test fails naming it (and why) when it was not. */
 export function measured(report: KpiReport, id: string): MeasuredKpi {
   const result = report.kpis[id];
-  if (!result || result.status === 'not_measured') throw new Error(`${id} not measured${result?.notMeasured ? `: ${result.notMeasured}` : ''}`);
+  if (!result || result.status === 'not_measured')
+    throw new Error(`${id} not measured${result?.notMeasured ? `: ${result.notMeasured}` : ''}`);
   return result;
 }

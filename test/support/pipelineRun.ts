@@ -21,7 +21,11 @@ export async function catalogRun(lake: string, options: LocalContextOptions = {}
     { name: 'executive', report: 'executive', recipients: ['ceo@example.com', 'coo@example.com'] },
     { name: 'finance', report: 'finance', recipients: ['cfo@example.com'] },
   ];
-  return createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true, now: new Date('2026-11-01T06:00:00Z'), ...options });
+  return createLocalContext(loaded, parsePeriod('2026-10'), {
+    quiet: true,
+    now: new Date('2026-11-01T06:00:00Z'),
+    ...options,
+  });
 }
 
 export function freshLake(lake: string): string {
@@ -31,7 +35,9 @@ export function freshLake(lake: string): string {
 
 /** kpis.json as text, without the one field that names when it was written. */
 export function kpisText(lake: string): string {
-  const report = JSON.parse(readFileSync(path.join(lake, 'reports/2026-10/kpis.json'), 'utf8')) as { generatedAt?: string };
+  const report = JSON.parse(readFileSync(path.join(lake, 'reports/2026-10/kpis.json'), 'utf8')) as {
+    generatedAt?: string;
+  };
   delete report.generatedAt;
   return JSON.stringify(report, null, 2);
 }
@@ -40,7 +46,8 @@ export function kpisText(lake: string): string {
 export async function martRows(ctx: StageContext): Promise<Record<string, unknown[]>> {
   await registerMarts(ctx, sqlParams(ctx.config, ctx.period));
   const out: Record<string, unknown[]> = {};
-  for (const name of [...marts.map((m) => m.name), kpiMonthlyMart]) out[name] = await ctx.engine.query(`select * from ${name} order by all`);
+  for (const name of [...marts.map((m) => m.name), kpiMonthlyMart])
+    out[name] = await ctx.engine.query(`select * from ${name} order by all`);
   return out;
 }
 

@@ -39,7 +39,12 @@ export async function readExport(content: string | Buffer, options: ExportOption
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'export.csv'), content);
   const config = parseConfig(
-    { timezone: options.zone ?? 'UTC', currency: options.currency ?? 'USD', lake: './lake', sources: [{ name: 'helpdesk', type: 'csv', entity: entityName, path: 'export.csv', ...options.source }] },
+    {
+      timezone: options.zone ?? 'UTC',
+      currency: options.currency ?? 'USD',
+      lake: './lake',
+      sources: [{ name: 'helpdesk', type: 'csv', entity: entityName, path: 'export.csv', ...options.source }],
+    },
     path.join(dir, 'pulse.config.json'),
   );
   const ctx = await createLocalContext(config, parsePeriod('2026-10'), { quiet: true });
@@ -56,7 +61,11 @@ export async function readExport(content: string | Buffer, options: ExportOption
       rows.push(...(await validatedRows(ctx.engine, 'export_rows', entity)));
     }
     await curate(ctx);
-    return { rows, totals: sourceTotals((await getJson<SourceState>(ctx.store, stateKey('helpdesk', entityName)))!), log };
+    return {
+      rows,
+      totals: sourceTotals((await getJson<SourceState>(ctx.store, stateKey('helpdesk', entityName)))!),
+      log,
+    };
   } finally {
     await ctx.engine.close();
   }

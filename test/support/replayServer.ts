@@ -72,7 +72,14 @@ export class ReplayServer {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url ?? '/', this.url);
-    const request: ReplayRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+    const request: ReplayRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+      at: Date.now(),
+    };
     this.requests.push(request);
     const queued = this.faults.findIndex((f) => f.path.test(url.pathname));
     const fault = queued >= 0 ? this.faults.splice(queued, 1)[0]!.fault : undefined;
@@ -87,17 +94,26 @@ export class ReplayServer {
     }
     if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     const route = this.routes.find((r) => r.method === request.method && r.path.test(url.pathname));
-    const answer: ReplayAnswer = route ? await route.handler(request) : { status: 404, body: { error: 'no such route' } };
+    const answer: ReplayAnswer = route
+      ? await route.handler(request)
+      : { status: 404, body: { error: 'no such route' } };
     const body = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
     if (res.destroyed) return;
     if (fault?.kind === 'truncated') {
       // The length of the whole body, then half of it, then the connection closes.
-      res.writeHead(answer.status ?? 200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), ...answer.headers });
+      res.writeHead(answer.status ?? 200, {
+        'Content-Type': 'application/json',
+        'Content-Length': String(Buffer.byteLength(body)),
+        ...answer.headers,
+      });
       res.write(body.slice(0, Math.floor(body.length / 2)));
       setTimeout(() => req.socket.destroy(), 10);
       return;
     }
-    res.writeHead(answer.status ?? 200, { 'Content-Type': typeof answer.body === 'string' ? 'text/plain' : 'application/json', ...answer.headers });
+    res.writeHead(answer.status ?? 200, {
+      'Content-Type': typeof answer.body === 'string' ? 'text/plain' : 'application/json',
+      ...answer.headers,
+    });
     res.end(body);
   }
 }

@@ -30,7 +30,6 @@ export async function startS3rver(directory: string): Promise<{ port: number; pr
   return { port: (JSON.parse(line) as { port: number }).port, process: child };
 }
 
-
 /** Stops the child and waits for it to go. */
 export async function stopS3rver(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null) return;

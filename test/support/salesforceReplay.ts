@@ -58,7 +58,11 @@ export function salesforceAccount(count: number): SalesforceAccount {
       SystemModstamp: sfTime(created + 6 * 3600_000),
     };
   });
-  const firstResponse = new Map(cases.filter((_, i) => i % 2 === 0).map((c) => [c.Id, sfTime(Date.parse(c.CreatedDate.replace('+0000', 'Z')) + 40 * 60_000)]));
+  const firstResponse = new Map(
+    cases
+      .filter((_, i) => i % 2 === 0)
+      .map((c) => [c.Id, sfTime(Date.parse(c.CreatedDate.replace('+0000', 'Z')) + 40 * 60_000)]),
+  );
   return { cases, firstResponse, clientId: 'pulse-client', clientSecret: 'sf-secret-9z8y7x' };
 }
 
@@ -81,11 +85,24 @@ export function salesforceServer(account: SalesforceAccount, pageRecords = 40): 
   let tokens = 0;
   server.route('POST', /^\/services\/oauth2\/token$/, (r) => {
     const form = new URLSearchParams(r.body);
-    if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== account.clientId || form.get('client_secret') !== account.clientSecret) {
+    if (
+      form.get('grant_type') !== 'client_credentials' ||
+      form.get('client_id') !== account.clientId ||
+      form.get('client_secret') !== account.clientSecret
+    ) {
       return { status: 400, body: { error: 'invalid_client', error_description: 'invalid client credentials' } };
     }
     tokens += 1;
-    return { body: { access_token: `00D!token-${tokens}`, instance_url: server.url, id: `${server.url}/id/00D/005`, token_type: 'Bearer', issued_at: String(Date.now()), signature: 'sig' } };
+    return {
+      body: {
+        access_token: `00D!token-${tokens}`,
+        instance_url: server.url,
+        id: `${server.url}/id/00D/005`,
+        token_type: 'Bearer',
+        issued_at: String(Date.now()),
+        signature: 'sig',
+      },
+    };
   });
   const authorised = (header: string | undefined) => header === `Bearer 00D!token-${tokens}`;
   const expired = { status: 401, body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }] };
@@ -94,13 +111,36 @@ export function salesforceServer(account: SalesforceAccount, pageRecords = 40): 
     const body = JSON.parse(r.body) as { operation: string; query: string; contentType: string };
     const id = `750${String(jobs.size).padStart(12, '0')}`;
     jobs.set(id, { soql: body.query, polls: 0 });
-    return { body: { id, operation: body.operation, object: /FROM (\w+)/.exec(body.query)![1], createdById: '005000000000000', createdDate: new Date().toISOString(), state: 'UploadComplete', concurrencyMode: 'Parallel', contentType: 'CSV', apiVersion: 62.0, lineEnding: 'LF', columnDelimiter: 'COMMA' } };
+    return {
+      body: {
+        id,
+        operation: body.operation,
+        object: /FROM (\w+)/.exec(body.query)![1],
+        createdById: '005000000000000',
+        createdDate: new Date().toISOString(),
+        state: 'UploadComplete',
+        concurrencyMode: 'Parallel',
+        contentType: 'CSV',
+        apiVersion: 62.0,
+        lineEnding: 'LF',
+        columnDelimiter: 'COMMA',
+      },
+    };
   });
   server.route('GET', /^\/services\/data\/v62\.0\/jobs\/query\/\w+$/, (r) => {
     if (!authorised(r.headers.authorization)) return expired;
     const job = jobs.get(r.path.split('/').at(-1)!)!;
     job.polls += 1;
-    return { body: { id: r.path.split('/').at(-1), operation: 'queryAll', state: states[Math.min(job.polls, states.length - 1)], numberRecordsProcessed: 0, retries: 0, totalProcessingTime: 0 } };
+    return {
+      body: {
+        id: r.path.split('/').at(-1),
+        operation: 'queryAll',
+        state: states[Math.min(job.polls, states.length - 1)],
+        numberRecordsProcessed: 0,
+        retries: 0,
+        totalProcessingTime: 0,
+      },
+    };
   });
   server.route('GET', /^\/services\/data\/v62\.0\/jobs\/query\/\w+\/results$/, (r) => {
     if (!authorised(r.headers.authorization)) return expired;
@@ -114,16 +154,23 @@ export function salesforceServer(account: SalesforceAccount, pageRecords = 40): 
     let rows: unknown[][];
     if (job.soql.includes('FROM CaseMilestone')) {
       header = ['CaseId', 'CompletionDate'];
-      rows = account.cases.filter((c) => inWindow(c.SystemModstamp) && account.firstResponse.has(c.Id)).map((c) => [c.Id, account.firstResponse.get(c.Id)]);
+      rows = account.cases
+        .filter((c) => inWindow(c.SystemModstamp) && account.firstResponse.has(c.Id))
+        .map((c) => [c.Id, account.firstResponse.get(c.Id)]);
     } else {
       header = /SELECT (.+) FROM/.exec(job.soql)![1]!.split(', ');
-      rows = account.cases.filter((c) => inWindow(c.SystemModstamp)).map((c) => header.map((h) => c[h as keyof SalesforceCase]));
+      rows = account.cases
+        .filter((c) => inWindow(c.SystemModstamp))
+        .map((c) => header.map((h) => c[h as keyof SalesforceCase]));
     }
     const offset = Number(r.query.get('locator') ?? 0);
     const size = Math.min(pageRecords, Number(r.query.get('maxRecords') ?? pageRecords));
     const page = rows.slice(offset, offset + size);
     const next = offset + size < rows.length ? String(offset + size) : 'null';
-    return { headers: { 'Content-Type': 'text/csv', 'Sforce-Locator': next, 'Sforce-NumberOfRecords': String(page.length) }, body: `${[header, ...page].map((row) => row.map(csvCell).join(',')).join('\n')}\n` };
+    return {
+      headers: { 'Content-Type': 'text/csv', 'Sforce-Locator': next, 'Sforce-NumberOfRecords': String(page.length) },
+      body: `${[header, ...page].map((row) => row.map(csvCell).join(',')).join('\n')}\n`,
+    };
   });
   return Object.assign(server, { jobCount: () => jobs.size });
 }

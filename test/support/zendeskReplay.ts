@@ -38,7 +38,15 @@ export interface ZendeskAccount {
   /** Tickets whose metric set is not sideloaded (fetched alone); of them, those answering 404. */
   unsideloaded: Set<number>;
   gone: Set<number>;
-  ratings: { id: number; ticket_id: number; requester_id: number; score: string; comment: string | null; created_at: string; updated_at: string }[];
+  ratings: {
+    id: number;
+    ticket_id: number;
+    requester_id: number;
+    score: string;
+    comment: string | null;
+    created_at: string;
+    updated_at: string;
+  }[];
 }
 
 const channels = ['email', 'web', 'voice', 'chat', 'api', 'twitter', 'native_messaging', 'mobile'];
@@ -67,10 +75,23 @@ export function zendeskAccount(): ZendeskAccount {
       assignee_id: id % 4 === 0 ? null : 500 + (id % 5),
       group_id: 70 + (id % 2),
       via: { channel: channels[id % channels.length]! },
-      satisfaction_rating: id % 6 === 0 ? { score: 'good' } : id % 11 === 0 ? { score: 'bad' } : id % 13 === 0 ? { score: 'offered' } : null,
+      satisfaction_rating:
+        id % 6 === 0
+          ? { score: 'good' }
+          : id % 11 === 0
+            ? { score: 'bad' }
+            : id % 13 === 0
+              ? { score: 'offered' }
+              : null,
     });
     if (status !== 'deleted') {
-      metrics.set(id, { ticket_id: id, reply_time_in_minutes: { calendar: id % 9 === 0 ? null : 15 + (id % 50), business: null }, solved_at: solved === null ? null : iso(solved), reopens: id % 8 === 0 ? 1 : 0, replies: 1 + (id % 3) });
+      metrics.set(id, {
+        ticket_id: id,
+        reply_time_in_minutes: { calendar: id % 9 === 0 ? null : 15 + (id % 50), business: null },
+        solved_at: solved === null ? null : iso(solved),
+        reopens: id % 8 === 0 ? 1 : 0,
+        replies: 1 + (id % 3),
+      });
     }
   }
   const ratings = Array.from({ length: 30 }, (_, i) => ({
@@ -97,12 +118,20 @@ export function zendeskServer(account: ZendeskAccount, pageSize = 100): ReplaySe
     const eligible = ordered().filter((t) => (from ? key(t) > from : t.generated_timestamp >= startTime));
     const page = eligible.slice(0, Math.min(pageSize, Number(r.query.get('per_page') ?? 1000)));
     const last = page.at(-1);
-    const afterCursor = last ? Buffer.from(key(last)).toString('base64url') : (cursor ?? Buffer.from(`${startTime}:`).toString('base64url'));
+    const afterCursor = last
+      ? Buffer.from(key(last)).toString('base64url')
+      : (cursor ?? Buffer.from(`${startTime}:`).toString('base64url'));
     const sideload = r.query.get('include') === 'metric_sets';
     return {
       body: {
         tickets: page,
-        ...(sideload ? { metric_sets: page.filter((t) => account.metrics.has(t.id) && !account.unsideloaded.has(t.id)).map((t) => account.metrics.get(t.id)) } : {}),
+        ...(sideload
+          ? {
+              metric_sets: page
+                .filter((t) => account.metrics.has(t.id) && !account.unsideloaded.has(t.id))
+                .map((t) => account.metrics.get(t.id)),
+            }
+          : {}),
         after_cursor: afterCursor,
         after_url: `${server.url}/api/v2/incremental/tickets/cursor.json?cursor=${afterCursor}`,
         before_cursor: null,
@@ -114,19 +143,30 @@ export function zendeskServer(account: ZendeskAccount, pageSize = 100): ReplaySe
   server.route('GET', /^\/api\/v2\/tickets\/\d+\/metrics\.json$/, (r) => {
     const id = Number(/\/tickets\/(\d+)\//.exec(r.path)![1]);
     const set = account.metrics.get(id);
-    if (!set || account.gone.has(id)) return { status: 404, body: { error: 'RecordNotFound', description: 'Not found' } };
+    if (!set || account.gone.has(id))
+      return { status: 404, body: { error: 'RecordNotFound', description: 'Not found' } };
     return { body: { ticket_metric: set } };
   });
   server.route('GET', /^\/api\/v2\/satisfaction_ratings$/, (r) => {
     const since = Number(r.query.get('start_time') ?? 0);
     const after = Number(r.query.get('page[after]') ?? 0);
     const size = Math.min(10, Number(r.query.get('page[size]') ?? 100));
-    const received = account.ratings.filter((x) => (r.query.get('score') === 'received' ? x.score === 'good' || x.score === 'bad' : true) && Date.parse(x.updated_at) / 1000 >= since);
+    const received = account.ratings.filter(
+      (x) =>
+        (r.query.get('score') === 'received' ? x.score === 'good' || x.score === 'bad' : true) &&
+        Date.parse(x.updated_at) / 1000 >= since,
+    );
     const page = received.slice(after, after + size);
     const more = after + size < received.length;
     const next = new URLSearchParams(r.query);
     next.set('page[after]', String(after + size));
-    return { body: { satisfaction_ratings: page, meta: { has_more: more, after_cursor: more ? String(after + size) : null, before_cursor: null }, links: { next: more ? `${server.url}${r.path}?${next}` : null, prev: null } } };
+    return {
+      body: {
+        satisfaction_ratings: page,
+        meta: { has_more: more, after_cursor: more ? String(after + size) : null, before_cursor: null },
+        links: { next: more ? `${server.url}${r.path}?${next}` : null, prev: null },
+      },
+    };
   });
   return server;
 }

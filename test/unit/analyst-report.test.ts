@@ -17,17 +17,48 @@ const period = parsePeriod('2026-10');
 
 function kpiOf(d: KpiDefinition, value: number | null): KpiResult {
   return {
-    id: d.id, label: d.label, family: d.family, unit: d.unit, direction: d.direction, description: d.description, value, status: 'none',
-    target: null, warning: null, critical: null, previous: null, change: null, changeRatio: null, lastYear: null, changeLastYear: null,
-    stats: {}, breakdowns: {}, drivers: [], explanation: null, history: [],
+    id: d.id,
+    label: d.label,
+    family: d.family,
+    unit: d.unit,
+    direction: d.direction,
+    description: d.description,
+    value,
+    status: 'none',
+    target: null,
+    warning: null,
+    critical: null,
+    previous: null,
+    change: null,
+    changeRatio: null,
+    lastYear: null,
+    changeLastYear: null,
+    stats: {},
+    breakdowns: {},
+    drivers: [],
+    explanation: null,
+    history: [],
   };
 }
 
 function source(name: string, overrides: Partial<SourceQuality> = {}): SourceQuality {
-  return { source: name, entity: 'tickets', rowsRead: 10, rowsAccepted: 9, rowsRejected: 1, rejectedByReason: { bad_timestamp: 1 }, lastExtractAt: '2026-11-01T06:00:00.000Z', freshestRecordAt: '2026-10-31T22:00:00.000Z', ...overrides };
+  return {
+    source: name,
+    entity: 'tickets',
+    rowsRead: 10,
+    rowsAccepted: 9,
+    rowsRejected: 1,
+    rejectedByReason: { bad_timestamp: 1 },
+    lastExtractAt: '2026-11-01T06:00:00.000Z',
+    freshestRecordAt: '2026-10-31T22:00:00.000Z',
+    ...overrides,
+  };
 }
 
-function reportOf(sources: SourceQuality[], kpis: Record<string, KpiResult> = Object.fromEntries(kpiCatalog.map((d) => [d.id, kpiOf(d, 0.5)]))): KpiReport {
+function reportOf(
+  sources: SourceQuality[],
+  kpis: Record<string, KpiResult> = Object.fromEntries(kpiCatalog.map((d) => [d.id, kpiOf(d, 0.5)])),
+): KpiReport {
   return {
     period,
     generatedAt: '2026-11-01T06:00:00.000Z',
@@ -35,16 +66,44 @@ function reportOf(sources: SourceQuality[], kpis: Record<string, KpiResult> = Ob
     currency: 'USD',
     kpis,
     forecast: null,
-    dataQuality: { sources, excludedFromTimeMetrics: { total: 2, byReason: { reply_before_created: 1, [hostile]: 1 } }, duplicatesMerged: 3 },
+    dataQuality: {
+      sources,
+      excludedFromTimeMetrics: { total: 2, byReason: { reply_before_created: 1, [hostile]: 1 } },
+      duplicatesMerged: 3,
+    },
   };
 }
 
 const inventory: LakeInventory = {
   months: ['2026-10'],
   tables: [
-    { table: 'tickets', layer: 'curated', rows: 1200, rowsInPeriod: 100, months: { first: '2025-10', last: '2026-10', count: 13 }, freshestColumn: 'updated_at', freshest: '2026-10-31T22:00:00.000Z' },
-    { table: 'agents', layer: 'curated', rows: 12, rowsInPeriod: null, months: null, freshestColumn: null, freshest: null },
-    { table: 'kpi_monthly', layer: 'mart', rows: 5000, rowsInPeriod: 380, months: { first: '2025-10', last: '2026-10', count: 13 }, freshestColumn: 'month', freshest: '2026-10' },
+    {
+      table: 'tickets',
+      layer: 'curated',
+      rows: 1200,
+      rowsInPeriod: 100,
+      months: { first: '2025-10', last: '2026-10', count: 13 },
+      freshestColumn: 'updated_at',
+      freshest: '2026-10-31T22:00:00.000Z',
+    },
+    {
+      table: 'agents',
+      layer: 'curated',
+      rows: 12,
+      rowsInPeriod: null,
+      months: null,
+      freshestColumn: null,
+      freshest: null,
+    },
+    {
+      table: 'kpi_monthly',
+      layer: 'mart',
+      rows: 5000,
+      rowsInPeriod: 380,
+      months: { first: '2025-10', last: '2026-10', count: 13 },
+      freshestColumn: 'month',
+      freshest: '2026-10',
+    },
   ],
 };
 
@@ -53,17 +112,26 @@ function queriesOf(bytes: number): KpiQueries {
   return {
     queries: kpiCatalog.map((d) => {
       const head = `-- ${d.id}\nselect '${d.id}' as kpi, '' as dimension, '' as member, 1 as numerator, 2 as denominator\n`;
-      return { file: `kpis/${d.id}.sql`, sql: head + `-- ${'x'.repeat(70)}\n`.repeat(Math.ceil((bytes - head.length) / 74)), kpis: [d.id] };
+      return {
+        file: `kpis/${d.id}.sql`,
+        sql: head + `-- ${'x'.repeat(70)}\n`.repeat(Math.ceil((bytes - head.length) / 74)),
+        kpis: [d.id],
+      };
     }),
   };
 }
 
-const fileText = (message: ReportMessage, name: string) => message.files.find((f) => f.filename === name)!.content.toString('utf8');
+const fileText = (message: ReportMessage, name: string) =>
+  message.files.find((f) => f.filename === name)!.content.toString('utf8');
 const csvRows = (message: ReportMessage, name: string): string[][] => parse(fileText(message, name), { bom: true });
 
 describe('analyst report', () => {
   it('is a message with an HTML and a plain-text part, the three files attached and no charts', async () => {
-    const message = await renderAnalyst(reportOf([source('helpdesk')]), { inventory, queries: queriesOf(500) }, { name: 'analyst' });
+    const message = await renderAnalyst(
+      reportOf([source('helpdesk')]),
+      { inventory, queries: queriesOf(500) },
+      { name: 'analyst' },
+    );
     expect(message.subject).toBe('Pulse data notes — October 2026');
     expect(message.images).toEqual([]);
     expect(message.files.map((f) => f.filename)).toEqual(['kpi-queries.sql', 'lake-inventory.csv', 'data-quality.csv']);
@@ -94,9 +162,14 @@ describe('analyst report', () => {
   it('neutralises every CSV cell that starts with =, +, -, @, tab or CR', async () => {
     const names = ['=HYPERLINK("http://x","y")', '+1+1', '-2+3', '@SUM(A1)', '\tcmd', '\rcmd'];
     const report = reportOf(names.map((n) => source(n, { rejectedByReason: { [n]: 1 } })));
-    const message = await renderAnalyst(report, { inventory: { ...inventory, tables: [{ ...inventory.tables[0]!, table: '=cmd|calc' }] }, queries: null }, { name: 'analyst' });
+    const message = await renderAnalyst(
+      report,
+      { inventory: { ...inventory, tables: [{ ...inventory.tables[0]!, table: '=cmd|calc' }] }, queries: null },
+      { name: 'analyst' },
+    );
     for (const file of ['data-quality.csv', 'lake-inventory.csv']) {
-      for (const cell of csvRows(message, file).flat()) expect(cell, `${file}: ${JSON.stringify(cell)}`).not.toMatch(/^[=+\-@\t\r]/);
+      for (const cell of csvRows(message, file).flat())
+        expect(cell, `${file}: ${JSON.stringify(cell)}`).not.toMatch(/^[=+\-@\t\r]/);
     }
     const sources = csvRows(message, 'data-quality.csv').map((row) => row[1]);
     for (const name of names) expect(sources).toContain(`'${name}`);
@@ -105,10 +178,19 @@ describe('analyst report', () => {
 
   it('keeps the HTML under 102 KB with 49 KPIs of 5 KB of SQL each and 500 sources', async () => {
     const sources = Array.from({ length: 500 }, (_, i) =>
-      source(`s${i} ${hostile} ${'source-name-'.repeat(20)}`, { rowsRejected: i, rejectedByReason: Object.fromEntries(Array.from({ length: 12 }, (_, r) => [`${hostile}-${r}`, r + 1])) }),
+      source(`s${i} ${hostile} ${'source-name-'.repeat(20)}`, {
+        rowsRejected: i,
+        rejectedByReason: Object.fromEntries(Array.from({ length: 12 }, (_, r) => [`${hostile}-${r}`, r + 1])),
+      }),
     );
-    const kpis = Object.fromEntries(kpiCatalog.map((d) => [d.id, { ...kpiOf(d, 12345.678), label: `${d.label} ${'long label '.repeat(30)}` }]));
-    const message = await renderAnalyst(reportOf(sources, kpis), { inventory, queries: queriesOf(5 * 1024) }, { name: 'analyst' });
+    const kpis = Object.fromEntries(
+      kpiCatalog.map((d) => [d.id, { ...kpiOf(d, 12345.678), label: `${d.label} ${'long label '.repeat(30)}` }]),
+    );
+    const message = await renderAnalyst(
+      reportOf(sources, kpis),
+      { inventory, queries: queriesOf(5 * 1024) },
+      { name: 'analyst' },
+    );
     expect(kpiCatalog).toHaveLength(49);
     expect(Buffer.byteLength(message.html)).toBeLessThan(102 * 1024);
     // The body shows the 25 sources with the most rejected rows; the files hold everything.
@@ -116,47 +198,82 @@ describe('analyst report', () => {
     expect(message.html).toContain('<b>s499 &lt;script&gt;');
     expect(message.html).toContain('<b>s475 &lt;script&gt;');
     expect(message.html).not.toContain('<b>s474 &lt;script&gt;');
-    expect(new Set(csvRows(message, 'data-quality.csv').slice(1).map((row) => row[1])).size).toBe(500 + 1); // + the rows of no source
+    expect(
+      new Set(
+        csvRows(message, 'data-quality.csv')
+          .slice(1)
+          .map((row) => row[1]),
+      ).size,
+    ).toBe(500 + 1); // + the rows of no source
     expect(fileText(message, 'kpi-queries.sql').length).toBeGreaterThan(49 * 5 * 1024);
   });
 
   it('kpi-queries.sql holds every KPI id, each with its definition and the query that returns its rows', async () => {
-    const message = await renderAnalyst(reportOf([source('helpdesk')]), { inventory, queries: queriesOf(300) }, { name: 'analyst' });
+    const message = await renderAnalyst(
+      reportOf([source('helpdesk')]),
+      { inventory, queries: queriesOf(300) },
+      { name: 'analyst' },
+    );
     const sql = fileText(message, 'kpi-queries.sql');
     for (const d of kpiCatalog) {
       expect(sql).toContain(`-- ${d.id} — ${d.label}\n`);
       expect(sql).toContain(`-- definition: ${d.description}\n`);
-      if (!['brand_terms', 'competitor_gap', 'csat_change'].includes(d.id)) expect(sql).toContain(`where kpi = '${d.id}'\norder by dimension, member;`);
+      if (!['brand_terms', 'competitor_gap', 'csat_change'].includes(d.id))
+        expect(sql).toContain(`where kpi = '${d.id}'\norder by dimension, member;`);
     }
   });
 
   it("the reproducing query of a KPI is the exact SQL evaluate ran for the period, wrapped to that KPI's rows", () => {
-    const config = configSchema.parse({ lake: './lake', sources: [{ name: 's', type: 'csv', entity: 'tickets', path: 'x.csv' }] });
+    const config = configSchema.parse({
+      lake: './lake',
+      sources: [{ name: 's', type: 'csv', entity: 'tickets', path: 'x.csv' }],
+    });
     const params = { ...sqlParams(config, period), ...sourceParams(config) };
     const durations = renderSql(readSql('kpis/durations.sql'), params);
     const status = renderSql(readSql('kpis/ticket_status.sql'), params);
     const queries: KpiQueries = {
       queries: [
         { file: 'kpis/durations.sql', sql: durations, kpis: ['first_reply_time'] },
-        { file: 'kpis/ticket_status.sql', sql: status, kpis: ['csat', 'csat_solved_tickets', 'excluded_from_time_metrics'] },
+        {
+          file: 'kpis/ticket_status.sql',
+          sql: status,
+          kpis: ['csat', 'csat_solved_tickets', 'excluded_from_time_metrics'],
+        },
       ],
     };
     expect(reproducingQuery(queries.queries[0]!, 'first_reply_time')).toBe(
       `select kpi, dimension, member, p50, p90, mean, n\nfrom (\n${durations}\n) as measured\nwhere kpi = 'first_reply_time'\norder by dimension, member`,
     );
-    expect(reproducingQuery(queries.queries[1]!, 'csat')).toBe(`select kpi, dimension, member, numerator, denominator\nfrom (\n${status}\n) as measured\nwhere kpi = 'csat'\norder by dimension, member`);
+    expect(reproducingQuery(queries.queries[1]!, 'csat')).toBe(
+      `select kpi, dimension, member, numerator, denominator\nfrom (\n${status}\n) as measured\nwhere kpi = 'csat'\norder by dimension, member`,
+    );
     const model = analystModel(reportOf([]), { inventory, queries }, {});
     const entry = (id: string) => model.kpis.find((k) => k.id === id)!;
-    expect(entry('first_reply_time').trace).toEqual({ kind: 'query', file: 'kpis/durations.sql', sql: reproducingQuery(queries.queries[0]!, 'first_reply_time'), hasRows: true });
-    expect(entry('first_reply_time').derivation).toBe("value = p50 of the row with dimension = '', in seconds (p90, mean and n beside it)");
-    expect(entry('csat').derivation).toBe("value = numerator ÷ denominator of the row with dimension = '' (none when the denominator is 0); response rate = denominator ÷ the numerator of csat_solved_tickets");
+    expect(entry('first_reply_time').trace).toEqual({
+      kind: 'query',
+      file: 'kpis/durations.sql',
+      sql: reproducingQuery(queries.queries[0]!, 'first_reply_time'),
+      hasRows: true,
+    });
+    expect(entry('first_reply_time').derivation).toBe(
+      "value = p50 of the row with dimension = '', in seconds (p90, mean and n beside it)",
+    );
+    expect(entry('csat').derivation).toBe(
+      "value = numerator ÷ denominator of the row with dimension = '' (none when the denominator is 0); response rate = denominator ÷ the numerator of csat_solved_tickets",
+    );
     // A duration with nothing to measure has no row: its query is found by the text that names it.
-    expect(entry('full_resolution_time').trace).toMatchObject({ kind: 'query', file: 'kpis/durations.sql', hasRows: false });
+    expect(entry('full_resolution_time').trace).toMatchObject({
+      kind: 'query',
+      file: 'kpis/durations.sql',
+      hasRows: false,
+    });
     expect(model.supporting.map((s) => s.id)).toEqual(['csat_solved_tickets', 'excluded_from_time_metrics']);
   });
 
   it('one line per KPI says how its value follows from the columns', () => {
-    expect(valueDerivation(kpiCatalog.find((d) => d.id === 'tickets_created')!)).toBe("value = numerator of the row with dimension = '' (a total: its denominator is null)");
+    expect(valueDerivation(kpiCatalog.find((d) => d.id === 'tickets_created')!)).toBe(
+      "value = numerator of the row with dimension = '' (a total: its denominator is null)",
+    );
     const model = analystModel(reportOf([]), { inventory, queries: queriesOf(100) }, {});
     for (const k of model.kpis) expect(k.derivation, k.id).toMatch(/^value = /);
   });
@@ -173,7 +290,11 @@ describe('analyst report', () => {
   });
 
   it("narrows the index and the SQL file to the audience's KPIs", async () => {
-    const message = await renderAnalyst(reportOf([source('helpdesk')]), { inventory, queries: queriesOf(100) }, { name: 'analyst', kpis: ['csat', 'first_reply_time'] });
+    const message = await renderAnalyst(
+      reportOf([source('helpdesk')]),
+      { inventory, queries: queriesOf(100) },
+      { name: 'analyst', kpis: ['csat', 'first_reply_time'] },
+    );
     const sql = fileText(message, 'kpi-queries.sql');
     expect(sql).toContain("where kpi = 'csat'");
     expect(sql).toContain("where kpi = 'first_reply_time'");
@@ -183,8 +304,22 @@ describe('analyst report', () => {
 
   it('says the queries were not recorded rather than guessing, and shows KPIs not measured with the reason', async () => {
     const kpis = Object.fromEntries(kpiCatalog.map((d) => [d.id, kpiOf(d, 1)]));
-    kpis.handle_time = { id: 'handle_time', label: 'Handle time', family: 'speed', unit: 'seconds', direction: 'lower', description: '', value: null, status: 'not_measured', notMeasured: 'needs contacts: no source provides it' };
-    const message = await renderAnalyst(reportOf([source('helpdesk')], kpis), { inventory, queries: null }, { name: 'analyst' });
+    kpis.handle_time = {
+      id: 'handle_time',
+      label: 'Handle time',
+      family: 'speed',
+      unit: 'seconds',
+      direction: 'lower',
+      description: '',
+      value: null,
+      status: 'not_measured',
+      notMeasured: 'needs contacts: no source provides it',
+    };
+    const message = await renderAnalyst(
+      reportOf([source('helpdesk')], kpis),
+      { inventory, queries: null },
+      { name: 'analyst' },
+    );
     expect(message.html).toContain('No queries were recorded for 2026-10');
     expect(message.html).toContain('not measured: needs contacts: no source provides it');
     const sql = fileText(message, 'kpi-queries.sql');
@@ -199,7 +334,10 @@ describe('analyst report', () => {
     const weird = "x' or '1' = '1";
     queries.queries.push({ file: 'kpis/x.sql', sql: 'select 1', kpis: [weird] });
     kpis[weird] = { ...kpiOf(kpiCatalog[0]!, 1), id: weird };
-    const sql = fileText(await renderAnalyst(reportOf([], kpis), { inventory, queries }, { name: 'analyst' }), 'kpi-queries.sql');
+    const sql = fileText(
+      await renderAnalyst(reportOf([], kpis), { inventory, queries }, { name: 'analyst' }),
+      'kpi-queries.sql',
+    );
     expect(sql.split('\n').filter((line) => /^(drop|select 1;)/.test(line))).toEqual([]);
     expect(sql).toContain("where kpi = 'x'' or ''1'' = ''1'");
   });

@@ -48,10 +48,20 @@ function fakeTimings(overrides: Partial<AthenaTimings> = {}): Partial<AthenaTimi
 }
 
 function engine(timings = fakeTimings(), extra: Partial<ConstructorParameters<typeof AthenaEngine>[0]> = {}) {
-  return new AthenaEngine({ workGroup: 'pulse', database: 'pulse_lake', lake: 's3://pulse-lake-123', client: new AthenaClient({ region: 'eu-west-1' }), timings, ...extra });
+  return new AthenaEngine({
+    workGroup: 'pulse',
+    database: 'pulse_lake',
+    lake: 's3://pulse-lake-123',
+    client: new AthenaClient({ region: 'eu-west-1' }),
+    timings,
+    ...extra,
+  });
 }
 
-function execution(state: QueryExecutionState, status: Partial<NonNullable<NonNullable<GetQueryExecutionOutput['QueryExecution']>['Status']>> = {}): GetQueryExecutionOutput {
+function execution(
+  state: QueryExecutionState,
+  status: Partial<NonNullable<NonNullable<GetQueryExecutionOutput['QueryExecution']>['Status']>> = {},
+): GetQueryExecutionOutput {
   return {
     QueryExecution: {
       QueryExecutionId: id,
@@ -66,16 +76,35 @@ function execution(state: QueryExecutionState, status: Partial<NonNullable<NonNu
 
 /** ColumnInfo as GetQueryResults documents it: Type lowercase, decimals with Precision and Scale. */
 function column(name: string, type: string, extra: Partial<ColumnInfo> = {}): ColumnInfo {
-  return { CatalogName: 'hive', SchemaName: '', TableName: '', Name: name, Label: name, Type: type, Precision: 0, Scale: 0, Nullable: 'UNKNOWN', CaseSensitive: type === 'varchar', ...extra };
+  return {
+    CatalogName: 'hive',
+    SchemaName: '',
+    TableName: '',
+    Name: name,
+    Label: name,
+    Type: type,
+    Precision: 0,
+    Scale: 0,
+    Nullable: 'UNKNOWN',
+    CaseSensitive: type === 'varchar',
+    ...extra,
+  };
 }
 
 const datum = (value: string | null) => (value === null ? {} : { VarCharValue: value });
 
-function page(columns: ColumnInfo[], rows: (string | null)[][], options: { header?: boolean; nextToken?: string } = {}): GetQueryResultsOutput {
+function page(
+  columns: ColumnInfo[],
+  rows: (string | null)[][],
+  options: { header?: boolean; nextToken?: string } = {},
+): GetQueryResultsOutput {
   const header = options.header ? [{ Data: columns.map((c) => ({ VarCharValue: c.Name! })) }] : [];
   return {
     UpdateCount: 0,
-    ResultSet: { Rows: [...header, ...rows.map((r) => ({ Data: r.map(datum) }))], ResultSetMetadata: { ColumnInfo: columns } },
+    ResultSet: {
+      Rows: [...header, ...rows.map((r) => ({ Data: r.map(datum) }))],
+      ResultSetMetadata: { ColumnInfo: columns },
+    },
     ...(options.nextToken ? { NextToken: options.nextToken } : {}),
   };
 }
@@ -85,11 +114,19 @@ describe('Athena query', () => {
     // prepare
     const cols = [column('tickets_created', 'bigint')];
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
-    athena.on(GetQueryExecutionCommand).resolvesOnce(execution('QUEUED')).resolvesOnce(execution('RUNNING')).resolvesOnce(execution('RUNNING')).resolvesOnce(execution('RUNNING')).resolves(execution('SUCCEEDED'));
+    athena
+      .on(GetQueryExecutionCommand)
+      .resolvesOnce(execution('QUEUED'))
+      .resolvesOnce(execution('RUNNING'))
+      .resolvesOnce(execution('RUNNING'))
+      .resolvesOnce(execution('RUNNING'))
+      .resolves(execution('SUCCEEDED'));
     athena.on(GetQueryResultsCommand).resolves(page(cols, [['412']], { header: true }));
     const timings = fakeTimings();
     // act
-    const rows = await engine(timings, { outputLocation: 's3://pulse-athena-results/' }).query('select count(*) as tickets_created from tickets');
+    const rows = await engine(timings, { outputLocation: 's3://pulse-athena-results/' }).query(
+      'select count(*) as tickets_created from tickets',
+    );
     // assess
     expect(rows).toEqual([{ tickets_created: 412 }]);
     expect(athena).toHaveReceivedCommandWith(StartQueryExecutionCommand, {
@@ -113,13 +150,19 @@ describe('Athena query', () => {
     const rows = await engine().query('select 1 as x where false');
     // assess
     expect(rows).toEqual([]);
-    expect(Object.keys(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input).sort()).toEqual(['ClientRequestToken', 'QueryExecutionContext', 'QueryString', 'WorkGroup']);
+    expect(Object.keys(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input).sort()).toEqual([
+      'ClientRequestToken',
+      'QueryExecutionContext',
+      'QueryString',
+      'WorkGroup',
+    ]);
   });
 
   it('pages past 1,000 rows with NextToken: 2,345 rows over 3 pages, the header skipped once', async () => {
     // prepare
     const cols = [column('ticket_id', 'varchar'), column('n', 'integer')];
-    const rows = (from: number, count: number) => Array.from({ length: count }, (_, i) => [`t-${from + i}`, String(from + i)]);
+    const rows = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => [`t-${from + i}`, String(from + i)]);
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
     // The first page holds the header plus 999 rows: MaxResults counts the header.
@@ -165,11 +208,55 @@ describe('Athena query', () => {
       column('created_at', 'timestamp'),
       column('comment', 'varchar'),
     ];
-    const full = ['Acme', 'EUR', 'true', '3', '12', '86400', '1234567', '9223372036854775807', '3600.5', '0.25', '1.0E-4', '123456789012345678.91', '2026-10-31', '2026-10-31 23:59:59.123', ''];
+    const full = [
+      'Acme',
+      'EUR',
+      'true',
+      '3',
+      '12',
+      '86400',
+      '1234567',
+      '9223372036854775807',
+      '3600.5',
+      '0.25',
+      '1.0E-4',
+      '123456789012345678.91',
+      '2026-10-31',
+      '2026-10-31 23:59:59.123',
+      '',
+    ];
     const nulls = Array.from({ length: cols.length }, () => null);
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
-    athena.on(GetQueryResultsCommand).resolves(page(cols, [full, nulls, ['', '', 'false', '-1', '0', '-5', '-42', '0', 'NaN', 'Infinity', '-0.5', '0.00', '1970-01-01', '1970-01-01 00:00:00.000', null]], { header: true }));
+    athena
+      .on(GetQueryResultsCommand)
+      .resolves(
+        page(
+          cols,
+          [
+            full,
+            nulls,
+            [
+              '',
+              '',
+              'false',
+              '-1',
+              '0',
+              '-5',
+              '-42',
+              '0',
+              'NaN',
+              'Infinity',
+              '-0.5',
+              '0.00',
+              '1970-01-01',
+              '1970-01-01 00:00:00.000',
+              null,
+            ],
+          ],
+          { header: true },
+        ),
+      );
     // act
     const [typed, allNull, edges] = await engine().query('select …');
     // assess
@@ -191,7 +278,18 @@ describe('Athena query', () => {
       comment: '',
     });
     expect(Object.values(allNull!).every((v) => v === null)).toBe(true);
-    expect(edges).toMatchObject({ name: '', code: '', is_escalated: false, reopens: -1, tickets: -42, external_id: 0, p90_seconds: NaN, share: Infinity, trc: '0.00', comment: null });
+    expect(edges).toMatchObject({
+      name: '',
+      code: '',
+      is_escalated: false,
+      reopens: -1,
+      tickets: -42,
+      external_id: 0,
+      p90_seconds: NaN,
+      share: Infinity,
+      trc: '0.00',
+      comment: null,
+    });
   });
 
   it('throws a QueryError on a value its type cannot hold', async () => {
@@ -200,16 +298,22 @@ describe('Athena query', () => {
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
     athena.on(GetQueryResultsCommand).resolves(page([column('n', 'integer')], [['twelve']], { header: true }));
     // act
-    const failure = await engine().query('select n').catch((e: unknown) => e);
+    const failure = await engine()
+      .query('select n')
+      .catch((e: unknown) => e);
     // assess
     expect(failure).toBeInstanceOf(QueryError);
-    expect((failure as QueryError).message).toBe(`Athena query ${id}: column n of type integer holds "twelve", which is not a integer`);
+    expect((failure as QueryError).message).toBe(
+      `Athena query ${id}: column n of type integer holds "twelve", which is not a integer`,
+    );
   });
 
   it('does not skip a first row for a statement without a header (UTILITY: SHOW, DESCRIBE)', async () => {
     // prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
-    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { ...execution('SUCCEEDED').QueryExecution, StatementType: 'UTILITY' } });
+    athena
+      .on(GetQueryExecutionCommand)
+      .resolves({ QueryExecution: { ...execution('SUCCEEDED').QueryExecution, StatementType: 'UTILITY' } });
     athena.on(GetQueryResultsCommand).resolves(page([column('tab_name', 'string')], [['tickets'], ['costs']]));
     // act
     const rows = await engine().query('show tables');
@@ -222,14 +326,25 @@ describe('Athena failures', () => {
   it('FAILED with a user error: the reason and the AthenaError in the message, not retryable, no results read', async () => {
     // prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
-    athena.on(GetQueryExecutionCommand).resolvesOnce(execution('RUNNING')).resolves(
-      execution('FAILED', {
-        StateChangeReason: "COLUMN_NOT_FOUND: line 1:8: Column 'solved_on' cannot be resolved or requester is not authorized to access requested resources",
-        AthenaError: { ErrorCategory: 2, ErrorType: 1006, Retryable: false, ErrorMessage: "COLUMN_NOT_FOUND: line 1:8: Column 'solved_on' cannot be resolved" },
-      }),
-    );
+    athena
+      .on(GetQueryExecutionCommand)
+      .resolvesOnce(execution('RUNNING'))
+      .resolves(
+        execution('FAILED', {
+          StateChangeReason:
+            "COLUMN_NOT_FOUND: line 1:8: Column 'solved_on' cannot be resolved or requester is not authorized to access requested resources",
+          AthenaError: {
+            ErrorCategory: 2,
+            ErrorType: 1006,
+            Retryable: false,
+            ErrorMessage: "COLUMN_NOT_FOUND: line 1:8: Column 'solved_on' cannot be resolved",
+          },
+        }),
+      );
     // act
-    const failure = (await engine().query('select solved_on from tickets').catch((e: unknown) => e)) as QueryError;
+    const failure = (await engine()
+      .query('select solved_on from tickets')
+      .catch((e: unknown) => e)) as QueryError;
     // assess
     expect(failure).toBeInstanceOf(QueryError);
     expect(failure.retryable).toBe(false);
@@ -250,14 +365,23 @@ describe('Athena failures', () => {
     athena.on(GetQueryExecutionCommand).resolves(
       execution('FAILED', {
         StateChangeReason: 'Query exhausted resources at this scale factor',
-        AthenaError: { ErrorCategory: 1, ErrorType: 401, Retryable: true, ErrorMessage: 'Failed to write query results to Amazon S3' },
+        AthenaError: {
+          ErrorCategory: 1,
+          ErrorType: 401,
+          Retryable: true,
+          ErrorMessage: 'Failed to write query results to Amazon S3',
+        },
       }),
     );
     // act
-    const failure = (await engine().query('select 1').catch((e: unknown) => e)) as QueryError;
+    const failure = (await engine()
+      .query('select 1')
+      .catch((e: unknown) => e)) as QueryError;
     // assess
     expect(failure.retryable).toBe(true);
-    expect(failure.message).toContain('Query exhausted resources at this scale factor (ErrorCategory 1 system, ErrorType 401); Athena says running it again may succeed');
+    expect(failure.message).toContain(
+      'Query exhausted resources at this scale factor (ErrorCategory 1 system, ErrorType 401); Athena says running it again may succeed',
+    );
     expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 1);
   });
 
@@ -265,10 +389,16 @@ describe('Athena failures', () => {
     // prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
     athena.on(GetQueryExecutionCommand).resolves(
-      execution('FAILED', { StateChangeReason: 'HIVE_CANNOT_OPEN_SPLIT: Error opening Hive split: Rate exceeded (Service: Amazon S3; Status Code: 503; Error Code: SlowDown)', AthenaError: { ErrorCategory: 1, ErrorType: 200, Retryable: false } }),
+      execution('FAILED', {
+        StateChangeReason:
+          'HIVE_CANNOT_OPEN_SPLIT: Error opening Hive split: Rate exceeded (Service: Amazon S3; Status Code: 503; Error Code: SlowDown)',
+        AthenaError: { ErrorCategory: 1, ErrorType: 200, Retryable: false },
+      }),
     );
     // act
-    const failure = (await engine().query('select 1').catch((e: unknown) => e)) as QueryError;
+    const failure = (await engine()
+      .query('select 1')
+      .catch((e: unknown) => e)) as QueryError;
     // assess
     expect(failure.retryable).toBe(true);
   });
@@ -276,9 +406,13 @@ describe('Athena failures', () => {
   it('a dropped connection while polling: a retryable QueryError (the stage is run again and resumes)', async () => {
     // prepare: what the SDK's Node handler raises when the server closes a kept-alive socket.
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
-    athena.on(GetQueryExecutionCommand).rejects(Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }));
+    athena
+      .on(GetQueryExecutionCommand)
+      .rejects(Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }));
     // act
-    const failure = (await engine().query('select 1').catch((e: unknown) => e)) as QueryError;
+    const failure = (await engine()
+      .query('select 1')
+      .catch((e: unknown) => e)) as QueryError;
     // assess
     expect(failure.message).toBe('Athena GetQueryExecution failed (TimeoutError: socket hang up)');
     expect(failure.retryable).toBe(true);
@@ -287,9 +421,13 @@ describe('Athena failures', () => {
   it('CANCELLED: a QueryError naming the query, not retryable', async () => {
     // prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
-    athena.on(GetQueryExecutionCommand).resolves(execution('CANCELLED', { StateChangeReason: 'Query was cancelled by user' }));
+    athena
+      .on(GetQueryExecutionCommand)
+      .resolves(execution('CANCELLED', { StateChangeReason: 'Query was cancelled by user' }));
     // act
-    const failure = (await engine().query('select 1').catch((e: unknown) => e)) as QueryError;
+    const failure = (await engine()
+      .query('select 1')
+      .catch((e: unknown) => e)) as QueryError;
     // assess
     expect(failure.message).toBe(`Athena query ${id} was cancelled: Query was cancelled by user`);
     expect(failure.retryable).toBe(false);
@@ -297,8 +435,17 @@ describe('Athena failures', () => {
 
   it('retries a throttled StartQueryExecution twice with growing waits, then runs', async () => {
     // prepare
-    const throttled = () => new TooManyRequestsException({ $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded', Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED' });
-    athena.on(StartQueryExecutionCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({ QueryExecutionId: id });
+    const throttled = () =>
+      new TooManyRequestsException({
+        $metadata: { httpStatusCode: 400 },
+        message: 'Rate exceeded',
+        Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED',
+      });
+    athena
+      .on(StartQueryExecutionCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .resolves({ QueryExecutionId: id });
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
     athena.on(GetQueryResultsCommand).resolves(page([column('x', 'integer')], [['1']], { header: true }));
     const timings = fakeTimings();
@@ -316,10 +463,14 @@ describe('Athena failures', () => {
 
   it('retries throttled polls and result pages as well', async () => {
     // prepare
-    const throttled = () => new TooManyRequestsException({ $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' });
+    const throttled = () =>
+      new TooManyRequestsException({ $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' });
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
     athena.on(GetQueryExecutionCommand).rejectsOnce(throttled()).resolves(execution('SUCCEEDED'));
-    athena.on(GetQueryResultsCommand).rejectsOnce(throttled()).resolves(page([column('x', 'integer')], [['7']], { header: true }));
+    athena
+      .on(GetQueryResultsCommand)
+      .rejectsOnce(throttled())
+      .resolves(page([column('x', 'integer')], [['7']], { header: true }));
     const timings = fakeTimings();
     // act
     const rows = await engine(timings).query('select 7 as x');
@@ -332,25 +483,41 @@ describe('Athena failures', () => {
 
   it('gives up after the throttle attempts with a retryable QueryError', async () => {
     // prepare
-    athena.on(StartQueryExecutionCommand).rejects(new TooManyRequestsException({ $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
+    athena
+      .on(StartQueryExecutionCommand)
+      .rejects(new TooManyRequestsException({ $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
     const timings = fakeTimings({ throttleAttempts: 3 });
     // act
-    const failure = (await engine(timings).query('select 1').catch((e: unknown) => e)) as QueryError;
+    const failure = (await engine(timings)
+      .query('select 1')
+      .catch((e: unknown) => e)) as QueryError;
     // assess
     expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 3);
     expect(failure.retryable).toBe(true);
-    expect(failure.message).toBe('Athena is throttling StartQueryExecution (TooManyRequestsException: Rate exceeded), still after 3 attempts');
+    expect(failure.message).toBe(
+      'Athena is throttling StartQueryExecution (TooManyRequestsException: Rate exceeded), still after 3 attempts',
+    );
   });
 
   it('does not retry an InvalidRequestException', async () => {
     // prepare
-    athena.on(StartQueryExecutionCommand).rejects(new InvalidRequestException({ $metadata: { httpStatusCode: 400 }, message: 'WorkGroup pulse is not found.', AthenaErrorCode: 'INVALID_INPUT' }));
+    athena.on(StartQueryExecutionCommand).rejects(
+      new InvalidRequestException({
+        $metadata: { httpStatusCode: 400 },
+        message: 'WorkGroup pulse is not found.',
+        AthenaErrorCode: 'INVALID_INPUT',
+      }),
+    );
     // act
-    const failure = (await engine().query('select 1').catch((e: unknown) => e)) as QueryError;
+    const failure = (await engine()
+      .query('select 1')
+      .catch((e: unknown) => e)) as QueryError;
     // assess
     expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 1);
     expect(failure.retryable).toBe(false);
-    expect(failure.message).toBe('Athena StartQueryExecution failed (InvalidRequestException: WorkGroup pulse is not found.)');
+    expect(failure.message).toBe(
+      'Athena StartQueryExecution failed (InvalidRequestException: WorkGroup pulse is not found.)',
+    );
   });
 
   it('stops a query that outlives the poll budget and throws a QueryTimeoutError naming it', async () => {
@@ -360,7 +527,9 @@ describe('Athena failures', () => {
     athena.on(StopQueryExecutionCommand).resolves({});
     const timings = fakeTimings({ pollBudgetMs: 1_000 });
     // act
-    const failure = (await engine(timings).query('select * from tickets cross join tickets').catch((e: unknown) => e)) as QueryTimeoutError;
+    const failure = (await engine(timings)
+      .query('select * from tickets cross join tickets')
+      .catch((e: unknown) => e)) as QueryTimeoutError;
     // assess
     expect(failure).toBeInstanceOf(QueryTimeoutError);
     expect(failure.queryExecutionId).toBe(id);
@@ -376,7 +545,7 @@ describe('Athena failures', () => {
   });
 });
 
-describe('Athena at the stage\'s deadline', () => {
+describe("Athena at the stage's deadline", () => {
   it('stops the query still running at the deadline, waits until Athena says it ended, and is out of time', async () => {
     // prepare: an UNLOAD that runs on; Athena says it is cancelled on the third poll after StopQueryExecution
     let stopped = 0;
@@ -385,15 +554,21 @@ describe('Athena at the stage\'s deadline', () => {
       stopped = 1;
       return {};
     });
-    athena.on(GetQueryExecutionCommand).callsFake(() => (stopped > 0 && stopped++ > 2 ? execution('CANCELLED') : execution('RUNNING')));
+    athena
+      .on(GetQueryExecutionCommand)
+      .callsFake(() => (stopped > 0 && stopped++ > 2 ? execution('CANCELLED') : execution('RUNNING')));
     const timings = fakeTimings();
     const athenaEngine = engine(timings, { clearPrefix: async () => {} });
     athenaEngine.stopAt(1_000);
     // act
-    const failure = await athenaEngine.writeParquet('select * from stg_tickets', 'marts/trc/', { partitionByMonth: true }).catch((e: unknown) => e);
+    const failure = await athenaEngine
+      .writeParquet('select * from stg_tickets', 'marts/trc/', { partitionByMonth: true })
+      .catch((e: unknown) => e);
     // assess: stopped at the deadline (well inside the 60 s budget), its end seen before returning
     expect(failure).toBeInstanceOf(OutOfTimeError);
-    expect((failure as Error).message).toMatch(new RegExp(`^Athena query ${id} was stopped at the stage's deadline .*its state CANCELLED`));
+    expect((failure as Error).message).toMatch(
+      new RegExp(`^Athena query ${id} was stopped at the stage's deadline .*its state CANCELLED`),
+    );
     expect(athena).toHaveReceivedCommandWith(StopQueryExecutionCommand, { QueryExecutionId: id });
     // 100 + 200 + 400 = 700, the 300 left to the deadline; then polled until CANCELLED.
     expect(timings.waits.slice(0, 4)).toEqual([100, 200, 400, 300]);
@@ -450,7 +625,11 @@ describe('Athena writes', () => {
     const cleared: string[] = [];
     const clearPrefix = async (prefix: string) => void cleared.push(prefix);
     // act
-    await engine(fakeTimings(), { clearPrefix }).writeParquet('select ticket_id, month from stg_tickets;\n', 'curated/tickets/', { partitionByMonth: true, months: ['2026-09', '2026-10'] });
+    await engine(fakeTimings(), { clearPrefix }).writeParquet(
+      'select ticket_id, month from stg_tickets;\n',
+      'curated/tickets/',
+      { partitionByMonth: true, months: ['2026-09', '2026-10'] },
+    );
     // assess
     expect(cleared).toEqual(['curated/tickets/month=2026-09/', 'curated/tickets/month=2026-10/']);
     expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe(
@@ -466,7 +645,9 @@ describe('Athena writes', () => {
   const unloadedMonths = (sent: string[]) =>
     sent
       .filter((q) => q.startsWith('unload ('))
-      .map((q) => [...(/ where month in \(([^)]*)\)\) to /.exec(q)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]!));
+      .map((q) =>
+        [...(/ where month in \(([^)]*)\)\) to /.exec(q)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]!),
+      );
 
   it('writeParquet writes 250 months in batches of at most 100 partitions, each UNLOAD its own months', async () => {
     // prepare
@@ -476,14 +657,20 @@ describe('Athena writes', () => {
     const months = monthsFrom2010(250);
     // act
     const athenaEngine = engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) });
-    await athenaEngine.writeParquet('select ticket_id, month from stg_tickets', 'curated/tickets/', { partitionByMonth: true, months });
+    await athenaEngine.writeParquet('select ticket_id, month from stg_tickets', 'curated/tickets/', {
+      partitionByMonth: true,
+      months,
+    });
     // assess
     const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
     const batches = unloadedMonths(sent);
     expect(batches.map((b) => b.length)).toEqual([100, 100, 50]);
     expect(batches.flat()).toEqual(months);
     expect(cleared).toEqual(months.map((m) => `curated/tickets/month=${m}/`));
-    const first = months.slice(0, 100).map((m) => `'${m}'`).join(', ');
+    const first = months
+      .slice(0, 100)
+      .map((m) => `'${m}'`)
+      .join(', ');
     expect(sent[0]).toBe(
       `unload (select * from (\nselect ticket_id, month from stg_tickets\n) as unloaded where month in (${first})) ` +
         "to 's3://pulse-lake-123/curated/tickets/' with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])",
@@ -495,12 +682,18 @@ describe('Athena writes', () => {
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
     const months = monthsFrom2010(150);
-    const held = page([column('month', 'varchar')], months.map((m) => [m]), { header: true });
+    const held = page(
+      [column('month', 'varchar')],
+      months.map((m) => [m]),
+      { header: true },
+    );
     athena.on(GetQueryResultsCommand).resolves(held);
     const cleared: string[] = [];
     // act
     const athenaEngine = engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) });
-    await athenaEngine.writeParquet('select day, month from int_tickets', 'marts/volume_daily/', { partitionByMonth: true });
+    await athenaEngine.writeParquet('select day, month from int_tickets', 'marts/volume_daily/', {
+      partitionByMonth: true,
+    });
     // assess
     const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
     expect(sent[0]).toBe('select distinct month from (\nselect day, month from int_tickets\n) as written order by 1');
@@ -515,7 +708,10 @@ describe('Athena writes', () => {
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
     // act
     const athenaEngine = engine(fakeTimings(), { clearPrefix: async () => {} });
-    await athenaEngine.writeParquet('select x, month from t', 'marts/trc/', { partitionByMonth: true, months: monthsFrom2010(100) });
+    await athenaEngine.writeParquet('select x, month from t', 'marts/trc/', {
+      partitionByMonth: true,
+      months: monthsFrom2010(100),
+    });
     // assess
     const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
     expect(unloadedMonths(sent)).toEqual([[]]);
@@ -527,15 +723,23 @@ describe('Athena writes', () => {
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
     const cleared: string[] = [];
     // act
-    await engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) }).writeParquet('select 1 as x', 'marts/benchmarks', { partitionByMonth: false });
+    await engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) }).writeParquet(
+      'select 1 as x',
+      'marts/benchmarks',
+      { partitionByMonth: false },
+    );
     // assess
     expect(cleared).toEqual(['marts/benchmarks/']);
-    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe("unload (select * from (\nselect 1 as x\n) as unloaded) to 's3://pulse-lake-123/marts/benchmarks/' with (format = 'PARQUET', compression = 'ZSTD')");
+    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe(
+      "unload (select * from (\nselect 1 as x\n) as unloaded) to 's3://pulse-lake-123/marts/benchmarks/' with (format = 'PARQUET', compression = 'ZSTD')",
+    );
   });
 
   it('writeParquet refuses to run without clearPrefix', async () => {
     // act
-    const failure = await engine().writeParquet('select 1', 'marts/x/', { partitionByMonth: false }).catch((e: unknown) => e);
+    const failure = await engine()
+      .writeParquet('select 1', 'marts/x/', { partitionByMonth: false })
+      .catch((e: unknown) => e);
     // assess
     expect((failure as Error).message).toMatch(/needs clearPrefix/);
     expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 0);
@@ -550,7 +754,9 @@ describe('Athena writes', () => {
     // act
     await athenaEngine.createView('int_tickets', 'select * from tickets where solved_at is not null;');
     await athenaEngine.createView('int_solved', "select * from int_tickets where channel <> 'int_tickets'");
-    const rows = await athenaEngine.query('with counted as (select count(*) as n from int_solved) select n from counted');
+    const rows = await athenaEngine.query(
+      'with counted as (select count(*) as n from int_solved) select n from counted',
+    );
     // assess
     expect(rows).toEqual([{ n: 3 }]);
     expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 1);
@@ -560,7 +766,7 @@ describe('Athena writes', () => {
     );
   });
 
-  it('registerTables points a stage\'s own name at the Glue table over the prefix, and refuses a prefix with no table', async () => {
+  it("registerTables points a stage's own name at the Glue table over the prefix, and refuses a prefix with no table", async () => {
     // prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
@@ -572,10 +778,16 @@ describe('Athena writes', () => {
       { name: 'curated_tickets_before', prefix: 'curated/tickets/', columns: [], partitioned: true },
     ]);
     await athenaEngine.query('select count(*) as n from curated_tickets_before join tickets on true');
-    const failure = await athenaEngine.registerTables([{ name: 'x', prefix: 'rejects/tickets/', columns: [], partitioned: false }]).catch((e: unknown) => e);
+    const failure = await athenaEngine
+      .registerTables([{ name: 'x', prefix: 'rejects/tickets/', columns: [], partitioned: false }])
+      .catch((e: unknown) => e);
     // assess
-    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe('select count(*) as n from "pulse_lake"."tickets" join tickets on true');
-    expect((failure as Error).message).toMatch(/^cannot register x in Athena: rejects\/tickets\/ is not a prefix the CDK stack defines a Glue table over/);
+    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe(
+      'select count(*) as n from "pulse_lake"."tickets" join tickets on true',
+    );
+    expect((failure as Error).message).toMatch(
+      /^cannot register x in Athena: rejects\/tickets\/ is not a prefix the CDK stack defines a Glue table over/,
+    );
   });
 
   it('createTable materialises by CTAS under a name of its own, renames references to it; drop table drops it', async () => {
@@ -630,11 +842,28 @@ describe('Athena writes', () => {
     const key = 'raw/tickets/source=helpdesk/ingest_date=2026-11-02/20261102T060000Z-ab12cd-0000.ndjson.gz';
     // act
     await athenaEngine.registerLanded(
-      { key, format: 'cells', unit: 'tickets.csv', name: 'tickets.csv', landing: 'b', layout: { header: ['Id', 'Opened'], delimiter: ',', skipLines: 1, newline: '\n', columns: { id: 0, created_at: 1 } } },
+      {
+        key,
+        format: 'cells',
+        unit: 'tickets.csv',
+        name: 'tickets.csv',
+        landing: 'b',
+        layout: {
+          header: ['Id', 'Opened'],
+          delimiter: ',',
+          skipLines: 1,
+          newline: '\n',
+          columns: { id: 0, created_at: 1 },
+        },
+      },
       ['id', 'created_at', 'channel'],
     );
     await athenaEngine.query('select count(*) as n from landed');
-    const csv = await athenaEngine.registerLanded({ key: key.replace('.ndjson.gz', '.csv'), format: 'csv', unit: 'u', name: 'n', landing: 'b' }, ['id']).catch((e: unknown) => e);
+    const csv = await athenaEngine
+      .registerLanded({ key: key.replace('.ndjson.gz', '.csv'), format: 'csv', unit: 'u', name: 'n', landing: 'b' }, [
+        'id',
+      ])
+      .catch((e: unknown) => e);
     // assess
     expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe(
       [
@@ -647,6 +876,8 @@ describe('Athena writes', () => {
         'select count(*) as n from landed',
       ].join('\n'),
     );
-    expect((csv as Error).message).toMatch(/has no row numbers there; extract splits every export into cells for an s3:\/\/ lake/);
+    expect((csv as Error).message).toMatch(
+      /has no row numbers there; extract splits every export into cells for an s3:\/\/ lake/,
+    );
   });
 });

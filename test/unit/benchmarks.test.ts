@@ -11,15 +11,43 @@ import type { KpiResult } from '../../functions/kpis/types.ts';
 function measured(id: string, value: number | null): KpiResult {
   const d = kpiById(id)!;
   return {
-    id, label: d.label, family: d.family, unit: d.unit, direction: d.direction, description: d.description,
-    value, status: 'none', target: null, warning: null, critical: null, previous: null, change: null, changeRatio: null,
-    lastYear: null, changeLastYear: null, stats: {}, breakdowns: {}, drivers: [], explanation: null, history: [],
+    id,
+    label: d.label,
+    family: d.family,
+    unit: d.unit,
+    direction: d.direction,
+    description: d.description,
+    value,
+    status: 'none',
+    target: null,
+    warning: null,
+    critical: null,
+    previous: null,
+    change: null,
+    changeRatio: null,
+    lastYear: null,
+    changeLastYear: null,
+    stats: {},
+    breakdowns: {},
+    drivers: [],
+    explanation: null,
+    history: [],
   };
 }
 
 function notMeasured(id: string): KpiResult {
   const d = kpiById(id)!;
-  return { id, label: d.label, family: d.family, unit: d.unit, direction: d.direction, description: d.description, value: null, status: 'not_measured', notMeasured: 'needs contacts: no source provides it' };
+  return {
+    id,
+    label: d.label,
+    family: d.family,
+    unit: d.unit,
+    direction: d.direction,
+    description: d.description,
+    value: null,
+    status: 'not_measured',
+    notMeasured: 'needs contacts: no source provides it',
+  };
 }
 
 describe('competitor_gap', () => {
@@ -45,7 +73,13 @@ describe('competitor_gap', () => {
 
     // assess
     expect(Object.keys(gaps).sort()).toEqual([
-      'csat.industry', 'csat.rival', 'first_reply_time.industry', 'first_reply_time.rival', 'handle_time.industry', 'nps.industry', 'reopen_rate.industry',
+      'csat.industry',
+      'csat.rival',
+      'first_reply_time.industry',
+      'first_reply_time.rival',
+      'handle_time.industry',
+      'nps.industry',
+      'reopen_rate.industry',
     ]);
     expect(gaps['csat.industry']).toBeCloseTo(-0.06, 12); // 0.80 − 0.86: behind
     expect(gaps['csat.rival']).toBeCloseTo(0.05, 12); // 0.80 − 0.75: ahead

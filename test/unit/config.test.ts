@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/config/load.ts';
 import { ConfigError } from '../../functions/errors.ts';
 
-const minimal = { lake: './lake', sources: [{ name: 'helpdesk', type: 'csv', entity: 'tickets', path: 'exports/*.csv' }] };
+const minimal = {
+  lake: './lake',
+  sources: [{ name: 'helpdesk', type: 'csv', entity: 'tickets', path: 'exports/*.csv' }],
+};
 
 function problems(raw: unknown): string[] {
   try {
@@ -21,13 +24,22 @@ describe('config', () => {
     expect(config).toMatchObject({
       timezone: 'UTC',
       currency: 'USD',
-      definitions: { complaintCategories: ['complaint'], serviceLevelSeconds: 20, conversionWindowDays: 7, promisedDeliveryDays: 5, sla: { urgent: { firstReplyHours: 1, resolutionHours: 8 }, low: { firstReplyHours: 24, resolutionHours: 72 } } },
+      definitions: {
+        complaintCategories: ['complaint'],
+        serviceLevelSeconds: 20,
+        conversionWindowDays: 7,
+        promisedDeliveryDays: 5,
+        sla: { urgent: { firstReplyHours: 1, resolutionHours: 8 }, low: { firstReplyHours: 24, resolutionHours: 72 } },
+      },
       mail: { transport: 'outbox', from: 'pulse@localhost' },
     });
   });
 
   it('lists every problem, each naming the file and the key', () => {
-    const found = problems({ timezone: 'Mars/Olympus', sources: [{ name: 'a', type: 'csv', entity: 'tikets', path: 'x' }] });
+    const found = problems({
+      timezone: 'Mars/Olympus',
+      sources: [{ name: 'a', type: 'csv', entity: 'tikets', path: 'x' }],
+    });
     expect(found).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^pulse\.config\.json: timezone: unknown IANA time zone/),
@@ -44,7 +56,17 @@ describe('config', () => {
       timezon: 'Europe/Berlin',
       targets: { frt: {} },
       definitions: { serviceLevelSecs: 30 },
-      sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 't.csv', columns: { creatd_at: 'Created' }, values: { stauts: { a: 'open' } } }, { type: 'csv', entity: 'tickets', path: 'x.csv' }],
+      sources: [
+        {
+          name: 'desk',
+          type: 'csv',
+          entity: 'tickets',
+          path: 't.csv',
+          columns: { creatd_at: 'Created' },
+          values: { stauts: { a: 'open' } },
+        },
+        { type: 'csv', entity: 'tickets', path: 'x.csv' },
+      ],
     });
     expect(found.sort()).toEqual(
       [
@@ -61,14 +83,18 @@ describe('config', () => {
 
   it('refuses a two-digit year in a dateFormat: Athena and DuckDB give it other centuries', () => {
     const source = (dateFormat: string) => ({ ...minimal, sources: [{ ...minimal.sources[0]!, dateFormat }] });
-    const refused = /^pulse\.config\.json: sources\[0\]\.dateFormat: a two-digit year \(yy\) is read as another century/;
+    const refused =
+      /^pulse\.config\.json: sources\[0\]\.dateFormat: a two-digit year \(yy\) is read as another century/;
     expect(problems(source('dd.MM.yy HH:mm'))).toEqual([expect.stringMatching(refused)]);
     expect(problems(source('yy-MM-dd'))).toHaveLength(1);
     expect(problems(source('dd.MM.yyyy HH:mm'))).toEqual([]);
   });
 
   it('takes one SLA priority and keeps the defaults of the others', () => {
-    const { config } = parseConfig({ ...minimal, definitions: { sla: { urgent: { firstReplyHours: 2, resolutionHours: 4 } } } }, '/x/pulse.config.json');
+    const { config } = parseConfig(
+      { ...minimal, definitions: { sla: { urgent: { firstReplyHours: 2, resolutionHours: 4 } } } },
+      '/x/pulse.config.json',
+    );
     expect(config.definitions.sla).toEqual({
       urgent: { firstReplyHours: 2, resolutionHours: 4 },
       high: { firstReplyHours: 4, resolutionHours: 24 },
@@ -78,9 +104,15 @@ describe('config', () => {
   });
 
   it('refuses literal secrets and unknown KPI ids', () => {
-    expect(problems({ ...minimal, mail: { transport: 'smtp', from: 'a@b.c', host: 'h', password: 'hunter2' } })[0]).toMatch(/mail\.password: must be a reference/);
-    expect(problems({ ...minimal, targets: { first_reply_tme: { target: 1 } } })[0]).toBe('pulse.config.json: targets.first_reply_tme: unknown KPI id "first_reply_tme"');
-    expect(problems({ ...minimal, audiences: [{ name: 'exec', recipients: ['a@b.co'], kpis: ['csat', 'nsp'] }] })).toEqual(['pulse.config.json: audiences[0].kpis[1]: unknown KPI id "nsp"']);
+    expect(
+      problems({ ...minimal, mail: { transport: 'smtp', from: 'a@b.c', host: 'h', password: 'hunter2' } })[0],
+    ).toMatch(/mail\.password: must be a reference/);
+    expect(problems({ ...minimal, targets: { first_reply_tme: { target: 1 } } })[0]).toBe(
+      'pulse.config.json: targets.first_reply_tme: unknown KPI id "first_reply_tme"',
+    );
+    expect(
+      problems({ ...minimal, audiences: [{ name: 'exec', recipients: ['a@b.co'], kpis: ['csat', 'nsp'] }] }),
+    ).toEqual(['pulse.config.json: audiences[0].kpis[1]: unknown KPI id "nsp"']);
   });
 
   it('reads audiences: the report kind defaults to the name, a slice names a known dimension, names are unique', () => {
@@ -98,9 +130,14 @@ describe('config', () => {
     expect(problems({ ...minimal, audiences: [{ name: 'board', recipients: ['a@b.co'] }] })).toEqual([
       'pulse.config.json: audiences[0].report: required: "board" is not a report kind (executive, finance, analyst)',
     ]);
-    expect(problems({ ...minimal, audiences: [{ name: 'x', report: 'executive', recipients: ['a@b.co'], slice: { region: 'emea' } }] })).toEqual([
-      'pulse.config.json: audiences[0].slice: unknown key "region"',
+    expect(
+      problems({
+        ...minimal,
+        audiences: [{ name: 'x', report: 'executive', recipients: ['a@b.co'], slice: { region: 'emea' } }],
+      }),
+    ).toEqual(['pulse.config.json: audiences[0].slice: unknown key "region"']);
+    expect(problems({ ...minimal, audiences: [audiences[0], audiences[0]] })).toEqual([
+      'pulse.config.json: audiences[1].name: duplicate audience name "finance"',
     ]);
-    expect(problems({ ...minimal, audiences: [audiences[0], audiences[0]] })).toEqual(['pulse.config.json: audiences[1].name: duplicate audience name "finance"']);
   });
 });

@@ -10,8 +10,18 @@ import { notMeasuredReason } from '../../functions/stages/evaluate.ts';
  * escalation; a CSV export beside them fills what they cannot.
  */
 const api = {
-  zendesk: { name: 'zd', type: 'zendesk', baseUrl: 'https://acme.zendesk.com', credentials: { email: 'env:E', token: 'env:T' } },
-  salesforce: { name: 'sf', type: 'salesforce', baseUrl: 'https://acme.my.salesforce.com', credentials: { clientId: 'env:I', clientSecret: 'env:S' } },
+  zendesk: {
+    name: 'zd',
+    type: 'zendesk',
+    baseUrl: 'https://acme.zendesk.com',
+    credentials: { email: 'env:E', token: 'env:T' },
+  },
+  salesforce: {
+    name: 'sf',
+    type: 'salesforce',
+    baseUrl: 'https://acme.my.salesforce.com',
+    credentials: { clientId: 'env:I', clientSecret: 'env:S' },
+  },
   hubspot: { name: 'hs', type: 'hubspot', credentials: { token: 'env:H' } },
   freshdesk: { name: 'fd', type: 'freshdesk', baseUrl: 'https://acme.freshdesk.com', credentials: { apiKey: 'env:K' } },
 };
@@ -26,11 +36,15 @@ function reasons(sources: unknown[]): Record<string, string | null> {
 describe('KPIs a connector cannot feed', () => {
   it('are notMeasured, with the field and the connector that lacks it', () => {
     const sf = reasons([api.salesforce]);
-    expect(sf.reopen_rate).toBe('needs tickets.reopens: no source fills it (salesforce "sf" cannot: its API has no such field)');
+    expect(sf.reopen_rate).toBe(
+      'needs tickets.reopens: no source fills it (salesforce "sf" cannot: its API has no such field)',
+    );
     expect(sf.replies_per_solved_ticket).toMatch(/^needs tickets\.agent_replies/);
     expect(sf.one_touch_rate).toMatch(/^needs tickets\.agent_replies/);
     // No surveys from Salesforce, and no rating on a Case: no CSAT.
-    expect(sf.csat).toBe('needs tickets.satisfaction: no source fills it (salesforce "sf" cannot: its API has no such field)');
+    expect(sf.csat).toBe(
+      'needs tickets.satisfaction: no source fills it (salesforce "sf" cannot: its API has no such field)',
+    );
     expect(sf.escalation_rate).toBeNull();
     expect(sf.tickets_created).toBeNull();
     const zd = reasons([api.zendesk]);
@@ -50,11 +64,18 @@ describe('KPIs a connector cannot feed', () => {
     expect(both.reopen_rate).toBeNull();
     expect(both.csat).toBeNull();
     expect(reasons([api.zendesk, api.freshdesk]).escalation_rate).toBeNull();
-    expect(unfilledFields(configSchema.parse({ lake: './lake', sources: [api.zendesk, api.hubspot] })).get('tickets.is_escalated')).toEqual(['zendesk "zd"', 'hubspot "hs"']);
+    expect(
+      unfilledFields(configSchema.parse({ lake: './lake', sources: [api.zendesk, api.hubspot] })).get(
+        'tickets.is_escalated',
+      ),
+    ).toEqual(['zendesk "zd"', 'hubspot "hs"']);
   });
 
   it('refuses an API source without the credentials or address its connector needs, or an entity it cannot pull', () => {
-    const bad = configSchema.safeParse({ lake: './lake', sources: [{ name: 'sf', type: 'salesforce', credentials: { clientId: 'env:I' }, entities: ['orders'] }] });
+    const bad = configSchema.safeParse({
+      lake: './lake',
+      sources: [{ name: 'sf', type: 'salesforce', credentials: { clientId: 'env:I' }, entities: ['orders'] }],
+    });
     expect(bad.success).toBe(false);
     const messages = bad.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(messages).toEqual(
@@ -64,6 +85,11 @@ describe('KPIs a connector cannot feed', () => {
         'sources.0.baseUrl: the salesforce connector needs the account\'s own address (docs/design.md, "API sources")',
       ]),
     );
-    expect(configSchema.safeParse({ lake: './lake', sources: [{ ...api.hubspot, credentials: { token: 'pat-na1-literal' } }] }).success).toBe(false);
+    expect(
+      configSchema.safeParse({
+        lake: './lake',
+        sources: [{ ...api.hubspot, credentials: { token: 'pat-na1-literal' } }],
+      }).success,
+    ).toBe(false);
   });
 });

@@ -23,7 +23,13 @@ async function scan(content: string | Buffer, delimiter = ',', skipLines = 1) {
 
 describe('the landing scan', () => {
   it('passes a plain export: LF or CRLF throughout, quoted fields on one line, the last line without an end', async () => {
-    expect(await scan('a,b,c\n1,"x, ""y""",3\n4,5,6')).toMatchObject({ unfit: undefined, newline: '\n', records: 2, padded: false, controls: false });
+    expect(await scan('a,b,c\n1,"x, ""y""",3\n4,5,6')).toMatchObject({
+      unfit: undefined,
+      newline: '\n',
+      records: 2,
+      padded: false,
+      controls: false,
+    });
     expect(await scan('a;b\r\n1;2\r\n')).toMatchObject({ newline: '\r\n', records: 1 });
     expect((await scan('a;b\r\n1;2\r\n', ';')).unfit).toBeUndefined();
   });

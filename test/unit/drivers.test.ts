@@ -8,7 +8,10 @@ const rate = (num: number, den: number) => ({ value: num / den, numerator: num, 
 function measure(members: Record<string, [number, number]>): KpiMeasure {
   const num = Object.values(members).reduce((s, [n]) => s + n, 0);
   const den = Object.values(members).reduce((s, [, d]) => s + d, 0);
-  return { headline: rate(num, den), breakdowns: { channel: Object.fromEntries(Object.entries(members).map(([m, [n, d]]) => [m, rate(n, d)])) } };
+  return {
+    headline: rate(num, den),
+    breakdowns: { channel: Object.fromEntries(Object.entries(members).map(([m, [n, d]]) => [m, rate(n, d)])) },
+  };
 }
 
 describe('mix/rate decomposition', () => {
@@ -37,17 +40,28 @@ describe('mix/rate decomposition', () => {
     expect(drivers[0]!.member).toBe('email');
     // email: (0.0041667 + 0.0333333) ÷ 0.0416667 = 90%.
     expect(drivers[0]!.share).toBeCloseTo(0.0375 / (35 / 300 - 0.075), 12);
-    expect(explain(reopen, 35 / 300, 0.075, drivers)).toBe('Reopen rate rose 4.2 pp (7.5% → 11.7%); email tickets (10.0% → 15.0%) drove 90% of the rise.');
+    expect(explain(reopen, 35 / 300, 0.075, drivers)).toBe(
+      'Reopen rate rose 4.2 pp (7.5% → 11.7%); email tickets (10.0% → 15.0%) drove 90% of the rise.',
+    );
   });
 
   it("decomposes a count into each member's own change", () => {
     const created = kpiById('tickets_created')!;
     const count = (members: Record<string, number>): KpiMeasure => ({
       headline: { value: Object.values(members).reduce((s, v) => s + v, 0), numerator: 0, denominator: null },
-      breakdowns: { channel: Object.fromEntries(Object.entries(members).map(([m, v]) => [m, { value: v, numerator: v, denominator: null }])) },
+      breakdowns: {
+        channel: Object.fromEntries(
+          Object.entries(members).map(([m, v]) => [m, { value: v, numerator: v, denominator: null }]),
+        ),
+      },
     });
     const drivers = topDrivers(created, count({ email: 200, chat: 110 }), count({ email: 100, chat: 100 }));
-    expect(drivers.map((d) => [d.member, d.effect])).toEqual([['email', 100], ['chat', 10]]);
-    expect(explain(created, 310, 200, drivers)).toBe('Tickets created rose 55% (200 → 310); email tickets (volume doubled) drove 91% of the rise.');
+    expect(drivers.map((d) => [d.member, d.effect])).toEqual([
+      ['email', 100],
+      ['chat', 10],
+    ]);
+    expect(explain(created, 310, 200, drivers)).toBe(
+      'Tickets created rose 55% (200 → 310); email tickets (volume doubled) drove 91% of the rise.',
+    );
   });
 });

@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DeliveryError, MailSendError, MailTransportError, SourceError, StageError } from '../../functions/errors.ts';
+import {
+  ConfigError,
+  DeliveryError,
+  MailSendError,
+  MailTransportError,
+  SourceError,
+  StageError,
+} from '../../functions/errors.ts';
 
 /** Errors say whether a retry can help, so a scheduler retries a throttled send and never a bad config. */
 describe('errors', () => {
-  const throttled = new MailTransportError('Maximum sending rate exceeded.', { recipient: 'a@b.co', retryable: true, throttled: true });
+  const throttled = new MailTransportError('Maximum sending rate exceeded.', {
+    recipient: 'a@b.co',
+    retryable: true,
+    throttled: true,
+  });
   const rejected = new MailTransportError('Email address is not verified.', { recipient: 'c@d.co', retryable: false });
 
   it('keep their cause and name, and are not retryable unless they say so', () => {
@@ -18,7 +29,11 @@ describe('errors', () => {
   it('carry retryable from a passing fault up to the stage', () => {
     const used = new MailSendError('a@b.co', 5, { cause: throttled });
     expect(used.retryable).toBe(true);
-    expect(new StageError('deliver', { cause: new DeliveryError([{ audience: 'executive', recipient: 'a@b.co', error: used }]) }).retryable).toBe(true);
+    expect(
+      new StageError('deliver', {
+        cause: new DeliveryError([{ audience: 'executive', recipient: 'a@b.co', error: used }]),
+      }).retryable,
+    ).toBe(true);
   });
 
   it('are not retryable when any failure is permanent', () => {
@@ -27,6 +42,8 @@ describe('errors', () => {
       { audience: 'executive', recipient: 'c@d.co', error: new MailSendError('c@d.co', 1, { cause: rejected }) },
     ];
     expect(new DeliveryError(failures).retryable).toBe(false);
-    expect(failures[1]!.error.message).toBe('c@d.co: Email address is not verified. (not retried: a retry cannot help)');
+    expect(failures[1]!.error.message).toBe(
+      'c@d.co: Email address is not verified. (not retried: a retry cannot help)',
+    );
   });
 });

@@ -15,18 +15,57 @@ import { currencyFormat } from '../../functions/report/workbook.ts';
  * 10,000 characters) and 5,000 teams, so the size and escaping checks can fail for real.
  */
 const longName = `Team ${'x'.repeat(10_000)}`;
-const hostile = ['<script>alert("x")</script>', '=HYPERLINK("http://evil.example","click")', '+1', '-2+3', '@SUM(A1)', '\tTAB-led', '\rCR-led', longName];
+const hostile = [
+  '<script>alert("x")</script>',
+  '=HYPERLINK("http://evil.example","click")',
+  '+1',
+  '-2+3',
+  '@SUM(A1)',
+  '\tTAB-led',
+  '\rCR-led',
+  longName,
+];
 const formulaStart = /^[=+\-@\t\r]/;
 
-function measured(id: string, label: string, value: number, previous: number, lastYear: number, breakdowns: MeasuredKpi['breakdowns'] = {}): MeasuredKpi {
+function measured(
+  id: string,
+  label: string,
+  value: number,
+  previous: number,
+  lastYear: number,
+  breakdowns: MeasuredKpi['breakdowns'] = {},
+): MeasuredKpi {
   return {
-    id, label, family: 'cost', unit: 'currency', direction: 'lower', description: '', value, status: 'none',
-    target: null, warning: null, critical: null, previous, change: value - previous, changeRatio: (value - previous) / Math.abs(previous),
-    lastYear, changeLastYear: value - lastYear, stats: {}, breakdowns, drivers: [], explanation: null, history: [],
+    id,
+    label,
+    family: 'cost',
+    unit: 'currency',
+    direction: 'lower',
+    description: '',
+    value,
+    status: 'none',
+    target: null,
+    warning: null,
+    critical: null,
+    previous,
+    change: value - previous,
+    changeRatio: (value - previous) / Math.abs(previous),
+    lastYear,
+    changeLastYear: value - lastYear,
+    stats: {},
+    breakdowns,
+    drivers: [],
+    explanation: null,
+    history: [],
   };
 }
 
-const member = (name: string, current: number | null, previous: number | null, lastYear: number | null): FinanceMember => ({ member: name, current, previous, lastYear });
+const member = (
+  name: string,
+  current: number | null,
+  previous: number | null,
+  lastYear: number | null,
+): FinanceMember => ({ member: name, current, previous, lastYear });
 
 // 5,000 ordinary teams of 10 each, the hostile ones of 100, and a credit of −250 (a refund from a
 // vendor): this period 50,000 + 800 − 250 = 50,550; previous 40,000; last year 30,000.
@@ -45,17 +84,58 @@ const inputs: FinanceInputs = {
   },
   slice: null,
   total,
-  components: { directLabour: { current: 40_000, previous: 32_000, lastYear: 24_000 }, ledger: { current: 10_550, previous: 8_000, lastYear: 6_000 } },
-  breakdowns: {
-    category: [member('labor', 45_000, 36_000, 27_000), member('telephony', 5_800, 4_000, 3_000), member('tooling', -250, 0, 0), ...hostile.slice(0, 2).map((h) => member(h, 0, null, null))],
-    channel: [member('email', 20_000, 16_000, 12_000), member('chat', 30_550, 24_000, 18_000), ...hostile.map((h) => member(h, 0, null, null))],
-    team: teams,
-    segment: [member('enterprise', 30_000, 25_000, 20_000), member('smb', 20_550, 15_000, 10_000), ...hostile.map((h) => member(h, 0, null, null))],
+  components: {
+    directLabour: { current: 40_000, previous: 32_000, lastYear: 24_000 },
+    ledger: { current: 10_550, previous: 8_000, lastYear: 6_000 },
   },
-  segmentRevenue: [member('enterprise', 40_000, 38_000, 30_000), member('smb', 10_000, 9_000, 8_000), member('<script>alert("x")</script>', 5, null, null)],
-  detail: teams.map((t) => ({ category: t.member === 'credits' ? 'tooling' : 'labor', channel: t.member.startsWith('team-') ? 'email' : hostile[1]!, team: t.member, current: t.current, previous: t.previous, lastYear: t.lastYear })),
+  breakdowns: {
+    category: [
+      member('labor', 45_000, 36_000, 27_000),
+      member('telephony', 5_800, 4_000, 3_000),
+      member('tooling', -250, 0, 0),
+      ...hostile.slice(0, 2).map((h) => member(h, 0, null, null)),
+    ],
+    channel: [
+      member('email', 20_000, 16_000, 12_000),
+      member('chat', 30_550, 24_000, 18_000),
+      ...hostile.map((h) => member(h, 0, null, null)),
+    ],
+    team: teams,
+    segment: [
+      member('enterprise', 30_000, 25_000, 20_000),
+      member('smb', 20_550, 15_000, 10_000),
+      ...hostile.map((h) => member(h, 0, null, null)),
+    ],
+  },
+  segmentRevenue: [
+    member('enterprise', 40_000, 38_000, 30_000),
+    member('smb', 10_000, 9_000, 8_000),
+    member('<script>alert("x")</script>', 5, null, null),
+  ],
+  detail: teams.map((t) => ({
+    category: t.member === 'credits' ? 'tooling' : 'labor',
+    channel: t.member.startsWith('team-') ? 'email' : hostile[1]!,
+    team: t.member,
+    current: t.current,
+    previous: t.previous,
+    lastYear: t.lastYear,
+  })),
   history: {
-    months: ['2025-10', '2025-11', '2025-12', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10'],
+    months: [
+      '2025-10',
+      '2025-11',
+      '2025-12',
+      '2026-01',
+      '2026-02',
+      '2026-03',
+      '2026-04',
+      '2026-05',
+      '2026-06',
+      '2026-07',
+      '2026-08',
+      '2026-09',
+      '2026-10',
+    ],
     points: [
       { month: '2025-10', category: 'labor', amount: 27_000 },
       { month: '2025-10', category: 'telephony', amount: 3_000 },
@@ -75,14 +155,27 @@ const report: KpiReport = {
   timezone: 'Europe/Berlin',
   currency: 'USD',
   kpis: {
-    total_cost_of_response: measured('total_cost_of_response', 'Total cost of response', total.current, total.previous, total.lastYear, {
-      category: Object.fromEntries(inputs.breakdowns.category.map((m) => [m.member, m.current])),
-      team: Object.fromEntries(teams.map((m) => [m.member, m.current])),
-    }),
+    total_cost_of_response: measured(
+      'total_cost_of_response',
+      'Total cost of response',
+      total.current,
+      total.previous,
+      total.lastYear,
+      {
+        category: Object.fromEntries(inputs.breakdowns.category.map((m) => [m.member, m.current])),
+        team: Object.fromEntries(teams.map((m) => [m.member, m.current])),
+      },
+    ),
     cost_per_ticket: measured('cost_per_ticket', 'Cost per ticket', 12.5, 11, 10),
     cost_per_resolution: measured('cost_per_resolution', 'Cost per resolution', 14.25, 13, 12),
     cost_per_contact_minute: measured('cost_per_contact_minute', 'Cost per contact minute', 0.85, 0.8, 0.75),
-    cost_to_serve_by_segment: measured('cost_to_serve_by_segment', 'Cost to serve', total.current, total.previous, total.lastYear),
+    cost_to_serve_by_segment: measured(
+      'cost_to_serve_by_segment',
+      'Cost to serve',
+      total.current,
+      total.previous,
+      total.lastYear,
+    ),
     // Revenue 50,005 − cost to serve 50,550 (the hostile segments cost 0).
     service_margin_by_segment: measured('service_margin_by_segment', 'Service margin', -545, 7_000, 8_000),
   },
@@ -91,17 +184,31 @@ const report: KpiReport = {
 };
 
 /** The same inputs with a handful of teams, for the checks that need no size. */
-const small: FinanceInputs = { ...inputs, breakdowns: { ...inputs.breakdowns, team: teams.slice(-9) }, detail: inputs.detail.slice(-9) };
+const small: FinanceInputs = {
+  ...inputs,
+  breakdowns: { ...inputs.breakdowns, team: teams.slice(-9) },
+  detail: inputs.detail.slice(-9),
+};
 const smallReport: KpiReport = {
   ...report,
-  kpis: { ...report.kpis, total_cost_of_response: { ...(report.kpis.total_cost_of_response as MeasuredKpi), breakdowns: { team: Object.fromEntries(teams.slice(-9).map((m) => [m.member, m.current])) } } },
+  kpis: {
+    ...report.kpis,
+    total_cost_of_response: {
+      ...(report.kpis.total_cost_of_response as MeasuredKpi),
+      breakdowns: { team: Object.fromEntries(teams.slice(-9).map((m) => [m.member, m.current])) },
+    },
+  },
 };
 
 let message: ReportMessage;
 let workbook: ExcelJS.Workbook;
 
 const xlsx = (m: ReportMessage) => m.files.find((f) => f.filename.endsWith('.xlsx'))!;
-const csv = (m: ReportMessage, slug: string): string[][] => parse(m.files.find((f) => f.filename === `trc-2026-10-${slug}.csv`)!.content, { bom: true, relax_column_count: false });
+const csv = (m: ReportMessage, slug: string): string[][] =>
+  parse(m.files.find((f) => f.filename === `trc-2026-10-${slug}.csv`)!.content, {
+    bom: true,
+    relax_column_count: false,
+  });
 
 /** Every cell of every sheet, as [sheet, address, cell]. */
 function cells(book: ExcelJS.Workbook): [string, string, ExcelJS.Cell][] {
@@ -148,8 +255,26 @@ describe('neutraliseCell, the one cell function', () => {
   });
 
   it('the CSV writer neutralises the same way and leaves numbers alone', () => {
-    const rows = parse(csvTable({ name: 'T', slug: 't', columns: [{ header: 'a', format: 'text' }, { header: 'b', format: 'currency' }], rows: [['=1+1', -2.5], ['-2+3', 1234.567]] }), { bom: true });
-    expect(rows).toEqual([['a', 'b'], ["'=1+1", '-2.5'], ["'-2+3", '1234.57']]);
+    const rows = parse(
+      csvTable({
+        name: 'T',
+        slug: 't',
+        columns: [
+          { header: 'a', format: 'text' },
+          { header: 'b', format: 'currency' },
+        ],
+        rows: [
+          ['=1+1', -2.5],
+          ['-2+3', 1234.567],
+        ],
+      }),
+      { bom: true },
+    );
+    expect(rows).toEqual([
+      ['a', 'b'],
+      ["'=1+1", '-2.5'],
+      ["'-2+3", '1234.57'],
+    ]);
   });
 });
 
@@ -197,22 +322,38 @@ describe('finance e-mail', () => {
     expect(message.html).toContain(`src="cid:${chart.cid}"`);
     expect(chart.alt).toMatch(/^Total cost of response by category per month, stacked bars, 2025-10 to 2026-10/);
     expect(message.html).toMatch(/alt="Total cost of response by category per month[^"]*"/);
-    expect(message.html).toContain('alt="Total cost of response by category per month, stacked bars, 2025-10 to 2026-10: labor, telephony, &lt;script&gt;');
+    expect(message.html).toContain(
+      'alt="Total cost of response by category per month, stacked bars, 2025-10 to 2026-10: labor, telephony, &lt;script&gt;',
+    );
     expect(chart.text.split('\n')).toHaveLength(13);
     expect(chart.text).toContain('2026-10');
     expect(message.text).toContain(chart.text);
   });
 
   it('says where the breakdown and kpis.json disagree', async () => {
-    const off = await renderFinance(smallReport, { ...small, total: { ...total, current: total.current + 0.01 } }, { name: 'finance' });
+    const off = await renderFinance(
+      smallReport,
+      { ...small, total: { ...total, current: total.current + 0.01 } },
+      { name: 'finance' },
+    );
     expect(off.html).toContain('do not match kpis.json');
-    expect(off.text).toContain('Total cost of response, October 2026: $50,550.00 in kpis.json, $50,550.01 in the trc mart');
-    const team = await renderFinance(smallReport, { ...small, breakdowns: { ...small.breakdowns, team: [...teams.slice(-9), member('team-0000', 10.02, 8, 6)] } }, { name: 'finance' });
+    expect(off.text).toContain(
+      'Total cost of response, October 2026: $50,550.00 in kpis.json, $50,550.01 in the trc mart',
+    );
+    const team = await renderFinance(
+      smallReport,
+      { ...small, breakdowns: { ...small.breakdowns, team: [...teams.slice(-9), member('team-0000', 10.02, 8, 6)] } },
+      { name: 'finance' },
+    );
     expect(team.text).toContain('team team-0000, October 2026: $0.00 in kpis.json, $10.02 in the trc mart');
   });
 
   it('leaves revenue out of a team slice', async () => {
-    const sliced = await renderFinance(smallReport, { ...small, slice: { team: 'alpha' }, segmentRevenue: null }, { name: 'finance-alpha' });
+    const sliced = await renderFinance(
+      smallReport,
+      { ...small, slice: { team: 'alpha' }, segmentRevenue: null },
+      { name: 'finance-alpha' },
+    );
     expect(sliced.subject).toBe('Total cost of response — October 2026 (team alpha)');
     expect(sliced.html).not.toContain('Service margin by segment');
     expect(sliced.html).toContain('revenue belongs to customers');
@@ -235,7 +376,15 @@ describe('finance workbook', () => {
   });
 
   it('reads back with a summary sheet and one sheet per breakdown, each titled with the period and time zone', () => {
-    expect(workbook.worksheets.map((s) => s.name)).toEqual(['Summary', 'By category', 'By channel', 'By team', 'By segment', 'Category × channel × team', '13-month history']);
+    expect(workbook.worksheets.map((s) => s.name)).toEqual([
+      'Summary',
+      'By category',
+      'By channel',
+      'By team',
+      'By segment',
+      'Category × channel × team',
+      '13-month history',
+    ]);
     for (const sheet of workbook.worksheets) {
       expect(sheet.getCell('A1').value).toBe('Total cost of response — October 2026 (Europe/Berlin)');
       expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 2 });
@@ -260,7 +409,8 @@ describe('finance workbook', () => {
     const strings = values.map(([, , c]) => c.value).filter((v): v is string => typeof v === 'string');
     expect(strings.filter((s) => formulaStart.test(s))).toEqual([]);
     // XML reads a carriage return back as a line feed; the quote in front is what matters.
-    for (const h of hostile.filter((h) => formulaStart.test(h))) expect(strings).toContain(`'${h}`.replace(/\r/g, '\n'));
+    for (const h of hostile.filter((h) => formulaStart.test(h)))
+      expect(strings).toContain(`'${h}`.replace(/\r/g, '\n'));
     expect(strings).toContain(longName); // the whole value, not cut
   });
 

@@ -30,7 +30,10 @@ describe('files derived from the model and the catalog (npm run generate:files)'
   });
 
   it('functions/dialect/sqlFiles.generated.ts is sql/, file for file, so a bundle carries the same text', () => {
-    const onDisk = (readdirSync(path.join(root, 'sql'), { recursive: true }) as string[]).filter((f) => f.endsWith('.sql')).map((f) => f.split(path.sep).join('/')).sort();
+    const onDisk = (readdirSync(path.join(root, 'sql'), { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.sql'))
+      .map((f) => f.split(path.sep).join('/'))
+      .sort();
     expect(Object.keys(sqlFiles).sort()).toEqual(onDisk);
     for (const name of onDisk) expect(sqlFiles[name], name).toBe(readFileSync(path.join(root, 'sql', name), 'utf8'));
   });

@@ -13,9 +13,14 @@ const probe = path.join(root, '.tmp/import-rules-probe/functions/handlers');
 const config = createRequire(import.meta.url)(path.join(root, '.dependency-cruiser.cjs')) as IConfiguration;
 
 async function violations(paths: string[]): Promise<IViolation[]> {
-  const result = await cruise(paths, { ...config.options, ruleSet: { forbidden: config.forbidden ?? [] }, validate: true, baseDir: root }, undefined, {
-    tsConfig: { fileName: path.join(root, 'tsconfig.json') },
-  } as never);
+  const result = await cruise(
+    paths,
+    { ...config.options, ruleSet: { forbidden: config.forbidden ?? [] }, validate: true, baseDir: root },
+    undefined,
+    {
+      tsConfig: { fileName: path.join(root, 'tsconfig.json') },
+    } as never,
+  );
   if (typeof result.output === 'string') throw new Error(result.output);
   return result.output.summary.violations;
 }
@@ -29,7 +34,10 @@ describe('import rules', () => {
 
   it('fail a handler that reaches DuckDB and the local adapters through another module', async () => {
     mkdirSync(probe, { recursive: true });
-    writeFileSync(path.join(probe, 'probe.ts'), "import { createLocalContext } from '../../../../functions/cli/wiring.ts';\nexport const probe = createLocalContext;\n");
+    writeFileSync(
+      path.join(probe, 'probe.ts'),
+      "import { createLocalContext } from '../../../../functions/cli/wiring.ts';\nexport const probe = createLocalContext;\n",
+    );
     const found = await violations([path.relative(root, probe)]);
     const rules = new Set(found.map((v) => v.rule.name));
     expect(rules).toEqual(new Set(['no-duckdb-in-lambdas', 'lambdas-use-aws-adapters']));
@@ -39,7 +47,10 @@ describe('import rules', () => {
   it('fail the core importing a stage', async () => {
     const core = path.join(root, '.tmp/import-rules-probe/functions/report');
     mkdirSync(core, { recursive: true });
-    writeFileSync(path.join(core, 'probe.ts'), "import { render } from '../../../../functions/stages/render.ts';\nexport const probe = render;\n");
+    writeFileSync(
+      path.join(core, 'probe.ts'),
+      "import { render } from '../../../../functions/stages/render.ts';\nexport const probe = render;\n",
+    );
     const found = await violations([path.relative(root, core)]);
     expect(found.map((v) => v.rule.name)).toContain('core-is-pure');
   });

@@ -16,8 +16,19 @@ describe('toMeasurements: rows of the KPI queries → measures', () => {
     const measures = toMeasurements(rows);
 
     // assess
-    expect(measures.get('first_reply_time')?.headline).toEqual({ value: 5400, p50: 5400, p90: 79200, mean: 19450, n: 12 });
-    expect(measures.get('replied_within_24h_rate')?.headline).toEqual({ value: 0.75, numerator: 6, denominator: 8, n: 8 }); // 6 ÷ 8
+    expect(measures.get('first_reply_time')?.headline).toEqual({
+      value: 5400,
+      p50: 5400,
+      p90: 79200,
+      mean: 19450,
+      n: 12,
+    });
+    expect(measures.get('replied_within_24h_rate')?.headline).toEqual({
+      value: 0.75,
+      numerator: 6,
+      denominator: 8,
+      n: 8,
+    }); // 6 ÷ 8
     expect(measures.get('tickets_created')?.headline).toEqual({ value: 8, numerator: 8, denominator: null, n: 8 });
   });
 
@@ -45,8 +56,19 @@ describe('toMeasurements: rows of the KPI queries → measures', () => {
 
 describe('emptyMeasure: a KPI with a source and nothing in the period', () => {
   it('is 0 for a total, no value for a rate or a duration', () => {
-    expect(emptyMeasure(kpiById('tickets_created')!).headline).toEqual({ value: 0, numerator: 0, denominator: null, n: 0 });
-    expect(emptyMeasure(kpiById('first_reply_time')!).headline).toEqual({ value: null, p50: null, p90: null, mean: null, n: 0 });
+    expect(emptyMeasure(kpiById('tickets_created')!).headline).toEqual({
+      value: 0,
+      numerator: 0,
+      denominator: null,
+      n: 0,
+    });
+    expect(emptyMeasure(kpiById('first_reply_time')!).headline).toEqual({
+      value: null,
+      p50: null,
+      p90: null,
+      mean: null,
+      n: 0,
+    });
     expect(emptyMeasure(kpiById('csat')!).headline).toEqual({ value: null, numerator: 0, denominator: 0, n: 0 });
   });
 });

@@ -49,7 +49,11 @@ describe('statusOf: a lower-is-better KPI (first reply: target 3600 s, warning 7
 describe('statusOf: partial thresholds, none and null', () => {
   it('a target alone: short of it is a warning, at or better is good, in both directions', () => {
     expect([0.89, 0.9, 0.91].map((v) => statusOf(csat, v, { target: 0.9 }))).toEqual(['warning', 'good', 'good']);
-    expect([3601, 3600, 3599].map((v) => statusOf(firstReply, v, { target: 3600 }))).toEqual(['warning', 'good', 'good']);
+    expect([3601, 3600, 3599].map((v) => statusOf(firstReply, v, { target: 3600 }))).toEqual([
+      'warning',
+      'good',
+      'good',
+    ]);
   });
 
   it('a target of 0 for a lower KPI (backlog): 0 is good, 1 is short of it', () => {
@@ -82,10 +86,21 @@ describe('statusOf: partial thresholds, none and null', () => {
   });
 });
 
-const count = (value: number | null): KpiMeasure => ({ headline: { value, numerator: value ?? 0, denominator: null, n: value ?? 0 }, breakdowns: {} });
+const count = (value: number | null): KpiMeasure => ({
+  headline: { value, numerator: value ?? 0, denominator: null, n: value ?? 0 },
+  breakdowns: {},
+});
 
 function inputs(overrides: Partial<KpiInputs>): KpiInputs {
-  return { definition: created, current: count(10), previous: undefined, lastYear: undefined, history: [], thresholds: undefined, ...overrides };
+  return {
+    definition: created,
+    current: count(10),
+    previous: undefined,
+    lastYear: undefined,
+    history: [],
+    thresholds: undefined,
+    ...overrides,
+  };
 }
 
 describe('buildKpi: change against the previous period and last year', () => {
@@ -93,7 +108,14 @@ describe('buildKpi: change against the previous period and last year', () => {
     // prepare: 15 tickets now, 12 in the previous period, 20 a year ago.
     const kpi = buildKpi(inputs({ current: count(15), previous: count(12), lastYear: count(20) }));
     // assess: 15 − 12 = 3; 3 ÷ 12 = 0.25; 15 − 20 = −5.
-    expect(kpi).toMatchObject({ value: 15, previous: 12, change: 3, changeRatio: 0.25, lastYear: 20, changeLastYear: -5 });
+    expect(kpi).toMatchObject({
+      value: 15,
+      previous: 12,
+      change: 3,
+      changeRatio: 0.25,
+      lastYear: 20,
+      changeLastYear: -5,
+    });
   });
 
   it('divides by the magnitude of a negative previous value, so an improving margin rises', () => {
@@ -105,13 +127,32 @@ describe('buildKpi: change against the previous period and last year', () => {
 
   it('has no ratio against a previous 0, and no change without a previous or a current value', () => {
     expect(buildKpi(inputs({ current: count(4), previous: count(0) }))).toMatchObject({ change: 4, changeRatio: null });
-    expect(buildKpi(inputs({ current: count(4) }))).toMatchObject({ previous: null, change: null, changeRatio: null, lastYear: null, changeLastYear: null });
-    expect(buildKpi(inputs({ current: count(null), previous: count(4), lastYear: count(3) }))).toMatchObject({ change: null, changeRatio: null, changeLastYear: null });
+    expect(buildKpi(inputs({ current: count(4) }))).toMatchObject({
+      previous: null,
+      change: null,
+      changeRatio: null,
+      lastYear: null,
+      changeLastYear: null,
+    });
+    expect(buildKpi(inputs({ current: count(null), previous: count(4), lastYear: count(3) }))).toMatchObject({
+      change: null,
+      changeRatio: null,
+      changeLastYear: null,
+    });
   });
 
   it('carries status and thresholds from the config, null where none are given', () => {
-    const duration: KpiMeasure = { headline: { value: 5400, p50: 5400, p90: 79200, mean: 19450, n: 12 }, breakdowns: {} };
-    const withTargets = buildKpi(inputs({ definition: firstReply, current: duration, thresholds: { target: 3600, warning: 7200, critical: 14400 } }));
+    const duration: KpiMeasure = {
+      headline: { value: 5400, p50: 5400, p90: 79200, mean: 19450, n: 12 },
+      breakdowns: {},
+    };
+    const withTargets = buildKpi(
+      inputs({
+        definition: firstReply,
+        current: duration,
+        thresholds: { target: 3600, warning: 7200, critical: 14400 },
+      }),
+    );
     expect(withTargets).toMatchObject({ status: 'warning', target: 3600, warning: 7200, critical: 14400 });
     expect(withTargets.stats).toEqual({ p50: 5400, p90: 79200, mean: 19450, n: 12 });
     const without = buildKpi(inputs({ definition: firstReply, current: duration }));
@@ -120,7 +161,11 @@ describe('buildKpi: change against the previous period and last year', () => {
 
   it('gives a rate numerator, denominator and n; a count n', () => {
     const rate: KpiMeasure = { headline: { value: 0.75, numerator: 6, denominator: 8, n: 8 }, breakdowns: {} };
-    expect(buildKpi(inputs({ definition: definition('replied_within_24h_rate'), current: rate })).stats).toEqual({ numerator: 6, denominator: 8, n: 8 });
+    expect(buildKpi(inputs({ definition: definition('replied_within_24h_rate'), current: rate })).stats).toEqual({
+      numerator: 6,
+      denominator: 8,
+      n: 8,
+    });
     expect(buildKpi(inputs({ current: count(7) })).stats).toEqual({ n: 7 });
   });
 
@@ -135,7 +180,12 @@ describe('buildKpi: change against the previous period and last year', () => {
       },
     };
     expect(buildKpi(inputs({ current })).breakdowns).toEqual({ channel: { email: 5, chat: 3 } });
-    const quarter: KpiMeasure = { ...current, breakdowns: { month: { '2026-07': member(3), '2026-08': member(1), '2026-09': member(4) } } };
-    expect(buildKpi(inputs({ current: quarter })).breakdowns).toEqual({ month: { '2026-07': 3, '2026-08': 1, '2026-09': 4 } });
+    const quarter: KpiMeasure = {
+      ...current,
+      breakdowns: { month: { '2026-07': member(3), '2026-08': member(1), '2026-09': member(4) } },
+    };
+    expect(buildKpi(inputs({ current: quarter })).breakdowns).toEqual({
+      month: { '2026-07': 3, '2026-08': 1, '2026-09': 4 },
+    });
   });
 });

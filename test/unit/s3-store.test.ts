@@ -1,4 +1,11 @@
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -19,8 +26,18 @@ afterAll(() => s3.restore());
 
 const store = () => new S3Store('s3://pulse-lake/pulse', { client: new S3Client({ region: 'eu-west-1' }) });
 
-const s3Error = (name: string, status: number, message: string, fault: 'client' | 'server' = status >= 500 ? 'server' : 'client') =>
-  new S3ServiceException({ name, $fault: fault, $metadata: { httpStatusCode: status, attempts: 1, totalRetryDelay: 0 }, message });
+const s3Error = (
+  name: string,
+  status: number,
+  message: string,
+  fault: 'client' | 'server' = status >= 500 ? 'server' : 'client',
+) =>
+  new S3ServiceException({
+    name,
+    $fault: fault,
+    $metadata: { httpStatusCode: status, attempts: 1, totalRetryDelay: 0 },
+    message,
+  });
 
 const ledgerKey = lakeKeys.ledger('2026-10', 'finance', 'cfo@example.com');
 
@@ -33,12 +50,18 @@ describe('S3Store putIfAbsent (the delivery ledger)', () => {
     // assess
     expect(written).toBe(true);
     expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 1);
-    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: 'pulse-lake', Key: `pulse/${ledgerKey}`, IfNoneMatch: '*' });
+    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, {
+      Bucket: 'pulse-lake',
+      Key: `pulse/${ledgerKey}`,
+      IfNoneMatch: '*',
+    });
   });
 
   it('answers false on 412 PreconditionFailed: the key exists', async () => {
     // prepare
-    s3.on(PutObjectCommand).rejects(s3Error('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold'));
+    s3.on(PutObjectCommand).rejects(
+      s3Error('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold'),
+    );
     // act
     const written = await store().putIfAbsent(ledgerKey, '{}');
     // assess
@@ -47,7 +70,13 @@ describe('S3Store putIfAbsent (the delivery ledger)', () => {
 
   it('answers false on 409 ConditionalRequestConflict: another writer of the key is in flight', async () => {
     // prepare
-    s3.on(PutObjectCommand).rejects(s3Error('ConditionalRequestConflict', 409, 'A conflicting conditional operation is currently in progress against this resource.'));
+    s3.on(PutObjectCommand).rejects(
+      s3Error(
+        'ConditionalRequestConflict',
+        409,
+        'A conflicting conditional operation is currently in progress against this resource.',
+      ),
+    );
     // act
     const written = await store().putIfAbsent(ledgerKey, '{}');
     // assess
@@ -58,7 +87,9 @@ describe('S3Store putIfAbsent (the delivery ledger)', () => {
     // prepare
     s3.on(PutObjectCommand).rejects(s3Error('SlowDown', 503, 'Please reduce your request rate.'));
     // act
-    const error = await store().putIfAbsent(ledgerKey, '{}').catch((e: unknown) => e);
+    const error = await store()
+      .putIfAbsent(ledgerKey, '{}')
+      .catch((e: unknown) => e);
     // assess
     expect(error).toBeInstanceOf(ObjectStoreError);
     expect(error).toMatchObject({ retryable: true, bucket: 'pulse-lake', key: `pulse/${ledgerKey}` });
@@ -75,7 +106,9 @@ describe('S3Store errors', () => {
     // prepare
     s3.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403, 'Access Denied'));
     // act
-    const error = await store().put('state/zendesk/tickets.json', '{}').catch((e: unknown) => e);
+    const error = await store()
+      .put('state/zendesk/tickets.json', '{}')
+      .catch((e: unknown) => e);
     // assess
     expect(error).toMatchObject({ name: 'ObjectStoreError', retryable: false });
     expect((error as Error).message).toBe(
@@ -85,39 +118,66 @@ describe('S3Store errors', () => {
 
   it('are retryable on a 500 InternalError', async () => {
     // prepare
-    s3.on(GetObjectCommand).rejects(s3Error('InternalError', 500, 'We encountered an internal error. Please try again.'));
+    s3.on(GetObjectCommand).rejects(
+      s3Error('InternalError', 500, 'We encountered an internal error. Please try again.'),
+    );
     // act
-    const error = await store().get('reports/2026-10/kpis.json').catch((e: unknown) => e);
+    const error = await store()
+      .get('reports/2026-10/kpis.json')
+      .catch((e: unknown) => e);
     // assess
     expect(error).toMatchObject({ name: 'ObjectStoreError', retryable: true });
   });
 
   it('read a missing key as undefined, but a missing bucket as an error', async () => {
     // prepare
-    s3.on(GetObjectCommand, { Key: 'pulse/a.json' }).rejects(s3Error('NoSuchKey', 404, 'The specified key does not exist.'));
-    s3.on(GetObjectCommand, { Key: 'pulse/b.json' }).rejects(s3Error('NoSuchBucket', 404, 'The specified bucket does not exist'));
+    s3.on(GetObjectCommand, { Key: 'pulse/a.json' }).rejects(
+      s3Error('NoSuchKey', 404, 'The specified key does not exist.'),
+    );
+    s3.on(GetObjectCommand, { Key: 'pulse/b.json' }).rejects(
+      s3Error('NoSuchBucket', 404, 'The specified bucket does not exist'),
+    );
     // act
     const missingKey = await store().get('a.json');
-    const missingBucket = await store().get('b.json').catch((e: unknown) => e);
+    const missingBucket = await store()
+      .get('b.json')
+      .catch((e: unknown) => e);
     // assess
     expect(missingKey).toBeUndefined();
     expect(missingBucket).toMatchObject({ name: 'ObjectStoreError', retryable: false });
-    expect((missingBucket as Error).message).toContain('bucket pulse-lake does not exist: check the lake URL and the region');
+    expect((missingBucket as Error).message).toContain(
+      'bucket pulse-lake does not exist: check the lake URL and the region',
+    );
   });
 
   it('report the keys DeleteObjects could not delete, as a typed error', async () => {
     // prepare
-    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'pulse/curated/tickets/a.parquet' }, { Key: 'pulse/curated/tickets/b.parquet' }], IsTruncated: false });
-    s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'pulse/curated/tickets/b.parquet', Code: 'AccessDenied', Message: 'Access Denied' }] });
+    s3.on(ListObjectsV2Command).resolves({
+      Contents: [{ Key: 'pulse/curated/tickets/a.parquet' }, { Key: 'pulse/curated/tickets/b.parquet' }],
+      IsTruncated: false,
+    });
+    s3.on(DeleteObjectsCommand).resolves({
+      Errors: [{ Key: 'pulse/curated/tickets/b.parquet', Code: 'AccessDenied', Message: 'Access Denied' }],
+    });
     // act
-    const error = await store().deletePrefix('curated/tickets/').catch((e: unknown) => e);
+    const error = await store()
+      .deletePrefix('curated/tickets/')
+      .catch((e: unknown) => e);
     // assess
     expect(error).toBeInstanceOf(ObjectDeleteError);
-    expect(error).toMatchObject({ retryable: false, failures: [{ key: 'curated/tickets/b.parquet', code: 'AccessDenied', message: 'Access Denied' }] });
-    expect((error as Error).message).toBe('S3 could not delete 1 of 2 keys under s3://pulse-lake/pulse/curated/tickets/: curated/tickets/b.parquet (AccessDenied: Access Denied)');
+    expect(error).toMatchObject({
+      retryable: false,
+      failures: [{ key: 'curated/tickets/b.parquet', code: 'AccessDenied', message: 'Access Denied' }],
+    });
+    expect((error as Error).message).toBe(
+      'S3 could not delete 1 of 2 keys under s3://pulse-lake/pulse/curated/tickets/: curated/tickets/b.parquet (AccessDenied: Access Denied)',
+    );
     expect(s3).toHaveReceivedCommandWith(DeleteObjectsCommand, {
       Bucket: 'pulse-lake',
-      Delete: { Objects: [{ Key: 'pulse/curated/tickets/a.parquet' }, { Key: 'pulse/curated/tickets/b.parquet' }], Quiet: true },
+      Delete: {
+        Objects: [{ Key: 'pulse/curated/tickets/a.parquet' }, { Key: 'pulse/curated/tickets/b.parquet' }],
+        Quiet: true,
+      },
     });
   });
 });
@@ -125,8 +185,15 @@ describe('S3Store errors', () => {
 describe('S3Store keys', () => {
   it('follows ListObjectsV2 continuation tokens and strips the lake prefix', async () => {
     // prepare
-    s3.on(ListObjectsV2Command, { ContinuationToken: undefined }).resolves({ Contents: [{ Key: 'pulse/raw/b' }, { Key: 'pulse/raw/' }], IsTruncated: true, NextContinuationToken: 't1' });
-    s3.on(ListObjectsV2Command, { ContinuationToken: 't1' }).resolves({ Contents: [{ Key: 'pulse/raw/a' }], IsTruncated: false });
+    s3.on(ListObjectsV2Command, { ContinuationToken: undefined }).resolves({
+      Contents: [{ Key: 'pulse/raw/b' }, { Key: 'pulse/raw/' }],
+      IsTruncated: true,
+      NextContinuationToken: 't1',
+    });
+    s3.on(ListObjectsV2Command, { ContinuationToken: 't1' }).resolves({
+      Contents: [{ Key: 'pulse/raw/a' }],
+      IsTruncated: false,
+    });
     // act
     const keys = await store().list('raw/');
     // assess: the `raw/` folder marker is not a key.
@@ -139,12 +206,16 @@ describe('S3Store keys', () => {
     expect(parseLakeUrl('s3://pulse-lake')).toEqual({ bucket: 'pulse-lake', prefix: '' });
     expect(parseLakeUrl('s3://pulse-lake/')).toEqual({ bucket: 'pulse-lake', prefix: '' });
     expect(parseLakeUrl('s3://pulse-lake/team/pulse/')).toEqual({ bucket: 'pulse-lake', prefix: 'team/pulse/' });
-    expect(new S3Store('s3://pulse-lake', { client: new S3Client({ region: 'eu-west-1' }) }).locate('marts/trc/')).toBe('s3://pulse-lake/marts/trc/');
+    expect(new S3Store('s3://pulse-lake', { client: new S3Client({ region: 'eu-west-1' }) }).locate('marts/trc/')).toBe(
+      's3://pulse-lake/marts/trc/',
+    );
     expect(() => parseLakeUrl('https://pulse-lake.s3.amazonaws.com/pulse')).toThrow(ConfigError);
-    expect(() => parseLakeUrl('s3:///pulse')).toThrow('lake: "s3:///pulse" is not an S3 lake URL: write it as s3://bucket/prefix');
+    expect(() => parseLakeUrl('s3:///pulse')).toThrow(
+      'lake: "s3:///pulse" is not an S3 lake URL: write it as s3://bucket/prefix',
+    );
   });
 
-  it('builds a client for AWS itself when no endpoint is set: virtual-hosted buckets, the SDK\'s default checksums', async () => {
+  it("builds a client for AWS itself when no endpoint is set: virtual-hosted buckets, the SDK's default checksums", async () => {
     // prepare
     vi.stubEnv('AWS_ENDPOINT_URL_S3', undefined);
     vi.stubEnv('AWS_ENDPOINT_URL', undefined);

@@ -10,7 +10,8 @@ import { generateSampleCompany, type GenerateResult } from '../../functions/samp
 const options = { months: 4, ticketsPerMonth: 1500, seed: 11, endMonth: '2026-10', timezone: 'Europe/Berlin' };
 let dir: string;
 let result: GenerateResult;
-const read = (name: string): Record<string, string>[] => parse(readFileSync(path.join(dir, `${name}.csv`)), { columns: true });
+const read = (name: string): Record<string, string>[] =>
+  parse(readFileSync(path.join(dir, `${name}.csv`)), { columns: true });
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'pulse-sample-'));
@@ -32,9 +33,13 @@ describe('the sample company', () => {
     const other = mkdtempSync(path.join(tmpdir(), 'pulse-sample-'));
     await generateSampleCompany({ ...options, seed: 12, outDir: other });
     for (const entity of entities) {
-      expect(readFileSync(path.join(again, `${entity.name}.csv`)).equals(readFileSync(path.join(dir, `${entity.name}.csv`)))).toBe(true);
+      expect(
+        readFileSync(path.join(again, `${entity.name}.csv`)).equals(readFileSync(path.join(dir, `${entity.name}.csv`))),
+      ).toBe(true);
     }
-    expect(readFileSync(path.join(other, 'tickets.csv')).equals(readFileSync(path.join(dir, 'tickets.csv')))).toBe(false);
+    expect(readFileSync(path.join(other, 'tickets.csv')).equals(readFileSync(path.join(dir, 'tickets.csv')))).toBe(
+      false,
+    );
   });
 
   it('has the patterns support teams see: weekday peaks, a busy month, dirty rows', () => {
@@ -56,7 +61,10 @@ describe('the sample company', () => {
     for (const s of read('subscriptions')) {
       const end = s.cancelled_on || null;
       const current = customers.get(s.customer_id!);
-      customers.set(s.customer_id!, current === undefined ? end : current === null || end === null ? null : end > current ? end : current);
+      customers.set(
+        s.customer_id!,
+        current === undefined ? end : current === null || end === null ? null : end > current ? end : current,
+      );
     }
     for (const t of read('tickets').filter((row) => row.customer_id)) {
       const leftOn = customers.get(t.customer_id!);

@@ -8,10 +8,30 @@ const hostile = '<script>alert("x")</script> & <img src=x onerror=alert(1)>';
 
 function measured(id: string, label: string, value: number, explanation: string | null): MeasuredKpi {
   return {
-    id, label, family: 'volume', unit: 'count', direction: 'neutral', description: '', value, status: 'warning',
-    target: null, warning: null, critical: null, previous: value - 10, change: 10, changeRatio: 0.1, lastYear: null, changeLastYear: null,
-    stats: {}, breakdowns: {}, drivers: [], explanation,
-    history: [{ month: '2026-09', value: value - 10 }, { month: '2026-10', value }],
+    id,
+    label,
+    family: 'volume',
+    unit: 'count',
+    direction: 'neutral',
+    description: '',
+    value,
+    status: 'warning',
+    target: null,
+    warning: null,
+    critical: null,
+    previous: value - 10,
+    change: 10,
+    changeRatio: 0.1,
+    lastYear: null,
+    changeLastYear: null,
+    stats: {},
+    breakdowns: {},
+    drivers: [],
+    explanation,
+    history: [
+      { month: '2026-09', value: value - 10 },
+      { month: '2026-10', value },
+    ],
   };
 }
 
@@ -20,10 +40,28 @@ const report: KpiReport = {
   generatedAt: '2026-11-01T06:00:00Z',
   timezone: 'Europe/Berlin',
   currency: 'EUR',
-  kpis: { tickets_created: measured('tickets_created', `Tickets ${hostile}`, 120, `Volume rose; team ${hostile} accounts for it`) },
+  kpis: {
+    tickets_created: measured(
+      'tickets_created',
+      `Tickets ${hostile}`,
+      120,
+      `Volume rose; team ${hostile} accounts for it`,
+    ),
+  },
   forecast: null,
   dataQuality: {
-    sources: [{ source: `crm ${hostile}`, entity: 'tickets', rowsRead: 3, rowsAccepted: 2, rowsRejected: 1, rejectedByReason: { bad_timestamp: 1 }, lastExtractAt: null, freshestRecordAt: null }],
+    sources: [
+      {
+        source: `crm ${hostile}`,
+        entity: 'tickets',
+        rowsRead: 3,
+        rowsAccepted: 2,
+        rowsRejected: 1,
+        rejectedByReason: { bad_timestamp: 1 },
+        lastExtractAt: null,
+        freshestRecordAt: null,
+      },
+    ],
     excludedFromTimeMetrics: { total: 0, byReason: {} },
     duplicatesMerged: 0,
   },
@@ -34,7 +72,9 @@ describe('executive scorecard', () => {
     const message = await renderExecutive(report, {});
     expect(message.html).not.toContain('<script>');
     expect(message.html).not.toContain('<img src=x');
-    expect(message.html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;');
+    expect(message.html).toContain(
+      '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;',
+    );
     // The label, the explanation and the source name each appear escaped.
     expect(message.html.split('&lt;script&gt;').length - 1).toBeGreaterThanOrEqual(3);
   });

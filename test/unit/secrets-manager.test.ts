@@ -1,4 +1,10 @@
-import { DecryptionFailure, GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient, SecretsManagerServiceException } from '@aws-sdk/client-secrets-manager';
+import {
+  DecryptionFailure,
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+  SecretsManagerServiceException,
+} from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -14,9 +20,20 @@ afterAll(() => sm.restore());
 
 const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pulse/smtp-AbCdEf';
 
-const secret = (SecretString: string) => ({ ARN: arn, Name: 'pulse/smtp', VersionId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111', SecretString, VersionStages: ['AWSCURRENT'], CreatedDate: new Date('2026-10-01T00:00:00Z') });
+const secret = (SecretString: string) => ({
+  ARN: arn,
+  Name: 'pulse/smtp',
+  VersionId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
+  SecretString,
+  VersionStages: ['AWSCURRENT'],
+  CreatedDate: new Date('2026-10-01T00:00:00Z'),
+});
 
-const secrets = (fallback?: SecretResolver) => new SecretsManagerSecrets({ client: new SecretsManagerClient({ region: 'eu-west-1' }), ...(fallback ? { fallback } : {}) });
+const secrets = (fallback?: SecretResolver) =>
+  new SecretsManagerSecrets({
+    client: new SecretsManagerClient({ region: 'eu-west-1' }),
+    ...(fallback ? { fallback } : {}),
+  });
 
 async function failure(resolver: SecretsManagerSecrets, ref: string): Promise<SecretError> {
   const error = await resolver.resolve(ref).catch((e: unknown) => e);
@@ -37,7 +54,9 @@ describe('Secrets Manager', () => {
 
   it('picks the #key of a JSON secret, asking Secrets Manager once for several keys', async () => {
     // prepare
-    sm.on(GetSecretValueCommand, { SecretId: arn }).resolves(secret('{"username":"pulse","password":"hunter2-long","port":587}'));
+    sm.on(GetSecretValueCommand, { SecretId: arn }).resolves(
+      secret('{"username":"pulse","password":"hunter2-long","port":587}'),
+    );
     const resolver = secrets();
     // act
     const password = await resolver.resolve(`${arn}#password`);
@@ -64,19 +83,28 @@ describe('Secrets Manager', () => {
     // act
     const error = await failure(secrets(), `${arn}#password`);
     // assess
-    expect(error.message).toBe(`${arn}#password: the reference asks for key password, but the secret is not JSON: drop #password to use the whole secret, or store it as key/value`);
+    expect(error.message).toBe(
+      `${arn}#password: the reference asks for key password, but the secret is not JSON: drop #password to use the whole secret, or store it as key/value`,
+    );
     expect(error.message).not.toContain('hunter2');
   });
 
   it('a missing secret: not retryable, naming the reference and what to check', async () => {
     // prepare
-    sm.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ $metadata: { httpStatusCode: 400 }, message: "Secrets Manager can't find the specified secret." }));
+    sm.on(GetSecretValueCommand).rejects(
+      new ResourceNotFoundException({
+        $metadata: { httpStatusCode: 400 },
+        message: "Secrets Manager can't find the specified secret.",
+      }),
+    );
     // act
     const error = await failure(secrets(), `${arn}#password`);
     // assess
     expect(error.retryable).toBe(false);
     expect(error.ref).toBe(`${arn}#password`);
-    expect(error.message).toMatch(/^arn:aws:secretsmanager:eu-west-1:123456789012:secret:pulse\/smtp-AbCdEf#password: no such secret: check the ARN .*\(ResourceNotFoundException: Secrets Manager can't find the specified secret\.\)$/);
+    expect(error.message).toMatch(
+      /^arn:aws:secretsmanager:eu-west-1:123456789012:secret:pulse\/smtp-AbCdEf#password: no such secret: check the ARN .*\(ResourceNotFoundException: Secrets Manager can't find the specified secret\.\)$/,
+    );
     expect(error.cause).toBeInstanceOf(ResourceNotFoundException);
   });
 
@@ -102,9 +130,25 @@ describe('Secrets Manager', () => {
   it('a KMS decryption failure is not retryable; a throttled or 5xx call is', async () => {
     // prepare
     sm.on(GetSecretValueCommand)
-      .rejectsOnce(new DecryptionFailure({ $metadata: { httpStatusCode: 400 }, message: 'Access to KMS is not allowed' }))
-      .rejectsOnce(new SecretsManagerServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }))
-      .rejectsOnce(new SecretsManagerServiceException({ name: 'InternalServiceError', $fault: 'server', $metadata: { httpStatusCode: 500 }, message: 'internal' }));
+      .rejectsOnce(
+        new DecryptionFailure({ $metadata: { httpStatusCode: 400 }, message: 'Access to KMS is not allowed' }),
+      )
+      .rejectsOnce(
+        new SecretsManagerServiceException({
+          name: 'ThrottlingException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+          message: 'Rate exceeded',
+        }),
+      )
+      .rejectsOnce(
+        new SecretsManagerServiceException({
+          name: 'InternalServiceError',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 500 },
+          message: 'internal',
+        }),
+      );
     const resolver = secrets();
     // act
     const errors = [await failure(resolver, arn), await failure(resolver, arn), await failure(resolver, arn)];
@@ -115,7 +159,11 @@ describe('Secrets Manager', () => {
 
   it('refuses a binary secret and an empty one', async () => {
     // prepare
-    sm.on(GetSecretValueCommand, { SecretId: arn }).resolves({ ARN: arn, Name: 'pulse/smtp', SecretBinary: new Uint8Array([1, 2, 3]) });
+    sm.on(GetSecretValueCommand, { SecretId: arn }).resolves({
+      ARN: arn,
+      Name: 'pulse/smtp',
+      SecretBinary: new Uint8Array([1, 2, 3]),
+    });
     sm.on(GetSecretValueCommand, { SecretId: `${arn}-empty` }).resolves(secret(''));
     // act
     const binary = await failure(secrets(), arn);
@@ -143,7 +191,9 @@ describe('Secrets Manager', () => {
     const pasted = await failure(secrets(), 'hunter2-long');
     // assess
     expect(env.message).toMatch(/^env:ZENDESK_TOKEN: env: references need a fallback resolver/);
-    expect(pasted.message).toBe('secret reference: not a reference: use a Secrets Manager ARN (or env:NAME), never the secret itself');
+    expect(pasted.message).toBe(
+      'secret reference: not a reference: use a Secrets Manager ARN (or env:NAME), never the secret itself',
+    );
     expect(sm).toHaveReceivedCommandTimes(GetSecretValueCommand, 0);
   });
 });

@@ -3,8 +3,15 @@ import { EnvSecrets } from '../../functions/adapters/local/envSecrets.ts';
 import { MailTransportError, SecretError } from '../../functions/errors.ts';
 import { backoffMs, defaultRetryTimings, sendWithRetry } from '../../functions/stages/sendWithRetry.ts';
 
-const transient = (extra: { throttled?: boolean; retryAfterMs?: number } = {}) => new MailTransportError('deferred', { recipient: 'a@example.com', retryable: true, ...extra });
-const at = (random: number) => ({ ...defaultRetryTimings, baseMs: 100, throttledBaseMs: 1_000, capMs: 5_000, random: () => random });
+const transient = (extra: { throttled?: boolean; retryAfterMs?: number } = {}) =>
+  new MailTransportError('deferred', { recipient: 'a@example.com', retryable: true, ...extra });
+const at = (random: number) => ({
+  ...defaultRetryTimings,
+  baseMs: 100,
+  throttledBaseMs: 1_000,
+  capMs: 5_000,
+  random: () => random,
+});
 
 describe('backoff: capped exponential with full jitter', () => {
   it('draws uniformly below base·2^retry (random 0.999 → just under the ceiling, 0 → no wait)', () => {
@@ -40,7 +47,11 @@ describe('sendWithRetry', () => {
       },
     };
     // act
-    const failure = await sendWithRetry(broken, { from: 'p@example.com', to: 'a@example.com', raw: Buffer.from('x'), period: '2026-10', audience: 'executive' }, { timings: { sleep: async () => {} } }).catch((e: unknown) => e);
+    const failure = await sendWithRetry(
+      broken,
+      { from: 'p@example.com', to: 'a@example.com', raw: Buffer.from('x'), period: '2026-10', audience: 'executive' },
+      { timings: { sleep: async () => {} } },
+    ).catch((e: unknown) => e);
     // assess
     expect(calls).toBe(1);
     expect((failure as Error).message).toBe('a@example.com: a bug (1 attempt)');
@@ -53,9 +64,13 @@ describe('environment secrets', () => {
   });
 
   it('says a Secrets Manager ARN needs the AWS adapter', async () => {
-    const failure = await new EnvSecrets({}).resolve('arn:aws:secretsmanager:eu-west-1:123456789012:secret:pulse/smtp-AbCdEf').catch((e: unknown) => e);
+    const failure = await new EnvSecrets({})
+      .resolve('arn:aws:secretsmanager:eu-west-1:123456789012:secret:pulse/smtp-AbCdEf')
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(SecretError);
-    expect((failure as SecretError).message).toMatch(/^arn:aws:secretsmanager:eu-west-1:123456789012:secret:pulse\/smtp-AbCdEf: a Secrets Manager ARN is resolved by the AWS secrets adapter/);
+    expect((failure as SecretError).message).toMatch(
+      /^arn:aws:secretsmanager:eu-west-1:123456789012:secret:pulse\/smtp-AbCdEf: a Secrets Manager ARN is resolved by the AWS secrets adapter/,
+    );
   });
 
   it('never repeats a value that is not a reference: it may be the secret itself', async () => {
@@ -65,7 +80,11 @@ describe('environment secrets', () => {
   });
 
   it('treats an empty variable as unset, without showing it', async () => {
-    const failure = (await new EnvSecrets({ SMTP_PASSWORD: '' }).resolve('env:SMTP_PASSWORD').catch((e: unknown) => e)) as SecretError;
-    expect(failure.message).toBe('env:SMTP_PASSWORD: the environment variable SMTP_PASSWORD is empty: set it to the secret before running pulse');
+    const failure = (await new EnvSecrets({ SMTP_PASSWORD: '' })
+      .resolve('env:SMTP_PASSWORD')
+      .catch((e: unknown) => e)) as SecretError;
+    expect(failure.message).toBe(
+      'env:SMTP_PASSWORD: the environment variable SMTP_PASSWORD is empty: set it to the secret before running pulse',
+    );
   });
 });

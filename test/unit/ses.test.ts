@@ -35,7 +35,12 @@ function fastTimings(): Partial<RetryTimings> & { waits: number[] } {
 
 /** The error the SDK raises for the Query API's <Code>Throttling</Code> (not a modelled exception). */
 const throttling = () =>
-  new SESServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400, attempts: 1, totalRetryDelay: 0 }, message: 'Maximum sending rate exceeded.' });
+  new SESServiceException({
+    name: 'Throttling',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400, attempts: 1, totalRetryDelay: 0 },
+    message: 'Maximum sending rate exceeded.',
+  });
 
 describe('SES SendRawEmail', () => {
   it('passes the raw message intact, one recipient as the destination, and the configuration set', async () => {
@@ -47,12 +52,18 @@ describe('SES SendRawEmail', () => {
     // assess
     expect(sent.messageId).toBe('0100018f-ses-id');
     expect(ses).toHaveReceivedCommandTimes(SendRawEmailCommand, 1);
-    expect(ses).toHaveReceivedCommandWith(SendRawEmailCommand, { Source: 'Pulse <pulse@example.com>', Destinations: ['cfo@example.com'], ConfigurationSetName: 'pulse-reports' });
+    expect(ses).toHaveReceivedCommandWith(SendRawEmailCommand, {
+      Source: 'Pulse <pulse@example.com>',
+      Destinations: ['cfo@example.com'],
+      ConfigurationSetName: 'pulse-reports',
+    });
     const data = ses.commandCalls(SendRawEmailCommand)[0]!.args[0].input.RawMessage!.Data!;
     expect(Buffer.from(data).equals(mail.raw)).toBe(true);
     const parsed = await simpleParser(Buffer.from(data));
     expect(parsed.subject).toBe('Total cost of response — October 2026');
-    expect(parsed.attachments.map((a) => [a.filename, a.content.toString('hex')])).toEqual([['trc.xlsx', '504b030400ff']]);
+    expect(parsed.attachments.map((a) => [a.filename, a.content.toString('hex')])).toEqual([
+      ['trc.xlsx', '504b030400ff'],
+    ]);
   });
 
   it('leaves ConfigurationSetName out when none is configured', async () => {
@@ -61,12 +72,20 @@ describe('SES SendRawEmail', () => {
     // act
     await new SesTransport({ region: 'eu-west-1' }).send(await message());
     // assess
-    expect(Object.keys(ses.commandCalls(SendRawEmailCommand)[0]!.args[0].input).sort()).toEqual(['Destinations', 'RawMessage', 'Source']);
+    expect(Object.keys(ses.commandCalls(SendRawEmailCommand)[0]!.args[0].input).sort()).toEqual([
+      'Destinations',
+      'RawMessage',
+      'Source',
+    ]);
   });
 
   it('retries Throttling twice, waiting the throttled backoff, then sends: 3 calls', async () => {
     // prepare
-    ses.on(SendRawEmailCommand).rejectsOnce(throttling()).rejectsOnce(throttling()).resolves({ MessageId: 'after-throttling' });
+    ses
+      .on(SendRawEmailCommand)
+      .rejectsOnce(throttling())
+      .rejectsOnce(throttling())
+      .resolves({ MessageId: 'after-throttling' });
     const timings = fastTimings();
     // act
     const sent = await sendWithRetry(new SesTransport({ region: 'eu-west-1' }), await message(), { timings });
@@ -80,17 +99,25 @@ describe('SES SendRawEmail', () => {
   it('does not retry MessageRejected and says what to check', async () => {
     // prepare
     ses.on(SendRawEmailCommand).rejects(
-      new MessageRejected({ $metadata: { httpStatusCode: 400 }, message: 'Email address is not verified. The following identities failed the check in region EU-WEST-1: pulse@example.com' }),
+      new MessageRejected({
+        $metadata: { httpStatusCode: 400 },
+        message:
+          'Email address is not verified. The following identities failed the check in region EU-WEST-1: pulse@example.com',
+      }),
     );
     // act
-    const failure = await sendWithRetry(new SesTransport({ region: 'eu-west-1' }), await message(), { timings: fastTimings() }).catch((e: unknown) => e);
+    const failure = await sendWithRetry(new SesTransport({ region: 'eu-west-1' }), await message(), {
+      timings: fastTimings(),
+    }).catch((e: unknown) => e);
     // assess
     expect(ses).toHaveReceivedCommandTimes(SendRawEmailCommand, 1);
     expect(failure).toBeInstanceOf(MailSendError);
     const cause = (failure as MailSendError).cause as MailTransportError;
     expect(cause).toBeInstanceOf(MailTransportError);
     expect(cause.retryable).toBe(false);
-    expect((failure as MailSendError).message).toMatch(/^cfo@example\.com: SES rejected the message: check that mail\.from is a verified identity.*MessageRejected: Email address is not verified.*\(not retried: a retry cannot help\)$/);
+    expect((failure as MailSendError).message).toMatch(
+      /^cfo@example\.com: SES rejected the message: check that mail\.from is a verified identity.*MessageRejected: Email address is not verified.*\(not retried: a retry cannot help\)$/,
+    );
   });
 
   it.each([
@@ -99,9 +126,15 @@ describe('SES SendRawEmail', () => {
     ['AccountSendingPausedException', /paused for the whole SES account/],
   ])('does not retry %s', async (name, hint) => {
     // prepare
-    ses.on(SendRawEmailCommand).rejects(new SESServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'refused' }));
+    ses
+      .on(SendRawEmailCommand)
+      .rejects(
+        new SESServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'refused' }),
+      );
     // act
-    const failure = (await sendWithRetry(new SesTransport({ region: 'eu-west-1' }), await message(), { timings: fastTimings() }).catch((e: unknown) => e)) as MailSendError;
+    const failure = (await sendWithRetry(new SesTransport({ region: 'eu-west-1' }), await message(), {
+      timings: fastTimings(),
+    }).catch((e: unknown) => e)) as MailSendError;
     // assess
     expect(ses).toHaveReceivedCommandTimes(SendRawEmailCommand, 1);
     expect(failure.message).toMatch(hint);
@@ -110,8 +143,16 @@ describe('SES SendRawEmail', () => {
 
   it('retries a 5xx from SES as throttling', async () => {
     // prepare
-    ses.on(SendRawEmailCommand)
-      .rejectsOnce(new SESServiceException({ name: 'ServiceUnavailable', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Service Unavailable' }))
+    ses
+      .on(SendRawEmailCommand)
+      .rejectsOnce(
+        new SESServiceException({
+          name: 'ServiceUnavailable',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 503 },
+          message: 'Service Unavailable',
+        }),
+      )
       .resolves({ MessageId: 'after-503' });
     const timings = fastTimings();
     // act
@@ -123,9 +164,18 @@ describe('SES SendRawEmail', () => {
 
   it('gives up on a daily quota at once: no wait of ours brings the quota back', async () => {
     // prepare
-    ses.on(SendRawEmailCommand).rejects(new SESServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Daily message quota exceeded.' }));
+    ses.on(SendRawEmailCommand).rejects(
+      new SESServiceException({
+        name: 'Throttling',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'Daily message quota exceeded.',
+      }),
+    );
     // act
-    const failure = (await sendWithRetry(new SesTransport({ region: 'eu-west-1' }), await message(), { timings: fastTimings() }).catch((e: unknown) => e)) as MailSendError;
+    const failure = (await sendWithRetry(new SesTransport({ region: 'eu-west-1' }), await message(), {
+      timings: fastTimings(),
+    }).catch((e: unknown) => e)) as MailSendError;
     // assess
     expect(ses).toHaveReceivedCommandTimes(SendRawEmailCommand, 1);
     expect(failure.message).toContain('daily sending quota is used up');
@@ -140,6 +190,8 @@ describe('SES SendRawEmail', () => {
     expect(ses).toHaveReceivedCommandTimes(SendRawEmailCommand, 0);
     expect(failure).toBeInstanceOf(MailTransportError);
     expect((failure as MailTransportError).retryable).toBe(false);
-    expect((failure as MailTransportError).message).toBe('the message is 10.0 MB in base64 and SES SendRawEmail takes at most 10.0 MB: attach less (or link to the workbook) for audience finance');
+    expect((failure as MailTransportError).message).toBe(
+      'the message is 10.0 MB in base64 and SES SendRawEmail takes at most 10.0 MB: attach less (or link to the workbook) for audience finance',
+    );
   });
 });

@@ -8,7 +8,10 @@ import { createStageContext, newRunId } from '../../functions/stages/context.ts'
 
 /** The one context factory the CLI and the handlers share: adapters in, the same defaults out. */
 describe('createStageContext', () => {
-  const { config } = parseConfig({ lake: './lake', sources: [{ name: 'helpdesk', type: 'csv', entity: 'tickets', path: 'x.csv' }] }, '/x/pulse.config.json');
+  const { config } = parseConfig(
+    { lake: './lake', sources: [{ name: 'helpdesk', type: 'csv', entity: 'tickets', path: 'x.csv' }] },
+    '/x/pulse.config.json',
+  );
   const adapters = { store: {} as ObjectStore, engine: {} as QueryEngine, mail: {} as MailTransport, sources: [] };
 
   it('names the run by its start time, so runs sort by time, and never twice the same', () => {
@@ -21,7 +24,14 @@ describe('createStageContext', () => {
 
   it('keeps what the caller decides: a run id given by the state machine, --resend, a log', () => {
     const lines: string[] = [];
-    const ctx = createStageContext({ config, period: parsePeriod('2026-10'), ...adapters, runId: 'exec-42', resend: true, log: (l) => void lines.push(l) });
+    const ctx = createStageContext({
+      config,
+      period: parsePeriod('2026-10'),
+      ...adapters,
+      runId: 'exec-42',
+      resend: true,
+      log: (l) => void lines.push(l),
+    });
     ctx.log('hello');
     expect([ctx.runId, ctx.resend, lines]).toEqual(['exec-42', true, ['hello']]);
   });

@@ -17,7 +17,8 @@ describe('the stage list', () => {
     expect(stageList.filter((s) => s.queries).map((s) => s.name)).toEqual(['curate', 'marts', 'evaluate']);
     expect(stageList.filter((s) => s.repeatsUntilDrained).map((s) => s.name)).toEqual(['extract', 'curate', 'marts']);
     // Every prefix is a folder of the lake, ending in a slash (IAM grants it as <prefix>*).
-    for (const stage of stageList) for (const prefix of [...stage.reads, ...stage.writes]) expect(prefix).toMatch(/^(_?[a-z]+\/)+$/);
+    for (const stage of stageList)
+      for (const prefix of [...stage.reads, ...stage.writes]) expect(prefix).toMatch(/^(_?[a-z]+\/)+$/);
     expect(stageList.filter((s) => s.scratchTables).map((s) => s.name)).toEqual(['curate', 'evaluate']);
     // Render reads evaluate's files, nothing of the lake's tables.
     expect(stageList.find((s) => s.name === 'render')!.reads).toEqual(['reports/']);
@@ -32,6 +33,8 @@ describe('the stage list', () => {
   });
 
   it('is what the local runner walks, stage for stage', () => {
-    expect(stages.map((s) => [s.name, s.queries, typeof s.run])).toEqual(stageList.map((s) => [s.name, s.queries, 'function']));
+    expect(stages.map((s) => [s.name, s.queries, typeof s.run])).toEqual(
+      stageList.map((s) => [s.name, s.queries, 'function']),
+    );
   });
 });

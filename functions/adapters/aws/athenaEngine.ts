@@ -124,7 +124,10 @@ export class AthenaEngine implements QueryEngine {
   async registerTables(tables: TableLocation[]): Promise<void> {
     for (const table of tables) {
       const catalogName = catalogTableOf(table.prefix);
-      if (!catalogName) throw new PulseError(`cannot register ${table.name} in Athena: ${table.prefix} is not a prefix the CDK stack defines a Glue table over (curated/<entity>/ or marts/<mart>/)`);
+      if (!catalogName)
+        throw new PulseError(
+          `cannot register ${table.name} in Athena: ${table.prefix} is not a prefix the CDK stack defines a Glue table over (curated/<entity>/ or marts/<mart>/)`,
+        );
       if (catalogName === table.name.toLowerCase()) this.scratch.delete(table.name);
       else this.scratch.set(table.name, { kind: 'alias', qualified: this.qualified(catalogName) });
     }
@@ -137,9 +140,14 @@ export class AthenaEngine implements QueryEngine {
    */
   async registerLanded(part: LandedPart, fields: readonly string[]): Promise<void> {
     const at = rawPartOf(part.key);
-    if (!at) throw new PulseError(`cannot read ${part.key} in Athena: not a raw part key (raw/<entity>/source=…/ingest_date=…/)`);
+    if (!at)
+      throw new PulseError(
+        `cannot read ${part.key} in Athena: not a raw part key (raw/<entity>/source=…/ingest_date=…/)`,
+      );
     if (part.format === 'csv') {
-      throw new PulseError(`cannot read ${part.key} in Athena: an export landed as CSV has no row numbers there; extract splits every export into cells for an s3:// lake, so land it again (pulse run --reextract)`);
+      throw new PulseError(
+        `cannot read ${part.key} in Athena: an export landed as CSV has no row numbers there; extract splits every export into cells for an s3:// lake, so land it again (pulse run --reextract)`,
+      );
     }
     const table = this.qualified(rawTableName(at.entity, part.format));
     const [sourceKey, dateKey] = rawPartitionKeys.map((k) => k.name);
@@ -152,8 +160,14 @@ export class AthenaEngine implements QueryEngine {
         : `select _row, _row as _line, cast(null as varchar) as _reject, cast(null as varchar) as _message${fields.map((f) => `, ${ident(f)}`).join('')} from ${table} where ${where}`;
     this.scratch.set('landed_cells', { kind: 'view', sql: body });
     const columns = part.layout?.columns ?? {};
-    const select = fields.map((f) => `${part.format === 'records' ? ident(f) : columns[f] === undefined ? 'cast(null as varchar)' : `c${columns[f]}`} as ${ident(f)}`);
-    this.scratch.set('landed', { kind: 'view', sql: `select ${sqlString(part.name)} as _file, _row, _line, _reject, _message${select.map((s) => `, ${s}`).join('')} from landed_cells` });
+    const select = fields.map(
+      (f) =>
+        `${part.format === 'records' ? ident(f) : columns[f] === undefined ? 'cast(null as varchar)' : `c${columns[f]}`} as ${ident(f)}`,
+    );
+    this.scratch.set('landed', {
+      kind: 'view',
+      sql: `select ${sqlString(part.name)} as _file, _row, _line, _reject, _message${select.map((s) => `, ${s}`).join('')} from landed_cells`,
+    });
   }
 
   async releaseLanded(): Promise<void> {
@@ -210,7 +224,11 @@ export class AthenaEngine implements QueryEngine {
    * an UNLOAD of its own months into partitions still new. Without `months` the SELECT is asked
    * which months it holds.
    */
-  async writeParquet(sql: string, prefix: string, options: { partitionByMonth: boolean; months?: string[] }): Promise<void> {
+  async writeParquet(
+    sql: string,
+    prefix: string,
+    options: { partitionByMonth: boolean; months?: string[] },
+  ): Promise<void> {
     const base = prefix.replace(/^\/+|\/+$/g, '');
     const expanded = this.scratch.expand(asSubquery(sql));
     const to = `to ${sqlString(this.uri(`${base}/`))}`;
@@ -269,7 +287,10 @@ export class AthenaEngine implements QueryEngine {
 
   private async clear(prefix: string): Promise<void> {
     const clear = this.options.clearPrefix;
-    if (!clear) throw new PulseError('AthenaEngine writes Parquet only into empty locations and needs clearPrefix (the S3 object store) in its options');
+    if (!clear)
+      throw new PulseError(
+        'AthenaEngine writes Parquet only into empty locations and needs clearPrefix (the S3 object store) in its options',
+      );
     await clear(prefix);
   }
 
@@ -332,7 +353,10 @@ export class AthenaEngine implements QueryEngine {
       if (state === 'FAILED') throw failed(id, execution);
       if (state === 'CANCELLED') {
         const reason = execution.Status?.StateChangeReason;
-        throw new QueryError(`Athena query ${id} was cancelled${reason ? `: ${reason}` : ''}`, { queryExecutionId: id, state });
+        throw new QueryError(`Athena query ${id} was cancelled${reason ? `: ${reason}` : ''}`, {
+          queryExecutionId: id,
+          state,
+        });
       }
       const now = t.now();
       if (now >= end && end < budgetEnd) return this.stopForDeadline(id);
@@ -414,7 +438,13 @@ export class AthenaEngine implements QueryEngine {
     let first = true;
     do {
       const page = await this.throttled('GetQueryResults', () =>
-        this.client.send(new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: 1000, ...(token ? { NextToken: token } : {}) })),
+        this.client.send(
+          new GetQueryResultsCommand({
+            QueryExecutionId: id,
+            MaxResults: 1000,
+            ...(token ? { NextToken: token } : {}),
+          }),
+        ),
       );
       columns ??= page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
       const data = page.ResultSet?.Rows ?? [];
@@ -442,7 +472,10 @@ export class AthenaEngine implements QueryEngine {
           throw new QueryError(`Athena ${operation} failed (${said})`, { cause: error, retryable });
         }
         if (attempt >= t.throttleAttempts) {
-          throw new QueryError(`Athena is throttling ${operation} (${said}), still after ${attempt} attempts`, { cause: error, retryable: true });
+          throw new QueryError(`Athena is throttling ${operation} (${said}), still after ${attempt} attempts`, {
+            cause: error,
+            retryable: true,
+          });
         }
         const ceiling = Math.min(t.throttleMaxMs, t.throttleFirstMs * 2 ** (attempt - 1));
         await t.sleep(Math.round(ceiling / 2 + (ceiling / 2) * t.random()));
@@ -458,7 +491,9 @@ function failed(id: string, execution: QueryExecution): QueryError {
   const throttled = throttledReason.test(reason);
   const retryable = athena?.Retryable === true || throttled;
   const category = athena?.ErrorCategory;
-  const detail = athena ? ` (ErrorCategory ${category ?? '?'}${category && errorCategories[category] ? ` ${errorCategories[category]}` : ''}, ErrorType ${athena.ErrorType ?? '?'})` : '';
+  const detail = athena
+    ? ` (ErrorCategory ${category ?? '?'}${category && errorCategories[category] ? ` ${errorCategories[category]}` : ''}, ErrorType ${athena.ErrorType ?? '?'})`
+    : '';
   const next = retryable
     ? 'Athena says running it again may succeed'
     : category === 2
@@ -490,7 +525,11 @@ function decodeRow(id: string, columns: ColumnInfo[], row: AthenaRow): Row {
 
 function decodeValue(id: string, column: string, type: string, text: string): string | number | boolean {
   const base = type.replace(/\(.*$/, '').trim();
-  const bad = () => new QueryError(`Athena query ${id}: column ${column} of type ${type} holds ${JSON.stringify(text.slice(0, 40))}, which is not a ${base}`, { queryExecutionId: id });
+  const bad = () =>
+    new QueryError(
+      `Athena query ${id}: column ${column} of type ${type} holds ${JSON.stringify(text.slice(0, 40))}, which is not a ${base}`,
+      { queryExecutionId: id },
+    );
   switch (base) {
     case 'boolean':
       if (text === 'true') return true;

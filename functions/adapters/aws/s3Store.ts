@@ -1,5 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { DeleteObjectsCommand, GetObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  paginateListObjectsV2,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import { ConfigError, ObjectDeleteError, ObjectStoreError, type ObjectDeleteFailure } from '../../errors.ts';
@@ -33,8 +40,11 @@ export interface S3StoreOptions {
  */
 export function createS3Client(config: S3ClientConfig = {}): S3Client {
   const ignoreEnv = process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true';
-  const endpoint = config.endpoint ?? (ignoreEnv ? undefined : (process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL));
-  const compatible: S3ClientConfig = endpoint ? { forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {};
+  const endpoint =
+    config.endpoint ?? (ignoreEnv ? undefined : (process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL));
+  const compatible: S3ClientConfig = endpoint
+    ? { forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
+    : {};
   return new S3Client({ ...compatible, ...config });
 }
 
@@ -66,18 +76,23 @@ export class S3Store implements ObjectStore {
   }
 
   async put(key: string, body: Buffer | string): Promise<void> {
-    await this.call('write', key, () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: body })));
+    await this.call('write', key, () =>
+      this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: body })),
+    );
   }
 
   async putIfAbsent(key: string, body: Buffer | string): Promise<boolean> {
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: body, IfNoneMatch: '*' }));
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: body, IfNoneMatch: '*' }),
+      );
       return true;
     } catch (error) {
       const { name, status } = sdkFacts(error);
       // 412: the key exists. 409: another conditional write to the same key is in flight; it will
       // win or fail, but either way this writer did not create the key (S3 user guide, "Conditional writes").
-      if (name === 'PreconditionFailed' || status === 412 || name === 'ConditionalRequestConflict' || status === 409) return false;
+      if (name === 'PreconditionFailed' || status === 412 || name === 'ConditionalRequestConflict' || status === 409)
+        return false;
       throw this.typed(error, 'write', key);
     }
   }
@@ -128,38 +143,59 @@ export class S3Store implements ObjectStore {
    * is a file or a folder of that name (`marts/x/month=2026-10` spares `…/month=2026-100`).
    */
   async deletePrefix(prefix: string): Promise<void> {
-    if (prefix.replace(/\/+$/, '') === '') throw new ObjectStoreError(`refusing to delete the whole lake ${this.locate('')}: name a prefix inside it`, { bucket: this.bucket, key: this.prefix });
+    if (prefix.replace(/\/+$/, '') === '')
+      throw new ObjectStoreError(`refusing to delete the whole lake ${this.locate('')}: name a prefix inside it`, {
+        bucket: this.bucket,
+        key: this.prefix,
+      });
     const folder = prefix.endsWith('/') ? prefix : `${prefix}/`;
     // Each page has at most 1,000 keys, so each page is one DeleteObjects; S3 continues a listing
     // from its token correctly while the keys already listed are deleted.
     for await (const page of this.pages(prefix)) {
       const keys = page.filter((key) => key === prefix || key.startsWith(folder));
-      for (let start = 0; start < keys.length; start += deleteBatchSize) await this.deleteBatch(prefix, keys.slice(start, start + deleteBatchSize));
+      for (let start = 0; start < keys.length; start += deleteBatchSize)
+        await this.deleteBatch(prefix, keys.slice(start, start + deleteBatchSize));
     }
   }
 
   private async deleteBatch(prefix: string, keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     const result = await this.call('delete', prefix, () =>
-      this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((key) => ({ Key: this.objectKey(key) })), Quiet: true } })),
+      this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: keys.map((key) => ({ Key: this.objectKey(key) })), Quiet: true },
+        }),
+      ),
     );
-    const failures: ObjectDeleteFailure[] = (result.Errors ?? []).map((e) => ({ key: (e.Key ?? '').slice(this.prefix.length), code: e.Code ?? 'Error', message: e.Message ?? '' }));
+    const failures: ObjectDeleteFailure[] = (result.Errors ?? []).map((e) => ({
+      key: (e.Key ?? '').slice(this.prefix.length),
+      code: e.Code ?? 'Error',
+      message: e.Message ?? '',
+    }));
     if (failures.length === 0) return;
     const shown = failures.slice(0, 3).map((f) => `${f.key} (${f.code}${f.message ? `: ${f.message}` : ''})`);
     const more = failures.length > shown.length ? ` and ${failures.length - shown.length} more` : '';
-    throw new ObjectDeleteError(`S3 could not delete ${failures.length} of ${keys.length} keys under ${this.locate(prefix)}: ${shown.join('; ')}${more}`, {
-      bucket: this.bucket,
-      key: this.objectKey(prefix),
-      failures,
-      retryable: failures.every((f) => retryableCodes.has(f.code)),
-    });
+    throw new ObjectDeleteError(
+      `S3 could not delete ${failures.length} of ${keys.length} keys under ${this.locate(prefix)}: ${shown.join('; ')}${more}`,
+      {
+        bucket: this.bucket,
+        key: this.objectKey(prefix),
+        failures,
+        retryable: failures.every((f) => retryableCodes.has(f.code)),
+      },
+    );
   }
 
   /** The keys under `prefix`, relative to the lake, one ListObjectsV2 page (≤ 1,000 keys) at a time. */
   private async *pages(prefix: string): AsyncGenerator<string[]> {
-    const paginator = paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: this.objectKey(prefix, { allowEmpty: true }) });
+    const paginator = paginateListObjectsV2(
+      { client: this.client },
+      { Bucket: this.bucket, Prefix: this.objectKey(prefix, { allowEmpty: true }) },
+    );
     try {
-      for await (const page of paginator) yield (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key.slice(this.prefix.length)] : []));
+      for await (const page of paginator)
+        yield (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key.slice(this.prefix.length)] : []));
     } catch (error) {
       throw this.typed(error, 'list', prefix);
     }
@@ -168,7 +204,10 @@ export class S3Store implements ObjectStore {
   /** The same keys as the folder store: relative, never climbing out of the lake. */
   private objectKey(key: string, { allowEmpty = false } = {}): string {
     if ((!allowEmpty && key === '' && this.prefix === '') || key.startsWith('/') || key.split('/').includes('..')) {
-      throw new ObjectStoreError(`key "${key}" points outside the lake s3://${this.bucket}/${this.prefix}`, { bucket: this.bucket, key });
+      throw new ObjectStoreError(`key "${key}" points outside the lake s3://${this.bucket}/${this.prefix}`, {
+        bucket: this.bucket,
+        key,
+      });
     }
     return `${this.prefix}${key}`;
   }
@@ -186,9 +225,19 @@ export class S3Store implements ObjectStore {
     const { name, status, said, throttled, serverFault, unreachable, noCredentials } = sdkFacts(error);
     const where = this.locate(key);
     const fail = (hint: string, retryable: boolean) =>
-      new ObjectStoreError(`S3 could not ${verb} ${where}: ${hint} (${said})`, { bucket: this.bucket, key: this.objectKey(key, { allowEmpty: true }), retryable, cause: error });
-    if (name === 'NoSuchBucket') return fail(`bucket ${this.bucket} does not exist: check the lake URL and the region`, false);
-    if (deniedNames.has(name) || status === 403) return fail(`access denied: check that the role may ${verb} in bucket ${this.bucket} (and use its KMS key)`, false);
+      new ObjectStoreError(`S3 could not ${verb} ${where}: ${hint} (${said})`, {
+        bucket: this.bucket,
+        key: this.objectKey(key, { allowEmpty: true }),
+        retryable,
+        cause: error,
+      });
+    if (name === 'NoSuchBucket')
+      return fail(`bucket ${this.bucket} does not exist: check the lake URL and the region`, false);
+    if (deniedNames.has(name) || status === 403)
+      return fail(
+        `access denied: check that the role may ${verb} in bucket ${this.bucket} (and use its KMS key)`,
+        false,
+      );
     if (noCredentials) return fail('no AWS credentials: set a profile or the AWS_* variables, or run in AWS', false);
     if (throttled || status === 503) return fail('S3 is throttling this prefix: retry after a wait', true);
     if (serverFault) return fail('S3 failed on its side: retry', true);
@@ -199,7 +248,15 @@ export class S3Store implements ObjectStore {
 
 type Verb = 'read' | 'write' | 'upload' | 'list' | 'delete';
 
-const deniedNames = new Set(['AccessDenied', 'AllAccessDisabled', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'AccountProblem', 'KMS.AccessDeniedException']);
+const deniedNames = new Set([
+  'AccessDenied',
+  'AllAccessDisabled',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'AccountProblem',
+  'KMS.AccessDeniedException',
+]);
 /** DeleteObjects per-key codes a later run can get past. */
 const retryableCodes = new Set(['SlowDown', 'InternalError', 'ServiceUnavailable']);
-

@@ -3,7 +3,12 @@
  * throttled, failed on its side, could not be reached, or found no credentials. Each adapter
  * words its own message and decides what a retry may do; the reading of the error is here.
  */
-type SdkError = Error & { code?: string; $fault?: 'client' | 'server'; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
+type SdkError = Error & {
+  code?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: { throttling?: boolean };
+};
 
 /** Throttling as the services and the SDK name it (S3 answers 503 SlowDown; Athena TooManyRequestsException). */
 const throttlingNames = new Set([

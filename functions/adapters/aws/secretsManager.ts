@@ -16,13 +16,16 @@ export interface SecretsManagerOptions {
 
 /** What to check for the errors GetSecretValue documents (Secrets Manager API reference, GetSecretValue, Errors); a retry helps none of them. */
 const permanent: Record<string, string> = {
-  ResourceNotFoundException: "no such secret: check the ARN (the full ARN ends in the secret's name and six random characters) and that it is in the region the ARN names",
-  AccessDeniedException: "not allowed to read this secret: the Lambda's role needs secretsmanager:GetSecretValue on it (and kms:Decrypt on its key, when the secret uses a customer managed key)",
-  DecryptionFailure: "Secrets Manager could not decrypt the secret with its KMS key: check the key's policy and that the key is enabled",
-  InvalidRequestException: 'the secret cannot be read now (scheduled for deletion, or its current version is missing): restore it or point the config at another secret',
+  ResourceNotFoundException:
+    "no such secret: check the ARN (the full ARN ends in the secret's name and six random characters) and that it is in the region the ARN names",
+  AccessDeniedException:
+    "not allowed to read this secret: the Lambda's role needs secretsmanager:GetSecretValue on it (and kms:Decrypt on its key, when the secret uses a customer managed key)",
+  DecryptionFailure:
+    "Secrets Manager could not decrypt the secret with its KMS key: check the key's policy and that the key is enabled",
+  InvalidRequestException:
+    'the secret cannot be read now (scheduled for deletion, or its current version is missing): restore it or point the config at another secret',
   InvalidParameterException: 'Secrets Manager refused the request: check the ARN',
 };
-
 
 /**
  * Secrets from AWS Secrets Manager. A reference is a secret's ARN, optionally with `#key`:
@@ -47,15 +50,24 @@ export class SecretsManagerSecrets implements SecretResolver {
 
   async resolve(ref: string): Promise<string> {
     if (ref.startsWith('env:')) {
-      if (!this.options.fallback) throw new SecretError(ref, 'env: references need a fallback resolver, and none was given to the Secrets Manager adapter: use a Secrets Manager ARN in AWS');
+      if (!this.options.fallback)
+        throw new SecretError(
+          ref,
+          'env: references need a fallback resolver, and none was given to the Secrets Manager adapter: use a Secrets Manager ARN in AWS',
+        );
       return this.options.fallback.resolve(ref);
     }
     // Not echoed: a string that is not a reference may be the secret itself, pasted by mistake.
-    if (!ref.startsWith('arn:aws:secretsmanager:')) throw new SecretError('secret reference', 'not a reference: use a Secrets Manager ARN (or env:NAME), never the secret itself');
+    if (!ref.startsWith('arn:aws:secretsmanager:'))
+      throw new SecretError(
+        'secret reference',
+        'not a reference: use a Secrets Manager ARN (or env:NAME), never the secret itself',
+      );
     const hash = ref.indexOf('#');
     const arn = hash === -1 ? ref : ref.slice(0, hash);
     const key = hash === -1 ? undefined : ref.slice(hash + 1);
-    if (key === '') throw new SecretError(ref, 'the reference ends in # with no key: add the JSON key (…#password) or drop the #');
+    if (key === '')
+      throw new SecretError(ref, 'the reference ends in # with no key: add the JSON key (…#password) or drop the #');
     const text = await this.secretString(ref, arn);
     if (key === undefined) {
       if (text === '') throw new SecretError(ref, 'the secret is empty: put the value in it');
@@ -95,7 +107,10 @@ function pick(ref: string, text: string, key: string): string {
     parsed = JSON.parse(text);
   } catch {
     // The parse error is left out: its message quotes the secret.
-    throw new SecretError(ref, `the reference asks for key ${key}, but the secret is not JSON: drop #${key} to use the whole secret, or store it as key/value`);
+    throw new SecretError(
+      ref,
+      `the reference asks for key ${key}, but the secret is not JSON: drop #${key} to use the whole secret, or store it as key/value`,
+    );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new SecretError(ref, `the reference asks for key ${key}, but the secret is not a JSON object`);
@@ -116,8 +131,14 @@ function typed(ref: string, error: unknown): SecretError {
   const { name, said, throttled, serverFault, noCredentials } = sdkFacts(error);
   const hint = permanent[name];
   if (hint) return new SecretError(ref, `${hint} (${said})`, { cause: error, retryable: false });
-  if (throttled) return new SecretError(ref, `Secrets Manager is throttling (${said})`, { cause: error, retryable: true });
-  if (serverFault || name === 'InternalServiceError') return new SecretError(ref, `Secrets Manager failed on its side (${said})`, { cause: error, retryable: true });
-  if (noCredentials) return new SecretError(ref, `no AWS credentials for Secrets Manager (${said}): run in AWS or set a profile`, { cause: error, retryable: false });
+  if (throttled)
+    return new SecretError(ref, `Secrets Manager is throttling (${said})`, { cause: error, retryable: true });
+  if (serverFault || name === 'InternalServiceError')
+    return new SecretError(ref, `Secrets Manager failed on its side (${said})`, { cause: error, retryable: true });
+  if (noCredentials)
+    return new SecretError(ref, `no AWS credentials for Secrets Manager (${said}): run in AWS or set a profile`, {
+      cause: error,
+      retryable: false,
+    });
   return new SecretError(ref, `could not read the secret (${said})`, { cause: error, retryable: false });
 }

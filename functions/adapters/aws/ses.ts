@@ -13,14 +13,18 @@ export const sesRawMessageLimitBytes = 10 * 1024 * 1024;
 /** Base64 of n bytes: 4 characters for every 3 bytes begun. */
 export const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
 
-
 /** What to check for each error SendRawEmail documents (SES API reference, SendRawEmail, Errors); none is helped by a retry. */
 const permanent: Record<string, string> = {
-  MessageRejected: 'SES rejected the message: check that mail.from is a verified identity and, while the account is in the SES sandbox, that the recipient is verified too',
-  MailFromDomainNotVerifiedException: "SES could not read the MX record of the custom MAIL FROM domain: check the identity's MAIL FROM settings",
-  ConfigurationSetDoesNotExistException: 'the SES configuration set does not exist: check mail.configurationSet and the region',
-  ConfigurationSetSendingPausedException: 'sending is paused for the SES configuration set mail.configurationSet: resume it (UpdateConfigurationSetSendingEnabled)',
-  AccountSendingPausedException: 'sending is paused for the whole SES account: see the SES console (reputation dashboard) before resuming',
+  MessageRejected:
+    'SES rejected the message: check that mail.from is a verified identity and, while the account is in the SES sandbox, that the recipient is verified too',
+  MailFromDomainNotVerifiedException:
+    "SES could not read the MX record of the custom MAIL FROM domain: check the identity's MAIL FROM settings",
+  ConfigurationSetDoesNotExistException:
+    'the SES configuration set does not exist: check mail.configurationSet and the region',
+  ConfigurationSetSendingPausedException:
+    'sending is paused for the SES configuration set mail.configurationSet: resume it (UpdateConfigurationSetSendingEnabled)',
+  AccountSendingPausedException:
+    'sending is paused for the whole SES account: see the SES console (reputation dashboard) before resuming',
 };
 
 export interface SesOptions {
@@ -79,19 +83,35 @@ function typed(error: unknown, recipient: string): MailTransportError {
   if (throttled) {
     // "Daily message quota exceeded" is throttling too, but the quota is over 24 hours: no wait of ours helps.
     if (/daily message quota/i.test(message)) {
-      return new MailTransportError(`the SES daily sending quota is used up (${said}): request a higher quota or send tomorrow`, { recipient, retryable: false, cause: error });
+      return new MailTransportError(
+        `the SES daily sending quota is used up (${said}): request a higher quota or send tomorrow`,
+        { recipient, retryable: false, cause: error },
+      );
     }
-    return new MailTransportError(`SES is throttling (${said})`, { recipient, retryable: true, throttled: true, cause: error });
+    return new MailTransportError(`SES is throttling (${said})`, {
+      recipient,
+      retryable: true,
+      throttled: true,
+      cause: error,
+    });
   }
   if (serverFault) {
     // An SES 5xx is treated as throttling: the service is overloaded, so the longer waits apply.
-    return new MailTransportError(`SES failed on its side (${said})`, { recipient, retryable: true, throttled: true, cause: error });
+    return new MailTransportError(`SES failed on its side (${said})`, {
+      recipient,
+      retryable: true,
+      throttled: true,
+      cause: error,
+    });
   }
   if (unreachable) {
     return new MailTransportError(`could not reach SES (${said})`, { recipient, retryable: true, cause: error });
   }
   if (noCredentials) {
-    return new MailTransportError(`no AWS credentials for SES (${said}): set a profile or the AWS_* variables, or run in AWS`, { recipient, retryable: false, cause: error });
+    return new MailTransportError(
+      `no AWS credentials for SES (${said}): set a profile or the AWS_* variables, or run in AWS`,
+      { recipient, retryable: false, cause: error },
+    );
   }
   return new MailTransportError(`SES refused the send (${said})`, { recipient, retryable: false, cause: error });
 }

@@ -7,7 +7,6 @@ import type { LandedPart } from '../../ports/source.ts';
 import { ident, readSql, sqlString } from '../../dialect/sqlText.ts';
 import { OutOfTimeError } from '../../errors.ts';
 
-
 function toPlain(value: unknown): string | number | boolean | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'bigint') return Number(value);
@@ -48,7 +47,10 @@ export class DuckDbEngine implements QueryEngine {
     }
   }
 
-  static async open(store: ObjectStore, options: { threads?: number; memoryLimit?: string } = {}): Promise<DuckDbEngine> {
+  static async open(
+    store: ObjectStore,
+    options: { threads?: number; memoryLimit?: string } = {},
+  ): Promise<DuckDbEngine> {
     const instance = await DuckDBInstance.create(':memory:', {
       ...(options.threads ? { threads: String(options.threads) } : {}),
       ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
@@ -64,7 +66,10 @@ export class DuckDbEngine implements QueryEngine {
     this.inTime();
     for (const table of tables) {
       const files = (await this.store.list(table.prefix)).filter((k) => k.endsWith('.parquet'));
-      const typed = table.columns.length > 0 ? table.columns.map((c) => `cast(${ident(c.name)} as ${c.sqlType}) as ${ident(c.name)}`) : ['*'];
+      const typed =
+        table.columns.length > 0
+          ? table.columns.map((c) => `cast(${ident(c.name)} as ${c.sqlType}) as ${ident(c.name)}`)
+          : ['*'];
       let body: string;
       if (files.length === 0 && table.emptyAs) {
         body = table.emptyAs;
@@ -73,7 +78,9 @@ export class DuckDbEngine implements QueryEngine {
         body = `select ${table.columns.map((c) => `cast(null as ${c.sqlType}) as ${ident(c.name)}`).join(', ')}${month} where false`;
       } else {
         const glob = sqlString(`${this.store.locate(table.prefix)}/**/*.parquet`);
-        const hive = table.partitioned ? ", hive_partitioning = true, hive_types = {'month': varchar}" : ', hive_partitioning = false';
+        const hive = table.partitioned
+          ? ", hive_partitioning = true, hive_types = {'month': varchar}"
+          : ', hive_partitioning = false';
         const month = table.partitioned && table.columns.length > 0 ? ', month' : '';
         body = `select ${typed.join(', ')}${month} from read_parquet(${glob}, union_by_name = true${hive})`;
       }
@@ -109,14 +116,21 @@ export class DuckDbEngine implements QueryEngine {
       );
     } else {
       const columns = fields.map((f) => `${sqlString(f)}: 'varchar'`).join(', ');
-      await this.connection.run(`create or replace temp table landed_read as select * from read_json(${file}, format = 'newline_delimited', hive_partitioning = false, columns = {${columns}})`);
+      await this.connection.run(
+        `create or replace temp table landed_read as select * from read_json(${file}, format = 'newline_delimited', hive_partitioning = false, columns = {${columns}})`,
+      );
       await this.connection.run(
         `create or replace temp view landed_cells as select rowid + 1 as _row, rowid + 1 as _line, cast(null as varchar) as _reject, cast(null as varchar) as _message, * from landed_read`,
       );
     }
     const columns = part.layout?.columns ?? {};
-    const select = fields.map((f) => `${part.format === 'records' ? ident(f) : columns[f] === undefined ? 'cast(null as varchar)' : `c${columns[f]}`} as ${ident(f)}`);
-    await this.connection.run(`create or replace temp view landed as select ${sqlString(part.name)} as _file, _row, _line, _reject, _message${select.map((s) => `, ${s}`).join('')} from landed_cells`);
+    const select = fields.map(
+      (f) =>
+        `${part.format === 'records' ? ident(f) : columns[f] === undefined ? 'cast(null as varchar)' : `c${columns[f]}`} as ${ident(f)}`,
+    );
+    await this.connection.run(
+      `create or replace temp view landed as select ${sqlString(part.name)} as _file, _row, _line, _reject, _message${select.map((s) => `, ${s}`).join('')} from landed_cells`,
+    );
   }
 
   async releaseLanded(): Promise<void> {
@@ -175,7 +189,11 @@ export class DuckDbEngine implements QueryEngine {
     await this.connection.run(sql);
   }
 
-  async writeParquet(sql: string, prefix: string, options: { partitionByMonth: boolean; months?: string[] }): Promise<void> {
+  async writeParquet(
+    sql: string,
+    prefix: string,
+    options: { partitionByMonth: boolean; months?: string[] },
+  ): Promise<void> {
     this.inTime();
     const dir = this.store.locate(prefix.replace(/\/$/, ''));
     if (options.partitionByMonth && options.months) {
@@ -189,7 +207,9 @@ export class DuckDbEngine implements QueryEngine {
         `copy (${sql}) to ${sqlString(dir)} (format parquet, compression zstd, partition_by (month), overwrite_or_ignore, filename_pattern 'part_{i}')`,
       );
     } else {
-      await this.connection.run(`copy (${sql}) to ${sqlString(`${dir}/part_0.parquet`)} (format parquet, compression zstd)`);
+      await this.connection.run(
+        `copy (${sql}) to ${sqlString(`${dir}/part_0.parquet`)} (format parquet, compression zstd)`,
+      );
     }
   }
 

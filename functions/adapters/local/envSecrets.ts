@@ -7,14 +7,26 @@ export class EnvSecrets implements SecretResolver {
 
   async resolve(ref: string): Promise<string> {
     if (ref.startsWith('arn:aws:secretsmanager:')) {
-      throw new SecretError(ref, 'a Secrets Manager ARN is resolved by the AWS secrets adapter, which runs in AWS (the Lambdas); on this machine use an env:NAME reference');
+      throw new SecretError(
+        ref,
+        'a Secrets Manager ARN is resolved by the AWS secrets adapter, which runs in AWS (the Lambdas); on this machine use an env:NAME reference',
+      );
     }
     const name = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(ref)?.[1];
     // Not echoed: a string that is not a reference may be the secret itself, pasted by mistake.
-    if (!name) throw new SecretError('secret reference', 'not a reference: use env:NAME (or a Secrets Manager ARN in AWS), never the secret itself');
+    if (!name)
+      throw new SecretError(
+        'secret reference',
+        'not a reference: use env:NAME (or a Secrets Manager ARN in AWS), never the secret itself',
+      );
     const value = this.env[name];
-    if (value === undefined) throw new SecretError(ref, `the environment variable ${name} is not set: set it before running pulse`);
-    if (value === '') throw new SecretError(ref, `the environment variable ${name} is empty: set it to the secret before running pulse`);
+    if (value === undefined)
+      throw new SecretError(ref, `the environment variable ${name} is not set: set it before running pulse`);
+    if (value === '')
+      throw new SecretError(
+        ref,
+        `the environment variable ${name} is empty: set it to the secret before running pulse`,
+      );
     return value;
   }
 }

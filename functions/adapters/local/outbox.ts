@@ -11,7 +11,12 @@ export class OutboxTransport implements MailTransport {
     // A report goes to a recipient once per period (the ledger sees to it); alerts to the owners
     // can be several in a period, so each keeps its own file, named by its content.
     const digest = createHash('sha256').update(mail.raw).digest('hex').slice(0, 16);
-    const key = lakeKeys.outbox(mail.period, mail.audience, mail.to, mail.audience === ownersAudience ? digest.slice(0, 8) : undefined);
+    const key = lakeKeys.outbox(
+      mail.period,
+      mail.audience,
+      mail.to,
+      mail.audience === ownersAudience ? digest.slice(0, 8) : undefined,
+    );
     await this.store.put(key, mail.raw);
     return { messageId: `outbox-${digest}` };
   }

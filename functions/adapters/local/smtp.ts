@@ -25,7 +25,16 @@ export interface SmtpOptions {
 }
 
 /** Node's own codes for a network that may come back: worth another attempt. */
-const transientNetworkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+const transientNetworkCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 
 /**
  * Mail through an SMTP relay with nodemailer's SMTP transport. The message goes as the raw
@@ -58,7 +67,11 @@ export class SmtpTransport implements MailTransport {
       // cannot be had at all (no such secret, access denied) stays failed for the run, so each
       // recipient does not cost another lookup and the owners are not told the same thing twice.
       if (error instanceof PulseError && error.retryable) this.transporter = undefined;
-      throw new MailTransportError(`mail.password: ${(error as Error).message}`, { recipient, retryable: false, cause: error });
+      throw new MailTransportError(`mail.password: ${(error as Error).message}`, {
+        recipient,
+        retryable: false,
+        cause: error,
+      });
     });
     return this.transporter;
   }
@@ -88,30 +101,61 @@ export class SmtpTransport implements MailTransport {
     const where = `${this.settings.host}:${this.settings.port}`;
     const reply = e.response ? `: ${e.response}` : '';
     if (e.code === 'EAUTH') {
-      return new MailTransportError(`the SMTP server ${where} refused the login${reply}: check mail.user and the secret mail.password refers to`, { recipient, retryable: false, cause: error });
+      return new MailTransportError(
+        `the SMTP server ${where} refused the login${reply}: check mail.user and the secret mail.password refers to`,
+        { recipient, retryable: false, cause: error },
+      );
     }
     if (typeof e.responseCode === 'number') {
       const code = e.responseCode;
-      const what = e.command === 'RCPT TO' ? 'refused the recipient' : e.command === 'MAIL FROM' ? 'refused the sender (mail.from)' : 'refused the message';
+      const what =
+        e.command === 'RCPT TO'
+          ? 'refused the recipient'
+          : e.command === 'MAIL FROM'
+            ? 'refused the sender (mail.from)'
+            : 'refused the message';
       if (code >= 400 && code < 500) {
         // 421 closes the channel, 454 is SES's "Throttling failure", 450/451 greylisting: all ask us to slow down.
-        const throttled = code === 421 || code === 454 || /throttl|rate|too many|try again later|greylist/i.test(e.response ?? '');
-        return new MailTransportError(`the SMTP server ${where} deferred the message${reply}`, { recipient, retryable: true, throttled, cause: error });
+        const throttled =
+          code === 421 || code === 454 || /throttl|rate|too many|try again later|greylist/i.test(e.response ?? '');
+        return new MailTransportError(`the SMTP server ${where} deferred the message${reply}`, {
+          recipient,
+          retryable: true,
+          throttled,
+          cause: error,
+        });
       }
-      return new MailTransportError(`the SMTP server ${where} ${what}${reply}`, { recipient, retryable: false, cause: error });
+      return new MailTransportError(`the SMTP server ${where} ${what}${reply}`, {
+        recipient,
+        retryable: false,
+        cause: error,
+      });
     }
     const system = systemCode(e);
     if (e.code === 'ETIMEDOUT' || e.code === 'ECONNECTION' || (system && transientNetworkCodes.has(system))) {
       const hint = system === 'ECONNREFUSED' ? ': is the server running, and are mail.host and mail.port right?' : '';
-      return new MailTransportError(`could not reach the SMTP server ${where} (${system ?? e.code}: ${e.message})${hint}`, { recipient, retryable: true, cause: error });
+      return new MailTransportError(
+        `could not reach the SMTP server ${where} (${system ?? e.code}: ${e.message})${hint}`,
+        { recipient, retryable: true, cause: error },
+      );
     }
     if (e.code === 'ETLS' || /certificate|self.signed|altname/i.test(e.message)) {
-      return new MailTransportError(`TLS with the SMTP server ${where} failed (${e.message}): check mail.secure (true for port 465) and the server's certificate`, { recipient, retryable: false, cause: error });
+      return new MailTransportError(
+        `TLS with the SMTP server ${where} failed (${e.message}): check mail.secure (true for port 465) and the server's certificate`,
+        { recipient, retryable: false, cause: error },
+      );
     }
     if (e.code === 'EDNS') {
-      return new MailTransportError(`the SMTP host ${this.settings.host} does not resolve (${e.message}): check mail.host`, { recipient, retryable: false, cause: error });
+      return new MailTransportError(
+        `the SMTP host ${this.settings.host} does not resolve (${e.message}): check mail.host`,
+        { recipient, retryable: false, cause: error },
+      );
     }
-    return new MailTransportError(`sending through the SMTP server ${where} failed: ${e.message ?? String(error)}`, { recipient, retryable: false, cause: error });
+    return new MailTransportError(`sending through the SMTP server ${where} failed: ${e.message ?? String(error)}`, {
+      recipient,
+      retryable: false,
+      cause: error,
+    });
   }
 }
 

@@ -18,7 +18,10 @@ export function topSources(model: AnalystModel): SourceQuality[] {
 /** `reason n, reason n` largest first, the top `max` and how many more. */
 export function reasonsText(byReason: Record<string, number>, max: number): string {
   const entries = Object.entries(byReason).sort((a, b) => b[1] - a[1]);
-  const listed = entries.slice(0, max).map(([reason, n]) => `${reason} ${n}`).join(', ');
+  const listed = entries
+    .slice(0, max)
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(', ');
   return entries.length > max ? `${listed} and ${entries.length - max} more` : listed;
 }
 

@@ -6,22 +6,51 @@ import type { AnalystModel, KpiEntry } from './model.ts';
 import { describeSlice } from '../../config/schema.ts';
 
 /** The analyst report's attachments: the whole lists the e-mail shows the top of. */
-export const attachmentNames = { queries: 'kpi-queries.sql', inventory: 'lake-inventory.csv', dataQuality: 'data-quality.csv' } as const;
+export const attachmentNames = {
+  queries: 'kpi-queries.sql',
+  inventory: 'lake-inventory.csv',
+  dataQuality: 'data-quality.csv',
+} as const;
 
 type Cell = CellValue;
 
 /** Through the report's one CSV writer (functions/report/csvTable.ts): every cell neutralised. */
 function csvFile(filename: string, header: [string, ColumnFormat][], rows: Cell[][]): FileAttachment {
   const slug = filename.replace(/\.csv$/, '');
-  const content = csvTable({ name: slug, slug, columns: header.map(([name, format]) => ({ header: name, format })), rows });
+  const content = csvTable({
+    name: slug,
+    slug,
+    columns: header.map(([name, format]) => ({ header: name, format })),
+    rows,
+  });
   return { filename, contentType: 'text/csv; charset=utf-8', content };
 }
 
 export function lakeInventoryCsv(model: AnalystModel): FileAttachment {
   return csvFile(
     attachmentNames.inventory,
-    [['layer', 'text'], ['table', 'text'], ['rows', 'count'], ['rows_in_period', 'count'], ['first_month', 'text'], ['last_month', 'text'], ['months', 'count'], ['freshest_column', 'text'], ['freshest', 'text']],
-    model.tables.map((t) => [t.layer, t.table, t.rows, t.rowsInPeriod, t.months?.first ?? null, t.months?.last ?? null, t.months?.count ?? null, t.freshestColumn, t.freshest]),
+    [
+      ['layer', 'text'],
+      ['table', 'text'],
+      ['rows', 'count'],
+      ['rows_in_period', 'count'],
+      ['first_month', 'text'],
+      ['last_month', 'text'],
+      ['months', 'count'],
+      ['freshest_column', 'text'],
+      ['freshest', 'text'],
+    ],
+    model.tables.map((t) => [
+      t.layer,
+      t.table,
+      t.rows,
+      t.rowsInPeriod,
+      t.months?.first ?? null,
+      t.months?.last ?? null,
+      t.months?.count ?? null,
+      t.freshestColumn,
+      t.freshest,
+    ]),
   );
 }
 
@@ -33,14 +62,27 @@ export function dataQualityCsv(model: AnalystModel): FileAttachment {
     rows.push(['source', s.source, s.entity, 'rows_read', '', s.rowsRead]);
     rows.push(['source', s.source, s.entity, 'rows_accepted', '', s.rowsAccepted]);
     rows.push(['source', s.source, s.entity, 'rows_rejected', '', s.rowsRejected]);
-    for (const [reason, n] of Object.entries(s.rejectedByReason)) rows.push(['source', s.source, s.entity, 'rows_rejected', reason, n]);
+    for (const [reason, n] of Object.entries(s.rejectedByReason))
+      rows.push(['source', s.source, s.entity, 'rows_rejected', reason, n]);
     rows.push(['source', s.source, s.entity, 'last_extract_at', '', s.lastExtractAt]);
     rows.push(['source', s.source, s.entity, 'freshest_record_at', '', s.freshestRecordAt]);
   }
   rows.push(['excluded_from_time_metrics', '', 'tickets', 'records', '', dq.excludedFromTimeMetrics.total]);
-  for (const [reason, n] of Object.entries(dq.excludedFromTimeMetrics.byReason)) rows.push(['excluded_from_time_metrics', '', 'tickets', 'records', reason, n]);
+  for (const [reason, n] of Object.entries(dq.excludedFromTimeMetrics.byReason))
+    rows.push(['excluded_from_time_metrics', '', 'tickets', 'records', reason, n]);
   rows.push(['older_versions_merged', '', '', 'versions', '', dq.duplicatesMerged]);
-  return csvFile(attachmentNames.dataQuality, [['section', 'text'], ['source', 'text'], ['entity', 'text'], ['measure', 'text'], ['reason', 'text'], ['value', 'text']], rows);
+  return csvFile(
+    attachmentNames.dataQuality,
+    [
+      ['section', 'text'],
+      ['source', 'text'],
+      ['entity', 'text'],
+      ['measure', 'text'],
+      ['reason', 'text'],
+      ['value', 'text'],
+    ],
+    rows,
+  );
 }
 
 /** A line comment cannot end early: a line break in the text would start SQL. */
@@ -58,7 +100,11 @@ function kpiBlock(k: KpiEntry, period: string): string[] {
   const trace = k.trace;
   switch (trace.kind) {
     case 'query':
-      lines.push(comment(`query: ${trace.file}, as evaluate ran it for ${period}${trace.hasRows ? '' : ' (it returned no row for this KPI: nothing to measure in the period)'}`));
+      lines.push(
+        comment(
+          `query: ${trace.file}, as evaluate ran it for ${period}${trace.hasRows ? '' : ' (it returned no row for this KPI: nothing to measure in the period)'}`,
+        ),
+      );
       lines.push(comment(k.derivation), `${trace.sql};`);
       break;
     case 'computed':
@@ -69,7 +115,12 @@ function kpiBlock(k: KpiEntry, period: string): string[] {
       lines.push(comment(`not measured: ${trace.reason}`));
       break;
     case 'unrecorded':
-      lines.push(comment(`no query recorded: reports/${period}/queries.json does not name this KPI; run evaluate for ${period} again`), comment(k.derivation));
+      lines.push(
+        comment(
+          `no query recorded: reports/${period}/queries.json does not name this KPI; run evaluate for ${period} again`,
+        ),
+        comment(k.derivation),
+      );
       break;
   }
   return [...lines, ''];
@@ -78,18 +129,40 @@ function kpiBlock(k: KpiEntry, period: string): string[] {
 /** Every KPI of the report with the query that reproduces its value, runnable as one script. */
 export function kpiQueriesSql(model: AnalystModel): FileAttachment {
   const header = [
-    comment(`Pulse: the SQL behind every KPI of ${model.periodLabel} (period ${model.periodId}; months ${model.months.join(', ')}).`),
+    comment(
+      `Pulse: the SQL behind every KPI of ${model.periodLabel} (period ${model.periodId}; months ${model.months.join(', ')}).`,
+    ),
     comment('Each block returns the rows one KPI is derived from: the query evaluate ran on the marts for this'),
     comment("period, with the period's values filled in, cut to that KPI's rows. It runs on Athena (Trino,"),
     comment('engine v3) and on DuckDB over the lake once sql/dialect/duckdb_shims.sql (Trino functions) is loaded.'),
     comment(`kpis.json generated ${model.generatedAt}; time zone ${model.timezone}; currency ${model.currency}.`),
     ...(model.slice
-      ? [comment(`This audience's values come from the slice ${describeSlice(model.slice)}; the queries read the whole lake.`)]
+      ? [
+          comment(
+            `This audience's values come from the slice ${describeSlice(model.slice)}; the queries read the whole lake.`,
+          ),
+        ]
       : []),
-    ...(model.queriesRecorded ? [] : [comment(`reports/${model.periodId}/queries.json was not written for this period: run evaluate again to record the queries.`)]),
+    ...(model.queriesRecorded
+      ? []
+      : [
+          comment(
+            `reports/${model.periodId}/queries.json was not written for this period: run evaluate again to record the queries.`,
+          ),
+        ]),
     '',
   ];
-  const supporting = model.supporting.flatMap((s) => [rule, comment(`${s.id} (beside the KPIs): ${s.note}`), comment(`query: ${s.file}`), `${s.sql};`, '']);
+  const supporting = model.supporting.flatMap((s) => [
+    rule,
+    comment(`${s.id} (beside the KPIs): ${s.note}`),
+    comment(`query: ${s.file}`),
+    `${s.sql};`,
+    '',
+  ]);
   const text = [...header, ...model.kpis.flatMap((k) => kpiBlock(k, model.periodId)), ...supporting].join('\n');
-  return { filename: attachmentNames.queries, contentType: 'application/sql; charset=utf-8', content: Buffer.from(text, 'utf8') };
+  return {
+    filename: attachmentNames.queries,
+    contentType: 'application/sql; charset=utf-8',
+    content: Buffer.from(text, 'utf8'),
+  };
 }

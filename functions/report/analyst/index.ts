@@ -8,7 +8,11 @@ import { analystText } from './text.ts';
 export type { AnalystInputs, KpiQueries, LakeInventory } from './model.ts';
 
 /** The analyst's data notes: model → HTML and text, with the whole lists as attachments. No charts. */
-export async function renderAnalyst(report: KpiReport, inputs: AnalystInputs, audience: { name: string; kpis?: string[] | undefined; banners?: string[] | undefined }): Promise<ReportMessage> {
+export async function renderAnalyst(
+  report: KpiReport,
+  inputs: AnalystInputs,
+  audience: { name: string; kpis?: string[] | undefined; banners?: string[] | undefined },
+): Promise<ReportMessage> {
   const model = analystModel(report, inputs, audience);
   return {
     subject: model.subject,

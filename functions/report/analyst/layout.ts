@@ -1,6 +1,15 @@
 import { escapeHtml, htmlLabel } from '../html.ts';
 import { bannerSection, compileMjml, css, palette, shellMjml } from '../layout.ts';
-import { instantText, monthsText, reasonsText, shown, sliceText, sourceLine, topSources, traceText } from './display.ts';
+import {
+  instantText,
+  monthsText,
+  reasonsText,
+  shown,
+  sliceText,
+  sourceLine,
+  topSources,
+  traceText,
+} from './display.ts';
 import { attachmentNames } from './files.ts';
 import type { AnalystModel, KpiEntry, TableInventory } from './model.ts';
 
@@ -15,15 +24,24 @@ const wraps = 'overflow-wrap:anywhere;word-break:break-word';
 const nowrap = 'white-space:nowrap';
 const entry = `padding:6px 0;border-bottom:1px solid ${palette.rule}`;
 
-const heading = (text: string) => `<mj-text font-size="16px" font-weight="bold" padding="16px 16px 4px">${escapeHtml(text)}</mj-text>`;
+const heading = (text: string) =>
+  `<mj-text font-size="16px" font-weight="bold" padding="16px 16px 4px">${escapeHtml(text)}</mj-text>`;
 const note = (html: string) => `<mj-text font-size="12px" color="${palette.muted}">${html}</mj-text>`;
 const fileName = (name: string) => `<span style="${mono}">${escapeHtml(name)}</span>`;
 
 /** `2026-10-06T09:00:00.000Z` as the day over the time, so the column stays narrow on a phone. */
 function freshestHtml(t: TableInventory): string {
   const [day, time] = instantText(t.freshest).split(/ (?=\d{2}:)/);
-  const column = t.freshestColumn ? `<span style="${small};${mono};${nowrap}">${htmlLabel(t.freshestColumn, 30)}</span>` : '';
-  return [`<span style="${nowrap}">${escapeHtml(day)}</span>`, time ? `<span style="${small}">${escapeHtml(time)}</span>` : '', column].filter(Boolean).join('<br>');
+  const column = t.freshestColumn
+    ? `<span style="${small};${mono};${nowrap}">${htmlLabel(t.freshestColumn, 30)}</span>`
+    : '';
+  return [
+    `<span style="${nowrap}">${escapeHtml(day)}</span>`,
+    time ? `<span style="${small}">${escapeHtml(time)}</span>` : '',
+    column,
+  ]
+    .filter(Boolean)
+    .join('<br>');
 }
 
 function monthsHtml(t: TableInventory): string {
@@ -36,7 +54,10 @@ function monthsHtml(t: TableInventory): string {
 
 function inventoryRows(tables: TableInventory[]): string {
   const cell = `padding:5px 4px;border-bottom:1px solid ${palette.rule};vertical-align:top`;
-  const layers: [TableInventory['layer'], string][] = [['curated', 'Curated tables'], ['mart', 'Marts']];
+  const layers: [TableInventory['layer'], string][] = [
+    ['curated', 'Curated tables'],
+    ['mart', 'Marts'],
+  ];
   return layers
     .map(([layer, title]) => {
       const rows = tables.filter((t) => t.layer === layer);
@@ -60,7 +81,10 @@ function inventoryRows(tables: TableInventory[]): string {
 function sourcesHtml(model: AnalystModel): string {
   return topSources(model)
     .map((s) => {
-      const rejects = s.rowsRejected > 0 ? `<br><span style="${small}">rejected by reason: ${htmlLabel(reasonsText(s.rejectedByReason, shown.reasonsPerSource), 240)}</span>` : '';
+      const rejects =
+        s.rowsRejected > 0
+          ? `<br><span style="${small}">rejected by reason: ${htmlLabel(reasonsText(s.rejectedByReason, shown.reasonsPerSource), 240)}</span>`
+          : '';
       return (
         `<div style="${entry}"><b>${htmlLabel(s.source, 60)}</b> <span style="${small}">${htmlLabel(s.entity, 30)}</span><br>` +
         `${escapeHtml(sourceLine(s))}${rejects}<br>` +
@@ -74,7 +98,8 @@ function sourcesHtml(model: AnalystModel): string {
 const derivationHtml = (text: string) => escapeHtml(text).replace(/&#39;&#39;/g, `<span style="${mono}">''</span>`);
 
 function kpiHtml(k: KpiEntry): string {
-  const value = k.trace.kind === 'not_measured' ? '' : ` <span style="white-space:nowrap">· <b>${escapeHtml(k.shown)}</b></span>`;
+  const value =
+    k.trace.kind === 'not_measured' ? '' : ` <span style="white-space:nowrap">· <b>${escapeHtml(k.shown)}</b></span>`;
   return (
     `<div style="${entry}">${htmlLabel(k.label, 60)}${value}<br>` +
     `<span style="${mono};font-size:12px">${htmlLabel(k.id, 60)}</span> <span style="font-size:12px">· ${htmlLabel(traceText(k), 200)}</span><br>` +

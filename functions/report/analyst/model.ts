@@ -45,7 +45,12 @@ export interface AnalystInputs {
 
 /** How one KPI's number is reproduced. */
 export type KpiTrace =
-  | { kind: 'query'; file: string; sql: string; /** false: the query returned no row for it this period. */ hasRows: boolean }
+  | {
+      kind: 'query';
+      file: string;
+      sql: string;
+      /** false: the query returned no row for it this period. */ hasRows: boolean;
+    }
   | { kind: 'computed'; from: string; inputsSql: string | null }
   | { kind: 'not_measured'; reason: string }
   | { kind: 'unrecorded' };
@@ -104,11 +109,18 @@ function traceOf(kpi: KpiResult, queries: KpiQueries | null, months: string[]): 
 /** The KPIs in catalog order (any others kpis.json holds after them), narrowed to the audience's. */
 function kpiOrder(report: KpiReport, audience: { kpis?: string[] | undefined }): string[] {
   const known = kpiCatalog.map((d) => d.id);
-  const ids = [...known.filter((id) => id in report.kpis), ...Object.keys(report.kpis).filter((id) => !known.includes(id))];
+  const ids = [
+    ...known.filter((id) => id in report.kpis),
+    ...Object.keys(report.kpis).filter((id) => !known.includes(id)),
+  ];
   return audience.kpis ? ids.filter((id) => audience.kpis!.includes(id)) : ids;
 }
 
-export function analystModel(report: KpiReport, inputs: AnalystInputs, audience: { kpis?: string[] | undefined; banners?: string[] | undefined }): AnalystModel {
+export function analystModel(
+  report: KpiReport,
+  inputs: AnalystInputs,
+  audience: { kpis?: string[] | undefined; banners?: string[] | undefined },
+): AnalystModel {
   const months = report.period.months;
   const kpis = kpiOrder(report, audience).map((id): KpiEntry => {
     const kpi = report.kpis[id]!;
@@ -130,7 +142,9 @@ export function analystModel(report: KpiReport, inputs: AnalystInputs, audience:
     ? supportingMeasures.flatMap((s): SupportingEntry[] => {
         if (s.for !== 'always' && !s.for.some((id) => shown.has(id))) return [];
         const found = queryOf(inputs.queries!, s.id);
-        return found ? [{ id: s.id, note: s.note, file: found.query.file, sql: reproducingQuery(found.query, s.id) }] : [];
+        return found
+          ? [{ id: s.id, note: s.note, file: found.query.file, sql: reproducingQuery(found.query, s.id) }]
+          : [];
       })
     : [];
   return {

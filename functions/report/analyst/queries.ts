@@ -29,31 +29,42 @@ export function reproducingQuery(query: Pick<KpiQuery, 'file' | 'sql'>, kpi: str
 }
 
 /** How measure.ts derives the headline from the rows (toMeasurements). */
-export function valueDerivation(definition: Pick<KpiDefinition, 'id' | 'unit'> & Partial<Pick<KpiDefinition, 'sum' | 'survey'>>): string {
+export function valueDerivation(
+  definition: Pick<KpiDefinition, 'id' | 'unit'> & Partial<Pick<KpiDefinition, 'sum' | 'survey'>>,
+): string {
   const headline = "the row with dimension = ''";
   let line: string;
   if (definition.unit === 'seconds') line = `value = p50 of ${headline}, in seconds (p90, mean and n beside it)`;
   else if (definition.sum) line = `value = numerator of ${headline} (a total: its denominator is null)`;
   else line = `value = numerator ÷ denominator of ${headline} (none when the denominator is 0)`;
-  if (definition.survey) line += "; response rate = denominator ÷ the numerator of csat_solved_tickets";
+  if (definition.survey) line += '; response rate = denominator ÷ the numerator of csat_solved_tickets';
   return line;
 }
 
 /** The KPIs evaluate computes in TypeScript rather than in sql/kpis/, and what from. */
-export const computedInTypeScript: Record<string, { from: string; derivation: string; inputsSql?: (months: string[]) => string }> = {
+export const computedInTypeScript: Record<
+  string,
+  { from: string; derivation: string; inputsSql?: (months: string[]) => string }
+> = {
   csat_change: {
     from: "csat of this period and of the previous one, each from csat's rows in kpis/ticket_status.sql run for that period's months",
-    derivation: 'value = csat − csat of the previous period; breakdown against.last_year = csat − csat of the same period a year before',
+    derivation:
+      'value = csat − csat of the previous period; breakdown against.last_year = csat − csat of the same period a year before',
   },
   brand_terms: {
     from: 'the survey comments of the period, counted by functions/kpis/brandTerms.ts (each term once per comment)',
-    derivation: 'value = comments read; breakdown term = comments mentioning each term, share_change = its share against the previous period',
+    derivation:
+      'value = comments read; breakdown term = comments mentioning each term, share_change = its share against the previous period',
     // The text evaluate reads the comments with (surveyComments).
-    inputsSql: (months) => renderSql("select comment from surveys where month in {{months}} and comment is not null and comment <> ''", { months }),
+    inputsSql: (months) =>
+      renderSql("select comment from surveys where month in {{months}} and comment is not null and comment <> ''", {
+        months,
+      }),
   },
   competitor_gap: {
     from: "the values of the benchmarked KPIs in this report and the config's benchmarks, by functions/kpis/benchmarks.ts",
-    derivation: 'value = the <kpi>.<benchmark> pairs of breakdown gap below 0 (gap = value − benchmark, signed so that positive is better)',
+    derivation:
+      'value = the <kpi>.<benchmark> pairs of breakdown gap below 0 (gap = value − benchmark, signed so that positive is better)',
   },
 };
 
@@ -61,11 +72,31 @@ const surveyKpis = kpiCatalog.filter((d) => d.survey).map((d) => d.id);
 
 /** Rows of the KPI queries that are not KPIs but sit beside them in kpis.json (evaluate's attachSideMeasures). */
 export const supportingMeasures: { id: string; for: string[] | 'always'; note: string }[] = [
-  { id: 'csat_solved_tickets', for: surveyKpis, note: `tickets solved in the period: the response rate of ${surveyKpis.join(', ')} = their denominator ÷ this numerator` },
-  { id: 'excluded_from_time_metrics', for: 'always', note: 'tickets left out of time metrics, by reason (dataQuality.excludedFromTimeMetrics): numerator per member of dimension reason' },
-  { id: 'solved_per_agent_csat', for: ['solved_per_agent'], note: "each agent's CSAT beside solved_per_agent (breakdown agent_csat) = numerator ÷ denominator per agent" },
-  { id: 'self_service_screens', for: ['self_service_clicks'], note: 'screens of completed sessions beside self_service_clicks (stats.screens) = numerator ÷ denominator' },
-  { id: 'agent_headcount', for: ['agent_turnover_rate'], note: "headcount on the period's first and last day beside agent_turnover_rate (stats.headcountFirstDay, headcountLastDay)" },
+  {
+    id: 'csat_solved_tickets',
+    for: surveyKpis,
+    note: `tickets solved in the period: the response rate of ${surveyKpis.join(', ')} = their denominator ÷ this numerator`,
+  },
+  {
+    id: 'excluded_from_time_metrics',
+    for: 'always',
+    note: 'tickets left out of time metrics, by reason (dataQuality.excludedFromTimeMetrics): numerator per member of dimension reason',
+  },
+  {
+    id: 'solved_per_agent_csat',
+    for: ['solved_per_agent'],
+    note: "each agent's CSAT beside solved_per_agent (breakdown agent_csat) = numerator ÷ denominator per agent",
+  },
+  {
+    id: 'self_service_screens',
+    for: ['self_service_clicks'],
+    note: 'screens of completed sessions beside self_service_clicks (stats.screens) = numerator ÷ denominator',
+  },
+  {
+    id: 'agent_headcount',
+    for: ['agent_turnover_rate'],
+    note: "headcount on the period's first and last day beside agent_turnover_rate (stats.headcountFirstDay, headcountLastDay)",
+  },
 ];
 
 /**

@@ -1,5 +1,14 @@
 import { cutLabel } from '../html.ts';
-import { instantText, monthsText, reasonsText, shown, sliceText, sourceLine, topSources, traceText } from './display.ts';
+import {
+  instantText,
+  monthsText,
+  reasonsText,
+  shown,
+  sliceText,
+  sourceLine,
+  topSources,
+  traceText,
+} from './display.ts';
 import { attachmentNames } from './files.ts';
 import type { AnalystModel } from './model.ts';
 
@@ -17,8 +26,12 @@ export function analystText(model: AnalystModel): string {
     ...model.banners.map((b) => `! ${b}`),
     '',
     `Where each number in this period's reports comes from; each KPI's query is in ${attachmentNames.queries} (attached).`,
-    ...(model.slice ? [`This audience's values come from the slice ${sliceText(model.slice)}; the queries read the whole lake.`] : []),
-    ...(model.queriesRecorded ? [] : [`No queries were recorded for ${model.periodId}: run evaluate for the period again.`]),
+    ...(model.slice
+      ? [`This audience's values come from the slice ${sliceText(model.slice)}; the queries read the whole lake.`]
+      : []),
+    ...(model.queriesRecorded
+      ? []
+      : [`No queries were recorded for ${model.periodId}: run evaluate for the period again.`]),
     '',
     'Lake inventory (rows · in period · months · freshest)',
     ...tables.map(
@@ -30,10 +43,16 @@ export function analystText(model: AnalystModel): string {
     'Data quality',
     ...sources.flatMap((s) => [
       `${cutLabel(s.source)} (${cutLabel(s.entity, 30)}): ${sourceLine(s)}`,
-      ...(s.rowsRejected > 0 ? [`  rejected by reason: ${cutLabel(reasonsText(s.rejectedByReason, shown.reasonsPerSource), 240)}`] : []),
+      ...(s.rowsRejected > 0
+        ? [`  rejected by reason: ${cutLabel(reasonsText(s.rejectedByReason, shown.reasonsPerSource), 240)}`]
+        : []),
       `  freshest record ${instantText(s.freshestRecordAt)} · last extract ${instantText(s.lastExtractAt)}`,
     ]),
-    ...(sources.length < dq.sources.length ? [`The ${sources.length} of ${dq.sources.length} sources with the most rejected rows; every source in ${attachmentNames.dataQuality}.`] : []),
+    ...(sources.length < dq.sources.length
+      ? [
+          `The ${sources.length} of ${dq.sources.length} sources with the most rejected rows; every source in ${attachmentNames.dataQuality}.`,
+        ]
+      : []),
     `Left out of time metrics: ${excluded.total}${excluded.total ? ` (${cutLabel(reasonsText(excluded.byReason, shown.excludedReasons), 400)})` : ''}`,
     `Older versions merged: ${dq.duplicatesMerged}`,
     `Every count by source, entity and reason in ${attachmentNames.dataQuality}.`,

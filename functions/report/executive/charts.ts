@@ -13,7 +13,8 @@ function chartValue(kpi: MeasuredKpi, value: number | null): number | null {
   return value;
 }
 
-const unitWord = (kpi: MeasuredKpi) => (kpi.unit === 'seconds' ? 'hours' : kpi.unit === 'ratio' ? '%' : kpi.unit === 'currency' ? '' : '');
+const unitWord = (kpi: MeasuredKpi) =>
+  kpi.unit === 'seconds' ? 'hours' : kpi.unit === 'ratio' ? '%' : kpi.unit === 'currency' ? '' : '';
 
 /** The plain-text equivalent of a KPI's 13 months: one month a line. */
 export function historyText(kpi: MeasuredKpi, currency: string): string {
@@ -35,11 +36,20 @@ export async function sparkline(kpi: MeasuredKpi, currency: string): Promise<Inl
     background: 'transparent',
     data: { values: points },
     layer: [
-      { mark: { type: 'line', color: palette.accent, strokeWidth: 1.5, interpolate: 'monotone' }, encoding: { x: { field: 'month', type: 'ordinal', axis: null }, y: { field: 'value', type: 'quantitative', axis: null, scale: { zero: false } } } },
+      {
+        mark: { type: 'line', color: palette.accent, strokeWidth: 1.5, interpolate: 'monotone' },
+        encoding: {
+          x: { field: 'month', type: 'ordinal', axis: null },
+          y: { field: 'value', type: 'quantitative', axis: null, scale: { zero: false } },
+        },
+      },
       {
         mark: { type: 'point', filled: true, color: palette.accent, size: 18 },
         transform: [{ filter: `datum.month === '${last?.month ?? ''}'` }],
-        encoding: { x: { field: 'month', type: 'ordinal', axis: null }, y: { field: 'value', type: 'quantitative', axis: null, scale: { zero: false } } },
+        encoding: {
+          x: { field: 'month', type: 'ordinal', axis: null },
+          y: { field: 'value', type: 'quantitative', axis: null, scale: { zero: false } },
+        },
       },
     ],
   });
@@ -59,7 +69,13 @@ export async function familyChart(kpi: MeasuredKpi, currency: string): Promise<I
   const title = `${cutLabel(kpi.label)} per month${unitWord(kpi) ? ` (${unitWord(kpi)})` : kpi.unit === 'currency' ? ` (${currency})` : ''}`;
   const encoding = {
     x: { field: 'month', type: 'ordinal' as const, title: null, axis: monthAxis },
-    y: { field: 'value', type: 'quantitative' as const, title: null, axis: { format: '~s', tickCount: 4 }, ...(isTotal ? {} : { scale: { zero: false } }) },
+    y: {
+      field: 'value',
+      type: 'quantitative' as const,
+      title: null,
+      axis: { format: '~s', tickCount: 4 },
+      ...(isTotal ? {} : { scale: { zero: false } }),
+    },
   };
   const png = await drawChart({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -70,7 +86,10 @@ export async function familyChart(kpi: MeasuredKpi, currency: string): Promise<I
     data: { values: points },
     ...(isTotal
       ? { mark: { type: 'bar' as const, color: palette.accent }, encoding }
-      : { mark: { type: 'line' as const, color: palette.accent, point: true, interpolate: 'monotone' as const }, encoding }),
+      : {
+          mark: { type: 'line' as const, color: palette.accent, point: true, interpolate: 'monotone' as const },
+          encoding,
+        }),
   });
   return {
     cid: `chart-${safeId(kpi.id)}`,

@@ -9,9 +9,11 @@ import { executiveText } from './text.ts';
 export async function renderExecutive(report: KpiReport, audience: ExecutiveOptions): Promise<ReportMessage> {
   const model = executiveModel(report, audience);
   const sparks = new Map<string, InlineImage>();
-  for (const kpi of model.headline) if (kpi.history.some((p) => p.value !== null)) sparks.set(kpi.id, await sparkline(kpi, model.currency));
+  for (const kpi of model.headline)
+    if (kpi.history.some((p) => p.value !== null)) sparks.set(kpi.id, await sparkline(kpi, model.currency));
   const charts = new Map<string, InlineImage>();
-  for (const section of model.families) if (section.chart) charts.set(section.chart.id, await familyChart(section.chart, model.currency));
+  for (const section of model.families)
+    if (section.chart) charts.set(section.chart.id, await familyChart(section.chart, model.currency));
   const images = { sparks, charts };
   return {
     subject: model.subject,

@@ -33,8 +33,10 @@ function kpiRow(kpi: MeasuredKpi, model: ExecutiveModel, spark: InlineImage | un
         </tr>`;
 }
 
-const heading = (text: string) => `<mj-text font-size="17px" font-weight="bold" padding="18px 16px 4px">${escapeHtml(text)}</mj-text>`;
-const muted = (html: string) => `<mj-text color="${palette.muted}" font-size="12px" css-class="${css.muted}">${html}</mj-text>`;
+const heading = (text: string) =>
+  `<mj-text font-size="17px" font-weight="bold" padding="18px 16px 4px">${escapeHtml(text)}</mj-text>`;
+const muted = (html: string) =>
+  `<mj-text color="${palette.muted}" font-size="12px" css-class="${css.muted}">${html}</mj-text>`;
 const table = (rows: string) => `<mj-table font-size="14px" padding="4px 8px" cellpadding="0">
           ${rows}
         </mj-table>`;
@@ -44,7 +46,10 @@ function forecastHtml(model: ExecutiveModel): string {
   if (!f) return '';
   const cell = `padding:4px 8px;border-bottom:1px solid ${palette.rule}`;
   const rows = f.byWeekday
-    .map((d) => `<tr><td class="${css.rule}" style="${cell}">${escapeHtml(d.weekday)}</td><td class="${css.rule}" style="${cell};text-align:right"><b>${escapeHtml(d.expectedPerDay)}</b> a day</td><td class="${css.rule} ${css.muted}" style="${cell};text-align:right;color:${palette.muted}">${escapeHtml(d.low)}–${escapeHtml(d.high)}</td></tr>`)
+    .map(
+      (d) =>
+        `<tr><td class="${css.rule}" style="${cell}">${escapeHtml(d.weekday)}</td><td class="${css.rule}" style="${cell};text-align:right"><b>${escapeHtml(d.expectedPerDay)}</b> a day</td><td class="${css.rule} ${css.muted}" style="${cell};text-align:right;color:${palette.muted}">${escapeHtml(d.low)}–${escapeHtml(d.high)}</td></tr>`,
+    )
     .join('\n          ');
   return `${heading(`Next month: ${f.month}`)}
         <mj-text>Expected tickets: <b>${escapeHtml(f.expectedTickets)}</b>${f.agentHoursNeeded !== null ? ` · agent hours needed to hold the first-reply target: <b>${escapeHtml(f.agentHoursNeeded)}</b>` : ''}</mj-text>
@@ -55,18 +60,30 @@ function forecastHtml(model: ExecutiveModel): string {
 function dataQualityHtml(model: ExecutiveModel): string {
   const dq = model.dataQuality;
   const sourceLines = dq.sources.slice(0, 20).map((s) => {
-    const reasons = Object.entries(s.rejectedByReason).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([r, n]) => `${r} ${n}`).join(', ');
+    const reasons = Object.entries(s.rejectedByReason)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([r, n]) => `${r} ${n}`)
+      .join(', ');
     return `${htmlLabel(s.source, 40)}/${escapeHtml(s.entity)}: ${s.rowsRead} read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected${s.rowsRejected ? ` (${escapeHtml(reasons)})` : ''}`;
   });
   if (dq.sources.length > 20) sourceLines.push(`and ${dq.sources.length - 20} more sources`);
   const excluded = dq.excludedFromTimeMetrics;
-  const excludedReasons = Object.entries(excluded.byReason).map(([r, n]) => `${r} ${n}`).join(', ');
+  const excludedReasons = Object.entries(excluded.byReason)
+    .map(([r, n]) => `${r} ${n}`)
+    .join(', ');
   return `<mj-text font-size="14px" font-weight="bold" padding="18px 16px 4px">Data quality${model.slice ? ' (sources as a whole)' : ''}</mj-text>
         ${muted(`${sourceLines.join('<br>')}<br>Left out of time metrics: ${excluded.total}${excluded.total ? ` (${escapeHtml(excludedReasons)})` : ''} · older versions merged: ${dq.duplicatesMerged}`)}`;
 }
 
-export async function executiveHtml(model: ExecutiveModel, images: { sparks: Map<string, InlineImage>; charts: Map<string, InlineImage> }): Promise<string> {
-  const explanations = model.explanations.slice(0, 8).map((e) => `<li style="margin:4px 0">${escapeHtml(cutLabel(e, 300))}</li>`).join('');
+export async function executiveHtml(
+  model: ExecutiveModel,
+  images: { sparks: Map<string, InlineImage>; charts: Map<string, InlineImage> },
+): Promise<string> {
+  const explanations = model.explanations
+    .slice(0, 8)
+    .map((e) => `<li style="margin:4px 0">${escapeHtml(cutLabel(e, 300))}</li>`)
+    .join('');
   const families = model.families
     .map((section) => {
       const chart = section.chart ? images.charts.get(section.chart.id) : undefined;
@@ -86,9 +103,27 @@ export async function executiveHtml(model: ExecutiveModel, images: { sparks: Map
         <mj-text>${explanations ? `<ul style="padding-left:18px;margin:0">${explanations}</ul>` : 'Nothing moved beyond its threshold.'}</mj-text>
         ${forecastHtml(model)}
         ${families}
-        ${notMeasured.length ? muted(`Not measured: ${escapeHtml(notMeasured.slice(0, 30).map((l) => cutLabel(l, 40)).join(', '))}${notMeasured.length > 30 ? ` and ${notMeasured.length - 30} more` : ''} (no source for their inputs${model.slice ? ', or not sliceable' : ''}).`) : ''}
+        ${
+          notMeasured.length
+            ? muted(
+                `Not measured: ${escapeHtml(
+                  notMeasured
+                    .slice(0, 30)
+                    .map((l) => cutLabel(l, 40))
+                    .join(', '),
+                )}${notMeasured.length > 30 ? ` and ${notMeasured.length - 30} more` : ''} (no source for their inputs${model.slice ? ', or not sliceable' : ''}).`,
+              )
+            : ''
+        }
         ${dataQualityHtml(model)}
       </mj-column>
     </mj-section>`;
-  return compileMjml(shellMjml({ title: model.subject, preview: model.banners[0] ?? model.explanations[0] ?? `${model.periodLabel}: ${model.headline.length} KPIs`, sections }), 'scorecard');
+  return compileMjml(
+    shellMjml({
+      title: model.subject,
+      preview: model.banners[0] ?? model.explanations[0] ?? `${model.periodLabel}: ${model.headline.length} KPIs`,
+      sections,
+    }),
+    'scorecard',
+  );
 }

@@ -37,7 +37,16 @@ export interface FamilySection {
   chart: MeasuredKpi | null;
 }
 
-export const headlineKpis = ['tickets_created', 'tickets_solved', 'backlog_open', 'first_reply_time', 'full_resolution_time', 'sla_attainment', 'csat', 'cost_per_ticket'];
+export const headlineKpis = [
+  'tickets_created',
+  'tickets_solved',
+  'backlog_open',
+  'first_reply_time',
+  'full_resolution_time',
+  'sla_attainment',
+  'csat',
+  'cost_per_ticket',
+];
 
 /** The sections after the headline, in reading order, each with the KPI its chart draws. */
 const sections: { family: KpiFamily; title: string; chart: string | null }[] = [
@@ -64,7 +73,9 @@ export interface ExecutiveOptions {
 export function executiveModel(report: KpiReport, audience: ExecutiveOptions): ExecutiveModel {
   const chosen = audience.kpis ? new Set(audience.kpis) : null;
   const visible = Object.values(report.kpis).filter((k) => !chosen || chosen.has(k.id));
-  const measured = visible.filter(isMeasured).filter((k) => k.id !== 'brand_terms' && k.id !== 'competitor_gap' && k.id !== 'csat_change');
+  const measured = visible
+    .filter(isMeasured)
+    .filter((k) => k.id !== 'brand_terms' && k.id !== 'competitor_gap' && k.id !== 'csat_change');
   const first = report.period.months[0]!;
   const slice = report.slice ? cutLabel(describeSlice(report.slice)) : null;
   const title = 'Customer service scorecard';

@@ -12,7 +12,10 @@ function kpiLine(k: MeasuredKpi, model: ExecutiveModel): string {
 }
 
 /** The plain-text part: the same scorecard for clients that show no HTML, every chart as text. */
-export function executiveText(model: ExecutiveModel, images: { sparks: Map<string, InlineImage>; charts: Map<string, InlineImage> }): string {
+export function executiveText(
+  model: ExecutiveModel,
+  images: { sparks: Map<string, InlineImage>; charts: Map<string, InlineImage> },
+): string {
   const { forecast, dataQuality: dq } = model;
   const lines = [
     model.subject,
@@ -22,10 +25,16 @@ export function executiveText(model: ExecutiveModel, images: { sparks: Map<strin
     ...model.headline.map((k) => kpiLine(k, model)),
     '',
     'What moved and why',
-    ...(model.explanations.length ? model.explanations.slice(0, 8).map((e) => `- ${cutLabel(e, 300)}`) : ['Nothing moved beyond its threshold.']),
+    ...(model.explanations.length
+      ? model.explanations.slice(0, 8).map((e) => `- ${cutLabel(e, 300)}`)
+      : ['Nothing moved beyond its threshold.']),
   ];
   if (forecast) {
-    lines.push('', `Next month: ${forecast.month}`, `Expected tickets: ${forecast.expectedTickets}${forecast.agentHoursNeeded !== null ? `; agent hours needed: ${forecast.agentHoursNeeded}` : ''}`);
+    lines.push(
+      '',
+      `Next month: ${forecast.month}`,
+      `Expected tickets: ${forecast.expectedTickets}${forecast.agentHoursNeeded !== null ? `; agent hours needed: ${forecast.agentHoursNeeded}` : ''}`,
+    );
     lines.push(...forecast.byWeekday.map((d) => `  ${d.weekday}  ${d.expectedPerDay} a day (${d.low}–${d.high})`));
   }
   for (const section of model.families) {
@@ -37,14 +46,26 @@ export function executiveText(model: ExecutiveModel, images: { sparks: Map<strin
     lines.push('', '13-month trends');
     for (const k of model.headline) {
       const spark = images.sparks.get(k.id);
-      if (spark) lines.push(`${cutLabel(k.label, 40)}: ${spark.text.split('\n').map((l) => l.split('  ')[1]).join(', ')}`);
+      if (spark)
+        lines.push(
+          `${cutLabel(k.label, 40)}: ${spark.text
+            .split('\n')
+            .map((l) => l.split('  ')[1])
+            .join(', ')}`,
+        );
     }
   }
-  if (model.notMeasured.length) lines.push('', `Not measured: ${model.notMeasured.map((l) => cutLabel(l, 40)).join(', ')}`);
+  if (model.notMeasured.length)
+    lines.push('', `Not measured: ${model.notMeasured.map((l) => cutLabel(l, 40)).join(', ')}`);
   lines.push(
     '',
     'Data quality',
-    ...dq.sources.slice(0, 50).map((s) => `${cutLabel(s.source, 40)}/${s.entity}: ${s.rowsRead} read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected`),
+    ...dq.sources
+      .slice(0, 50)
+      .map(
+        (s) =>
+          `${cutLabel(s.source, 40)}/${s.entity}: ${s.rowsRead} read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected`,
+      ),
     `Left out of time metrics: ${dq.excludedFromTimeMetrics.total}; older versions merged: ${dq.duplicatesMerged}`,
   );
   return lines.join('\n');

@@ -18,10 +18,18 @@ export async function trcByCategoryChart(model: FinanceModel, money: (value: num
   const drawn = ranked.length > maxCategories ? ranked.slice(0, maxCategories - 1) : ranked;
   const shown = new Set(drawn);
   const band = (category: string) => (shown.has(category) ? cutLabel(category, 24) : 'other');
-  const bands = [...new Set([...drawn.map((c) => cutLabel(c, 24)), ...(ranked.length > drawn.length ? ['other'] : [])])];
+  const bands = [
+    ...new Set([...drawn.map((c) => cutLabel(c, 24)), ...(ranked.length > drawn.length ? ['other'] : [])]),
+  ];
   const cells = new Map<string, number>();
-  for (const p of points) cells.set(`${p.month}\u0000${band(p.category)}`, (cells.get(`${p.month}\u0000${band(p.category)}`) ?? 0) + p.amount);
-  const values = months.flatMap((month) => bands.map((category, rank) => ({ month, category, rank, amount: cells.get(`${month}\u0000${category}`) ?? 0 })));
+  for (const p of points)
+    cells.set(
+      `${p.month}\u0000${band(p.category)}`,
+      (cells.get(`${p.month}\u0000${band(p.category)}`) ?? 0) + p.amount,
+    );
+  const values = months.flatMap((month) =>
+    bands.map((category, rank) => ({ month, category, rank, amount: cells.get(`${month}\u0000${category}`) ?? 0 })),
+  );
   const png = await drawChart({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: 520,
@@ -34,7 +42,14 @@ export async function trcByCategoryChart(model: FinanceModel, money: (value: num
     encoding: {
       x: { field: 'month', type: 'ordinal', title: null, axis: monthAxis },
       y: { field: 'amount', type: 'quantitative', title: null, stack: 'zero', axis: { format: '~s', tickCount: 4 } },
-      color: { field: 'category', type: 'nominal', title: null, sort: bands, scale: { domain: bands, range: categoryColours.slice(0, bands.length) }, legend: { orient: 'bottom', direction: 'horizontal' } },
+      color: {
+        field: 'category',
+        type: 'nominal',
+        title: null,
+        sort: bands,
+        scale: { domain: bands, range: categoryColours.slice(0, bands.length) },
+        legend: { orient: 'bottom', direction: 'horizontal' },
+      },
       order: { field: 'rank', sort: 'ascending' },
     },
   });

@@ -17,10 +17,19 @@ export function percentChange(ratio: number | null): string {
 }
 
 export function financeFormat(model: Pick<FinanceModel, 'currency' | 'trc' | 'components'>): FinanceFormat {
-  const total = Math.max(Math.abs(model.trc.value ?? 0), Math.abs((model.components.directLabour.current ?? 0) + (model.components.ledger.current ?? 0)));
+  const total = Math.max(
+    Math.abs(model.trc.value ?? 0),
+    Math.abs((model.components.directLabour.current ?? 0) + (model.components.ledger.current ?? 0)),
+  );
   const digits = total >= 1000 ? 0 : 2;
-  const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: model.currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
-  const amount = (value: number | null) => (value === null || !Number.isFinite(value) ? '–' : money.format(value).replace('-', '−'));
+  const money = new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency: model.currency,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+  const amount = (value: number | null) =>
+    value === null || !Number.isFinite(value) ? '–' : money.format(value).replace('-', '−');
   return {
     amount,
     change(change, ratio) {

@@ -11,9 +11,14 @@ import { financeFiles } from './workbook.ts';
  * The finance report: kpis.json for the headline numbers (the contract), the trc mart for the
  * breakdowns; model → chart → HTML, text, and the workbook with its CSV twins.
  */
-export async function renderFinance(report: KpiReport, inputs: FinanceInputs, audience: { name: string; kpis?: string[] | undefined; banners?: string[] | undefined }): Promise<ReportMessage> {
+export async function renderFinance(
+  report: KpiReport,
+  inputs: FinanceInputs,
+  audience: { name: string; kpis?: string[] | undefined; banners?: string[] | undefined },
+): Promise<ReportMessage> {
   const model = financeModel(report, inputs, audience);
-  const chart = model.history.points.length > 0 ? await trcByCategoryChart(model, financeFormat(model).amount) : undefined;
+  const chart =
+    model.history.points.length > 0 ? await trcByCategoryChart(model, financeFormat(model).amount) : undefined;
   return {
     subject: model.subject,
     html: await financeHtml(model, chart),

@@ -33,12 +33,15 @@ export async function financeHtml(model: FinanceModel, chart: InlineImage | unde
   const bothChanges = (previous: string, lastYear: string) =>
     `<td class="${css.rule}" style="${cell};text-align:right"><span style="white-space:nowrap">${previous}</span><br><span style="white-space:nowrap">${lastYear}</span></td>`;
   const muted = `color="${palette.muted}" font-size="12px" css-class="${css.muted}"`;
-  const heading = (text: string) => `<mj-text font-size="16px" font-weight="bold" padding="18px 16px 4px">${escapeHtml(text)}</mj-text>`;
+  const heading = (text: string) =>
+    `<mj-text font-size="16px" font-weight="bold" padding="18px 16px 4px">${escapeHtml(text)}</mj-text>`;
 
   const tableHead = (first: string, columns: string[]) =>
     `<tr style="color:${palette.muted};font-size:12px"><th class="${css.muted}" style="padding:5px 6px;text-align:left;font-weight:normal">${escapeHtml(first)}</th>${columns.map((c) => `<th class="${css.muted}" style="${headCell}">${escapeHtml(c)}</th>`).join('')}</tr>`;
   const more = (shown: number, total: number, what: string, sheet: string) =>
-    total > shown ? `<mj-text ${muted}>…and ${escapeHtml(new Intl.NumberFormat('en-US').format(total - shown))} more ${escapeHtml(what)} in the workbook (sheet “${escapeHtml(sheet)}”).</mj-text>` : '';
+    total > shown
+      ? `<mj-text ${muted}>…and ${escapeHtml(new Intl.NumberFormat('en-US').format(total - shown))} more ${escapeHtml(what)} in the workbook (sheet “${escapeHtml(sheet)}”).</mj-text>`
+      : '';
 
   const breakdown = (title: string, dimension: string, lines: FinanceLine[], what: string, sheet: string) => {
     if (lines.length === 0) return `${heading(title)}<mj-text ${muted}>No costs in this period.</mj-text>`;
@@ -135,6 +138,9 @@ export async function financeHtml(model: FinanceModel, chart: InlineImage | unde
         <mj-text ${muted} padding="18px 16px 4px">Attached: ${escapeHtml(workbookName(model))} (summary, by category, channel, team and segment, category × channel × team, 13 months) and the same tables as CSV files. Direct labour is hours worked × each agent's loaded hourly cost, under its team, split over channels and segments by their share of the handle time of the tickets created in the month; cost-ledger rows keep their category, channel and team ("shared" when they name none).</mj-text>
       </mj-column>
     </mj-section>`;
-  const preview = trc.notMeasured === null ? `${fmt.amount(trc.value)} in ${model.periodLabel}, ${fmt.change(trc.change, trc.changeRatio)} vs ${model.previousLabel}` : `${model.periodLabel}: total cost of response not measured`;
+  const preview =
+    trc.notMeasured === null
+      ? `${fmt.amount(trc.value)} in ${model.periodLabel}, ${fmt.change(trc.change, trc.changeRatio)} vs ${model.previousLabel}`
+      : `${model.periodLabel}: total cost of response not measured`;
   return compileMjml(shellMjml({ title: model.subject, preview, sections }), 'finance');
 }

@@ -114,11 +114,17 @@ export interface FinanceModel {
 }
 
 export const unitCostKpis = ['cost_per_ticket', 'cost_per_resolution', 'cost_per_contact_minute'];
-export const financeKpis = ['total_cost_of_response', ...unitCostKpis, 'cost_to_serve_by_segment', 'service_margin_by_segment'];
+export const financeKpis = [
+  'total_cost_of_response',
+  ...unitCostKpis,
+  'cost_to_serve_by_segment',
+  'service_margin_by_segment',
+];
 
 const isMeasured = (k: KpiResult | undefined): k is MeasuredKpi => Boolean(k) && k!.status !== 'not_measured';
 
-const ratio = (change: number | null, base: number | null): number | null => (change === null || base === null || base === 0 ? null : change / Math.abs(base));
+const ratio = (change: number | null, base: number | null): number | null =>
+  change === null || base === null || base === 0 ? null : change / Math.abs(base);
 const minus = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a - b);
 
 export function financeLine(member: string, amounts: FinanceAmounts, total: number | null): FinanceLine {
@@ -138,12 +144,16 @@ export function financeLine(member: string, amounts: FinanceAmounts, total: numb
 }
 
 /** Largest first (by this period, then by last period), so "top N" is the top of the list. */
-const byAmount = (a: FinanceLine, b: FinanceLine) => (b.current ?? -Infinity) - (a.current ?? -Infinity) || (b.previous ?? -Infinity) - (a.previous ?? -Infinity) || a.member.localeCompare(b.member);
+const byAmount = (a: FinanceLine, b: FinanceLine) =>
+  (b.current ?? -Infinity) - (a.current ?? -Infinity) ||
+  (b.previous ?? -Infinity) - (a.previous ?? -Infinity) ||
+  a.member.localeCompare(b.member);
 
 type Presence = Record<FinanceWindow, boolean>;
 
 /** Which windows hold any row at all: there, a member without rows cost nothing (0); elsewhere it is unknown (null). */
-const presence = (rows: FinanceAmounts[]): Presence => Object.fromEntries(financeWindows.map((w) => [w, rows.some((r) => r[w] !== null)])) as Presence;
+const presence = (rows: FinanceAmounts[]): Presence =>
+  Object.fromEntries(financeWindows.map((w) => [w, rows.some((r) => r[w] !== null)])) as Presence;
 
 const filled = (amounts: FinanceAmounts, present: Presence): FinanceAmounts =>
   Object.fromEntries(financeWindows.map((w) => [w, amounts[w] ?? (present[w] ? 0 : null)])) as FinanceAmounts;
@@ -154,7 +164,19 @@ function lines(members: FinanceMember[], total: number | null, present: Presence
 
 function kpiLine(id: string, kpi: KpiResult | undefined): UnitCostLine {
   if (!isMeasured(kpi)) {
-    return { id, label: kpi?.label ?? id, unit: kpi?.unit ?? 'currency', value: null, previous: null, lastYear: null, change: null, changeRatio: null, changeLastYear: null, changeRatioLastYear: null, notMeasured: kpi?.notMeasured ?? 'not in kpis.json' };
+    return {
+      id,
+      label: kpi?.label ?? id,
+      unit: kpi?.unit ?? 'currency',
+      value: null,
+      previous: null,
+      lastYear: null,
+      change: null,
+      changeRatio: null,
+      changeLastYear: null,
+      changeRatioLastYear: null,
+      notMeasured: kpi?.notMeasured ?? 'not in kpis.json',
+    };
   }
   return {
     id,
@@ -171,10 +193,15 @@ function kpiLine(id: string, kpi: KpiResult | undefined): UnitCostLine {
   };
 }
 
-const sum = (values: (number | null)[]): number | null => (values.some((v) => v !== null) ? values.reduce<number>((s, v) => s + (v ?? 0), 0) : null);
+const sum = (values: (number | null)[]): number | null =>
+  values.some((v) => v !== null) ? values.reduce<number>((s, v) => s + (v ?? 0), 0) : null;
 
 function sumWindows(rows: FinanceAmounts[]): FinanceAmounts {
-  return { current: sum(rows.map((r) => r.current)), previous: sum(rows.map((r) => r.previous)), lastYear: sum(rows.map((r) => r.lastYear)) };
+  return {
+    current: sum(rows.map((r) => r.current)),
+    previous: sum(rows.map((r) => r.previous)),
+    lastYear: sum(rows.map((r) => r.lastYear)),
+  };
 }
 
 /** Cost to serve from the mart beside revenue: margin = revenue − cost to serve, window by window. */
@@ -190,13 +217,21 @@ function segmentLines(inputs: FinanceInputs): SegmentLine[] {
     const c = cost.get(segment) ?? none(costPresent);
     const r = revenue.get(segment) ?? none(revenuePresent);
     const margin = Object.fromEntries(
-      financeWindows.map((w) => [w, inputs.segmentRevenue === null || (c[w] === null && r[w] === null) ? null : (r[w] ?? 0) - (c[w] ?? 0)]),
+      financeWindows.map((w) => [
+        w,
+        inputs.segmentRevenue === null || (c[w] === null && r[w] === null) ? null : (r[w] ?? 0) - (c[w] ?? 0),
+      ]),
     ) as FinanceAmounts;
     return { segment, c, r, margin };
   });
   const marginTotal = sum(margins.map((m) => m.margin.current));
   return margins
-    .map(({ segment, c, r, margin }) => ({ segment, costToServe: financeLine(segment, c, costTotal), revenue: r, margin: financeLine(segment, margin, marginTotal) }))
+    .map(({ segment, c, r, margin }) => ({
+      segment,
+      costToServe: financeLine(segment, c, costTotal),
+      revenue: r,
+      margin: financeLine(segment, margin, marginTotal),
+    }))
     .sort((a, b) => byAmount(a.costToServe, b.costToServe));
 }
 
@@ -210,11 +245,18 @@ const cents = (value: number) => Math.round(value * 100);
  * differ. Cost to serve and margin leave out what the mart holds as "unallocated" (a month
  * without tickets), as the KPI does.
  */
-function reconcile(report: KpiReport, model: Pick<FinanceModel, 'trc' | 'costToServe' | 'serviceMargin' | 'byCategory' | 'byTeam'>, inputs: FinanceInputs, segments: SegmentLine[], money: (v: number) => string): string[] {
+function reconcile(
+  report: KpiReport,
+  model: Pick<FinanceModel, 'trc' | 'costToServe' | 'serviceMargin' | 'byCategory' | 'byTeam'>,
+  inputs: FinanceInputs,
+  segments: SegmentLine[],
+  money: (v: number) => string,
+): string[] {
   const found: string[] = [];
   const check = (what: string, kpiValue: number | null, martValue: number | null) => {
     if (kpiValue === null || martValue === null) return;
-    if (cents(kpiValue) !== cents(martValue)) found.push(`${what}: ${money(kpiValue)} in kpis.json, ${money(martValue)} in the trc mart`);
+    if (cents(kpiValue) !== cents(martValue))
+      found.push(`${what}: ${money(kpiValue)} in kpis.json, ${money(martValue)} in the trc mart`);
   };
   const mart = inputs.total;
   const current = inputs.windows.current.label;
@@ -223,12 +265,19 @@ function reconcile(report: KpiReport, model: Pick<FinanceModel, 'trc' | 'costToS
   check(`Total cost of response, ${inputs.windows.lastYear.label}`, model.trc.lastYear, mart.lastYear ?? 0);
   const trc = report.kpis.total_cost_of_response;
   if (isMeasured(trc)) {
-    for (const [dimension, lines] of [['category', model.byCategory], ['team', model.byTeam]] as const) {
+    for (const [dimension, lines] of [
+      ['category', model.byCategory],
+      ['team', model.byTeam],
+    ] as const) {
       const kpiMembers = trc.breakdowns[dimension];
       if (!kpiMembers) continue;
       const martMembers = new Map(lines.map((l) => [l.member, l.current]));
       for (const member of new Set([...Object.keys(kpiMembers), ...martMembers.keys()])) {
-        check(`${dimension} ${cutLabel(member, 40)}, ${current}`, kpiMembers[member] ?? 0, martMembers.get(member) ?? 0);
+        check(
+          `${dimension} ${cutLabel(member, 40)}, ${current}`,
+          kpiMembers[member] ?? 0,
+          martMembers.get(member) ?? 0,
+        );
       }
     }
   }
@@ -248,15 +297,29 @@ export function describeFinanceSlice(slice: FinanceSlice | null): string | null 
 }
 
 /** The finance report as data: what the layout, the text part and the workbook all print. */
-export function financeModel(report: KpiReport, inputs: FinanceInputs, audience: { name: string; kpis?: string[] | undefined; banners?: string[] | undefined }): FinanceModel {
-  const exact = new Intl.NumberFormat('en-US', { style: 'currency', currency: report.currency, minimumFractionDigits: 2, maximumFractionDigits: 2 });
+export function financeModel(
+  report: KpiReport,
+  inputs: FinanceInputs,
+  audience: { name: string; kpis?: string[] | undefined; banners?: string[] | undefined },
+): FinanceModel {
+  const exact = new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency: report.currency,
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  });
   const shown = new Set(audience.kpis ?? financeKpis);
   const sliceLabel = describeFinanceSlice(inputs.slice);
   const trc = kpiLine('total_cost_of_response', report.kpis.total_cost_of_response);
   const total = inputs.total.current;
   const present = presence([inputs.total]);
-  const costToServe = shown.has('cost_to_serve_by_segment') ? kpiLine('cost_to_serve_by_segment', report.kpis.cost_to_serve_by_segment) : null;
-  const serviceMargin = shown.has('service_margin_by_segment') && inputs.segmentRevenue ? kpiLine('service_margin_by_segment', report.kpis.service_margin_by_segment) : null;
+  const costToServe = shown.has('cost_to_serve_by_segment')
+    ? kpiLine('cost_to_serve_by_segment', report.kpis.cost_to_serve_by_segment)
+    : null;
+  const serviceMargin =
+    shown.has('service_margin_by_segment') && inputs.segmentRevenue
+      ? kpiLine('service_margin_by_segment', report.kpis.service_margin_by_segment)
+      : null;
   const segments = segmentLines(inputs);
   const byCategory = lines(inputs.breakdowns.category, total, present);
   const byTeam = lines(inputs.breakdowns.team, total, present);
@@ -274,15 +337,28 @@ export function financeModel(report: KpiReport, inputs: FinanceInputs, audience:
     sliceLabel,
     trc,
     unitCosts: unitCostKpis.filter((id) => shown.has(id)).map((id) => kpiLine(id, report.kpis[id])),
-    components: { directLabour: financeLine('Direct labour', filled(inputs.components.directLabour, present), total), ledger: financeLine('Cost ledger', filled(inputs.components.ledger, present), total) },
+    components: {
+      directLabour: financeLine('Direct labour', filled(inputs.components.directLabour, present), total),
+      ledger: financeLine('Cost ledger', filled(inputs.components.ledger, present), total),
+    },
     byCategory,
     byChannel: lines(inputs.breakdowns.channel, total, present),
     byTeam,
     segments,
     costToServe,
     serviceMargin,
-    detail: inputs.detail.map((row) => ({ ...row, ...filled(row, present) })).sort((a, b) => (b.current ?? -Infinity) - (a.current ?? -Infinity) || a.category.localeCompare(b.category) || a.channel.localeCompare(b.channel) || a.team.localeCompare(b.team)),
+    detail: inputs.detail
+      .map((row) => ({ ...row, ...filled(row, present) }))
+      .sort(
+        (a, b) =>
+          (b.current ?? -Infinity) - (a.current ?? -Infinity) ||
+          a.category.localeCompare(b.category) ||
+          a.channel.localeCompare(b.channel) ||
+          a.team.localeCompare(b.team),
+      ),
     history: inputs.history,
-    discrepancies: reconcile(report, { trc, costToServe, serviceMargin, byCategory, byTeam }, inputs, segments, (v) => exact.format(v)),
+    discrepancies: reconcile(report, { trc, costToServe, serviceMargin, byCategory, byTeam }, inputs, segments, (v) =>
+      exact.format(v),
+    ),
   };
 }

@@ -20,7 +20,12 @@ export function financeText(model: FinanceModel, chart: InlineImage | undefined)
     '',
     title,
     ...(lines.length === 0 ? ['No costs in this period.'] : []),
-    ...lines.slice(0, topRows).map((l) => `${cutLabel(l.member, 28).padEnd(28)} ${money(l.current).padStart(12)}  vs previous ${change(l.change, l.changeRatio)}  vs last year ${change(l.changeLastYear, l.changeRatioLastYear)}`),
+    ...lines
+      .slice(0, topRows)
+      .map(
+        (l) =>
+          `${cutLabel(l.member, 28).padEnd(28)} ${money(l.current).padStart(12)}  vs previous ${change(l.change, l.changeRatio)}  vs last year ${change(l.changeLastYear, l.changeRatioLastYear)}`,
+      ),
     ...(lines.length > topRows ? [`…and ${lines.length - topRows} more ${what} in the workbook.`] : []),
   ];
   const trc = model.trc;
@@ -33,7 +38,12 @@ export function financeText(model: FinanceModel, chart: InlineImage | undefined)
       ? `Total cost of response is not measured: ${trc.notMeasured}`
       : `Total cost of response: ${money(trc.value)} (${change(trc.change, trc.changeRatio)} vs ${model.previousLabel}, ${change(trc.changeLastYear, trc.changeRatioLastYear)} vs ${model.lastYearLabel})`,
     `Direct labour ${money(model.components.directLabour.current)} · cost ledger ${money(model.components.ledger.current)}`,
-    ...(model.discrepancies.length ? ['', `WARNING: the breakdown tables do not match kpis.json. ${model.discrepancies.slice(0, 5).join('; ')}${model.discrepancies.length > 5 ? `; and ${model.discrepancies.length - 5} more` : ''}. Rebuild the marts and evaluate again (pulse run --stages marts,evaluate,render).`] : []),
+    ...(model.discrepancies.length
+      ? [
+          '',
+          `WARNING: the breakdown tables do not match kpis.json. ${model.discrepancies.slice(0, 5).join('; ')}${model.discrepancies.length > 5 ? `; and ${model.discrepancies.length - 5} more` : ''}. Rebuild the marts and evaluate again (pulse run --stages marts,evaluate,render).`,
+        ]
+      : []),
     ...(model.unitCosts.length
       ? [
           '',
@@ -49,12 +59,21 @@ export function financeText(model: FinanceModel, chart: InlineImage | undefined)
     ...table('By category', model.byCategory, 'categories'),
     ...table('By channel', model.byChannel, 'channels'),
     ...table('By team', model.byTeam, 'teams'),
-    ...table('Cost to serve by segment', model.segments.map((s) => s.costToServe), 'segments'),
+    ...table(
+      'Cost to serve by segment',
+      model.segments.map((s) => s.costToServe),
+      'segments',
+    ),
     ...(model.serviceMargin
       ? [
           '',
           'Service margin by segment (revenue − cost to serve)',
-          ...model.segments.slice(0, topRows).map((s) => `${cutLabel(s.segment, 28).padEnd(28)} ${money(s.margin.current).padStart(12)}  revenue ${money(s.revenue.current)}  vs previous ${change(s.margin.change, s.margin.changeRatio)}`),
+          ...model.segments
+            .slice(0, topRows)
+            .map(
+              (s) =>
+                `${cutLabel(s.segment, 28).padEnd(28)} ${money(s.margin.current).padStart(12)}  revenue ${money(s.revenue.current)}  vs previous ${change(s.margin.change, s.margin.changeRatio)}`,
+            ),
         ]
       : []),
     '',

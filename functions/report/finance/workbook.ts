@@ -24,9 +24,22 @@ function comparisonColumns(model: FinanceModel): TableColumn[] {
   ];
 }
 
-const comparison = (l: Pick<FinanceLine, 'current' | 'previous' | 'lastYear' | 'change' | 'changeRatio' | 'changeLastYear' | 'changeRatioLastYear'>) => [l.current, l.previous, l.lastYear, l.change, l.changeRatio, l.changeLastYear, l.changeRatioLastYear];
+const comparison = (
+  l: Pick<
+    FinanceLine,
+    'current' | 'previous' | 'lastYear' | 'change' | 'changeRatio' | 'changeLastYear' | 'changeRatioLastYear'
+  >,
+) => [l.current, l.previous, l.lastYear, l.change, l.changeRatio, l.changeLastYear, l.changeRatioLastYear];
 
-const kpiComparison = (k: UnitCostLine) => [k.value, k.previous, k.lastYear, k.change, k.changeRatio, k.changeLastYear, k.changeRatioLastYear];
+const kpiComparison = (k: UnitCostLine) => [
+  k.value,
+  k.previous,
+  k.lastYear,
+  k.change,
+  k.changeRatio,
+  k.changeLastYear,
+  k.changeRatioLastYear,
+];
 
 function summaryTable(model: FinanceModel): Table {
   const kpiRows = (k: UnitCostLine | null) => (k ? [[k.label, ...kpiComparison(k), k.notMeasured ?? 'kpis.json']] : []);
@@ -45,7 +58,13 @@ function summaryTable(model: FinanceModel): Table {
   };
 }
 
-function breakdownTable(model: FinanceModel, name: string, slug: string, dimension: string, lines: FinanceLine[]): Table {
+function breakdownTable(
+  model: FinanceModel,
+  name: string,
+  slug: string,
+  dimension: string,
+  lines: FinanceLine[],
+): Table {
   return {
     name,
     slug,
@@ -86,7 +105,16 @@ function segmentTable(model: FinanceModel): Table {
       s.costToServe.change,
       s.costToServe.changeLastYear,
       s.costToServe.share,
-      ...(withRevenue ? [s.revenue.current, s.margin.current, s.margin.previous, s.margin.lastYear, s.margin.change, s.margin.changeLastYear] : []),
+      ...(withRevenue
+        ? [
+            s.revenue.current,
+            s.margin.current,
+            s.margin.previous,
+            s.margin.lastYear,
+            s.margin.change,
+            s.margin.changeLastYear,
+          ]
+        : []),
     ]),
   };
 }
@@ -96,8 +124,26 @@ function detailTable(model: FinanceModel): Table {
   return {
     name: 'Category × channel × team',
     slug: 'category-channel-team',
-    columns: [text('Category'), text('Channel'), text('Team'), money(model.periodLabel), money(model.previousLabel), money(model.lastYearLabel), money(`Change vs ${model.previousLabel}`), money(`Change vs ${model.lastYearLabel}`)],
-    rows: model.detail.map((d) => [d.category, d.channel, d.team, d.current, d.previous, d.lastYear, minus(d.current, d.previous), minus(d.current, d.lastYear)]),
+    columns: [
+      text('Category'),
+      text('Channel'),
+      text('Team'),
+      money(model.periodLabel),
+      money(model.previousLabel),
+      money(model.lastYearLabel),
+      money(`Change vs ${model.previousLabel}`),
+      money(`Change vs ${model.lastYearLabel}`),
+    ],
+    rows: model.detail.map((d) => [
+      d.category,
+      d.channel,
+      d.team,
+      d.current,
+      d.previous,
+      d.lastYear,
+      minus(d.current, d.previous),
+      minus(d.current, d.lastYear),
+    ]),
   };
 }
 
@@ -130,7 +176,8 @@ export function financeTables(model: FinanceModel): Table[] {
 }
 
 /** Row 1 of every sheet: "Total cost of response — October 2026 (UTC)". */
-export const workbookTitle = (model: FinanceModel) => `${model.title} — ${model.periodLabel}${model.sliceLabel ? `, ${model.sliceLabel}` : ''} (${model.timezone})`;
+export const workbookTitle = (model: FinanceModel) =>
+  `${model.title} — ${model.periodLabel}${model.sliceLabel ? `, ${model.sliceLabel}` : ''} (${model.timezone})`;
 
 export const workbookName = (model: FinanceModel) => `trc-${model.periodId}.xlsx`;
 
@@ -139,7 +186,15 @@ export async function financeFiles(model: FinanceModel, created: Date): Promise<
   const tables = financeTables(model);
   const workbook = await workbookBuffer(tables, { title: workbookTitle(model), currency: model.currency, created });
   return [
-    { filename: workbookName(model), contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', content: workbook },
-    ...tables.map((t) => ({ filename: `trc-${model.periodId}-${t.slug}.csv`, contentType: 'text/csv; charset=utf-8', content: csvTable(t) })),
+    {
+      filename: workbookName(model),
+      contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      content: workbook,
+    },
+    ...tables.map((t) => ({
+      filename: `trc-${model.periodId}-${t.slug}.csv`,
+      contentType: 'text/csv; charset=utf-8',
+      content: csvTable(t),
+    })),
   ];
 }

@@ -26,7 +26,10 @@ export class ApiConnection {
     readonly config: ApiSourceConfig,
     readonly vendor: string,
     private readonly secrets: SecretResolver,
-    private readonly options: { timings?: Partial<HttpTimings>; explain?: (response: HttpResponse) => string | undefined } = {},
+    private readonly options: {
+      timings?: Partial<HttpTimings>;
+      explain?: (response: HttpResponse) => string | undefined;
+    } = {},
   ) {}
 
   get baseUrl(): string {
@@ -37,7 +40,8 @@ export class ApiConnection {
   async open(): Promise<{ client: ApiClient; credentials: Record<string, string> }> {
     this.resolved ??= (async () => {
       const credentials: Record<string, string> = {};
-      for (const [key, ref] of Object.entries(this.config.credentials)) credentials[key] = await this.secrets.resolve(ref);
+      for (const [key, ref] of Object.entries(this.config.credentials))
+        credentials[key] = await this.secrets.resolve(ref);
       const client = new ApiClient({
         vendor: this.vendor,
         source: this.config.name,
@@ -108,7 +112,13 @@ export class ApiEntitySource implements Source {
   async *pull(watermark: unknown, options: { reextract?: boolean } = {}): AsyncIterable<SourceChunk> {
     const reextract = options.reextract ?? false;
     for await (const page of this.pullPages(reextract ? undefined : watermark, { now: this.clock(), reextract })) {
-      yield { unit: page.unit, name: page.name, records: page.records, ...(page.watermark !== undefined ? { watermark: page.watermark } : {}), ...(page.note ? { note: page.note } : {}) };
+      yield {
+        unit: page.unit,
+        name: page.name,
+        records: page.records,
+        ...(page.watermark !== undefined ? { watermark: page.watermark } : {}),
+        ...(page.note ? { note: page.note } : {}),
+      };
     }
   }
 }
@@ -133,7 +143,11 @@ export function text(value: unknown): string | null {
 }
 
 /** The records' latest time of a field (ISO strings), for a time watermark. */
-export function latest(records: readonly Record<string, string | null>[], field: string, since: string | undefined): string | undefined {
+export function latest(
+  records: readonly Record<string, string | null>[],
+  field: string,
+  since: string | undefined,
+): string | undefined {
   let out = since;
   for (const r of records) {
     const at = r[field];

@@ -108,7 +108,9 @@ export class ApiClient {
   constructor(private readonly options: ApiClientOptions) {
     this.timings = { ...defaultHttpTimings, ...options.timings };
     // One request per slot, evenly spaced: a burst of a minute's allowance would trip the vendor's per-second limits.
-    this.slot = pThrottle({ limit: 1, interval: Math.max(1, Math.floor(60_000 / options.requestsPerMinute)) })(async () => {});
+    this.slot = pThrottle({ limit: 1, interval: Math.max(1, Math.floor(60_000 / options.requestsPerMinute)) })(
+      async () => {},
+    );
   }
 
   /** The wait before a job's n-th poll (0-based), on the client's clock: doubling, capped. */
@@ -133,7 +135,9 @@ export class ApiClient {
 
   /** The error naming the source, the vendor and the request; with the status when the connector may act on it (a 401, a 404). */
   private fail(request: HttpRequest, what: string, status?: number): SourceError {
-    const message = this.redact(`sources "${this.options.source}": ${this.options.vendor} ${this.where(request)}: ${what}`);
+    const message = this.redact(
+      `sources "${this.options.source}": ${this.options.vendor} ${this.where(request)}: ${what}`,
+    );
     return status === undefined ? new SourceError(message) : new HttpStatusError(message, status);
   }
 
@@ -160,7 +164,8 @@ export class ApiClient {
         },
       });
     } catch (error) {
-      if (error instanceof Retryable) throw this.fail(request, `${error.message}, still after ${t.retries + 1} attempts`);
+      if (error instanceof Retryable)
+        throw this.fail(request, `${error.message}, still after ${t.retries + 1} attempts`);
       throw error;
     }
   }
@@ -177,7 +182,9 @@ export class ApiClient {
       try {
         return { body: JSON.parse(response.text) as T, status: response.status, headers: response.headers };
       } catch {
-        throw new Retryable(`answered ${response.status} with a body that is not JSON (${response.text.length} bytes: ${JSON.stringify(this.redact(response.text.slice(0, 80)))})`);
+        throw new Retryable(
+          `answered ${response.status} with a body that is not JSON (${response.text.length} bytes: ${JSON.stringify(this.redact(response.text.slice(0, 80)))})`,
+        );
       }
     });
   }
@@ -212,7 +219,10 @@ export class ApiClient {
     } catch (error) {
       const name = (error as Error)?.name;
       const cause = (error as { cause?: { code?: string } })?.cause?.code;
-      const what = name === 'TimeoutError' || name === 'AbortError' ? `no complete answer within ${Math.round(t.timeoutMs / 1000)} s` : `the connection failed (${cause ?? (error as Error)?.message ?? name})`;
+      const what =
+        name === 'TimeoutError' || name === 'AbortError'
+          ? `no complete answer within ${Math.round(t.timeoutMs / 1000)} s`
+          : `the connection failed (${cause ?? (error as Error)?.message ?? name})`;
       throw new Retryable(what);
     }
     const answer: HttpResponse = { status: response.status, headers: response.headers, text };
@@ -224,15 +234,30 @@ export class ApiClient {
       const after = retryAfterMs(response.headers, t.now());
       if (after !== undefined) {
         if (after > t.maxRetryAfterMs) {
-          throw new AbortError(this.fail(request, `answered ${response.status} and asks to wait ${Math.round(after / 1000)} s, longer than ${Math.round(t.maxRetryAfterMs / 1000)} s: run again later${said ? ` (${said})` : ''}`));
+          throw new AbortError(
+            this.fail(
+              request,
+              `answered ${response.status} and asks to wait ${Math.round(after / 1000)} s, longer than ${Math.round(t.maxRetryAfterMs / 1000)} s: run again later${said ? ` (${said})` : ''}`,
+            ),
+          );
         }
         this.pausedUntil = Math.max(this.pausedUntil, t.now() + after);
       }
       throw new Retryable(`answered ${response.status}${said ? ` (${said})` : ''}`);
     }
     if (response.status >= 500) throw new Retryable(`answered ${response.status}${said ? ` (${said})` : ''}`);
-    if (response.status === 401) throw new AbortError(this.fail(request, `answered 401: the credentials were refused${said ? ` (${said})` : ''}; check the source's credentials`, 401));
-    if (response.status === 403) throw new AbortError(this.fail(request, `answered 403: not allowed${said ? ` (${said})` : ''}; check the credentials' permissions`));
+    if (response.status === 401)
+      throw new AbortError(
+        this.fail(
+          request,
+          `answered 401: the credentials were refused${said ? ` (${said})` : ''}; check the source's credentials`,
+          401,
+        ),
+      );
+    if (response.status === 403)
+      throw new AbortError(
+        this.fail(request, `answered 403: not allowed${said ? ` (${said})` : ''}; check the credentials' permissions`),
+      );
     throw new AbortError(this.fail(request, `answered ${response.status}${said ? ` (${said})` : ''}`, response.status));
   }
 }
@@ -244,7 +269,9 @@ export function vendorMessage(text: string): string {
     const first = Array.isArray(body) ? body[0] : body;
     if (first && typeof first === 'object') {
       const o = first as Record<string, unknown>;
-      const parts = [o.errorCode, o.error, o.message, o.description, o.error_description].filter((v): v is string => typeof v === 'string');
+      const parts = [o.errorCode, o.error, o.message, o.description, o.error_description].filter(
+        (v): v is string => typeof v === 'string',
+      );
       if (parts.length > 0) return [...new Set(parts)].join(': ').slice(0, 200);
     }
   } catch {

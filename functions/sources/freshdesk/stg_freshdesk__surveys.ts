@@ -14,11 +14,27 @@ export interface FreshdeskRating {
   ratings?: Record<string, number> | null;
 }
 
-const scores: Record<number, string> = { 103: '5', 102: '4', 101: '4', 100: '3', [-101]: '2', [-102]: '2', [-103]: '1' };
+const scores: Record<number, string> = {
+  103: '5',
+  102: '4',
+  101: '4',
+  100: '3',
+  [-101]: '2',
+  [-102]: '2',
+  [-103]: '1',
+};
 
 export function stgFreshdeskSurvey(rating: FreshdeskRating): Record<string, string | null> | undefined {
   const answer = rating.ratings?.default_question;
   const score = answer === undefined ? undefined : scores[answer];
   if (!score) return undefined;
-  return { id: String(rating.id), ticket_id: text(rating.ticket_id), customer_id: text(rating.user_id), kind: 'csat', score, comment: text(rating.feedback), answered_at: isoOrNull(rating.created_at) };
+  return {
+    id: String(rating.id),
+    ticket_id: text(rating.ticket_id),
+    customer_id: text(rating.user_id),
+    kind: 'csat',
+    score,
+    comment: text(rating.feedback),
+    answered_at: isoOrNull(rating.created_at),
+  };
 }

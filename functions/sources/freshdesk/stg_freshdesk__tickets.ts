@@ -21,7 +21,12 @@ export interface FreshdeskTicket {
   created_at: string;
   updated_at: string;
   deleted?: boolean;
-  stats?: { first_responded_at?: string | null; resolved_at?: string | null; closed_at?: string | null; reopened_at?: string | null } | null;
+  stats?: {
+    first_responded_at?: string | null;
+    resolved_at?: string | null;
+    closed_at?: string | null;
+    reopened_at?: string | null;
+  } | null;
 }
 
 const statuses: Record<number, string> = { 2: 'open', 3: 'pending', 4: 'solved', 5: 'closed' };
@@ -46,7 +51,8 @@ export function stgFreshdeskTicket(ticket: FreshdeskTicket): Record<string, stri
     assignee_id: text(ticket.responder_id),
     group_id: text(ticket.group_id),
     customer_id: text(ticket.requester_id),
-    is_escalated: ticket.is_escalated === null || ticket.is_escalated === undefined ? null : String(ticket.is_escalated),
+    is_escalated:
+      ticket.is_escalated === null || ticket.is_escalated === undefined ? null : String(ticket.is_escalated),
     reopens: stats.reopened_at ? '1' : '0',
   };
 }

@@ -3,7 +3,15 @@ import { sourceEntities, type ApiSourceConfig } from '../../config/schema.ts';
 import { SourceError } from '../../errors.ts';
 import type { SecretResolver } from '../../ports/secrets.ts';
 import type { Source } from '../../ports/source.ts';
-import { ApiConnection, ApiEntitySource, type ConnectorOptions, overlapMs, unexpected, type ApiPage, type EntityPull } from '../api/apiSource.ts';
+import {
+  ApiConnection,
+  ApiEntitySource,
+  type ConnectorOptions,
+  overlapMs,
+  unexpected,
+  type ApiPage,
+  type EntityPull,
+} from '../api/apiSource.ts';
 import { HttpStatusError, vendorMessage, type ApiClient, type HttpResponse } from '../api/http.ts';
 import { caseFields, stgSalesforceCase } from './stg_salesforce__tickets.ts';
 
@@ -49,14 +57,23 @@ class SalesforceApi {
   ) {}
 
   private async token(): Promise<Session> {
-    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: this.credentials.clientId!, client_secret: this.credentials.clientSecret! }).toString();
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: this.credentials.clientId!,
+      client_secret: this.credentials.clientSecret!,
+    }).toString();
     const { body: answer } = await this.client.json<{ access_token?: string; instance_url?: string }>({
       method: 'POST',
       url: `${this.connection.baseUrl}/services/oauth2/token`,
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
       body,
     });
-    if (!answer.access_token || !answer.instance_url) throw unexpected('Salesforce', this.connection.config.name, 'the token answer has no access_token or instance_url');
+    if (!answer.access_token || !answer.instance_url)
+      throw unexpected(
+        'Salesforce',
+        this.connection.config.name,
+        'the token answer has no access_token or instance_url',
+      );
     return { accessToken: answer.access_token, instanceUrl: answer.instance_url.replace(/\/+$/, '') };
   }
 
@@ -73,30 +90,69 @@ class SalesforceApi {
   }
 
   private headers(session: Session, json = true): Record<string, string> {
-    return { Authorization: `Bearer ${session.accessToken}`, ...(json ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'text/csv' }) };
+    return {
+      Authorization: `Bearer ${session.accessToken}`,
+      ...(json ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'text/csv' }),
+    };
   }
 
   /** Runs one queryAll job to the end; its CSV rows, page by page. */
   async *query(soql: string): AsyncIterable<Record<string, string>[]> {
     const base = (s: Session) => `${s.instanceUrl}/services/data/${salesforceApiVersion}/jobs/query`;
-    const job = await this.call(async (s) => (await this.client.json<{ id?: string; state?: string }>({ method: 'POST', url: base(s), headers: this.headers(s), body: JSON.stringify({ operation: 'queryAll', query: soql, contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' }) })).body);
+    const job = await this.call(
+      async (s) =>
+        (
+          await this.client.json<{ id?: string; state?: string }>({
+            method: 'POST',
+            url: base(s),
+            headers: this.headers(s),
+            body: JSON.stringify({
+              operation: 'queryAll',
+              query: soql,
+              contentType: 'CSV',
+              columnDelimiter: 'COMMA',
+              lineEnding: 'LF',
+            }),
+          })
+        ).body,
+    );
     if (!job.id) throw unexpected('Salesforce', this.connection.config.name, 'the new query job has no id');
     for (let waited = 0, polls = 0; ; polls++) {
-      const status = await this.call(async (s) => (await this.client.json<{ state: string; errorMessage?: string }>({ url: `${base(s)}/${job.id}`, headers: this.headers(s) })).body);
+      const status = await this.call(
+        async (s) =>
+          (
+            await this.client.json<{ state: string; errorMessage?: string }>({
+              url: `${base(s)}/${job.id}`,
+              headers: this.headers(s),
+            })
+          ).body,
+      );
       if (status.state === 'JobComplete') break;
       if (status.state === 'Failed' || status.state === 'Aborted') {
-        throw new SourceError(`sources "${this.connection.config.name}": Salesforce query job ${job.id} ${status.state}${status.errorMessage ? `: ${status.errorMessage}` : ''}`);
+        throw new SourceError(
+          `sources "${this.connection.config.name}": Salesforce query job ${job.id} ${status.state}${status.errorMessage ? `: ${status.errorMessage}` : ''}`,
+        );
       }
-      if (waited > 30 * 60_000) throw new SourceError(`sources "${this.connection.config.name}": Salesforce query job ${job.id} still ${status.state} after 30 minutes`);
+      if (waited > 30 * 60_000)
+        throw new SourceError(
+          `sources "${this.connection.config.name}": Salesforce query job ${job.id} still ${status.state} after 30 minutes`,
+        );
       waited += await this.client.pollWait(polls);
     }
     let locator: string | undefined;
     do {
       const page = await this.call((s) =>
-        this.client.request({ url: `${base(s)}/${job.id}/results?maxRecords=${resultsPageRecords}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`, headers: this.headers(s, false) }),
+        this.client.request({
+          url: `${base(s)}/${job.id}/results?maxRecords=${resultsPageRecords}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`,
+          headers: this.headers(s, false),
+        }),
       );
       // Every page repeats the header; values may hold NUL bytes, which no field keeps.
-      const rows = parse(page.text.replace(/\0/g, ''), { columns: true, skip_empty_lines: true, relax_column_count: false }) as Record<string, string>[];
+      const rows = parse(page.text.replace(/\0/g, ''), {
+        columns: true,
+        skip_empty_lines: true,
+        relax_column_count: false,
+      }) as Record<string, string>[];
       yield rows;
       const next = page.headers.get('sforce-locator');
       locator = next && next !== 'null' ? next : undefined;
@@ -119,8 +175,11 @@ function cases(connection: ApiConnection): EntityPull {
       const firstResponse = new Map<string, string>();
       let note: string | undefined;
       try {
-        for await (const rows of api.query(`SELECT CaseId, CompletionDate FROM CaseMilestone WHERE IsCompleted = true AND MilestoneType.Name = 'First Response' AND Case.${window}`)) {
-          for (const row of rows) if (row.CaseId && row.CompletionDate) firstResponse.set(row.CaseId, row.CompletionDate);
+        for await (const rows of api.query(
+          `SELECT CaseId, CompletionDate FROM CaseMilestone WHERE IsCompleted = true AND MilestoneType.Name = 'First Response' AND Case.${window}`,
+        )) {
+          for (const row of rows)
+            if (row.CaseId && row.CompletionDate) firstResponse.set(row.CaseId, row.CompletionDate);
         }
       } catch (error) {
         // An org without entitlements has no CaseMilestone: first replies stay unmeasured.
@@ -131,18 +190,39 @@ function cases(connection: ApiConnection): EntityPull {
       const pages: ApiPage[] = [];
       for await (const rows of api.query(`SELECT ${caseFields.join(', ')} FROM Case WHERE ${window}`)) {
         page += 1;
-        pages.push({ unit: `window:${soqlTime(from)}:page:${page}`, name: `salesforce cases ${soqlTime(from)} page ${page}`, records: rows.map((r) => stgSalesforceCase(r, firstResponse)), watermark: undefined, ...(note && page === 1 ? { note } : {}) });
+        pages.push({
+          unit: `window:${soqlTime(from)}:page:${page}`,
+          name: `salesforce cases ${soqlTime(from)} page ${page}`,
+          records: rows.map((r) => stgSalesforceCase(r, firstResponse)),
+          watermark: undefined,
+          ...(note && page === 1 ? { note } : {}),
+        });
         if (pages.length > 1) yield pages.shift()!;
       }
       // The window is durable once its last page is: only then does the watermark move past it.
-      const last = pages.shift() ?? { unit: `window:${soqlTime(from)}:empty`, name: `salesforce cases ${soqlTime(from)}`, records: [], watermark: undefined, ...(note ? { note } : {}) };
+      const last = pages.shift() ?? {
+        unit: `window:${soqlTime(from)}:empty`,
+        name: `salesforce cases ${soqlTime(from)}`,
+        records: [],
+        watermark: undefined,
+        ...(note ? { note } : {}),
+      };
       yield { ...last, watermark: { modstampBefore: new Date(to).toISOString() } satisfies SalesforceWatermark };
       from = to;
     }
   };
 }
 
-export function salesforceSources(config: ApiSourceConfig, secrets: SecretResolver, options: ConnectorOptions = {}): Source[] {
-  const connection = new ApiConnection(config, 'Salesforce', secrets, { explain: explainSalesforce, ...(options.timings ? { timings: options.timings } : {}) });
-  return sourceEntities(config).map((entity) => new ApiEntitySource(config.name, entity, cases(connection), connection, options));
+export function salesforceSources(
+  config: ApiSourceConfig,
+  secrets: SecretResolver,
+  options: ConnectorOptions = {},
+): Source[] {
+  const connection = new ApiConnection(config, 'Salesforce', secrets, {
+    explain: explainSalesforce,
+    ...(options.timings ? { timings: options.timings } : {}),
+  });
+  return sourceEntities(config).map(
+    (entity) => new ApiEntitySource(config.name, entity, cases(connection), connection, options),
+  );
 }

@@ -10,12 +10,36 @@ import { isoOrNull, text } from '../api/apiSource.ts';
  * Cannot fill: reopens, agent_replies, satisfaction (no survey object by default), team,
  * customer_replies, handle_seconds.
  */
-export const caseFields = ['Id', 'Status', 'Priority', 'Origin', 'Type', 'IsClosed', 'ClosedDate', 'IsEscalated', 'IsDeleted', 'OwnerId', 'ContactId', 'AccountId', 'CreatedDate', 'SystemModstamp'] as const;
+export const caseFields = [
+  'Id',
+  'Status',
+  'Priority',
+  'Origin',
+  'Type',
+  'IsClosed',
+  'ClosedDate',
+  'IsEscalated',
+  'IsDeleted',
+  'OwnerId',
+  'ContactId',
+  'AccountId',
+  'CreatedDate',
+  'SystemModstamp',
+] as const;
 
-const priorities: Record<string, string> = { low: 'low', medium: 'normal', high: 'high', critical: 'urgent', urgent: 'urgent' };
+const priorities: Record<string, string> = {
+  low: 'low',
+  medium: 'normal',
+  high: 'high',
+  critical: 'urgent',
+  urgent: 'urgent',
+};
 const channels: Record<string, string> = { email: 'email', web: 'web', phone: 'phone', chat: 'chat' };
 
-export function stgSalesforceCase(row: Record<string, string>, firstResponse: ReadonlyMap<string, string>): Record<string, string | null> {
+export function stgSalesforceCase(
+  row: Record<string, string>,
+  firstResponse: ReadonlyMap<string, string>,
+): Record<string, string | null> {
   const closed = row.IsClosed === 'true';
   const owner = row.OwnerId ?? '';
   const closedAt = closed ? isoOrNull(row.ClosedDate) : null;

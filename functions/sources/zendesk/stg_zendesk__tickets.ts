@@ -43,17 +43,31 @@ const channels: Record<string, string> = {
   whatsapp: 'messaging',
 };
 
-const statuses: Record<string, string> = { new: 'new', open: 'open', pending: 'pending', hold: 'on_hold', solved: 'solved', closed: 'closed', deleted: 'closed' };
+const statuses: Record<string, string> = {
+  new: 'new',
+  open: 'open',
+  pending: 'pending',
+  hold: 'on_hold',
+  solved: 'solved',
+  closed: 'closed',
+  deleted: 'closed',
+};
 const satisfaction: Record<string, string> = { good: '5', bad: '1' };
 
-export function stgZendeskTicket(ticket: ZendeskTicket, metrics: ZendeskMetricSet | undefined): Record<string, string | null> {
+export function stgZendeskTicket(
+  ticket: ZendeskTicket,
+  metrics: ZendeskMetricSet | undefined,
+): Record<string, string | null> {
   const replyMinutes = metrics?.reply_time_in_minutes?.calendar;
   const created = Date.parse(ticket.created_at);
   return {
     id: String(ticket.id),
     created_at: isoOrNull(ticket.created_at),
     updated_at: isoOrNull(ticket.updated_at),
-    first_response_at: replyMinutes === null || replyMinutes === undefined || Number.isNaN(created) ? null : new Date(created + replyMinutes * 60_000).toISOString(),
+    first_response_at:
+      replyMinutes === null || replyMinutes === undefined || Number.isNaN(created)
+        ? null
+        : new Date(created + replyMinutes * 60_000).toISOString(),
     solved_at: isoOrNull(metrics?.solved_at),
     closed_at: null,
     // An unknown status is landed as Zendesk spells it: curate rejects it with its reason.

@@ -339,17 +339,7 @@ export function javaParseDouble(text: string): number | undefined {
 // literals match ignoring case; the whole text must be read. The result is a timestamp(3).
 
 type Field =
-  | 'year'
-  | 'year2'
-  | 'month'
-  | 'day'
-  | 'hour'
-  | 'clock'
-  | 'minute'
-  | 'second'
-  | 'fraction'
-  | 'ampm'
-  | 'monthName';
+  'year' | 'year2' | 'month' | 'day' | 'hour' | 'clock' | 'minute' | 'second' | 'fraction' | 'ampm' | 'monthName';
 type Piece = { literal: string } | { field: Field; max: number };
 
 const specifiers: Record<string, Piece | Piece[]> = {

@@ -55,8 +55,7 @@ export function synthesizePipeline(config: PulseConfig, names: LocalNames = {}):
   };
   const resolveToken = (ref: { logicalId: string; attribute?: string }): string => {
     const resource = template.toJSON().Resources?.[ref.logicalId] as
-      | { Type: string; Properties: Record<string, unknown> }
-      | undefined;
+      { Type: string; Properties: Record<string, unknown> } | undefined;
     if (!ref.attribute && named[ref.logicalId]) return named[ref.logicalId]!;
     if (resource?.Type === 'AWS::Athena::WorkGroup' && !ref.attribute) return resource.Properties.Name as string;
     if (resource?.Type === 'AWS::Glue::Database' && !ref.attribute)
