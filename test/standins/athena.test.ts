@@ -145,7 +145,7 @@ describe('the Athena API', () => {
       fetch(athena.url, { method: 'POST', headers: { 'x-amz-target': target, 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(body) });
     const table = (await (await call('AWSGlue.GetTable', { DatabaseName: 'pulse', Name: 'tickets' })).json()) as { Table: { Parameters: Record<string, string>; StorageDescriptor: { Location: string } } };
     expect(table.Table.StorageDescriptor.Location).toBe(`${lake}/curated/tickets/`);
-    expect(table.Table.Parameters['projection.month.range']).toBe('2015-01,NOW');
+    expect(table.Table.Parameters['projection.month.range']).toBe('1970-01,NOW+10YEARS');
     const unknown = await call('AmazonAthena.ListDataCatalogs', {});
     expect(unknown.status).toBe(400);
     expect(unknown.headers.get('content-type')).toBe('application/x-amz-json-1.1');
@@ -226,13 +226,18 @@ describe('the rules Athena keeps', () => {
     expect((await run('select * from kept')).reason).toMatch(/^TABLE_NOT_FOUND/);
   });
 
-  it("hides rows in months outside the projection's range (2015-01 to NOW)", async () => {
-    const rows = ['2014-12', '2015-01', '2026-10', '2099-01'].map((m) => `select '${m}' as id, '${m}' as month`).join(' union all ');
+  it("hides rows in months outside the projection's range (1970-01 to NOW+10YEARS)", async () => {
+    // 2014-12 and next year's months were outside the old range (2015-01,NOW); 1969-12, 2099-01 this one.
+    const next = `${new Date().getUTCFullYear() + 1}-01`;
+    const months = ['1969-12', '1970-01', '2014-12', '2026-10', next, '2099-01'];
+    const rows = months.map((m) => `select '${m}' as id, '${m}' as month`).join(' union all ');
     expect((await run(`unload (${rows}) to '${lake}/curated/tickets/' with (format = 'PARQUET', partitioned_by = ARRAY['month'])`)).state).toBe('SUCCEEDED');
-    expect(await keys('curated/tickets/')).toHaveLength(4);
+    expect(await keys('curated/tickets/')).toHaveLength(6);
     expect((await run('select id, month from tickets order by id')).rows).toEqual([
-      ['2015-01', '2015-01'],
+      ['1970-01', '1970-01'],
+      ['2014-12', '2014-12'],
       ['2026-10', '2026-10'],
+      [next, next],
     ]);
     expect((await run('select count(*) from "pulse"."tickets" where month = \'2099-01\'')).rows).toEqual([['0']]);
   });
