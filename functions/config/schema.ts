@@ -42,6 +42,13 @@ export const csvSourceSchema = z.strictObject({
   dateFormat: z
     .string()
     .refine((f) => /yy/.test(f) && /M/.test(f) && /d/.test(f), 'luxon tokens with a year, month and day, e.g. dd.MM.yyyy HH:mm')
+    // A two-digit year is given a century by each engine's own rule (Athena, Joda: 1950-2049;
+    // DuckDB's strptime: 1969-2068), so one export would hold other dates on each: refused.
+    .refine(
+      (f) => !/(^|[^y])yy([^y]|$)/.test(f),
+      'a two-digit year (yy) is read as another century by Athena and by DuckDB: ' +
+        'export four-digit years and write yyyy',
+    )
     .optional(),
   /** The export's decimal separator; `,` for European exports (1.234,5). Default `.`. */
   decimal: z.enum(['.', ',']).optional(),

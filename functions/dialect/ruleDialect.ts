@@ -17,7 +17,10 @@ export interface RuleDialect {
   wallClockOf(expr: string): string;
   /** Text in one of the strptime-style formats (see `formats`) as a wall-clock timestamp, null when none fits. */
   wallClockIn(expr: string, formats: readonly StrptimeFormat[]): string;
-  /** A wall-clock timestamp in `zone` as the UTC timestamp it names. */
+  /**
+   * A wall-clock timestamp in `zone` as the UTC timestamp it names; one that happens twice (the
+   * hour repeated when DST ends) as its earlier occurrence, in both engines (earlierOccurrence).
+   */
   utcOf(wallClock: string, zone: string): string;
   /** A UTC timestamp as the wall clock of `zone`. */
   wallClockAt(utc: string, zone: string): string;
@@ -28,15 +31,34 @@ export interface RuleDialect {
 
 /** A date format as fields (from the luxon tokens of a source's `dateFormat`), rendered per engine. */
 export type StrptimeFormat = readonly (string | { field: FormatField })[];
-type FormatField = 'year' | 'year2' | 'month' | 'day' | 'hour24' | 'hour12' | 'minute' | 'second' | 'millis' | 'ampm';
+type FormatField = 'year' | 'month' | 'day' | 'hour24' | 'hour12' | 'minute' | 'second' | 'millis' | 'ampm';
 
 const whitespace = ["' '", 'chr(9)', 'chr(10)', 'chr(13)', 'chr(160)', 'chr(65279)'].join(' || ');
 
-const duckdbFields: Record<FormatField, string> = { year: '%Y', year2: '%y', month: '%m', day: '%d', hour24: '%H', hour12: '%I', minute: '%M', second: '%S', millis: '%g', ampm: '%p' };
-const trinoFields: Record<FormatField, string> = { year: '%Y', year2: '%y', month: '%c', day: '%e', hour24: '%k', hour12: '%l', minute: '%i', second: '%s', millis: '%f', ampm: '%p' };
+const duckdbFields: Record<FormatField, string> = {
+  year: '%Y', month: '%m', day: '%d', hour24: '%H', hour12: '%I', minute: '%M', second: '%S', millis: '%g', ampm: '%p',
+};
+const trinoFields: Record<FormatField, string> = {
+  year: '%Y', month: '%c', day: '%e', hour24: '%k', hour12: '%l', minute: '%i', second: '%s', millis: '%f', ampm: '%p',
+};
 
 function render(format: StrptimeFormat, fields: Record<FormatField, string>): string {
   return format.map((part) => (typeof part === 'string' ? part.replace(/%/g, '%%') : fields[part.field])).join('');
+}
+
+/**
+ * A wall clock as its earlier occurrence when it happens twice. Given an instant the engine chose
+ * for it, the instant an hour before is taken when it shows the same wall clock: then the engine
+ * chose the later one. Trino's with_timezone takes the earlier offset at a DST fold
+ * (https://trino.io/docs/current/functions/datetime.html#with_timezone; java.time's
+ * ZonedDateTime.ofLocal, "the earlier offset",
+ * https://docs.oracle.com/javase/8/docs/api/java/time/ZonedDateTime.html), DuckDB's timezone()
+ * the later (ICU). Folds are an hour long in every
+ * zone but Lord Howe Island (half an hour) and Troll (two hours), which keep the engine's choice.
+ */
+function earlierOccurrence(engineUtc: string, wallClock: string, wallClockAt: (utc: string) => string): string {
+  const hourBefore = `(${engineUtc} - interval '1' hour)`;
+  return `case when ${wallClockAt(hourBefore)} = ${wallClock} then ${hourBefore} else ${engineUtc} end`;
 }
 
 export const duckdbRules: RuleDialect = {
@@ -46,7 +68,10 @@ export const duckdbRules: RuleDialect = {
   instantOf: (expr) => `timezone('UTC', try_cast(${expr} as timestamptz))`,
   wallClockOf: (expr) => `try_cast(${expr} as timestamp)`,
   wallClockIn: (expr, formats) => `try_strptime(${expr}, [${formats.map((f) => sqlString(render(f, duckdbFields))).join(', ')}])`,
-  utcOf: (wallClock, zone) => `timezone('UTC', timezone(${sqlString(zone)}, ${wallClock}))`,
+  utcOf: (wallClock, zone) => {
+    const engineUtc = `timezone('UTC', timezone(${sqlString(zone)}, ${wallClock}))`;
+    return earlierOccurrence(engineUtc, wallClock, (utc) => duckdbRules.wallClockAt(utc, zone));
+  },
   wallClockAt: (utc, zone) => `timezone(${sqlString(zone)}, timezone('UTC', ${utc}))`,
   isFinite: (expr) => `isfinite(${expr})`,
   trim: (expr) => `trim(${expr}, ${whitespace})`,
@@ -59,7 +84,10 @@ export const trinoRules: RuleDialect = {
   instantOf: (expr) => `cast(at_timezone(try(from_iso8601_timestamp(replace(${expr}, ' ', 'T'))), 'UTC') as timestamp)`,
   wallClockOf: (expr) => `try_cast(replace(${expr}, 'T', ' ') as timestamp)`,
   wallClockIn: (expr, formats) => `coalesce(${formats.map((f) => `try(date_parse(${expr}, ${sqlString(render(f, trinoFields))}))`).join(', ')})`,
-  utcOf: (wallClock, zone) => `cast(at_timezone(with_timezone(${wallClock}, ${sqlString(zone)}), 'UTC') as timestamp)`,
+  utcOf: (wallClock, zone) => {
+    const engineUtc = `cast(at_timezone(with_timezone(${wallClock}, ${sqlString(zone)}), 'UTC') as timestamp)`;
+    return earlierOccurrence(engineUtc, wallClock, (utc) => trinoRules.wallClockAt(utc, zone));
+  },
   wallClockAt: (utc, zone) => `cast(at_timezone(with_timezone(${utc}, 'UTC'), ${sqlString(zone)}) as timestamp)`,
   isFinite: (expr) => `is_finite(${expr})`,
   trim: (expr) => `trim(${expr}, ${whitespace})`,
@@ -67,7 +95,6 @@ export const trinoRules: RuleDialect = {
 
 const luxonTokens: [string, FormatField][] = [
   ['yyyy', 'year'],
-  ['yy', 'year2'],
   ['MM', 'month'],
   ['M', 'month'],
   ['dd', 'day'],
@@ -97,7 +124,11 @@ export function formatOfLuxon(format: string): StrptimeFormat {
       parts.push({ field: token[1] });
       i += token[0].length;
     } else if (/[a-z]/i.test(format[i]!)) {
-      throw new Error(`dateFormat "${format}": the token at "${format.slice(i)}" is not supported (use yyyy yy MM M dd d HH H hh h mm ss SSS a)`);
+      throw new Error(
+        `dateFormat "${format}": the token at "${format.slice(i)}" is not supported ` +
+          '(use yyyy MM M dd d HH H hh h mm ss SSS a; ' +
+          'a two-digit year yy is not read: Athena and DuckDB give it other centuries)',
+      );
     } else {
       parts.push(format[i]!);
       i += 1;

@@ -45,6 +45,19 @@ export function asSubquery(text: string): string {
   return text.trim().replace(/;\s*$/, '');
 }
 
+/**
+ * The greatest of some nullable expressions, NULLs left out (NULL only when all are), the same in
+ * both engines. Trino's greatest is NULL as soon as one argument is (Trino docs, "Comparison
+ * functions and operators", https://trino.io/docs/current/functions/comparison.html#greatest-and-least),
+ * DuckDB's skips NULLs (https://duckdb.org/docs/stable/sql/functions/numeric.html#greatestx1-x2-):
+ * each argument is coalesced with the others, so greatest never sees a NULL unless every one is.
+ */
+export function greatestOf(exprs: readonly string[]): string {
+  if (exprs.length === 1) return exprs[0]!;
+  const coalesced = exprs.map((e, i) => `coalesce(${[e, ...exprs.filter((_, j) => j !== i)].join(', ')})`);
+  return `greatest(${coalesced.join(', ')})`;
+}
+
 /** Words reserved in Trino or DuckDB that the canonical model uses as column names. */
 const reservedWords = new Set(['at', 'order', 'group', 'from', 'to', 'end', 'case', 'when', 'user', 'values', 'partition', 'current_date', 'time']);
 

@@ -44,9 +44,21 @@ const controlCharacters = '[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]';
 const dateOnly = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
 const usSlash = '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?( ?[AaPp][Mm])?)?$';
 const monthText = '^[0-9]{4}-(0[1-9]|1[0-2])$';
+/** A run of exactly four digits: the year a source's dateFormat (yyyy) must be written with. */
+const fourDigitYear = '(^|[^0-9])[0-9]{4}([^0-9]|$)';
 const commaThousands = '^-?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]+)?$';
 const dotThousands = '^-?[0-9]{1,3}(\\.[0-9]{3})+(,[0-9]+)?$';
 const commaDecimal = '^-?[0-9]+(,[0-9]+)?$';
+/**
+ * What a number is, whichever engine casts it: digits with an optional sign, point and exponent.
+ * Each engine's varchar → double cast reads more, and not the same more: Trino's follows Java's
+ * Double.valueOf (https://docs.oracle.com/javase/8/docs/api/java/lang/Double.html#valueOf-java.lang.String-:
+ * `5d`, `0x1p3`, `Infinity`; Trino docs, https://trino.io/docs/current/functions/conversion.html),
+ * DuckDB's takes `1_000` (https://duckdb.org/docs/stable/sql/data_types/literal_types). So the
+ * text is held to this grammar before the cast: the same export gives the same values and the
+ * same bad_number rejects on both.
+ */
+export const numberGrammar = '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$';
 const trueWords = ['true', 't', 'yes', 'y', '1'];
 const falseWords = ['false', 'f', 'no', 'n', '0'];
 /** Kinds whose bad value is null even where the schema defaults: a null count is left out of sums. */
@@ -147,7 +159,11 @@ function valueMapped(expr: string, values: Record<string, string> | undefined, d
 function timestampSql(t: string, spec: ValidationSpec, d: RuleDialect): { utc: string; wallClock?: string } {
   const formats: StrptimeFormat[] = spec.dateFormat ? [formatOfLuxon(spec.dateFormat), formatOfLuxon(spec.dateFormat.split(/[ T]/)[0]!)] : [];
   // A source with a dateFormat reads that or ISO 8601, never a guessed US M/d/yyyy.
-  const others = formats.length > 0 ? d.wallClockIn(t, formats) : `case when ${d.matches(t, usSlash)} then ${d.wallClockIn(t, usFormats)} end`;
+  // The year as four digits, whatever the format: given two, each engine's %Y reads another year.
+  const others =
+    formats.length > 0
+      ? `case when ${d.matches(t, fourDigitYear)} then ${d.wallClockIn(t, formats)} end`
+      : `case when ${d.matches(t, usSlash)} then ${d.wallClockIn(t, usFormats)} end`;
   // An offset ends the text: +hh:mm or +hhmm (a date alone is 10 characters and has none), or Z.
   const signed = `(length(${t}) > 10 and (substr(${t}, -6, 1) in ('+', '-') or substr(${t}, -5, 1) in ('+', '-')))`;
   // In UTC, Z changes nothing: the plain (faster) cast reads it; only a signed offset needs the zone-aware one.
@@ -199,7 +215,7 @@ function columnSql(entity: Entity, column: Column, spec: ValidationSpec, placing
         spec.decimal === ','
           ? `case when ${d.matches(t, dotThousands)} then replace(replace(${t}, '.', ''), ',', '.') when ${d.matches(t, commaDecimal)} then replace(${t}, ',', '.') when strpos(${t}, ',') > 0 then null else ${t} end`
           : `case when strpos(${t}, ',') > 0 and ${d.matches(t, commaThousands)} then replace(${t}, ',', '') else ${t} end`;
-      const number = `try_cast(${cleaned} as double)`;
+      const number = `case when ${d.matches(`(${cleaned})`, numberGrammar)} then try_cast(${cleaned} as double) end`;
       value = `case when ${d.isFinite(number)} then ${number} end`;
       unreadable = bad('bad_number', column.kind === 'integer' ? `${v} is null or ${v} <> floor(${v})` : `${v} is null`);
       const range = rangeOf(inner);

@@ -56,7 +56,8 @@ export function defaultPeriod(at: Date, zone: string): string {
  *
  * Sources: in AWS, extract pulls the API sources (the CRM connectors); CSV exports live where
  * people save them, and are landed into the deployed lake from there with
- * `pulse run --stages extract` on an s3:// lake, so the Lambda has none to read.
+ * `pulse run --stages extract` on an s3:// lake: the Lambda pulls none of them, and curates
+ * what they landed.
  */
 export async function lambdaContext(
   event: StageEvent,
@@ -88,7 +89,7 @@ export async function lambdaContext(
     engine,
     mail,
     // API sources pull here; CSV exports are landed from where they are saved (pulse run --stages extract).
-    sources: sourcesFor(config, { baseDir: '/tmp', secrets: new SecretsManagerSecrets(), csv: 'skip' }),
+    sources: sourcesFor(config, { baseDir: '/tmp', secrets: new SecretsManagerSecrets(), csv: 'landed' }),
     now,
     ...(event.runId ? { runId: event.runId } : {}),
     ...(event.resend ? { resend: true } : {}),

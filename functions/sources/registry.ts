@@ -12,15 +12,18 @@ import { zendeskSources } from './zendesk/zendesk.ts';
 /**
  * The one source registry: the CLI and the extract Lambda both build their sources here, from
  * the config. A CSV source reads export files on the machine that runs it (in the cloud they
- * are landed from where they are saved, with the CLI, so the Lambda skips them); an API source
+ * are landed from where they are saved, with the CLI, and the Lambdas only curate them); an API source
  * becomes one Source per entity it pulls, sharing one connection (and one rate limit).
  */
 export interface SourceWiring {
   /** Where a CSV source's relative paths start (the config's folder). */
   baseDir: string;
   secrets: SecretResolver;
-  /** `skip`: CSV sources are not read here (the extract Lambda). */
-  csv?: 'read' | 'skip';
+  /**
+   * `landed`: CSV exports are landed elsewhere, with the CLI (the Lambdas): a CSV source pulls
+   * nothing here, but curate still reads what it landed by its reading rules.
+   */
+  csv?: 'read' | 'landed';
   /** For tests: the HTTP client's clock and waits, and how many records a landed part gathers. */
   connectors?: ConnectorOptions;
 }
@@ -35,7 +38,24 @@ const connectors: Record<ApiSourceConfig['type'], (config: ApiSourceConfig, secr
 export function sourcesFor(config: PulseConfig, wiring: SourceWiring): Source[] {
   const options = wiring.connectors ?? {};
   return config.sources.flatMap((source) => {
-    if (source.type === 'csv') return wiring.csv === 'skip' ? [] : [new CsvSource(source, entityByName(source.entity)!, wiring.baseDir, config.timezone)];
+    if (source.type === 'csv') {
+      const csv = new CsvSource(source, entityByName(source.entity)!, wiring.baseDir, config.timezone);
+      return [wiring.csv === 'landed' ? landedElsewhere(csv) : csv];
+    }
     return connectors[source.type](source, wiring.secrets, options);
   });
+}
+
+/**
+ * A CSV source whose exports the CLI lands (`pulse run --stages extract` on the s3:// lake):
+ * extract pulls nothing from it, and curate validates its landed parts with its reading rules.
+ * Without it the deployed curate saw no CSV source, so landed exports were never curated.
+ */
+function landedElsewhere(source: Source): Source {
+  return {
+    name: source.name,
+    entity: source.entity,
+    reading: source.reading,
+    pull: async function* () {},
+  };
 }

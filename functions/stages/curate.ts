@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { duckdbRules, trinoRules } from '../dialect/ruleDialect.ts';
-import { ident, readSql, renderSql, sqlString } from '../dialect/sqlText.ts';
+import { greatestOf, ident, readSql, renderSql, sqlString } from '../dialect/sqlText.ts';
 import { monthExpr } from '../dialect/staging.ts';
 import { validationSql, type ValidationSpec } from '../dialect/validation.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
@@ -115,6 +115,14 @@ export async function validatedRows(engine: StageContext['engine'], table: strin
   return rows;
 }
 
+/**
+ * The latest of each accepted row's times (`times`: its version and its month, as timestamps),
+ * over the validated rows: a row without a version still counts by its month (greatestOf, the
+ * same in both engines, where Trino's greatest would make the row's time NULL).
+ */
+export const freshestSql = (times: readonly string[], table: string) =>
+  `select max(to_unixtime(${greatestOf(times)})) as at from ${table} where _reason is null`;
+
 const partId = (key: string) => key.slice(key.lastIndexOf('/') + 1).replace(/\.(csv|ndjson\.gz)$/, '');
 const ingestDateOf = (key: string) => /\/ingest_date=([^/]+)\//.exec(key)?.[1] ?? 'unknown';
 
@@ -162,7 +170,7 @@ async function validatePart(ctx: StageContext, entity: Entity, source: Source, p
     });
     let freshest: number | null = null;
     if (times.length > 0) {
-      const [row] = await ctx.engine.query(`select max(to_unixtime(${times.length > 1 ? `greatest(${times.join(', ')})` : times[0]})) as at from ${table} where _reason is null`);
+      const [row] = await ctx.engine.query(freshestSql(times, table));
       freshest = row?.at === null || row?.at === undefined ? null : Number(row.at) * 1000;
     }
     const rejectKeys: string[] = [];

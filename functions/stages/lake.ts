@@ -166,8 +166,9 @@ export const slicedKpiMonth = (month: string) => `${kpiMonthlyMart}_${month.repl
  * A slice's marts are views over its sliced records, computed when queried (the stored marts
  * hold every slice). Its kpi_monthly is built month by month, each month a table of its own,
  * and read through a view over them: as one view of every month, it went into each statement
- * that read it as some 450 KB of SQL, past Athena's 262,144-byte limit on a statement (Athena
- * User Guide, "Service Quotas", https://docs.aws.amazon.com/athena/latest/ug/service-limits.html).
+ * that read it as some 450 KB of SQL, past Athena's 262,144-byte limit on a statement, which
+ * cannot be raised (https://repost.aws/knowledge-center/athena-query-string-length: split the
+ * query with CTAS; Athena User Guide, https://docs.aws.amazon.com/athena/latest/ug/service-limits.html).
  */
 async function registerSlicedMarts(ctx: StageContext, params: Record<string, SqlValue>): Promise<void> {
   for (const mart of marts) await ctx.engine.createView(mart.name, renderSql(readSql(mart.file), params));
@@ -181,7 +182,8 @@ async function registerSlicedMarts(ctx: StageContext, params: Record<string, Sql
     const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
     await ctx.engine.createTable(slicedKpiMonth(month), kpiRowsSql(monthParams, month));
   }
-  await ctx.engine.createView(kpiMonthlyMart, months.map((m) => `select * from ${slicedKpiMonth(m)}`).join('\nunion all\n'));
+  const history = months.map((m) => `select * from ${slicedKpiMonth(m)}`);
+  await ctx.engine.createView(kpiMonthlyMart, history.join('\nunion all\n'));
 }
 
 /** Everything evaluate and analysts query: curated entities, intermediate views, marts (of one slice, if given). */

@@ -106,8 +106,9 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
         // batches (Athena: at most 100 partitions per query).
         const stale = (await partitionsOf(ctx, prefix)).filter((m) => m >= from!);
         const since = `select * from (${sql}) as mart where month >= ${renderSql('{{from}}', { from: from! })}`;
-        const fresh = (await ctx.engine.query(`select distinct month from (${since}) as written`)).map((r) => String(r.month));
-        await ctx.engine.writeParquet(since, prefix, { partitionByMonth: true, months: [...new Set([...stale, ...fresh])].sort() });
+        const written = await ctx.engine.query(`select distinct month from (${since}) as written`);
+        const months = [...new Set([...stale, ...written.map((r) => String(r.month))])].sort();
+        await ctx.engine.writeParquet(since, prefix, { partitionByMonth: true, months });
       }
       await finished(mart.name);
       ctx.progress.update(i + 1);

@@ -63,12 +63,42 @@ const cases: Case[] = [
     outcome: { read: 2, rejected: [[1, 'bad_timestamp', 'created_at']], kept: [[2, { created_at: '2026-03-29T00:30:00.000Z' }]] },
   },
   {
-    // 03:00–04:00 on 25 October happens twice in Helsinki; the later (standard time, UTC+2) is read.
-    name: 'tickets: an ambiguous time (DST end) is kept, read as its second occurrence',
+    // 03:00–04:00 on 25 October happens twice in Helsinki; the earlier (summer time, UTC+3) is
+    // read, on both engines: Trino's with_timezone takes it, DuckDB's timezone() the later
+    // (functions/dialect/ruleDialect.ts, earlierOccurrence).
+    name: 'tickets: an ambiguous time (DST end) is kept, read as its first occurrence',
     entity: 'tickets',
     zone: 'Europe/Helsinki',
     csv: `${t}\n1,2026-10-25 03:30,open\n`,
-    outcome: { read: 1, kept: [[1, { created_at: '2026-10-25T01:30:00.000Z' }]] },
+    outcome: { read: 1, kept: [[1, { created_at: '2026-10-25T00:30:00.000Z' }]] },
+  },
+  {
+    // A two-digit year: each engine would give it its own century (or year 26), so it is not a timestamp.
+    name: 'tickets: with a dateFormat of yyyy, a two-digit year is a bad timestamp on either engine',
+    entity: 'tickets',
+    source: { dateFormat: 'dd.MM.yyyy HH:mm' },
+    csv: `${t}\n1,01.10.26 08:00,open\n2,01.10.2026 08:00,open\n`,
+    outcome: {
+      read: 2,
+      rejected: [[1, 'bad_timestamp', 'created_at']],
+      kept: [[2, { created_at: '2026-10-01T08:00:00.000Z' }]],
+    },
+  },
+  {
+    // 01:00–02:00 on 2 November 2025 happens twice in New York: 01:30 EDT (05:30Z), then EST (06:30Z).
+    name: 'tickets: at the New York fold, 01:30 is its first occurrence (EDT); the hours around it read as one',
+    entity: 'tickets',
+    zone: 'America/New_York',
+    csv: `${t}\n1,2025-11-02 01:30,open\n2,2025-11-02 00:59,open\n3,2025-11-02 02:00,open\n4,11/2/2025 1:30 AM,open\n`,
+    outcome: {
+      read: 4,
+      kept: [
+        [1, { created_at: '2025-11-02T05:30:00.000Z' }],
+        [2, { created_at: '2025-11-02T04:59:00.000Z' }],
+        [3, { created_at: '2025-11-02T07:00:00.000Z' }],
+        [4, { created_at: '2025-11-02T05:30:00.000Z' }],
+      ],
+    },
   },
   {
     name: 'tickets: solved before created is kept as is (curate leaves it out of time metrics)',
@@ -82,6 +112,25 @@ const cases: Case[] = [
     entity: 'tickets',
     csv: `${t},handle_seconds\n1,${ok},open,1e400\n2,${ok},open,315360000\n`,
     outcome: { read: 2, issues: [[1, 'handle_seconds', 'bad_number']], kept: [[1, { handle_seconds: null }], [2, { handle_seconds: 315360000 }]] },
+  },
+  {
+    // One number grammar on both engines (functions/dialect/validation.ts, numberGrammar): Java's
+    // parser, behind Athena's cast, reads 5d and 0x1p3, DuckDB's reads 1_000; none is a number here.
+    name: 'tickets: a number is digits, sign, point, exponent: 5d, 0x1p3, 1_000 are not numbers on either engine',
+    entity: 'tickets',
+    csv: `${t},handle_seconds\n${['5d', '0x1p3', '1_000', 'Infinity', '5.', '.5', '+1e3', '2.5E-1'].map((n, i) => `${i + 1},${ok},open,${n}\n`).join('')}`,
+    outcome: {
+      read: 8,
+      issues: [1, 2, 3, 4].map((row) => [row, 'handle_seconds', 'bad_number'] as [number, string, string]),
+      kept: [
+        [1, { handle_seconds: null }],
+        [3, { handle_seconds: null }],
+        [5, { handle_seconds: 5 }],
+        [6, { handle_seconds: 0.5 }],
+        [7, { handle_seconds: 1000 }],
+        [8, { handle_seconds: 0.25 }],
+      ],
+    },
   },
   { name: 'tickets: satisfaction 6 on a 1-5 scale is a field issue', entity: 'tickets', csv: `${t},satisfaction\n1,${ok},solved,6\n`, outcome: { read: 1, issues: [[1, 'satisfaction', 'out_of_range']], kept: [[1, { satisfaction: null }]] } },
   { name: 'tickets: a count that is not a number is null although the schema defaults it to 0', entity: 'tickets', csv: `${t},reopens\n1,${ok},open,two\n`, outcome: { read: 1, issues: [[1, 'reopens', 'bad_number']], kept: [[1, { reopens: null }]] } },

@@ -1,7 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AthenaEngine } from '../../functions/adapters/aws/athenaEngine.ts';
@@ -14,9 +19,9 @@ import { createStageContext } from '../../functions/stages/context.ts';
 import { evaluate } from '../../functions/stages/evaluate.ts';
 
 /**
- * Athena refuses a statement longer than 262,144 bytes, and the quota cannot be raised (Athena
- * User Guide, "Service Quotas", https://docs.aws.amazon.com/athena/latest/ug/service-limits.html:
- * "The maximum allowed query string length is 262144 bytes"). Evaluate, on the demo's config
+ * Athena refuses a statement longer than 262,144 bytes, and the quota cannot be raised
+ * (https://repost.aws/knowledge-center/athena-query-string-length; Athena User Guide,
+ * "Service Quotas", https://docs.aws.amazon.com/athena/latest/ug/service-limits.html). Evaluate, on the demo's config
  * with its sliced audience (frontline), at the SDK boundary: every statement it sends is measured.
  */
 const athenaStatementLimit = 262_144;
@@ -31,11 +36,22 @@ beforeAll(async () => {
     sent.push(input.QueryString);
     return { QueryExecutionId: `q${sent.length}` };
   });
-  athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => ({ QueryExecution: { QueryExecutionId: input.QueryExecutionId, StatementType: 'DML', Status: { State: 'SUCCEEDED' } } }));
+  athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => ({
+    QueryExecution: { QueryExecutionId: input.QueryExecutionId, StatementType: 'DML', Status: { State: 'SUCCEEDED' } },
+  }));
   athena.on(GetQueryResultsCommand).resolves({ ResultSet: { Rows: [], ResultSetMetadata: { ColumnInfo: [] } } });
-  const engine = new AthenaEngine({ workGroup: 'pulse', database: 'pulse', lake: 's3://pulse-lake', client: new AthenaClient({ region: 'eu-west-1' }), clearPrefix: async () => {} });
+  const client = new AthenaClient({ region: 'eu-west-1' });
+  const engine = new AthenaEngine({ workGroup: 'pulse', database: 'pulse', lake: 's3://pulse-lake', client, clearPrefix: async () => {} });
   const store = new FolderStore(path.join(root, 'lake'));
-  const ctx = createStageContext({ config: loaded.config, period: parsePeriod('2026-10'), store, engine, mail: { send: async () => ({ messageId: 'x' }) } as never, sources: createSources(loaded), now: new Date('2026-11-02T06:00:00Z') });
+  const ctx = createStageContext({
+    config: loaded.config,
+    period: parsePeriod('2026-10'),
+    store,
+    engine,
+    mail: { send: async () => ({ messageId: 'x' }) } as never,
+    sources: createSources(loaded),
+    now: new Date('2026-11-02T06:00:00Z'),
+  });
   await evaluate(ctx);
   await engine.close();
 }, 120_000);
@@ -52,7 +68,8 @@ describe('statement size on Athena', () => {
     console.log(`evaluate sent ${sent.length} statements; the largest is ${largest} bytes`);
     expect(largest).toBeLessThan(athenaStatementLimit);
     // The slice's kpi_monthly: its 13 months (2025-10 to 2026-10), each built by a CTAS of its own.
-    const months = sent.flatMap((s) => /^create table "pulse"\."pulse_scratch_\w{12}_kpi_monthly_(\d{4}_\d{2})"/.exec(s)?.[1] ?? []);
+    const ctas = /^create table "pulse"\."pulse_scratch_\w{12}_kpi_monthly_(\d{4}_\d{2})"/;
+    const months = sent.flatMap((s) => ctas.exec(s)?.[1] ?? []);
     expect(months).toHaveLength(13);
     expect([months[0], months.at(-1)]).toEqual(['2025_10', '2026_10']);
   });

@@ -15,6 +15,8 @@ import {
 } from '@aws-sdk/client-athena';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addMonths } from '../../functions/kpis/period.ts';
+import { lastProjectedMonth, monthProjection, monthProjectionRange } from '../../functions/model/projection.ts';
 import { startAthenaLocal, type AthenaLocal } from './athena/server.ts';
 import { startS3rver, stopS3rver } from '../support/s3rver.ts';
 
@@ -35,6 +37,8 @@ let cli: ChildProcess;
 let cliLine: Promise<string>;
 const lake = 's3://pulse-lake';
 const results = 's3://pulse-lake/athena-results/';
+/** The stand-in's clock: partition projection's NOW. */
+const now = new Date('2026-11-02T06:00:00Z');
 
 beforeAll(async () => {
   directory = await mkdtemp(path.join(tmpdir(), 'athena-standin-'));
@@ -50,7 +54,7 @@ beforeAll(async () => {
   });
   cliLine = (once(createInterface({ input: cli.stdout! }), 'line') as Promise<[string]>).then(([line]) => line);
   statementsFile = path.join(directory, 'statements.ndjson');
-  athena = await startAthenaLocal({ s3Endpoint: endpoint, results, statementsFile });
+  athena = await startAthenaLocal({ s3Endpoint: endpoint, results, statementsFile, now: () => now });
   const credentials = { accessKeyId: 'any', secretAccessKey: 'any' };
   client = new AthenaClient({ endpoint: athena.url, region: 'us-east-1', credentials, maxAttempts: 1 });
   s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
@@ -137,6 +141,8 @@ describe('the Athena API', () => {
     expect(state).toBe('FAILED');
     expect(execution.Status!.StateChangeReason).toMatch(/^SYNTAX_ERROR: line 1:9: ':'/);
     expect(execution.Status!.AthenaError).toMatchObject({ ErrorCategory: 2, ErrorType: 1000, Retryable: false });
+    expect((await run('select 1; select 2')).reason).toBe('INVALID_INPUT: Only one sql statement is allowed.');
+    expect((await run('select 1 as one;')).state).toBe('SUCCEEDED');
     await expect(client.send(new GetQueryResultsCommand({ QueryExecutionId: execution.QueryExecutionId }))).rejects.toThrow(/did not finish successfully/);
   });
 
@@ -145,7 +151,7 @@ describe('the Athena API', () => {
       fetch(athena.url, { method: 'POST', headers: { 'x-amz-target': target, 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(body) });
     const table = (await (await call('AWSGlue.GetTable', { DatabaseName: 'pulse', Name: 'tickets' })).json()) as { Table: { Parameters: Record<string, string>; StorageDescriptor: { Location: string } } };
     expect(table.Table.StorageDescriptor.Location).toBe(`${lake}/curated/tickets/`);
-    expect(table.Table.Parameters['projection.month.range']).toBe('1970-01,NOW+10YEARS');
+    expect(table.Table.Parameters['projection.month.range']).toBe(monthProjectionRange);
     const unknown = await call('AmazonAthena.ListDataCatalogs', {});
     expect(unknown.status).toBe(400);
     expect(unknown.headers.get('content-type')).toBe('application/x-amz-json-1.1');
@@ -177,6 +183,7 @@ describe('the rules Athena keeps', () => {
     expect(refused.reason).toMatch(/external_location/);
     const made = await run(`create table "pulse"."ctas_made" with (format = 'PARQUET', write_compression = 'ZSTD') as select 1 as a, 'x' as b`);
     expect(made.state).toBe('SUCCEEDED');
+    expect([made.execution.StatementType, made.execution.SubstatementType]).toEqual(['DML', 'CREATE_TABLE_AS_SELECT']);
     expect(await keys(`athena-results/tables/${made.execution.QueryExecutionId}/`)).toHaveLength(1);
     expect((await run('select a, b from ctas_made')).rows).toEqual([['1', 'x']]);
     expect((await run(`create table "pulse"."ctas_made" as select 1 as a`)).reason).toMatch(/already exists/);
@@ -226,20 +233,15 @@ describe('the rules Athena keeps', () => {
     expect((await run('select * from kept')).reason).toMatch(/^TABLE_NOT_FOUND/);
   });
 
-  it("hides rows in months outside the projection's range (1970-01 to NOW+10YEARS)", async () => {
-    // 2014-12 and next year's months were outside the old range (2015-01,NOW); 1969-12, 2099-01 this one.
-    const next = `${new Date().getUTCFullYear() + 1}-01`;
-    const months = ['1969-12', '1970-01', '2014-12', '2026-10', next, '2099-01'];
+  it("hides rows in months outside the projection's range, as the stack declares it", async () => {
+    const first = monthProjection.first;
+    const last = lastProjectedMonth(now);
+    const months = [addMonths(first, -1), first, '2026-10', last, addMonths(last, 1)];
     const rows = months.map((m) => `select '${m}' as id, '${m}' as month`).join(' union all ');
     expect((await run(`unload (${rows}) to '${lake}/curated/tickets/' with (format = 'PARQUET', partitioned_by = ARRAY['month'])`)).state).toBe('SUCCEEDED');
-    expect(await keys('curated/tickets/')).toHaveLength(6);
-    expect((await run('select id, month from tickets order by id')).rows).toEqual([
-      ['1970-01', '1970-01'],
-      ['2014-12', '2014-12'],
-      ['2026-10', '2026-10'],
-      [next, next],
-    ]);
-    expect((await run('select count(*) from "pulse"."tickets" where month = \'2099-01\'')).rows).toEqual([['0']]);
+    expect(await keys('curated/tickets/')).toHaveLength(5);
+    expect((await run('select id, month from tickets order by id')).rows).toEqual([first, '2026-10', last].map((m) => [m, m]));
+    expect((await run(`select count(*) from "pulse"."tickets" where month = '${addMonths(last, 1)}'`)).rows).toEqual([['0']]);
   });
 
   it('reads raw NDJSON parts by their projected partitions and "$path", and needs the injected source fixed', async () => {
@@ -255,6 +257,12 @@ describe('the rules Athena keeps', () => {
     const unfixed = await run(`select count(*) from "pulse"."raw_tickets_cells" where landed_date = '2026-11-02'`);
     expect(unfixed.reason).toMatch(/^CONSTRAINT_VIOLATION: For the injected projected partition column landed_source/);
   });
+  it('refuses what only DuckDB has: its syntax, functions and type names', async () => {
+    expect((await run("select regexp_matches('abc', 'b')")).reason).toBe("FUNCTION_NOT_FOUND: line 1:8: Function 'regexp_matches' not registered");
+    expect((await run('select cast(1 as string)')).reason).toBe('TYPE_NOT_FOUND: line 1:18: Unknown type: string');
+    expect((await run('select x from (values 1) as t(x) qualify x = 1')).reason).toMatch(/^SYNTAX_ERROR: line 1:/);
+    expect((await run("select regexp_like('abc', 'b'), cast(cast('2026-01-02' as date) as varchar) as d")).rows).toEqual([['true', '2026-01-02']]);
+  });
 });
 
 describe("Trino's semantics where DuckDB's differ", () => {
@@ -266,6 +274,15 @@ describe("Trino's semantics where DuckDB's differ", () => {
     const { rows } = await run("select try_cast('5d' as double), try_cast('0x1p3' as double), try_cast('1_000' as double), try_cast(' 2.5 ' as double), try_cast('1e3' as double)");
     expect(rows).toEqual([['5.0', '8.0', undefined, '2.5', '1000.0']]);
     expect((await run("select cast('1_000' as double)")).reason).toBe("INVALID_CAST_ARGUMENT: Cannot cast '1_000' to DOUBLE");
+  });
+
+  it('casts varchar to timestamp and date as Trino reads them: one-digit fields, no T or zone, milliseconds', async () => {
+    const cast = (text: string, type = 'timestamp') => `try_cast('${text}' as ${type})`;
+    const { rows } = await run(
+      `select ${[cast('2026-1-5 8:00'), cast('2026-10-01T08:00:00'), cast('2026-10-01 08:00:00+02:00'), cast('2026-10-01 08:00:00.1236'), cast('2026-10-01 08'), cast('2026-2-3', 'date'), cast('2026-02-30', 'date')].join(', ')}, cast(timestamp '2026-10-01 23:30:00' as date)`,
+    );
+    expect(rows).toEqual([['2026-01-05 08:00:00.000', undefined, undefined, '2026-10-01 08:00:00.124', undefined, '2026-02-03', undefined, '2026-10-01']]);
+    expect((await run("select cast('2026-10-01T08:00' as timestamp)")).reason).toBe('INVALID_CAST_ARGUMENT: Value cannot be cast to timestamp: 2026-10-01T08:00');
   });
 
   it('with_timezone takes the earlier offset in the repeated hour of a DST change', async () => {

@@ -99,6 +99,9 @@ export async function startSesLocal(options: SesLocalOptions): Promise<SesLocal>
       reply(response, error.status, errorResponse(error));
     }
   }
+  // AWS endpoints keep an idle connection far longer than Node's 5 s default, which would
+  // close a kept-alive socket under a request ("socket hang up").
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -106,7 +109,11 @@ export async function startSesLocal(options: SesLocalOptions): Promise<SesLocal>
     port,
     messages,
     refusals,
-    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((e) => (e ? reject(e) : resolve()));
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -273,6 +273,17 @@ describe('Athena failures', () => {
     expect(failure.retryable).toBe(true);
   });
 
+  it('a dropped connection while polling: a retryable QueryError (the stage is run again and resumes)', async () => {
+    // prepare: what the SDK's Node handler raises when the server closes a kept-alive socket.
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).rejects(Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }));
+    // act
+    const failure = (await engine().query('select 1').catch((e: unknown) => e)) as QueryError;
+    // assess
+    expect(failure.message).toBe('Athena GetQueryExecution failed (TimeoutError: socket hang up)');
+    expect(failure.retryable).toBe(true);
+  });
+
   it('CANCELLED: a QueryError naming the query, not retryable', async () => {
     // prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
@@ -449,10 +460,13 @@ describe('Athena writes', () => {
   });
 
   /** `count` months from 2010-01 on, as YYYY-MM. */
-  const monthsFrom2010 = (count: number) => Array.from({ length: count }, (_, i) => `${2010 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`);
+  const monthsFrom2010 = (count: number) =>
+    Array.from({ length: count }, (_, i) => `${2010 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`);
   /** The months each UNLOAD sent is filtered to, in order; [] for one that is not filtered. */
   const unloadedMonths = (sent: string[]) =>
-    sent.filter((q) => q.startsWith('unload (')).map((q) => [...(/ where month in \(([^)]*)\)\) to /.exec(q)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]!));
+    sent
+      .filter((q) => q.startsWith('unload ('))
+      .map((q) => [...(/ where month in \(([^)]*)\)\) to /.exec(q)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]!));
 
   it('writeParquet writes 250 months in batches of at most 100 partitions, each UNLOAD its own months', async () => {
     // prepare
@@ -461,27 +475,32 @@ describe('Athena writes', () => {
     const cleared: string[] = [];
     const months = monthsFrom2010(250);
     // act
-    await engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) }).writeParquet('select ticket_id, month from stg_tickets', 'curated/tickets/', { partitionByMonth: true, months });
+    const athenaEngine = engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) });
+    await athenaEngine.writeParquet('select ticket_id, month from stg_tickets', 'curated/tickets/', { partitionByMonth: true, months });
     // assess
     const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
     const batches = unloadedMonths(sent);
     expect(batches.map((b) => b.length)).toEqual([100, 100, 50]);
     expect(batches.flat()).toEqual(months);
     expect(cleared).toEqual(months.map((m) => `curated/tickets/month=${m}/`));
+    const first = months.slice(0, 100).map((m) => `'${m}'`).join(', ');
     expect(sent[0]).toBe(
-      `unload (select * from (\nselect ticket_id, month from stg_tickets\n) as unloaded where month in (${months.slice(0, 100).map((m) => `'${m}'`).join(', ')})) to 's3://pulse-lake-123/curated/tickets/' with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])`,
+      `unload (select * from (\nselect ticket_id, month from stg_tickets\n) as unloaded where month in (${first})) ` +
+        "to 's3://pulse-lake-123/curated/tickets/' with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])",
     );
   });
 
-  it('writeParquet without months asks the SELECT which it holds: 150 months, 2 UNLOADs after the prefix is cleared', async () => {
+  it('writeParquet without months asks the SELECT which it holds: 150 months, 2 UNLOADs after clearing', async () => {
     // prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
     const months = monthsFrom2010(150);
-    athena.on(GetQueryResultsCommand).resolves(page([column('month', 'varchar')], months.map((m) => [m]), { header: true }));
+    const held = page([column('month', 'varchar')], months.map((m) => [m]), { header: true });
+    athena.on(GetQueryResultsCommand).resolves(held);
     const cleared: string[] = [];
     // act
-    await engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) }).writeParquet('select day, month from int_tickets', 'marts/volume_daily/', { partitionByMonth: true });
+    const athenaEngine = engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) });
+    await athenaEngine.writeParquet('select day, month from int_tickets', 'marts/volume_daily/', { partitionByMonth: true });
     // assess
     const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
     expect(sent[0]).toBe('select distinct month from (\nselect day, month from int_tickets\n) as written order by 1');
@@ -495,7 +514,8 @@ describe('Athena writes', () => {
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
     // act
-    await engine(fakeTimings(), { clearPrefix: async () => {} }).writeParquet('select x, month from t', 'marts/trc/', { partitionByMonth: true, months: monthsFrom2010(100) });
+    const athenaEngine = engine(fakeTimings(), { clearPrefix: async () => {} });
+    await athenaEngine.writeParquet('select x, month from t', 'marts/trc/', { partitionByMonth: true, months: monthsFrom2010(100) });
     // assess
     const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
     expect(unloadedMonths(sent)).toEqual([[]]);
@@ -558,7 +578,7 @@ describe('Athena writes', () => {
     expect((failure as Error).message).toMatch(/^cannot register x in Athena: rejects\/tickets\/ is not a prefix the CDK stack defines a Glue table over/);
   });
 
-  it('createTable materialises by CTAS under a name of its own, renames references to it, and drop table drops it', async () => {
+  it('createTable materialises by CTAS under a name of its own, renames references to it; drop table drops it', async () => {
     // prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
@@ -573,7 +593,11 @@ describe('Athena writes', () => {
     // assess
     const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
     // No external_location: the workgroup enforces its configuration, and Athena fails a CTAS that names one.
-    const ctas = /^create table "pulse_lake"\."(pulse_scratch_[0-9a-f]{12}_validated_0)" with \(format = 'PARQUET', write_compression = 'ZSTD'\) as select \* from \(\nwith new_rows as \(\nselect 1 as x union all select 2\n\)\nselect x from new_rows\n\) as scratch$/.exec(sent[0]!);
+    const ctas = new RegExp(
+      '^create table "pulse_lake"\\."(pulse_scratch_[0-9a-f]{12}_validated_0)" ' +
+        "with \\(format = 'PARQUET', write_compression = 'ZSTD'\\) as select \\* from \\(\\n" +
+        'with new_rows as \\(\\nselect 1 as x union all select 2\\n\\)\\nselect x from new_rows\\n\\) as scratch$',
+    ).exec(sent[0]!);
     expect(ctas, sent[0]).not.toBeNull();
     expect(sent.some((s) => /external_location/i.test(s))).toBe(false);
     expect(sent[1]).toBe(`select count(*) as n from "pulse_lake"."${ctas![1]}"`);

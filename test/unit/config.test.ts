@@ -59,6 +59,14 @@ describe('config', () => {
     );
   });
 
+  it('refuses a two-digit year in a dateFormat: Athena and DuckDB give it other centuries', () => {
+    const source = (dateFormat: string) => ({ ...minimal, sources: [{ ...minimal.sources[0]!, dateFormat }] });
+    const refused = /^pulse\.config\.json: sources\[0\]\.dateFormat: a two-digit year \(yy\) is read as another century/;
+    expect(problems(source('dd.MM.yy HH:mm'))).toEqual([expect.stringMatching(refused)]);
+    expect(problems(source('yy-MM-dd'))).toHaveLength(1);
+    expect(problems(source('dd.MM.yyyy HH:mm'))).toEqual([]);
+  });
+
   it('takes one SLA priority and keeps the defaults of the others', () => {
     const { config } = parseConfig({ ...minimal, definitions: { sla: { urgent: { firstReplyHours: 2, resolutionHours: 4 } } } }, '/x/pulse.config.json');
     expect(config.definitions.sla).toEqual({

@@ -207,23 +207,28 @@ export class AthenaEngine implements QueryEngine {
     const base = prefix.replace(/^\/+|\/+$/g, '');
     const expanded = this.scratch.expand(asSubquery(sql));
     const to = `to ${sqlString(this.uri(`${base}/`))}`;
+    const unload = (where: string, partitioned: string) =>
+      this.execute(
+        `unload (select * from (\n${expanded}\n) as unloaded${where}) ${to} ` +
+          `with (format = 'PARQUET', compression = 'ZSTD'${partitioned})`,
+      );
     if (!options.partitionByMonth) {
       await this.clear(`${base}/`);
-      await this.execute(`unload (select * from (\n${expanded}\n) as unloaded) ${to} with (format = 'PARQUET', compression = 'ZSTD')`);
+      await unload('', '');
       return;
     }
     let months = options.months;
     if (months) for (const month of months) await this.clear(`${base}/month=${month}/`);
     else {
       await this.clear(`${base}/`);
-      const held = await this.results(await this.execute(this.scratch.expand(`select distinct month from (\n${asSubquery(sql)}\n) as written order by 1`)));
+      const distinct = `select distinct month from (\n${asSubquery(sql)}\n) as written order by 1`;
+      const held = await this.results(await this.execute(this.scratch.expand(distinct)));
       months = held.map((r) => String(r.month));
     }
     const batches = chunk([...months].sort(), maxPartitionsPerWrite);
-    const unload = (where: string) =>
-      this.execute(`unload (select * from (\n${expanded}\n) as unloaded${where}) ${to} with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])`);
-    if (batches.length <= 1) await unload('');
-    else for (const batch of batches) await unload(` where month in (${batch.map(sqlString).join(', ')})`);
+    const byMonth = ", partitioned_by = ARRAY['month']";
+    if (batches.length <= 1) await unload('', byMonth);
+    else for (const batch of batches) await unload(` where month in (${batch.map(sqlString).join(', ')})`, byMonth);
   }
 
   /**
@@ -424,7 +429,10 @@ export class AthenaEngine implements QueryEngine {
         const said = `${name}: ${(error as Error)?.message ?? ''}`;
         if (!isThrottling(error)) {
           const status = (error as { $fault?: string })?.$fault;
-          throw new QueryError(`Athena ${operation} failed (${said})`, { cause: error, retryable: status === 'server' });
+          // A connection reset or timeout (the SDK retries none: maxAttempts 1) may pass; the
+          // state machine retries the stage, which resumes from its saved progress.
+          const retryable = status === 'server' || sdkFacts(error).unreachable;
+          throw new QueryError(`Athena ${operation} failed (${said})`, { cause: error, retryable });
         }
         if (attempt >= t.throttleAttempts) {
           throw new QueryError(`Athena is throttling ${operation} (${said}), still after ${attempt} attempts`, { cause: error, retryable: true });

@@ -5,7 +5,7 @@ import { TrinoSQL } from 'dt-sql-parser';
 import { duckType, type CatalogColumn, type CatalogTable, type Workgroup } from './catalog.ts';
 import { partitioning } from './projection.ts';
 import { parseUri, type LakeS3 } from './s3.ts';
-import { installTrinoFunctions, significant, tokenize, toDuckDb, type Token } from './trino.ts';
+import { installTrinoFunctions, significant, tokenize, toDuckDb, trinoRefusal, type Token } from './trino.ts';
 
 /**
  * Runs one Athena statement on DuckDB over the lake: SELECT, CTAS, UNLOAD, INSERT INTO and
@@ -49,6 +49,8 @@ export interface EngineOptions {
   database: string;
   /** A folder of its own for writing before upload. */
   scratch: string;
+  /** The clock partition projection reads NOW from. */
+  now: () => Date;
 }
 
 /** At most this many partitions per CTAS, INSERT INTO or UNLOAD. */
@@ -103,6 +105,11 @@ export class StandInEngine {
   async execute(id: string, sql: string): Promise<Outcome> {
     const tokens = tokenize(sql);
     const words = significant(tokens);
+    // One statement per query: StartQueryExecution's QueryString is "the SQL query statements to
+    // be executed", and Athena runs one (https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html).
+    const semicolon = words.findIndex((t) => t.text === ';');
+    if (semicolon >= 0 && semicolon < words.length - 1) throw new AthenaFailure('INVALID_INPUT: Only one sql statement is allowed.');
+    if (semicolon === words.length - 1) return this.execute(id, sql.slice(0, sql.lastIndexOf(';')));
     const [first, second, third] = words.map(lower);
     if (first === 'drop' && second === 'table') return this.dropTable(words);
     if (first === 'create' && second === 'external') return this.hiveDdl(words, 'CREATE EXTERNAL TABLE');
@@ -136,6 +143,8 @@ export class StandInEngine {
     if (backquoted) throw new AthenaFailure(`SYNTAX_ERROR: line 1:1: backquoted identifiers are not supported; use double quotes to quote identifiers`);
     const [error] = trino.validate(sql);
     if (error) throw new AthenaFailure(`SYNTAX_ERROR: line ${error.startLine}:${error.startColumn}: ${error.message}`);
+    const refusal = trinoRefusal(sql);
+    if (refusal) throw new AthenaFailure(refusal);
   }
 
   private async run(duckSql: string) {
@@ -161,7 +170,7 @@ export class StandInEngine {
       if (!table) continue;
       // An injected projected column needs a static equality in the query's WHERE clause
       // (https://docs.aws.amazon.com/athena/latest/ug/partition-projection-dynamic-id-partitioning.html).
-      for (const column of partitioning(table).injected) {
+      for (const column of partitioning(table, this.options.now).injected) {
         const fixed = words.some((t, i) => nameOf(t) === column && words[i + 1]?.text === '=' && words[i + 2]?.kind === 'string');
         if (!fixed) {
           throw new AthenaFailure(
@@ -176,7 +185,7 @@ export class StandInEngine {
 
   private async buildView(table: CatalogTable, withPath: boolean): Promise<number> {
     const { bucket, prefix } = parseUri(table.location);
-    const parts = partitioning(table);
+    const parts = partitioning(table, this.options.now);
     // Hive skips files whose names start with _ or . (Athena: "Athena ignores … files that begin
     // with an underscore or a dot", https://docs.aws.amazon.com/athena/latest/ug/tables-location-format.html).
     const listed = (await this.options.s3.list(bucket, prefix)).filter((o) => !/(^|\/)[_.][^/]*$/.test(o.key) && !o.key.endsWith('/'));
@@ -187,8 +196,7 @@ export class StandInEngine {
     const signature = JSON.stringify([withPath, visible.map((v) => [v.object.key, v.object.etag])]);
     const bytes = visible.reduce((n, v) => n + v.object.size, 0);
     if (this.built.get(table.name) === signature) return bytes;
-    const files = [];
-    for (const v of visible) files.push({ file: await this.options.s3.local(bucket, v.object), uri: `s3://${bucket}/${v.object.key}`, values: v.values });
+    const files = await inParallel(visible, async (v) => ({ file: await this.options.s3.local(bucket, v.object), uri: `s3://${bucket}/${v.object.key}`, values: v.values }));
     const keys = table.partitionKeys;
     const typed = (c: CatalogColumn, present: boolean) => `${present ? `cast(r.${ident(c.name)} as ${duckType(c.type)})` : `cast(null as ${duckType(c.type)})`} as ${ident(c.name)}`;
     let body: string;
@@ -225,11 +233,14 @@ export class StandInEngine {
   // --- writes: CTAS, UNLOAD, INSERT INTO --------------------------------------------------
 
   /**
-   * CREATE TABLE AS. In a workgroup that enforces its configuration, a CTAS naming
+   * CREATE TABLE AS, a DML statement to the API (StatementType: "DML indicates DML (Data
+   * Manipulation Language) query statements, such as CREATE TABLE AS SELECT",
+   * https://docs.aws.amazon.com/athena/latest/APIReference/API_QueryExecution.html). In a workgroup that enforces its configuration, a CTAS naming
    * external_location fails and the table goes under <results>/tables/<query-id>/
    * (https://docs.aws.amazon.com/athena/latest/ug/considerations-ctas.html, "Specify a location
    * for your CTAS query results"; https://docs.aws.amazon.com/athena/latest/ug/workgroups-troubleshooting.html:
-   * "Athena will fail the query that specifies external_location"). The location must be empty
+   * "Athena will fail the query that specifies external_location"; the page gives no error text,
+   * so the stand-in's says what happened and where the table would go). The location must be empty
    * (HIVE_PATH_ALREADY_EXISTS, https://repost.aws/knowledge-center/athena-hive-path-already-exists).
    */
   private async ctas(id: string, tokens: Token[]): Promise<Outcome> {
@@ -249,7 +260,7 @@ export class StandInEngine {
     const table = this.resolveName(name);
     const { values } = props;
     if (this.tables.has(table)) {
-      if (ifNotExists) return emptyOutcome('DDL', 'CREATE_TABLE_AS_SELECT');
+      if (ifNotExists) return emptyOutcome('DML', 'CREATE_TABLE_AS_SELECT');
       throw new AthenaFailure(`TABLE_ALREADY_EXISTS: line 1:1: Table 'awsdatacatalog.${this.options.database}.${table}' already exists`);
     }
     if (values.external_location !== undefined && this.options.workgroup.enforced) {
@@ -264,6 +275,8 @@ export class StandInEngine {
     const partitionedBy = (values.partitioned_by as string[] | undefined)?.map((c) => c.toLowerCase()) ?? [];
     this.checkTrinoSyntax(query);
     const { bucket, prefix } = parseUri(location);
+    // The results bucket the stack creates; made here on first use (credentials may come later than start-up).
+    if (values.external_location === undefined) await this.options.s3.ensureBucket(bucket);
     if (!(await this.options.s3.isEmpty(bucket, prefix))) {
       throw new AthenaFailure(`HIVE_PATH_ALREADY_EXISTS: Target directory for table '${this.options.database}.${table}' already exists: ${location}. You may need to manually clean the data at location '${this.options.results}tables/${id}' before retrying. Athena will not delete data in your account.`);
     }
@@ -278,7 +291,7 @@ export class StandInEngine {
       created: true,
     });
     this.built.delete(table);
-    return { ...emptyOutcome('DDL', 'CREATE_TABLE_AS_SELECT'), dataScannedInBytes: written.scanned };
+    return { ...emptyOutcome('DML', 'CREATE_TABLE_AS_SELECT'), dataScannedInBytes: written.scanned };
   }
 
   /**
@@ -369,7 +382,7 @@ export class StandInEngine {
       }
       const { bucket, prefix } = parseUri(location);
       const template = into?.parameters['storage.location.template'];
-      for (const file of files) {
+      await inParallel(files, async (file) => {
         let key = `${prefix}${file.split(path.sep).join('/')}`;
         if (template && partitionedBy.length) {
           // A projected table's partitions lie where its template puts them.
@@ -378,7 +391,7 @@ export class StandInEngine {
           key = `${parseUri(uri).prefix}${path.basename(file)}`;
         }
         await this.options.s3.put(bucket, key, path.join(dir, file));
-      }
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -439,6 +452,20 @@ export class StandInEngine {
     }
     return table!;
   }
+}
+
+/** `work` on every item, eight at a time (S3 requests), results in the items' order. */
+async function inParallel<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, items.length) }, worker));
+  return results;
 }
 
 function closingIndex(tokens: Token[], open: number): number {
@@ -514,7 +541,7 @@ function asAthenaFailure(error: Error): AthenaFailure {
   const message = error.message.split('\n')[0] ?? '';
   if (message.includes('INTERRUPT') || /interrupted/i.test(message)) return new AthenaFailure('Query was cancelled', 2, 1000);
   const detail = message.replace(/^[A-Za-z ]+ Error: /, '');
-  if (/Cannot cast '.*' to DOUBLE/.test(message)) return new AthenaFailure(`INVALID_CAST_ARGUMENT: ${detail}`);
+  if (/Cannot cast '.*' to DOUBLE|Value cannot be cast to/.test(message)) return new AthenaFailure(`INVALID_CAST_ARGUMENT: ${detail}`);
   if (/^Catalog Error: Table/.test(message)) return new AthenaFailure(`TABLE_NOT_FOUND: ${detail}`);
   if (/^Catalog Error: Scalar Function|^Catalog Error: .*Function/.test(message)) return new AthenaFailure(`FUNCTION_NOT_FOUND: ${detail}`);
   if (/^Binder Error: Referenced column/.test(message)) return new AthenaFailure(`COLUMN_NOT_FOUND: ${detail}`);

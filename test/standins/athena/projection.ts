@@ -17,27 +17,27 @@ export interface Partitioned {
 }
 
 const units: Record<string, keyof DurationLikeObject> = {
-  YEARS: 'years',
-  MONTHS: 'months',
-  WEEKS: 'weeks',
-  DAYS: 'days',
-  HOURS: 'hours',
-  MINUTES: 'minutes',
-  SECONDS: 'seconds',
+  YEAR: 'years',
+  MONTH: 'months',
+  WEEK: 'weeks',
+  DAY: 'days',
+  HOUR: 'hours',
+  MINUTE: 'minutes',
+  SECOND: 'seconds',
 };
 
-/** A Java DateTimeFormatter pattern as luxon's (the ones Glue projections use: yyyy, MM, dd, HH, mm, ss). */
-const luxonFormat = (java: string) => java;
-
-/** One end of a date range: a literal in the format, or NOW, NOW-3YEARS, NOW+1MONTHS. */
+/**
+ * One end of a date range: a literal in the format (a Java DateTimeFormatter pattern; the ones
+ * projections use, yyyy, MM, dd, HH, mm, ss, read the same in luxon), or NOW, NOW-3YEARS, NOW+1MONTH.
+ */
 function rangeEnd(text: string, format: string, now: DateTime): DateTime | undefined {
-  const relative = /^NOW(?:\s*([+-])\s*(\d+)\s*(YEARS|MONTHS|WEEKS|DAYS|HOURS|MINUTES|SECONDS))?$/i.exec(text.trim());
+  const relative = /^NOW(?:\s*([+-])\s*(\d+)\s*(YEAR|MONTH|WEEK|DAY|HOUR|MINUTE|SECOND)S?)?$/i.exec(text.trim());
   if (relative) {
     if (!relative[1]) return now;
     const amount = Number(relative[2]) * (relative[1] === '-' ? -1 : 1);
     return now.plus({ [units[relative[3]!.toUpperCase()]!]: amount });
   }
-  const parsed = DateTime.fromFormat(text.trim(), luxonFormat(format), { zone: 'UTC' });
+  const parsed = DateTime.fromFormat(text.trim(), format, { zone: 'UTC' });
   return parsed.isValid ? parsed : undefined;
 }
 
@@ -55,9 +55,9 @@ function projected(table: CatalogTable, column: string, value: string, now: Date
   if (type === 'date') {
     const format = p[`projection.${column}.format`] ?? 'yyyy-MM-dd';
     const [startText, endText] = (p[`projection.${column}.range`] ?? '').split(',');
-    const parsed = DateTime.fromFormat(value, luxonFormat(format), { zone: 'UTC' });
+    const parsed = DateTime.fromFormat(value, format, { zone: 'UTC' });
     // The value must be spelled exactly as the format prints it (2026-1 is no month of yyyy-MM).
-    if (!parsed.isValid || parsed.toFormat(luxonFormat(format)) !== value) return false;
+    if (!parsed.isValid || parsed.toFormat(format) !== value) return false;
     const start = rangeEnd(startText ?? '', format, now);
     const end = rangeEnd(endText ?? '', format, now);
     return Boolean(start && end && parsed >= start && parsed <= end);
@@ -68,7 +68,7 @@ function projected(table: CatalogTable, column: string, value: string, now: Date
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** How the table's keys map to partitions, and which of them are projected. */
-export function partitioning(table: CatalogTable, now = () => DateTime.utc()): Partitioned {
+export function partitioning(table: CatalogTable, now: () => Date = () => new Date()): Partitioned {
   const keys = table.partitionKeys.map((k) => k.name);
   const p = table.parameters;
   const projectionOn = p['projection.enabled'] === 'true';
@@ -97,7 +97,7 @@ export function partitioning(table: CatalogTable, now = () => DateTime.utc()): P
       const match = regex.exec(key);
       if (!match) return undefined;
       const values = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(match[i + 1]!)]));
-      if (projectionOn && !keys.every((k) => projected(table, k, values[k]!, now()))) return undefined;
+      if (projectionOn && !keys.every((k) => projected(table, k, values[k]!, DateTime.fromJSDate(now(), { zone: 'UTC' })))) return undefined;
       return values;
     },
   };

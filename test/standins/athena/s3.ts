@@ -33,6 +33,7 @@ export class LakeS3 {
   readonly client: S3Client;
   /** bucket/key → the ETag of the copy in `cache`. */
   private readonly copies = new Map<string, string>();
+  private readonly buckets = new Set<string>();
 
   constructor(
     endpoint: string,
@@ -86,6 +87,8 @@ export class LakeS3 {
 
   /** Creates the bucket when it does not exist (the results bucket, which the stack would create). */
   async ensureBucket(bucket: string): Promise<void> {
+    if (this.buckets.has(bucket)) return;
+    this.buckets.add(bucket);
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
     } catch {

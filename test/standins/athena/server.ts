@@ -6,7 +6,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { stackCatalog, type CatalogTable } from './catalog.ts';
 import { AthenaFailure, StandInEngine, type Outcome } from './engine.ts';
-import { LakeS3, parseUri } from './s3.ts';
+import { LakeS3 } from './s3.ts';
 
 /**
  * The Athena stand-in: the Athena JSON 1.1 API Pulse calls (StartQueryExecution,
@@ -33,6 +33,8 @@ export interface AthenaLocalOptions {
   lakeBucket?: string;
   /** The Glue database; default 'pulse'. */
   database?: string;
+  /** The clock partition projection reads NOW from (a range ending at NOW+10YEARS); default the system's. */
+  now?: () => Date;
 }
 
 export interface AthenaLocal {
@@ -77,9 +79,8 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
   const results = opts.results.replace(/\/?$/, '/');
   const cache = await mkdtemp(path.join(tmpdir(), 'athena-local-'));
   const s3 = new LakeS3(opts.s3Endpoint, path.join(cache, 'lake'));
-  await s3.ensureBucket(parseUri(results).bucket);
   const catalog = stackCatalog(opts.lakeBucket ?? 'pulse-lake', database);
-  const engine = new StandInEngine({ s3, tables: catalog.tables, workgroup: catalog.workgroup, results, database, scratch: path.join(cache, 'write') });
+  const engine = new StandInEngine({ s3, tables: catalog.tables, workgroup: catalog.workgroup, results, database, scratch: path.join(cache, 'write'), now: opts.now ?? (() => new Date()) });
   await engine.open();
 
   const statements: LoggedStatement[] = [];
@@ -288,6 +289,10 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
   }
 
   const server = createServer((request, response) => void handle(request, response));
+  // The SDK keeps sockets alive between polls that may wait 5 s; Node closes an idle one after 5 s
+  // by default, racing the next poll into "socket hang up". Athena's endpoints hold them longer.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 121_000;
   async function handle(request: IncomingMessage, response: ServerResponse) {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -334,6 +339,7 @@ export async function startAthenaLocal(opts: AthenaLocalOptions): Promise<Athena
 
 function statementTypeOf(query: string): 'DML' | 'DDL' | 'UTILITY' {
   const head = query.trim().slice(0, 40).toLowerCase();
+  if (/^create\s+table\b/.test(head)) return 'DML';
   if (/^(drop|create|alter|msck)\b/.test(head)) return 'DDL';
   if (/^(show|describe|explain)\b/.test(head)) return 'UTILITY';
   return 'DML';

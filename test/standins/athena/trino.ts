@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  DATE,
   DOUBLE,
   DuckDBScalarFunction,
   TIMESTAMP,
   TIMESTAMPTZ,
   VARCHAR,
+  dateValue,
   timestampTZValue,
   timestampValue,
   type DuckDBConnection,
@@ -116,10 +118,12 @@ function rewrite(tokens: Token[], from: number, to: number): string {
       const expr = rewrite(tokens, open + 1, as);
       const type = tokens.slice(as + 1, close).map((t) => t.text).join('').trim();
       const duck = duckTypeOf(type);
+      const prefix = `trino_${name === 'try_cast' ? 'try_' : ''}to_`;
       // https://trino.io/docs/current/functions/conversion.html: varchar → double as Java's Double.parseDouble.
       if (duck === 'double' || duck === 'float') {
-        const call = `trino_${name === 'try_cast' ? 'try_' : ''}to_double(${expr})`;
-        out += duck === 'float' ? `cast(${call} as float)` : call;
+        out += duck === 'float' ? `cast(${prefix}double(${expr}) as float)` : `${prefix}double(${expr})`;
+      } else if (duck === 'timestamp' || duck === 'date') {
+        out += `${prefix}${duck}(${expr})`;
       } else {
         out += `${name}(${expr} as ${duck})`;
       }
@@ -129,6 +133,79 @@ function rewrite(tokens: Token[], from: number, to: number): string {
     out += isCall && renamed[name] ? renamed[name] : token.text;
   }
   return out;
+}
+
+/**
+ * DuckDB functions Trino does not have, which DuckDB would run here and Athena refuses
+ * ("Function '…' not registered"): Trino's list is https://trino.io/docs/current/functions/list.html.
+ * The stand-in's own helpers (trino_*, java_*) are refused too, so a statement cannot lean on them.
+ */
+const duckdbOnlyFunctions = new Set([
+  'regexp_matches', 'regexp_full_match', 'strftime', 'strptime', 'try_strptime', 'epoch', 'epoch_ms', 'epoch_us',
+  'isodow', 'dayofmonth', 'dayofweek', 'dayofyear', 'list_value', 'list_contains', 'list_extract', 'list_element',
+  'list_aggregate', 'array_length', 'len', 'string_split', 'generate_series', 'range', 'median', 'quantile',
+  'quantile_cont', 'quantile_disc', 'approx_quantile', 'string_agg', 'group_concat', 'arg_max', 'arg_min', 'first',
+  'last', 'datediff', 'datepart', 'date_part', 'today', 'struct_pack', 'read_parquet', 'read_csv', 'read_csv_auto',
+  'read_json', 'read_json_auto', 'glob', 'error', 'printf', 'timezone', 'isfinite', 'ifnull', 'list', 'make_date',
+]);
+
+/**
+ * Trino's types (https://trino.io/docs/current/language/types.html): a cast to a DuckDB-only
+ * name (string, text, int64, hugeint, float, timestamptz) fails there with "Unknown type".
+ */
+const trinoTypes = new Set([
+  'boolean', 'tinyint', 'smallint', 'integer', 'int', 'bigint', 'real', 'double', 'decimal', 'varchar', 'char',
+  'varbinary', 'json', 'date', 'time', 'timestamp', 'interval', 'array', 'map', 'row', 'uuid', 'ipaddress',
+]);
+
+/** Where the token at `index` starts, as Trino reports it: line:column, both from 1. */
+function position(tokens: Token[], index: number): string {
+  const before = tokens.slice(0, index).map((t) => t.text).join('');
+  const lines = before.split('\n');
+  return `${lines.length}:${lines.at(-1)!.length + 1}`;
+}
+
+/**
+ * What Trino would refuse that DuckDB runs: a function it does not register, a type it does not
+ * know. Returns Athena's error text, or undefined.
+ */
+export function trinoRefusal(sql: string): string | undefined {
+  const tokens = tokenize(sql);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token.kind !== 'word') continue;
+    const name = token.text.toLowerCase();
+    const open = nextSignificant(tokens, i);
+    if (tokens[open]?.text === '(' && tokens[previousSignificant(tokens, i)]?.text !== '.') {
+      if (duckdbOnlyFunctions.has(name) || name.startsWith('trino_') || name.startsWith('java_')) {
+        return `FUNCTION_NOT_FOUND: line ${position(tokens, i)}: Function '${name}' not registered`;
+      }
+    }
+    if (name === 'as' && isCastType(tokens, i)) {
+      const type = tokens[nextSignificant(tokens, i)]!;
+      if (type.kind === 'word' && !trinoTypes.has(type.text.toLowerCase())) {
+        return `TYPE_NOT_FOUND: line ${position(tokens, nextSignificant(tokens, i))}: Unknown type: ${type.text.toLowerCase()}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Whether the AS at `index` is the one of a CAST or TRY_CAST (its parenthesis opened by one). */
+function isCastType(tokens: Token[], index: number): boolean {
+  let depth = 0;
+  for (let j = index - 1; j >= 0; j--) {
+    const t = tokens[j]!.text;
+    if (t === ')') depth++;
+    else if (t === '(') {
+      if (depth === 0) {
+        const fn = tokens[previousSignificant(tokens, j)];
+        return fn?.kind === 'word' && ['cast', 'try_cast'].includes(fn.text.toLowerCase());
+      }
+      depth--;
+    }
+  }
+  return false;
 }
 
 /** A Trino statement (or expression) as DuckDB runs it with `trinoFunctions` installed. */
@@ -265,6 +342,31 @@ export function trinoDateParse(text: string, format: string): number {
   return date.toMillis();
 }
 
+/**
+ * Trino's varchar → timestamp(3) and varchar → date casts (DateTimes.parseTimestamp): year-month-day
+ * with one or two digits each, then optionally a space and hour:minute[:second[.fraction]], the
+ * fraction rounded to milliseconds; no T, no zone, nothing else. DuckDB reads more (an offset, a T,
+ * a lone hour) and keeps microseconds. https://trino.io/docs/current/language/types.html#timestamp
+ */
+const timestampText = /^([+-]?\d{4,})-(\d{1,2})-(\d{1,2})(?: (\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d+))?)?)?$/;
+const dateText = /^\s*([+-]?\d{4,})-(\d{1,2})-(\d{1,2})\s*$/;
+
+export function trinoTimestamp(text: string): number | undefined {
+  const m = timestampText.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((v) => (v === undefined ? 0 : Number(v)));
+  const fraction = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;
+  const date = DateTime.fromObject({ year, month, day, hour, minute, second }, { zone: 'UTC' });
+  return date.isValid ? date.toMillis() + fraction : undefined;
+}
+
+export function trinoDate(text: string): number | undefined {
+  const m = dateText.exec(text);
+  if (!m) return undefined;
+  const date = DateTime.fromObject({ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) }, { zone: 'UTC' });
+  return date.isValid ? date.toMillis() : undefined;
+}
+
 /** Trino's from_iso8601_timestamp: an ISO 8601 instant; without an offset, in the session zone (UTC in Athena). */
 export function fromIso8601(text: string): number {
   const parsed = DateTime.fromISO(text, { zone: 'UTC', setZone: true });
@@ -338,6 +440,36 @@ export async function installTrinoFunctions(connection: DuckDBConnection): Promi
   await connection.run(
     "create or replace macro trino_try_to_double(x) as case when typeof(x) = 'VARCHAR' then java_try_parse_double(cast(x as varchar)) else try_cast(x as double) end",
   );
+  connection.registerScalarFunction(
+    scalar('trino_parse_timestamp', [VARCHAR], TIMESTAMP, (s) => {
+      const ms = trinoTimestamp(s);
+      if (ms === undefined) throw new Error(`Value cannot be cast to timestamp: ${s}`);
+      return timestampValue(micros(ms));
+    }),
+  );
+  connection.registerScalarFunction(scalar('trino_try_parse_timestamp', [VARCHAR], TIMESTAMP, (s) => {
+    const ms = trinoTimestamp(s);
+    return ms === undefined ? null : timestampValue(micros(ms));
+  }));
+  connection.registerScalarFunction(
+    scalar('trino_parse_date', [VARCHAR], DATE, (s) => {
+      const ms = trinoDate(s);
+      if (ms === undefined) throw new Error(`Value cannot be cast to date: ${s}`);
+      return dateValue(ms / 86_400_000);
+    }),
+  );
+  connection.registerScalarFunction(scalar('trino_try_parse_date', [VARCHAR], DATE, (s) => {
+    const ms = trinoDate(s);
+    return ms === undefined ? null : dateValue(ms / 86_400_000);
+  }));
+  for (const type of ['timestamp', 'date']) {
+    await connection.run(
+      `create or replace macro trino_to_${type}(x) as case when typeof(x) = 'VARCHAR' then trino_parse_${type}(cast(x as varchar)) else cast(x as ${type}) end`,
+    );
+    await connection.run(
+      `create or replace macro trino_try_to_${type}(x) as case when typeof(x) = 'VARCHAR' then trino_try_parse_${type}(cast(x as varchar)) else try_cast(x as ${type}) end`,
+    );
+  }
   connection.registerScalarFunction(scalar('trino_date_parse', [VARCHAR, VARCHAR], TIMESTAMP, (s, f) => timestampValue(micros(trinoDateParse(s, f)))));
   connection.registerScalarFunction(scalar('trino_from_iso8601_timestamp', [VARCHAR], TIMESTAMPTZ, (s) => timestampTZValue(micros(fromIso8601(s)))));
 }

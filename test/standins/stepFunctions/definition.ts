@@ -30,27 +30,37 @@ export interface SynthesizedPipeline {
   template: Template;
 }
 
-/**
- * What a token stands for here: `Ref` of a resource (its logical id) or a pseudo parameter,
- * `Fn::GetAtt` of a resource's attribute. Unknown is an error: nothing is guessed.
- */
-export type TokenValues = (ref: { logicalId: string; attribute?: string }) => string | undefined;
+/** The local names of the stack's buckets; by default a bucket is named by its logical id, lower-cased. */
+export interface LocalNames {
+  lakeBucket?: string;
+  resultsBucket?: string;
+}
 
-export function synthesizePipeline(config: PulseConfig, values: TokenValues = () => undefined): SynthesizedPipeline {
+/**
+ * Tokens resolve to: `Ref` of a pseudo parameter, a bucket (its local name), a workgroup or a
+ * Glue database (its name), a topic (an ARN); `Fn::GetAtt` of a Lambda's Arn. Anything else is
+ * an error: nothing is guessed.
+ */
+export function synthesizePipeline(config: PulseConfig, names: LocalNames = {}): SynthesizedPipeline {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const { lake, pipeline } = buildPulse(app, config);
   if (!pipeline) throw new Error('the config built no pipeline');
   const template = Template.fromStack(lake);
   const stack = Stack.of(lake);
   const logicalIdOf = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const named: Record<string, string | undefined> = {
+    [logicalIdOf(lake.lake)]: names.lakeBucket,
+    [logicalIdOf(lake.athena.results)]: names.resultsBucket,
+  };
   const resolveToken = (ref: { logicalId: string; attribute?: string }): string => {
-    const given = values(ref);
-    if (given !== undefined) return given;
+    const resource = template.toJSON().Resources?.[ref.logicalId] as { Type: string; Properties: Record<string, unknown> } | undefined;
+    if (!ref.attribute && named[ref.logicalId]) return named[ref.logicalId]!;
+    if (resource?.Type === 'AWS::Athena::WorkGroup' && !ref.attribute) return resource.Properties.Name as string;
+    if (resource?.Type === 'AWS::Glue::Database' && !ref.attribute) return (resource.Properties.DatabaseInput as { Name: string }).Name;
     if (ref.logicalId === 'AWS::Partition') return 'aws';
     if (ref.logicalId === 'AWS::Region') return localRegion;
     if (ref.logicalId === 'AWS::AccountId') return localAccount;
     if (ref.logicalId === 'AWS::URLSuffix') return 'amazonaws.com';
-    const resource = template.toJSON().Resources?.[ref.logicalId] as { Type: string } | undefined;
     if (resource?.Type === 'AWS::Lambda::Function' && ref.attribute === 'Arn') return lambdaArn(ref.logicalId);
     if (resource?.Type === 'AWS::SNS::Topic' && !ref.attribute) return `arn:aws:sns:${localRegion}:${localAccount}:${ref.logicalId}`;
     // A bucket's name is its logical id, lower-cased, unless the caller names it.
