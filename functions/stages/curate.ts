@@ -449,6 +449,11 @@ async function finishFold(
 /** The earliest month a mart may have to be rebuilt from: months as YYYY-MM, or everything. */
 export interface MartsPending {
   from: string | 'all';
+  /**
+   * Drawn anew at each fold: a marts build stopped for time resumes its saved progress only if
+   * the curated rows have not changed since (stages/marts.ts).
+   */
+  change?: string;
 }
 
 /**
@@ -460,8 +465,7 @@ async function markMartsPending(ctx: StageContext, changed: string | 'all'): Pro
   const earlier = await getJson<MartsPending>(ctx.store, lakeKeys.martsPending);
   const froms = [changed, ...(earlier ? [earlier.from] : [])];
   const from = froms.includes('all') ? 'all' : froms.sort()[0]!;
-  if (earlier?.from === from) return;
-  await putJson(ctx.store, lakeKeys.martsPending, { from } satisfies MartsPending);
+  await putJson(ctx.store, lakeKeys.martsPending, { from, change: randomUUID() } satisfies MartsPending);
 }
 
 /**

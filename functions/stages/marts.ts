@@ -99,7 +99,9 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
   const kpiRebuild = full
     ? months
     : months.filter((m) => (from !== undefined && m >= from) || !built.months.includes(m));
-  const plan = createHash('sha256').update(JSON.stringify({ fingerprint, full, from, kpiRebuild })).digest('hex');
+  // What the build sets out to write, and from which curated rows (curate draws a new change at each fold).
+  const planned = { fingerprint, full, from, kpiRebuild, change: pending?.change };
+  const plan = createHash('sha256').update(JSON.stringify(planned)).digest('hex');
   const saved = await getJson<MartsProgress>(ctx.store, lakeKeys.martsProgress);
   const done = new Set(saved?.plan === plan ? saved.done : []);
   const finished = async (step: string) => {

@@ -210,7 +210,8 @@ describe('the pipeline stack', () => {
       ).toBe(stage.queries);
       // The stages that materialise work tables (validated rows, a slice's kpi_monthly months) do
       // so only under the scratch prefix; their files are under the workgroup's results location,
-      // so no role touches a lake _scratch/.
+      // so no role touches a lake _scratch/. Curate stages a fold's rows under curated/_staging/
+      // (where a re-invocation after a stop for time finds them), inside the curated/ it writes.
       expect(actions.includes('glue:CreateTable'), stage.name).toBe(stage.scratchTables);
       expect(JSON.stringify(statementsOf(id)), stage.name).not.toContain('/_scratch/');
       expect(actions).not.toContain('glue:UpdateTable');

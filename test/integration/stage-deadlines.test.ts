@@ -247,3 +247,54 @@ describe('a curate Lambda killed while it writes', () => {
     await ctx.engine.close();
   });
 });
+
+describe('a marts Lambda out of time, then a curate that changes the rows', () => {
+  const header = 'id,created_at,updated_at,status,channel';
+  const first = [
+    'A,2026-10-02T10:00:00Z,2026-10-02T10:00:00Z,open,email',
+    'B,2026-09-05T10:00:00Z,2026-09-05T10:00:00Z,open,chat',
+  ];
+  const second = [
+    'A,2026-10-02T10:00:00Z,2026-10-20T10:00:00Z,solved,email',
+    'C,2026-10-07T10:00:00Z,2026-10-07T10:00:00Z,open,web',
+  ];
+
+  /** A lake of these exports (each a file), or the same lake opened again (a Lambda of its own). */
+  async function lake(name: string, exports?: string[][]): Promise<StageContext> {
+    const dir = path.join(root, name);
+    if (exports) {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(path.join(dir, 'exports'), { recursive: true });
+      for (const [i, rows] of exports.entries()) {
+        writeFileSync(path.join(dir, `exports/tickets-${i}.csv`), [header, ...rows].join('\n'));
+      }
+    }
+    const sources = [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'exports/*.csv' }];
+    const config = parseConfig({ timezone: 'UTC', lake: './lake', sources }, path.join(dir, 'pulse.config.json'));
+    return createLocalContext(config, parsePeriod('2026-10'), { quiet: true });
+  }
+
+  it('builds again what it built from the rows before: the marts equal a lake built at once', async () => {
+    const once = await lake('marts-once', [first, second]);
+    await runStages(once, ['extract', 'curate', 'marts']);
+    const expected = await martRows(once);
+    await once.engine.close();
+
+    const ctx = await lake('marts-changed', [first]);
+    await runStages(ctx, ['extract', 'curate']);
+    // marts stops after a few statements, having built some marts from the first export's rows
+    const lambda = await lake('marts-changed');
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-11-01T06:00:00Z') });
+    const deadline = Date.now() + 8 * statementMs;
+    const stopped = createStageContext({ ...lambda, engine: slow(lambda.engine), deadline });
+    await expect(buildMarts(stopped)).rejects.toThrow(/deadline/);
+    vi.useRealTimers();
+    await lambda.engine.close();
+    expect((await getJson<{ done: string[] }>(ctx.store, lakeKeys.martsProgress))?.done.length).toBeGreaterThan(0);
+    // a later run curates the second export, then builds the marts to the end
+    writeFileSync(path.join(root, 'marts-changed', 'exports/tickets-1.csv'), [header, ...second].join('\n'));
+    await runStages(ctx, ['extract', 'curate', 'marts']);
+    expect(await martRows(ctx)).toEqual(expected);
+    await ctx.engine.close();
+  });
+});
