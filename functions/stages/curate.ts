@@ -393,7 +393,9 @@ async function curateEntity(ctx: StageContext, entity: Entity, until?: number): 
   // Staged beside curated/, not written into it: curated/ changes only once the fold is saved.
   const staged = lakeKeys.curateStaging(name, randomUUID().slice(0, 8));
   const rows = month ? `select * from (${staging}) as staged${inMonths}` : staging;
-  await ctx.engine.writeParquet(rows, staged, { partitionByMonth: Boolean(month) });
+  // Naming the months spares the engine a query to find them (Athena batches its writes by month).
+  const written = Array.isArray(months) ? { months } : {};
+  await ctx.engine.writeParquet(rows, staged, { partitionByMonth: Boolean(month), ...written });
   await ctx.engine.query(`drop ${replaced > 0 ? 'table' : 'view'} raw_${name}`);
   await ctx.engine.query(`drop view new_${name}`);
   for (const t of validated.tables) await ctx.engine.query(`drop table ${t.table}`);

@@ -200,7 +200,7 @@ describe('the stages on Athena', () => {
     expect(sent.filter((s) => /external_location/i.test(s))).toEqual([]);
     expect(cleared.filter((p) => !/^(curated|marts)\//.test(p))).toEqual([]);
     for (const prefix of cleared.filter((p) => p.startsWith('curated/_staging/'))) {
-      expect(prefix).toMatch(/^curated\/_staging\/\w+\/[0-9a-f]{8}\/$/);
+      expect(prefix).toMatch(/^curated\/_staging\/\w+\/[0-9a-f]{8}\/(month=\d{4}-\d{2}\/)?$/);
     }
   });
 
