@@ -86,8 +86,6 @@ const chunk = <T>(items: T[], size: number): T[][] =>
 const throttledReason = /throttl|rate exceeded|too many requests|slow ?down/i;
 const errorCategories: Record<number, string> = { 1: 'system', 2: 'user', 3: 'other' };
 
-const isThrottling = (error: unknown) => sdkFacts(error).throttled;
-
 /** The query engine in AWS: Athena (engine v3, Trino) over the Glue tables the CDK stack defines. */
 /**
  * An Athena client as the engine uses it. maxAttempts 1: throttling is retried by the engine,
@@ -462,13 +460,11 @@ export class AthenaEngine implements QueryEngine {
       try {
         return await call();
       } catch (error) {
-        const name = (error as Error)?.name ?? 'Error';
-        const said = `${name}: ${(error as Error)?.message ?? ''}`;
-        if (!isThrottling(error)) {
-          const status = (error as { $fault?: string })?.$fault;
+        const { throttled, serverFault, unreachable, said } = sdkFacts(error);
+        if (!throttled) {
           // A connection reset or timeout (the SDK retries none: maxAttempts 1) may pass; the
           // state machine retries the stage, which resumes from its saved progress.
-          const retryable = status === 'server' || sdkFacts(error).unreachable;
+          const retryable = serverFault || unreachable;
           throw new QueryError(`Athena ${operation} failed (${said})`, { cause: error, retryable });
         }
         if (attempt >= t.throttleAttempts) {
