@@ -16,6 +16,12 @@ export const bundleExternals = ['@aws-sdk/*', '@smithy/*'];
 export const bundleBanner =
   "import { createRequire as pulseRequire } from 'module'; const require = pulseRequire(import.meta.url);";
 
+/**
+ * Minified, with class names kept: error names reach the owners' alerts and the state machine's
+ * Catch, and minified they read `ja`. esbuild and the CDK's bundling name both options alike.
+ */
+export const bundleMinify = { minify: true, keepNames: true } as const;
+
 export const handlerEntry = (stage: string) => path.join(projectRoot, 'functions/handlers', `${stage}.ts`);
 
 const resolvePackage = createRequire(import.meta.url).resolve;
@@ -44,9 +50,7 @@ export async function buildStageBundle(stage: string, outdir?: string): Promise<
     write: Boolean(outdir),
     ...(outdir ? { outfile: path.join(outdir, 'index.mjs') } : {}),
     metafile: true,
-    minify: true,
-    // Error names reach the owners' alerts and the state machine's Catch: minified, they read `ja`.
-    keepNames: true,
+    ...bundleMinify,
     format: 'esm',
     platform: 'node',
     target: bundleTarget,

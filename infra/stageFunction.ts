@@ -14,6 +14,7 @@ import {
   bundleAssets,
   bundleBanner,
   bundleExternals,
+  bundleMinify,
   bundleTarget,
   handlerEntry,
   projectRoot as root,
@@ -46,8 +47,7 @@ export function stageFunctionProps(
     bundling: {
       format: nodejs.OutputFormat.ESM,
       target: bundleTarget,
-      minify: true,
-      keepNames: true,
+      ...bundleMinify,
       sourceMap: true,
       externalModules: bundleExternals,
       banner: bundleBanner,
