@@ -5,15 +5,16 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { S3Store } from '../../functions/adapters/aws/s3Store.ts';
 import { demoConfig } from '../../functions/cli/demo.ts';
+import { defaultPeriod } from '../../functions/handlers/lambdaContext.ts';
 import { main } from '../../functions/cli/main.ts';
 import { configSchema } from '../../functions/config/schema.ts';
-import { addMonths } from '../../functions/kpis/period.ts';
 import { lakeKeys } from '../../functions/model/lakeKeys.ts';
 import { getJson, putJson } from '../../functions/ports/objectStore.ts';
 import { generateSampleCompany } from '../../functions/sample/demoCompany.ts';
 import { buildStageBundle, projectRoot } from '../../infra/lambdaBundle.ts';
 import { configKey } from '../../infra/pipeline.ts';
 import { startS3rver, stopS3rver } from '../support/s3rver.ts';
+import { startAthenaLocal, type AthenaLocal, type LoggedStatement } from './athena/server.ts';
 import { addresses, startSesLocal, type SesMessage } from './ses.ts';
 import { synthesizePipeline, type SynthesizedFunction } from './stepFunctions/definition.ts';
 import { startExecution, type ExecutionResult } from './stepFunctions/interpreter.ts';
@@ -41,12 +42,6 @@ export interface RehearsalOptions {
   log?: (line: string) => void;
 }
 
-export interface LoggedStatement {
-  statement: string;
-  state: string;
-  error?: string;
-}
-
 export interface RehearsalResult {
   period: string;
   execution: ExecutionResult;
@@ -66,48 +61,15 @@ export interface RehearsalResult {
   config: ReturnType<typeof demoConfig>;
 }
 
-/** The Athena stand-in's contract (test/standins/athena/server.ts, built on its own branch). */
-interface AthenaLocal {
-  url: string;
-  statements: LoggedStatement[];
-  close(): Promise<void>;
-}
-type StartAthenaLocal = (options: {
-  s3Endpoint: string;
-  results: string;
-  statementsFile?: string;
-}) => Promise<AthenaLocal>;
-
 const lakeBucket = 'pulse-lake';
 const resultsBucket = 'pulse-athena-results';
 /** s3rver's fixed key pair (its README); the other stand-ins take any. */
 const credentials = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
 
-/** The month before today in the business zone, as `pulse demo` reports. */
-function lastFullMonth(timezone: string): string {
-  const local = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit' }).format(
-    new Date(),
-  );
-  return addMonths(local.slice(0, 7), -1);
-}
-
-async function loadAthenaStandIn(): Promise<StartAthenaLocal> {
-  // Loaded by name at run time: the stand-in is built on another branch, against this contract.
-  const file = path.join(import.meta.dirname, 'athena', 'server.ts');
-  try {
-    return ((await import(pathToFileURL(file).href)) as { startAthenaLocal: StartAthenaLocal }).startAthenaLocal;
-  } catch (error) {
-    const where = path.relative(projectRoot, file);
-    throw new Error(`the Athena stand-in (${where}) could not be loaded: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-}
-
 export async function rehearse(options: RehearsalOptions = {}): Promise<RehearsalResult> {
   const log = options.log ?? (() => {});
   const timezone = options.timezone ?? 'Europe/Berlin';
-  const period = options.period ?? lastFullMonth(timezone);
+  const period = options.period ?? defaultPeriod(new Date(), timezone);
   const outDir = path.resolve(options.outDir ?? path.join(projectRoot, '.tmp/rehearsal'));
   const seconds: Record<string, number> = {};
   const started = Date.now();
@@ -154,7 +116,6 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
   try {
     const s3Endpoint = `http://127.0.0.1:${s3.port}`;
     env.set({ ...credentials, AWS_ENDPOINT_URL_S3: s3Endpoint });
-    const startAthenaLocal = await loadAthenaStandIn();
     athena = await startAthenaLocal({
       s3Endpoint,
       results: `s3://${resultsBucket}/`,
