@@ -7,11 +7,7 @@ import type { PulseConfig } from './schema.ts';
  */
 export function deployedConfigProblems(config: PulseConfig, file: string): string[] {
   const problems: string[] = [];
-  if (config.mail.transport !== 'ses') {
-    problems.push(
-      `${file}: mail.transport: a deployed Pulse sends through SES ("transport": "ses"), not ${config.mail.transport}`,
-    );
-  }
+  if (config.mail.transport !== 'ses') problems.push(notThroughSes(config.mail.transport, file));
   if (config.owners.length === 0) {
     problems.push(
       `${file}: owners: none named: a deployed Pulse alerts its owners when a run fails and subscribes them to the alarms; name at least one address`,
@@ -31,4 +27,9 @@ export function deployedConfigProblems(config: PulseConfig, file: string): strin
     }
   });
   return problems;
+}
+
+/** Why mail sent by `transport` cannot run deployed: synth lists it, and the Lambda refuses it at its start. */
+export function notThroughSes(transport: string, file: string): string {
+  return `${file}: mail.transport: a deployed Pulse sends through SES ("transport": "ses"), not ${transport}`;
 }

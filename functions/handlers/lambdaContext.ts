@@ -3,6 +3,7 @@ import { AthenaEngine } from '../adapters/aws/athenaEngine.ts';
 import { S3Store } from '../adapters/aws/s3Store.ts';
 import { SesTransport } from '../adapters/aws/ses.ts';
 import { SecretsManagerSecrets } from '../adapters/aws/secretsManager.ts';
+import { notThroughSes } from '../config/deployed.ts';
 import { parseConfig } from '../config/load.ts';
 import { PulseError } from '../errors.ts';
 import { parsePeriod } from '../kpis/period.ts';
@@ -89,11 +90,7 @@ export async function lambdaContext(
     );
   const loaded = parseConfig(raw, `/${settings.configKey}`);
   const { config } = loaded;
-  if (config.mail.transport !== 'ses') {
-    throw new PulseError(
-      `${settings.configKey}: mail.transport: a deployed Pulse sends through SES ("transport": "ses"), not ${config.mail.transport}`,
-    );
-  }
+  if (config.mail.transport !== 'ses') throw new PulseError(notThroughSes(config.mail.transport, settings.configKey));
   const athena = new AthenaEngine({
     workGroup: settings.workGroup,
     database: settings.database,
