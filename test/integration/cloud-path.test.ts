@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AthenaEngine } from '../../functions/adapters/aws/athenaEngine.ts';
 import { S3Store } from '../../functions/adapters/aws/s3Store.ts';
@@ -12,7 +11,7 @@ import { runStages } from '../../functions/stages/index.ts';
 import { getJson } from '../../functions/ports/objectStore.ts';
 import { generateSampleCompany } from '../../functions/sample/demoCompany.ts';
 import { startAthenaLocal, type LoggedStatement } from '../standins/athena/server.ts';
-import { startS3rver, stopS3rver } from '../support/s3rver.ts';
+import { serveS3ForTests } from '../support/s3rver.ts';
 
 /**
  * The cloud path run for real: `pulse run` on an s3:// lake, S3 through s3rver and Athena through
@@ -25,37 +24,22 @@ const root = path.resolve(import.meta.dirname, '../../.tmp/cloud-path');
 const now = new Date('2026-11-02T06:00:00Z');
 /** The stand-in answers in milliseconds: polls start at 10 ms (Athena's first wait is sized for seconds). */
 const athenaTimings = { pollFirstMs: 10, pollMaxMs: 100 };
-let s3rver: Awaited<ReturnType<typeof startS3rver>> | undefined;
+let s3: Awaited<ReturnType<typeof serveS3ForTests>> | undefined;
 let athena: Awaited<ReturnType<typeof startAthenaLocal>> | undefined;
 
 beforeAll(async () => {
   rmSync(root, { recursive: true, force: true });
-  mkdirSync(path.join(root, 's3'), { recursive: true });
-  s3rver = await startS3rver(path.join(root, 's3'));
-  const endpoint = `http://127.0.0.1:${s3rver.port}`;
-  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-  const client = new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-  });
-  await client.send(new CreateBucketCommand({ Bucket: 'pulse-results' }));
-  client.destroy();
-  vi.stubEnv('AWS_ENDPOINT_URL_S3', endpoint);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  athena = await startAthenaLocal({ s3Endpoint: endpoint, results: 's3://pulse-results/athena/' });
+  mkdirSync(root, { recursive: true });
+  s3 = await serveS3ForTests('cloud-path');
+  // The stand-in makes its results bucket on the first statement that writes there.
+  athena = await startAthenaLocal({ s3Endpoint: s3.endpoint, results: 's3://pulse-results/athena/' });
   vi.stubEnv('AWS_ENDPOINT_URL_ATHENA', athena.url);
   vi.stubEnv('AWS_ENDPOINT_URL_GLUE', athena.url);
 }, 120_000);
 
 afterAll(async () => {
   await athena?.close();
-  await stopS3rver(s3rver?.process);
-  vi.unstubAllEnvs();
+  await s3?.stop();
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -42,17 +42,19 @@ export async function stopS3rver(child: ChildProcess | undefined): Promise<void>
  * s3rver started for a test file, with the SDK pointed at it (AWS_ENDPOINT_URL_S3 and its fixed
  * key pair); `stop` ends it, unstubs the environment and removes its folder.
  */
-export async function serveS3ForTests(label: string): Promise<{ stop: () => Promise<void> }> {
+export async function serveS3ForTests(label: string): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   const { mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { vi } = await import('vitest');
   const directory = await mkdtemp(path.join(tmpdir(), `pulse-s3rver-${label}-`));
   const { port, process } = await startS3rver(directory);
-  vi.stubEnv('AWS_ENDPOINT_URL_S3', `http://127.0.0.1:${port}`);
+  const endpoint = `http://127.0.0.1:${port}`;
+  vi.stubEnv('AWS_ENDPOINT_URL_S3', endpoint);
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'S3RVER');
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'S3RVER');
   vi.stubEnv('AWS_REGION', 'us-east-1');
   return {
+    endpoint,
     stop: async () => {
       await stopS3rver(process);
       vi.unstubAllEnvs();

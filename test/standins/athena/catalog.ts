@@ -24,8 +24,6 @@ export interface CatalogTable {
   parameters: Record<string, string>;
   /** Parquet (curated, marts, CTAS) or gzipped NDJSON (raw). */
   format: 'parquet' | 'json';
-  /** Created by a statement (CTAS) rather than the stack. */
-  created?: boolean;
 }
 
 export interface Workgroup {

@@ -9,6 +9,7 @@ import {
 } from '@duckdb/node-api';
 import { TrinoSQL } from 'dt-sql-parser';
 import { duckType, type CatalogColumn, type CatalogTable, type Workgroup } from './catalog.ts';
+import { sqlString } from '../../../functions/dialect/sqlText.ts';
 import { partitioning } from './projection.ts';
 import { parseUri, type LakeS3 } from './s3.ts';
 import { installTrinoFunctions, significant, tokenize, toDuckDb, trinoRefusal, type Token } from './trino.ts';
@@ -69,7 +70,6 @@ const lower = (t: Token) => t.text.toLowerCase();
 /** An identifier token's name: unquoted and lower-cased, as Athena's catalog keeps it. */
 const nameOf = (t: Token) =>
   (t.kind === 'quoted' || t.kind === 'backtick' ? t.text.slice(1, -1) : t.text).toLowerCase();
-const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 export class StandInEngine {
@@ -346,7 +346,6 @@ export class StandInEngine {
       partitionKeys: written.columns.filter((c) => partitionedBy.includes(c.name)),
       parameters: { classification: 'parquet' },
       format: 'parquet',
-      created: true,
     });
     this.built.delete(table);
     return { ...emptyOutcome('DML', 'CREATE_TABLE_AS_SELECT'), dataScannedInBytes: written.scanned };
