@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { OutOfTimeError, PulseError, retryableErrorName } from '../errors.ts';
 import type { StageContext } from '../stages/context.ts';
-import type { StageName } from '../stages/list.ts';
+import { isDrained, stageFacts, type StageName } from '../stages/list.ts';
 import { runStage } from '../stages/runStage.ts';
 import { lambdaContext, type StageEvent } from './lambdaContext.ts';
 
@@ -44,11 +44,10 @@ export const deadlineMarginMs = 2 * 60_000;
 export function stageHandler<R>(
   name: StageName,
   run: (ctx: StageContext) => Promise<R>,
-  options: {
-    context?: (event: StageEvent, deadline?: number) => Promise<StageContext>;
-    drained?: (result: R) => boolean;
-  } = {},
+  options: { context?: (event: StageEvent, deadline?: number) => Promise<StageContext> } = {},
 ) {
+  // Only a stage the list says repeats until drained answers `drained`, and may stop for time.
+  const { repeatsUntilDrained } = stageFacts(name);
   const context =
     options.context ??
     ((event: StageEvent, deadline?: number) =>
@@ -62,7 +61,7 @@ export function stageHandler<R>(
     try {
       const outcome = await runStage(ctx, name, run);
       metrics.addMetric('StageSeconds', MetricUnit.Seconds, outcome.seconds);
-      const drained = options.drained?.(outcome.result as R);
+      const drained = repeatsUntilDrained ? isDrained(outcome.result) : undefined;
       return {
         ...event,
         stage: name,
@@ -75,8 +74,8 @@ export function stageHandler<R>(
     } catch (error) {
       // Out of time (curate, marts): the engine stopped its query and the stage's progress is
       // saved in the lake; the state machine invokes the stage again, and it resumes there. Only
-      // a stage that says when it is drained is invoked again; for another it is a failure.
-      if (error instanceof OutOfTimeError && options.drained) {
+      // a stage that repeats until drained is invoked again; for another it is a failure.
+      if (error instanceof OutOfTimeError && repeatsUntilDrained) {
         logger.info('stage stopped for time; not drained', { reason: error.message });
         const seconds = (performance.now() - started) / 1000;
         metrics.addMetric('StageSeconds', MetricUnit.Seconds, seconds);

@@ -21,11 +21,6 @@ export interface ExtractSummary {
   drained: boolean;
 }
 
-/** Whether every source of an extract was read to its end (the state machine runs extract again until so). */
-export function extractDrained(summaries: ExtractSummary[]): boolean {
-  return summaries.every((s) => s.drained);
-}
-
 /** A source's summary before it has landed anything. */
 const emptySummary = (source: Source, drained: boolean): ExtractSummary => ({
   source: source.name,

@@ -16,7 +16,7 @@ import {
 } from '../../functions/handlers/lambdaContext.ts';
 import { stageHandler } from '../../functions/handlers/stageHandler.ts';
 import { putJson } from '../../functions/ports/objectStore.ts';
-import { extract, extractDrained } from '../../functions/stages/extract.ts';
+import { extract } from '../../functions/stages/extract.ts';
 import { serveS3ForTests } from '../support/s3rver.ts';
 
 /**
@@ -124,7 +124,7 @@ describe('a stage Lambda', () => {
   });
 
   it('runs its stage and hands the state machine the event, the period, the run id and a small result', async () => {
-    const handler = stageHandler('extract', extract, { context, drained: extractDrained });
+    const handler = stageHandler('extract', extract, { context });
     const out = await handler({ period: '2026-10', runId: 'exec-2' });
     const landedNothing = [{ source: 'desk', entity: 'tickets', rowsLanded: 0, rawKeys: [] }];
     expect(out).toMatchObject({
@@ -160,7 +160,7 @@ describe('a stage Lambda', () => {
     const mail = { send: async (m: unknown) => void sent.push(m) } as never;
     const quiet = async (event: StageEvent, deadline?: number) => ({ ...(await context(event, deadline)), mail });
     const outOfTime = async () => Promise.reject(new OutOfTimeError("the stage's deadline has passed"));
-    const resumes = stageHandler('curate', outOfTime, { context: quiet, drained: () => true });
+    const resumes = stageHandler('curate', outOfTime, { context: quiet });
     const out = await resumes({ period: '2026-10', runId: 'exec-6' }, { getRemainingTimeInMillis: () => 1_000 });
     const result = { stoppedForTime: "the stage's deadline has passed" };
     expect(out).toMatchObject({ stage: 'curate', drained: false, result });
@@ -198,7 +198,7 @@ describe('a stage Lambda', () => {
       return (send as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof send);
     try {
-      const handler = stageHandler('extract', extract, { drained: extractDrained });
+      const handler = stageHandler('extract', extract);
       await handler({ period: '2026-10', runId: 'exec-6' });
       const made = awsClients.count();
       await handler({ period: '2026-10', runId: 'exec-7' });

@@ -69,7 +69,7 @@ async function untilDrained(
   seconds: number,
 ): Promise<(StageEvent & StageResult)[]> {
   const context = (_event: StageEvent, deadline?: number) => contextFor(stoppedLake, deadline);
-  const handler = stageHandler(name, run, { context, drained: () => true });
+  const handler = stageHandler(name, run, { context });
   const invocation = { getRemainingTimeInMillis: () => deadlineMarginMs + seconds * statementMs };
   const outputs: (StageEvent & StageResult)[] = [];
   for (let i = 0; i < 40; i++) {
