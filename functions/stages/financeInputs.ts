@@ -1,4 +1,6 @@
 import { renderSql, sqlString, type SqlValue } from '../dialect/sqlText.ts';
+import { kpiById } from '../kpis/catalog.ts';
+import type { EntityName } from '../model/index.ts';
 import { addMonths, lastYearPeriod, monthRange, previousPeriod } from '../kpis/period.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
 import type { Row } from '../ports/queryEngine.ts';
@@ -6,13 +8,16 @@ import {
   financeWindows,
   type FinanceAmounts,
   type FinanceDetailRow,
+  type Measured,
   type FinanceInputs,
   type FinanceMember,
   type FinanceSlice,
   type FinanceWindow,
 } from '../report/finance/model.ts';
 import type { StageContext } from './context.ts';
-import { registerLake } from './lake.ts';
+import { notMeasuredReason } from './evaluate.ts';
+import { presentEntities, registerLake } from './lake.ts';
+import { absentUnderSlice } from './slice.ts';
 
 /** The months each window covers, and the 13 months of history ending at the period's last month. */
 export function financeMonths(period: PeriodInfo): { windows: Record<FinanceWindow, PeriodInfo>; history: string[] } {
@@ -116,6 +121,19 @@ group by month, member`,
   );
 }
 
+/**
+ * Why a part of the finance report cannot be measured, in the words kpis.json uses for a KPI
+ * (notMeasuredReason): the KPI `like` needing only `entities`. Null when it can be measured.
+ */
+function partReason(ctx: StageContext, like: string, entities: EntityName[], slice?: FinanceSlice): string | null {
+  const definition = { ...kpiById(like)!, inputs: entities, anyOf: undefined };
+  return notMeasuredReason(definition, presentEntities(ctx.config), ctx.config, slice && absentUnderSlice(slice));
+}
+
+/** The amounts, or why they cannot be measured. */
+const measuredAs = <T>(value: T, reason: string | null): Measured<T> =>
+  reason === null ? value : { notMeasured: reason };
+
 const emptyAmounts = (): FinanceAmounts => ({ current: null, previous: null, lastYear: null });
 
 function add(amounts: FinanceAmounts, window: FinanceWindow, value: unknown): void {
@@ -184,15 +202,26 @@ export async function financeInputs(ctx: StageContext, slice?: FinanceSlice): Pr
       lastYear: describe(windows.lastYear),
     },
     slice: Object.keys(cleanSlice).length ? cleanSlice : null,
-    total,
-    components: { directLabour: strip(component('direct_labour')), ledger: strip(component('ledger')) },
+    // Each part needs its own sources; the total needs both (the total_cost_of_response KPI's rule).
+    total: measuredAs(total, partReason(ctx, 'total_cost_of_response', ['agents', 'agent_time', 'costs'], slice)),
+    components: {
+      directLabour: measuredAs(
+        strip(component('direct_labour')),
+        partReason(ctx, 'total_cost_of_response', ['agents', 'agent_time'], slice),
+      ),
+      ledger: measuredAs(strip(component('ledger')), partReason(ctx, 'total_cost_of_response', ['costs'], slice)),
+    },
     breakdowns: {
       category: members(windowed, 'category'),
       channel: members(windowed, 'channel'),
       team: members(windowed, 'team'),
       segment: members(windowed, 'segment'),
     },
-    segmentRevenue,
+    // Revenue is MRR by segment: it needs subscriptions and the customers that carry the segment.
+    segmentRevenue: measuredAs(
+      segmentRevenue,
+      partReason(ctx, 'service_margin_by_segment', ['customers', 'subscriptions'], slice),
+    ),
     detail: [...detail.values()],
     history: {
       months: history,

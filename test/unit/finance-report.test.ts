@@ -442,3 +442,99 @@ describe('finance workbook', () => {
     expect(csv(message, 'summary')[1]).toEqual(expect.arrayContaining(['Total cost of response', '50550']));
   });
 });
+
+describe('finance report with a cost ledger and no agent time', () => {
+  // No agents or agent_time source: direct labour, so the total, is not measured; no subscriptions:
+  // revenue, so margin, is not measured. The ledger holds 3,735 in October, from September on
+  // (telephony 3,000 + tooling 735); one ledger row was rejected as bad_number, one as bad_timestamp.
+  const labourWhy = 'needs agents, agent_time: no source provides them';
+  const notMeasured = (id: string, label: string, why: string) =>
+    ({ ...measured(id, label, 0, 0, 0), value: null, status: 'not_measured', notMeasured: why }) as const;
+  const ledgerOnly: FinanceInputs = {
+    ...small,
+    total: { notMeasured: labourWhy },
+    components: {
+      directLabour: { notMeasured: labourWhy },
+      ledger: { current: 3_735, previous: 1_000, lastYear: null },
+    },
+    breakdowns: {
+      category: [member('telephony', 3_000, 1_000, null), member('tooling', 735, null, null)],
+      channel: [member('shared', 3_735, 1_000, null)],
+      team: [member('shared', 3_735, 1_000, null)],
+      segment: [member('smb', 3_735, 1_000, null)],
+    },
+    segmentRevenue: { notMeasured: 'needs subscriptions: no source provides it' },
+    detail: [],
+    history: {
+      ...inputs.history,
+      firstMonth: '2026-09',
+      points: [
+        { month: '2026-09', category: 'telephony', amount: 1_000 },
+        { month: '2026-10', category: 'telephony', amount: 3_000 },
+        { month: '2026-10', category: 'tooling', amount: 735 },
+      ],
+    },
+  };
+  const ledgerReport: KpiReport = {
+    ...report,
+    kpis: {
+      total_cost_of_response: notMeasured('total_cost_of_response', 'Total cost of response', labourWhy),
+      cost_per_ticket: notMeasured('cost_per_ticket', 'Cost per ticket', labourWhy),
+      service_margin_by_segment: notMeasured(
+        'service_margin_by_segment',
+        'Service margin',
+        'needs agents, agent_time, subscriptions: no source provides them',
+      ),
+    },
+    dataQuality: {
+      ...report.dataQuality,
+      sources: [
+        {
+          source: 'ledger',
+          entity: 'costs',
+          rowsRead: 4,
+          rowsAccepted: 2,
+          rowsRejected: 2,
+          rejectedByReason: { bad_number: 1, bad_timestamp: 1 },
+          lastExtractAt: null,
+          freshestRecordAt: null,
+        },
+      ],
+    },
+  };
+  let ledger: ReportMessage;
+  beforeAll(async () => {
+    ledger = await renderFinance(ledgerReport, ledgerOnly, { name: 'finance' });
+  });
+
+  it('says direct labour is not measured, and why, instead of printing 0', () => {
+    for (const part of [ledger.text, ledger.html]) {
+      expect(part).toContain(`Direct labour not measured (${labourWhy}) · cost ledger $3,735`);
+      expect(part).toContain(`hold the cost ledger only: direct labour is not measured (${labourWhy})`);
+      expect(part).not.toMatch(/Direct labour \$0/);
+    }
+  });
+
+  it('says service margin is not measured instead of revenue $0 − cost', () => {
+    for (const part of [ledger.text, ledger.html]) {
+      expect(part).toContain(
+        'Service margin is not measured: needs agents, agent_time, subscriptions: no source provides them',
+      );
+      expect(part).not.toContain('−$3,735');
+    }
+  });
+
+  it('prints "–" for a month before the first cost record, not $0', () => {
+    const lines = ledger.text.split('\n');
+    expect(lines.find((l) => l.startsWith('2026-08 '))).toMatch(/^2026-08 +–$/);
+    expect(lines.find((l) => l.startsWith('2026-09 '))).toMatch(/^2026-09 +\$1,000/);
+    expect(ledger.text).not.toMatch(/^2026-0[1-8] +\$0/m);
+  });
+
+  it('names the rejected cost rows with their reasons and counts', () => {
+    const sentence =
+      '2 cost rows were rejected and are not in these numbers (ledger: bad_number × 1, bad_timestamp × 1)';
+    expect(ledger.text).toContain(sentence);
+    expect(ledger.html).toContain(sentence);
+  });
+});

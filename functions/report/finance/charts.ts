@@ -62,7 +62,9 @@ export async function trcByCategoryChart(model: FinanceModel, money: (value: num
     text: months
       .map((month) => {
         const parts = bands.map((c) => ({ c, a: cells.get(`${month}\u0000${c}`) ?? 0 })).filter((p) => p.a !== 0);
-        return `${month}  ${money(monthTotal(month)).padStart(12)}${parts.length ? `  (${parts.map((p) => `${p.c} ${money(p.a)}`).join(', ')})` : ''}`;
+        // A month before the first cost record has no data: "–", not a cost of 0.
+        const total = model.history.firstMonth && month >= model.history.firstMonth ? money(monthTotal(month)) : '–';
+        return `${month}  ${total.padStart(12)}${parts.length ? `  (${parts.map((p) => `${p.c} ${money(p.a)}`).join(', ')})` : ''}`;
       })
       .join('\n'),
   };

@@ -1,4 +1,4 @@
-import type { FinanceModel } from './model.ts';
+import type { FinanceLine, FinanceModel } from './model.ts';
 
 /**
  * Money as the finance e-mail prints it: one number of decimals per message, so a column lines
@@ -9,6 +9,8 @@ export interface FinanceFormat {
   /** "+$1,440 (+360.0%)"; the percentage left out when there is no base or it passes ±1,000%. */
   change(change: number | null, ratio: number | null): string;
   percent(ratio: number | null): string;
+  /** A line's amount this period, or "not measured (why)": never a 0 for what was not measured. */
+  line(line: Pick<FinanceLine, 'current' | 'notMeasured'>): string;
 }
 
 export function percentChange(ratio: number | null): string {
@@ -38,6 +40,7 @@ export function financeFormat(model: Pick<FinanceModel, 'currency' | 'trc' | 'co
       const percent = percentChange(ratio);
       return `${sign}${amount(Math.abs(change))}${percent ? ` (${percent})` : ''}`;
     },
+    line: (l) => (l.notMeasured !== null ? `not measured (${l.notMeasured})` : amount(l.current)),
     percent: (ratio) => (ratio === null || !Number.isFinite(ratio) ? '–' : `${(ratio * 100).toFixed(1)}%`),
   };
 }

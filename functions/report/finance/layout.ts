@@ -3,7 +3,7 @@ import { escapeHtml, htmlLabel } from '../html.ts';
 import { bannerSection, compileMjml, css, palette, shellMjml } from '../layout.ts';
 import type { InlineImage } from '../message.ts';
 import { financeFormat, percentChange } from './format.ts';
-import type { FinanceLine, FinanceModel, UnitCostLine } from './model.ts';
+import { marginReason, type FinanceLine, type FinanceModel, type UnitCostLine } from './model.ts';
 import { workbookName } from './workbook.ts';
 
 /**
@@ -66,12 +66,17 @@ export async function financeHtml(model: FinanceModel, chart: InlineImage | unde
       : `<tr><td class="${css.rule}" style="${cell}">${escapeHtml(k.label)}</td><td class="${css.rule}" style="${numberCell}"><b>${escapeHtml(formatValue(k.unit, k.value, currency))}</b></td>${bothChanges(unitChangeCell(k.unit, k.change, k.changeRatio), unitChangeCell(k.unit, k.changeLastYear, k.changeRatioLastYear))}</tr>`;
 
   const trc = model.trc;
+  const components = `<mj-text ${muted}>Direct labour ${escapeHtml(fmt.line(model.components.directLabour))} · cost ledger ${escapeHtml(fmt.line(model.components.ledger))}</mj-text>`;
   const headline =
     trc.notMeasured !== null
-      ? `<mj-text font-size="16px">Total cost of response is not measured: ${escapeHtml(trc.notMeasured)}</mj-text>`
+      ? `<mj-text font-size="16px">Total cost of response is not measured: ${escapeHtml(trc.notMeasured)}</mj-text>
+        ${components}`
       : `<mj-text font-size="30px" font-weight="bold" padding="12px 16px 0">${money(trc.value)}</mj-text>
         <mj-text>${changeCell(trc.change, trc.changeRatio)} vs ${escapeHtml(model.previousLabel)} · ${changeCell(trc.changeLastYear, trc.changeRatioLastYear)} vs ${escapeHtml(model.lastYearLabel)}</mj-text>
-        <mj-text ${muted}>Direct labour ${money(model.components.directLabour.current)} · cost ledger ${money(model.components.ledger.current)}</mj-text>`;
+        ${components}`;
+  const partial = model.partial
+    ? `<mj-text ${muted} padding="12px 16px 0">The tables below hold the ${escapeHtml(model.partial.only)} only: ${escapeHtml(model.partial.missing)}.</mj-text>`
+    : '';
 
   const discrepancies = model.discrepancies.length
     ? bannerSection([
@@ -80,6 +85,7 @@ export async function financeHtml(model: FinanceModel, chart: InlineImage | unde
     : '';
 
   const segments = model.segments;
+  const marginNotMeasured = marginReason(model);
   const segmentRows = segments
     .slice(0, topRows)
     .map(
@@ -104,14 +110,17 @@ export async function financeHtml(model: FinanceModel, chart: InlineImage | unde
         </mj-table>
         ${more(Math.min(topRows, segments.length), segments.length, 'segments', 'By segment')}
         ${
-          model.serviceMargin
+          marginNotMeasured !== null
             ? `${heading('Service margin by segment')}
+        <mj-text>Service margin is not measured: ${escapeHtml(marginNotMeasured)}</mj-text>`
+            : model.serviceMargin
+              ? `${heading('Service margin by segment')}
         <mj-text ${muted}>Revenue (MRR of each month of the period) − cost to serve${model.serviceMargin.value !== null ? `; total ${money(model.serviceMargin.value)}` : ''}.</mj-text>
         <mj-table font-size="13px" padding="4px 16px">
           ${tableHead('Segment', ['Revenue', 'Margin', 'vs previous / last year'])}
           ${marginRows}
         </mj-table>`
-            : `<mj-text ${muted}>Service margin is not shown for this report: revenue belongs to customers, not to a team or a channel.</mj-text>`
+              : `<mj-text ${muted}>Service margin is not shown for this report: revenue belongs to customers, not to a team or a channel.</mj-text>`
         }`;
 
   const sections = `${bannerSection(model.banners)}${discrepancies}
@@ -130,6 +139,7 @@ export async function financeHtml(model: FinanceModel, chart: InlineImage | unde
         </mj-table>`
             : ''
         }
+        ${partial}
         ${chart ? `<mj-image src="cid:${escapeHtml(chart.cid)}" alt="${escapeHtml(chart.alt)}" width="560px" padding="16px 16px 4px" />` : ''}
         ${breakdown('By category', 'Category', model.byCategory, 'categories', 'By category')}
         ${breakdown('By channel', 'Channel', model.byChannel, 'channels', 'By channel')}

@@ -91,6 +91,8 @@ export interface FinanceLine extends Comparisons {
   current: number | null;
   /** current ÷ the breakdown's current total. */
   share: number | null;
+  /** Why the line has no number at all (then every amount is null), or null. */
+  notMeasured: string | null;
 }
 
 export interface UnitCostLine extends Comparisons {
@@ -109,7 +111,7 @@ export interface SegmentLine {
 }
 
 export interface FinanceModel {
-  /** Notices above everything else (a stale source). */
+  /** Notices above everything else (a stale source, rejected cost rows). */
   banners: string[];
   subject: string;
   title: string;
@@ -124,6 +126,11 @@ export interface FinanceModel {
   trc: UnitCostLine;
   unitCosts: UnitCostLine[];
   components: { directLabour: FinanceLine; ledger: FinanceLine };
+  /**
+   * Set when one cost component is not measured: the breakdown tables then hold the other one
+   * only (`only`, "cost ledger"), and `missing` says which is not and why.
+   */
+  partial: { only: string; missing: string } | null;
   byCategory: FinanceLine[];
   byChannel: FinanceLine[];
   byTeam: FinanceLine[];
@@ -146,6 +153,8 @@ export const financeKpis = [
 
 const isMeasured = (k: KpiResult | undefined): k is MeasuredKpi => Boolean(k) && k!.status !== 'not_measured';
 
+const noAmounts: FinanceAmounts = { current: null, previous: null, lastYear: null };
+
 const ratio = (change: number | null, base: number | null): number | null =>
   change === null || base === null || base === 0 ? null : change / Math.abs(base);
 const minus = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a - b);
@@ -163,7 +172,13 @@ export function financeLine(member: string, amounts: FinanceAmounts, total: numb
     changeLastYear,
     changeRatioLastYear: ratio(changeLastYear, amounts.lastYear),
     share: amounts.current === null || !total ? null : amounts.current / total,
+    notMeasured: null,
   };
+}
+
+/** A line with no number in any window, and why. */
+export function notMeasuredLine(member: string, notMeasured: string): FinanceLine {
+  return { ...financeLine(member, noAmounts, null), notMeasured };
 }
 
 /** Largest first (by this period, then by last period), so "top N" is the top of the list. */
@@ -174,9 +189,20 @@ const byAmount = (a: FinanceLine, b: FinanceLine) =>
 
 type Presence = Record<FinanceWindow, boolean>;
 
-/** Which windows hold any row at all: there, a member without rows cost nothing (0); elsewhere it is unknown (null). */
+/** Which windows hold any row at all: there, a member without rows has 0; elsewhere it is unknown (null). */
 const presence = (rows: FinanceAmounts[]): Presence =>
   Object.fromEntries(financeWindows.map((w) => [w, rows.some((r) => r[w] !== null)])) as Presence;
+
+/**
+ * Which windows the cost sources had begun by (their last month at or after the first month with
+ * a cost record): there, a member without rows cost nothing (0); before, there is no data (null).
+ */
+const costPresence = (inputs: FinanceInputs): Presence => {
+  const first = inputs.history.firstMonth ?? null;
+  return Object.fromEntries(
+    financeWindows.map((w) => [w, first !== null && inputs.windows[w].months.at(-1)! >= first]),
+  ) as Presence;
+};
 
 const filled = (amounts: FinanceAmounts, present: Presence): FinanceAmounts =>
   Object.fromEntries(financeWindows.map((w) => [w, amounts[w] ?? (present[w] ? 0 : null)])) as FinanceAmounts;
@@ -227,16 +253,25 @@ function sumWindows(rows: FinanceAmounts[]): FinanceAmounts {
   };
 }
 
-const noAmounts: FinanceAmounts = { current: null, previous: null, lastYear: null };
 /** The amounts of a figure, none where it is not measured. */
 const amountsOf = (figure: Measured<FinanceAmounts>): FinanceAmounts => (isNotMeasured(figure) ? noAmounts : figure);
 /** The revenue by segment, null where the slice carries none or it is not measured. */
 const revenueOf = (inputs: FinanceInputs): FinanceMember[] | null =>
   inputs.segmentRevenue === null || isNotMeasured(inputs.segmentRevenue) ? null : inputs.segmentRevenue;
 
-/** Cost to serve from the mart beside revenue: margin = revenue − cost to serve, window by window. */
+/** Why margin has no number: revenue or cost not measured (null: it is measured, or the slice carries no revenue). */
+function marginNotMeasured(inputs: FinanceInputs): string | null {
+  const reasons = [inputs.segmentRevenue, inputs.total].filter((f) => f !== null && isNotMeasured(f));
+  return reasons.length ? reasons.map((f) => (f as NotMeasured).notMeasured).join('; ') : null;
+}
+
+/**
+ * Cost to serve from the mart beside revenue: margin = revenue − cost to serve, window by window;
+ * margin not measured (never revenue 0 − cost) where revenue or part of the cost is not.
+ */
 function segmentLines(inputs: FinanceInputs): SegmentLine[] {
-  const costPresent = presence([amountsOf(inputs.total)]);
+  const costPresent = costPresence(inputs);
+  const unmeasured = marginNotMeasured(inputs);
   const revenuePresent = presence(revenueOf(inputs) ?? []);
   const cost = new Map(inputs.breakdowns.segment.map((m) => [m.member, filled(m, costPresent)]));
   const revenue = new Map((revenueOf(inputs) ?? []).map((m) => [m.member, filled(m, revenuePresent)]));
@@ -259,8 +294,8 @@ function segmentLines(inputs: FinanceInputs): SegmentLine[] {
     .map(({ segment, c, r, margin }) => ({
       segment,
       costToServe: financeLine(segment, c, costTotal),
-      revenue: r,
-      margin: financeLine(segment, margin, marginTotal),
+      revenue: unmeasured ? noAmounts : r,
+      margin: unmeasured ? notMeasuredLine(segment, unmeasured) : financeLine(segment, margin, marginTotal),
     }))
     .sort((a, b) => byAmount(a.costToServe, b.costToServe));
 }
@@ -322,6 +357,34 @@ function reconcile(
   return found;
 }
 
+/**
+ * The cost rows extract rejected, by source and reason, in one sentence (null when none): the
+ * total leaves them out, so the report says so beside it (docs/design.md, "Bad input").
+ */
+export function rejectedCostRows(report: KpiReport): string | null {
+  const sources = report.dataQuality.sources.filter((s) => s.entity === 'costs' && s.rowsRejected > 0);
+  if (sources.length === 0) return null;
+  const rows = sources.reduce((n, s) => n + s.rowsRejected, 0);
+  const count = new Intl.NumberFormat('en-US').format;
+  const bySource = sources.map((s) => {
+    const reasons = Object.entries(s.rejectedByReason)
+      .sort(([a, m], [b, n]) => n - m || a.localeCompare(b))
+      .map(([reason, n]) => `${reason} × ${count(n)}`);
+    return `${cutLabel(s.source, 40)}: ${reasons.join(', ')}`;
+  });
+  return `${count(rows)} cost ${rows === 1 ? 'row was' : 'rows were'} rejected and ${rows === 1 ? 'is' : 'are'} not in these numbers (${bySource.join('; ')}); each is under rejects/costs/ in the lake with its file, line and field.`;
+}
+
+/** Why service margin has no number, from kpis.json or the inputs (null: it has one, or is not shown). */
+export function marginReason(model: Pick<FinanceModel, 'serviceMargin' | 'segments'>): string | null {
+  if (!model.serviceMargin) return null;
+  return (
+    model.serviceMargin.notMeasured ??
+    model.segments.find((s) => s.margin.notMeasured !== null)?.margin.notMeasured ??
+    null
+  );
+}
+
 export function describeFinanceSlice(slice: FinanceSlice | null): string | null {
   return (slice && describeSlice({ ...slice })) || null;
 }
@@ -341,8 +404,22 @@ export function financeModel(
   const shown = new Set(audience.kpis ?? financeKpis);
   const sliceLabel = describeFinanceSlice(inputs.slice);
   const trc = kpiLine('total_cost_of_response', report.kpis.total_cost_of_response);
-  const total = amountsOf(inputs.total).current;
-  const present = presence([amountsOf(inputs.total)]);
+  const present = costPresence(inputs);
+  const labour = inputs.components.directLabour;
+  const ledger = inputs.components.ledger;
+  // Shares are of what the tables hold: the total, or the one component measured.
+  const measuredParts = [labour, ledger].filter((c) => !isNotMeasured(c)) as FinanceAmounts[];
+  const total = isNotMeasured(inputs.total) ? sumWindows(measuredParts).current : inputs.total.current;
+  const component = (label: string, figure: Measured<FinanceAmounts>) =>
+    isNotMeasured(figure)
+      ? notMeasuredLine(label, figure.notMeasured)
+      : financeLine(label, filled(figure, present), total);
+  const partial =
+    isNotMeasured(labour) && !isNotMeasured(ledger)
+      ? { only: 'cost ledger', missing: `direct labour is not measured (${labour.notMeasured})` }
+      : isNotMeasured(ledger) && !isNotMeasured(labour)
+        ? { only: 'direct labour', missing: `the cost ledger is not measured (${ledger.notMeasured})` }
+        : null;
   const costToServe = shown.has('cost_to_serve_by_segment')
     ? kpiLine('cost_to_serve_by_segment', report.kpis.cost_to_serve_by_segment)
     : null;
@@ -355,7 +432,7 @@ export function financeModel(
   const byTeam = lines(inputs.breakdowns.team, total, present);
   const title = 'Total cost of response';
   return {
-    banners: audience.banners ?? [],
+    banners: [...(audience.banners ?? []), ...[rejectedCostRows(report)].filter((b) => b !== null)],
     subject: `${title} — ${report.period.label}${sliceLabel ? ` (${sliceLabel})` : ''}`,
     title,
     periodId: report.period.id,
@@ -368,9 +445,10 @@ export function financeModel(
     trc,
     unitCosts: unitCostKpis.filter((id) => shown.has(id)).map((id) => kpiLine(id, report.kpis[id])),
     components: {
-      directLabour: financeLine('Direct labour', filled(amountsOf(inputs.components.directLabour), present), total),
-      ledger: financeLine('Cost ledger', filled(amountsOf(inputs.components.ledger), present), total),
+      directLabour: component('Direct labour', labour),
+      ledger: component('Cost ledger', ledger),
     },
+    partial,
     byCategory,
     byChannel: lines(inputs.breakdowns.channel, total, present),
     byTeam,

@@ -3,7 +3,7 @@ import { cutLabel } from '../html.ts';
 import type { InlineImage } from '../message.ts';
 import { financeFormat, percentChange } from './format.ts';
 import { topRows } from './layout.ts';
-import type { FinanceLine, FinanceModel, UnitCostLine } from './model.ts';
+import { marginReason, type FinanceLine, type FinanceModel, type UnitCostLine } from './model.ts';
 import { workbookName } from './workbook.ts';
 
 /** The plain-text part: the same report for clients that show no HTML, the chart as text. */
@@ -29,6 +29,7 @@ export function financeText(model: FinanceModel, chart: InlineImage | undefined)
     ...(lines.length > topRows ? [`…and ${lines.length - topRows} more ${what} in the workbook.`] : []),
   ];
   const trc = model.trc;
+  const marginNotMeasured = marginReason(model);
   return [
     model.subject,
     `${model.periodLabel} · ${model.timezone} · ${currency}${model.sliceLabel ? ` · ${cutLabel(model.sliceLabel)}` : ''}`,
@@ -37,7 +38,7 @@ export function financeText(model: FinanceModel, chart: InlineImage | undefined)
     trc.notMeasured !== null
       ? `Total cost of response is not measured: ${trc.notMeasured}`
       : `Total cost of response: ${money(trc.value)} (${change(trc.change, trc.changeRatio)} vs ${model.previousLabel}, ${change(trc.changeLastYear, trc.changeRatioLastYear)} vs ${model.lastYearLabel})`,
-    `Direct labour ${money(model.components.directLabour.current)} · cost ledger ${money(model.components.ledger.current)}`,
+    `Direct labour ${fmt.line(model.components.directLabour)} · cost ledger ${fmt.line(model.components.ledger)}`,
     ...(model.discrepancies.length
       ? [
           '',
@@ -55,6 +56,7 @@ export function financeText(model: FinanceModel, chart: InlineImage | undefined)
           ),
         ]
       : []),
+    ...(model.partial ? ['', `The tables below hold the ${model.partial.only} only: ${model.partial.missing}.`] : []),
     ...(chart ? ['', 'Total cost of response by category per month', chart.text] : []),
     ...table('By category', model.byCategory, 'categories'),
     ...table('By channel', model.byChannel, 'channels'),
@@ -64,18 +66,20 @@ export function financeText(model: FinanceModel, chart: InlineImage | undefined)
       model.segments.map((s) => s.costToServe),
       'segments',
     ),
-    ...(model.serviceMargin
-      ? [
-          '',
-          'Service margin by segment (revenue − cost to serve)',
-          ...model.segments
-            .slice(0, topRows)
-            .map(
-              (s) =>
-                `${cutLabel(s.segment, 28).padEnd(28)} ${money(s.margin.current).padStart(12)}  revenue ${money(s.revenue.current)}  vs previous ${change(s.margin.change, s.margin.changeRatio)}`,
-            ),
-        ]
-      : []),
+    ...(marginNotMeasured !== null
+      ? ['', `Service margin is not measured: ${marginNotMeasured}`]
+      : model.serviceMargin
+        ? [
+            '',
+            'Service margin by segment (revenue − cost to serve)',
+            ...model.segments
+              .slice(0, topRows)
+              .map(
+                (s) =>
+                  `${cutLabel(s.segment, 28).padEnd(28)} ${money(s.margin.current).padStart(12)}  revenue ${money(s.revenue.current)}  vs previous ${change(s.margin.change, s.margin.changeRatio)}`,
+              ),
+          ]
+        : []),
     '',
     `Attached: ${workbookName(model)} and the same tables as CSV files.`,
   ].join('\n');
