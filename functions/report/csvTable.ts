@@ -10,11 +10,11 @@ function csvNumber(value: number, format: Table['columns'][number]['format']): n
 }
 
 /**
- * A table as RFC 4180 CSV: header row, CRLF line ends, fields quoted where needed, every cell
+ * A table as RFC 4180 CSV: header row, the rows and the total row last, CRLF line ends, fields quoted where needed, every cell
  * through neutraliseCell. UTF-8 with a BOM, so Excel reads labels like "×" or "€" as written.
  */
 export function csvTable(table: Table): Buffer {
-  const rows = table.rows.map((row) =>
+  const rows = [...table.rows, ...(table.total ? [table.total] : [])].map((row) =>
     row.map((value, i) => {
       const cell = neutraliseCell(value);
       return typeof cell === 'number' ? csvNumber(cell, table.columns[i]?.format ?? 'count') : cell;

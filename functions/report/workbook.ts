@@ -22,17 +22,21 @@ export function currencyFormat(currency: string): string {
 
 export const percentFormat = '0.0%';
 const countFormat = '#,##0';
+/** A month column's dates read "Oct 2026" in every locale's spreadsheet. */
+export const monthFormat = 'mmm yyyy';
 
 function numberFormat(format: ColumnFormat, currency: string): string | undefined {
   if (format === 'currency') return currencyFormat(currency);
   if (format === 'ratio') return percentFormat;
   if (format === 'count') return countFormat;
+  if (format === 'month') return monthFormat;
   return undefined;
 }
 
 /** Roughly how many characters a value takes once formatted, for the column width. */
 function displayLength(value: CellValue, format: ColumnFormat): number {
   if (value === null) return 0;
+  if (format === 'month') return 8;
   if (typeof value === 'number') {
     const digits = Math.abs(value) >= 1 ? Math.floor(Math.log10(Math.abs(value))) + 1 : 1;
     const grouped = digits + Math.floor((digits - 1) / 3);
@@ -46,6 +50,12 @@ function displayLength(value: CellValue, format: ColumnFormat): number {
 function cellValue(value: CellValue): CellValue {
   const cell = neutraliseCell(value);
   return typeof cell === 'string' && cell.length > excelCellLimit ? cell.slice(0, excelCellLimit) : cell;
+}
+
+/** A "YYYY-MM" month as the date of its first day (UTC, as exceljs writes dates), else undefined. */
+function monthDate(value: CellValue): Date | undefined {
+  const match = typeof value === 'string' ? /^(\d{4})-(\d{2})$/.exec(value) : null;
+  return match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1)) : undefined;
 }
 
 export interface WorkbookOptions {
@@ -79,18 +89,32 @@ export async function workbookBuffer(tables: Table[], options: WorkbookOptions):
       cell.alignment = { horizontal: column.format === 'text' ? 'left' : 'right', wrapText: false };
       cell.border = { bottom: { style: 'thin' } };
     });
-    for (const values of table.rows) {
-      const row = sheet.addRow(values.map(cellValue));
+    const addRow = (values: CellValue[]) => {
+      const row = sheet.addRow(
+        values.map((v, i) => (table.columns[i]?.format === 'month' ? (monthDate(v) ?? cellValue(v)) : cellValue(v))),
+      );
       table.columns.forEach((column, i) => {
         const format = numberFormat(column.format, options.currency);
-        if (format && typeof values[i] === 'number') row.getCell(i + 1).numFmt = format;
+        const cell = row.getCell(i + 1);
+        if (format && (typeof cell.value === 'number' || cell.value instanceof Date)) cell.numFmt = format;
+        if (typeof values[i] === 'string' && column.format !== 'text') cell.alignment = { horizontal: 'right' };
+      });
+      return row;
+    };
+    for (const values of table.rows) addRow(values);
+    if (table.total) {
+      const row = addRow(table.total);
+      row.eachCell({ includeEmpty: true }, (cell) => {
+        cell.font = { bold: true };
+        cell.border = { top: { style: 'thin' } };
       });
     }
     if (table.columns.length > 0)
       sheet.autoFilter = { from: { row: 2, column: 1 }, to: { row: 2, column: table.columns.length } };
     table.columns.forEach((column, i) => {
       let longest = column.header.length;
-      for (const r of table.rows) longest = Math.max(longest, displayLength(r[i] ?? null, column.format));
+      for (const r of [...table.rows, ...(table.total ? [table.total] : [])])
+        longest = Math.max(longest, displayLength(r[i] ?? null, column.format));
       sheet.getColumn(i + 1).width = Math.min(maxWidth, Math.max(minWidth, longest + 2));
     });
   }

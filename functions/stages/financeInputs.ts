@@ -162,7 +162,10 @@ export async function financeInputs(ctx: StageContext, slice?: FinanceSlice): Pr
   const sql = financeRowsSql(ctx.period);
   const windowed = await ctx.engine.query(sql.windowed);
   const monthly = await ctx.engine.query(sql.history);
-  const [first] = await ctx.engine.query('select min(month) as month from trc');
+  // From the curated rows the mart sums (cheap under a slice, where trc is a view computed anew).
+  const [first] = await ctx.engine.query(
+    'select min(month) as month from (select month from costs union all select month from agent_time) as cost_rows',
+  );
 
   const components = members(windowed, 'component');
   const component = (name: string) => components.find((c) => c.member === name) ?? { member: name, ...emptyAmounts() };

@@ -8,6 +8,7 @@ import { csvTable } from '../../functions/report/csvTable.ts';
 import { renderFinance } from '../../functions/report/finance/index.ts';
 import type { FinanceInputs, FinanceMember } from '../../functions/report/finance/model.ts';
 import type { ReportMessage } from '../../functions/report/message.ts';
+import { centsAddingUp } from '../../functions/report/finance/workbook.ts';
 import { currencyFormat } from '../../functions/report/workbook.ts';
 
 /**
@@ -404,7 +405,7 @@ describe('finance workbook', () => {
 
   it('keeps every team and every label whole, hostile strings neutralised, no formulas', () => {
     const team = workbook.getWorksheet('By team')!;
-    expect(team.rowCount).toBe(2 + teams.length);
+    expect(team.rowCount).toBe(2 + teams.length + 1); // title, header, the teams, the total
     const values = cells(workbook);
     expect(values.filter(([, , c]) => c.formula !== undefined || c.type === ExcelJS.ValueType.Formula)).toEqual([]);
     const strings = values.map(([, , c]) => c.value).filter((v): v is string => typeof v === 'string');
@@ -434,12 +435,70 @@ describe('finance workbook', () => {
   it('the CSV files hold the same rows, neutralised the same way', () => {
     const rows = csv(message, 'team');
     expect(rows[0]![0]).toBe('Team');
-    expect(rows).toHaveLength(1 + teams.length);
+    expect(rows).toHaveLength(1 + teams.length + 1); // header, the teams, the total
     const firsts = rows.slice(1).map((r) => r[0]!);
     expect(firsts.filter((s) => formulaStart.test(s))).toEqual([]);
     expect(firsts).toContain(`'=HYPERLINK("http://evil.example","click")`);
     expect(rows.find((r) => r[0] === 'credits')![1]).toBe('-250');
     expect(csv(message, 'summary')[1]).toEqual(expect.arrayContaining(['Total cost of response', '50550']));
+  });
+
+  it('ends every breakdown sheet with a total row, its CSV too', () => {
+    for (const sheet of workbook.worksheets.slice(1)) {
+      const last = sheet.getRow(sheet.rowCount);
+      expect([sheet.name, last.getCell(1).value]).toEqual([sheet.name, 'Total']);
+      expect(last.getCell(1).font?.bold).toBe(true);
+    }
+    // By team: 5,000 × 10 + 8 hostile × 100 − 250 of credits = 50,550; previous 5,000 × 8 + 0 = 40,000.
+    const team = workbook.getWorksheet('By team')!;
+    expect(team.getRow(team.rowCount).values).toEqual(
+      expect.arrayContaining(['Total', 50_550, 40_000, 30_000, 10_550]),
+    );
+    expect(csv(message, 'team').at(-1)!.slice(0, 5)).toEqual(['Total', '50550', '40000', '30000', '10550']);
+  });
+
+  it('names the summary sources in words', () => {
+    const sources = workbook.getWorksheet('Summary')!.getColumn(9).values.slice(3);
+    expect(sources).toContain("Hours worked × each agent's loaded hourly cost");
+    expect(sources.join(' ')).not.toMatch(/kpis\.json|trc mart/);
+  });
+
+  it('writes months as dates formatted "mmm yyyy"', () => {
+    const month = workbook.getWorksheet('13-month history')!.getCell('A3');
+    expect(month.value).toEqual(new Date(Date.UTC(2025, 9, 1)));
+    expect(month.numFmt).toBe('mmm yyyy');
+    expect(csv(message, 'history')[1]![0]).toBe('2025-10');
+  });
+});
+
+describe('cents that add up', () => {
+  it('gives the rounding residue to the largest remainders', () => {
+    // 1.005 + 2.005 + 3.005 = 6.015 → 6.02. Each rounded alone: 1.01 + 2.01 + 3.01 = 6.03.
+    // Down to the cent: 1.00 + 2.00 + 3.00 = 6.00, 2 cents short; all three lost half a cent,
+    // so the first two get one each: 1.01 + 2.01 + 3.00 = 6.02.
+    expect(centsAddingUp([1.005, 2.005, 3.005])).toEqual({ cells: [1.01, 2.01, 3], total: 6.02 });
+    // 0.994 + 0.003 + 0.003 = 1.000 → 1.00; down: 0.99 + 0 + 0, 1 cent short, to 0.994 (lost 0.4 of a cent).
+    expect(centsAddingUp([0.003, 0.994, null, 0.003])).toEqual({ cells: [0, 1, null, 0], total: 1 });
+    expect(centsAddingUp([null])).toEqual({ cells: [null], total: null });
+  });
+
+  it('makes the visible cents of a breakdown sheet add up to its total, in the workbook and the CSV', async () => {
+    // Three thirds of 100: 33.333… each; to the cent 33.34 + 33.33 + 33.33 = 100.00 (not 99.99).
+    const third = 100 / 3;
+    const thirds = await renderFinance(
+      smallReport,
+      {
+        ...small,
+        breakdowns: { ...small.breakdowns, channel: ['chat', 'email', 'phone'].map((c) => member(c, third, 0, 0)) },
+      },
+      { name: 'finance' },
+    );
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(xlsx(thirds).content as unknown as ArrayBuffer);
+    const sheet = book.getWorksheet('By channel')!;
+    const column = [3, 4, 5, 6].map((r) => sheet.getCell(r, 2).value);
+    expect(column).toEqual([33.34, 33.33, 33.33, 100]);
+    expect(csv(thirds, 'channel').map((r) => r[1])).toEqual(['October 2026', '33.34', '33.33', '33.33', '100']);
   });
 });
 
@@ -529,6 +588,20 @@ describe('finance report with a cost ledger and no agent time', () => {
     expect(lines.find((l) => l.startsWith('2026-08 '))).toMatch(/^2026-08 +–$/);
     expect(lines.find((l) => l.startsWith('2026-09 '))).toMatch(/^2026-09 +\$1,000/);
     expect(ledger.text).not.toMatch(/^2026-0[1-8] +\$0/m);
+  });
+
+  it('says not measured and "–" in the workbook and the CSVs, never 0', async () => {
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(xlsx(ledger).content as unknown as ArrayBuffer);
+    const summary = book.getWorksheet('Summary')!;
+    const labour = summary.getRow(summary.getColumn(1).values.indexOf('Direct labour')).values as unknown[];
+    expect(labour.slice(2)).toEqual([...Array(7).fill('not measured'), `Not measured: ${labourWhy}`]);
+    const history = csv(ledger, 'history');
+    // 2025-10 … 2026-08 before the first record: "–"; September 1,000; October 3,735.
+    expect(history.slice(1, 12).map((r) => r.at(-1))).toEqual(Array(11).fill('–'));
+    expect(history.slice(12, 14).map((r) => r.at(-1))).toEqual(['1000', '3735']);
+    expect(history.at(-1)).toEqual(['Total, cost ledger only', '4000', '735', '4735']);
+    expect(csv(ledger, 'category').at(-1)![0]).toBe('Total, cost ledger only');
   });
 
   it('names the rejected cost rows with their reasons and counts', () => {
