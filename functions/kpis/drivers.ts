@@ -200,7 +200,8 @@ function percent(x: number): string {
 function volumeWords(d: Driver): string {
   if (d.previousWeight === 0) return 'new this period';
   const ratio = d.currentWeight / d.previousWeight;
-  if (ratio >= 1.95) return ratio >= 2.95 ? `volume up ${ratio.toFixed(1)}×` : 'volume doubled';
+  if (Math.abs(ratio - 2) < 0.05) return 'volume doubled';
+  if (ratio > 2) return `volume up ${ratio.toFixed(1)}×`;
   if (Math.abs(ratio - 1) < 0.05) return 'volume steady';
   return `volume ${ratio > 1 ? 'up' : 'down'} ${percent(ratio - 1)}`;
 }
