@@ -371,3 +371,15 @@ export const configSchema = z
   });
 
 export type PulseConfig = z.infer<typeof configSchema>;
+
+/** Every secret reference in a config with the key that holds it, for check-config to resolve each. */
+export function secretReferences(config: PulseConfig): { key: string; ref: string }[] {
+  const refs = config.sources.flatMap((source, i) =>
+    source.type === 'csv'
+      ? []
+      : Object.entries(source.credentials).map(([name, ref]) => ({ key: `sources[${i}].credentials.${name}`, ref })),
+  );
+  if (config.mail.transport === 'smtp' && config.mail.password)
+    refs.push({ key: 'mail.password', ref: config.mail.password });
+  return refs;
+}
