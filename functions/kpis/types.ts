@@ -172,6 +172,11 @@ export interface PeriodInfo {
   /** First local day after the period (exclusive), YYYY-MM-DD. */
   end: string;
   months: string[];
+  /**
+   * Present when the period had not ended when it was reported: it covers its start through this
+   * local day (YYYY-MM-DD), and its comparisons the same number of days (docs/design.md, periods).
+   */
+  partial?: { through: string };
 }
 
 export interface KpiReport {

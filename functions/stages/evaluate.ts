@@ -104,10 +104,11 @@ function asQueryRow(row: Row): Row {
 /**
  * A one-month period's measurements as the marts stage stored them in kpi_monthly, from the
  * very SQL measure() runs (kpiRowsSql): read back, not recomputed. Undefined for a longer period,
- * or a month the mart holds nothing for (measure() runs then).
+ * a partial one, or a month the mart holds nothing for (measure() runs then).
  */
 async function storedMeasure(ctx: StageContext, period: PeriodInfo): Promise<Measurements | undefined> {
-  if (period.months.length !== 1) return undefined;
+  // kpi_monthly holds whole months: a period to date (and its like-for-like comparisons) is measured.
+  if (period.months.length !== 1 || period.partial) return undefined;
   const rows = await ctx.engine.query(
     renderSql(
       'select kpi, dimension, member, numerator, denominator, p50, p90, mean, n from kpi_monthly where month = {{month}}',
@@ -436,7 +437,8 @@ async function evaluateReport(
     timezone: ctx.config.timezone,
     currency: ctx.config.currency,
     kpis,
-    forecast: present.has('tickets') ? await forecast(ctx, current, params) : null,
+    // A forecast reads the period's last month as whole: none for a period to date.
+    forecast: present.has('tickets') && !ctx.period.partial ? await forecast(ctx, current, params) : null,
     dataQuality: await dataQuality(ctx, current),
   };
 }
