@@ -97,7 +97,11 @@ export function decompose(
     previous.breakdowns[dimension] ?? {},
     minSample,
   );
-  const members = [...new Set([...Object.keys(now), ...Object.keys(before)])];
+  // A member with nothing in either period moves nothing; with one member left, it "drove 100%"
+  // of any change (complaints by category: only "complaint" has any).
+  const members = [...new Set([...Object.keys(now), ...Object.keys(before)])].filter(
+    (m) => weightOf(kind, now[m]) !== 0 || weightOf(kind, before[m]) !== 0,
+  );
   if (members.length < 2) return [];
   const actual = (current.headline.value ?? 0) - (previous.headline.value ?? 0);
   const driver = (member: string, mixEffect: number, rateEffect: number, w1: number, w0: number): Driver => ({

@@ -195,4 +195,20 @@ describe('drivers that add up (docs/rules.md, "Status, change and drivers")', ()
     // NPS 18.2 → 41.7 is +23.5 points; as a percent of 18.2 it would read "rose 129%".
     expect(explain(kpiById('nps')!, 41.7, 18.2, [])).toBe('NPS rose 23.5 points (18.2 → 41.7).');
   });
+
+  it('a dimension where only one member has anything explains nothing', () => {
+    // Complaints by category: every category is a member, but only "complaint" counts any (8 → 6).
+    const complaints = kpiById('complaints')!;
+    const count = (complaint: number): KpiMeasure => ({
+      headline: { value: complaint, numerator: complaint, denominator: null },
+      breakdowns: {
+        category: {
+          complaint: { value: complaint, numerator: complaint, denominator: null },
+          billing: { value: 0, numerator: 0, denominator: null },
+        },
+      },
+    });
+    expect(topDrivers(complaints, count(6), count(8))).toEqual([]);
+    expect(explain(complaints, 6, 8, [])).toBe('Complaints fell 25% (8 → 6).');
+  });
 });
