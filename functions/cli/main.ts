@@ -8,6 +8,10 @@ import { stageNames, type StageName } from '../stages/list.ts';
 import type { StageOutcome } from '../stages/index.ts';
 import { demoConfig, writeDemoConfig } from './demo.ts';
 import { displayPath } from './displayPath.ts';
+import type { QueryFormat } from './query.ts';
+
+/** The formats pulse query prints a result in (functions/cli/query.ts). */
+const queryFormats = ['table', 'csv', 'json'] as const;
 
 // The stages, the engine and the renderers load only in the command that uses them, so
 // `pulse --help` and `pulse check-config` start without MJML, Vega, ExcelJS or DuckDB's run path.
@@ -29,6 +33,12 @@ const seedInt = wholeNumber(0);
 const timeZoneOption = (value: string) => {
   if (!isTimeZone(value)) throw new InvalidArgumentError('unknown IANA time zone (e.g. Europe/Berlin)');
   return value;
+};
+
+const formatOption = (value: string) => {
+  if (!(queryFormats as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`must be one of ${queryFormats.join(', ')}`);
+  return value as QueryFormat;
 };
 
 const monthOption = (value: string) => {
@@ -233,6 +243,35 @@ function buildProgram(io: { out: (s: string) => void }, answer: Answer) {
       if (problems.length > 0) throw new ConfigError(problems);
       answer.done({ file: path.resolve(file), problems });
     });
+  program
+    .command('query')
+    .description('run SQL over the local lake: curated tables and marts under their Athena names')
+    .argument('[sql]', 'a SELECT, as it would run in Athena')
+    .option('--config <file>', 'pulse.config.json')
+    .option('--named <query>', 'run a named query instead (see --list)')
+    .option('--list', 'list the named queries')
+    .option('--format <format>', `${queryFormats.join(', ')}`, formatOption, 'table')
+    .option(...jsonOption)
+    .action(
+      async (
+        sql: string | undefined,
+        options: { config?: string; named?: string; list?: boolean; format: QueryFormat },
+      ) => {
+        const query = await import('./query.ts');
+        if (options.list) {
+          const queries = query.namedQueries.map(({ name, description }) => ({ name, description }));
+          answer.done({ queries }, query.namedQueryList());
+          return;
+        }
+        if (!options.config) throw new UsageError('pulse query needs --config <file> (the config whose lake to read)');
+        if (Boolean(sql) === Boolean(options.named))
+          throw new UsageError('pulse query takes either a SELECT or --named <query> (see pulse query --list)');
+        const text = sql ?? query.namedQuery(options.named!).sql;
+        const loaded = await loadConfig(options.config);
+        const result = await query.queryLake(loaded, text, lastFullMonth(new Date(), loaded.config.timezone));
+        answer.done({ ...result }, query.formatResult(result, options.format));
+      },
+    );
   return program;
 }
 
