@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadConfig, resolveLake } from '../config/load.ts';
 import { isTimeZone } from '../config/schema.ts';
 import { ConfigError, PulseError, StageError, UsageError } from '../errors.ts';
-import { addMonths, isMonth, parsePeriod } from '../kpis/period.ts';
+import { addMonths, isMonth, parsePeriod, periodAt } from '../kpis/period.ts';
 import { stageNames, type StageName } from '../stages/list.ts';
 import type { StageOutcome } from '../stages/index.ts';
 import { demoConfig, writeDemoConfig } from './demo.ts';
@@ -67,18 +67,25 @@ function summarise(outcomes: StageOutcome[]) {
   return outcomes.map((o) => ({ stage: o.stage, seconds: Math.round(o.seconds * 1000) / 1000, result: o.result }));
 }
 
+/** Stages that report on the period: run for one that has not ended only to date (--partial). */
+const reportingStages: StageName[] = ['evaluate', 'render', 'deliver'];
+
 async function runPipeline(
   configFile: string,
   periodText: string,
-  options: { stages?: StageName[]; resend?: boolean; reextract?: boolean; json?: boolean },
+  options: { stages?: StageName[]; resend?: boolean; reextract?: boolean; json?: boolean; partial?: boolean },
+  now: Date,
 ) {
   const loaded = await loadConfig(configFile);
-  const period = parsePeriod(periodText);
+  const asked = parsePeriod(periodText);
+  const reports = (options.stages ?? stageNames).some((s) => reportingStages.includes(s));
+  const period = reports ? periodAt(asked, now, loaded.config.timezone, options.partial ?? false) : asked;
   const [{ createLocalContext }, { runStages }] = await Promise.all([wiringModule(), stagesModule()]);
   const ctx = await createLocalContext(loaded, period, {
     resend: options.resend ?? false,
     reextract: options.reextract ?? false,
     quiet: options.json ?? false,
+    now,
   });
   try {
     const outcomes = await runStages(ctx, options.stages);
@@ -115,7 +122,14 @@ function answerFor(io: { out: (s: string) => void }, json: boolean): Answer & { 
 
 const jsonOption = ['--json', 'print one JSON object on stdout (errors too)'] as const;
 
-function buildProgram(io: { out: (s: string) => void }, answer: Answer) {
+/** Where the CLI prints, and its clock (a test fixes "now"; a run reads the system's). */
+export interface CliIo {
+  out: (s: string) => void;
+  now?: () => Date;
+}
+
+function buildProgram(io: CliIo, answer: Answer) {
+  const now = () => io.now?.() ?? new Date();
   const program = new Command('pulse')
     .description('Customer-service KPIs from CRM and helpdesk exports: scorecards, TRC and marts.')
     .exitOverride()
@@ -133,7 +147,7 @@ function buildProgram(io: { out: (s: string) => void }, answer: Answer) {
     .action(
       async (options: { out: string; ticketsPerMonth: number; months: number; seed: number; timezone: string }) => {
         const out = path.resolve(options.out);
-        const period = lastFullMonth(new Date(), options.timezone);
+        const period = lastFullMonth(now(), options.timezone);
         answer.say(
           `Generating a sample company: ${options.months} months to ${period}, ~${options.ticketsPerMonth} tickets a month…\n`,
         );
@@ -147,7 +161,7 @@ function buildProgram(io: { out: (s: string) => void }, answer: Answer) {
           timezone: options.timezone,
         });
         const configFile = await writeDemoConfig(out, options.timezone);
-        const { lake, outcomes } = await runPipeline(configFile, period, { json: answer.json });
+        const { lake, outcomes } = await runPipeline(configFile, period, { json: answer.json }, now());
         answer.done(
           { config: configFile, period, lake, stages: summarise(outcomes) },
           [
@@ -174,6 +188,7 @@ function buildProgram(io: { out: (s: string) => void }, answer: Answer) {
     .option('--resend', 'send again what the ledger says was sent')
     .option('--reextract', 'read every source file again, even those already read')
     .option(...jsonOption)
+    .option('--partial', 'report a period that has not ended, to date, compared with the same days before')
     .action(
       async (options: {
         config: string;
@@ -182,8 +197,9 @@ function buildProgram(io: { out: (s: string) => void }, answer: Answer) {
         resend?: boolean;
         reextract?: boolean;
         json?: boolean;
+        partial?: boolean;
       }) => {
-        const { lake, period, outcomes } = await runPipeline(options.config, options.period, options);
+        const { lake, period, outcomes } = await runPipeline(options.config, options.period, options, now());
         const reported = outcomes.some((o) => o.stage === 'evaluate' || o.stage === 'render');
         answer.done(
           { period, lake, stages: summarise(outcomes) },
@@ -211,7 +227,7 @@ function buildProgram(io: { out: (s: string) => void }, answer: Answer) {
         endMonth?: string;
         timezone: string;
       }) => {
-        const endMonth = options.endMonth ?? lastFullMonth(new Date(), options.timezone);
+        const endMonth = options.endMonth ?? lastFullMonth(now(), options.timezone);
         const { generateSampleCompany } = await import('../sample/demoCompany.ts');
         const result = await generateSampleCompany({
           outDir: path.resolve(options.out),
@@ -268,7 +284,7 @@ function buildProgram(io: { out: (s: string) => void }, answer: Answer) {
           throw new UsageError('pulse query takes either a SELECT or --named <query> (see pulse query --list)');
         const text = sql ?? query.namedQuery(options.named!).sql;
         const loaded = await loadConfig(options.config);
-        const result = await query.queryLake(loaded, text, lastFullMonth(new Date(), loaded.config.timezone));
+        const result = await query.queryLake(loaded, text, lastFullMonth(now(), loaded.config.timezone));
         answer.done({ ...result }, query.formatResult(result, options.format));
       },
     );
@@ -298,7 +314,10 @@ function failure(error: unknown): Failure {
 }
 
 /** Exit codes: 0 done, 1 failed (with the stage and cause), 2 bad usage or config. */
-export async function main(argv: string[], io = { out: (s: string) => void process.stdout.write(s) }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIo = { out: (s: string) => void process.stdout.write(s) },
+): Promise<number> {
   // Known before parsing, so that a parse error is answered in JSON too.
   const answer = answerFor(io, argv.includes('--json'));
   const printJson = (value: object) => io.out(`${JSON.stringify(value, null, 2)}\n`);
