@@ -52,15 +52,12 @@ export const csvSourceSchema = z
         (f) => /yy/.test(f) && /M/.test(f) && /d/.test(f),
         'luxon tokens with a year, month and day, e.g. dd.MM.yyyy HH:mm',
       )
-      // A two-digit year is given a century by each engine's own rule (Athena, Joda: 1950-2049;
-      // DuckDB's strptime: 1969-2068), so one export would hold other dates on each: refused.
-      .refine(
-        (f) => !/(^|[^y])yy([^y]|$)/.test(f),
-        'a two-digit year (yy) is read as another century by Athena and by DuckDB: ' +
-          'export four-digit years and write yyyy',
-      )
+      // A two-digit year (yy) is 20yy on both engines (docs/rules.md, "Dates and times").
       .optional(),
-    /** The export's decimal separator; `,` for European exports (1.234,5). Default `.`. */
+    /**
+     * The export's decimal separator; `,` for European exports (1.234,5), `.` where a comma groups
+     * thousands (12,500). Unset, a number holding a comma is bad_number: it is never guessed.
+     */
     decimal: z.enum(['.', ',']).optional(),
     /** The export's encoding when it has no BOM (a BOM picks UTF-8 or UTF-16 whatever this says). */
     encoding: z.enum(csvEncodings).default('utf-8'),
