@@ -6,11 +6,15 @@ import type { InlineImage } from '../message.ts';
 import { marginNote, sampleNote } from '../sampleNotes.ts';
 import type { ExecutiveModel } from './model.ts';
 
-/** An arrow for a change, coloured by whether it is better or worse given the KPI's direction. */
+/**
+ * An arrow for a change, coloured by whether it is better or worse given the KPI's direction; a
+ * small sample's change is noise and takes no colour.
+ */
 function changeHtml(kpi: MeasuredKpi, change: number | null, against: string, currency: string): string {
   if (change === null) return `– vs ${escapeHtml(against)}`;
   const arrow = change > 0 ? '▲' : change < 0 ? '▼' : '■';
-  const better = kpi.direction === 'neutral' || change === 0 ? null : (kpi.direction === 'higher') === change > 0;
+  const judged = kpi.direction !== 'neutral' && change !== 0 && !kpi.sample?.small;
+  const better = judged ? (kpi.direction === 'higher') === change > 0 : null;
   const colour = better === null ? palette.muted : better ? palette.status.good : palette.status.critical;
   const cls = better === null ? css.muted : css.status(better ? 'good' : 'critical');
   return `<span class="${cls}" style="color:${colour}">${arrow}</span> ${escapeHtml(formatChange(kpi.unit, change, currency))} vs ${escapeHtml(against)}`;
