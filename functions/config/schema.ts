@@ -214,7 +214,7 @@ export type SourceConfig = z.infer<typeof sourceSchema>;
 const unknownKpi = (id: string) => `unknown KPI id "${id}"${didYouMean(id, kpiIds)}`;
 const kpiId = z.string().refine((id) => kpiIds.includes(id), { error: (issue) => unknownKpi(String(issue.input)) });
 
-/** docs/design.md, "Samples": the usual rule of thumb below which a rate's normal approximation fails. */
+/** docs/rules.md, "Samples": the usual rule of thumb below which a rate's normal approximation fails. */
 export const defaultMinSample = 30;
 
 const slaTarget = z.strictObject({ firstReplyHours: z.number().positive(), resolutionHours: z.number().positive() });
@@ -298,7 +298,7 @@ export const configSchema = z
         withholdStale: z.boolean().default(false),
         /**
          * Rates and scores resting on fewer observations are "small sample": no status colour, no
-         * drivers; a driver member below it is pooled as "other" (docs/design.md, "Samples").
+         * drivers; a driver member below it is pooled as "other" (docs/rules.md, "Samples").
          */
         minSample: z.number().int().min(1).default(defaultMinSample),
         sla: z

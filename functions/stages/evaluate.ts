@@ -389,7 +389,7 @@ async function evaluateReport(
     });
     const before = previous.get(definition.id);
     const explainAbove = thresholds?.explainAbove ?? 0.05;
-    // A change from or to a small sample is noise: no drivers, no sentence (docs/design.md, "Samples").
+    // A change from or to a small sample is noise: no drivers, no sentence (docs/rules.md, "Samples").
     const smallBefore = sampleOf(definition, before, minSample, counter ? previous.get(counter)?.headline : undefined);
     if (
       before &&

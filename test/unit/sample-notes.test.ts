@@ -57,7 +57,7 @@ const csat = kpi('csat', 'ratio', 0.9, {
   sample: { n: 100, small: false },
 });
 
-describe('sample notes in the e-mails (docs/design.md, "Samples")', () => {
+describe('sample notes in the e-mails (docs/rules.md, "Samples")', () => {
   it('the executive e-mail gives "± x" and "n = 24, small sample" in place of a status', async () => {
     const message = await renderExecutive(reportOf([nps, csat]), { kpis: ['nps', 'csat'] });
     expect(message.html).toContain('41.7<span style="font-size:12px;font-weight:normal"> ± 28.1</span>');

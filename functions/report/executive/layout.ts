@@ -21,7 +21,7 @@ function kpiRow(kpi: MeasuredKpi, model: ExecutiveModel, spark: InlineImage | un
   const { currency } = model;
   const target = kpi.target === null ? '' : ` · target ${escapeHtml(formatValue(kpi.unit, kpi.target, currency))}`;
   const rule = `border-bottom:1px solid ${palette.rule}`;
-  // A small sample takes no status (docs/design.md, "Samples"): its n stands where the status word would.
+  // A small sample takes no status (docs/rules.md, "Samples"): its n stands where the status word would.
   const sample = sampleNote(kpi, model.slice !== null);
   const margin = marginNote(kpi);
   return `<tr>
