@@ -112,7 +112,10 @@ describe('finance inputs and workbook on the golden lake', () => {
     expect(Object.fromEntries((alpha.segmentRevenue as FinanceMember[]).map((m) => [m.member, m.current]))).toEqual({ enterprise: 170, smb: 50 });
     // Phone: agent time has no channel, so only the ledger's phone row (telephony 200) is the slice's.
     const phone = await financeInputs(ctx, { channel: 'phone' });
-    expect((phone.total as FinanceAmounts).current).toBeCloseTo(200, 9);
+    // Direct labour, so the total, is not measured in a channel slice, as the sliced kpis.json says.
+    expect((phone.components.ledger as FinanceAmounts).current).toBeCloseTo(200, 9);
+    expect(phone.components.directLabour).toEqual({ notMeasured: expect.stringMatching(/^not measured in this slice: .*agent_time/) });
+    expect(phone.total).toEqual(phone.components.directLabour);
     await financeInputs(ctx);
   });
 
