@@ -196,6 +196,8 @@ describe('a German export with a cost ledger and no agent time', () => {
       expect(html, audience).not.toMatch(euroZero);
     }
     expect(mail.analyst!.text).toContain(`cost_per_ticket · not measured: ${labourWhy}`);
-    expect(mail.executive!.text).toMatch(/Not measured: [^\n]*Total cost of response, Cost per ticket/);
+    const costs = 'Total cost of response, Cost per ticket, Cost per resolution, Cost per contact minute';
+    expect(mail.executive!.text).toContain(`Not measured: ${costs} (${labourWhy})`);
+    expect(mail.executive!.html).toContain(`Not measured: ${costs} (${labourWhy}).`);
   });
 });

@@ -114,12 +114,12 @@ export async function executiveHtml(
         ${
           notMeasured.length
             ? muted(
-                `Not measured: ${escapeHtml(
-                  notMeasured
-                    .slice(0, 30)
-                    .map((l) => cutLabel(l, 40))
-                    .join(', '),
-                )}${notMeasured.length > 30 ? ` and ${notMeasured.length - 30} more` : ''} (no source for their inputs${model.slice ? ', or not sliceable' : ''}).`,
+                notMeasured
+                  .map(
+                    (g) =>
+                      `Not measured: ${escapeHtml(g.labels.map((l) => cutLabel(l, 40)).join(', '))} (${escapeHtml(g.reason)}).`,
+                  )
+                  .join('<br>'),
               )
             : ''
         }

@@ -1,6 +1,14 @@
 import { addMonths } from '../../kpis/period.ts';
 import { cutLabel } from '../html.ts';
-import type { DataQuality, Forecast, KpiFamily, KpiReport, KpiResult, MeasuredKpi } from '../../kpis/types.ts';
+import type {
+  DataQuality,
+  Forecast,
+  KpiFamily,
+  KpiReport,
+  KpiResult,
+  MeasuredKpi,
+  NotMeasuredKpi,
+} from '../../kpis/types.ts';
 import { describeSlice } from '../../config/schema.ts';
 
 /**
@@ -25,7 +33,8 @@ export interface ExecutiveModel {
   explanations: string[];
   forecast: Forecast | null;
   families: FamilySection[];
-  notMeasured: string[];
+  /** The KPIs with no number, grouped by why (the reason kpis.json gives), in catalog order. */
+  notMeasured: { reason: string; labels: string[] }[];
   dataQuality: DataQuality;
 }
 
@@ -59,6 +68,13 @@ const sections: { family: KpiFamily; title: string; chart: string | null }[] = [
   { family: 'agents', title: 'Agents', chart: null },
   { family: 'ease', title: 'Self-service', chart: null },
 ];
+
+/** Labels grouped by their not-measured reason, each group where its first KPI comes. */
+function byReason(kpis: NotMeasuredKpi[]): ExecutiveModel['notMeasured'] {
+  const groups = new Map<string, string[]>();
+  for (const k of kpis) groups.set(k.notMeasured, [...(groups.get(k.notMeasured) ?? []), k.label]);
+  return [...groups].map(([reason, labels]) => ({ reason, labels }));
+}
 
 const isMeasured = (k: KpiResult | undefined): k is MeasuredKpi => Boolean(k) && k!.status !== 'not_measured';
 
@@ -99,7 +115,7 @@ export function executiveModel(report: KpiReport, audience: ExecutiveOptions): E
         return { family: s.family, title: s.title, kpis, chart };
       })
       .filter((s) => s.kpis.length > 0),
-    notMeasured: visible.filter((k) => k.status === 'not_measured').map((k) => k.label),
+    notMeasured: byReason(visible.flatMap((k) => (k.status === 'not_measured' ? [k] : []))),
     dataQuality: report.dataQuality,
   };
 }

@@ -60,7 +60,10 @@ export function executiveText(
     }
   }
   if (model.notMeasured.length)
-    lines.push('', `Not measured: ${model.notMeasured.map((l) => cutLabel(l, 40)).join(', ')}`);
+    lines.push(
+      '',
+      ...model.notMeasured.map((g) => `Not measured: ${g.labels.map((l) => cutLabel(l, 40)).join(', ')} (${g.reason})`),
+    );
   lines.push(
     '',
     'Data quality',
