@@ -43,7 +43,14 @@ async function renderMessage(
   audience: AudienceConfig,
   banners: string[],
 ): Promise<ReportMessage> {
-  const options = { name: audience.name, kpis: audience.kpis, banners };
+  // The config's locale and labels: how every report prints numbers and codes (functions/kpis/format.ts).
+  const options = {
+    name: audience.name,
+    kpis: audience.kpis,
+    banners,
+    locale: ctx.config.locale,
+    labels: ctx.config.labels,
+  };
   switch (audience.report) {
     case 'executive':
       return renderExecutive(report, options);

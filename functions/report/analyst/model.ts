@@ -1,4 +1,4 @@
-import { formatValue } from '../../kpis/format.ts';
+import { display, type Display, type DisplayChoices } from '../../kpis/format.ts';
 import { kpiById, kpiCatalog } from '../../kpis/catalog.ts';
 import type { DataQuality, KpiQueries, KpiReport, KpiResult, KpiUnit } from '../../kpis/types.ts';
 import { computedInTypeScript, queryOf, reproducingQuery, supportingMeasures, valueDerivation } from './queries.ts';
@@ -87,6 +87,8 @@ export interface AnalystModel {
   generatedAt: string;
   timezone: string;
   currency: string;
+  /** Numbers and codes in the config's locale and labels. */
+  display: Display;
   /** A sliced audience's report: its values are the slice's, the queries the whole lake's. */
   slice: Record<string, string> | null;
   tables: TableInventory[];
@@ -119,9 +121,10 @@ function kpiOrder(report: KpiReport, audience: { kpis?: string[] | undefined }):
 export function analystModel(
   report: KpiReport,
   inputs: AnalystInputs,
-  audience: { kpis?: string[] | undefined; banners?: string[] | undefined },
+  audience: { kpis?: string[] | undefined; banners?: string[] | undefined } & DisplayChoices,
 ): AnalystModel {
   const months = report.period.months;
+  const shown = display({ currency: report.currency, locale: audience.locale, labels: audience.labels });
   const kpis = kpiOrder(report, audience).map((id): KpiEntry => {
     const kpi = report.kpis[id]!;
     const definition = kpiById(id);
@@ -130,17 +133,17 @@ export function analystModel(
       label: kpi.label,
       unit: kpi.unit,
       value: kpi.value,
-      shown: kpi.status === 'not_measured' ? 'not measured' : formatValue(kpi.unit, kpi.value, report.currency),
+      shown: kpi.status === 'not_measured' ? 'not measured' : shown.value(kpi.unit, kpi.value),
       description: kpi.description,
       basis: definition?.basis ?? null,
       trace: traceOf(kpi, inputs.queries, months),
       derivation: computedInTypeScript[id]?.derivation ?? valueDerivation(definition ?? { id, unit: kpi.unit }),
     };
   });
-  const shown = new Set(kpis.filter((k) => k.trace.kind !== 'not_measured').map((k) => k.id));
+  const measured = new Set(kpis.filter((k) => k.trace.kind !== 'not_measured').map((k) => k.id));
   const supporting = inputs.queries
     ? supportingMeasures.flatMap((s): SupportingEntry[] => {
-        if (s.for !== 'always' && !s.for.some((id) => shown.has(id))) return [];
+        if (s.for !== 'always' && !s.for.some((id) => measured.has(id))) return [];
         const found = queryOf(inputs.queries!, s.id);
         return found
           ? [{ id: s.id, note: s.note, file: found.query.file, sql: reproducingQuery(found.query, s.id) }]
@@ -156,6 +159,7 @@ export function analystModel(
     generatedAt: report.generatedAt,
     timezone: report.timezone,
     currency: report.currency,
+    display: shown,
     slice: report.slice ?? null,
     tables: inputs.inventory.tables,
     dataQuality: report.dataQuality,

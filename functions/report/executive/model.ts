@@ -1,3 +1,4 @@
+import { display, type Display, type DisplayChoices } from '../../kpis/format.ts';
 import { addMonths } from '../../kpis/period.ts';
 import { cutLabel } from '../html.ts';
 import type { DataQuality, Forecast, KpiFamily, KpiReport, KpiResult, MeasuredKpi } from '../../kpis/types.ts';
@@ -19,6 +20,8 @@ export interface ExecutiveModel {
   lastYearLabel: string;
   timezone: string;
   currency: string;
+  /** Numbers, months and codes in the config's locale and labels. */
+  display: Display;
   slice: string | null;
   banners: string[];
   headline: MeasuredKpi[];
@@ -62,10 +65,7 @@ const sections: { family: KpiFamily; title: string; chart: string | null }[] = [
 
 const isMeasured = (k: KpiResult | undefined): k is MeasuredKpi => Boolean(k) && k!.status !== 'not_measured';
 
-const monthNames = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const shortMonth = (month: string) => `${monthNames[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`;
-
-export interface ExecutiveOptions {
+export interface ExecutiveOptions extends DisplayChoices {
   kpis?: string[] | undefined;
   banners?: string[] | undefined;
 }
@@ -79,14 +79,16 @@ export function executiveModel(report: KpiReport, audience: ExecutiveOptions): E
   const first = report.period.months[0]!;
   const slice = report.slice ? cutLabel(describeSlice(report.slice)) : null;
   const title = 'Customer service scorecard';
+  const shown = display({ currency: report.currency, locale: audience.locale, labels: audience.labels });
   return {
     subject: `${title} — ${report.period.label}${slice ? ` (${slice})` : ''}`,
     title,
     periodLabel: report.period.label,
-    previousLabel: report.period.months.length === 1 ? shortMonth(addMonths(first, -1)) : 'previous period',
-    lastYearLabel: report.period.months.length === 1 ? shortMonth(addMonths(first, -12)) : 'last year',
+    previousLabel: report.period.months.length === 1 ? shown.month(addMonths(first, -1)) : 'previous period',
+    lastYearLabel: report.period.months.length === 1 ? shown.month(addMonths(first, -12)) : 'last year',
     timezone: report.timezone,
     currency: report.currency,
+    display: shown,
     slice,
     banners: audience.banners ?? [],
     headline: (chosen ? [...chosen] : headlineKpis).map((id) => report.kpis[id]).filter(isMeasured),

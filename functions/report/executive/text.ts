@@ -1,4 +1,3 @@
-import { formatChange, formatValue } from '../../kpis/format.ts';
 import type { MeasuredKpi } from '../../kpis/types.ts';
 import { cutLabel } from '../html.ts';
 import { statusWord } from '../layout.ts';
@@ -6,9 +5,11 @@ import type { InlineImage } from '../message.ts';
 import type { ExecutiveModel } from './model.ts';
 
 function kpiLine(k: MeasuredKpi, model: ExecutiveModel): string {
-  const c = model.currency;
-  const target = k.target === null ? '' : `, target ${formatValue(k.unit, k.target, c)}`;
-  return `${cutLabel(k.label, 28).padEnd(28)} ${formatValue(k.unit, k.value, c).padStart(12)}  ${statusWord[k.status]!.padEnd(9)} ${formatChange(k.unit, k.change, c)} vs ${model.previousLabel}, ${formatChange(k.unit, k.changeLastYear, c)} vs ${model.lastYearLabel}${target}`;
+  const { display } = model;
+  const target = k.target === null ? '' : `, target ${display.value(k.unit, k.target)}`;
+  const change = display.change(k.unit, k.change, k.previous).text;
+  const changeLastYear = display.change(k.unit, k.changeLastYear, k.lastYear).text;
+  return `${cutLabel(k.label, 28).padEnd(28)} ${display.value(k.unit, k.value).padStart(12)}  ${statusWord[k.status]!.padEnd(9)} ${change} vs ${model.previousLabel}, ${changeLastYear} vs ${model.lastYearLabel}${target}`;
 }
 
 /** The plain-text part: the same scorecard for clients that show no HTML, every chart as text. */
@@ -17,6 +18,7 @@ export function executiveText(
   images: { sparks: Map<string, InlineImage>; charts: Map<string, InlineImage> },
 ): string {
   const { forecast, dataQuality: dq } = model;
+  const n = (value: number) => model.display.count(value);
   const lines = [
     model.subject,
     `${model.periodLabel} · ${model.timezone}${model.slice ? ` · ${model.slice} only` : ''}`,
@@ -32,10 +34,12 @@ export function executiveText(
   if (forecast) {
     lines.push(
       '',
-      `Next month: ${forecast.month}`,
-      `Expected tickets: ${forecast.expectedTickets}${forecast.agentHoursNeeded !== null ? `; agent hours needed: ${forecast.agentHoursNeeded}` : ''}`,
+      `Next month: ${model.display.month(forecast.month)}`,
+      `Expected tickets: ${n(forecast.expectedTickets)}${forecast.agentHoursNeeded !== null ? `; agent hours needed: ${n(forecast.agentHoursNeeded)}` : ''}`,
     );
-    lines.push(...forecast.byWeekday.map((d) => `  ${d.weekday}  ${d.expectedPerDay} a day (${d.low}–${d.high})`));
+    lines.push(
+      ...forecast.byWeekday.map((d) => `  ${d.weekday}  ${n(d.expectedPerDay)} a day (${n(d.low)}–${n(d.high)})`),
+    );
   }
   for (const section of model.families) {
     lines.push('', section.title, ...section.kpis.map((k) => kpiLine(k, model)));
@@ -64,9 +68,9 @@ export function executiveText(
       .slice(0, 50)
       .map(
         (s) =>
-          `${cutLabel(s.source, 40)}/${s.entity}: ${s.rowsRead} read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected`,
+          `${cutLabel(s.source, 40)}/${s.entity}: ${n(s.rowsRead)} read, ${n(s.rowsAccepted)} accepted, ${n(s.rowsRejected)} rejected`,
       ),
-    `Left out of time metrics: ${dq.excludedFromTimeMetrics.total}; older versions merged: ${dq.duplicatesMerged}`,
+    `Left out of time metrics: ${n(dq.excludedFromTimeMetrics.total)}; older versions merged: ${n(dq.duplicatesMerged)}`,
   );
   return lines.join('\n');
 }
