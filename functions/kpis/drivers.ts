@@ -1,5 +1,5 @@
 import type { KpiDefinition } from './catalog.ts';
-import { formatChange, formatValue } from './format.ts';
+import { display, type Display } from './format.ts';
 import type { KpiMeasure, MemberMeasure } from './measure.ts';
 import type { Driver } from './types.ts';
 
@@ -122,38 +122,37 @@ function volumeWords(d: Driver): string {
   return `volume ${ratio > 1 ? 'up' : 'down'} ${percent(ratio - 1)}`;
 }
 
-function memberPhrase(d: Driver): string {
-  if (d.dimension === 'team') return `team ${d.member}`;
-  return `${d.member} tickets`;
+function memberPhrase(d: Driver, shown: Display): string {
+  if (d.dimension === 'team') return `team ${shown.label(d.member)}`;
+  return `${shown.label(d.member)} tickets`;
 }
 
 /**
  * One sentence with numbers: what moved, by how much, and the member that moved it most, e.g.
  * "Median full resolution time rose 18% (9.2 h → 10.9 h); billing tickets (volume doubled) drove 70% of the rise."
+ * A rate moves in percentage points and a score in points, never in percent of itself
+ * ("NPS rose 23.5 points (18.2 → 41.7)", not 129%); numbers, and codes such as channels, as `shown` prints them.
  */
 export function explain(
   definition: KpiDefinition,
   current: number,
   previous: number,
   drivers: Driver[],
-  currency = 'USD',
+  shown: Display = display({ currency: 'USD', locale: 'en-US' }),
 ): string {
   const rose = current > previous;
   const name = definition.unit === 'seconds' ? `Median ${definition.label.toLowerCase()}` : definition.label;
-  const by =
-    definition.unit === 'ratio'
-      ? ` ${formatChange('ratio', current - previous).replace(/^[+−±]/, '')}`
-      : previous !== 0
-        ? ` ${percent((current - previous) / previous)}`
-        : '';
-  const head = `${name} ${rose ? 'rose' : 'fell'}${by} (${formatValue(definition.unit, previous, currency)} → ${formatValue(definition.unit, current, currency)})`;
+  const change = shown.change(definition.unit, current - previous, previous);
+  const by = change.direction === null ? '' : ` ${change.size}`;
+  const value = (v: number) => shown.value(definition.unit, v);
+  const head = `${name} ${rose ? 'rose' : 'fell'}${by} (${value(previous)} → ${value(current)})`;
   const top = drivers[0];
   if (!top) return `${head}.`;
   const how =
     Math.abs(top.mixEffect) >= Math.abs(top.rateEffect)
       ? volumeWords(top)
       : top.previousValue !== null && top.currentValue !== null
-        ? `${formatValue(definition.unit, top.previousValue, currency)} → ${formatValue(definition.unit, top.currentValue, currency)}`
+        ? `${value(top.previousValue)} → ${value(top.currentValue)}`
         : 'its own rate';
-  return `${head}; ${memberPhrase(top)} (${how}) drove ${percent(top.share)} of the ${rose ? 'rise' : 'fall'}.`;
+  return `${head}; ${memberPhrase(top, shown)} (${how}) drove ${percent(top.share)} of the ${rose ? 'rise' : 'fall'}.`;
 }

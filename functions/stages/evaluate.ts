@@ -4,6 +4,7 @@ import { kpiCatalog, type KpiDefinition } from '../kpis/catalog.ts';
 import { competitorGaps } from '../kpis/benchmarks.ts';
 import { brandTerms } from '../kpis/brandTerms.ts';
 import { explain, topDrivers } from '../kpis/drivers.ts';
+import { display } from '../kpis/format.ts';
 import { forecastNextMonth } from '../kpis/forecast.ts';
 import { emptyMeasure, toMeasurements, type KpiMeasure, type Measurements } from '../kpis/measure.ts';
 import { addMonths, lastYearPeriod, monthRange, nextMonth, previousPeriod } from '../kpis/period.ts';
@@ -382,7 +383,7 @@ async function evaluateReport(
       Math.abs(kpi.changeRatio) >= explainAbove
     ) {
       kpi.drivers = topDrivers(definition, measured, before);
-      kpi.explanation = explain(definition, kpi.value, kpi.previous, kpi.drivers, ctx.config.currency);
+      kpi.explanation = explain(definition, kpi.value, kpi.previous, kpi.drivers, display(ctx.config));
     }
     kpis[definition.id] = kpi;
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { kpiById } from '../../functions/kpis/catalog.ts';
 import { decompose, explain, topDrivers } from '../../functions/kpis/drivers.ts';
+import { display } from '../../functions/kpis/format.ts';
 import type { KpiMeasure } from '../../functions/kpis/measure.ts';
 
 const rate = (num: number, den: number) => ({ value: num / den, numerator: num, denominator: den, n: den });
@@ -41,7 +42,7 @@ describe('mix/rate decomposition', () => {
     // email: (0.0041667 + 0.0333333) ÷ 0.0416667 = 90%.
     expect(drivers[0]!.share).toBeCloseTo(0.0375 / (35 / 300 - 0.075), 12);
     expect(explain(reopen, 35 / 300, 0.075, drivers)).toBe(
-      'Reopen rate rose 4.2 pp (7.5% → 11.7%); email tickets (10.0% → 15.0%) drove 90% of the rise.',
+      'Reopen rate rose 4.2 pp (7.5% → 11.7%); Email tickets (10.0% → 15.0%) drove 90% of the rise.',
     );
   });
 
@@ -61,7 +62,40 @@ describe('mix/rate decomposition', () => {
       ['chat', 10],
     ]);
     expect(explain(created, 310, 200, drivers)).toBe(
-      'Tickets created rose 55% (200 → 310); email tickets (volume doubled) drove 91% of the rise.',
+      'Tickets created rose 55% (200 → 310); Email tickets (volume doubled) drove 91% of the rise.',
+    );
+  });
+});
+
+describe('the explanation says a change in the unit it is read in', () => {
+  it('a score in points, not in percent of itself', () => {
+    // NPS 18.2 → 41.7: +23.5 points (as a percent it would read "129%").
+    expect(explain(kpiById('nps')!, 41.7, 18.2, [])).toBe('NPS rose 23.5 points (18.2 → 41.7).');
+    expect(explain(kpiById('ces')!, 3.1, 3.4, [])).toBe('Customer effort score fell 0.3 points (3.4 → 3.1).');
+  });
+
+  it('a ratio in percentage points', () => {
+    expect(explain(kpiById('csat')!, 0.79, 0.82, [])).toBe('CSAT fell 3.0 pp (82.0% → 79.0%).');
+  });
+
+  it("in the config's locale, with the words of its labels for the member", () => {
+    const created = kpiById('tickets_created')!;
+    const driver = {
+      dimension: 'channel',
+      member: 'chat',
+      effect: 900,
+      mixEffect: 900,
+      rateEffect: 0,
+      share: 0.9,
+      previousWeight: 1000,
+      currentWeight: 1900,
+      previousValue: 1000,
+      currentValue: 1900,
+    };
+    const shown = display({ currency: 'EUR', locale: 'de-DE', labels: { chat: 'Live chat' } });
+    // 4,242 → 5,242: +1,000 = +23.6% of 4,242, printed whole from 10%.
+    expect(explain(created, 5242, 4242, [driver], shown).replace(/\u00a0/g, ' ')).toBe(
+      'Tickets created rose 24 % (4.242 → 5.242); Live chat tickets (volume up 90%) drove 90% of the rise.',
     );
   });
 });
