@@ -163,6 +163,8 @@ export function display(options: DisplayOptions): Display {
         return duration(value, sign);
       case 'ratio':
         return percent(value, 1, sign);
+      case 'pp':
+        return `${fixed(value * 100, 1, sign)} pp`;
       case 'currency':
         return money(value, sign);
       case 'score':
@@ -192,9 +194,9 @@ export function display(options: DisplayOptions): Display {
   function change(unit: KpiUnit, value: number | null | undefined, base?: number | null): Change {
     if (value === null || value === undefined || !Number.isFinite(value))
       return { text: '–', size: '–', direction: null };
-    if (unit === 'ratio' || unit === 'score') {
-      const points = unit === 'ratio' ? value * 100 : value;
-      const word = unit === 'ratio' ? 'pp' : 'points';
+    if (unit === 'ratio' || unit === 'pp' || unit === 'score') {
+      const points = unit === 'score' ? value : value * 100;
+      const word = unit === 'score' ? 'points' : 'pp';
       const text = `${fixed(points, 1, 'exceptZero')} ${word}`;
       const zero = isZeroText(text);
       return { text, size: `${fixed(Math.abs(points), 1)} ${word}`, direction: zero ? null : value > 0 ? 1 : -1 };

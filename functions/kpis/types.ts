@@ -1,6 +1,7 @@
 /** The shape of reports/<period>/kpis.json: a contract read by the renderers and by users' tooling. */
 
-export type KpiUnit = 'seconds' | 'ratio' | 'count' | 'currency' | 'score';
+/** `pp`: a difference of two ratios, held as a fraction (−0.003) and printed in percentage points (−0.3 pp). */
+export type KpiUnit = 'seconds' | 'ratio' | 'pp' | 'count' | 'currency' | 'score';
 export type KpiDirection = 'higher' | 'lower' | 'neutral';
 export type KpiStatus = 'good' | 'warning' | 'critical' | 'none' | 'not_measured';
 export type KpiFamily = 'volume' | 'speed' | 'effort' | 'orders' | 'ease' | 'agents' | 'customers' | 'cost';

@@ -102,6 +102,11 @@ describe('changes in the unit they are read in', () => {
     expect(us.change(unit, change, base).text).toBe(text);
   });
 
+  it('a difference of rates (CSAT change) is itself in percentage points, and so is its change', () => {
+    expect(us.value('pp', -0.003)).toBe('−0.3 pp');
+    expect(us.change('pp', 0.004, -0.003).text).toBe('+0.4 pp');
+  });
+
   it('in de-DE', () => {
     expect(de.change('ratio', 0.012).text).toBe('+1,2 pp');
     expect(de.change('score', 23.5).text).toBe('+23,5 points');
@@ -131,7 +136,7 @@ describe('no signed zero, and no direction for a change that rounds to zero', ()
     -0,
     ...[1e-9, 1e-6, 1e-4, 4e-4, 5e-4, 6e-4, 0.004, 0.0049, 0.005, 0.04, 0.049, 0.05, 0.3, 0.49, 0.5, 0.6],
   ].flatMap((v) => [v, -v]);
-  const units: KpiUnit[] = ['ratio', 'score', 'count', 'currency', 'seconds'];
+  const units: KpiUnit[] = ['ratio', 'pp', 'score', 'count', 'currency', 'seconds'];
   const locales = ['en-US', 'en-GB', 'de-DE', 'fr-FR', 'sv-SE'];
 
   it('holds for every unit, locale and base', () => {

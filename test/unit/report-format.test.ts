@@ -49,6 +49,8 @@ const report: KpiReport = {
     nps: kpi('nps', 41.7, 18.2, 41.74),
     // CSAT 81.23% against 81.26%: −0.03 pp, printed 0.0 pp; against 79.23%: +2.0 pp.
     csat: kpi('csat', 0.8123, 0.8126, 0.7923),
+    // CSAT's own change, 81.23% − 81.53%: a difference of rates, in points.
+    csat_change: kpi('csat_change', -0.003, 0.001, null),
   },
   forecast: {
     month: '2026-12',
@@ -150,8 +152,10 @@ describe('analyst e-mail formatting', () => {
       expect(part).toContain('bad_timestamp 1,199');
       expect(part).toContain('reply_before_created 1,234');
     }
-    const gb = await renderAnalyst(report, { inventory, queries: null }, { name: 'analyst', locale: 'de-DE' });
-    expect(gb.text).toContain('44.299 read · 44.100 accepted · 199 rejected');
-    expect(gb.text).toContain('NPS: 41,7');
+    const de = await renderAnalyst(report, { inventory, queries: null }, { name: 'analyst', locale: 'de-DE' });
+    expect(de.text).toContain('44.299 read · 44.100 accepted · 199 rejected');
+    expect(de.text).toContain('NPS: 41,7');
+    expect(us.text).toContain('CSAT change: −0.3 pp');
+    expect(us.html).toContain('<b>−0.3 pp</b>');
   });
 });
