@@ -230,11 +230,17 @@ export type ReportKind = (typeof reportKinds)[number];
 export const sliceKeys = ['team', 'channel', 'segment'] as const;
 export type SliceKey = (typeof sliceKeys)[number];
 
-/** A slice in words, as every report, alert and log names it: `team frontline, channel email`. */
-export function describeSlice(slice: { [key: string]: string | undefined }): string {
+/**
+ * A slice in words, as every report, alert and log names it: `team frontline, channel email`; a
+ * report passes its Display's label, so that a code reads as words (`segment Mid-market`).
+ */
+export function describeSlice(
+  slice: { [key: string]: string | undefined },
+  label: (value: string) => string = (value) => value,
+): string {
   return Object.entries(slice)
     .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key} ${value}`)
+    .map(([key, value]) => `${key} ${label(value!)}`)
     .join(', ');
 }
 

@@ -159,3 +159,22 @@ describe('analyst e-mail formatting', () => {
     expect(us.html).toContain('<b>−0.3 pp</b>');
   });
 });
+
+describe('codes as words in the e-mails', () => {
+  const sliced: KpiReport = { ...report, slice: { segment: 'mid_market' } };
+  const inventory: LakeInventory = { months: ['2026-11'], tables: [] };
+
+  it('names a slice by its label, the config overriding the built-in words', async () => {
+    const built = await renderExecutive(sliced, {});
+    expect(built.subject).toBe('Customer service scorecard — November 2026 (segment Mid-market)');
+    expect(built.text).toContain('segment Mid-market only');
+    expect(built.html).not.toContain('mid_market');
+    const own = await renderExecutive(sliced, { labels: { mid_market: 'Mid-size' } });
+    expect(own.subject).toContain('(segment Mid-size)');
+  });
+
+  it('gives the analyst the code beside the words, since SQL matches on the code', async () => {
+    const message = await renderAnalyst(sliced, { inventory, queries: null }, { name: 'analyst' });
+    expect(message.text).toContain('the slice segment Mid-market (mid_market)');
+  });
+});

@@ -122,7 +122,7 @@ export async function analystHtml(model: AnalystModel): Promise<string> {
         <mj-text font-size="20px" font-weight="bold">Pulse data notes</mj-text>
         <mj-text color="${palette.muted}">${escapeHtml(model.periodLabel)} · months ${escapeHtml(model.months.join(', '))} · ${escapeHtml(model.timezone)}</mj-text>
         <mj-text>Where each number in this period's reports comes from: the tables in the lake, what every source gave and what was kept, and for each KPI the query that reproduces it on the marts (${fileName(attachmentNames.queries)}, attached).</mj-text>
-        ${model.slice ? `<mj-text color="${palette.status.warning}">This audience's values come from the slice ${htmlLabel(sliceText(model.slice), 120)}; the queries read the whole lake, so their rows hold every slice.</mj-text>` : ''}
+        ${model.slice ? `<mj-text color="${palette.status.warning}">This audience's values come from the slice ${htmlLabel(sliceText(model.slice, model.display), 120)}; the queries read the whole lake, so their rows hold every slice.</mj-text>` : ''}
         ${model.queriesRecorded ? '' : `<mj-text color="${palette.status.warning}">No queries were recorded for ${escapeHtml(model.periodId)} (reports/${escapeHtml(model.periodId)}/queries.json is absent): run evaluate for the period again.</mj-text>`}
         ${heading('Lake inventory')}
         <mj-table font-size="13px" padding="4px 12px">

@@ -28,7 +28,9 @@ export function analystText(model: AnalystModel): string {
     '',
     `Where each number in this period's reports comes from; each KPI's query is in ${attachmentNames.queries} (attached).`,
     ...(model.slice
-      ? [`This audience's values come from the slice ${sliceText(model.slice)}; the queries read the whole lake.`]
+      ? [
+          `This audience's values come from the slice ${sliceText(model.slice, model.display)}; the queries read the whole lake.`,
+        ]
       : []),
     ...(model.queriesRecorded
       ? []

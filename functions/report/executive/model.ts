@@ -77,9 +77,9 @@ export function executiveModel(report: KpiReport, audience: ExecutiveOptions): E
     .filter(isMeasured)
     .filter((k) => k.id !== 'brand_terms' && k.id !== 'competitor_gap' && k.id !== 'csat_change');
   const first = report.period.months[0]!;
-  const slice = report.slice ? cutLabel(describeSlice(report.slice)) : null;
   const title = 'Customer service scorecard';
   const shown = display({ currency: report.currency, locale: audience.locale, labels: audience.labels });
+  const slice = report.slice ? cutLabel(describeSlice(report.slice, shown.label)) : null;
   return {
     subject: `${title} — ${report.period.label}${slice ? ` (${slice})` : ''}`,
     title,
