@@ -44,7 +44,13 @@ const report: KpiReport = {
   currency: 'USD',
   kpis: {
     // 4,242 against 3,902: +340 = +8.7% of 3,902; against last year 4,242: no change at all.
-    tickets_created: kpi('tickets_created', 4242, 3902, 4242),
+    tickets_created: {
+      ...kpi('tickets_created', 4242, 3902, 4242),
+      history: [
+        { month: '2026-10', value: 3902 },
+        { month: '2026-11', value: 4242 },
+      ],
+    },
     // NPS 18.2 → 41.7: +23.5 points; a year before 41.74: −0.04 points, which prints as 0.0.
     nps: kpi('nps', 41.7, 18.2, 41.74),
     // CSAT 81.23% against 81.26%: −0.03 pp, printed 0.0 pp; against 79.23%: +2.0 pp.
@@ -98,6 +104,14 @@ describe('executive e-mail formatting', () => {
       expect(part).not.toContain('2026-12');
       expect(part).not.toMatch(signedZero);
     }
+  });
+
+  it("writes the charts' text equivalents with month names and grouped numbers", async () => {
+    const message = await renderExecutive(report, {});
+    const chart = message.images.find((i) => i.cid === 'chart-tickets_created')!;
+    expect(chart.alt).toBe('Tickets created per month, Oct 2026 to Nov 2026');
+    expect(chart.text).toBe('Oct 2026  3,902\nNov 2026  4,242');
+    expect(message.text).toContain('Tickets created: 3,902, 4,242');
   });
 
   it('gives a change that rounds to zero no arrow and no colour', async () => {

@@ -1,4 +1,4 @@
-import { formatValue } from '../../kpis/format.ts';
+import type { Display } from '../../kpis/format.ts';
 import type { MeasuredKpi } from '../../kpis/types.ts';
 import { drawChart, monthAxis } from '../charts.ts';
 import { cutLabel } from '../html.ts';
@@ -16,15 +16,22 @@ function chartValue(kpi: MeasuredKpi, value: number | null): number | null {
 const unitWord = (kpi: MeasuredKpi) =>
   kpi.unit === 'seconds' ? 'hours' : kpi.unit === 'ratio' ? '%' : kpi.unit === 'currency' ? '' : '';
 
-/** The plain-text equivalent of a KPI's 13 months: one month a line. */
-export function historyText(kpi: MeasuredKpi, currency: string): string {
-  return kpi.history.map((p) => `${p.month}  ${formatValue(kpi.unit, p.value, currency)}`).join('\n');
+/** The plain-text equivalent of a KPI's 13 months: one month a line, "Nov 2026  4,242". */
+export function historyText(kpi: MeasuredKpi, display: Display): string {
+  return kpi.history.map((p) => `${display.month(p.month)}  ${display.value(kpi.unit, p.value)}`).join('\n');
+}
+
+/** The span a chart covers in words, as the alt text says it: "Nov 2025 to Nov 2026". */
+function monthSpan(display: Display, points: { month: string }[]): string {
+  const first = points[0]?.month;
+  const last = points.at(-1)?.month;
+  return first && last ? `${display.month(first)} to ${display.month(last)}` : 'no months';
 }
 
 const safeId = (id: string) => id.replace(/[^a-z0-9_-]/gi, '_');
 
 /** A 13-month trend line, small enough to sit beside a headline number (drawn at 2× for sharp screens). */
-export async function sparkline(kpi: MeasuredKpi, currency: string): Promise<InlineImage> {
+export async function sparkline(kpi: MeasuredKpi, display: Display): Promise<InlineImage> {
   const points = kpi.history.map((p) => ({ month: p.month, value: chartValue(kpi, p.value) }));
   const last = points.at(-1);
   const png = await drawChart({
@@ -57,16 +64,16 @@ export async function sparkline(kpi: MeasuredKpi, currency: string): Promise<Inl
     cid: `spark-${safeId(kpi.id)}`,
     filename: `spark-${safeId(kpi.id)}.png`,
     png,
-    alt: `${cutLabel(kpi.label)}: 13-month trend, ${points[0]?.month} to ${last?.month}`,
-    text: historyText(kpi, currency),
+    alt: `${cutLabel(kpi.label)}: 13-month trend, ${monthSpan(display, points)}`,
+    text: historyText(kpi, display),
   };
 }
 
 /** A family section's chart: bars for totals, a line for durations and rates, 13 months. */
-export async function familyChart(kpi: MeasuredKpi, currency: string): Promise<InlineImage> {
+export async function familyChart(kpi: MeasuredKpi, display: Display): Promise<InlineImage> {
   const points = kpi.history.map((p) => ({ month: p.month, value: chartValue(kpi, p.value) }));
   const isTotal = kpi.unit === 'count' || kpi.unit === 'currency';
-  const title = `${cutLabel(kpi.label)} per month${unitWord(kpi) ? ` (${unitWord(kpi)})` : kpi.unit === 'currency' ? ` (${currency})` : ''}`;
+  const title = `${cutLabel(kpi.label)} per month${unitWord(kpi) ? ` (${unitWord(kpi)})` : kpi.unit === 'currency' ? ` (${display.currency})` : ''}`;
   const encoding = {
     x: { field: 'month', type: 'ordinal' as const, title: null, axis: monthAxis },
     y: {
@@ -95,7 +102,7 @@ export async function familyChart(kpi: MeasuredKpi, currency: string): Promise<I
     cid: `chart-${safeId(kpi.id)}`,
     filename: `chart-${safeId(kpi.id)}.png`,
     png,
-    alt: `${title}, ${points[0]?.month} to ${points.at(-1)?.month}`,
-    text: historyText(kpi, currency),
+    alt: `${title}, ${monthSpan(display, points)}`,
+    text: historyText(kpi, display),
   };
 }
