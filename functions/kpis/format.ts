@@ -41,7 +41,8 @@ export interface Display {
    */
   change(unit: KpiUnit, change: number | null | undefined, base?: number | null): Change;
   count(value: number): string;
-  money(value: number): string;
+  /** Money with cents below 1,000 and whole units from 1,000, or with `digits` decimals (a column that lines up). */
+  money(value: number, digits?: number): string;
   /** A ratio as a percentage, e.g. 0.756 → 75.6%. */
   percent(ratio: number, digits?: number): string;
   duration(seconds: number): string;
@@ -128,8 +129,8 @@ export function display(options: DisplayOptions): Display {
       }).format(value),
     );
   // Whole units once an amount reaches 1,000, cents below: a headline needs no cents of thousands.
-  const money = (value: number, sign: Sign = 'negative') => {
-    const digits = Math.abs(value) >= 1000 ? 0 : 2;
+  const money = (value: number, sign: Sign = 'negative', fixedDigits?: number) => {
+    const digits = fixedDigits ?? (Math.abs(value) >= 1000 ? 0 : 2);
     return minus(
       numberFormat(`m${digits}${sign}`, {
         style: 'currency',
@@ -149,12 +150,13 @@ export function display(options: DisplayOptions): Display {
         signDisplay: sign,
       }).format(ratio),
     );
-  // The largest unit that keeps the number readable: a day still reads in hours, up to 48 h.
+  // The largest unit that keeps the number readable: a day still reads in hours, up to 48 h. Each
+  // unit ends where its number would round up to the next one ("60 s", "60.0 min").
   const duration = (seconds: number, sign: Sign = 'negative') => {
     const abs = Math.abs(seconds);
     if (abs < 59.5) return `${fixed(seconds, 0, sign)} s`;
-    if (abs < 3600) return `${fixed(seconds / 60, 1, sign)} min`;
-    if (abs < 172800) return `${fixed(seconds / 3600, 1, sign)} h`;
+    if (abs < 59.95 * 60) return `${fixed(seconds / 60, 1, sign)} min`;
+    if (abs < 47.95 * 3600) return `${fixed(seconds / 3600, 1, sign)} h`;
     return `${fixed(seconds / 86400, 1, sign)} d`;
   };
   const inUnit = (unit: KpiUnit, value: number, sign: Sign = 'negative'): string => {
@@ -222,12 +224,17 @@ export function display(options: DisplayOptions): Display {
       value === null || value === undefined || !Number.isFinite(value) ? '–' : inUnit(unit, value),
     change,
     count: (value) => count(value),
-    money: (value) => money(value),
+    money: (value, digits) => money(value, 'negative', digits),
     percent: (ratio, digits = 1) => percent(ratio, digits),
     duration: (seconds) => duration(seconds),
     month: (month) => `${monthWord(month)} ${month.slice(0, 4)}`,
     day,
-    label: (code) => labels[code] ?? canonicalLabels[code] ?? code,
+    label: (code) =>
+      Object.hasOwn(labels, code)
+        ? labels[code]!
+        : Object.hasOwn(canonicalLabels, code)
+          ? canonicalLabels[code]!
+          : code,
   };
 }
 

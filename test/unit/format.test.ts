@@ -22,6 +22,8 @@ describe('formatDuration: the largest unit that keeps the number readable', () =
     [172800, '2.0 d'], // 48 h: from here in days
     [-90, '−1.5 min'],
     [59.7, '1.0 min'], // would round to "60 s": shown in the next unit up
+    [3598, '1.0 h'], // 59.97 min would print "60.0 min"
+    [172700, '2.0 d'], // 47.97 h would print "48.0 h"
   ])('%s s → %s', (seconds, text) => {
     expect(formatDuration(seconds)).toBe(text);
   });
@@ -190,6 +192,7 @@ describe('labels for canonical codes', () => {
   it('prints any other value from the data as it is', () => {
     expect(us.label('frontline')).toBe('frontline');
     expect(us.label('billing_dispute')).toBe('billing_dispute');
+    expect(us.label('constructor')).toBe('constructor'); // a name of Object's, not a label
   });
 
   it('takes the config labels over its own', () => {
