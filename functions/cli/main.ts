@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadConfig, resolveLake } from '../config/load.ts';
 import { isTimeZone } from '../config/schema.ts';
 import { ConfigError, PulseError, StageError, UsageError } from '../errors.ts';
-import { addMonths, isMonth, parsePeriod } from '../kpis/period.ts';
+import { addMonths, isMonth, parsePeriod, periodAt } from '../kpis/period.ts';
 import { stageNames, type StageName } from '../stages/list.ts';
 import type { StageOutcome } from '../stages/index.ts';
 import { demoConfig, writeDemoConfig } from './demo.ts';
@@ -57,18 +57,25 @@ function summarise(outcomes: StageOutcome[]) {
   return outcomes.map((o) => ({ stage: o.stage, seconds: Math.round(o.seconds * 1000) / 1000, result: o.result }));
 }
 
+/** Stages that report on the period: run for one that has not ended only to date (--partial). */
+const reportingStages: StageName[] = ['evaluate', 'render', 'deliver'];
+
 async function runPipeline(
   configFile: string,
   periodText: string,
-  options: { stages?: StageName[]; resend?: boolean; reextract?: boolean; json?: boolean },
+  options: { stages?: StageName[]; resend?: boolean; reextract?: boolean; json?: boolean; partial?: boolean },
+  now: Date,
 ) {
   const loaded = await loadConfig(configFile);
-  const period = parsePeriod(periodText);
+  const asked = parsePeriod(periodText);
+  const reports = (options.stages ?? stageNames).some((s) => reportingStages.includes(s));
+  const period = reports ? periodAt(asked, now, loaded.config.timezone, options.partial ?? false) : asked;
   const [{ createLocalContext }, { runStages }] = await Promise.all([wiringModule(), stagesModule()]);
   const ctx = await createLocalContext(loaded, period, {
     resend: options.resend ?? false,
     reextract: options.reextract ?? false,
     quiet: options.json ?? false,
+    now,
   });
   try {
     const outcomes = await runStages(ctx, options.stages);
@@ -78,7 +85,14 @@ async function runPipeline(
   }
 }
 
-function buildProgram(io: { out: (s: string) => void }) {
+/** Where the CLI prints, and its clock (a test fixes "now"; a run reads the system's). */
+export interface CliIo {
+  out: (s: string) => void;
+  now?: () => Date;
+}
+
+function buildProgram(io: CliIo) {
+  const now = () => io.now?.() ?? new Date();
   const program = new Command('pulse')
     .description('Customer-service KPIs from CRM and helpdesk exports: scorecards, TRC and marts.')
     .exitOverride()
@@ -95,7 +109,7 @@ function buildProgram(io: { out: (s: string) => void }) {
     .action(
       async (options: { out: string; ticketsPerMonth: number; months: number; seed: number; timezone: string }) => {
         const out = path.resolve(options.out);
-        const period = lastFullMonth(new Date(), options.timezone);
+        const period = lastFullMonth(now(), options.timezone);
         io.out(
           `Generating a sample company: ${options.months} months to ${period}, ~${options.ticketsPerMonth} tickets a month…\n`,
         );
@@ -109,7 +123,7 @@ function buildProgram(io: { out: (s: string) => void }) {
           timezone: options.timezone,
         });
         const configFile = await writeDemoConfig(out, options.timezone);
-        const { lake } = await runPipeline(configFile, period, {});
+        const { lake } = await runPipeline(configFile, period, {}, now());
         io.out(
           [
             '',
@@ -135,6 +149,7 @@ function buildProgram(io: { out: (s: string) => void }) {
     .option('--resend', 'send again what the ledger says was sent')
     .option('--reextract', 'read every source file again, even those already read')
     .option('--json', 'print a machine-readable summary')
+    .option('--partial', 'report a period that has not ended, to date, compared with the same days before')
     .action(
       async (options: {
         config: string;
@@ -143,8 +158,9 @@ function buildProgram(io: { out: (s: string) => void }) {
         resend?: boolean;
         reextract?: boolean;
         json?: boolean;
+        partial?: boolean;
       }) => {
-        const { lake, period, outcomes } = await runPipeline(options.config, options.period, options);
+        const { lake, period, outcomes } = await runPipeline(options.config, options.period, options, now());
         if (options.json) io.out(`${JSON.stringify({ period, lake, stages: summarise(outcomes) }, null, 2)}\n`);
         else {
           const reported = outcomes.some((o) => o.stage === 'evaluate' || o.stage === 'render');
@@ -173,7 +189,7 @@ function buildProgram(io: { out: (s: string) => void }) {
         endMonth?: string;
         timezone: string;
       }) => {
-        const endMonth = options.endMonth ?? lastFullMonth(new Date(), options.timezone);
+        const endMonth = options.endMonth ?? lastFullMonth(now(), options.timezone);
         const { generateSampleCompany } = await import('../sample/demoCompany.ts');
         const result = await generateSampleCompany({
           outDir: path.resolve(options.out),
@@ -205,7 +221,10 @@ function buildProgram(io: { out: (s: string) => void }) {
 }
 
 /** Exit codes: 0 done, 1 failed (with the stage and cause), 2 bad usage or config. */
-export async function main(argv: string[], io = { out: (s: string) => void process.stdout.write(s) }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIo = { out: (s: string) => void process.stdout.write(s) },
+): Promise<number> {
   const program = buildProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });

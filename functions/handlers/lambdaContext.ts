@@ -6,7 +6,7 @@ import { SecretsManagerSecrets } from '../adapters/aws/secretsManager.ts';
 import { notThroughSes } from '../config/deployed.ts';
 import { parseConfig } from '../config/load.ts';
 import { PulseError } from '../errors.ts';
-import { parsePeriod } from '../kpis/period.ts';
+import { parsePeriod, periodAt } from '../kpis/period.ts';
 import { getJson } from '../ports/objectStore.ts';
 import { sourcesFor } from '../sources/registry.ts';
 import { awsClients } from './awsClients.ts';
@@ -16,7 +16,11 @@ import { stageParts } from '../stages/stageAccess.ts';
 
 /** What a stage Lambda is invoked with: by the state machine, from the schedule's input. */
 export interface StageEvent {
-  /** The period to report (`2026-10`, `2026-Q3`); default: the month before `scheduledTime`, in the business zone. */
+  /**
+   * The period to report (`2026-10`, `2026-Q3`); default: the month before `scheduledTime`, in the
+   * business zone. One that has not ended is refused at every stage: the Lambdas report no partial
+   * periods (that is the CLI's --partial), and a run refused at extract does no work for nothing.
+   */
   period?: string | null;
   /**
    * When the schedule fired (EventBridge Scheduler's <aws.scheduler.scheduled-time>): the
@@ -109,9 +113,9 @@ export async function lambdaContext(
   });
   return createStageContext({
     config,
-    period: parsePeriod(
-      event.period ?? defaultPeriod(event.scheduledTime ? new Date(event.scheduledTime) : now, config.timezone),
-    ),
+    period: event.period
+      ? periodAt(parsePeriod(event.period), now, config.timezone)
+      : parsePeriod(defaultPeriod(event.scheduledTime ? new Date(event.scheduledTime) : now, config.timezone)),
     store: stageStore,
     engine,
     mail,

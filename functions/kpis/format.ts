@@ -41,6 +41,8 @@ export interface Display {
    */
   change(unit: KpiUnit, change: number | null | undefined, base?: number | null): Change;
   count(value: number): string;
+  /** A plain number with `digits` decimals, e.g. a margin of error. */
+  decimal(value: number, digits: number): string;
   /** Money with cents below 1,000 and whole units from 1,000, or with `digits` decimals (a column that lines up). */
   money(value: number, digits?: number): string;
   /** A ratio as a percentage, e.g. 0.756 → 75.6%. */
@@ -224,6 +226,7 @@ export function display(options: DisplayOptions): Display {
       value === null || value === undefined || !Number.isFinite(value) ? '–' : inUnit(unit, value),
     change,
     count: (value) => count(value),
+    decimal: (value, digits) => fixed(value, digits),
     money: (value, digits) => money(value, 'negative', digits),
     percent: (ratio, digits = 1) => percent(ratio, digits),
     duration: (seconds) => duration(seconds),

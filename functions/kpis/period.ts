@@ -1,10 +1,12 @@
+import { DateTime } from 'luxon';
 import { UsageError } from '../errors.ts';
 import type { PeriodInfo } from './types.ts';
 
 /**
  * Reporting periods in whole months of the business calendar: `2026-10`, `2026-Q3`,
  * `2026-04..2026-09`. Months are labels (`YYYY-MM`); the time zone applies when a record is
- * placed in a month, so period arithmetic here needs none.
+ * placed in a month, and when a period ends (periodEnds), so the rest of the arithmetic needs none.
+ * A period that has not ended is reported only to date (partialPeriod), and compared like for like.
  */
 const monthPattern = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
@@ -89,8 +91,12 @@ export function parsePeriod(text: string): PeriodInfo {
   throw new UsageError(`period "${text}" is not YYYY-MM, YYYY-Qn or YYYY-MM..YYYY-MM`);
 }
 
-/** The period of the same length just before this one (Q3 → Q2, 2026-10 → 2026-09). */
+/** The period of the same length just before this one (Q3 → Q2, 2026-10 → 2026-09), to date as this one is. */
 export function previousPeriod(period: PeriodInfo): PeriodInfo {
+  return likeForLike(period, wholePrevious(wholeOf(period)));
+}
+
+function wholePrevious(period: PeriodInfo): PeriodInfo {
   const n = period.months.length;
   const first = addMonths(period.months[0]!, -n);
   const quarter = /^(\d{4})-Q([1-4])$/.exec(period.id);
@@ -103,14 +109,98 @@ export function previousPeriod(period: PeriodInfo): PeriodInfo {
   return periodFromMonths(months);
 }
 
-/** The same months one year earlier. */
+/** The same months one year earlier, to date as this period is. */
 export function lastYearPeriod(period: PeriodInfo): PeriodInfo {
-  const months = period.months.map((m) => addMonths(m, -12));
-  const quarter = /^(\d{4})-(Q[1-4])$/.exec(period.id);
-  return periodFromMonths(months, quarter ? `${Number(quarter[1]) - 1}-${quarter[2]}` : undefined);
+  const whole = wholeOf(period);
+  const months = whole.months.map((m) => addMonths(m, -12));
+  const quarter = /^(\d{4})-(Q[1-4])$/.exec(whole.id);
+  return likeForLike(period, periodFromMonths(months, quarter ? `${Number(quarter[1]) - 1}-${quarter[2]}` : undefined));
 }
 
 /** The month after the period, the one the forecast is for. */
 export function nextMonth(period: PeriodInfo): string {
   return addMonths(period.months[period.months.length - 1]!, 1);
+}
+
+const day = (date: string) => DateTime.fromISO(date, { zone: 'UTC' });
+
+/** A short local date: 6 Dec 2026. */
+export function shortDate(date: string): string {
+  return day(date).setLocale('en-GB').toFormat('d LLL yyyy');
+}
+
+/** The whole period a partial one is part of (`2026-12-to-2026-12-06` → `2026-12`). */
+export function wholeOf(period: PeriodInfo): PeriodInfo {
+  return period.partial ? parsePeriod(period.id.slice(0, period.id.lastIndexOf('-to-'))) : period;
+}
+
+/**
+ * `whole` cut to as many days as `period` covers when that is partial: 1–6 December compares
+ * with 1–6 November and 1–6 December last year (docs/design.md, periods). A cut that reaches
+ * the whole period's end (6 days of a 6-day period) leaves it whole.
+ */
+function likeForLike(period: PeriodInfo, whole: PeriodInfo): PeriodInfo {
+  if (!period.partial) return whole;
+  const days = day(period.end).diff(day(period.start), 'days').days;
+  return cutTo(
+    whole,
+    day(whole.start)
+      .plus({ days: days - 1 })
+      .toISODate()!,
+  );
+}
+
+/**
+ * The part of a period from its start through a local day (inclusive), said so in its label and
+ * id; a comparison cut through its last day or later is whole, the period in progress never is.
+ */
+function cutTo(whole: PeriodInfo, through: string, inProgress = false): PeriodInfo {
+  const last = day(whole.end).minus({ days: 1 }).toISODate()!;
+  if (through >= last && !inProgress) return whole;
+  const span = whole.months.length === 1 ? 'month' : /Q\d$/.test(whole.id) ? 'quarter' : 'period';
+  return {
+    ...whole,
+    id: `${whole.id}-to-${through}`,
+    label: `${whole.label}, ${span} to date, through ${shortDate(through)}`,
+    end: day(through).plus({ days: 1 }).toISODate()!,
+    months: whole.months.filter((m) => `${m}-01` <= through),
+    partial: { through },
+  };
+}
+
+/** When a period starts and ends in the business time zone: local midnights of its first and next days. */
+export function periodBounds(period: PeriodInfo, zone: string): { start: DateTime; end: DateTime } {
+  return {
+    start: DateTime.fromISO(period.start, { zone }),
+    end: DateTime.fromISO(period.end, { zone }),
+  };
+}
+
+/** A moment as people in the business zone read it: 1 Jan 2027 00:00 Europe/Berlin. */
+function localMoment(at: DateTime, zone: string): string {
+  return `${at.setLocale('en-GB').toFormat('d LLL yyyy HH:mm')} ${zone}`;
+}
+
+/**
+ * The period a run reports on at `now`: a period that has ended, whole; one in progress only
+ * when `partial` is asked for, and then from its start through today (local), compared like
+ * for like. A period in progress without `partial`, or one not yet begun, is bad usage that
+ * names when it ends (docs/design.md, periods): a month mailed before its end says
+ * "fell 100%" of what has not happened yet.
+ */
+export function periodAt(period: PeriodInfo, now: Date, zone: string, partial = false): PeriodInfo {
+  const { start, end } = periodBounds(period, zone);
+  const at = DateTime.fromJSDate(now, { zone });
+  if (at >= end) return period;
+  if (at < start)
+    throw new UsageError(
+      `period ${period.id} (${period.label}) has not begun: it starts ${localMoment(start, zone)} ` +
+        `and ends ${localMoment(end, zone)}`,
+    );
+  if (!partial)
+    throw new UsageError(
+      `period ${period.id} (${period.label}) has not ended: it ends ${localMoment(end, zone)}. ` +
+        `Run it then, or pass --partial for a report to date (through ${shortDate(at.toISODate()!)})`,
+    );
+  return cutTo(period, at.toISODate()!, true);
 }

@@ -21,7 +21,32 @@ export interface RateStats {
   responseRate?: number | null;
 }
 
-export type KpiStats = Partial<DurationStats> & Partial<RateStats> & Record<string, number | null | undefined>;
+/**
+ * A survey KPI's 95% margin of error (docs/design.md, "Samples"): the Wilson score interval for a
+ * ratio (CSAT), the standard error of the promoter − detractor share difference for NPS.
+ */
+export interface MarginStats {
+  /** Half the interval's width, in the KPI's unit (a ratio for CSAT, points for NPS): the "± x" beside the value. */
+  marginOfError: number;
+  intervalLow: number;
+  intervalHigh: number;
+}
+
+export type KpiStats = Partial<DurationStats> &
+  Partial<RateStats> &
+  Partial<MarginStats> &
+  Record<string, number | null | undefined>;
+
+/**
+ * How many observations a rate or a score rests on. Below `definitions.minSample` the value is
+ * shown with "n = 24, small sample" and takes no status colour (status 'none'), no drivers and no
+ * explanation.
+ */
+export interface KpiSample {
+  /** A rate's denominator (tickets, answers, orders), a score's answers; customers for revenue rates. */
+  n: number;
+  small: boolean;
+}
 
 /** One contributor to a KPI's change, from a mix/rate decomposition over one dimension. */
 export interface Driver {
@@ -31,8 +56,11 @@ export interface Driver {
   effect: number;
   mixEffect: number;
   rateEffect: number;
-  /** effect ÷ total change. */
-  share: number;
+  /**
+   * effect ÷ total change when every effect of its dimension points the way of the change (the
+   * shares then lie in 0–1 and add up to 1); null when effects offset, where a share says nothing.
+   */
+  share: number | null;
   previousWeight: number;
   currentWeight: number;
   previousValue: number | null;
@@ -67,6 +95,8 @@ export interface MeasuredKpi extends KpiBase {
   lastYear: number | null;
   changeLastYear: number | null;
   stats: KpiStats;
+  /** Present on every ratio and score KPI: its n, and whether it is below the minimum sample. */
+  sample?: KpiSample;
   /** dimension → member → value (a duration's member holds its p50). */
   breakdowns: Record<string, Record<string, number | null>>;
   drivers: Driver[];
@@ -143,6 +173,11 @@ export interface PeriodInfo {
   /** First local day after the period (exclusive), YYYY-MM-DD. */
   end: string;
   months: string[];
+  /**
+   * Present when the period had not ended when it was reported: it covers its start through this
+   * local day (YYYY-MM-DD), and its comparisons the same number of days (docs/design.md, periods).
+   */
+  partial?: { through: string };
 }
 
 export interface KpiReport {

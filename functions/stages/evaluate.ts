@@ -8,7 +8,7 @@ import { display } from '../kpis/format.ts';
 import { forecastNextMonth } from '../kpis/forecast.ts';
 import { emptyMeasure, toMeasurements, type KpiMeasure, type Measurements } from '../kpis/measure.ts';
 import { addMonths, lastYearPeriod, monthRange, nextMonth, previousPeriod } from '../kpis/period.ts';
-import { buildKpi } from '../kpis/rules.ts';
+import { buildKpi, sampleOf } from '../kpis/rules.ts';
 import type {
   DataQuality,
   KpiHistoryPoint,
@@ -105,10 +105,11 @@ function asQueryRow(row: Row): Row {
 /**
  * A one-month period's measurements as the marts stage stored them in kpi_monthly, from the
  * very SQL measure() runs (kpiRowsSql): read back, not recomputed. Undefined for a longer period,
- * or a month the mart holds nothing for (measure() runs then).
+ * a partial one, or a month the mart holds nothing for (measure() runs then).
  */
 async function storedMeasure(ctx: StageContext, period: PeriodInfo): Promise<Measurements | undefined> {
-  if (period.months.length !== 1) return undefined;
+  // kpi_monthly holds whole months: a period to date (and its like-for-like comparisons) is measured.
+  if (period.months.length !== 1 || period.partial) return undefined;
   const rows = await ctx.engine.query(
     renderSql(
       'select kpi, dimension, member, numerator, denominator, p50, p90, mean, n from kpi_monthly where month = {{month}}',
@@ -211,8 +212,11 @@ function csatChange(definition: KpiDefinition, csat: KpiResult | undefined): Kpi
   if (!csat || csat.status === 'not_measured') return undefined;
   const value = csat.change;
   const againstLastYear = csat.changeLastYear;
+  // CSAT's own interval says nothing about a difference of two CSATs.
+  const margin = new Set(['marginOfError', 'intervalLow', 'intervalHigh']);
   return {
     ...csat,
+    stats: Object.fromEntries(Object.entries(csat.stats).filter(([key]) => !margin.has(key))),
     id: definition.id,
     label: definition.label,
     description: definition.description,
@@ -364,6 +368,8 @@ async function evaluateReport(
     const measured: KpiMeasure = current.get(definition.id) ?? emptyMeasure(definition);
     const thresholds = ctx.config.targets[definition.id];
     const responses = measured.headline.denominator ?? 0;
+    const { minSample } = ctx.config.definitions;
+    const counter = definition.sampleOf;
     const kpi = buildKpi({
       definition,
       current: measured,
@@ -371,18 +377,25 @@ async function evaluateReport(
       lastYear: lastYear.get(definition.id),
       history: historyOf(definition.id),
       thresholds,
+      minSample,
+      countedBy: counter ? current.get(counter)?.headline : undefined,
       ...(definition.survey ? { extraStats: { responseRate: solvedTickets ? responses / solvedTickets : null } } : {}),
     });
     const before = previous.get(definition.id);
     const explainAbove = thresholds?.explainAbove ?? 0.05;
+    // A change from or to a small sample is noise: no drivers, no sentence (docs/design.md, "Samples").
+    const smallBefore = sampleOf(definition, before, minSample, counter ? previous.get(counter)?.headline : undefined);
     if (
       before &&
+      !kpi.sample?.small &&
+      !smallBefore?.small &&
       kpi.value !== null &&
       kpi.previous !== null &&
       kpi.changeRatio !== null &&
       Math.abs(kpi.changeRatio) >= explainAbove
     ) {
-      kpi.drivers = topDrivers(definition, measured, before);
+      // A sliced report is never decomposed by its own slice's dimension: one member, always 100%.
+      kpi.drivers = topDrivers(definition, measured, before, { minSample, exclude: Object.keys(slice ?? {}) });
       kpi.explanation = explain(definition, kpi.value, kpi.previous, kpi.drivers, display(ctx.config));
     }
     kpis[definition.id] = kpi;
@@ -425,7 +438,8 @@ async function evaluateReport(
     timezone: ctx.config.timezone,
     currency: ctx.config.currency,
     kpis,
-    forecast: present.has('tickets') ? await forecast(ctx, current, params) : null,
+    // A forecast reads the period's last month as whole: none for a period to date.
+    forecast: present.has('tickets') && !ctx.period.partial ? await forecast(ctx, current, params) : null,
     dataQuality: await dataQuality(ctx, current),
   };
 }

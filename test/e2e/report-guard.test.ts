@@ -13,7 +13,8 @@ const fixture = path.resolve(import.meta.dirname, '../fixtures/golden-catalog');
 const root = path.resolve(import.meta.dirname, '../../.tmp/report-guard');
 const lake = path.join(root, 'lake');
 let err: string[];
-const io = { out: (_s: string) => undefined };
+// A clock after March 2027 has ended: a period not yet ended is refused (periodAt).
+const io = { out: (_s: string) => undefined, now: () => new Date('2027-04-02T08:00:00Z') };
 
 function writeConfig(definitions: Record<string, unknown> = {}): string {
   const config = JSON.parse(readFileSync(path.join(fixture, 'pulse.config.json'), 'utf8')) as Record<string, unknown>;

@@ -129,8 +129,10 @@ describe('executive e-mail formatting', () => {
     expect(created).toMatch(/(?<![▲▼■]<\/span> )0 vs Nov 2025/);
   });
 
-  it("prints in the config's locale", async () => {
-    const message = await renderExecutive(report, { locale: 'de-DE' });
+  it("prints in the config's locale, the margin of error too", async () => {
+    const nps = { ...(report.kpis.nps as MeasuredKpi), stats: { n: 1200, marginOfError: 2.81 } };
+    const message = await renderExecutive({ ...report, kpis: { ...report.kpis, nps } }, { locale: 'de-DE' });
+    expect(message.text).toContain('41,7 ± 2,8');
     for (const part of [message.html, message.text]) {
       expect(part).toContain('4.242');
       expect(part).toContain('+23,5 points');

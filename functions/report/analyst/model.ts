@@ -1,6 +1,7 @@
 import { display, type Display, type DisplayChoices } from '../../kpis/format.ts';
 import { kpiById, kpiCatalog } from '../../kpis/catalog.ts';
-import type { DataQuality, KpiQueries, KpiReport, KpiResult, KpiUnit } from '../../kpis/types.ts';
+import type { DataQuality, KpiQueries, KpiReport, KpiResult, KpiUnit, MeasuredKpi } from '../../kpis/types.ts';
+import { marginNote, sampleNote } from '../sampleNotes.ts';
 import { computedInTypeScript, queryOf, reproducingQuery, supportingMeasures, valueDerivation } from './queries.ts';
 
 /** reports/<period>/queries.json (written by evaluate): its type lives with kpis.json's. */
@@ -108,6 +109,13 @@ function traceOf(kpi: KpiResult, queries: KpiQueries | null, months: string[]): 
   return { kind: 'query', file: found.query.file, sql: reproducingQuery(found.query, kpi.id), hasRows: found.hasRows };
 }
 
+/** The value with its margin of error and, below the minimum sample, its n: "41.7 ± 28.1 (n = 24, small sample)". */
+function shownValue(kpi: MeasuredKpi, report: KpiReport, shown: Display): string {
+  const sample = sampleNote(kpi, report.slice !== undefined, shown);
+  const margin = marginNote(kpi, shown);
+  return `${shown.value(kpi.unit, kpi.value)}${margin ? ` ${margin}` : ''}${sample ? ` (${sample})` : ''}`;
+}
+
 /** The KPIs in catalog order (any others kpis.json holds after them), narrowed to the audience's. */
 function kpiOrder(report: KpiReport, audience: { kpis?: string[] | undefined }): string[] {
   const known = kpiCatalog.map((d) => d.id);
@@ -133,7 +141,7 @@ export function analystModel(
       label: kpi.label,
       unit: kpi.unit,
       value: kpi.value,
-      shown: kpi.status === 'not_measured' ? 'not measured' : shown.value(kpi.unit, kpi.value),
+      shown: kpi.status === 'not_measured' ? 'not measured' : shownValue(kpi, report, shown),
       description: kpi.description,
       basis: definition?.basis ?? null,
       trace: traceOf(kpi, inputs.queries, months),

@@ -2,14 +2,18 @@ import type { MeasuredKpi } from '../../kpis/types.ts';
 import { cutLabel } from '../html.ts';
 import { statusWord } from '../layout.ts';
 import type { InlineImage } from '../message.ts';
+import { marginNote, sampleNote } from '../sampleNotes.ts';
 import type { ExecutiveModel } from './model.ts';
 
 function kpiLine(k: MeasuredKpi, model: ExecutiveModel): string {
   const { display } = model;
   const target = k.target === null ? '' : `, target ${display.value(k.unit, k.target)}`;
+  const margin = marginNote(k, model.display);
+  const value = `${display.value(k.unit, k.value)}${margin ? ` ${margin}` : ''}`;
+  const status = sampleNote(k, model.slice !== null, model.display) ?? statusWord[k.status]!;
   const change = display.change(k.unit, k.change, k.previous).text;
   const changeLastYear = display.change(k.unit, k.changeLastYear, k.lastYear).text;
-  return `${cutLabel(k.label, 28).padEnd(28)} ${display.value(k.unit, k.value).padStart(12)}  ${statusWord[k.status]!.padEnd(9)} ${change} vs ${model.previousLabel}, ${changeLastYear} vs ${model.lastYearLabel}${target}`;
+  return `${cutLabel(k.label, 28).padEnd(28)} ${value.padStart(12)}  ${status.padEnd(9)} ${change} vs ${model.previousLabel}, ${changeLastYear} vs ${model.lastYearLabel}${target}`;
 }
 
 /** The plain-text part: the same scorecard for clients that show no HTML, every chart as text. */
