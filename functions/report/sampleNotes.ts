@@ -3,7 +3,7 @@ import type { MeasuredKpi } from '../kpis/types.ts';
 
 /**
  * The words every report prints beside a rate's or score's value about what it rests on
- * (docs/design.md, "Samples"): its 95% margin of error, and a sample too small to judge by.
+ * (docs/rules.md, "Samples"): its 95% margin of error, and a sample too small to judge by.
  */
 
 /** The report's Display, for its locale; en-US for a caller without one. */

@@ -6,8 +6,9 @@ import { marginNote, sampleNote } from '../sampleNotes.ts';
 import type { ExecutiveModel } from './model.ts';
 
 /**
- * An arrow for a change, coloured by whether it is better or worse given the KPI's direction.
- * A change that rounds to zero as printed gets neither: an arrow beside "0.0 pp" would claim a move.
+ * An arrow for a change, coloured by whether it is better or worse given the KPI's direction; a
+ * small sample's change is noise and takes no colour. A change that rounds to zero as printed
+ * gets neither arrow nor colour: an arrow beside "0.0 pp" would claim a move.
  */
 function changeHtml(
   kpi: MeasuredKpi,
@@ -20,7 +21,8 @@ function changeHtml(
   const shown = model.display.change(kpi.unit, change, base);
   if (shown.direction === null) return `${escapeHtml(shown.text)} vs ${escapeHtml(against)}`;
   const arrow = shown.direction > 0 ? '▲' : '▼';
-  const better = kpi.direction === 'neutral' ? null : (kpi.direction === 'higher') === shown.direction > 0;
+  const judged = kpi.direction !== 'neutral' && !kpi.sample?.small;
+  const better = judged ? (kpi.direction === 'higher') === shown.direction > 0 : null;
   const colour = better === null ? palette.muted : better ? palette.status.good : palette.status.critical;
   const cls = better === null ? css.muted : css.status(better ? 'good' : 'critical');
   return `<span class="${cls}" style="color:${colour}">${arrow}</span> ${escapeHtml(shown.text)} vs ${escapeHtml(against)}`;
@@ -31,7 +33,7 @@ function kpiRow(kpi: MeasuredKpi, model: ExecutiveModel, spark: InlineImage | un
   const { display } = model;
   const target = kpi.target === null ? '' : ` · target ${escapeHtml(display.value(kpi.unit, kpi.target))}`;
   const rule = `border-bottom:1px solid ${palette.rule}`;
-  // A small sample takes no status (docs/design.md, "Samples"): its n stands where the status word would.
+  // A small sample takes no status (docs/rules.md, "Samples"): its n stands where the status word would.
   const sample = sampleNote(kpi, model.slice !== null, model.display);
   const margin = marginNote(kpi, model.display);
   return `<tr>
