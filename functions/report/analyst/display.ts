@@ -58,7 +58,10 @@ export function traceText(k: KpiEntry): string {
   }
 }
 
-/** The slice in words with its codes beside them, as an analyst's SQL matches on the codes: `segment Mid-market (mid_market)`. */
+/**
+ * The slice in words with its codes beside them, as an analyst's SQL matches on the codes:
+ * `segment Mid-market (mid_market)`.
+ */
 export function sliceText(slice: Record<string, string>, display: Display): string {
   return describeSlice(slice, (code) => (display.label(code) === code ? code : `${display.label(code)} (${code})`));
 }

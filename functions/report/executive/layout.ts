@@ -19,13 +19,14 @@ function changeHtml(
 ): string {
   if (change === null) return `– vs ${escapeHtml(against)}`;
   const shown = model.display.change(kpi.unit, change, base);
-  if (shown.direction === null) return `${escapeHtml(shown.text)} vs ${escapeHtml(against)}`;
+  const words = `${escapeHtml(shown.text)} vs ${escapeHtml(against)}`;
+  if (shown.direction === null) return words;
   const arrow = shown.direction > 0 ? '▲' : '▼';
   const judged = kpi.direction !== 'neutral' && !kpi.sample?.small;
   const better = judged ? (kpi.direction === 'higher') === shown.direction > 0 : null;
   const colour = better === null ? palette.muted : better ? palette.status.good : palette.status.critical;
   const cls = better === null ? css.muted : css.status(better ? 'good' : 'critical');
-  return `<span class="${cls}" style="color:${colour}">${arrow}</span> ${escapeHtml(shown.text)} vs ${escapeHtml(against)}`;
+  return `<span class="${cls}" style="color:${colour}">${arrow}</span> ${words}`;
 }
 
 /** One KPI row: label, its changes and target beneath, the trend; value and status (colour and word) on the right. */

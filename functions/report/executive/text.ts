@@ -11,9 +11,11 @@ function kpiLine(k: MeasuredKpi, model: ExecutiveModel): string {
   const margin = marginNote(k, model.display);
   const value = `${display.value(k.unit, k.value)}${margin ? ` ${margin}` : ''}`;
   const status = sampleNote(k, model.slice !== null, model.display) ?? statusWord[k.status]!;
-  const change = display.change(k.unit, k.change, k.previous).text;
-  const changeLastYear = display.change(k.unit, k.changeLastYear, k.lastYear).text;
-  return `${cutLabel(k.label, 28).padEnd(28)} ${value.padStart(12)}  ${status.padEnd(9)} ${change} vs ${model.previousLabel}, ${changeLastYear} vs ${model.lastYearLabel}${target}`;
+  const changes = [
+    `${display.change(k.unit, k.change, k.previous).text} vs ${model.previousLabel}`,
+    `${display.change(k.unit, k.changeLastYear, k.lastYear).text} vs ${model.lastYearLabel}`,
+  ].join(', ');
+  return `${cutLabel(k.label, 28).padEnd(28)} ${value.padStart(12)}  ${status.padEnd(9)} ${changes}${target}`;
 }
 
 /** The plain-text part: the same scorecard for clients that show no HTML, every chart as text. */
