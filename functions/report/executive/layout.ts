@@ -5,8 +5,18 @@ import { bannerSection, compileMjml, css, palette, shellMjml, statusWord } from 
 import type { InlineImage } from '../message.ts';
 import type { ExecutiveModel } from './model.ts';
 
-/** An arrow for a change, coloured by whether it is better or worse given the KPI's direction. */
-function changeHtml(kpi: MeasuredKpi, change: number | null, against: string, currency: string): string {
+/**
+ * An arrow for a change, coloured by whether it is better or worse given the KPI's direction;
+ * "no data" when the period compared with has none (its comparison is null, never 0).
+ */
+function changeHtml(
+  kpi: MeasuredKpi,
+  change: number | null,
+  comparison: number | null,
+  against: string,
+  currency: string,
+): string {
+  if (comparison === null) return `no data for ${escapeHtml(against)}`;
   if (change === null) return `– vs ${escapeHtml(against)}`;
   const arrow = change > 0 ? '▲' : change < 0 ? '▼' : '■';
   const better = kpi.direction === 'neutral' || change === 0 ? null : (kpi.direction === 'higher') === change > 0;
@@ -23,7 +33,7 @@ function kpiRow(kpi: MeasuredKpi, model: ExecutiveModel, spark: InlineImage | un
   return `<tr>
           <td class="${css.rule}" style="padding:10px 8px;${rule};vertical-align:top">
             <div style="font-size:14px;color:${palette.text}">${htmlLabel(kpi.label)}</div>
-            <div class="${css.muted}" style="font-size:12px;color:${palette.muted}">${changeHtml(kpi, kpi.change, model.previousLabel, currency)} · ${changeHtml(kpi, kpi.changeLastYear, model.lastYearLabel, currency)}${target}</div>
+            <div class="${css.muted}" style="font-size:12px;color:${palette.muted}">${changeHtml(kpi, kpi.change, kpi.previous, model.previousLabel, currency)} · ${changeHtml(kpi, kpi.changeLastYear, kpi.lastYear, model.lastYearLabel, currency)}${target}</div>
             ${spark ? `<img src="cid:${spark.cid}" alt="${escapeHtml(spark.alt)}" width="112" height="28" style="display:block;margin-top:4px;border:0;width:112px;height:28px">` : ''}
           </td>
           <td class="${css.rule}" style="padding:10px 8px;${rule};text-align:right;white-space:nowrap;vertical-align:top">

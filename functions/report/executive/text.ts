@@ -8,7 +8,10 @@ import type { ExecutiveModel } from './model.ts';
 function kpiLine(k: MeasuredKpi, model: ExecutiveModel): string {
   const c = model.currency;
   const target = k.target === null ? '' : `, target ${formatValue(k.unit, k.target, c)}`;
-  return `${cutLabel(k.label, 28).padEnd(28)} ${formatValue(k.unit, k.value, c).padStart(12)}  ${statusWord[k.status]!.padEnd(9)} ${formatChange(k.unit, k.change, c)} vs ${model.previousLabel}, ${formatChange(k.unit, k.changeLastYear, c)} vs ${model.lastYearLabel}${target}`;
+  // A period compared with that has no data says so: its comparison is null, never 0.
+  const against = (change: number | null, comparison: number | null, label: string) =>
+    comparison === null ? `no data for ${label}` : `${formatChange(k.unit, change, c)} vs ${label}`;
+  return `${cutLabel(k.label, 28).padEnd(28)} ${formatValue(k.unit, k.value, c).padStart(12)}  ${statusWord[k.status]!.padEnd(9)} ${against(k.change, k.previous, model.previousLabel)}, ${against(k.changeLastYear, k.lastYear, model.lastYearLabel)}${target}`;
 }
 
 /** The plain-text part: the same scorecard for clients that show no HTML, every chart as text. */
