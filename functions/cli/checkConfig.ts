@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { loadConfig, resolveLake, type LoadedConfig } from '../config/load.ts';
 import type { CsvSourceConfig } from '../config/schema.ts';
-import { SourceError } from '../errors.ts';
+import { SecretError, SourceError } from '../errors.ts';
 import { entityByName, type Entity } from '../model/index.ts';
 import type { LandedPart, RejectedRow, SourceRow } from '../ports/source.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +14,9 @@ import { validatedRows, validateLanded } from '../stages/curate.ts';
 import { cellsLine } from '../stages/extract.ts';
 import { displayPath } from './displayPath.ts';
 import { csvSourceFor } from './wiring.ts';
-import { describeSlice, sourceEntities } from '../config/schema.ts';
+import { describeSlice, secretReferences, sourceEntities } from '../config/schema.ts';
+import { EnvSecrets } from '../adapters/local/envSecrets.ts';
+import { sdkFacts } from '../adapters/aws/sdkErrors.ts';
 
 /** Rows shown as canonical records, rows read for the rejects, and the width a value is cut to. */
 const shownRows = 5;
@@ -182,6 +184,83 @@ function rejectLines(rows: SourceRow[]): string[] {
   ];
 }
 
+/** A sample row's own cell for a canonical field, as the export wrote it (before the mapping's values). */
+function rawCell(sample: NonNullable<CsvPreview['sample']>, row: number, field: string | null): string | undefined {
+  const index = field === null ? undefined : sample.layout.columns[field];
+  if (index === undefined) return undefined;
+  return sample.rows.find((r) => r.row === row)?.cells?.[index];
+}
+
+/**
+ * How to fix a field most rows fail on, by the reason they fail (docs/design.md, "Bad input"): the
+ * source key that reads the export's notation, with the cells seen as the example.
+ */
+function fixFor(entity: Entity, field: string | null, reason: string, cells: string[]): { key: string; fix: string } {
+  const seen = cells.map((c) => `"${cut(c)}"`).join(', ');
+  switch (reason) {
+    case 'bad_timestamp':
+    case 'bad_date':
+      return {
+        key: 'dateFormat',
+        fix: `set "dateFormat" to the export's notation in Luxon tokens (e.g. "dd.MM.yyyy HH:mm" for 31.10.2026 14:05)${seen ? `; the file has ${seen}` : ''}`,
+      };
+    case 'bad_number':
+      return {
+        key: 'decimal',
+        fix: `set "decimal" to the export's decimal separator ("decimal": "," for 1.234,56)${seen ? `; the file has ${seen}` : ''}`,
+      };
+    case 'bad_encoding':
+      return {
+        key: 'encoding',
+        fix: `set "encoding" to the export's (one of utf-8, utf-16le, utf-16be, windows-1252, latin1; an Excel export in Western Europe is often windows-1252)`,
+      };
+    case 'unknown_value': {
+      const allowed = entity.columns.find((c) => c.name === field)?.values ?? [];
+      const example = cells[0] ?? 'the export value';
+      return {
+        key: `values.${field}`,
+        fix:
+          `add a "values" entry for each export value, e.g. "values": {"${field}": {"${example}": "${allowed[0] ?? '…'}"}}` +
+          `${allowed.length ? ` (canonical values: ${allowed.join(', ')})` : ''}${seen ? `; the file has ${seen}` : ''}`,
+      };
+    }
+    default:
+      return { key: field === null ? '' : `columns.${field}`, fix: 'check the column the field is mapped to' };
+  }
+}
+
+/**
+ * The field and reason most of the sample fails on, if one does: rejected rows and field issues
+ * alike, since a field set aside on most rows is as wrong a mapping as a rejected row.
+ */
+function mostlyFailing(
+  where: string,
+  entity: Entity,
+  sample: NonNullable<CsvPreview['sample']>,
+  rows: SourceRow[],
+): string | undefined {
+  const failing = new Map<string, { field: string | null; reason: string; rows: number[] }>();
+  const count = (field: string | null, reason: string, row: number) => {
+    const key = `${field ?? ''} ${reason}`;
+    const entry = failing.get(key) ?? { field, reason, rows: [] };
+    entry.rows.push(row);
+    failing.set(key, entry);
+  };
+  for (const r of rows) {
+    if (!r.ok) count(r.field, r.reason, r.location.row);
+    else for (const i of r.issues ?? []) count(i.field, i.reason, r.location.row);
+  }
+  const worst = [...failing.values()].sort((a, b) => b.rows.length - a.rows.length)[0];
+  if (!worst || worst.rows.length * 2 <= rows.length) return undefined;
+  const cells = [
+    ...new Set(worst.rows.map((n) => rawCell(sample, n, worst.field)).filter((c): c is string => Boolean(c))),
+  ].slice(0, 3);
+  const { key, fix } = fixFor(entity, worst.field, worst.reason, cells);
+  const what = worst.rows.length === rows.length ? `all ${rows.length}` : `${worst.rows.length} of ${rows.length}`;
+  const field = worst.field === null ? '' : ` in ${worst.field}`;
+  return `${where}${key ? `.${key}` : ''}: ${what} sample rows fail as ${worst.reason}${field}: ${fix}`;
+}
+
 /**
  * The sample's rows through the very SQL curate runs (docs/design.md, "Bad input"), in a DuckDB of
  * its own over a scratch folder: the lake is not touched.
@@ -249,9 +328,48 @@ async function checkCsvSource(
     for (const row of rows.slice(0, shownRows))
       lines.push(...recordLines(entity, preview.sample.layout.header, source, row));
     lines.push(...rejectLines(rows));
+    const failing = mostlyFailing(where, entity, preview.sample, rows);
+    if (failing) problems.push(failing);
   }
   lines.push(...problems.map((p) => `  ✗ ${p}`));
   return { lines, problems };
+}
+
+/** The region a Secrets Manager ARN names (arn:aws:secretsmanager:<region>:…). */
+const arnRegion = (ref: string) => ref.split(':')[3] || undefined;
+
+/**
+ * Resolves every secret reference the config names, as a run would (docs/design.md: secrets are references, never literals):
+ * `env:` from this machine's environment; a Secrets Manager ARN through AWS when this machine has
+ * credentials, else said to be unchecked. A reference that cannot be resolved is a problem, and
+ * the value is never shown.
+ */
+async function checkSecrets(loaded: LoadedConfig): Promise<{ lines: string[]; problems: string[] }> {
+  const refs = secretReferences(loaded.config);
+  const label = path.basename(loaded.file);
+  const env = new EnvSecrets();
+  const lines: string[] = [];
+  const problems: string[] = [];
+  for (const { key, ref } of refs) {
+    try {
+      if (ref.startsWith('arn:')) {
+        // The AWS SDK loads only for a config that names an ARN.
+        const { SecretsManagerSecrets } = await import('../adapters/aws/secretsManager.ts');
+        const region = arnRegion(ref);
+        await new SecretsManagerSecrets(region ? { region } : {}).resolve(ref);
+      } else await env.resolve(ref);
+      lines.push(`  ${key} (${ref}): resolved`);
+    } catch (error) {
+      if (!(error instanceof SecretError)) throw error;
+      if (sdkFacts(error.cause).noCredentials) {
+        lines.push(`  ${key} (${ref}): not checked, no AWS credentials on this machine (resolved in AWS)`);
+        continue;
+      }
+      lines.push(`  ${key} (${ref}): ✗ ${error.message}`);
+      problems.push(`${label}: ${key}: ${error.message}`);
+    }
+  }
+  return { lines: lines.length > 0 ? ['Secrets:', ...lines] : [], problems };
 }
 
 /**
@@ -276,10 +394,13 @@ export async function checkConfig(file: string): Promise<ConfigCheck> {
     sections.push(...checked.lines);
     problems.push(...checked.problems);
   }
+  const secrets = await checkSecrets(loaded);
+  sections.push(...secrets.lines);
+  problems.push(...secrets.problems);
   const text = [
     problems.length === 0
       ? `${displayPath(loaded.file)}: valid.`
-      : `${displayPath(loaded.file)}: ${problems.length} problem${problems.length === 1 ? '' : 's'} opening the sources.`,
+      : `${displayPath(loaded.file)}: ${problems.length} problem${problems.length === 1 ? '' : 's'} opening the sources and secrets.`,
     `Lake: ${lakeShown(resolveLake(loaded))}; time zone ${c.timezone}; currency ${c.currency}.`,
     ...sections,
     ...c.audiences.map(

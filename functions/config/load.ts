@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { configSchema, type PulseConfig } from './schema.ts';
+import { didYouMean } from './suggest.ts';
 
 export interface LoadedConfig {
   config: PulseConfig;
@@ -23,11 +24,22 @@ export function describeIssues(file: string, issues: readonly z.core.$ZodIssue[]
   return issues.map((issue) => `${file}: ${formatPath(issue.path) || '(root)'}: ${issue.message}`);
 }
 
-/** Zod's messages, in the words of STYLE: a missing key is "required", an extra one "unknown key". */
+/** The keys an object schema knows: what an unknown key is compared with for "did you mean". */
+function knownKeys(inst: unknown): string[] {
+  const shape = (inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+/**
+ * Zod's messages, in the words of STYLE: a missing key is "required", an extra one "unknown key",
+ * with the known key it is most likely a typo of.
+ */
 const issueWords: z.core.$ZodErrorMap = (issue) => {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'required';
-  if (issue.code === 'unrecognized_keys')
-    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeys(issue.inst);
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"${didYouMean(k, known)}`).join(', ')}`;
+  }
   return undefined;
 };
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { kpiIds } from '../kpis/catalog.ts';
 import { entityByName, entityNames } from '../model/index.ts';
+import { didYouMean } from './suggest.ts';
 
 /** A secret is a reference, never a literal: `env:NAME` locally, a Secrets Manager ARN in AWS. */
 export const secretRef = z
@@ -72,11 +73,15 @@ export const csvSourceSchema = z
   })
   .superRefine((source, ctx) => {
     // A mapping names canonical fields: a typo here would silently map nothing.
-    const fields = new Set(entityByName(source.entity)?.columns.map((c) => c.name) ?? []);
+    const fields = entityByName(source.entity)?.columns.map((c) => c.name) ?? [];
     for (const group of ['columns', 'values'] as const) {
       for (const field of Object.keys(source[group])) {
-        if (!fields.has(field))
-          ctx.addIssue({ code: 'custom', path: [group, field], message: `${source.entity} has no field "${field}"` });
+        if (!fields.includes(field))
+          ctx.addIssue({
+            code: 'custom',
+            path: [group, field],
+            message: `${source.entity} has no field "${field}"${didYouMean(field, fields)}`,
+          });
       }
     }
   });
@@ -209,8 +214,11 @@ export function sourceEntities(source: z.infer<typeof apiSourceSchema> | CsvSour
 export const sourceSchema = z.discriminatedUnion('type', [csvSourceSchema, apiSourceSchema]);
 export type SourceConfig = z.infer<typeof sourceSchema>;
 
-const unknownKpi = (id: string) => `unknown KPI id "${id}"`;
+const unknownKpi = (id: string) => `unknown KPI id "${id}"${didYouMean(id, kpiIds)}`;
 const kpiId = z.string().refine((id) => kpiIds.includes(id), { error: (issue) => unknownKpi(String(issue.input)) });
+
+/** docs/design.md, "Samples": the usual rule of thumb below which a rate's normal approximation fails. */
+export const defaultMinSample = 30;
 
 const slaTarget = z.strictObject({ firstReplyHours: z.number().positive(), resolutionHours: z.number().positive() });
 
@@ -291,6 +299,11 @@ export const configSchema = z
         staleAfterDays: z.number().min(0).default(3),
         /** Withhold a stale report (exit 1) instead of sending it with a banner. */
         withholdStale: z.boolean().default(false),
+        /**
+         * Rates and scores resting on fewer observations are "small sample": no status colour, no
+         * drivers; a driver member below it is pooled as "other" (docs/design.md, "Samples").
+         */
+        minSample: z.number().int().min(1).default(defaultMinSample),
         sla: z
           .strictObject({
             urgent: slaTarget.default({ firstReplyHours: 1, resolutionHours: 8 }),
@@ -371,3 +384,15 @@ export const configSchema = z
   });
 
 export type PulseConfig = z.infer<typeof configSchema>;
+
+/** Every secret reference in a config with the key that holds it, for check-config to resolve each. */
+export function secretReferences(config: PulseConfig): { key: string; ref: string }[] {
+  const refs = config.sources.flatMap((source, i) =>
+    source.type === 'csv'
+      ? []
+      : Object.entries(source.credentials).map(([name, ref]) => ({ key: `sources[${i}].credentials.${name}`, ref })),
+  );
+  if (config.mail.transport === 'smtp' && config.mail.password)
+    refs.push({ key: 'mail.password', ref: config.mail.password });
+  return refs;
+}

@@ -23,6 +23,16 @@ export interface KpiDefinition {
   sum?: true;
   /** A survey KPI: its stats carry the response rate, answers ÷ tickets solved in the period. */
   survey?: true;
+  /**
+   * The 95% margin of error a survey KPI carries in its stats (docs/design.md, "Samples"): the
+   * Wilson interval of a ratio, or the promoter − detractor standard error of an NPS.
+   */
+  margin?: 'wilson' | 'netPromoter';
+  /**
+   * The KPI whose denominator counts this one's sample, when this one's denominator is money
+   * (revenue churn rests on the customers active at the start, not on dollars).
+   */
+  sampleOf?: string;
   /** The config key that must be present (competitor_gap needs benchmarks). */
   needsConfig?: 'benchmarks';
   /**
@@ -374,6 +384,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   k({
     id: 'csat',
     survey: true,
+    margin: 'wilson',
     label: 'CSAT',
     family: 'customers',
     unit: 'ratio',
@@ -400,6 +411,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   k({
     id: 'nps',
     survey: true,
+    margin: 'netPromoter',
     label: 'NPS',
     family: 'customers',
     unit: 'score',
@@ -453,6 +465,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'gross_revenue_churn',
+    sampleOf: 'customer_churn_rate',
     label: 'Gross revenue churn',
     family: 'customers',
     unit: 'ratio',
@@ -463,6 +476,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'net_revenue_retention',
+    sampleOf: 'customer_churn_rate',
     label: 'Net revenue retention',
     family: 'customers',
     unit: 'ratio',

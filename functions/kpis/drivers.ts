@@ -1,3 +1,4 @@
+import { defaultMinSample } from '../config/schema.ts';
 import type { KpiDefinition } from './catalog.ts';
 import { formatChange, formatValue } from './format.ts';
 import type { KpiMeasure, MemberMeasure } from './measure.ts';
@@ -6,108 +7,190 @@ import type { Driver } from './types.ts';
 /** Dimensions a change is decomposed over. */
 export const driverDimensions = ['channel', 'category', 'team'] as const;
 
-const weightOf = (unit: KpiDefinition['unit'], m: MemberMeasure | undefined): number =>
-  !m
-    ? 0
-    : unit === 'seconds'
-      ? (m.n ?? 0)
-      : m.denominator === null || m.denominator === undefined
-        ? (m.numerator ?? 0)
-        : m.denominator;
+/** The member that members below the minimum sample are pooled into (docs/design.md, "Drivers"). */
+export const pooledMember = 'other';
+
+export interface DriverOptions {
+  /** definitions.minSample: a member on fewer observations in either period is pooled as "other". */
+  minSample?: number | undefined;
+  /** Dimensions never decomposed over: a sliced report's own (a team's report by team explains nothing). */
+  exclude?: readonly string[] | undefined;
+  limit?: number | undefined;
+}
+
+/** How a KPI adds up over its members: a count sums, a ratio is Σ num ÷ Σ den, a duration is a median. */
+type Kind = 'count' | 'ratio' | 'median';
+
+function kindOf(definition: KpiDefinition, headline: MemberMeasure): Kind {
+  if (definition.unit === 'seconds') return 'median';
+  return headline.denominator === null || headline.denominator === undefined ? 'count' : 'ratio';
+}
+
+const weightOf = (kind: Kind, m: MemberMeasure | undefined): number =>
+  !m ? 0 : kind === 'median' ? (m.n ?? 0) : kind === 'ratio' ? (m.denominator ?? 0) : (m.value ?? 0);
+
+type Members = Record<string, MemberMeasure>;
+
+/** Members pooled into one: a ratio sums numerators and denominators; a median takes the n-weighted mean. */
+function poolOf(kind: Kind, parts: MemberMeasure[]): MemberMeasure | undefined {
+  const weight = parts.reduce((s, m) => s + weightOf(kind, m), 0);
+  if (weight === 0) return undefined;
+  if (kind === 'ratio') {
+    const numerator = parts.reduce((s, m) => s + (m.numerator ?? 0), 0);
+    return { value: numerator / weight, numerator, denominator: weight, n: weight };
+  }
+  const valued = parts.filter((m) => m.value !== null && weightOf(kind, m) > 0);
+  const n = valued.reduce((s, m) => s + weightOf(kind, m), 0);
+  return { value: n ? valued.reduce((s, m) => s + m.value! * weightOf(kind, m), 0) / n : null, n: weight };
+}
 
 /**
- * Mix/rate decomposition of a change over one dimension. For a ratio or mean
- * V = Σ sᵢ·rᵢ (sᵢ a member's share of the weight, rᵢ its value):
- *   ΔV = Σ (s₁ᵢ − s₀ᵢ)·(r₀ᵢ − V₀)   mix: volume moving between members
- *      + Σ s₁ᵢ·(r₁ᵢ − r₀ᵢ)          rate: members getting better or worse
- * which adds up to ΔV exactly. Counts decompose into each member's own change. A median is
- * not a weighted mean, so for durations the effects are computed on the members' medians and
- * scaled to the actual change of the headline median.
+ * A rate from a handful of tickets is noise ("chat tickets (32.1% → 100.0%)" from three): members
+ * with fewer than `minSample` observations in either period are pooled as "other", so their
+ * volume still counts and the effects still add up. Counts are exact and never pooled.
+ */
+function pooled(kind: Kind, now: Members, before: Members, minSample: number): [Members, Members] {
+  if (kind === 'count') return [now, before];
+  const names = [...new Set([...Object.keys(now), ...Object.keys(before)])];
+  const small = new Set(
+    names.filter((m) => m === pooledMember || Math.min(weightOf(kind, now[m]), weightOf(kind, before[m])) < minSample),
+  );
+  if (small.size === 0) return [now, before];
+  const side = (members: Members): Members => {
+    const kept = Object.fromEntries(Object.entries(members).filter(([m]) => !small.has(m)));
+    const pool = poolOf(
+      kind,
+      Object.entries(members).flatMap(([m, v]) => (small.has(m) ? [v] : [])),
+    );
+    return pool ? { ...kept, [pooledMember]: pool } : kept;
+  };
+  return [side(now), side(before)];
+}
+
+/** Change smaller than this, relative to the values compared, is floating-point noise. */
+const noise = (...values: number[]) => 1e-9 * Math.max(1e-12, ...values.map(Math.abs));
+
+/**
+ * Mix/rate decomposition of a change over one dimension (docs/design.md, "Drivers"). For a ratio
+ * or mean V = Σ sᵢ·rᵢ (sᵢ a member's share of the weight, rᵢ its value), with the interaction
+ * (s₁ − s₀)(r₁ − r₀) split evenly between mix and rate:
+ *   mixᵢ  = (s₁ᵢ − s₀ᵢ)·(r̄ᵢ − V̄)   volume moving between members (r̄ᵢ, V̄ the two periods' means)
+ *   rateᵢ = s̄ᵢ·(r₁ᵢ − r₀ᵢ)          members getting better or worse (s̄ᵢ the mean share)
+ * Summed over the members the V̄ term cancels (Σ(s₁ − s₀) = 0), leaving Σ s₁r₁ − Σ s₀r₀ = ΔV: the
+ * effects add up to the change exactly. Counts decompose into each member's own change. A median is not a weighted
+ * mean: for durations the effects are computed on the members' medians and scaled to the change
+ * of the headline median, and there are none when the members' medians move the other way.
+ * A dimension with fewer than two members, or whose members do not add up to the headline, has
+ * no drivers: its numbers would not add up.
  */
 export function decompose(
   definition: KpiDefinition,
   dimension: string,
   current: KpiMeasure,
   previous: KpiMeasure,
+  minSample = defaultMinSample,
 ): Driver[] {
-  const now = current.breakdowns[dimension] ?? {};
-  const before = previous.breakdowns[dimension] ?? {};
+  const kind = kindOf(definition, current.headline);
+  const [now, before] = pooled(
+    kind,
+    current.breakdowns[dimension] ?? {},
+    previous.breakdowns[dimension] ?? {},
+    minSample,
+  );
   const members = [...new Set([...Object.keys(now), ...Object.keys(before)])];
-  const isCount =
-    definition.unit !== 'seconds' &&
-    (current.headline.denominator === null || current.headline.denominator === undefined);
-  if (isCount) {
-    return members.map((member) => {
-      const v1 = now[member]?.value ?? 0;
-      const v0 = before[member]?.value ?? 0;
-      return {
-        dimension,
-        member,
-        effect: v1 - v0,
-        mixEffect: v1 - v0,
-        rateEffect: 0,
-        share: 0,
-        previousWeight: v0,
-        currentWeight: v1,
-        previousValue: v0,
-        currentValue: v1,
-      };
+  if (members.length < 2) return [];
+  const actual = (current.headline.value ?? 0) - (previous.headline.value ?? 0);
+  const driver = (member: string, mixEffect: number, rateEffect: number, w1: number, w0: number): Driver => ({
+    dimension,
+    member,
+    effect: mixEffect + rateEffect,
+    mixEffect,
+    rateEffect,
+    share: null,
+    previousWeight: w0,
+    currentWeight: w1,
+    previousValue: before[member]?.value ?? null,
+    currentValue: now[member]?.value ?? null,
+  });
+  if (kind === 'count') {
+    const drivers = members.map((m) => {
+      const v1 = now[m]?.value ?? 0;
+      const v0 = before[m]?.value ?? 0;
+      return driver(m, v1 - v0, 0, v1, v0);
     });
+    const modelled = drivers.reduce((s, d) => s + d.effect, 0);
+    return Math.abs(modelled - actual) <= noise(actual, current.headline.value ?? 0) ? drivers : [];
   }
-  const total1 = members.reduce((s, m) => s + weightOf(definition.unit, now[m]), 0);
-  const total0 = members.reduce((s, m) => s + weightOf(definition.unit, before[m]), 0);
+  const total1 = members.reduce((s, m) => s + weightOf(kind, now[m]), 0);
+  const total0 = members.reduce((s, m) => s + weightOf(kind, before[m]), 0);
   if (total0 === 0 || total1 === 0) return [];
   const rows = members.map((member) => {
-    const w1 = weightOf(definition.unit, now[member]);
-    const w0 = weightOf(definition.unit, before[member]);
+    const w1 = weightOf(kind, now[member]);
+    const w0 = weightOf(kind, before[member]);
+    // A member absent from one period has no rate there; any stand-in gives the same sum, and its
+    // own value puts all of its effect in mix (it moved volume, it did not change its rate).
     const r1 = now[member]?.value ?? before[member]?.value ?? 0;
     const r0 = before[member]?.value ?? r1;
-    return { member, s1: w1 / total1, s0: w0 / total0, r1, r0, w1, w0 };
+    return { member, w1, w0, s1: w1 / total1, s0: w0 / total0, r1: w1 > 0 ? r1 : r0, r0: w0 > 0 ? r0 : r1 };
   });
   const v0 = rows.reduce((s, r) => s + r.s0 * r.r0, 0);
-  const drivers = rows.map((r) => {
-    const mixEffect = (r.s1 - r.s0) * (r.r0 - v0);
-    const rateEffect = r.s1 * (r.r1 - r.r0);
-    return {
-      dimension,
-      member: r.member,
-      effect: mixEffect + rateEffect,
-      mixEffect,
-      rateEffect,
-      share: 0,
-      previousWeight: r.w0,
-      currentWeight: r.w1,
-      previousValue: before[r.member]?.value ?? null,
-      currentValue: now[r.member]?.value ?? null,
-    };
-  });
-  const actual = (current.headline.value ?? 0) - (previous.headline.value ?? 0);
-  const modelled = drivers.reduce((s, d) => s + d.effect, 0);
-  if (definition.unit === 'seconds' && modelled !== 0 && Math.sign(modelled) === Math.sign(actual)) {
-    const scale = actual / modelled;
-    for (const d of drivers) {
-      d.effect *= scale;
-      d.mixEffect *= scale;
-      d.rateEffect *= scale;
-    }
-  }
-  return drivers;
+  const v1 = rows.reduce((s, r) => s + r.s1 * r.r1, 0);
+  const mean = (v0 + v1) / 2;
+  const drivers = rows.map((r) =>
+    driver(r.member, (r.s1 - r.s0) * ((r.r0 + r.r1) / 2 - mean), ((r.s0 + r.s1) / 2) * (r.r1 - r.r0), r.w1, r.w0),
+  );
+  const modelled = v1 - v0;
+  if (kind === 'ratio') return Math.abs(modelled - actual) <= noise(v0, v1) ? drivers : [];
+  if (modelled === 0 || Math.sign(modelled) !== Math.sign(actual)) return [];
+  const scale = actual / modelled;
+  return drivers.map((d) => ({
+    ...d,
+    effect: d.effect * scale,
+    mixEffect: d.mixEffect * scale,
+    rateEffect: d.rateEffect * scale,
+  }));
 }
 
-/** The largest contributors in the direction of the change, across the driver dimensions. */
-export function topDrivers(definition: KpiDefinition, current: KpiMeasure, previous: KpiMeasure, limit = 3): Driver[] {
+/**
+ * Sets each driver's share of the change: effect ÷ change when every effect of the dimension points
+ * the way of the change (each share then lies in 0–1 and they add to 1); null when effects offset,
+ * where a share would read "661% of the rise".
+ */
+function withShares(drivers: Driver[], change: number): Driver[] {
+  const largest = Math.max(0, ...drivers.map((d) => Math.abs(d.effect)));
+  const offsets = drivers.some((d) => Math.abs(d.effect) > noise(largest) && Math.sign(d.effect) !== Math.sign(change));
+  return drivers.map((d) => ({ ...d, share: offsets ? null : d.effect / change }));
+}
+
+/**
+ * The largest contributors to the change, by absolute effect, across the driver dimensions a
+ * report may use. When the first one's dimension has effects that offset, its largest member
+ * pulling the other way is kept too, so the sentence can name both.
+ */
+export function topDrivers(
+  definition: KpiDefinition,
+  current: KpiMeasure,
+  previous: KpiMeasure,
+  options: DriverOptions = {},
+): Driver[] {
+  const limit = options.limit ?? 3;
   const change = (current.headline.value ?? 0) - (previous.headline.value ?? 0);
   if (change === 0) return [];
-  // A dimension whose only member is the placeholder "all" (orders have no channel) explains nothing.
-  const informative = driverDimensions.filter((dimension) =>
-    Object.keys(current.breakdowns[dimension] ?? {}).some((m) => m !== 'all'),
-  );
-  const all = informative.flatMap((dimension) => decompose(definition, dimension, current, previous));
-  for (const d of all) d.share = d.effect / change;
-  return all
-    .filter((d) => d.share > 0)
-    .sort((a, b) => b.share - a.share)
-    .slice(0, limit);
+  const dimensions = driverDimensions.filter((d) => !options.exclude?.includes(d));
+  const ranked = dimensions
+    .flatMap((dimension) => withShares(decompose(definition, dimension, current, previous, options.minSample), change))
+    .filter((d) => d.effect !== 0)
+    .sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect));
+  const picked = ranked.slice(0, limit);
+  const top = picked[0];
+  if (top?.share === null) {
+    const counter = ranked.find((d) => d.dimension === top.dimension && Math.sign(d.effect) !== Math.sign(top.effect));
+    if (counter && !picked.includes(counter)) {
+      if (picked.length >= Math.max(limit, 2)) picked.pop();
+      picked.push(counter);
+    }
+  }
+  return picked;
 }
 
 function percent(x: number): string {
@@ -122,14 +205,28 @@ function volumeWords(d: Driver): string {
   return `volume ${ratio > 1 ? 'up' : 'down'} ${percent(ratio - 1)}`;
 }
 
+const plurals: Record<string, string> = { channel: 'channels', category: 'categories', team: 'teams' };
+
 function memberPhrase(d: Driver): string {
+  if (d.member === pooledMember) return `other ${plurals[d.dimension] ?? d.dimension}`;
   if (d.dimension === 'team') return `team ${d.member}`;
   return `${d.member} tickets`;
+}
+
+/** What moved a member: its volume (mix) or its own value (rate), whichever is larger. */
+function howWords(definition: KpiDefinition, d: Driver, currency: string): string {
+  if (Math.abs(d.mixEffect) >= Math.abs(d.rateEffect)) return volumeWords(d);
+  if (d.previousValue === null || d.currentValue === null) return 'its own rate';
+  const value = (v: number) => formatValue(definition.unit, v, currency);
+  return `${value(d.previousValue)} → ${value(d.currentValue)}`;
 }
 
 /**
  * One sentence with numbers: what moved, by how much, and the member that moved it most, e.g.
  * "Median full resolution time rose 18% (9.2 h → 10.9 h); billing tickets (volume doubled) drove 70% of the rise."
+ * When members pulled both ways a share would pass 100%, so the sentence says the effects offset
+ * and gives them in the KPI's unit: "…; by channel the effects offset: email tickets +120 (volume
+ * up 60%) against chat tickets −10 (volume down 10%)."
  */
 export function explain(
   definition: KpiDefinition,
@@ -149,11 +246,14 @@ export function explain(
   const head = `${name} ${rose ? 'rose' : 'fell'}${by} (${formatValue(definition.unit, previous, currency)} → ${formatValue(definition.unit, current, currency)})`;
   const top = drivers[0];
   if (!top) return `${head}.`;
-  const how =
-    Math.abs(top.mixEffect) >= Math.abs(top.rateEffect)
-      ? volumeWords(top)
-      : top.previousValue !== null && top.currentValue !== null
-        ? `${formatValue(definition.unit, top.previousValue, currency)} → ${formatValue(definition.unit, top.currentValue, currency)}`
-        : 'its own rate';
-  return `${head}; ${memberPhrase(top)} (${how}) drove ${percent(top.share)} of the ${rose ? 'rise' : 'fall'}.`;
+  const phrase = (d: Driver) => `${memberPhrase(d)} (${howWords(definition, d, currency)})`;
+  if (top.share !== null)
+    return `${head}; ${phrase(top)} drove ${percent(top.share)} of the ${rose ? 'rise' : 'fall'}.`;
+  const same = drivers.filter((d) => d.dimension === top.dimension);
+  const along = same.find((d) => d.effect > 0 === rose);
+  const against = same.find((d) => d.effect > 0 !== rose);
+  const effect = (d: Driver) =>
+    `${memberPhrase(d)} ${formatChange(definition.unit, d.effect, currency)} (${howWords(definition, d, currency)})`;
+  const parts = [along, against].filter((d): d is Driver => d !== undefined).map(effect);
+  return `${head}; by ${top.dimension} the effects offset: ${parts.join(' against ')}.`;
 }

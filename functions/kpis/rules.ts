@@ -1,6 +1,8 @@
+import { defaultMinSample } from '../config/schema.ts';
 import type { KpiDefinition } from './catalog.ts';
-import type { KpiMeasure } from './measure.ts';
-import type { KpiHistoryPoint, KpiStats, KpiStatus, MeasuredKpi } from './types.ts';
+import type { KpiMeasure, MemberMeasure } from './measure.ts';
+import type { KpiHistoryPoint, KpiSample, KpiStats, KpiStatus, MeasuredKpi } from './types.ts';
+import { marginOf, sampleSize } from './uncertainty.ts';
 
 export interface Thresholds {
   target?: number | undefined;
@@ -50,12 +52,31 @@ export interface KpiInputs {
   history: KpiHistoryPoint[];
   thresholds: Thresholds | undefined;
   extraStats?: KpiStats;
+  /** definitions.minSample: a rate or score on fewer observations takes no status. */
+  minSample?: number;
+  /** The headline of the KPI a money-denominated rate takes its n from (catalog `sampleOf`). */
+  countedBy?: MemberMeasure | undefined;
 }
 
-/** Applies the KPI rules to what the SQL measured: status, target, deltas; drivers come after. */
+/** A rate's or score's n, and whether it is below the minimum sample; undefined for other KPIs. */
+export function sampleOf(
+  definition: KpiDefinition,
+  measure: KpiMeasure | undefined,
+  minSample = defaultMinSample,
+  countedBy?: MemberMeasure,
+): KpiSample | undefined {
+  const n = sampleSize(definition, measure?.headline, countedBy);
+  return n === null ? undefined : { n, small: n < minSample };
+}
+
+/**
+ * Applies the KPI rules to what the SQL measured: status, target, deltas, sample and margin of
+ * error; drivers come after. A rate or score below the minimum sample has status 'none'.
+ */
 export function buildKpi(inputs: KpiInputs): MeasuredKpi {
   const { definition, current, thresholds } = inputs;
   const value = current.headline.value;
+  const sample = sampleOf(definition, current, inputs.minSample, inputs.countedBy);
   const previous = inputs.previous?.headline.value ?? null;
   const lastYear = inputs.lastYear?.headline.value ?? null;
   const change = difference(value, previous);
@@ -74,7 +95,7 @@ export function buildKpi(inputs: KpiInputs): MeasuredKpi {
     direction: definition.direction,
     description: definition.description,
     value,
-    status: statusOf(definition, value, thresholds),
+    status: sample?.small ? 'none' : statusOf(definition, value, thresholds),
     target: thresholds?.target ?? null,
     warning: thresholds?.warning ?? null,
     critical: thresholds?.critical ?? null,
@@ -83,7 +104,13 @@ export function buildKpi(inputs: KpiInputs): MeasuredKpi {
     changeRatio: change !== null && previous ? change / Math.abs(previous) : null,
     lastYear,
     changeLastYear: difference(value, lastYear),
-    stats: { ...statsOf(definition, current), ...(inputs.extraStats ?? {}) },
+    stats: {
+      ...statsOf(definition, current),
+      ...(sample ? { n: sample.n } : {}),
+      ...marginOf(definition, current),
+      ...(inputs.extraStats ?? {}),
+    },
+    ...(sample ? { sample } : {}),
     breakdowns,
     drivers: [],
     explanation: null,

@@ -20,7 +20,32 @@ export interface RateStats {
   responseRate?: number | null;
 }
 
-export type KpiStats = Partial<DurationStats> & Partial<RateStats> & Record<string, number | null | undefined>;
+/**
+ * A survey KPI's 95% margin of error (docs/design.md, "Samples"): the Wilson score interval for a
+ * ratio (CSAT), the standard error of the promoter − detractor share difference for NPS.
+ */
+export interface MarginStats {
+  /** Half the interval's width, in the KPI's unit (a ratio for CSAT, points for NPS): the "± x" beside the value. */
+  marginOfError: number;
+  intervalLow: number;
+  intervalHigh: number;
+}
+
+export type KpiStats = Partial<DurationStats> &
+  Partial<RateStats> &
+  Partial<MarginStats> &
+  Record<string, number | null | undefined>;
+
+/**
+ * How many observations a rate or a score rests on. Below `definitions.minSample` the value is
+ * shown with "n = 24, small sample" and takes no status colour (status 'none'), no drivers and no
+ * explanation.
+ */
+export interface KpiSample {
+  /** A rate's denominator (tickets, answers, orders), a score's answers; customers for revenue rates. */
+  n: number;
+  small: boolean;
+}
 
 /** One contributor to a KPI's change, from a mix/rate decomposition over one dimension. */
 export interface Driver {
@@ -30,8 +55,11 @@ export interface Driver {
   effect: number;
   mixEffect: number;
   rateEffect: number;
-  /** effect ÷ total change. */
-  share: number;
+  /**
+   * effect ÷ total change when every effect of its dimension points the way of the change (the
+   * shares then lie in 0–1 and add up to 1); null when effects offset, where a share says nothing.
+   */
+  share: number | null;
   previousWeight: number;
   currentWeight: number;
   previousValue: number | null;
@@ -66,6 +94,8 @@ export interface MeasuredKpi extends KpiBase {
   lastYear: number | null;
   changeLastYear: number | null;
   stats: KpiStats;
+  /** Present on every ratio and score KPI: its n, and whether it is below the minimum sample. */
+  sample?: KpiSample;
   /** dimension → member → value (a duration's member holds its p50). */
   breakdowns: Record<string, Record<string, number | null>>;
   drivers: Driver[];

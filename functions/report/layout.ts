@@ -1,5 +1,6 @@
 import mjml2html from 'mjml';
 import { escapeHtml } from './html.ts';
+import type { InlineImage } from './message.ts';
 
 /**
  * The frame every message shares: MJML (tables that hold in Outlook, columns that stack on a
@@ -100,6 +101,15 @@ export function bannerSection(lines: string[]): string {
         <mj-text color="${palette.bannerText}" font-size="14px"><b>⚠ ${lines.map(escapeHtml).join('<br>⚠ ')}</b></mj-text>
       </mj-column>
     </mj-section>`;
+}
+
+/**
+ * A chart at the CSS size it was designed for (functions/report/charts.ts): width and height
+ * attributes for the clients that size images by them (Outlook for Windows) and keep its shape
+ * while it loads, max-width so a screen narrower than the chart shrinks it rather than scrolls.
+ */
+export function chartImage(image: InlineImage, padding = '4px 16px'): string {
+  return `<mj-text padding="${padding}"><img src="cid:${escapeHtml(image.cid)}" alt="${escapeHtml(image.alt)}" width="${image.width}" height="${image.height}" style="display:block;border:0;width:100%;max-width:${image.width}px;height:auto"></mj-text>`;
 }
 
 export async function compileMjml(mjml: string, what: string): Promise<string> {

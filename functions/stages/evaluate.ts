@@ -7,7 +7,7 @@ import { explain, topDrivers } from '../kpis/drivers.ts';
 import { forecastNextMonth } from '../kpis/forecast.ts';
 import { emptyMeasure, toMeasurements, type KpiMeasure, type Measurements } from '../kpis/measure.ts';
 import { addMonths, lastYearPeriod, monthRange, nextMonth, previousPeriod } from '../kpis/period.ts';
-import { buildKpi } from '../kpis/rules.ts';
+import { buildKpi, sampleOf } from '../kpis/rules.ts';
 import type {
   DataQuality,
   KpiHistoryPoint,
@@ -212,8 +212,11 @@ function csatChange(definition: KpiDefinition, csat: KpiResult | undefined): Kpi
   if (!csat || csat.status === 'not_measured') return undefined;
   const value = csat.change;
   const againstLastYear = csat.changeLastYear;
+  // CSAT's own interval says nothing about a difference of two CSATs.
+  const margin = new Set(['marginOfError', 'intervalLow', 'intervalHigh']);
   return {
     ...csat,
+    stats: Object.fromEntries(Object.entries(csat.stats).filter(([key]) => !margin.has(key))),
     id: definition.id,
     label: definition.label,
     description: definition.description,
@@ -371,6 +374,8 @@ async function evaluateReport(
     // A comparison, or a month of history, where none of the KPI's sources holds a record is no
     // data (null), not a 0 measured from nothing; its change is null with it (buildKpi).
     const before = hasData(definition, spans, previousMonths) ? previous.get(definition.id) : undefined;
+    const { minSample } = ctx.config.definitions;
+    const counter = definition.sampleOf;
     const kpi = buildKpi({
       definition,
       current: measured,
@@ -380,17 +385,24 @@ async function evaluateReport(
         hasData(definition, spans, [point.month]) ? point : { ...point, value: null },
       ),
       thresholds,
+      minSample,
+      countedBy: counter ? current.get(counter)?.headline : undefined,
       ...(definition.survey ? { extraStats: { responseRate: solvedTickets ? responses / solvedTickets : null } } : {}),
     });
     const explainAbove = thresholds?.explainAbove ?? 0.05;
+    // A change from or to a small sample is noise: no drivers, no sentence (docs/design.md, "Samples").
+    const smallBefore = sampleOf(definition, before, minSample, counter ? previous.get(counter)?.headline : undefined);
     if (
       before &&
+      !kpi.sample?.small &&
+      !smallBefore?.small &&
       kpi.value !== null &&
       kpi.previous !== null &&
       kpi.changeRatio !== null &&
       Math.abs(kpi.changeRatio) >= explainAbove
     ) {
-      kpi.drivers = topDrivers(definition, measured, before);
+      // A sliced report is never decomposed by its own slice's dimension: one member, always 100%.
+      kpi.drivers = topDrivers(definition, measured, before, { minSample, exclude: Object.keys(slice ?? {}) });
       kpi.explanation = explain(definition, kpi.value, kpi.previous, kpi.drivers, ctx.config.currency);
     }
     kpis[definition.id] = kpi;

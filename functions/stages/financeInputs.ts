@@ -144,6 +144,7 @@ export async function financeInputs(ctx: StageContext, slice?: FinanceSlice): Pr
   const sql = financeRowsSql(ctx.period);
   const windowed = await ctx.engine.query(sql.windowed);
   const monthly = await ctx.engine.query(sql.history);
+  const [first] = await ctx.engine.query('select min(month) as month from trc');
 
   const components = members(windowed, 'component');
   const component = (name: string) => components.find((c) => c.member === name) ?? { member: name, ...emptyAmounts() };
@@ -195,6 +196,7 @@ export async function financeInputs(ctx: StageContext, slice?: FinanceSlice): Pr
     detail: [...detail.values()],
     history: {
       months: history,
+      firstMonth: first?.month ? String(first.month) : null,
       points: monthly
         .map((r) => ({ month: String(r.month), category: String(r.category), amount: Number(r.amount ?? 0) }))
         .sort((a, b) => a.month.localeCompare(b.month) || a.category.localeCompare(b.category)),

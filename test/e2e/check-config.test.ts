@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../functions/cli/main.ts';
 import { captureCli } from '../support/cliOutput.ts';
 
@@ -34,6 +34,8 @@ function copyFixture(
 const firstSource = (config: Record<string, unknown>) => (config.sources as Record<string, unknown>[])[0]!;
 
 describe('pulse check-config', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
   it('shows the worked example (a Zendesk export) through its mapping, and writes nothing (0)', async () => {
     const { dir, file } = copyFixture('zendesk-export');
 
@@ -116,6 +118,55 @@ describe('pulse check-config', () => {
     expect(text).toMatch(/rejects in all 2 rows: 1\n {4}bad_timestamp 1, e\.g\. tickets\.csv line 3/);
   });
 
+  it('most rows rejected as bad_timestamp: exit 2, naming the field and the dateFormat key to set', async () => {
+    // A German export: every created_at is dd.MM.yyyy HH:mm, which no run reads without dateFormat.
+    const { file, dir } = copyFixture('golden');
+    writeFileSync(
+      path.join(dir, 'tickets.csv'),
+      'id,created_at,status\nT1,01.10.2026 09:00,open\nT2,02.10.2026 10:30,open\nT3,03.10.2026 11:45,open\n',
+    );
+
+    const code = await main(['check-config', file], io);
+
+    expect(code).toBe(2);
+    expect(cli.out()).not.toContain('valid.');
+    expect(cli.err()).toContain(
+      'pulse.config.json: sources[0].dateFormat: all 3 sample rows fail as bad_timestamp in created_at: ' +
+        'set "dateFormat" to the export\'s notation in Luxon tokens',
+    );
+    expect(cli.err()).toContain('the file has "01.10.2026 09:00", "02.10.2026 10:30", "03.10.2026 11:45"');
+  });
+
+  it('most rows with a field issue for one field and reason: the hint for that reason (decimal, values)', async () => {
+    // 2 of 3 handle_seconds are 90,5-style decimals (bad_number), 3 of 3 channels are unmapped ("Telefon").
+    const { file, dir } = copyFixture('golden');
+    writeFileSync(
+      path.join(dir, 'tickets.csv'),
+      [
+        'id,created_at,status,channel,handle_seconds',
+        'T1,2026-10-01T09:00:00Z,open,Telefon,"90,5"',
+        'T2,2026-10-01T10:00:00Z,open,Telefon,"120,25"',
+        'T3,2026-10-01T11:00:00Z,open,Telefon,60',
+        '',
+      ].join('\n'),
+    );
+
+    expect(await main(['check-config', file], io)).toBe(2);
+    // The worst one is named: channel fails on all 3 rows, handle_seconds on 2.
+    expect(cli.err()).toMatch(
+      /sources\[0\]\.values\.channel: all 3 sample rows fail as unknown_value in channel: add a "values" entry .*"values": \{"channel": \{"Telefon": "\w+"\}\}/,
+    );
+
+    writeFileSync(
+      path.join(dir, 'tickets.csv'),
+      'id,created_at,status,handle_seconds\nT1,2026-10-01T09:00:00Z,open,"90,5"\nT2,2026-10-01T10:00:00Z,open,"120,25"\n',
+    );
+    expect(await main(['check-config', file], io)).toBe(2);
+    expect(cli.err()).toMatch(
+      /sources\[0\]\.decimal: all 2 sample rows fail as bad_number in handle_seconds: set "decimal" .*the file has "90,5", "120,25"/,
+    );
+  });
+
   it('lists an API source without opening it', async () => {
     const { file } = copyFixture('golden', (config) => {
       (config.sources as unknown[]).push({
@@ -126,8 +177,43 @@ describe('pulse check-config', () => {
       });
     });
 
+    vi.stubEnv('ZD_EMAIL', 'ops@example.com');
+    vi.stubEnv('ZD_TOKEN', 'not-a-real-token');
     expect(await main(['check-config', file], io)).toBe(0);
     expect(cli.out()).toContain('Source zd: zendesk → tickets, surveys\n  not opened (API source)');
+    expect(cli.out()).toContain('sources[1].credentials.token (env:ZD_TOKEN): resolved');
+    expect(cli.out()).not.toContain('not-a-real-token');
+  });
+
+  it('names every secret reference it cannot resolve: unset env: variables of an API source and of SMTP (2)', async () => {
+    const { file } = copyFixture('golden', (config) => {
+      (config.sources as unknown[]).push({
+        name: 'zd',
+        type: 'zendesk',
+        baseUrl: 'https://acme.zendesk.com',
+        credentials: { email: 'env:PULSE_TEST_ZD_EMAIL', token: 'env:PULSE_TEST_ZD_TOKEN' },
+      });
+      config.mail = {
+        transport: 'smtp',
+        from: 'pulse@example.com',
+        host: 'smtp.example.com',
+        user: 'pulse',
+        password: 'env:PULSE_TEST_SMTP',
+      };
+    });
+    vi.stubEnv('PULSE_TEST_ZD_EMAIL', 'ops@example.com');
+    vi.stubEnv('PULSE_TEST_ZD_TOKEN', undefined);
+    vi.stubEnv('PULSE_TEST_SMTP', '');
+
+    expect(await main(['check-config', file], io)).toBe(2);
+    expect(cli.out()).not.toContain('valid.');
+    expect(cli.err()).toContain(
+      'pulse.config.json: sources[1].credentials.token: env:PULSE_TEST_ZD_TOKEN: the environment variable PULSE_TEST_ZD_TOKEN is not set',
+    );
+    expect(cli.err()).toContain(
+      'pulse.config.json: mail.password: env:PULSE_TEST_SMTP: the environment variable PULSE_TEST_SMTP is empty',
+    );
+    expect(cli.err()).not.toContain('credentials.email');
   });
 
   it('previews a cost ledger as a run reads it: a row in another currency than the config is rejected', async () => {

@@ -9,7 +9,7 @@ import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { KpiReport, MeasuredKpi } from '../../functions/kpis/types.ts';
 import type { Row } from '../../functions/ports/queryEngine.ts';
 import { renderFinance } from '../../functions/report/finance/index.ts';
-import type { FinanceInputs } from '../../functions/report/finance/model.ts';
+import type { FinanceAmounts, FinanceInputs, FinanceMember } from '../../functions/report/finance/model.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
 import { evaluate } from '../../functions/stages/evaluate.ts';
 import { financeInputs, financeRowsSql, segmentRevenueSql } from '../../functions/stages/financeInputs.ts';
@@ -99,20 +99,20 @@ describe('finance inputs and workbook on the golden lake', () => {
     expect(inputs.history.months).toHaveLength(13);
     expect(inputs.history.months.at(-1)).toBe('2026-10');
     // Revenue read back from kpi_monthly: margin + cost to serve (smb 180 = −1,820 + 2,000).
-    expect(Object.fromEntries(inputs.segmentRevenue!.map((m) => [m.member, Math.round(m.current! * 100) / 100]))).toEqual({ enterprise: 170, smb: 180, mid_market: 40, unknown: 0 });
+    expect(Object.fromEntries((inputs.segmentRevenue as FinanceMember[]).map((m) => [m.member, Math.round(m.current! * 100) / 100]))).toEqual({ enterprise: 170, smb: 180, mid_market: 40, unknown: 0 });
   });
 
   it("computes a slice's mart from the slice's own records", async () => {
     // Team alpha: a1 16 h × 50 + a2 6 h × 40 = 1,040 direct labour, plus alpha's 500 labor row.
     const alpha = await financeInputs(ctx, { team: 'alpha' });
-    expect(alpha.total.current).toBeCloseTo(1540, 9);
-    expect(alpha.total.current).toBeCloseTo(kpi('total_cost_of_response').breakdowns.team!.alpha!, 9);
+    expect((alpha.total as FinanceAmounts).current).toBeCloseTo(1540, 9);
+    expect((alpha.total as FinanceAmounts).current).toBeCloseTo(kpi('total_cost_of_response').breakdowns.team!.alpha!, 9);
     expect(alpha.breakdowns.team.map((m) => m.member)).toEqual(['alpha']);
     // Its customers are those its tickets served: c1 (enterprise: pro 100 to 10-15, then basic 70) and c2 (smb: basic 50).
-    expect(Object.fromEntries(alpha.segmentRevenue!.map((m) => [m.member, m.current]))).toEqual({ enterprise: 170, smb: 50 });
+    expect(Object.fromEntries((alpha.segmentRevenue as FinanceMember[]).map((m) => [m.member, m.current]))).toEqual({ enterprise: 170, smb: 50 });
     // Phone: agent time has no channel, so only the ledger's phone row (telephony 200) is the slice's.
     const phone = await financeInputs(ctx, { channel: 'phone' });
-    expect(phone.total.current).toBeCloseTo(200, 9);
+    expect((phone.total as FinanceAmounts).current).toBeCloseTo(200, 9);
     await financeInputs(ctx);
   });
 
@@ -142,7 +142,7 @@ describe('finance inputs and workbook on the golden lake', () => {
     const rangeInputs = await financeInputs(range);
     await range.engine.close();
     const trc = rangeReport.kpis.total_cost_of_response as MeasuredKpi;
-    expect(rangeInputs.total.current).toBe(3899);
+    expect((rangeInputs.total as FinanceAmounts).current).toBe(3899);
     expect(trc.value).toBe(3899);
     const byMember = (members: FinanceInputs['breakdowns']['team']) => inCents(Object.fromEntries(members.map((m) => [m.member, m.current])));
     expect(byMember(rangeInputs.breakdowns.category)).toEqual(inCents(trc.breakdowns.category!));

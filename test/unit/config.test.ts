@@ -70,15 +70,26 @@ describe('config', () => {
     });
     expect(found.sort()).toEqual(
       [
-        'pulse.config.json: (root): unknown key "timezon"',
+        'pulse.config.json: (root): unknown key "timezon": did you mean "timezone"?',
         'pulse.config.json: currency: ISO 4217 code, e.g. USD',
-        'pulse.config.json: definitions: unknown key "serviceLevelSecs"',
-        'pulse.config.json: sources[0].columns.creatd_at: tickets has no field "creatd_at"',
-        'pulse.config.json: sources[0].values.stauts: tickets has no field "stauts"',
+        'pulse.config.json: definitions: unknown key "serviceLevelSecs": did you mean "serviceLevelSeconds"?',
+        'pulse.config.json: sources[0].columns.creatd_at: tickets has no field "creatd_at": did you mean "created_at"?',
+        'pulse.config.json: sources[0].values.stauts: tickets has no field "stauts": did you mean "status"?',
         'pulse.config.json: sources[1].name: required',
         'pulse.config.json: targets.frt: unknown KPI id "frt"',
       ].sort(),
     );
+  });
+
+  it('says "did you mean" for an unknown key near a known one, in any object, and nothing for one far from all', () => {
+    const source = { ...minimal.sources[0]!, dateformat: 'dd.MM.yyyy', Decimel: ',' };
+    expect(problems({ ...minimal, sources: [source], mail: { transport: 'outbox', form: 'a@b.c' } }).sort()).toEqual(
+      [
+        'pulse.config.json: mail: unknown key "form": did you mean "from"?',
+        'pulse.config.json: sources[0]: unknown keys "dateformat": did you mean "dateFormat"?, "Decimel": did you mean "decimal"?',
+      ].sort(),
+    );
+    expect(problems({ ...minimal, frobnicate: true })).toEqual(['pulse.config.json: (root): unknown key "frobnicate"']);
   });
 
   it('refuses a two-digit year in a dateFormat: Athena and DuckDB give it other centuries', () => {
@@ -108,11 +119,11 @@ describe('config', () => {
       problems({ ...minimal, mail: { transport: 'smtp', from: 'a@b.c', host: 'h', password: 'hunter2' } })[0],
     ).toMatch(/mail\.password: must be a reference/);
     expect(problems({ ...minimal, targets: { first_reply_tme: { target: 1 } } })[0]).toBe(
-      'pulse.config.json: targets.first_reply_tme: unknown KPI id "first_reply_tme"',
+      'pulse.config.json: targets.first_reply_tme: unknown KPI id "first_reply_tme": did you mean "first_reply_time"?',
     );
     expect(
       problems({ ...minimal, audiences: [{ name: 'exec', recipients: ['a@b.co'], kpis: ['csat', 'nsp'] }] }),
-    ).toEqual(['pulse.config.json: audiences[0].kpis[1]: unknown KPI id "nsp"']);
+    ).toEqual(['pulse.config.json: audiences[0].kpis[1]: unknown KPI id "nsp": did you mean "nps"?']);
   });
 
   it('reads audiences: the report kind defaults to the name, a slice names a known dimension, names are unique', () => {

@@ -121,6 +121,7 @@ const inputs: FinanceInputs = {
     lastYear: t.lastYear,
   })),
   history: {
+    firstMonth: '2025-10',
     months: [
       '2025-10',
       '2025-11',

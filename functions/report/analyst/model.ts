@@ -1,6 +1,7 @@
 import { formatValue } from '../../kpis/format.ts';
 import { kpiById, kpiCatalog } from '../../kpis/catalog.ts';
-import type { DataQuality, KpiQueries, KpiReport, KpiResult, KpiUnit } from '../../kpis/types.ts';
+import type { DataQuality, KpiQueries, KpiReport, KpiResult, KpiUnit, MeasuredKpi } from '../../kpis/types.ts';
+import { marginNote, sampleNote } from '../sampleNotes.ts';
 import { computedInTypeScript, queryOf, reproducingQuery, supportingMeasures, valueDerivation } from './queries.ts';
 
 /** reports/<period>/queries.json (written by evaluate): its type lives with kpis.json's. */
@@ -106,6 +107,13 @@ function traceOf(kpi: KpiResult, queries: KpiQueries | null, months: string[]): 
   return { kind: 'query', file: found.query.file, sql: reproducingQuery(found.query, kpi.id), hasRows: found.hasRows };
 }
 
+/** The value with its margin of error and, below the minimum sample, its n: "41.7 ± 28.1 (n = 24, small sample)". */
+function shownValue(kpi: MeasuredKpi, report: KpiReport): string {
+  const sample = sampleNote(kpi, report.slice !== undefined);
+  const margin = marginNote(kpi);
+  return `${formatValue(kpi.unit, kpi.value, report.currency)}${margin ? ` ${margin}` : ''}${sample ? ` (${sample})` : ''}`;
+}
+
 /** The KPIs in catalog order (any others kpis.json holds after them), narrowed to the audience's. */
 function kpiOrder(report: KpiReport, audience: { kpis?: string[] | undefined }): string[] {
   const known = kpiCatalog.map((d) => d.id);
@@ -130,7 +138,7 @@ export function analystModel(
       label: kpi.label,
       unit: kpi.unit,
       value: kpi.value,
-      shown: kpi.status === 'not_measured' ? 'not measured' : formatValue(kpi.unit, kpi.value, report.currency),
+      shown: kpi.status === 'not_measured' ? 'not measured' : shownValue(kpi, report),
       description: kpi.description,
       basis: definition?.basis ?? null,
       trace: traceOf(kpi, inputs.queries, months),

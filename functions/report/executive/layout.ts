@@ -1,8 +1,9 @@
 import { formatChange, formatValue } from '../../kpis/format.ts';
 import type { MeasuredKpi } from '../../kpis/types.ts';
 import { cutLabel, escapeHtml, htmlLabel } from '../html.ts';
-import { bannerSection, compileMjml, css, palette, shellMjml, statusWord } from '../layout.ts';
+import { bannerSection, chartImage, compileMjml, css, palette, shellMjml, statusWord } from '../layout.ts';
 import type { InlineImage } from '../message.ts';
+import { marginNote, sampleNote } from '../sampleNotes.ts';
 import type { ExecutiveModel } from './model.ts';
 
 /**
@@ -30,15 +31,18 @@ function kpiRow(kpi: MeasuredKpi, model: ExecutiveModel, spark: InlineImage | un
   const { currency } = model;
   const target = kpi.target === null ? '' : ` · target ${escapeHtml(formatValue(kpi.unit, kpi.target, currency))}`;
   const rule = `border-bottom:1px solid ${palette.rule}`;
+  // A small sample takes no status (docs/design.md, "Samples"): its n stands where the status word would.
+  const sample = sampleNote(kpi, model.slice !== null);
+  const margin = marginNote(kpi);
   return `<tr>
           <td class="${css.rule}" style="padding:10px 8px;${rule};vertical-align:top">
             <div style="font-size:14px;color:${palette.text}">${htmlLabel(kpi.label)}</div>
             <div class="${css.muted}" style="font-size:12px;color:${palette.muted}">${changeHtml(kpi, kpi.change, kpi.previous, model.previousLabel, currency)} · ${changeHtml(kpi, kpi.changeLastYear, kpi.lastYear, model.lastYearLabel, currency)}${target}</div>
-            ${spark ? `<img src="cid:${spark.cid}" alt="${escapeHtml(spark.alt)}" width="112" height="28" style="display:block;margin-top:4px;border:0;width:112px;height:28px">` : ''}
+            ${spark ? `<img src="cid:${spark.cid}" alt="${escapeHtml(spark.alt)}" width="${spark.width}" height="${spark.height}" style="display:block;margin-top:4px;border:0;width:${spark.width}px;height:${spark.height}px">` : ''}
           </td>
           <td class="${css.rule}" style="padding:10px 8px;${rule};text-align:right;white-space:nowrap;vertical-align:top">
-            <div style="font-size:18px;font-weight:bold;color:${palette.text}">${escapeHtml(formatValue(kpi.unit, kpi.value, currency))}</div>
-            <div class="${css.status(kpi.status)}" style="font-size:12px;color:${palette.status[kpi.status]}">● ${statusWord[kpi.status]}</div>
+            <div style="font-size:18px;font-weight:bold;color:${palette.text}">${escapeHtml(formatValue(kpi.unit, kpi.value, currency))}${margin ? `<span style="font-size:12px;font-weight:normal"> ${escapeHtml(margin)}</span>` : ''}</div>
+            <div class="${css.status(kpi.status)}" style="font-size:12px;color:${palette.status[kpi.status]}">● ${escapeHtml(sample ?? statusWord[kpi.status])}</div>
           </td>
         </tr>`;
 }
@@ -98,7 +102,7 @@ export async function executiveHtml(
     .map((section) => {
       const chart = section.chart ? images.charts.get(section.chart.id) : undefined;
       return `${heading(section.title)}
-        ${chart ? `<mj-image src="cid:${chart.cid}" alt="${escapeHtml(chart.alt)}" width="560px" padding="4px 16px" />` : ''}
+        ${chart ? chartImage(chart) : ''}
         ${table(section.kpis.map((k) => kpiRow(k, model, undefined)).join('\n        '))}`;
     })
     .join('\n        ');

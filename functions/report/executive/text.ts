@@ -3,15 +3,19 @@ import type { MeasuredKpi } from '../../kpis/types.ts';
 import { cutLabel } from '../html.ts';
 import { statusWord } from '../layout.ts';
 import type { InlineImage } from '../message.ts';
+import { marginNote, sampleNote } from '../sampleNotes.ts';
 import type { ExecutiveModel } from './model.ts';
 
 function kpiLine(k: MeasuredKpi, model: ExecutiveModel): string {
   const c = model.currency;
   const target = k.target === null ? '' : `, target ${formatValue(k.unit, k.target, c)}`;
+  const margin = marginNote(k);
+  const value = `${formatValue(k.unit, k.value, c)}${margin ? ` ${margin}` : ''}`;
+  const status = sampleNote(k, model.slice !== null) ?? statusWord[k.status]!;
   // A period compared with that has no data says so: its comparison is null, never 0.
   const against = (change: number | null, comparison: number | null, label: string) =>
     comparison === null ? `no data for ${label}` : `${formatChange(k.unit, change, c)} vs ${label}`;
-  return `${cutLabel(k.label, 28).padEnd(28)} ${formatValue(k.unit, k.value, c).padStart(12)}  ${statusWord[k.status]!.padEnd(9)} ${against(k.change, k.previous, model.previousLabel)}, ${against(k.changeLastYear, k.lastYear, model.lastYearLabel)}${target}`;
+  return `${cutLabel(k.label, 28).padEnd(28)} ${value.padStart(12)}  ${status.padEnd(9)} ${against(k.change, k.previous, model.previousLabel)}, ${against(k.changeLastYear, k.lastYear, model.lastYearLabel)}${target}`;
 }
 
 /** The plain-text part: the same scorecard for clients that show no HTML, every chart as text. */

@@ -1,6 +1,6 @@
 import { formatChange, formatValue } from '../../kpis/format.ts';
 import { escapeHtml, htmlLabel } from '../html.ts';
-import { bannerSection, compileMjml, css, palette, shellMjml } from '../layout.ts';
+import { bannerSection, chartImage, compileMjml, css, palette, shellMjml } from '../layout.ts';
 import type { InlineImage } from '../message.ts';
 import { financeFormat, percentChange } from './format.ts';
 import type { FinanceLine, FinanceModel, UnitCostLine } from './model.ts';
@@ -130,7 +130,7 @@ export async function financeHtml(model: FinanceModel, chart: InlineImage | unde
         </mj-table>`
             : ''
         }
-        ${chart ? `<mj-image src="cid:${escapeHtml(chart.cid)}" alt="${escapeHtml(chart.alt)}" width="560px" padding="16px 16px 4px" />` : ''}
+        ${chart ? chartImage(chart, '16px 16px 4px') : ''}
         ${breakdown('By category', 'Category', model.byCategory, 'categories', 'By category')}
         ${breakdown('By channel', 'Channel', model.byChannel, 'channels', 'By channel')}
         ${breakdown('By team', 'Team', model.byTeam, 'teams', 'By team')}

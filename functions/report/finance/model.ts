@@ -16,8 +16,22 @@ export interface FinancePeriod {
   months: string[];
 }
 
-/** Amounts of one thing in each window; null where the window has no trc rows for it. */
+/** Amounts of one thing in each window; null where the window has no trc rows for it (no data, "–"). */
 export type FinanceAmounts = Record<FinanceWindow, number | null>;
+
+/** Why a figure has no number at all: the entities it needs that no source provides. */
+export interface NotMeasured {
+  notMeasured: string;
+}
+
+/**
+ * A figure the finance report prints: its amounts (a window without data null, printed "–"), or
+ * why it cannot be measured at all, printed as such and never as 0 (docs/design.md, "What users touch").
+ */
+export type Measured<T> = T | NotMeasured;
+
+export const isNotMeasured = <T>(value: Measured<T>): value is NotMeasured =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && 'notMeasured' in value;
 
 export interface FinanceMember extends FinanceAmounts {
   member: string;
@@ -38,18 +52,27 @@ export interface FinanceSlice {
 export interface FinanceInputs {
   windows: Record<FinanceWindow, FinancePeriod>;
   slice: FinanceSlice | null;
-  total: FinanceAmounts;
-  components: { directLabour: FinanceAmounts; ledger: FinanceAmounts };
+  /** Direct labour + cost ledger: not measured when either is. */
+  total: Measured<FinanceAmounts>;
+  components: { directLabour: Measured<FinanceAmounts>; ledger: Measured<FinanceAmounts> };
   breakdowns: { category: FinanceMember[]; channel: FinanceMember[]; team: FinanceMember[]; segment: FinanceMember[] };
   /**
    * Revenue per segment (MRR summed month by month, as service margin counts it); null where the
-   * slice cannot carry revenue (a team's or a channel's costs have no customers' revenue).
+   * slice cannot carry revenue (a team's or a channel's costs have no customers' revenue); not
+   * measured without the entities revenue comes from.
    */
-  segmentRevenue: FinanceMember[] | null;
+  segmentRevenue: Measured<FinanceMember[]> | null;
   /** category × channel × team, every combination with a trc row in some window. */
   detail: FinanceDetailRow[];
-  /** The 13 months ending at the period's last month, oldest first. */
-  history: { months: string[]; points: { month: string; category: string; amount: number }[] };
+  /**
+   * The 13 months ending at the period's last month, oldest first. `firstMonth` is the first month
+   * with a cost record of any source (null: none): a month before it has no data, not a cost of 0.
+   */
+  history: {
+    months: string[];
+    firstMonth: string | null;
+    points: { month: string; category: string; amount: number }[];
+  };
 }
 
 /** One line of a breakdown: this period against the previous one and last year. */
@@ -204,12 +227,19 @@ function sumWindows(rows: FinanceAmounts[]): FinanceAmounts {
   };
 }
 
+const noAmounts: FinanceAmounts = { current: null, previous: null, lastYear: null };
+/** The amounts of a figure, none where it is not measured. */
+const amountsOf = (figure: Measured<FinanceAmounts>): FinanceAmounts => (isNotMeasured(figure) ? noAmounts : figure);
+/** The revenue by segment, null where the slice carries none or it is not measured. */
+const revenueOf = (inputs: FinanceInputs): FinanceMember[] | null =>
+  inputs.segmentRevenue === null || isNotMeasured(inputs.segmentRevenue) ? null : inputs.segmentRevenue;
+
 /** Cost to serve from the mart beside revenue: margin = revenue − cost to serve, window by window. */
 function segmentLines(inputs: FinanceInputs): SegmentLine[] {
-  const costPresent = presence([inputs.total]);
-  const revenuePresent = presence(inputs.segmentRevenue ?? []);
+  const costPresent = presence([amountsOf(inputs.total)]);
+  const revenuePresent = presence(revenueOf(inputs) ?? []);
   const cost = new Map(inputs.breakdowns.segment.map((m) => [m.member, filled(m, costPresent)]));
-  const revenue = new Map((inputs.segmentRevenue ?? []).map((m) => [m.member, filled(m, revenuePresent)]));
+  const revenue = new Map((revenueOf(inputs) ?? []).map((m) => [m.member, filled(m, revenuePresent)]));
   const costTotal = sumWindows(inputs.breakdowns.segment).current;
   const none = (present: Presence) => filled({ current: null, previous: null, lastYear: null }, present);
   const segments = [...new Set([...cost.keys(), ...revenue.keys()])];
@@ -219,7 +249,7 @@ function segmentLines(inputs: FinanceInputs): SegmentLine[] {
     const margin = Object.fromEntries(
       financeWindows.map((w) => [
         w,
-        inputs.segmentRevenue === null || (c[w] === null && r[w] === null) ? null : (r[w] ?? 0) - (c[w] ?? 0),
+        revenueOf(inputs) === null || (c[w] === null && r[w] === null) ? null : (r[w] ?? 0) - (c[w] ?? 0),
       ]),
     ) as FinanceAmounts;
     return { segment, c, r, margin };
@@ -258,7 +288,7 @@ function reconcile(
     if (cents(kpiValue) !== cents(martValue))
       found.push(`${what}: ${money(kpiValue)} in kpis.json, ${money(martValue)} in the trc mart`);
   };
-  const mart = inputs.total;
+  const mart = amountsOf(inputs.total);
   const current = inputs.windows.current.label;
   check(`Total cost of response, ${current}`, model.trc.value ?? null, mart.current ?? 0);
   check(`Total cost of response, ${inputs.windows.previous.label}`, model.trc.previous, mart.previous ?? 0);
@@ -286,7 +316,7 @@ function reconcile(
   if (oneMonth && !inputs.slice && model.costToServe?.value !== undefined) {
     check(`Cost to serve, ${current}`, model.costToServe.value, sum(allocated.map((s) => s.costToServe.current)) ?? 0);
   }
-  if (oneMonth && !inputs.slice && inputs.segmentRevenue && model.serviceMargin?.value !== undefined) {
+  if (oneMonth && !inputs.slice && revenueOf(inputs) && model.serviceMargin?.value !== undefined) {
     check(`Service margin, ${current}`, model.serviceMargin.value, sum(allocated.map((s) => s.margin.current)) ?? 0);
   }
   return found;
@@ -311,13 +341,13 @@ export function financeModel(
   const shown = new Set(audience.kpis ?? financeKpis);
   const sliceLabel = describeFinanceSlice(inputs.slice);
   const trc = kpiLine('total_cost_of_response', report.kpis.total_cost_of_response);
-  const total = inputs.total.current;
-  const present = presence([inputs.total]);
+  const total = amountsOf(inputs.total).current;
+  const present = presence([amountsOf(inputs.total)]);
   const costToServe = shown.has('cost_to_serve_by_segment')
     ? kpiLine('cost_to_serve_by_segment', report.kpis.cost_to_serve_by_segment)
     : null;
   const serviceMargin =
-    shown.has('service_margin_by_segment') && inputs.segmentRevenue
+    shown.has('service_margin_by_segment') && inputs.segmentRevenue !== null
       ? kpiLine('service_margin_by_segment', report.kpis.service_margin_by_segment)
       : null;
   const segments = segmentLines(inputs);
@@ -338,8 +368,8 @@ export function financeModel(
     trc,
     unitCosts: unitCostKpis.filter((id) => shown.has(id)).map((id) => kpiLine(id, report.kpis[id])),
     components: {
-      directLabour: financeLine('Direct labour', filled(inputs.components.directLabour, present), total),
-      ledger: financeLine('Cost ledger', filled(inputs.components.ledger, present), total),
+      directLabour: financeLine('Direct labour', filled(amountsOf(inputs.components.directLabour), present), total),
+      ledger: financeLine('Cost ledger', filled(amountsOf(inputs.components.ledger), present), total),
     },
     byCategory,
     byChannel: lines(inputs.breakdowns.channel, total, present),
