@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,23 @@ describe('a month that has not ended', () => {
     expect(sent.subject).toBe('Customer service scorecard — December 2026, month to date, through 6 Dec 2026');
     expect(sent.text).toMatch(/Tickets created\s+3\s+.*\+1 vs 1–6 Nov 2026, no data for 1–6 Dec 2025/);
     expect(sent.html).toContain('no data for 1–6 Dec 2025');
+  });
+});
+
+describe('a finance audience of a period to date', () => {
+  it('is withheld, since it compares whole months; the scorecard still goes, and the run exits 1', async () => {
+    const withFinance = path.join(root, 'finance.config.json');
+    const base = JSON.parse(readFileSync(config, 'utf8')) as { audiences: object[] };
+    const audiences = [...base.audiences, { name: 'finance', recipients: ['cfo@example.com'] }];
+    writeFileSync(withFinance, JSON.stringify({ ...base, audiences }));
+    const clock = { ...io, now: () => new Date('2026-12-06T15:00:00Z') };
+    expect(await main(['run', '--config', withFinance, '--period', '2026-12', '--partial'], clock)).toBe(1);
+    expect(cli.err()).toContain(
+      'The finance report for December 2026, month to date, through 6 Dec 2026 is withheld: ' +
+        'it compares whole months, and the period has not ended',
+    );
+    expect(existsSync(path.join(lake, 'outbox/2026-12-to-2026-12-06/finance'))).toBe(false);
+    expect(readdirSync(path.join(lake, 'outbox/2026-12-to-2026-12-06/executive'))).toHaveLength(1);
   });
 });
 
