@@ -7,7 +7,7 @@ import { entities } from '../functions/model/index.ts';
 import { lakeKeys } from '../functions/model/lakeKeys.ts';
 import { martTables } from '../functions/model/marts.ts';
 import { rawTables } from '../functions/model/rawTables.ts';
-import { analystQueries } from './analystQueries.ts';
+import { analystQueries } from '../functions/model/analystQueries.ts';
 import { AthenaWorkGroup } from './athenaWorkGroup.ts';
 import { LakeTable, RawTable } from './lakeTable.ts';
 import { NamedQueries } from './namedQueries.ts';

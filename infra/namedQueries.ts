@@ -1,6 +1,6 @@
 import * as athena from 'aws-cdk-lib/aws-athena';
 import { Construct, type IDependable } from 'constructs';
-import type { AnalystQuery } from './analystQueries.ts';
+import type { AnalystQuery } from '../functions/model/analystQueries.ts';
 
 export interface NamedQueriesProps {
   queries: readonly AnalystQuery[];

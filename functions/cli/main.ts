@@ -8,6 +8,10 @@ import { stageNames, type StageName } from '../stages/list.ts';
 import type { StageOutcome } from '../stages/index.ts';
 import { demoConfig, writeDemoConfig } from './demo.ts';
 import { displayPath } from './displayPath.ts';
+import type { QueryFormat } from './query.ts';
+
+/** The formats pulse query prints a result in (functions/cli/query.ts). */
+const queryFormats = ['table', 'csv', 'json'] as const;
 
 // The stages, the engine and the renderers load only in the command that uses them, so
 // `pulse --help` and `pulse check-config` start without MJML, Vega, ExcelJS or DuckDB's run path.
@@ -29,6 +33,12 @@ const seedInt = wholeNumber(0);
 const timeZoneOption = (value: string) => {
   if (!isTimeZone(value)) throw new InvalidArgumentError('unknown IANA time zone (e.g. Europe/Berlin)');
   return value;
+};
+
+const formatOption = (value: string) => {
+  if (!(queryFormats as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`must be one of ${queryFormats.join(', ')}`);
+  return value as QueryFormat;
 };
 
 const monthOption = (value: string) => {
@@ -85,18 +95,45 @@ async function runPipeline(
   }
 }
 
+/**
+ * How a command answers. With --json, stdout carries exactly one JSON object whatever happens
+ * (`done` on success, `{"ok": false, "error": …}` from main on a failure), and the lines a
+ * person reads go to stderr; without it, they go to stdout.
+ */
+interface Answer {
+  json: boolean;
+  /** A line for the person at the terminal. */
+  say(text: string): void;
+  /** The command's result: printed as text, or as the JSON object's members. */
+  done(result: Record<string, unknown>, text?: string): void;
+}
+
+function answerFor(io: { out: (s: string) => void }, json: boolean): Answer & { result?: Record<string, unknown> } {
+  const answer: Answer & { result?: Record<string, unknown> } = {
+    json,
+    say: (text) => (json ? process.stderr.write(text) : io.out(text)),
+    done(result, text) {
+      answer.result = result;
+      if (!json && text !== undefined) io.out(text);
+    },
+  };
+  return answer;
+}
+
+const jsonOption = ['--json', 'print one JSON object on stdout (errors too)'] as const;
+
 /** Where the CLI prints, and its clock (a test fixes "now"; a run reads the system's). */
 export interface CliIo {
   out: (s: string) => void;
   now?: () => Date;
 }
 
-function buildProgram(io: CliIo) {
+function buildProgram(io: CliIo, answer: Answer) {
   const now = () => io.now?.() ?? new Date();
   const program = new Command('pulse')
     .description('Customer-service KPIs from CRM and helpdesk exports: scorecards, TRC and marts.')
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeOut: answer.json ? answer.say : io.out, writeErr: (s) => process.stderr.write(s) });
 
   program
     .command('demo')
@@ -106,11 +143,12 @@ function buildProgram(io: CliIo) {
     .option('--months <n>', 'months of history', positiveInt, 13)
     .option('--seed <n>', 'random seed', seedInt, 42)
     .option('--timezone <zone>', 'business time zone', timeZoneOption, 'Europe/Berlin')
+    .option(...jsonOption)
     .action(
       async (options: { out: string; ticketsPerMonth: number; months: number; seed: number; timezone: string }) => {
         const out = path.resolve(options.out);
         const period = lastFullMonth(now(), options.timezone);
-        io.out(
+        answer.say(
           `Generating a sample company: ${options.months} months to ${period}, ~${options.ticketsPerMonth} tickets a month…\n`,
         );
         const { generateSampleCompany } = await import('../sample/demoCompany.ts');
@@ -123,8 +161,9 @@ function buildProgram(io: CliIo) {
           timezone: options.timezone,
         });
         const configFile = await writeDemoConfig(out, options.timezone);
-        const { lake } = await runPipeline(configFile, period, {}, now());
-        io.out(
+        const { lake, outcomes } = await runPipeline(configFile, period, { json: answer.json }, now());
+        answer.done(
+          { config: configFile, period, lake, stages: summarise(outcomes) },
           [
             '',
             `Done. Config:   ${displayPath(configFile)}`,
@@ -148,7 +187,7 @@ function buildProgram(io: CliIo) {
     .option('--stages <list>', `comma-separated subset of ${stageNames.join(',')}`, parseStages)
     .option('--resend', 'send again what the ledger says was sent')
     .option('--reextract', 'read every source file again, even those already read')
-    .option('--json', 'print a machine-readable summary')
+    .option(...jsonOption)
     .option('--partial', 'report a period that has not ended, to date, compared with the same days before')
     .action(
       async (options: {
@@ -161,13 +200,11 @@ function buildProgram(io: CliIo) {
         partial?: boolean;
       }) => {
         const { lake, period, outcomes } = await runPipeline(options.config, options.period, options, now());
-        if (options.json) io.out(`${JSON.stringify({ period, lake, stages: summarise(outcomes) }, null, 2)}\n`);
-        else {
-          const reported = outcomes.some((o) => o.stage === 'evaluate' || o.stage === 'render');
-          io.out(
-            `Done: ${outcomes.map((o) => `${o.stage} ${o.seconds.toFixed(1)}s`).join(', ')}\n${reported ? `Report: ${displayPath(path.join(lake, 'reports', period.id))}\n` : ''}`,
-          );
-        }
+        const reported = outcomes.some((o) => o.stage === 'evaluate' || o.stage === 'render');
+        answer.done(
+          { period, lake, stages: summarise(outcomes) },
+          `Done: ${outcomes.map((o) => `${o.stage} ${o.seconds.toFixed(1)}s`).join(', ')}\n${reported ? `Report: ${displayPath(path.join(lake, 'reports', period.id))}\n` : ''}`,
+        );
       },
     );
 
@@ -180,6 +217,7 @@ function buildProgram(io: CliIo) {
     .option('--seed <n>', 'random seed', seedInt, 42)
     .option('--end-month <month>', 'last month generated (YYYY-MM); default: last month', monthOption)
     .option('--timezone <zone>', 'business time zone', timeZoneOption, 'UTC')
+    .option(...jsonOption)
     .action(
       async (options: {
         out: string;
@@ -199,7 +237,8 @@ function buildProgram(io: CliIo) {
           endMonth,
           timezone: options.timezone,
         });
-        io.out(
+        answer.done(
+          { endMonth, files: result.files },
           `${Object.entries(result.files)
             .map(([e, f]) => `${e.padEnd(14)} ${String(f.rows).padStart(10)} rows  ${f.path}`)
             .join('\n')}\n`,
@@ -211,13 +250,67 @@ function buildProgram(io: CliIo) {
     .command('check-config')
     .description('validate a config, open its sources and show the first rows as Pulse reads them')
     .argument('<file>', 'pulse.config.json')
+    .option(...jsonOption)
     .action(async (file: string) => {
       const { checkConfig } = await import('./checkConfig.ts');
       const { text, problems } = await checkConfig(file);
-      io.out(text);
+      // With --json the screen goes to stderr, the problems into the error object.
+      answer.say(text);
       if (problems.length > 0) throw new ConfigError(problems);
+      answer.done({ file: path.resolve(file), problems });
     });
+  program
+    .command('query')
+    .description('run SQL over the local lake: curated tables and marts under their Athena names')
+    .argument('[sql]', 'a SELECT, as it would run in Athena')
+    .option('--config <file>', 'pulse.config.json')
+    .option('--named <query>', 'run a named query instead (see --list)')
+    .option('--list', 'list the named queries')
+    .option('--format <format>', `${queryFormats.join(', ')}`, formatOption, 'table')
+    .option(...jsonOption)
+    .action(
+      async (
+        sql: string | undefined,
+        options: { config?: string; named?: string; list?: boolean; format: QueryFormat },
+      ) => {
+        const query = await import('./query.ts');
+        if (options.list) {
+          const queries = query.namedQueries.map(({ name, description }) => ({ name, description }));
+          answer.done({ queries }, query.namedQueryList());
+          return;
+        }
+        if (!options.config) throw new UsageError('pulse query needs --config <file> (the config whose lake to read)');
+        if (Boolean(sql) === Boolean(options.named))
+          throw new UsageError('pulse query takes either a SELECT or --named <query> (see pulse query --list)');
+        const text = sql ?? query.namedQuery(options.named!).sql;
+        const loaded = await loadConfig(options.config);
+        const result = await query.queryLake(loaded, text, lastFullMonth(now(), loaded.config.timezone));
+        answer.done({ ...result }, query.formatResult(result, options.format));
+      },
+    );
   return program;
+}
+
+interface Failure {
+  code: number;
+  /** What --json prints as `error`: the kind of failure, its message, and what else names it. */
+  error: { kind: string; message: string; stage?: string; problems?: string[] };
+}
+
+/** A failure as its exit code, its line on stderr, and its JSON: usage and config are 2, the rest 1. */
+function failure(error: unknown): Failure {
+  if (error instanceof CommanderError) {
+    const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+    return { code: error.exitCode === 0 ? 0 : 2, error: { kind: 'usage', message } };
+  }
+  const cause = error instanceof StageError ? error.cause : error;
+  const stage = error instanceof StageError ? { stage: error.stage } : {};
+  if (cause instanceof ConfigError)
+    return { code: 2, error: { kind: 'config', message: cause.message, ...stage, problems: cause.problems } };
+  if (cause instanceof UsageError) return { code: 2, error: { kind: 'usage', message: cause.message, ...stage } };
+  if (error instanceof StageError) return { code: 1, error: { kind: 'stage', message: error.message, ...stage } };
+  const message = error instanceof PulseError ? error.message : ((error as Error)?.message ?? String(error));
+  return { code: 1, error: { kind: error instanceof PulseError ? 'failed' : 'internal', message } };
 }
 
 /** Exit codes: 0 done, 1 failed (with the stage and cause), 2 bad usage or config. */
@@ -225,25 +318,28 @@ export async function main(
   argv: string[],
   io: CliIo = { out: (s: string) => void process.stdout.write(s) },
 ): Promise<number> {
-  const program = buildProgram(io);
+  // Known before parsing, so that a parse error is answered in JSON too.
+  const answer = answerFor(io, argv.includes('--json'));
+  const printJson = (value: object) => io.out(`${JSON.stringify(value, null, 2)}\n`);
+  const program = buildProgram(io, answer);
   try {
     await program.parseAsync(argv, { from: 'user' });
+    if (answer.json) printJson({ ok: true, ...answer.result });
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    const { code, error: said } = failure(error);
+    if (answer.json) printJson(code === 0 ? { ok: true } : { ok: false, exitCode: code, error: said });
+    // Commander has already said what was wrong with the command line.
+    if (error instanceof CommanderError) return code;
     const cause = error instanceof StageError ? error.cause : error;
-    if (cause instanceof ConfigError || cause instanceof UsageError) {
-      process.stderr.write(`pulse: ${cause.message}\n`);
-      return 2;
-    }
-    if (error instanceof StageError) {
+    if (code === 2) process.stderr.write(`pulse: ${(cause as Error).message}\n`);
+    else if (error instanceof StageError) {
       process.stderr.write(`pulse: ${error.message}\n`);
       if (process.env.PULSE_DEBUG) process.stderr.write(`${(cause as Error)?.stack}\n`);
-      return 1;
-    }
-    process.stderr.write(
-      `pulse: ${error instanceof PulseError ? error.message : ((error as Error)?.stack ?? String(error))}\n`,
-    );
-    return 1;
+    } else
+      process.stderr.write(
+        `pulse: ${error instanceof PulseError ? error.message : ((error as Error)?.stack ?? String(error))}\n`,
+      );
+    return code;
   }
 }

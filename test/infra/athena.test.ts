@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { TrinoSQL } from 'dt-sql-parser';
 import { describe, expect, it } from 'vitest';
 import { kpiIds } from '../../functions/kpis/catalog.ts';
-import { analystQueries } from '../../infra/analystQueries.ts';
+import { analystQueries } from '../../functions/model/analystQueries.ts';
 import { PulseLakeStack } from '../../infra/lakeStack.ts';
 import { defaultBytesScannedCutoffPerQuery, defaultResultsExpireAfterDays } from '../../infra/secureDefaults.ts';
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KpiReport } from '../../functions/kpis/types.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
 import { registerMarts, sqlParams } from '../../functions/stages/lake.ts';
-import { analystQueries } from '../../infra/analystQueries.ts';
+import { analystQueries } from '../../functions/model/analystQueries.ts';
 import { buildFixtureLake, measured } from '../support/lake.ts';
 
 /**
@@ -110,7 +110,7 @@ describe('the agent, customer, cohort and order marts, on the whole-catalog fixt
     expect(Number(row.on_time) / Number(row.delivered)).toBeCloseTo(measured(catalogReport, 'on_time_delivery_rate').value!, 9);
   });
 
-  // The analysts' named queries (infra/analystQueries.ts) over the new marts, run on the lake:
+  // The analysts' named queries (functions/model/analystQueries.ts) over the new marts, run on the lake:
   // Trino text that DuckDB also runs (the TRC one filters on current_date, which the fixture's
   // October 2026 would not match, so it is left to the grammar test).
   it.each(analystQueries.filter((q) => !q.sql.includes('current_date')).map((q) => [q.name, q.sql] as const))('%s runs and returns rows', async (_name, sql) => {

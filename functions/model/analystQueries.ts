@@ -1,6 +1,7 @@
 /**
- * Saved queries for analysts (Athena named queries) over the main marts, as data: valid Trino
- * (Athena engine version 3), reading only tables the catalog defines. Pure: no constructs.
+ * Saved queries for analysts over the main marts, as data: Athena named queries in the workgroup
+ * (infra/namedQueries.ts), and `pulse query --named` over a local lake. So each is valid Trino
+ * (Athena engine version 3) that DuckDB runs too, and reads only tables the catalog defines.
  */
 export interface AnalystQuery {
   /** Athena named-query name (unique within the workgroup). */
@@ -19,7 +20,7 @@ select
     category,
     sum(amount) as amount
 from trc
-where month >= date_format(date_add('month', -12, current_date), '%Y-%m')
+where month >= substr(cast(current_date - interval '12' month as varchar), 1, 7)
 group by
     month,
     category
