@@ -229,6 +229,8 @@ function memberPhrase(d: Driver): string {
 /** What moved a member: its volume (mix) or its own value (rate), whichever is larger. */
 function howWords(definition: KpiDefinition, d: Driver, currency: string): string {
   if (Math.abs(d.mixEffect) >= Math.abs(d.rateEffect)) return volumeWords(d);
+  // The pool's rate mixes members too small to stand alone: not a number to read as one member's.
+  if (d.member === pooledMember) return 'their rates';
   if (d.previousValue === null || d.currentValue === null) return 'its own rate';
   const value = (v: number) => formatValue(definition.unit, v, currency);
   return `${value(d.previousValue)} → ${value(d.currentValue)}`;
