@@ -212,7 +212,7 @@ describe('every message of the demo in a browser', () => {
 
   for (const audience of ['executive', 'finance', 'analyst', 'frontline']) {
     it.each(views)(
-      `${audience} at $width px, $scheme: every image loads, nothing runs off the side, the headline numbers show`,
+      `${audience} at $width px, $scheme: images load, no overflow, headline numbers, chart text ≥ 11 px, no glare`,
       async ({ width, scheme }) => {
         const config = loaded.config.audiences.find((a) => a.name === audience)!;
         const report = JSON.parse(
