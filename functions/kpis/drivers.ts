@@ -165,7 +165,8 @@ export function decompose(
 function withShares(drivers: Driver[], change: number): Driver[] {
   const largest = Math.max(0, ...drivers.map((d) => Math.abs(d.effect)));
   const offsets = drivers.some((d) => Math.abs(d.effect) > noise(largest) && Math.sign(d.effect) !== Math.sign(change));
-  return drivers.map((d) => ({ ...d, share: offsets ? null : d.effect / change }));
+  // Without offsets an opposite sign is floating-point noise: its share is 0, never −0.000…1.
+  return drivers.map((d) => ({ ...d, share: offsets ? null : Math.max(0, d.effect / change) }));
 }
 
 /**
