@@ -7,18 +7,20 @@ import type { ExecutiveModel } from './model.ts';
 
 /**
  * An arrow for a change, coloured by whether it is better or worse given the KPI's direction; a
- * small sample's change is noise and takes no colour. A change that rounds to zero as printed
- * gets neither arrow nor colour: an arrow beside "0.0 pp" would claim a move.
+ * small sample's change is noise and takes no colour. "No data" when the period compared with
+ * has none (its comparison is null, never 0). A change that rounds to zero as printed gets
+ * neither arrow nor colour: an arrow beside "0.0 pp" would claim a move.
  */
 function changeHtml(
   kpi: MeasuredKpi,
   change: number | null,
-  base: number | null,
+  comparison: number | null,
   against: string,
   model: ExecutiveModel,
 ): string {
+  if (comparison === null) return `no data for ${escapeHtml(against)}`;
   if (change === null) return `– vs ${escapeHtml(against)}`;
-  const shown = model.display.change(kpi.unit, change, base);
+  const shown = model.display.change(kpi.unit, change, comparison);
   const words = `${escapeHtml(shown.text)} vs ${escapeHtml(against)}`;
   if (shown.direction === null) return words;
   const arrow = shown.direction > 0 ? '▲' : '▼';

@@ -11,10 +11,10 @@ function kpiLine(k: MeasuredKpi, model: ExecutiveModel): string {
   const margin = marginNote(k, model.display);
   const value = `${display.value(k.unit, k.value)}${margin ? ` ${margin}` : ''}`;
   const status = sampleNote(k, model.slice !== null, model.display) ?? statusWord[k.status]!;
-  const changes = [
-    `${display.change(k.unit, k.change, k.previous).text} vs ${model.previousLabel}`,
-    `${display.change(k.unit, k.changeLastYear, k.lastYear).text} vs ${model.lastYearLabel}`,
-  ].join(', ');
+  // A period compared with that has no data says so: its comparison is null, never 0.
+  const against = (change: number | null, comparison: number | null, label: string) =>
+    comparison === null ? `no data for ${label}` : `${display.change(k.unit, change, comparison).text} vs ${label}`;
+  const changes = `${against(k.change, k.previous, model.previousLabel)}, ${against(k.changeLastYear, k.lastYear, model.lastYearLabel)}`;
   return `${cutLabel(k.label, 28).padEnd(28)} ${value.padStart(12)}  ${status.padEnd(9)} ${changes}${target}`;
 }
 
