@@ -68,7 +68,8 @@ describe('a month that has not ended', () => {
 
     const sent = await mail('2026-12-to-2026-12-06');
     expect(sent.subject).toBe('Customer service scorecard — December 2026, month to date, through 6 Dec 2026');
-    expect(sent.text).toMatch(/Tickets created\s+3\s+.*\+1 vs 1–6 Nov 2026, no data for 1–6 Dec 2025/);
+    // 3 against 2 tickets: +1, which is +50% of 2 (a count changes in percent and in the unit).
+    expect(sent.text).toMatch(/Tickets created\s+3\s+.*\+50% \(\+1\) vs 1–6 Nov 2026, no data for 1–6 Dec 2025/);
     expect(sent.html).toContain('no data for 1–6 Dec 2025');
   });
 });
