@@ -97,7 +97,11 @@ export function decompose(
     previous.breakdowns[dimension] ?? {},
     minSample,
   );
-  const members = [...new Set([...Object.keys(now), ...Object.keys(before)])];
+  // A member with nothing in either period moves nothing; with one member left, it "drove 100%"
+  // of any change (complaints by category: only "complaint" has any).
+  const members = [...new Set([...Object.keys(now), ...Object.keys(before)])].filter(
+    (m) => weightOf(kind, now[m]) !== 0 || weightOf(kind, before[m]) !== 0,
+  );
   if (members.length < 2) return [];
   const actual = (current.headline.value ?? 0) - (previous.headline.value ?? 0);
   const driver = (member: string, mixEffect: number, rateEffect: number, w1: number, w0: number): Driver => ({
@@ -161,7 +165,8 @@ export function decompose(
 function withShares(drivers: Driver[], change: number): Driver[] {
   const largest = Math.max(0, ...drivers.map((d) => Math.abs(d.effect)));
   const offsets = drivers.some((d) => Math.abs(d.effect) > noise(largest) && Math.sign(d.effect) !== Math.sign(change));
-  return drivers.map((d) => ({ ...d, share: offsets ? null : d.effect / change }));
+  // Without offsets an opposite sign is floating-point noise: its share is 0, never −0.000…1.
+  return drivers.map((d) => ({ ...d, share: offsets ? null : Math.max(0, d.effect / change) }));
 }
 
 /**
@@ -225,6 +230,8 @@ function memberPhrase(d: Driver): string {
 /** What moved a member: its volume (mix) or its own value (rate), whichever is larger. */
 function howWords(definition: KpiDefinition, d: Driver, currency: string): string {
   if (Math.abs(d.mixEffect) >= Math.abs(d.rateEffect)) return volumeWords(d);
+  // The pool's rate mixes members too small to stand alone: not a number to read as one member's.
+  if (d.member === pooledMember) return 'their rates';
   if (d.previousValue === null || d.currentValue === null) return 'its own rate';
   const value = (v: number) => formatValue(definition.unit, v, currency);
   return `${value(d.previousValue)} → ${value(d.currentValue)}`;

@@ -5,7 +5,7 @@ import { competitorGaps } from '../kpis/benchmarks.ts';
 import { brandTerms } from '../kpis/brandTerms.ts';
 import { explain, topDrivers } from '../kpis/drivers.ts';
 import { forecastNextMonth } from '../kpis/forecast.ts';
-import { emptyMeasure, toMeasurements, type KpiMeasure, type Measurements } from '../kpis/measure.ts';
+import { emptyMeasure, memberKey, toMeasurements, type KpiMeasure, type Measurements } from '../kpis/measure.ts';
 import { addMonths, lastYearPeriod, monthRange, nextMonth, previousPeriod } from '../kpis/period.ts';
 import { buildKpi, sampleOf } from '../kpis/rules.ts';
 import type {
@@ -28,6 +28,7 @@ import { curateStateKey } from './curate.ts';
 import { emptyCounts, sourceTotals, stateKey, type SourceState } from './extract.ts';
 import { kpiQueries, presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
 import { publishReportInputs } from './publish.ts';
+import { dataSpans, hasData } from './dataSpans.ts';
 
 export const reportKey = lakeKeys.report;
 /** A sliced audience's own numbers (docs/design.md storage layout). */
@@ -236,6 +237,13 @@ function csatChange(definition: KpiDefinition, csat: KpiResult | undefined): Kpi
   };
 }
 
+/** A breakdown's members with labels from the data cut as kpis.json cuts them (measure.ts, memberKey). */
+function cutKeys<T>(members: Record<string, T>): Record<string, T> {
+  const cut: Record<string, T> = {};
+  for (const [name, value] of Object.entries(members)) cut[memberKey(cut, name)] = value;
+  return cut;
+}
+
 /** Comments of survey answers in a period, for brand terms (bounded by the survey volume). */
 async function surveyComments(ctx: StageContext, period: PeriodInfo): Promise<string[]> {
   const rows = await ctx.engine.query(
@@ -330,11 +338,14 @@ async function evaluateReport(
   const historyMonths = monthRange(addMonths(last, -12), last);
   ctx.progress.start('evaluate', 4);
   const historyOf = await monthlyHistory(ctx, historyMonths);
+  const spans = await dataSpans(ctx.engine);
   const current = await measure(ctx, ctx.period, extra, ran);
   ctx.progress.update(1);
   // The periods compared with: stored by the marts stage when they are single months. A slice's
   // kpi_monthly is a view computing every month (registerSlicedMarts): its periods are measured.
   const stored = (period: PeriodInfo) => (slice ? Promise.resolve(undefined) : storedMeasure(ctx, period));
+  const previousMonths = previousPeriod(ctx.period).months;
+  const lastYearMonths = lastYearPeriod(ctx.period).months;
   const previous =
     (await stored(previousPeriod(ctx.period))) ?? (await measure(ctx, previousPeriod(ctx.period), extra));
   ctx.progress.update(2);
@@ -367,20 +378,24 @@ async function evaluateReport(
     const measured: KpiMeasure = current.get(definition.id) ?? emptyMeasure(definition);
     const thresholds = ctx.config.targets[definition.id];
     const responses = measured.headline.denominator ?? 0;
+    // A comparison, or a month of history, where none of the KPI's sources holds a record is no
+    // data (null), not a 0 measured from nothing; its change is null with it (buildKpi).
+    const before = hasData(definition, spans, previousMonths) ? previous.get(definition.id) : undefined;
     const { minSample } = ctx.config.definitions;
     const counter = definition.sampleOf;
     const kpi = buildKpi({
       definition,
       current: measured,
-      previous: previous.get(definition.id),
-      lastYear: lastYear.get(definition.id),
-      history: historyOf(definition.id),
+      previous: before,
+      lastYear: hasData(definition, spans, lastYearMonths) ? lastYear.get(definition.id) : undefined,
+      history: historyOf(definition.id).map((point) =>
+        hasData(definition, spans, [point.month]) ? point : { ...point, value: null },
+      ),
       thresholds,
       minSample,
       countedBy: counter ? current.get(counter)?.headline : undefined,
       ...(definition.survey ? { extraStats: { responseRate: solvedTickets ? responses / solvedTickets : null } } : {}),
     });
-    const before = previous.get(definition.id);
     const explainAbove = thresholds?.explainAbove ?? 0.05;
     // A change from or to a small sample is noise: no drivers, no sentence (docs/rules.md, "Samples").
     const smallBefore = sampleOf(definition, before, minSample, counter ? previous.get(counter)?.headline : undefined);
@@ -413,7 +428,7 @@ async function evaluateReport(
       return derivedKpi(
         definition,
         terms.comments,
-        { term: terms.mentions, share_change: terms.shareChange },
+        { term: cutKeys(terms.mentions), share_change: cutKeys(terms.shareChange) },
         { n: terms.comments },
       );
     },

@@ -29,10 +29,20 @@ describe('config', () => {
         serviceLevelSeconds: 20,
         conversionWindowDays: 7,
         promisedDeliveryDays: 5,
+        minSample: 30,
         sla: { urgent: { firstReplyHours: 1, resolutionHours: 8 }, low: { firstReplyHours: 24, resolutionHours: 72 } },
       },
       mail: { transport: 'outbox', from: 'pulse@localhost' },
     });
+  });
+
+  it('takes definitions.minSample as a whole number of at least 1', () => {
+    expect(
+      parseConfig({ ...minimal, definitions: { minSample: 50 } }, '/x/pulse.config.json').config.definitions.minSample,
+    ).toBe(50);
+    expect(problems({ ...minimal, definitions: { minSample: 0 } })).toEqual([
+      expect.stringMatching(/^pulse\.config\.json: definitions\.minSample: /),
+    ]);
   });
 
   it('lists every problem, each naming the file and the key', () => {

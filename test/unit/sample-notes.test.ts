@@ -67,6 +67,17 @@ describe('sample notes in the e-mails (docs/rules.md, "Samples")', () => {
     expect(message.text).toMatch(/CSAT +90\.0% ± 6\.0 pp +Good/);
   });
 
+  it("a small sample's change keeps its arrow but takes no colour", async () => {
+    const moved = { ...nps, previous: 18.2, change: 23.5 };
+    const message = await renderExecutive(reportOf([moved, { ...csat, previous: 0.8, change: 0.1 }]), {
+      kpis: ['nps', 'csat'],
+    });
+    const arrows = [...message.html.matchAll(/<span class="([^"]*)" style="color:[^"]*">▲<\/span>/g)].map((m) => m[1]);
+    // NPS (n = 24) first: muted; CSAT (n = 100) rose, which is better: good.
+    expect(arrows[0]).not.toMatch(/good|critical/);
+    expect(arrows[1]).toMatch(/good/);
+  });
+
   it('a sliced report says why a survey score has no value', async () => {
     const none = kpi('nps', 'score', null, { stats: { n: 0 }, sample: { n: 0, small: true } });
     const message = await renderExecutive(reportOf([none], { team: 'frontline' }), { kpis: ['nps'] });
