@@ -178,7 +178,7 @@ export interface PeriodInfo {
   months: string[];
   /**
    * Present when the period had not ended when it was reported: it covers its start through this
-   * local day (YYYY-MM-DD), and its comparisons the same number of days (docs/design.md, periods).
+   * local day (YYYY-MM-DD), and its comparisons the same number of days (docs/rules.md, "Status, change and drivers").
    */
   partial?: { through: string };
 }

@@ -345,13 +345,12 @@ async function evaluateReport(
   // The periods compared with: stored by the marts stage when they are single months. A slice's
   // kpi_monthly is a view computing every month (registerSlicedMarts): its periods are measured.
   const stored = (period: PeriodInfo) => (slice ? Promise.resolve(undefined) : storedMeasure(ctx, period));
-  const previousMonths = previousPeriod(ctx.period).months;
-  const lastYearMonths = lastYearPeriod(ctx.period).months;
-  const previous =
-    (await stored(previousPeriod(ctx.period))) ?? (await measure(ctx, previousPeriod(ctx.period), extra));
+  // A period to date is compared with the same days of each (period.ts, likeForLike).
+  const previousOne = previousPeriod(ctx.period);
+  const lastYearOne = lastYearPeriod(ctx.period);
+  const previous = (await stored(previousOne)) ?? (await measure(ctx, previousOne, extra));
   ctx.progress.update(2);
-  const lastYear =
-    (await stored(lastYearPeriod(ctx.period))) ?? (await measure(ctx, lastYearPeriod(ctx.period), extra));
+  const lastYear = (await stored(lastYearOne)) ?? (await measure(ctx, lastYearOne, extra));
   ctx.progress.update(3);
   ctx.progress.update(4);
   ctx.progress.stop();
@@ -381,14 +380,14 @@ async function evaluateReport(
     const responses = measured.headline.denominator ?? 0;
     // A comparison, or a month of history, where none of the KPI's sources holds a record is no
     // data (null), not a 0 measured from nothing; its change is null with it (buildKpi).
-    const before = hasData(definition, spans, previousMonths) ? previous.get(definition.id) : undefined;
+    const before = hasData(definition, spans, previousOne.months) ? previous.get(definition.id) : undefined;
     const { minSample } = ctx.config.definitions;
     const counter = definition.sampleOf;
     const kpi = buildKpi({
       definition,
       current: measured,
       previous: before,
-      lastYear: hasData(definition, spans, lastYearMonths) ? lastYear.get(definition.id) : undefined,
+      lastYear: hasData(definition, spans, lastYearOne.months) ? lastYear.get(definition.id) : undefined,
       history: historyOf(definition.id).map((point) =>
         hasData(definition, spans, [point.month]) ? point : { ...point, value: null },
       ),
