@@ -52,15 +52,12 @@ export const csvSourceSchema = z
         (f) => /yy/.test(f) && /M/.test(f) && /d/.test(f),
         'luxon tokens with a year, month and day, e.g. dd.MM.yyyy HH:mm',
       )
-      // A two-digit year is given a century by each engine's own rule (Athena, Joda: 1950-2049;
-      // DuckDB's strptime: 1969-2068), so one export would hold other dates on each: refused.
-      .refine(
-        (f) => !/(^|[^y])yy([^y]|$)/.test(f),
-        'a two-digit year (yy) is read as another century by Athena and by DuckDB: ' +
-          'export four-digit years and write yyyy',
-      )
+      // A two-digit year (yy) is 20yy on both engines (docs/rules.md, "Dates and times").
       .optional(),
-    /** The export's decimal separator; `,` for European exports (1.234,5). Default `.`. */
+    /**
+     * The export's decimal separator; `,` for European exports (1.234,5), `.` where a comma groups
+     * thousands (12,500). Unset, a number holding a comma is bad_number: it is never guessed.
+     */
     decimal: z.enum(['.', ',']).optional(),
     /** The export's encoding when it has no BOM (a BOM picks UTF-8 or UTF-16 whatever this says). */
     encoding: z.enum(csvEncodings).default('utf-8'),
@@ -217,7 +214,7 @@ export type SourceConfig = z.infer<typeof sourceSchema>;
 const unknownKpi = (id: string) => `unknown KPI id "${id}"${didYouMean(id, kpiIds)}`;
 const kpiId = z.string().refine((id) => kpiIds.includes(id), { error: (issue) => unknownKpi(String(issue.input)) });
 
-/** docs/design.md, "Samples": the usual rule of thumb below which a rate's normal approximation fails. */
+/** docs/rules.md, "Samples": the usual rule of thumb below which a rate's normal approximation fails. */
 export const defaultMinSample = 30;
 
 const slaTarget = z.strictObject({ firstReplyHours: z.number().positive(), resolutionHours: z.number().positive() });
@@ -301,7 +298,7 @@ export const configSchema = z
         withholdStale: z.boolean().default(false),
         /**
          * Rates and scores resting on fewer observations are "small sample": no status colour, no
-         * drivers; a driver member below it is pooled as "other" (docs/design.md, "Samples").
+         * drivers; a driver member below it is pooled as "other" (docs/rules.md, "Samples").
          */
         minSample: z.number().int().min(1).default(defaultMinSample),
         sla: z

@@ -31,12 +31,13 @@ export interface RuleDialect {
 
 /** A date format as fields (from the luxon tokens of a source's `dateFormat`), rendered per engine. */
 export type StrptimeFormat = readonly (string | { field: FormatField })[];
-type FormatField = 'year' | 'month' | 'day' | 'hour24' | 'hour12' | 'minute' | 'second' | 'millis' | 'ampm';
+type FormatField = 'year' | 'year2' | 'month' | 'day' | 'hour24' | 'hour12' | 'minute' | 'second' | 'millis' | 'ampm';
 
 const whitespace = ["' '", 'chr(9)', 'chr(10)', 'chr(13)', 'chr(160)', 'chr(65279)'].join(' || ');
 
 const duckdbFields: Record<FormatField, string> = {
   year: '%Y',
+  year2: '%y',
   month: '%m',
   day: '%d',
   hour24: '%H',
@@ -48,6 +49,7 @@ const duckdbFields: Record<FormatField, string> = {
 };
 const trinoFields: Record<FormatField, string> = {
   year: '%Y',
+  year2: '%y',
   month: '%c',
   day: '%e',
   hour24: '%k',
@@ -118,6 +120,8 @@ export const trinoRules: RuleDialect = {
 
 const luxonTokens: [string, FormatField][] = [
   ['yyyy', 'year'],
+  // Two digits, read as 20yy on both engines (validation.ts, inFormats).
+  ['yy', 'year2'],
   ['MM', 'month'],
   ['M', 'month'],
   ['dd', 'day'],
@@ -149,8 +153,7 @@ export function formatOfLuxon(format: string): StrptimeFormat {
     } else if (/[a-z]/i.test(format[i]!)) {
       throw new Error(
         `dateFormat "${format}": the token at "${format.slice(i)}" is not supported ` +
-          '(use yyyy MM M dd d HH H hh h mm ss SSS a; ' +
-          'a two-digit year yy is not read: Athena and DuckDB give it other centuries)',
+          '(use yyyy yy MM M dd d HH H hh h mm ss SSS a)',
       );
     } else {
       parts.push(format[i]!);

@@ -8,6 +8,7 @@ import {
   type RuleConfig,
 } from '../model/rowRules.ts';
 import { formatOfLuxon, usFormats, type RuleDialect, type StrptimeFormat } from './ruleDialect.ts';
+import { amountSql } from './currency.ts';
 import { ident, sqlString } from './sqlText.ts';
 
 /**
@@ -52,7 +53,13 @@ const usSlash = '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2})
 const monthText = '^[0-9]{4}-(0[1-9]|1[0-2])$';
 /** A run of exactly four digits: the year a source's dateFormat (yyyy) must be written with. */
 const fourDigitYear = '(^|[^0-9])[0-9]{4}([^0-9]|$)';
+/** How ISO 8601 text starts: the only text the engines' casts are given. */
+const isoStart = '^[0-9]{4}-';
 const commaThousands = '^-?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]+)?$';
+/** What a comma in a number needs when the source names no `decimal`. */
+export const commaHint =
+  ": a comma in a number is read only with the source's decimal set " +
+  '(decimal ",": 12,5 is 12.5 and 1.250,5 is 1250.5; decimal ".": 12,500 is 12500)';
 const dotThousands = '^-?[0-9]{1,3}(\\.[0-9]{3})+(,[0-9]+)?$';
 const commaDecimal = '^-?[0-9]+(,[0-9]+)?$';
 /**
@@ -138,6 +145,8 @@ interface ColumnSql {
   value: string;
   /** A timestamp's wall clock as written, before its zone (stage 2, over `text`), for the DST check. */
   wallClock?: string;
+  /** A money amount's number and currency marker as written (stage 2, over `text`): `n_` and `m_`. */
+  amount?: { number: string; marker: string };
   /** A reason the text could not be read as its kind (stage 3, over `t_`, `v_` and `w_`). */
   unreadable: string;
   /** A reason the schema refuses the value read (stage 3, over `v_`). */
@@ -167,6 +176,43 @@ function valueMapped(
 }
 
 /**
+ * The text when it starts as ISO 8601 does (a four-digit year, then `-`), else null: only such
+ * text goes to the engines' casts. DuckDB's would read `10/5/26` as 26 May of the year 10, where
+ * Trino's refuses it.
+ */
+const isoOnly = (t: string, d: RuleDialect) => `case when ${d.matches(t, isoStart)} then ${t} end`;
+
+/** Whether a format writes its year with two digits (`yy`). */
+const twoDigitYear = (format: StrptimeFormat) => format.some((p) => typeof p !== 'string' && p.field === 'year2');
+
+/** A format's shape as a regular expression: `yy` exactly two digits, `yyyy` four, other numbers one or two. */
+function shapeOf(format: StrptimeFormat): string {
+  const digits: Record<string, string> = { year: '[0-9]{4}', year2: '[0-9]{2}', millis: '[0-9]{1,3}' };
+  return format
+    .map((p) =>
+      typeof p === 'string'
+        ? p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+        : p.field === 'ampm'
+          ? '[AaPp][Mm]'
+          : (digits[p.field] ?? '[0-9]{1,2}'),
+    )
+    .join('');
+}
+
+/**
+ * Text in the source's dateFormat as a wall clock. With `yyyy`, the year must be written with four
+ * digits: given two, each engine's %Y reads the year 26. With `yy`, the text must have the format's
+ * shape, and the year is 20yy (2000–2099), one pivot on both engines: each reads %y in its own
+ * century window (DuckDB 1969–2068, Trino 1970–2069), so a year before 2000 is moved 100 years on.
+ */
+function inFormats(t: string, formats: readonly StrptimeFormat[], d: RuleDialect): string {
+  const read = d.wallClockIn(t, formats);
+  if (!formats.some(twoDigitYear)) return `case when ${d.matches(t, fourDigitYear)} then ${read} end`;
+  const shape = `^(${formats.map(shapeOf).join('|')})$`;
+  return `case when ${d.matches(t, shape)} then ${read} + case when year(${read}) < 2000 then interval '100' year else interval '0' year end end`;
+}
+
+/**
  * Text as a UTC timestamp: with its offset, else as the wall clock of the source's zone (ISO 8601,
  * then the source's dateFormat, or without one the US M/d/yyyy shapes). `wallClock` is the zone-
  * less reading, for the DST check; in UTC there is none to make, and one cast reads both kinds.
@@ -176,21 +222,21 @@ function timestampSql(t: string, spec: ValidationSpec, d: RuleDialect): { utc: s
     ? [formatOfLuxon(spec.dateFormat), formatOfLuxon(spec.dateFormat.split(/[ T]/)[0]!)]
     : [];
   // A source with a dateFormat reads that or ISO 8601, never a guessed US M/d/yyyy.
-  // The year as four digits, whatever the format: given two, each engine's %Y reads another year.
   const others =
     formats.length > 0
-      ? `case when ${d.matches(t, fourDigitYear)} then ${d.wallClockIn(t, formats)} end`
+      ? inFormats(t, formats, d)
       : `case when ${d.matches(t, usSlash)} then ${d.wallClockIn(t, usFormats)} end`;
+  const iso = isoOnly(t, d);
   // An offset ends the text: +hh:mm or +hhmm (a date alone is 10 characters and has none), or Z.
   const signed = `(length(${t}) > 10 and (substr(${t}, -6, 1) in ('+', '-') or substr(${t}, -5, 1) in ('+', '-')))`;
   // In UTC, Z changes nothing: the plain (faster) cast reads it (Trino's once the dialect drops the Z);
   // only a signed offset needs the zone-aware one.
   if (utcZones.has(spec.zone))
-    return { utc: `case when ${signed} then ${d.instantOf(t)} else coalesce(${d.wallClockOf(t)}, ${others}) end` };
+    return { utc: `case when ${signed} then ${d.instantOf(iso)} else coalesce(${d.wallClockOf(iso)}, ${others}) end` };
   const offset = `(substr(${t}, -1) in ('Z', 'z') or ${signed})`;
-  const wallClock = `case when not ${offset} then coalesce(${d.wallClockOf(t)}, ${others}) end`;
+  const wallClock = `case when not ${offset} then coalesce(${d.wallClockOf(iso)}, ${others}) end`;
   return {
-    utc: `coalesce(${d.instantOf(`case when ${offset} then ${t} end`)}, ${d.utcOf(wallClock, spec.zone)})`,
+    utc: `coalesce(${d.instantOf(`case when ${offset} then ${iso} end`)}, ${d.utcOf(wallClock, spec.zone)})`,
     wallClock,
   };
 }
@@ -216,6 +262,7 @@ function columnSql(
   const control = `(_controls and ${d.matches(t, controlCharacters)})`;
   let value = t;
   let wallClock: string | undefined;
+  let amount: ColumnSql['amount'];
   let unreadable = `case when ${control} then 'bad_encoding' end`;
   let refused = 'cast(null as varchar)';
   let message: string | undefined;
@@ -227,7 +274,7 @@ function columnSql(
       wallClock = read.wallClock;
       // The zone-less reading is made once (stage 2), then placed in the zone.
       value = wallClock
-        ? `case when ${w} is not null then ${d.utcOf(w, spec.zone)} else ${d.instantOf(t)} end`
+        ? `case when ${w} is not null then ${d.utcOf(w, spec.zone)} else ${d.instantOf(isoOnly(t, d))} end`
         : read.utc;
       // A wall-clock time skipped when DST starts never happened: read back, it is another hour.
       const gap = wallClock ? `${w} is not null and ${d.wallClockAt(v, spec.zone)} <> ${w}` : 'false';
@@ -236,7 +283,7 @@ function columnSql(
     }
     case 'date': {
       const formatted = spec.dateFormat
-        ? d.wallClockIn(t, [formatOfLuxon(spec.dateFormat.split(/[ T]/)[0]!)])
+        ? inFormats(t, [formatOfLuxon(spec.dateFormat.split(/[ T]/)[0]!)], d)
         : 'cast(null as timestamp)';
       const asTimestamp = timestampSql(t, spec, d).utc;
       value = `case when ${d.matches(t, dateOnly)} then try_cast(${t} as date) else coalesce(cast(${formatted} as date), cast(${d.wallClockAt(asTimestamp, spec.zone)} as date)) end`;
@@ -246,16 +293,27 @@ function columnSql(
     case 'integer':
     case 'number':
     case 'money': {
+      // A money amount's currency marker is set apart first (stage 2): `n` is the number as written.
+      const money = column.kind === 'money' ? amountSql(t, spec.config.currency ?? 'USD', d) : undefined;
+      if (money) amount = { number: money.number, marker: money.marker };
+      const n = money ? ident(`n_${column.name}`) : t;
+      const m = ident(`m_${column.name}`);
       const cleaned =
         spec.decimal === ','
-          ? `case when ${d.matches(t, dotThousands)} then replace(replace(${t}, '.', ''), ',', '.') when ${d.matches(t, commaDecimal)} then replace(${t}, ',', '.') when strpos(${t}, ',') > 0 then null else ${t} end`
-          : `case when strpos(${t}, ',') > 0 and ${d.matches(t, commaThousands)} then replace(${t}, ',', '') else ${t} end`;
+          ? `case when ${d.matches(n, dotThousands)} then replace(replace(${n}, '.', ''), ',', '.') when ${d.matches(n, commaDecimal)} then replace(${n}, ',', '.') when strpos(${n}, ',') > 0 then null else ${n} end`
+          : spec.decimal === '.'
+            ? `case when strpos(${n}, ',') > 0 and ${d.matches(n, commaThousands)} then replace(${n}, ',', '') else ${n} end`
+            : // No decimal key: a comma is never guessed a thousands separator (12,500 beside 90,5).
+              n;
       const number = `case when ${d.matches(`(${cleaned})`, numberGrammar)} then try_cast(${cleaned} as double) end`;
       value = `case when ${d.isFinite(number)} then ${number} end`;
       unreadable = bad(
         'bad_number',
         column.kind === 'integer' ? `${v} is null or ${v} <> floor(${v})` : `${v} is null`,
       );
+      // Letters that name no currency leave the amount unreadable; another currency's, refused.
+      if (money)
+        unreadable = `coalesce(${bad('bad_number', `${money.unknown(m)} or ${v} is null`)}, case when ${t} is not null and ${money.mismatch(m)} then 'currency_mismatch' end)`;
       const range = rangeOf(inner);
       if (column.kind === 'integer') {
         range.lower = Math.max(range.lower ?? -maxSafeInteger, -maxSafeInteger);
@@ -290,8 +348,11 @@ function columnSql(
     bad_timestamp: `${quoted} || ${sqlString(` is not a timestamp${spec.dateFormat ? ` in the format ${spec.dateFormat}` : ''}`)}`,
     dst_gap: `${quoted} || ${sqlString(` does not exist in ${spec.zone} (the hour skipped when daylight saving starts): check the source's timezone`)}`,
     bad_date: `${quoted} || ' is not a date'`,
-    bad_number: `${quoted} || ${sqlString(column.kind === 'integer' ? ' is not a whole number' : ' is not a number')}`,
+    bad_number: `${quoted} || ${sqlString(column.kind === 'integer' ? ' is not a whole number' : ' is not a number')}${
+      spec.decimal === undefined ? ` || case when strpos(${t}, ',') > 0 then ${sqlString(commaHint)} else '' end` : ''
+    }`,
     bad_boolean: `${quoted} || ' is not true/false'`,
+    currency_mismatch: `${quoted} || ${sqlString(` is in another currency than the config's ${spec.config.currency ?? 'USD'}: amounts are never converted`)}`,
   };
   const e = ident(`e_${column.name}`);
   const detail = `case when ${e} is not null then case ${e} ${Object.entries(notRead)
@@ -304,6 +365,7 @@ function columnSql(
     text,
     value,
     ...(wallClock ? { wallClock } : {}),
+    ...(amount ? { amount } : {}),
     unreadable,
     refused,
     message: detail,
@@ -347,6 +409,9 @@ export function validationSql(spec: ValidationSpec, d: RuleDialect): string {
   const clocks = [
     `${anyText.length > 0 && spec.controls !== false ? d.matches(anyText.join(' || '), controlCharacters) : 'false'} as _controls`,
     ...columns.flatMap((c) => (c.wallClock ? [`${c.wallClock} as ${q('w', c.column)}`] : [])),
+    ...columns.flatMap((c) =>
+      c.amount ? [`${c.amount.number} as ${q('n', c.column)}`, `${c.amount.marker} as ${q('m', c.column)}`] : [],
+    ),
   ];
   const reads = columns.map((c) => `${c.value} as ${q('v', c.column)}`);
   const errors = columns.map((c) => `${c.unreadable} as ${q('e', c.column)}`);

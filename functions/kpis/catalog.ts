@@ -24,7 +24,7 @@ export interface KpiDefinition {
   /** A survey KPI: its stats carry the response rate, answers ÷ tickets solved in the period. */
   survey?: true;
   /**
-   * The 95% margin of error a survey KPI carries in its stats (docs/design.md, "Samples"): the
+   * The 95% margin of error a survey KPI carries in its stats (docs/rules.md, "Samples"): the
    * Wilson interval of a ratio, or the promoter − detractor standard error of an NPS.
    */
   margin?: 'wilson' | 'netPromoter';

@@ -7,7 +7,7 @@ import type { Driver } from './types.ts';
 /** Dimensions a change is decomposed over. */
 export const driverDimensions = ['channel', 'category', 'team'] as const;
 
-/** The member that members below the minimum sample are pooled into (docs/design.md, "Drivers"). */
+/** Where members below the minimum sample are pooled (docs/rules.md, "Status, change and drivers"). */
 export const pooledMember = 'other';
 
 export interface DriverOptions {
@@ -71,17 +71,17 @@ function pooled(kind: Kind, now: Members, before: Members, minSample: number): [
 const noise = (...values: number[]) => 1e-9 * Math.max(1e-12, ...values.map(Math.abs));
 
 /**
- * Mix/rate decomposition of a change over one dimension (docs/design.md, "Drivers"). For a ratio
- * or mean V = Σ sᵢ·rᵢ (sᵢ a member's share of the weight, rᵢ its value), with the interaction
- * (s₁ − s₀)(r₁ − r₀) split evenly between mix and rate:
+ * Mix/rate decomposition of a change over one dimension (docs/rules.md, "Status, change and
+ * drivers"). For a ratio or mean V = Σ sᵢ·rᵢ (sᵢ a member's share of the weight, rᵢ its value),
+ * with the interaction (s₁ − s₀)(r₁ − r₀) split evenly between mix and rate:
  *   mixᵢ  = (s₁ᵢ − s₀ᵢ)·(r̄ᵢ − V̄)   volume moving between members (r̄ᵢ, V̄ the two periods' means)
  *   rateᵢ = s̄ᵢ·(r₁ᵢ − r₀ᵢ)          members getting better or worse (s̄ᵢ the mean share)
- * Summed over the members the V̄ term cancels (Σ(s₁ − s₀) = 0), leaving Σ s₁r₁ − Σ s₀r₀ = ΔV: the
- * effects add up to the change exactly. Counts decompose into each member's own change. A median is not a weighted
- * mean: for durations the effects are computed on the members' medians and scaled to the change
- * of the headline median, and there are none when the members' medians move the other way.
- * A dimension with fewer than two members, or whose members do not add up to the headline, has
- * no drivers: its numbers would not add up.
+ * Summed over the members the V̄ term cancels (Σ(s₁ − s₀) = 0), leaving Σ s₁r₁ − Σ s₀r₀ = ΔV:
+ * the effects add up to the change exactly. Counts decompose into each member's own change. A
+ * median is not a weighted mean: for durations the effects are computed on the members' medians
+ * and scaled to the change of the headline median, and there are none when the members' medians
+ * move the other way. A dimension with fewer than two members, or whose members do not add up to
+ * the headline, has no drivers: its numbers would not add up.
  */
 export function decompose(
   definition: KpiDefinition,
@@ -97,7 +97,11 @@ export function decompose(
     previous.breakdowns[dimension] ?? {},
     minSample,
   );
-  const members = [...new Set([...Object.keys(now), ...Object.keys(before)])];
+  // A member with nothing in either period moves nothing; with one member left, it "drove 100%"
+  // of any change (complaints by category: only "complaint" has any).
+  const members = [...new Set([...Object.keys(now), ...Object.keys(before)])].filter(
+    (m) => weightOf(kind, now[m]) !== 0 || weightOf(kind, before[m]) !== 0,
+  );
   if (members.length < 2) return [];
   const actual = (current.headline.value ?? 0) - (previous.headline.value ?? 0);
   const driver = (member: string, mixEffect: number, rateEffect: number, w1: number, w0: number): Driver => ({
@@ -136,9 +140,11 @@ export function decompose(
   const v0 = rows.reduce((s, r) => s + r.s0 * r.r0, 0);
   const v1 = rows.reduce((s, r) => s + r.s1 * r.r1, 0);
   const mean = (v0 + v1) / 2;
-  const drivers = rows.map((r) =>
-    driver(r.member, (r.s1 - r.s0) * ((r.r0 + r.r1) / 2 - mean), ((r.s0 + r.s1) / 2) * (r.r1 - r.r0), r.w1, r.w0),
-  );
+  const drivers = rows.map((r) => ({
+    ...driver(r.member, (r.s1 - r.s0) * ((r.r0 + r.r1) / 2 - mean), ((r.s0 + r.s1) / 2) * (r.r1 - r.r0), r.w1, r.w0),
+    previousShare: r.s0,
+    currentShare: r.s1,
+  }));
   const modelled = v1 - v0;
   if (kind === 'ratio') return Math.abs(modelled - actual) <= noise(v0, v1) ? drivers : [];
   if (modelled === 0 || Math.sign(modelled) !== Math.sign(actual)) return [];
@@ -199,8 +205,15 @@ function percent(x: number): string {
 
 function volumeWords(d: Driver): string {
   if (d.previousWeight === 0) return 'new this period';
+  // A rate's mix effect comes from the member's share of the volume, which can move while its own
+  // volume holds (another member grew).
+  if (d.previousShare !== undefined && d.currentShare !== undefined) {
+    const [before, after] = [percent(d.previousShare), percent(d.currentShare)];
+    return before === after ? 'share of volume steady' : `share of volume ${before} → ${after}`;
+  }
   const ratio = d.currentWeight / d.previousWeight;
-  if (ratio >= 1.95) return ratio >= 2.95 ? `volume up ${ratio.toFixed(1)}×` : 'volume doubled';
+  if (Math.abs(ratio - 2) < 0.05) return 'volume doubled';
+  if (ratio > 2) return `volume up ${ratio.toFixed(1)}×`;
   if (Math.abs(ratio - 1) < 0.05) return 'volume steady';
   return `volume ${ratio > 1 ? 'up' : 'down'} ${percent(ratio - 1)}`;
 }
@@ -237,12 +250,15 @@ export function explain(
 ): string {
   const rose = current > previous;
   const name = definition.unit === 'seconds' ? `Median ${definition.label.toLowerCase()}` : definition.label;
+  // A ratio moves in percentage points and a score in points: "NPS rose 129%" says nothing.
   const by =
     definition.unit === 'ratio'
       ? ` ${formatChange('ratio', current - previous).replace(/^[+−±]/, '')}`
-      : previous !== 0
-        ? ` ${percent((current - previous) / previous)}`
-        : '';
+      : definition.unit === 'score'
+        ? ` ${Math.abs(current - previous).toFixed(1)} points`
+        : previous !== 0
+          ? ` ${percent((current - previous) / previous)}`
+          : '';
   const head = `${name} ${rose ? 'rose' : 'fell'}${by} (${formatValue(definition.unit, previous, currency)} → ${formatValue(definition.unit, current, currency)})`;
   const top = drivers[0];
   if (!top) return `${head}.`;

@@ -1,4 +1,5 @@
 import type { Row } from '../ports/queryEngine.ts';
+import { cutLabel } from '../report/html.ts';
 import type { KpiDefinition } from './catalog.ts';
 
 /** What the SQL measured for one member of one KPI (or its headline, dimension ''). */
@@ -19,6 +20,9 @@ export interface KpiMeasure {
 
 export type Measurements = Map<string, KpiMeasure>;
 
+/** The longest label kpis.json keeps from the data: the e-mail's (report/html.ts, cutLabel). */
+const labelLength = 60;
+
 const weekdayNames = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -27,6 +31,19 @@ function memberName(dimension: string, member: unknown): string {
   const text = member === null || member === undefined ? 'unknown' : String(member);
   if (dimension === 'weekday') return weekdayNames[Number(text)] ?? text;
   return text;
+}
+
+/**
+ * A member as kpis.json names it: a label from the data longer than the e-mail shows is cut as
+ * the e-mail cuts it (docs/design.md: the whole value stays in the lake), so no cell can grow
+ * kpis.json past 1 MB; two members cut alike are kept apart by a number.
+ */
+export function memberKey(members: Record<string, unknown>, name: string): string {
+  const cut = [...name].length > labelLength ? cutLabel(name, labelLength) : name;
+  if (cut === name || !(cut in members)) return cut;
+  let n = 2;
+  while (`${cut} (${n})` in members) n += 1;
+  return `${cut} (${n})`;
 }
 
 /** Rows of the KPI queries (kpi, dimension, member, numerator/denominator or p50/p90/mean/n) → measures. */
@@ -56,7 +73,10 @@ export function toMeasurements(rows: Row[]): Measurements {
     }
     const entry = result.get(kpi) ?? { headline: { value: null, n: 0 }, breakdowns: {} };
     if (dimension === '') entry.headline = measure;
-    else (entry.breakdowns[dimension] ??= {})[memberName(dimension, row.member)] = measure;
+    else {
+      const members = (entry.breakdowns[dimension] ??= {});
+      members[memberKey(members, memberName(dimension, row.member))] = measure;
+    }
     result.set(kpi, entry);
   }
   return result;

@@ -21,7 +21,7 @@ export interface RateStats {
 }
 
 /**
- * A survey KPI's 95% margin of error (docs/design.md, "Samples"): the Wilson score interval for a
+ * A survey KPI's 95% margin of error (docs/rules.md, "Samples"): the Wilson score interval for a
  * ratio (CSAT), the standard error of the promoter − detractor share difference for NPS.
  */
 export interface MarginStats {
@@ -62,6 +62,9 @@ export interface Driver {
   share: number | null;
   previousWeight: number;
   currentWeight: number;
+  /** A rate's or duration's member: its share of the dimension's weight, which its mix effect moves. */
+  previousShare?: number;
+  currentShare?: number;
   previousValue: number | null;
   currentValue: number | null;
 }

@@ -9,6 +9,8 @@ export function dataDictionaryMarkdown(): string {
     'Generated from `functions/model` by `npm run generate:files`; edit the entities, not this page.',
     'Every table is in the Glue database `pulse` (Athena) and is a DuckDB view locally. Timestamps are',
     'UTC; `month` is the business-time-zone month the record belongs to (the Parquet partition).',
+    "Money columns (decimal(18,2)) are in the config's `currency`: an export's amount may carry that",
+    "currency's sign or code (`45.678,90 €`, `EUR 12.50`); another currency's is `currency_mismatch`.",
     '',
   ];
   for (const entity of entities) {

@@ -15,7 +15,7 @@ export const chartFont = 'DejaVu Sans';
  * Charts are designed at the CSS size they are shown, not scaled down from a desktop drawing:
  * 343 px is the column of a 375 px phone (the e-mail's 16 px padding each side), so text set at
  * 12 px reads as 12 px there, and the chart keeps that size in the 600 px e-mail (docs/design.md,
- * "Reports").
+ * "Constraints that shape the code").
  */
 export const chartWidth = 343;
 

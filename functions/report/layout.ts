@@ -109,7 +109,10 @@ export function bannerSection(lines: string[]): string {
  * while it loads, max-width so a screen narrower than the chart shrinks it rather than scrolls.
  */
 export function chartImage(image: InlineImage, padding = '4px 16px'): string {
-  return `<mj-text padding="${padding}"><img src="cid:${escapeHtml(image.cid)}" alt="${escapeHtml(image.alt)}" width="${image.width}" height="${image.height}" style="display:block;border:0;width:100%;max-width:${image.width}px;height:auto"></mj-text>`;
+  const style = `display:block;border:0;width:100%;max-width:${image.width}px;height:auto`;
+  const size = `width="${image.width}" height="${image.height}"`;
+  const img = `<img src="cid:${escapeHtml(image.cid)}" alt="${escapeHtml(image.alt)}" ${size} style="${style}">`;
+  return `<mj-text padding="${padding}">${img}</mj-text>`;
 }
 
 export async function compileMjml(mjml: string, what: string): Promise<string> {

@@ -2,7 +2,7 @@ import type { MeasuredKpi } from '../kpis/types.ts';
 
 /**
  * The words every report prints beside a rate's or score's value about what it rests on
- * (docs/design.md, "Samples"): its 95% margin of error, and a sample too small to judge by.
+ * (docs/rules.md, "Samples"): its 95% margin of error, and a sample too small to judge by.
  */
 
 const count = (n: number) => new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(n);

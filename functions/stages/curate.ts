@@ -258,6 +258,18 @@ async function validatePart(
 }
 
 /**
+ * The parts of an export file landed again by a later extract (its content or its source's mapping
+ * changed): that later read replaces them (docs/design.md, "Re-reading"), so they are neither
+ * validated nor counted, nor their rows curated. An API's pages are not files read again: each
+ * landing holds records of its own.
+ */
+export function supersededParts(parts: readonly LandedPart[]): Set<string> {
+  const latest = new Map<string, string>();
+  for (const part of parts) if (part.format !== 'records') latest.set(part.unit, part.landing);
+  return new Set(parts.filter((p) => p.format !== 'records' && latest.get(p.unit) !== p.landing).map((p) => p.key));
+}
+
+/**
  * Validates every part the entity's sources landed since the last curate, and counts them in each
  * source's state. With `until` (epoch ms) it starts no part after then, once it has one: the rest
  * wait for the next curate, so a curate short of time still folds what it validated.
@@ -280,8 +292,14 @@ async function validateNew(
     if (parts.length === 0) continue;
     const curated: SourceCurated = { source: source.name, ...emptyCounts(), rejectsCsvKeys: [] };
     let freshest = state.freshestRecordAt ? Date.parse(state.freshestRecordAt) : Number.NEGATIVE_INFINITY;
+    const replaced = supersededParts(parts);
     for (const part of parts) {
       if (late()) break;
+      // An export read again before this curate: only its latest read is validated and counted.
+      if (replaced.has(part.key)) {
+        keys.push(part.key);
+        continue;
+      }
       const table = `validated_${tables.length}`;
       const result = await validatePart(ctx, entity, source, part, table);
       tables.push({ table });

@@ -5,7 +5,7 @@ import { competitorGaps } from '../kpis/benchmarks.ts';
 import { brandTerms } from '../kpis/brandTerms.ts';
 import { explain, topDrivers } from '../kpis/drivers.ts';
 import { forecastNextMonth } from '../kpis/forecast.ts';
-import { emptyMeasure, toMeasurements, type KpiMeasure, type Measurements } from '../kpis/measure.ts';
+import { emptyMeasure, memberKey, toMeasurements, type KpiMeasure, type Measurements } from '../kpis/measure.ts';
 import { addMonths, lastYearPeriod, monthRange, nextMonth, previousPeriod } from '../kpis/period.ts';
 import { buildKpi, sampleOf } from '../kpis/rules.ts';
 import type {
@@ -236,6 +236,13 @@ function csatChange(definition: KpiDefinition, csat: KpiResult | undefined): Kpi
   };
 }
 
+/** A breakdown's members with labels from the data cut as kpis.json cuts them (measure.ts, memberKey). */
+function cutKeys<T>(members: Record<string, T>): Record<string, T> {
+  const cut: Record<string, T> = {};
+  for (const [name, value] of Object.entries(members)) cut[memberKey(cut, name)] = value;
+  return cut;
+}
+
 /** Comments of survey answers in a period, for brand terms (bounded by the survey volume). */
 async function surveyComments(ctx: StageContext, period: PeriodInfo): Promise<string[]> {
   const rows = await ctx.engine.query(
@@ -382,7 +389,7 @@ async function evaluateReport(
     });
     const before = previous.get(definition.id);
     const explainAbove = thresholds?.explainAbove ?? 0.05;
-    // A change from or to a small sample is noise: no drivers, no sentence (docs/design.md, "Samples").
+    // A change from or to a small sample is noise: no drivers, no sentence (docs/rules.md, "Samples").
     const smallBefore = sampleOf(definition, before, minSample, counter ? previous.get(counter)?.headline : undefined);
     if (
       before &&
@@ -413,7 +420,7 @@ async function evaluateReport(
       return derivedKpi(
         definition,
         terms.comments,
-        { term: terms.mentions, share_change: terms.shareChange },
+        { term: cutKeys(terms.mentions), share_change: cutKeys(terms.shareChange) },
         { n: terms.comments },
       );
     },

@@ -72,6 +72,10 @@ order_processing_times as (
     from orders
     where month in {{months}}
         and delivered_at >= entered_at
+        -- An order with any later timestamp before an earlier one is left out (operations.sql).
+        and coalesce(notified_at >= ordered_at, true)
+        and coalesce(entered_at >= notified_at, true)
+        and coalesce(delivered_at >= ordered_at, true)
 ),
 
 order_entry_times as (
@@ -80,6 +84,9 @@ order_entry_times as (
     from orders
     where month in {{months}}
         and entered_at >= notified_at
+        and coalesce(notified_at >= ordered_at, true)
+        and coalesce(delivered_at >= ordered_at, true)
+        and coalesce(delivered_at >= entered_at, true)
 ),
 
 durations as (

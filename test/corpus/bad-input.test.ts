@@ -361,6 +361,46 @@ const cases: Case[] = [
     outcome: { read: 2, rejected: [[1, 'bad_timestamp', 'created_at']], issues: [[2, 'handle_seconds', 'bad_number']] },
   },
 
+  {
+    // Issue 21: without a decimal key, 12,500 was read as 12500 while 90,5 was rejected.
+    name: 'tickets: with no decimal key, a comma in a number is never guessed: 12,500 and 90,5 are bad_number',
+    entity: 'tickets',
+    source: { delimiter: ';' },
+    csv: `id;created_at;status;handle_seconds\n1;${ok};open;12,500\n2;${ok};open;90,5\n3;${ok};open;12.5\n`,
+    outcome: {
+      read: 3,
+      issues: [
+        [1, 'handle_seconds', 'bad_number'],
+        [2, 'handle_seconds', 'bad_number'],
+      ],
+      kept: [
+        [1, { handle_seconds: null }],
+        [3, { handle_seconds: 12.5 }],
+      ],
+    },
+  },
+  {
+    name: 'tickets: with dateFormat d/M/yy the year is 20yy; a four-digit year is not that format',
+    entity: 'tickets',
+    source: { dateFormat: 'd/M/yy' },
+    csv: `${t}\n1,10/5/26,open\n2,10/5/2026,open\n`,
+    outcome: {
+      read: 2,
+      rejected: [[2, 'bad_timestamp', 'created_at']],
+      kept: [[1, { created_at: '2026-05-10T00:00:00.000Z' }]],
+    },
+  },
+  {
+    name: 'tickets: with no dateFormat, 10/5/26 is a bad timestamp (never the year 10 or 26)',
+    entity: 'tickets',
+    csv: `${t}\n1,10/5/26,open\n2,10/5/2026,open\n`,
+    outcome: {
+      read: 2,
+      rejected: [[1, 'bad_timestamp', 'created_at']],
+      kept: [[2, { created_at: '2026-10-05T00:00:00.000Z' }]],
+    },
+  },
+
   // ---- ticket_events
   {
     name: 'ticket_events: unknown kind rejects the event',
@@ -514,17 +554,20 @@ const cases: Case[] = [
     outcome: { read: 1, kept: [[1, { cancelled_on: '2026-10-01' }]] },
   },
   {
-    name: 'subscriptions: a negative or absurd MRR, or one with a currency sign, rejects the row',
+    name: 'subscriptions: a negative or absurd MRR, or one in another currency, rejects the row; $ under USD reads',
     entity: 'subscriptions',
-    csv: 'customer_id,plan,mrr,started_on\nK1,pro,-99,2026-10-01\nK2,pro,1e20,2026-10-01\nK3,pro,€99,2026-10-01\nK4,pro,0,2026-10-01\n',
+    csv: 'customer_id,plan,mrr,started_on\nK1,pro,-99,2026-10-01\nK2,pro,1e20,2026-10-01\nK3,pro,€99,2026-10-01\nK4,pro,0,2026-10-01\nK5,pro,$99,2026-10-01\n',
     outcome: {
-      read: 4,
+      read: 5,
       rejected: [
         [1, 'out_of_range', 'mrr'],
         [2, 'out_of_range', 'mrr'],
-        [3, 'bad_number', 'mrr'],
+        [3, 'currency_mismatch', 'mrr'],
       ],
-      kept: [[4, { mrr: 0 }]],
+      kept: [
+        [4, { mrr: 0 }],
+        [5, { mrr: 99 }],
+      ],
     },
   },
 
@@ -608,6 +651,23 @@ const cases: Case[] = [
       kept: [
         [1, { amount: 1234.5 }],
         [2, { amount: -0.5 }],
+      ],
+    },
+  },
+
+  {
+    // Issue 21: the labour row `45.678,90 €` was rejected as bad_number.
+    name: "costs: money as exported: the config's currency sign or code is read, another's is currency_mismatch",
+    entity: 'costs',
+    currency: 'EUR',
+    source: { delimiter: ';', decimal: ',' },
+    csv: 'period;cost_center;category;amount\n2026-10;cc1;labor;45.678,90 €\n2026-10;cc1;tooling;EUR 12,50\n2026-10;cc1;tooling;12,50 USD\n',
+    outcome: {
+      read: 3,
+      rejected: [[3, 'currency_mismatch', 'amount']],
+      kept: [
+        [1, { amount: 45678.9 }],
+        [2, { amount: 12.5 }],
       ],
     },
   },

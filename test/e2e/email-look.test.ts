@@ -11,14 +11,19 @@ import { loadConfig, type LoadedConfig } from '../../functions/config/load.ts';
 import { formatValue } from '../../functions/kpis/format.ts';
 import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { KpiReport, MeasuredKpi } from '../../functions/kpis/types.ts';
+import { renderExecutive } from '../../functions/report/executive/index.ts';
+import { renderFinance } from '../../functions/report/finance/index.ts';
+import type { InlineImage } from '../../functions/report/message.ts';
 import { generateSampleCompany } from '../../functions/sample/demoCompany.ts';
 import { reportKeyFor } from '../../functions/stages/evaluate.ts';
 import { runStages } from '../../functions/stages/index.ts';
+import { publishedFinanceInputs } from '../../functions/stages/publish.ts';
 
 /**
  * How every message of the demo looks, in headless Chromium (Debian's, installed by .ci/run):
  * each audience's preview.html at 600 px (the e-mail's width) and 375 px (a phone), in light
- * and dark colour schemes. Screenshots go to .tmp/email-look/ for a human to look at.
+ * and dark colour schemes, down to the size of the charts' text and the light of their pixels.
+ * Screenshots go to .tmp/email-look/ for a human to look at.
  */
 const executablePath = process.env.PULSE_CHROMIUM ?? '/usr/bin/chromium';
 const root = path.resolve(import.meta.dirname, '../../.tmp/email-look-demo');
@@ -26,6 +31,8 @@ const shots = path.resolve(import.meta.dirname, '../../.tmp/email-look');
 const period = '2026-10';
 let browser: Browser;
 let loaded: LoadedConfig;
+/** Each audience's inline images as its renderer draws them, by file name: their design size and smallest text. */
+const drawn = new Map<string, Map<string, InlineImage>>();
 
 beforeAll(async () => {
   if (!existsSync(executablePath))
@@ -47,6 +54,19 @@ beforeAll(async () => {
     now: new Date('2026-11-01T06:00:00Z'),
   });
   await runStages(ctx, ['extract', 'curate', 'marts', 'evaluate', 'render']);
+  for (const audience of loaded.config.audiences) {
+    const report = JSON.parse(
+      readFileSync(path.join(root, 'lake', reportKeyFor(period, audience)), 'utf8'),
+    ) as KpiReport;
+    const options = { name: audience.name, kpis: audience.kpis };
+    const message =
+      audience.report === 'executive'
+        ? await renderExecutive(report, options)
+        : audience.report === 'finance'
+          ? await renderFinance(report, await publishedFinanceInputs(ctx, audience), options)
+          : undefined;
+    drawn.set(audience.name, new Map((message?.images ?? []).map((i) => [i.filename, i])));
+  }
   await ctx.engine.close();
   browser = await chromium.launch({
     executablePath,
@@ -60,7 +80,7 @@ beforeAll(async () => {
       '--disable-sync',
     ],
   });
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -91,6 +111,37 @@ const measureLook = `(() => {
     cardBackground: painted ? getComputedStyle(painted).backgroundColor : '',
     cardText: firstText ? getComputedStyle(firstText).color : '',
   };
+})()`;
+
+interface ShownImage {
+  src: string;
+  /** CSS px, as laid out. */
+  width: number;
+  naturalWidth: number;
+}
+
+const measureImages = `[...document.images].map((i) => ({
+  src: i.getAttribute('src'),
+  width: i.getBoundingClientRect().width,
+  naturalWidth: i.naturalWidth,
+}))`;
+
+/** Runs in the page: the mean relative luminance of a screenshot's pixels, the browser decoding the PNG. */
+const meanLuminance = (png: Buffer) => `(async () => {
+  const image = new Image();
+  image.src = 'data:image/png;base64,${png.toString('base64')}';
+  await image.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = image.naturalWidth;
+  canvas.height = image.naturalHeight;
+  const context = canvas.getContext('2d');
+  context.drawImage(image, 0, 0);
+  const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+  const lin = (c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+  let sum = 0;
+  for (let p = 0; p < pixels.length; p += 4)
+    sum += 0.2126 * lin(pixels[p] / 255) + 0.7152 * lin(pixels[p + 1] / 255) + 0.0722 * lin(pixels[p + 2] / 255);
+  return sum / (pixels.length / 4);
 })()`;
 
 /** Relative luminance of a CSS rgb() colour, 0 (black) to 1 (white). */
@@ -161,7 +212,7 @@ describe('every message of the demo in a browser', () => {
 
   for (const audience of ['executive', 'finance', 'analyst', 'frontline']) {
     it.each(views)(
-      `${audience} at $width px, $scheme: every image loads, nothing runs off the side, the headline numbers show`,
+      `${audience} at $width px, $scheme: images load, no overflow, headline numbers, chart text ≥ 11 px, no glare`,
       async ({ width, scheme }) => {
         const config = loaded.config.audiences.find((a) => a.name === audience)!;
         const report = JSON.parse(
@@ -171,12 +222,40 @@ describe('every message of the demo in a browser', () => {
         await page.goto(pathToFileURL(path.join(root, 'lake/reports', period, audience, 'preview.html')).href);
         const look = await page.evaluate<Look>(measureLook);
         await page.screenshot({ path: path.join(shots, `${audience}-${width}-${scheme}.png`), fullPage: true });
+        // Each image as shown: its smallest text (its size in the drawing × the width shown ÷ the
+        // width designed) and, in dark mode, the mean luminance of its pixels on the screen.
+        const charts: {
+          src: string;
+          naturalWidth: number;
+          designWidth: number;
+          textPx: number | null;
+          light?: number;
+        }[] = [];
+        for (const shown of await page.evaluate<ShownImage[]>(measureImages)) {
+          const image = drawn.get(audience)!.get(decodeURIComponent(shown.src.replace(/^attachments\//, '')))!;
+          const textPx = image.textPx === null ? null : (image.textPx * shown.width) / image.width;
+          const screen = scheme === 'dark' ? await page.locator(`img[src="${shown.src}"]`).screenshot() : undefined;
+          charts.push({
+            src: shown.src,
+            naturalWidth: shown.naturalWidth,
+            designWidth: image.width,
+            textPx,
+            ...(screen ? { light: await page.evaluate<number>(meanLuminance(screen)) } : {}),
+          });
+        }
         await page.close();
         expect(look.brokenImages).toEqual([]);
         // The analyst's notes are tables and queries, no chart; the others each draw at least one.
         if (config.report !== 'analyst') expect(look.images).toBeGreaterThan(0);
         expect(look.overflow).toBeLessThanOrEqual(0);
         for (const number of headlineNumbers(report, config.report)) expect(look.text).toContain(number);
+        // No chart is a bright box in dark mode: its pixels, on the dark card, stay dark on the whole.
+        for (const c of charts) if (c.light !== undefined) expect(c.light, `${c.src} luminance`).toBeLessThan(0.15);
+        // No chart's text is under 11 CSS px, and every image is drawn at twice the size it is designed for.
+        const texts = charts.filter((c) => c.textPx !== null);
+        if (config.report !== 'analyst') expect(texts.length).toBeGreaterThan(0);
+        for (const c of texts) expect(c.textPx, `${c.src} text px`).toBeGreaterThanOrEqual(11);
+        for (const c of charts) expect(c.naturalWidth, `${c.src} px`).toBe(2 * c.designWidth);
         // Dark mode turns the card dark and its text light; light mode keeps the white card.
         if (scheme === 'dark') {
           expect(luminance(look.cardBackground)).toBeLessThan(0.05);

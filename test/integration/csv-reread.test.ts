@@ -99,6 +99,25 @@ describe('fix the mapping, run again', () => {
       expect(key).toMatch(/^rejects\/tickets\/source=desk\/ingest_date=\d{4}-\d{2}-\d{2}\/[^/]+\.(ndjson\.gz|csv)$/);
   });
 
+  it('a file read again before curate ran: only the latest read is validated, counted and curated', async () => {
+    // prepare: read with no mapping, then, before any curate, with the mapping fixed
+    await extract(await context({ path: 'exports/tickets.csv' }));
+    const fixed = await context({
+      path: 'exports/tickets.csv',
+      values: { status: { Resolved: 'solved', 'In Progress': 'open' } },
+    });
+    await extract(fixed);
+    logged = [];
+    // act
+    await curate(fixed);
+    // assess: 3 rows read once (issue 21 saw "6 read" and 3 "older versions merged" from the stale read)
+    expect(logged).toContain('curate desk (tickets): 3 read, 3 accepted, 0 rejected');
+    expect(logged).toContain('curate tickets: 3 records, 0 older versions merged, months 1');
+    expect(await totals(fixed)).toMatchObject({ rowsRead: 3, rowsAccepted: 3, rowsRejected: 0 });
+    expect(await statuses(fixed)).toEqual(['solved', 'open', 'solved']);
+    expect(await fixed.store.list('rejects/')).toEqual([]);
+  });
+
   it('says which files it skipped as already read, and --reextract reads them again without counting twice', async () => {
     const mapping = { path: 'exports/tickets.csv', values: { status: { Resolved: 'solved', 'In Progress': 'open' } } };
     await extract(await context(mapping));

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { MeasuredKpi } from '../../functions/kpis/types.ts';
+import { parsePeriod } from '../../functions/kpis/period.ts';
+import type { KpiReport, MeasuredKpi } from '../../functions/kpis/types.ts';
 import { chartPixelRatio, chartSvg, compactTick, moneyTick, smallestText } from '../../functions/report/charts.ts';
 import {
   familyChart,
@@ -10,6 +11,7 @@ import {
   sparkline,
   statusBands,
 } from '../../functions/report/executive/charts.ts';
+import { renderExecutive } from '../../functions/report/executive/index.ts';
 import { trcByCategoryChart, trcByCategorySpec } from '../../functions/report/finance/charts.ts';
 import type { FinanceModel } from '../../functions/report/finance/model.ts';
 
@@ -192,5 +194,24 @@ describe('the TRC chart', () => {
     expect(drawn).toContain('€0');
     expect(drawn).toEqual(expect.arrayContaining(['labor', 'other']));
     expect(drawn.filter((t) => t === '0k')).toEqual([]);
+  });
+});
+
+describe('the e-mail', () => {
+  it('shows each chart at the CSS size it was designed for, shrinking on a narrower screen', async () => {
+    const report = {
+      period: parsePeriod('2026-10'),
+      generatedAt: '2026-11-01T06:00:00Z',
+      timezone: 'Europe/Berlin',
+      currency: 'EUR',
+      kpis: { first_reply_time: firstReply },
+      forecast: null,
+      dataQuality: { sources: [], excludedFromTimeMetrics: { total: 0, byReason: {} }, duplicatesMerged: 0 },
+    } as KpiReport;
+    const { html } = await renderExecutive(report, {});
+    expect(html).toMatch(
+      /<img src="cid:chart-first_reply_time" alt="[^"]+" width="343" height="180" style="[^"]*width:100%;max-width:343px;height:auto"/,
+    );
+    expect(html).toMatch(/<img src="cid:spark-first_reply_time" [^>]*width="112" height="28"/);
   });
 });

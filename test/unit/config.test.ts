@@ -29,10 +29,20 @@ describe('config', () => {
         serviceLevelSeconds: 20,
         conversionWindowDays: 7,
         promisedDeliveryDays: 5,
+        minSample: 30,
         sla: { urgent: { firstReplyHours: 1, resolutionHours: 8 }, low: { firstReplyHours: 24, resolutionHours: 72 } },
       },
       mail: { transport: 'outbox', from: 'pulse@localhost' },
     });
+  });
+
+  it('takes definitions.minSample as a whole number of at least 1', () => {
+    expect(
+      parseConfig({ ...minimal, definitions: { minSample: 50 } }, '/x/pulse.config.json').config.definitions.minSample,
+    ).toBe(50);
+    expect(problems({ ...minimal, definitions: { minSample: 0 } })).toEqual([
+      expect.stringMatching(/^pulse\.config\.json: definitions\.minSample: /),
+    ]);
   });
 
   it('lists every problem, each naming the file and the key', () => {
@@ -92,12 +102,10 @@ describe('config', () => {
     expect(problems({ ...minimal, frobnicate: true })).toEqual(['pulse.config.json: (root): unknown key "frobnicate"']);
   });
 
-  it('refuses a two-digit year in a dateFormat: Athena and DuckDB give it other centuries', () => {
+  it('takes a two-digit year in a dateFormat (yy: read as 20yy on both engines)', () => {
     const source = (dateFormat: string) => ({ ...minimal, sources: [{ ...minimal.sources[0]!, dateFormat }] });
-    const refused =
-      /^pulse\.config\.json: sources\[0\]\.dateFormat: a two-digit year \(yy\) is read as another century/;
-    expect(problems(source('dd.MM.yy HH:mm'))).toEqual([expect.stringMatching(refused)]);
-    expect(problems(source('yy-MM-dd'))).toHaveLength(1);
+    expect(problems(source('dd.MM.yy HH:mm'))).toEqual([]);
+    expect(problems(source('yy-MM-dd'))).toEqual([]);
     expect(problems(source('dd.MM.yyyy HH:mm'))).toEqual([]);
   });
 

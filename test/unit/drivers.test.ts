@@ -69,7 +69,7 @@ describe('mix/rate decomposition', () => {
   });
 });
 
-describe('drivers that add up (docs/design.md, "Drivers")', () => {
+describe('drivers that add up (docs/rules.md, "Status, change and drivers")', () => {
   const reopen = kpiById('reopen_rate')!;
 
   it('when members pull both ways, gives absolute effects and says they offset, never a share', () => {
@@ -88,7 +88,7 @@ describe('drivers that add up (docs/design.md, "Drivers")', () => {
     expect(drivers[1]!.effect).toBeCloseTo(-0.00625, 12);
     expect(explain(reopen, 0.3, 0.25, drivers)).toBe(
       'Reopen rate rose 5.0 pp (25.0% → 30.0%); by channel the effects offset: ' +
-        'email tickets +5.6 pp (20.0% → 30.0%) against chat tickets −0.6 pp (volume steady).',
+        'email tickets +5.6 pp (20.0% → 30.0%) against chat tickets −0.6 pp (share of volume 50% → 25%).',
     );
   });
 
@@ -189,5 +189,26 @@ describe('drivers that add up (docs/design.md, "Drivers")', () => {
     });
     expect(topDrivers(reopen, twoTeams(40), twoTeams(20)).map((d) => d.dimension)).toContain('team');
     expect(topDrivers(reopen, twoTeams(40), twoTeams(20), { exclude: ['team'] })).toEqual([]);
+  });
+
+  it('a score moves in points, never in percent', () => {
+    // NPS 18.2 → 41.7 is +23.5 points; as a percent of 18.2 it would read "rose 129%".
+    expect(explain(kpiById('nps')!, 41.7, 18.2, [])).toBe('NPS rose 23.5 points (18.2 → 41.7).');
+  });
+
+  it('a dimension where only one member has anything explains nothing', () => {
+    // Complaints by category: every category is a member, but only "complaint" counts any (8 → 6).
+    const complaints = kpiById('complaints')!;
+    const count = (complaint: number): KpiMeasure => ({
+      headline: { value: complaint, numerator: complaint, denominator: null },
+      breakdowns: {
+        category: {
+          complaint: { value: complaint, numerator: complaint, denominator: null },
+          billing: { value: 0, numerator: 0, denominator: null },
+        },
+      },
+    });
+    expect(topDrivers(complaints, count(6), count(8))).toEqual([]);
+    expect(explain(complaints, 6, 8, [])).toBe('Complaints fell 25% (8 → 6).');
   });
 });

@@ -57,7 +57,7 @@ const csat = kpi('csat', 'ratio', 0.9, {
   sample: { n: 100, small: false },
 });
 
-describe('sample notes in the e-mails (docs/design.md, "Samples")', () => {
+describe('sample notes in the e-mails (docs/rules.md, "Samples")', () => {
   it('the executive e-mail gives "± x" and "n = 24, small sample" in place of a status', async () => {
     const message = await renderExecutive(reportOf([nps, csat]), { kpis: ['nps', 'csat'] });
     expect(message.html).toContain('41.7<span style="font-size:12px;font-weight:normal"> ± 28.1</span>');
@@ -65,6 +65,17 @@ describe('sample notes in the e-mails (docs/design.md, "Samples")', () => {
     expect(message.html).toContain('90.0%<span style="font-size:12px;font-weight:normal"> ± 6.0 pp</span>');
     expect(message.text).toMatch(/NPS +41\.7 ± 28\.1 +n = 24, small sample/);
     expect(message.text).toMatch(/CSAT +90\.0% ± 6\.0 pp +Good/);
+  });
+
+  it("a small sample's change keeps its arrow but takes no colour", async () => {
+    const moved = { ...nps, previous: 18.2, change: 23.5 };
+    const message = await renderExecutive(reportOf([moved, { ...csat, previous: 0.8, change: 0.1 }]), {
+      kpis: ['nps', 'csat'],
+    });
+    const arrows = [...message.html.matchAll(/<span class="([^"]*)" style="color:[^"]*">▲<\/span>/g)].map((m) => m[1]);
+    // NPS (n = 24) first: muted; CSAT (n = 100) rose, which is better: good.
+    expect(arrows[0]).not.toMatch(/good|critical/);
+    expect(arrows[1]).toMatch(/good/);
   });
 
   it('a sliced report says why a survey score has no value', async () => {

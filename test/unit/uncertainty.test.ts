@@ -17,7 +17,7 @@ const build = (id: string, current: KpiMeasure, minSample?: number) =>
     ...(minSample === undefined ? {} : { minSample }),
   });
 
-describe('95% margins of error (docs/design.md, "Samples")', () => {
+describe('95% margins of error (docs/rules.md, "Samples")', () => {
   it('Wilson interval of 20 good answers out of 24', () => {
     // p = 20/24 = 0.833333, z² = 3.8416, z²/n = 0.160067.
     // centre = (0.833333 + 3.8416/48) / 1.160067 = 0.913367 / 1.160067 = 0.787340

@@ -40,7 +40,7 @@ const minimumSpan = 20;
  * The y range a KPI's chart spans. Counts, money and durations start at zero: a bar or a time
  * read against a cut axis lies about its size. A rate or score spans its target and status
  * bands (the thresholds in kpis.json) with the data, so a wobble inside the good band looks like
- * one beside its "Good" status (docs/design.md, "Reports").
+ * one beside its "Good" status (docs/design.md, "Constraints that shape the code").
  */
 export function kpiAxis(kpi: MeasuredKpi, values: number[]): { domain: [number, number]; ticks: number[] } {
   const thresholds = [kpi.target, kpi.warning, kpi.critical].flatMap((t) => (t === null ? [] : [chartValue(kpi, t)!]));

@@ -6,11 +6,15 @@ import type { InlineImage } from '../message.ts';
 import { marginNote, sampleNote } from '../sampleNotes.ts';
 import type { ExecutiveModel } from './model.ts';
 
-/** An arrow for a change, coloured by whether it is better or worse given the KPI's direction. */
+/**
+ * An arrow for a change, coloured by whether it is better or worse given the KPI's direction; a
+ * small sample's change is noise and takes no colour.
+ */
 function changeHtml(kpi: MeasuredKpi, change: number | null, against: string, currency: string): string {
   if (change === null) return `– vs ${escapeHtml(against)}`;
   const arrow = change > 0 ? '▲' : change < 0 ? '▼' : '■';
-  const better = kpi.direction === 'neutral' || change === 0 ? null : (kpi.direction === 'higher') === change > 0;
+  const judged = kpi.direction !== 'neutral' && change !== 0 && !kpi.sample?.small;
+  const better = judged ? (kpi.direction === 'higher') === change > 0 : null;
   const colour = better === null ? palette.muted : better ? palette.status.good : palette.status.critical;
   const cls = better === null ? css.muted : css.status(better ? 'good' : 'critical');
   return `<span class="${cls}" style="color:${colour}">${arrow}</span> ${escapeHtml(formatChange(kpi.unit, change, currency))} vs ${escapeHtml(against)}`;
@@ -21,7 +25,7 @@ function kpiRow(kpi: MeasuredKpi, model: ExecutiveModel, spark: InlineImage | un
   const { currency } = model;
   const target = kpi.target === null ? '' : ` · target ${escapeHtml(formatValue(kpi.unit, kpi.target, currency))}`;
   const rule = `border-bottom:1px solid ${palette.rule}`;
-  // A small sample takes no status (docs/design.md, "Samples"): its n stands where the status word would.
+  // A small sample takes no status (docs/rules.md, "Samples"): its n stands where the status word would.
   const sample = sampleNote(kpi, model.slice !== null);
   const margin = marginNote(kpi);
   return `<tr>
