@@ -6,7 +6,6 @@ import { ConfigError, PulseError, StageError, UsageError } from '../errors.ts';
 import { addMonths, isMonth, parsePeriod, periodAt } from '../kpis/period.ts';
 import { stageNames, type StageName } from '../stages/list.ts';
 import type { StageOutcome } from '../stages/index.ts';
-import { silentProgress } from '../stages/context.ts';
 import type { GenerateOptions } from '../sample/demoCompany.ts';
 import { demoConfig, writeDemoConfig } from './demo.ts';
 import { displayPath } from './displayPath.ts';
@@ -106,11 +105,11 @@ const stageTimes = (stages: readonly { stage: string; seconds: number }[]) =>
  * progress bar on stderr (none with --json), and the seconds it took.
  */
 async function generateCompany(options: GenerateOptions, quiet: boolean) {
-  const [{ generateSampleCompany }, { terminalProgress }] = await Promise.all([
+  const [{ generateSampleCompany }, { progressFor }] = await Promise.all([
     import('../sample/demoCompany.ts'),
     import('./progress.ts'),
   ]);
-  const progress = quiet ? silentProgress : terminalProgress();
+  const progress = progressFor(quiet);
   const began = Date.now();
   progress.start('generate tickets', 0, 'rows');
   try {

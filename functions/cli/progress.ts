@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { Progress, ProgressUnit } from '../stages/context.ts';
+import { silentProgress, type Progress, type ProgressUnit } from '../stages/context.ts';
 
 /** A count in its unit, as a person reads it: 127.4 MB, 12,000 rows. */
 export function amount(value: number, unit: ProgressUnit): string {
@@ -21,6 +21,9 @@ export function amount(value: number, unit: ProgressUnit): string {
 export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
   return stream.isTTY ? barProgress(stream) : lineProgress(stream);
 }
+
+/** The CLI's progress: none when quiet (--json), else terminalProgress. */
+export const progressFor = (quiet: boolean): Progress => (quiet ? silentProgress : terminalProgress());
 
 function barProgress(stream: NodeJS.WriteStream): Progress {
   let bar: cliProgress.SingleBar | undefined;

@@ -15,9 +15,9 @@ import type { QueryEngine } from '../ports/queryEngine.ts';
 import type { Source } from '../ports/source.ts';
 import { CsvSource } from '../sources/csv.ts';
 import { sourcesFor } from '../sources/registry.ts';
-import { createStageContext, silentProgress, type StageContext } from '../stages/context.ts';
+import { createStageContext, type StageContext } from '../stages/context.ts';
 import { displayPathsUnder } from './displayPath.ts';
-import { terminalProgress } from './progress.ts';
+import { progressFor } from './progress.ts';
 
 /** A CSV source as a run reads it: the one construction the run and check-config share. */
 export function csvSourceFor(loaded: LoadedConfig, source: CsvSourceConfig): CsvSource {
@@ -117,7 +117,7 @@ export async function createLocalContext(
     ...(options.now ? { now: options.now } : {}),
     resend: options.resend ?? false,
     reextract: options.reextract ?? false,
-    progress: options.quiet ? silentProgress : terminalProgress(),
+    progress: progressFor(options.quiet ?? false),
     // Stages name lake places as the store locates them; the user reads them from where they stand.
     log: options.quiet ? () => {} : (message) => process.stderr.write(`${displayPathsUnder(message, lake)}\n`),
   });
