@@ -77,4 +77,31 @@ describe('progress', () => {
     expect(cli.err()).toMatch(/^generate tickets: 1,\d{3} rows, \d+\.\d s\n/m);
     expect(cli.out()).toMatch(/Generated in \d+\.\d s\.\n$/);
   });
+
+  it('demo gives each stage its time, generate included, in its one JSON answer', { timeout: 180_000 }, async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'pulse-demo-'));
+    dirs.push(out);
+    const printed: string[] = [];
+    const args = ['demo', '--out', out, '--months', '2', '--tickets-per-month', '60', '--json'];
+
+    expect(await main(args, { out: (s) => void printed.push(s), now: () => new Date('2026-11-15T12:00:00Z') })).toBe(0);
+
+    const answer = JSON.parse(printed.join('')) as {
+      ok: boolean;
+      period: string;
+      stages: { stage: string; seconds: number }[];
+    };
+    expect(answer.ok).toBe(true);
+    expect(answer.period).toBe('2026-10');
+    expect(answer.stages.map((s) => s.stage)).toEqual([
+      'generate',
+      'extract',
+      'curate',
+      'marts',
+      'evaluate',
+      'render',
+      'deliver',
+    ]);
+    for (const s of answer.stages) expect(s.seconds).toBeGreaterThanOrEqual(0);
+  });
 });
