@@ -165,7 +165,8 @@ export function decompose(
 function withShares(drivers: Driver[], change: number): Driver[] {
   const largest = Math.max(0, ...drivers.map((d) => Math.abs(d.effect)));
   const offsets = drivers.some((d) => Math.abs(d.effect) > noise(largest) && Math.sign(d.effect) !== Math.sign(change));
-  return drivers.map((d) => ({ ...d, share: offsets ? null : d.effect / change }));
+  // Without offsets an opposite sign is floating-point noise: its share is 0, never −0.000…1.
+  return drivers.map((d) => ({ ...d, share: offsets ? null : Math.max(0, d.effect / change) }));
 }
 
 /**
@@ -229,6 +230,8 @@ function memberPhrase(d: Driver): string {
 /** What moved a member: its volume (mix) or its own value (rate), whichever is larger. */
 function howWords(definition: KpiDefinition, d: Driver, currency: string): string {
   if (Math.abs(d.mixEffect) >= Math.abs(d.rateEffect)) return volumeWords(d);
+  // The pool's rate mixes members too small to stand alone: not a number to read as one member's.
+  if (d.member === pooledMember) return 'their rates';
   if (d.previousValue === null || d.currentValue === null) return 'its own rate';
   const value = (v: number) => formatValue(definition.unit, v, currency);
   return `${value(d.previousValue)} → ${value(d.currentValue)}`;

@@ -129,6 +129,14 @@ export function shortDate(date: string): string {
   return day(date).setLocale('en-GB').toFormat('d LLL yyyy');
 }
 
+/** The days a period covers, short: `1–6 Nov 2026`, `1 Jul – 5 Sep 2026` (a comparison of a period to date). */
+export function shortSpan(period: PeriodInfo): string {
+  const first = day(period.start).setLocale('en-GB');
+  const last = day(period.end).minus({ days: 1 }).setLocale('en-GB');
+  if (first.hasSame(last, 'month')) return `${first.day}–${last.toFormat('d LLL yyyy')}`;
+  return `${first.toFormat(first.hasSame(last, 'year') ? 'd LLL' : 'd LLL yyyy')} – ${last.toFormat('d LLL yyyy')}`;
+}
+
 /** The whole period a partial one is part of (`2026-12-to-2026-12-06` → `2026-12`). */
 export function wholeOf(period: PeriodInfo): PeriodInfo {
   return period.partial ? parsePeriod(period.id.slice(0, period.id.lastIndexOf('-to-'))) : period;

@@ -28,6 +28,7 @@ import { curateStateKey } from './curate.ts';
 import { emptyCounts, sourceTotals, stateKey, type SourceState } from './extract.ts';
 import { kpiQueries, presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
 import { publishReportInputs } from './publish.ts';
+import { dataSpans, hasData } from './dataSpans.ts';
 
 export const reportKey = lakeKeys.report;
 /** A sliced audience's own numbers (docs/design.md storage layout). */
@@ -337,11 +338,14 @@ async function evaluateReport(
   const historyMonths = monthRange(addMonths(last, -12), last);
   ctx.progress.start('evaluate', 4);
   const historyOf = await monthlyHistory(ctx, historyMonths);
+  const spans = await dataSpans(ctx.engine);
   const current = await measure(ctx, ctx.period, extra, ran);
   ctx.progress.update(1);
   // The periods compared with: stored by the marts stage when they are single months. A slice's
   // kpi_monthly is a view computing every month (registerSlicedMarts): its periods are measured.
   const stored = (period: PeriodInfo) => (slice ? Promise.resolve(undefined) : storedMeasure(ctx, period));
+  const previousMonths = previousPeriod(ctx.period).months;
+  const lastYearMonths = lastYearPeriod(ctx.period).months;
   const previous =
     (await stored(previousPeriod(ctx.period))) ?? (await measure(ctx, previousPeriod(ctx.period), extra));
   ctx.progress.update(2);
@@ -374,20 +378,24 @@ async function evaluateReport(
     const measured: KpiMeasure = current.get(definition.id) ?? emptyMeasure(definition);
     const thresholds = ctx.config.targets[definition.id];
     const responses = measured.headline.denominator ?? 0;
+    // A comparison, or a month of history, where none of the KPI's sources holds a record is no
+    // data (null), not a 0 measured from nothing; its change is null with it (buildKpi).
+    const before = hasData(definition, spans, previousMonths) ? previous.get(definition.id) : undefined;
     const { minSample } = ctx.config.definitions;
     const counter = definition.sampleOf;
     const kpi = buildKpi({
       definition,
       current: measured,
-      previous: previous.get(definition.id),
-      lastYear: lastYear.get(definition.id),
-      history: historyOf(definition.id),
+      previous: before,
+      lastYear: hasData(definition, spans, lastYearMonths) ? lastYear.get(definition.id) : undefined,
+      history: historyOf(definition.id).map((point) =>
+        hasData(definition, spans, [point.month]) ? point : { ...point, value: null },
+      ),
       thresholds,
       minSample,
       countedBy: counter ? current.get(counter)?.headline : undefined,
       ...(definition.survey ? { extraStats: { responseRate: solvedTickets ? responses / solvedTickets : null } } : {}),
     });
-    const before = previous.get(definition.id);
     const explainAbove = thresholds?.explainAbove ?? 0.05;
     // A change from or to a small sample is noise: no drivers, no sentence (docs/rules.md, "Samples").
     const smallBefore = sampleOf(definition, before, minSample, counter ? previous.get(counter)?.headline : undefined);

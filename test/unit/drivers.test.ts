@@ -104,8 +104,14 @@ describe('drivers that add up (docs/rules.md, "Status, change and drivers")', ()
     expect(other.currentValue).toBeCloseTo(4 / 5, 12);
     // Still exact: 16/105 − 13/107.
     expect(drivers.reduce((s, d) => s + d.effect, 0)).toBeCloseTo(16 / 105 - 13 / 107, 12);
+    // email: s 100/107 → 100/105, r 10% → 12%; other: s 7/107 → 5/105, r 42.9% → 80%. V̄ = 0.136938.
+    // email: mix (0.952381 − 0.934579)(0.11 − 0.136938) = −0.000480; rate 0.943480 · 0.02 = 0.018870
+    // → +0.018390; other: mix (0.047619 − 0.065421)(0.614286 − 0.136938) = −0.008498; rate
+    // 0.056520 · 0.371429 = 0.020993 → +0.012496. Both up: email 0.018390 ÷ 0.030886 = 60%.
     const sentence = explain(reopen, 16 / 105, 13 / 107, topDrivers(reopen, after, before, { minSample: 30 }));
-    expect(sentence).not.toMatch(/chat|phone|100\.0%/);
+    expect(sentence).toBe(
+      'Reopen rate rose 3.1 pp (12.1% → 15.2%); email tickets (10.0% → 12.0%) drove 60% of the rise.',
+    );
   });
 
   it('with a lower minimum sample the same members stand on their own', () => {
@@ -210,5 +216,16 @@ describe('drivers that add up (docs/rules.md, "Status, change and drivers")', ()
     });
     expect(topDrivers(complaints, count(6), count(8))).toEqual([]);
     expect(explain(complaints, 6, 8, [])).toBe('Complaints fell 25% (8 → 6).');
+  });
+
+  it("never prints the pooled members' rate as if it were one member's", () => {
+    // chat 1/3 → 3/3 alone under 30 tickets: pooled as "other", whose rate effect is the largest.
+    const before = measure({ email: [10, 100], chat: [1, 3] });
+    const after = measure({ email: [10, 100], chat: [3, 3] });
+    const drivers = topDrivers(reopen, after, before, { minSample: 30 });
+    expect(drivers[0]!.member).toBe('other');
+    expect(explain(reopen, 13 / 103, 11 / 103, drivers)).toBe(
+      'Reopen rate rose 1.9 pp (10.7% → 12.6%); other channels (their rates) drove 100% of the rise.',
+    );
   });
 });

@@ -8,9 +8,17 @@ import type { ExecutiveModel } from './model.ts';
 
 /**
  * An arrow for a change, coloured by whether it is better or worse given the KPI's direction; a
- * small sample's change is noise and takes no colour.
+ * small sample's change is noise and takes no colour. "No data" when the period compared with
+ * has none (its comparison is null, never 0).
  */
-function changeHtml(kpi: MeasuredKpi, change: number | null, against: string, currency: string): string {
+function changeHtml(
+  kpi: MeasuredKpi,
+  change: number | null,
+  comparison: number | null,
+  against: string,
+  currency: string,
+): string {
+  if (comparison === null) return `no data for ${escapeHtml(against)}`;
   if (change === null) return `– vs ${escapeHtml(against)}`;
   const arrow = change > 0 ? '▲' : change < 0 ? '▼' : '■';
   const judged = kpi.direction !== 'neutral' && change !== 0 && !kpi.sample?.small;
@@ -31,7 +39,7 @@ function kpiRow(kpi: MeasuredKpi, model: ExecutiveModel, spark: InlineImage | un
   return `<tr>
           <td class="${css.rule}" style="padding:10px 8px;${rule};vertical-align:top">
             <div style="font-size:14px;color:${palette.text}">${htmlLabel(kpi.label)}</div>
-            <div class="${css.muted}" style="font-size:12px;color:${palette.muted}">${changeHtml(kpi, kpi.change, model.previousLabel, currency)} · ${changeHtml(kpi, kpi.changeLastYear, model.lastYearLabel, currency)}${target}</div>
+            <div class="${css.muted}" style="font-size:12px;color:${palette.muted}">${changeHtml(kpi, kpi.change, kpi.previous, model.previousLabel, currency)} · ${changeHtml(kpi, kpi.changeLastYear, kpi.lastYear, model.lastYearLabel, currency)}${target}</div>
             ${spark ? `<img src="cid:${spark.cid}" alt="${escapeHtml(spark.alt)}" width="${spark.width}" height="${spark.height}" style="display:block;margin-top:4px;border:0;width:${spark.width}px;height:${spark.height}px">` : ''}
           </td>
           <td class="${css.rule}" style="padding:10px 8px;${rule};text-align:right;white-space:nowrap;vertical-align:top">

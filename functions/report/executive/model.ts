@@ -1,4 +1,4 @@
-import { addMonths } from '../../kpis/period.ts';
+import { addMonths, lastYearPeriod, previousPeriod, shortSpan } from '../../kpis/period.ts';
 import { cutLabel } from '../html.ts';
 import type { DataQuality, Forecast, KpiFamily, KpiReport, KpiResult, MeasuredKpi } from '../../kpis/types.ts';
 import { describeSlice } from '../../config/schema.ts';
@@ -83,8 +83,17 @@ export function executiveModel(report: KpiReport, audience: ExecutiveOptions): E
     subject: `${title} — ${report.period.label}${slice ? ` (${slice})` : ''}`,
     title,
     periodLabel: report.period.label,
-    previousLabel: report.period.months.length === 1 ? shortMonth(addMonths(first, -1)) : 'previous period',
-    lastYearLabel: report.period.months.length === 1 ? shortMonth(addMonths(first, -12)) : 'last year',
+    // A period to date is compared with the same days before it, and says which (1–6 Nov 2026).
+    previousLabel: report.period.partial
+      ? shortSpan(previousPeriod(report.period))
+      : report.period.months.length === 1
+        ? shortMonth(addMonths(first, -1))
+        : 'previous period',
+    lastYearLabel: report.period.partial
+      ? shortSpan(lastYearPeriod(report.period))
+      : report.period.months.length === 1
+        ? shortMonth(addMonths(first, -12))
+        : 'last year',
     timezone: report.timezone,
     currency: report.currency,
     slice,

@@ -12,7 +12,10 @@ function kpiLine(k: MeasuredKpi, model: ExecutiveModel): string {
   const margin = marginNote(k);
   const value = `${formatValue(k.unit, k.value, c)}${margin ? ` ${margin}` : ''}`;
   const status = sampleNote(k, model.slice !== null) ?? statusWord[k.status]!;
-  return `${cutLabel(k.label, 28).padEnd(28)} ${value.padStart(12)}  ${status.padEnd(9)} ${formatChange(k.unit, k.change, c)} vs ${model.previousLabel}, ${formatChange(k.unit, k.changeLastYear, c)} vs ${model.lastYearLabel}${target}`;
+  // A period compared with that has no data says so: its comparison is null, never 0.
+  const against = (change: number | null, comparison: number | null, label: string) =>
+    comparison === null ? `no data for ${label}` : `${formatChange(k.unit, change, c)} vs ${label}`;
+  return `${cutLabel(k.label, 28).padEnd(28)} ${value.padStart(12)}  ${status.padEnd(9)} ${against(k.change, k.previous, model.previousLabel)}, ${against(k.changeLastYear, k.lastYear, model.lastYearLabel)}${target}`;
 }
 
 /** The plain-text part: the same scorecard for clients that show no HTML, every chart as text. */
