@@ -14,7 +14,7 @@ import { validatedRows, validateLanded } from '../stages/curate.ts';
 import { cellsLine } from '../stages/extract.ts';
 import { displayPath } from './displayPath.ts';
 import { csvSourceFor } from './wiring.ts';
-import { describeSlice, secretReferences, sourceEntities } from '../config/schema.ts';
+import { csvEncodings, describeSlice, secretReferences, sourceEntities } from '../config/schema.ts';
 import { EnvSecrets } from '../adapters/local/envSecrets.ts';
 import { sdkFacts } from '../adapters/aws/sdkErrors.ts';
 
@@ -212,7 +212,7 @@ function fixFor(entity: Entity, field: string | null, reason: string, cells: str
     case 'bad_encoding':
       return {
         key: 'encoding',
-        fix: `set "encoding" to the export's (one of utf-8, utf-16le, utf-16be, windows-1252, latin1; an Excel export in Western Europe is often windows-1252)`,
+        fix: `set "encoding" to the export's (one of ${csvEncodings.join(', ')}; an Excel export in Western Europe is often windows-1252)`,
       };
     case 'unknown_value': {
       const allowed = entity.columns.find((c) => c.name === field)?.values ?? [];

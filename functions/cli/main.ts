@@ -6,6 +6,7 @@ import { ConfigError, PulseError, StageError, UsageError } from '../errors.ts';
 import { addMonths, isMonth, parsePeriod, periodAt } from '../kpis/period.ts';
 import { stageNames, type StageName } from '../stages/list.ts';
 import type { StageOutcome } from '../stages/index.ts';
+import type { GenerateOptions } from '../sample/demoCompany.ts';
 import { demoConfig, writeDemoConfig } from './demo.ts';
 import { displayPath } from './displayPath.ts';
 import type { QueryFormat } from './query.ts';
@@ -95,6 +96,30 @@ async function runPipeline(
   }
 }
 
+/** Each stage with the seconds it took, as the run's last line says it. */
+const stageTimes = (stages: readonly { stage: string; seconds: number }[]) =>
+  `Done: ${stages.map((o) => `${o.stage} ${o.seconds.toFixed(1)}s`).join(', ')}`;
+
+/**
+ * The sample company written (functions/sample/demoCompany.ts), with its tickets counted on a
+ * progress bar on stderr (none with --json), and the seconds it took.
+ */
+async function generateCompany(options: GenerateOptions, quiet: boolean) {
+  const [{ generateSampleCompany }, { progressFor }] = await Promise.all([
+    import('../sample/demoCompany.ts'),
+    import('./progress.ts'),
+  ]);
+  const progress = progressFor(quiet);
+  const began = Date.now();
+  progress.start('generate tickets', 0, 'rows');
+  try {
+    const result = await generateSampleCompany({ ...options, onProgress: (done) => progress.update(done) });
+    return { result, seconds: (Date.now() - began) / 1000 };
+  } finally {
+    progress.stop();
+  }
+}
+
 /**
  * How a command answers. With --json, stdout carries exactly one JSON object whatever happens
  * (`done` on success, `{"ok": false, "error": …}` from main on a failure), and the lines a
@@ -151,21 +176,30 @@ function buildProgram(io: CliIo, answer: Answer) {
         answer.say(
           `Generating a sample company: ${options.months} months to ${period}, ~${options.ticketsPerMonth} tickets a month…\n`,
         );
-        const { generateSampleCompany } = await import('../sample/demoCompany.ts');
-        await generateSampleCompany({
-          outDir: path.join(out, 'exports'),
-          months: options.months,
-          ticketsPerMonth: options.ticketsPerMonth,
-          seed: options.seed,
-          endMonth: period,
-          timezone: options.timezone,
-        });
+        const generated = await generateCompany(
+          {
+            outDir: path.join(out, 'exports'),
+            months: options.months,
+            ticketsPerMonth: options.ticketsPerMonth,
+            seed: options.seed,
+            endMonth: period,
+            timezone: options.timezone,
+          },
+          answer.json,
+        );
         const configFile = await writeDemoConfig(out, options.timezone);
         const { lake, outcomes } = await runPipeline(configFile, period, { json: answer.json }, now());
+        const generate = { stage: 'generate', seconds: Math.round(generated.seconds * 1000) / 1000 };
         answer.done(
-          { config: configFile, period, lake, stages: summarise(outcomes) },
+          {
+            config: configFile,
+            period,
+            lake,
+            stages: [generate, ...summarise(outcomes)],
+          },
           [
             '',
+            stageTimes([generate, ...outcomes]),
             `Done. Config:   ${displayPath(configFile)}`,
             `KPIs:           ${displayPath(path.join(lake, 'reports', period, 'kpis.json'))}`,
             ...demoConfig(options.timezone).audiences.map(
@@ -203,7 +237,7 @@ function buildProgram(io: CliIo, answer: Answer) {
         const reported = outcomes.some((o) => o.stage === 'evaluate' || o.stage === 'render');
         answer.done(
           { period, lake, stages: summarise(outcomes) },
-          `Done: ${outcomes.map((o) => `${o.stage} ${o.seconds.toFixed(1)}s`).join(', ')}\n${reported ? `Report: ${displayPath(path.join(lake, 'reports', period.id))}\n` : ''}`,
+          `${stageTimes(outcomes)}\n${reported ? `Report: ${displayPath(path.join(lake, 'reports', period.id))}\n` : ''}`,
         );
       },
     );
@@ -228,20 +262,22 @@ function buildProgram(io: CliIo, answer: Answer) {
         timezone: string;
       }) => {
         const endMonth = options.endMonth ?? lastFullMonth(now(), options.timezone);
-        const { generateSampleCompany } = await import('../sample/demoCompany.ts');
-        const result = await generateSampleCompany({
-          outDir: path.resolve(options.out),
-          months: options.months,
-          ticketsPerMonth: options.ticketsPerMonth,
-          seed: options.seed,
-          endMonth,
-          timezone: options.timezone,
-        });
+        const { result, seconds } = await generateCompany(
+          {
+            outDir: path.resolve(options.out),
+            months: options.months,
+            ticketsPerMonth: options.ticketsPerMonth,
+            seed: options.seed,
+            endMonth,
+            timezone: options.timezone,
+          },
+          answer.json,
+        );
         answer.done(
-          { endMonth, files: result.files },
+          { endMonth, seconds, files: result.files },
           `${Object.entries(result.files)
             .map(([e, f]) => `${e.padEnd(14)} ${String(f.rows).padStart(10)} rows  ${f.path}`)
-            .join('\n')}\n`,
+            .join('\n')}\nGenerated in ${seconds.toFixed(1)} s.\n`,
         );
       },
     );
@@ -275,8 +311,7 @@ function buildProgram(io: CliIo, answer: Answer) {
       ) => {
         const query = await import('./query.ts');
         if (options.list) {
-          const queries = query.namedQueries.map(({ name, description }) => ({ name, description }));
-          answer.done({ queries }, query.namedQueryList());
+          answer.done({ queries: query.namedQueries }, query.namedQueryList());
           return;
         }
         if (!options.config) throw new UsageError('pulse query needs --config <file> (the config whose lake to read)');

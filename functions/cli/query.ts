@@ -72,7 +72,13 @@ export async function queryLake(loaded: LoadedConfig, sql: string, month: string
   }
 }
 
-const shownValue = (value: Row[string]) => (value === null ? '' : String(value));
+/** A cell as the table shows it: a fraction to 6 significant digits (CSV and JSON keep every digit). */
+const shownValue = (value: Row[string]) =>
+  value === null
+    ? ''
+    : typeof value === 'number' && !Number.isInteger(value)
+      ? String(Number(value.toPrecision(6)))
+      : String(value);
 
 /** Rows as an aligned table: numbers to the right, text to the left, a count below. */
 function asTable({ columns, rows }: QueryResult): string {

@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress';
 import type { AthenaTimings } from '../adapters/aws/athenaEngine.ts';
 import { FolderStore } from '../adapters/local/folderStore.ts';
 import { DuckDbEngine } from '../adapters/local/duckdbEngine.ts';
@@ -16,8 +15,9 @@ import type { QueryEngine } from '../ports/queryEngine.ts';
 import type { Source } from '../ports/source.ts';
 import { CsvSource } from '../sources/csv.ts';
 import { sourcesFor } from '../sources/registry.ts';
-import { createStageContext, silentProgress, type Progress, type StageContext } from '../stages/context.ts';
+import { createStageContext, type StageContext } from '../stages/context.ts';
 import { displayPathsUnder } from './displayPath.ts';
+import { progressFor } from './progress.ts';
 
 /** A CSV source as a run reads it: the one construction the run and check-config share. */
 export function csvSourceFor(loaded: LoadedConfig, source: CsvSourceConfig): CsvSource {
@@ -62,32 +62,6 @@ export async function createMailTransport(loaded: LoadedConfig, store: ObjectSto
       });
     }
   }
-}
-
-export function terminalProgress(): Progress {
-  if (!process.stderr.isTTY) return silentProgress;
-  let bar: cliProgress.SingleBar | undefined;
-  return {
-    start(label, total) {
-      bar = new cliProgress.SingleBar(
-        {
-          format: `${label.padEnd(24)} {bar} {value}${total ? '/{total}' : ' rows'} {detail}`,
-          stream: process.stderr,
-          hideCursor: true,
-          clearOnComplete: true,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      bar.start(total || 0, 0, { detail: '' });
-    },
-    update(done, detail) {
-      bar?.update(done, { detail: detail ?? '' });
-    },
-    stop() {
-      bar?.stop();
-      bar = undefined;
-    },
-  };
 }
 
 export interface LocalContextOptions {
@@ -143,7 +117,7 @@ export async function createLocalContext(
     ...(options.now ? { now: options.now } : {}),
     resend: options.resend ?? false,
     reextract: options.reextract ?? false,
-    progress: options.quiet ? silentProgress : terminalProgress(),
+    progress: progressFor(options.quiet ?? false),
     // Stages name lake places as the store locates them; the user reads them from where they stand.
     log: options.quiet ? () => {} : (message) => process.stderr.write(`${displayPathsUnder(message, lake)}\n`),
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { kpiIds } from '../kpis/catalog.ts';
+import { isLocale } from '../kpis/format.ts';
 import { entityByName, entityNames } from '../model/index.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -234,11 +235,17 @@ export type ReportKind = (typeof reportKinds)[number];
 export const sliceKeys = ['team', 'channel', 'segment'] as const;
 export type SliceKey = (typeof sliceKeys)[number];
 
-/** A slice in words, as every report, alert and log names it: `team frontline, channel email`. */
-export function describeSlice(slice: { [key: string]: string | undefined }): string {
+/**
+ * A slice in words, as every report, alert and log names it: `team frontline, channel email`; a
+ * report passes its Display's label, so that a code reads as words (`segment Mid-market`).
+ */
+export function describeSlice(
+  slice: { [key: string]: string | undefined },
+  label: (value: string) => string = (value) => value,
+): string {
   return Object.entries(slice)
     .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key} ${value}`)
+    .map(([key, value]) => `${key} ${label(value!)}`)
     .join(', ');
 }
 
@@ -284,6 +291,10 @@ export const configSchema = z
       .string()
       .regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. USD')
       .default('USD'),
+    /** How reports print numbers (4,242 or 4.242): a BCP 47 tag; default: the currency's (functions/kpis/format.ts). */
+    locale: z.string().refine(isLocale, 'a locale Intl knows, e.g. en-US, en-GB, de-DE').optional(),
+    /** Words for codes in reports, over the built-in ones: {"mid_market": "Mid-market", "frontline": "Front line"}. */
+    labels: z.record(z.string().min(1), z.string().trim().min(1).max(60)).default({}),
     lake: z.string().min(1),
     sources: z.array(sourceSchema).min(1, 'at least one source'),
     definitions: z

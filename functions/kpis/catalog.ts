@@ -399,7 +399,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
     id: 'csat_change',
     label: 'CSAT change',
     family: 'customers',
-    unit: 'ratio',
+    unit: 'pp',
     direction: 'higher',
     inputs: [],
     anyOf: ['surveys', 'tickets'],

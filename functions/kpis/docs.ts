@@ -11,6 +11,11 @@ export function kpiDocsMarkdown(): string {
     "numpy's default), the mean and n beside it. A KPI whose inputs no source provides is",
     '`notMeasured`, never zero. The precise rules are in `docs/rules.md`.',
     '',
+    'Units: `count`, `currency` and `seconds` change in percent and in the unit in the reports',
+    '("+12% (+340)"); a `ratio` (a fraction, printed as a percentage) changes in percentage points',
+    '("+1.2 pp"), a `score` (NPS, CES) in points ("+23.5 points"); `pp` is itself a difference of',
+    'two ratios, held as a fraction (−0.003) and printed in percentage points (−0.3 pp).',
+    '',
   ];
   for (const family of families) {
     lines.push(

@@ -1,6 +1,6 @@
 import { defaultMinSample } from '../config/schema.ts';
 import type { KpiDefinition } from './catalog.ts';
-import { formatChange, formatValue } from './format.ts';
+import { display, type Display } from './format.ts';
 import type { KpiMeasure, MemberMeasure } from './measure.ts';
 import type { Driver } from './types.ts';
 
@@ -165,7 +165,8 @@ export function decompose(
 function withShares(drivers: Driver[], change: number): Driver[] {
   const largest = Math.max(0, ...drivers.map((d) => Math.abs(d.effect)));
   const offsets = drivers.some((d) => Math.abs(d.effect) > noise(largest) && Math.sign(d.effect) !== Math.sign(change));
-  return drivers.map((d) => ({ ...d, share: offsets ? null : d.effect / change }));
+  // Without offsets an opposite sign is floating-point noise: its share is 0, never −0.000…1.
+  return drivers.map((d) => ({ ...d, share: offsets ? null : Math.max(0, d.effect / change) }));
 }
 
 /**
@@ -220,23 +221,28 @@ function volumeWords(d: Driver): string {
 
 const plurals: Record<string, string> = { channel: 'channels', category: 'categories', team: 'teams' };
 
-function memberPhrase(d: Driver): string {
+function memberPhrase(d: Driver, shown: Display): string {
   if (d.member === pooledMember) return `other ${plurals[d.dimension] ?? d.dimension}`;
-  if (d.dimension === 'team') return `team ${d.member}`;
-  return `${d.member} tickets`;
+  if (d.dimension === 'team') return `team ${shown.label(d.member)}`;
+  return `${shown.label(d.member)} tickets`;
 }
 
 /** What moved a member: its volume (mix) or its own value (rate), whichever is larger. */
-function howWords(definition: KpiDefinition, d: Driver, currency: string): string {
+function howWords(definition: KpiDefinition, d: Driver, shown: Display): string {
   if (Math.abs(d.mixEffect) >= Math.abs(d.rateEffect)) return volumeWords(d);
+  // The pool's rate mixes members too small to stand alone: not a number to read as one member's.
+  if (d.member === pooledMember) return 'their rates';
   if (d.previousValue === null || d.currentValue === null) return 'its own rate';
-  const value = (v: number) => formatValue(definition.unit, v, currency);
+  const value = (v: number) => shown.value(definition.unit, v);
   return `${value(d.previousValue)} → ${value(d.currentValue)}`;
 }
 
 /**
  * One sentence with numbers: what moved, by how much, and the member that moved it most, e.g.
  * "Median full resolution time rose 18% (9.2 h → 10.9 h); billing tickets (volume doubled) drove 70% of the rise."
+ * A rate moves in percentage points and a score in points, never in percent of itself
+ * ("NPS rose 23.5 points (18.2 → 41.7)", not 129%); numbers, and codes such as channels, as `shown` prints them.
+ *
  * When members pulled both ways a share would pass 100%, so the sentence says the effects offset
  * and gives them in the KPI's unit: "…; by channel the effects offset: email tickets +120 (volume
  * up 60%) against chat tickets −10 (volume down 10%)."
@@ -246,30 +252,24 @@ export function explain(
   current: number,
   previous: number,
   drivers: Driver[],
-  currency = 'USD',
+  shown: Display = display({ currency: 'USD', locale: 'en-US' }),
 ): string {
   const rose = current > previous;
   const name = definition.unit === 'seconds' ? `Median ${definition.label.toLowerCase()}` : definition.label;
-  // A ratio moves in percentage points and a score in points: "NPS rose 129%" says nothing.
-  const by =
-    definition.unit === 'ratio'
-      ? ` ${formatChange('ratio', current - previous).replace(/^[+−±]/, '')}`
-      : definition.unit === 'score'
-        ? ` ${Math.abs(current - previous).toFixed(1)} points`
-        : previous !== 0
-          ? ` ${percent((current - previous) / previous)}`
-          : '';
-  const head = `${name} ${rose ? 'rose' : 'fell'}${by} (${formatValue(definition.unit, previous, currency)} → ${formatValue(definition.unit, current, currency)})`;
+  const change = shown.change(definition.unit, current - previous, previous);
+  const by = change.direction === null ? '' : ` ${change.size}`;
+  const value = (v: number) => shown.value(definition.unit, v);
+  const head = `${name} ${rose ? 'rose' : 'fell'}${by} (${value(previous)} → ${value(current)})`;
   const top = drivers[0];
   if (!top) return `${head}.`;
-  const phrase = (d: Driver) => `${memberPhrase(d)} (${howWords(definition, d, currency)})`;
+  const phrase = (d: Driver) => `${memberPhrase(d, shown)} (${howWords(definition, d, shown)})`;
   if (top.share !== null)
     return `${head}; ${phrase(top)} drove ${percent(top.share)} of the ${rose ? 'rise' : 'fall'}.`;
   const same = drivers.filter((d) => d.dimension === top.dimension);
   const along = same.find((d) => d.effect > 0 === rose);
   const against = same.find((d) => d.effect > 0 !== rose);
   const effect = (d: Driver) =>
-    `${memberPhrase(d)} ${formatChange(definition.unit, d.effect, currency)} (${howWords(definition, d, currency)})`;
+    `${memberPhrase(d, shown)} ${shown.change(definition.unit, d.effect).text} (${howWords(definition, d, shown)})`;
   const parts = [along, against].filter((d): d is Driver => d !== undefined).map(effect);
   return `${head}; by ${top.dimension} the effects offset: ${parts.join(' against ')}.`;
 }

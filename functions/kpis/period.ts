@@ -125,18 +125,26 @@ export function nextMonth(period: PeriodInfo): string {
 const day = (date: string) => DateTime.fromISO(date, { zone: 'UTC' });
 
 /** A short local date: 6 Dec 2026. */
-export function shortDate(date: string): string {
+function shortDate(date: string): string {
   return day(date).setLocale('en-GB').toFormat('d LLL yyyy');
 }
 
+/** The days a period covers, short: `1–6 Nov 2026`, `1 Jul – 5 Sep 2026` (a comparison of a period to date). */
+export function shortSpan(period: PeriodInfo): string {
+  const first = day(period.start).setLocale('en-GB');
+  const last = day(period.end).minus({ days: 1 }).setLocale('en-GB');
+  if (first.hasSame(last, 'month')) return `${first.day}–${last.toFormat('d LLL yyyy')}`;
+  return `${first.toFormat(first.hasSame(last, 'year') ? 'd LLL' : 'd LLL yyyy')} – ${last.toFormat('d LLL yyyy')}`;
+}
+
 /** The whole period a partial one is part of (`2026-12-to-2026-12-06` → `2026-12`). */
-export function wholeOf(period: PeriodInfo): PeriodInfo {
+function wholeOf(period: PeriodInfo): PeriodInfo {
   return period.partial ? parsePeriod(period.id.slice(0, period.id.lastIndexOf('-to-'))) : period;
 }
 
 /**
  * `whole` cut to as many days as `period` covers when that is partial: 1–6 December compares
- * with 1–6 November and 1–6 December last year (docs/design.md, periods). A cut that reaches
+ * with 1–6 November and 1–6 December last year (docs/rules.md, "Status, change and drivers"). A cut that reaches
  * the whole period's end (6 days of a 6-day period) leaves it whole.
  */
 function likeForLike(period: PeriodInfo, whole: PeriodInfo): PeriodInfo {
@@ -169,7 +177,7 @@ function cutTo(whole: PeriodInfo, through: string, inProgress = false): PeriodIn
 }
 
 /** When a period starts and ends in the business time zone: local midnights of its first and next days. */
-export function periodBounds(period: PeriodInfo, zone: string): { start: DateTime; end: DateTime } {
+function periodBounds(period: PeriodInfo, zone: string): { start: DateTime; end: DateTime } {
   return {
     start: DateTime.fromISO(period.start, { zone }),
     end: DateTime.fromISO(period.end, { zone }),
@@ -185,7 +193,7 @@ function localMoment(at: DateTime, zone: string): string {
  * The period a run reports on at `now`: a period that has ended, whole; one in progress only
  * when `partial` is asked for, and then from its start through today (local), compared like
  * for like. A period in progress without `partial`, or one not yet begun, is bad usage that
- * names when it ends (docs/design.md, periods): a month mailed before its end says
+ * names when it ends (docs/rules.md, "Status, change and drivers"): a month mailed before its end says
  * "fell 100%" of what has not happened yet.
  */
 export function periodAt(period: PeriodInfo, now: Date, zone: string, partial = false): PeriodInfo {

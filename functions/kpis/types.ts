@@ -1,6 +1,7 @@
 /** The shape of reports/<period>/kpis.json: a contract read by the renderers and by users' tooling. */
 
-export type KpiUnit = 'seconds' | 'ratio' | 'count' | 'currency' | 'score';
+/** `pp`: a difference of two ratios, held as a fraction (−0.003) and printed in percentage points (−0.3 pp). */
+export type KpiUnit = 'seconds' | 'ratio' | 'pp' | 'count' | 'currency' | 'score';
 export type KpiDirection = 'higher' | 'lower' | 'neutral';
 export type KpiStatus = 'good' | 'warning' | 'critical' | 'none' | 'not_measured';
 export type KpiFamily = 'volume' | 'speed' | 'effort' | 'orders' | 'ease' | 'agents' | 'customers' | 'cost';
@@ -177,7 +178,7 @@ export interface PeriodInfo {
   months: string[];
   /**
    * Present when the period had not ended when it was reported: it covers its start through this
-   * local day (YYYY-MM-DD), and its comparisons the same number of days (docs/design.md, periods).
+   * local day (YYYY-MM-DD), and its comparisons the same number of days (docs/rules.md, "Status, change and drivers").
    */
   partial?: { through: string };
 }

@@ -355,7 +355,7 @@ export async function generateSampleCompany(options: GenerateOptions): Promise<G
           if (ordered < windowEnd && isActive(customer, ordered))
             await writeOrder(files.orders, random, `OC${seq}`, customer.id, ordered, windowEnd);
         }
-        if (seq % 10_000 === 0) options.onProgress?.(seq, ticketsTotal);
+        if (seq % 1_000 === 0) options.onProgress?.(seq, ticketsTotal);
       }
     }
     await writeMonthlyActivity(

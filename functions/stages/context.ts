@@ -6,8 +6,12 @@ import type { ObjectStore } from '../ports/objectStore.ts';
 import type { QueryEngine } from '../ports/queryEngine.ts';
 import type { Source } from '../ports/source.ts';
 
+/** What a progress bar counts: steps of a stage (the default), rows, or bytes (shown as KB, MB). */
+export type ProgressUnit = 'steps' | 'rows' | 'bytes';
+
 export interface Progress {
-  start(label: string, total: number): void;
+  /** `total` 0: not known ahead, the bar shows what is done so far. */
+  start(label: string, total: number, unit?: ProgressUnit): void;
   /** `detail`: what else the line shows (an API pull's requests, rate and time waited). */
   update(done: number, detail?: string): void;
   stop(): void;

@@ -525,13 +525,15 @@ export async function curate(ctx: StageContext): Promise<CurateSummary[]> {
   if (ctx.deadline !== undefined) ctx.engine.stopAt?.(ctx.deadline);
   const summaries: CurateSummary[] = [];
   ctx.progress.start('curate', entities.length);
+  let validated = 0;
   try {
     for (const [i, entity] of entities.entries()) {
       // Short of time, an entity validates parts for half of what is left, and folds those.
       const until = ctx.deadline === undefined ? undefined : Date.now() + (ctx.deadline - Date.now()) / 2;
       const summary = await curateEntity(ctx, entity, until);
       if (summary) summaries.push(summary);
-      ctx.progress.update(i + 1);
+      validated += summary?.sources.reduce((n, s) => n + s.rowsRead, 0) ?? 0;
+      ctx.progress.update(i + 1, `${validated.toLocaleString('en-US')} rows validated`);
     }
   } finally {
     ctx.progress.stop();

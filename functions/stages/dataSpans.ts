@@ -34,8 +34,8 @@ export async function dataSpans(engine: QueryEngine): Promise<Map<EntityName, Da
 /**
  * Whether any month of `months` has data for a KPI: some source of its month-partitioned
  * entities holds a record between its first and last month (a quiet month inside that span is
- * a true zero). A KPI of whole-kept entities alone is always measurable. Otherwise its previous
- * period, last year and history points are "no data", never 0 (docs/design.md, periods).
+ * measured as the queries measure it). A KPI of whole-kept entities alone is always measurable. Otherwise its previous
+ * period, last year and history points are "no data", never 0 (docs/rules.md, "Statistics").
  */
 export function hasData(
   definition: Pick<KpiDefinition, 'inputs' | 'anyOf'>,

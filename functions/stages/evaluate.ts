@@ -4,6 +4,7 @@ import { kpiCatalog, type KpiDefinition } from '../kpis/catalog.ts';
 import { competitorGaps } from '../kpis/benchmarks.ts';
 import { brandTerms } from '../kpis/brandTerms.ts';
 import { explain, topDrivers } from '../kpis/drivers.ts';
+import { display } from '../kpis/format.ts';
 import { forecastNextMonth } from '../kpis/forecast.ts';
 import { emptyMeasure, memberKey, toMeasurements, type KpiMeasure, type Measurements } from '../kpis/measure.ts';
 import { addMonths, lastYearPeriod, monthRange, nextMonth, previousPeriod } from '../kpis/period.ts';
@@ -28,6 +29,7 @@ import { curateStateKey } from './curate.ts';
 import { emptyCounts, sourceTotals, stateKey, type SourceState } from './extract.ts';
 import { kpiQueries, presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
 import { publishReportInputs } from './publish.ts';
+import { dataSpans, hasData } from './dataSpans.ts';
 
 export const reportKey = lakeKeys.report;
 /** A sliced audience's own numbers (docs/design.md storage layout). */
@@ -337,16 +339,18 @@ async function evaluateReport(
   const historyMonths = monthRange(addMonths(last, -12), last);
   ctx.progress.start('evaluate', 4);
   const historyOf = await monthlyHistory(ctx, historyMonths);
+  const spans = await dataSpans(ctx.engine);
   const current = await measure(ctx, ctx.period, extra, ran);
   ctx.progress.update(1);
   // The periods compared with: stored by the marts stage when they are single months. A slice's
   // kpi_monthly is a view computing every month (registerSlicedMarts): its periods are measured.
   const stored = (period: PeriodInfo) => (slice ? Promise.resolve(undefined) : storedMeasure(ctx, period));
-  const previous =
-    (await stored(previousPeriod(ctx.period))) ?? (await measure(ctx, previousPeriod(ctx.period), extra));
+  // A period to date is compared with the same days of each (period.ts, likeForLike).
+  const previousOne = previousPeriod(ctx.period);
+  const lastYearOne = lastYearPeriod(ctx.period);
+  const previous = (await stored(previousOne)) ?? (await measure(ctx, previousOne, extra));
   ctx.progress.update(2);
-  const lastYear =
-    (await stored(lastYearPeriod(ctx.period))) ?? (await measure(ctx, lastYearPeriod(ctx.period), extra));
+  const lastYear = (await stored(lastYearOne)) ?? (await measure(ctx, lastYearOne, extra));
   ctx.progress.update(3);
   ctx.progress.update(4);
   ctx.progress.stop();
@@ -374,20 +378,24 @@ async function evaluateReport(
     const measured: KpiMeasure = current.get(definition.id) ?? emptyMeasure(definition);
     const thresholds = ctx.config.targets[definition.id];
     const responses = measured.headline.denominator ?? 0;
+    // A comparison, or a month of history, where none of the KPI's sources holds a record is no
+    // data (null), not a 0 measured from nothing; its change is null with it (buildKpi).
+    const before = hasData(definition, spans, previousOne.months) ? previous.get(definition.id) : undefined;
     const { minSample } = ctx.config.definitions;
     const counter = definition.sampleOf;
     const kpi = buildKpi({
       definition,
       current: measured,
-      previous: previous.get(definition.id),
-      lastYear: lastYear.get(definition.id),
-      history: historyOf(definition.id),
+      previous: before,
+      lastYear: hasData(definition, spans, lastYearOne.months) ? lastYear.get(definition.id) : undefined,
+      history: historyOf(definition.id).map((point) =>
+        hasData(definition, spans, [point.month]) ? point : { ...point, value: null },
+      ),
       thresholds,
       minSample,
       countedBy: counter ? current.get(counter)?.headline : undefined,
       ...(definition.survey ? { extraStats: { responseRate: solvedTickets ? responses / solvedTickets : null } } : {}),
     });
-    const before = previous.get(definition.id);
     const explainAbove = thresholds?.explainAbove ?? 0.05;
     // A change from or to a small sample is noise: no drivers, no sentence (docs/rules.md, "Samples").
     const smallBefore = sampleOf(definition, before, minSample, counter ? previous.get(counter)?.headline : undefined);
@@ -402,7 +410,7 @@ async function evaluateReport(
     ) {
       // A sliced report is never decomposed by its own slice's dimension: one member, always 100%.
       kpi.drivers = topDrivers(definition, measured, before, { minSample, exclude: Object.keys(slice ?? {}) });
-      kpi.explanation = explain(definition, kpi.value, kpi.previous, kpi.drivers, ctx.config.currency);
+      kpi.explanation = explain(definition, kpi.value, kpi.previous, kpi.drivers, display(ctx.config));
     }
     kpis[definition.id] = kpi;
   }

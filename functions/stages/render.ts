@@ -43,7 +43,14 @@ async function renderMessage(
   audience: AudienceConfig,
   banners: string[],
 ): Promise<ReportMessage> {
-  const options = { name: audience.name, kpis: audience.kpis, banners };
+  // The config's locale and labels: how every report prints numbers and codes (functions/kpis/format.ts).
+  const options = {
+    name: audience.name,
+    kpis: audience.kpis,
+    banners,
+    locale: ctx.config.locale,
+    labels: ctx.config.labels,
+  };
   switch (audience.report) {
     case 'executive':
       return renderExecutive(report, options);
@@ -72,6 +79,12 @@ export async function render(ctx: StageContext): Promise<RenderSummary[]> {
     const verdict = reportVerdict(report, reportTitle[audience.report], {
       withholdStale: ctx.config.definitions.withholdStale,
     });
+    // The finance report compares whole months of the cost marts, which a period to date cannot
+    // cut like for like: it waits for the period's end rather than compare part with whole.
+    if (report.period.partial && audience.report === 'finance')
+      verdict.withheld.push(
+        `${reportTitle.finance} for ${report.period.label} is withheld: it compares whole months, and the period has not ended`,
+      );
     if (verdict.alert) {
       const [own, ...shared] = verdict.alert.lines;
       const seen = alerts.get(verdict.alert.subject) ?? {

@@ -15,7 +15,7 @@ with direct_labour as (
     from agent_time as t
     left join agents as a
         on t.agent_id = a.id
-    where t.month in {{months}}
+    where t.month in {{months}} and t."date" <= {{period_last_day}}
     group by coalesce(a.team, 'unassigned')
 ),
 
@@ -32,7 +32,7 @@ ledger as (
 created as (
     select channel, customer_id, handle_seconds
     from tickets_created
-    where month in {{months}}
+    where month in {{months}} and created_at < {{period_end}}
 ),
 
 handle_by_channel as (
@@ -47,8 +47,8 @@ totals as (
         coalesce((select sum(amount) from ledger), 0) as indirect,
         (select sum(seconds) from handle_by_channel) as handle_seconds,
         (select count(*) from created) as tickets_created,
-        (select count(*) from tickets_solved where month in {{months}}) as tickets_solved,
-        (select sum(talk_seconds + hold_seconds + after_contact_seconds) from contacts where month in {{months}} and answered_at is not null and not abandoned) as contact_seconds
+        (select count(*) from tickets_solved where month in {{months}} and solved_at < {{period_end}}) as tickets_solved,
+        (select sum(talk_seconds + hold_seconds + after_contact_seconds) from contacts where month in {{months}} and queued_at < {{period_end}} and answered_at is not null and not abandoned) as contact_seconds
 ),
 
 channel_labour as (

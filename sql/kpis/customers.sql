@@ -6,7 +6,7 @@
 
 with survey_scores as (
     select kind, score, month from surveys
-    where month in {{months}}
+    where month in {{months}} and answered_at < {{period_end}}
 ),
 
 mrr_by_customer as (
@@ -55,7 +55,7 @@ cohorts as (
 contacted as (
     select customer_id, created_at
     from tickets_created
-    where month in {{months}}
+    where month in {{months}} and created_at < {{period_end}}
         and customer_id is not null
 ),
 

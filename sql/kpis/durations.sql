@@ -16,7 +16,7 @@ with first_replies as (
         created_month as month,
         cast(first_reply_seconds as double) as seconds
     from tickets_created
-    where month in {{months}}
+    where month in {{months}} and created_at < {{period_end}}
         and first_reply_seconds is not null
 ),
 
@@ -30,7 +30,7 @@ resolutions as (
         solved_month as month,
         cast(resolution_seconds as double) as seconds
     from tickets_solved
-    where month in {{months}}
+    where month in {{months}} and solved_at < {{period_end}}
         and resolution_seconds is not null
 ),
 
@@ -49,7 +49,7 @@ answered_contacts as (
     from contacts as c
     left join agent_teams as a
         on c.agent_id = a.agent_id
-    where c.month in {{months}}
+    where c.month in {{months}} and c.queued_at < {{period_end}}
         and c.answered_at is not null
         and not c.abandoned
 ),
@@ -70,7 +70,7 @@ order_processing_times as (
     select 'order_processing_time' as kpi, 'all' as channel, 'all' as category, 'all' as priority, 'all' as team, month,
         to_unixtime(delivered_at) - to_unixtime(entered_at) as seconds
     from orders
-    where month in {{months}}
+    where month in {{months}} and ordered_at < {{period_end}}
         and delivered_at >= entered_at
         -- An order with any later timestamp before an earlier one is left out (operations.sql).
         and coalesce(notified_at >= ordered_at, true)
@@ -82,7 +82,7 @@ order_entry_times as (
     select 'order_entry_time' as kpi, 'all' as channel, 'all' as category, 'all' as priority, 'all' as team, month,
         to_unixtime(entered_at) - to_unixtime(notified_at) as seconds
     from orders
-    where month in {{months}}
+    where month in {{months}} and ordered_at < {{period_end}}
         and entered_at >= notified_at
         and coalesce(notified_at >= ordered_at, true)
         and coalesce(delivered_at >= ordered_at, true)

@@ -13,7 +13,7 @@ with queued as (
                 then 1 else 0
         end as in_service_level_num
     from contacts
-    where month in {{months}}
+    where month in {{months}} and queued_at < {{period_end}}
 ),
 
 placed_orders as (
@@ -42,7 +42,7 @@ placed_orders as (
             when delivered_at < entered_at then 'delivered_before_entered'
         end as invalid_time_reason
     from orders
-    where month in {{months}}
+    where month in {{months}} and ordered_at < {{period_end}}
 ),
 
 sessions as (
@@ -52,13 +52,13 @@ sessions as (
         case when completed then clicks else 0 end as completed_clicks,
         case when completed then screens else 0 end as completed_screens
     from self_service
-    where month in {{months}}
+    where month in {{months}} and started_at < {{period_end}}
 ),
 
 solved_by_agent as (
     select assignee_id as agent_id, count(*) as solved
     from tickets_solved
-    where month in {{months}}
+    where month in {{months}} and solved_at < {{period_end}}
         and assignee_id is not null
     group by assignee_id
 ),
@@ -66,7 +66,7 @@ solved_by_agent as (
 worked_by_agent as (
     select agent_id, sum(hours_worked) as hours
     from agent_time
-    where month in {{months}}
+    where month in {{months}} and "date" <= {{period_last_day}}
     group by agent_id
 ),
 
@@ -96,11 +96,11 @@ agent_csat_answers as (
     from surveys as s
     inner join int_tickets as t
         on s.ticket_id = t.ticket_id
-    where s.month in {{months}} and s.kind = 'csat' and {{csat_from_surveys}}
+    where s.month in {{months}} and s.answered_at < {{period_end}} and s.kind = 'csat' and {{csat_from_surveys}}
     union all
     select assignee_id as agent_id, satisfaction as score
     from tickets_solved
-    where month in {{months}} and satisfaction is not null and not {{csat_from_surveys}}
+    where month in {{months}} and solved_at < {{period_end}} and satisfaction is not null and not {{csat_from_surveys}}
 ),
 
 agent_csat as (

@@ -4,12 +4,12 @@
 
 with created as (
     select * from tickets_created
-    where month in {{months}}
+    where month in {{months}} and created_at < {{period_end}}
 ),
 
 solved as (
     select * from tickets_solved
-    where month in {{months}}
+    where month in {{months}} and solved_at < {{period_end}}
 ),
 
 created_facts as (

@@ -12,7 +12,7 @@ with backlog as (
 
 solved as (
     select * from tickets_solved
-    where month in {{months}}
+    where month in {{months}} and solved_at < {{period_end}}
 ),
 
 survey_answers as (
@@ -24,7 +24,7 @@ survey_answers as (
     from surveys as s
     left join int_tickets as t
         on s.ticket_id = t.ticket_id
-    where s.month in {{months}}
+    where s.month in {{months}} and s.answered_at < {{period_end}}
         and s.kind = 'csat'
         and {{csat_from_surveys}}
 ),
@@ -44,7 +44,7 @@ csat_answers as (
 
 excluded as (
     select ticket_id, invalid_time_reason from tickets_created
-    where month in {{months}} and invalid_time_reason is not null
+    where month in {{months}} and created_at < {{period_end}} and invalid_time_reason is not null
     union
     select ticket_id, invalid_time_reason from solved
     where invalid_time_reason is not null

@@ -167,6 +167,24 @@ describe('pulse check-config', () => {
     );
   });
 
+  it('most rows not UTF-8 (a windows-1252 export): exit 2 with the encoding key to set', async () => {
+    const { file, dir } = copyFixture('golden');
+    // "Réclamation", "Prévente", "Änderung" as windows-1252 bytes (é 0xE9, Ä 0xC4): not valid UTF-8.
+    writeFileSync(
+      path.join(dir, 'tickets.csv'),
+      Buffer.from(
+        'id,created_at,status,category\nT1,2026-10-01T09:00:00Z,open,R\xe9clamation\n' +
+          'T2,2026-10-01T10:00:00Z,open,Pr\xe9vente\nT3,2026-10-01T11:00:00Z,open,\xc4nderung\n',
+        'latin1',
+      ),
+    );
+
+    expect(await main(['check-config', file], io)).toBe(2);
+    expect(cli.err()).toContain(
+      'pulse.config.json: sources[0].encoding: all 3 sample rows fail as bad_encoding: set "encoding" to the export\'s (one of utf-8,',
+    );
+  });
+
   it('lists an API source without opening it', async () => {
     const { file } = copyFixture('golden', (config) => {
       (config.sources as unknown[]).push({

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDemoConfig } from '../../functions/cli/demo.ts';
 import { createLocalContext } from '../../functions/cli/wiring.ts';
 import { loadConfig, type LoadedConfig } from '../../functions/config/load.ts';
-import { formatValue } from '../../functions/kpis/format.ts';
+import { display } from '../../functions/kpis/format.ts';
 import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { KpiReport, MeasuredKpi } from '../../functions/kpis/types.ts';
 import { renderExecutive } from '../../functions/report/executive/index.ts';
@@ -153,12 +153,13 @@ function luminance(css: string): number {
 
 /** The numbers a reader must see first, per kind of report, formatted as the report prints them. */
 function headlineNumbers(report: KpiReport, kind: string): string[] {
+  const shown = display({ currency: report.currency });
   const value = (id: string) => {
     const k = report.kpis[id] as MeasuredKpi;
-    return formatValue(k.unit, k.value, report.currency);
+    return shown.value(k.unit, k.value);
   };
   if (kind === 'finance') return [value('total_cost_of_response'), value('cost_per_ticket')];
-  if (kind === 'analyst') return [String(report.dataQuality.sources[0]!.rowsRead)];
+  if (kind === 'analyst') return [shown.count(report.dataQuality.sources[0]!.rowsRead)];
   return [value('tickets_created'), value('first_reply_time'), value('csat')];
 }
 

@@ -58,7 +58,7 @@ describe('the charts, bundled as the render Lambda is', () => {
       });
       for (const asset of bundleAssets('render')) copyFileSync(asset.from, path.join(dir, asset.to));
       const script = `const { drawChart } = await import(${JSON.stringify(path.join(dir, 'index.mjs'))});
-        const png = await drawChart({ data: { values: [{ m: '2026-09', v: 3 }, { m: '2026-10', v: 5 }] }, mark: 'bar', encoding: { x: { field: 'm', type: 'ordinal' }, y: { field: 'v', type: 'quantitative' } }, width: 120, height: 60 });
+        const { png } = await drawChart({ data: { values: [{ m: '2026-09', v: 3 }, { m: '2026-10', v: 5 }] }, mark: 'bar', encoding: { x: { field: 'm', type: 'ordinal' }, y: { field: 'v', type: 'quantitative' } }, width: 120, height: 60 });
         process.stdout.write(png.length + ' ' + png.subarray(0, 8).toString('hex'));`;
       const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
         cwd: dir,

@@ -79,6 +79,15 @@ describe('a stage Lambda', () => {
     expect(defaultPeriod(new Date('2026-03-01T00:30:00Z'), 'UTC')).toBe('2026-02');
   });
 
+  it('refuses an explicit period that has not ended in the business zone, naming its end', async () => {
+    // 22:00 on 31 December in New York: December has not ended there (it has in UTC).
+    await expect(context({ period: '2026-12', runId: 'exec-u' })).rejects.toThrow(
+      'period 2026-12 (December 2026) has not ended: it ends 1 Jan 2027 00:00 America/New_York',
+    );
+    await expect(context({ period: '2026-Q4', runId: 'exec-q' })).rejects.toThrow(/has not ended/);
+    expect((await context({ period: '2026-11', runId: 'exec-n' })).period.id).toBe('2026-11');
+  });
+
   it('wires S3, Athena and SES around the config it reads from the lake', async () => {
     const ctx = await context({ runId: 'exec-1' });
     expect(ctx.store).toBeInstanceOf(S3Store);

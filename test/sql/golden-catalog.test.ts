@@ -129,6 +129,20 @@ describe('golden catalog, October 2026', () => {
     expect(kpi('ces').stats).toMatchObject({ n: 2, responseRate: 2 / 3 });
   });
 
+  it('survey margins of error from the answers, and every rate under 30 a small sample', () => {
+    // CSAT 2 of 3, Wilson: z²/n = 1.280533; centre (0.666667 + 0.640267) ÷ 2.280533 = 0.573078;
+    // half 1.96 ÷ 2.280533 · √(0.074074 + 0.106711) = 0.859448 · 0.425189 = 0.365427.
+    expect(kpi('csat').stats.intervalLow).toBeCloseTo(0.207655, 6);
+    expect(kpi('csat').stats.intervalHigh).toBeCloseTo(0.938510, 6);
+    // NPS 2 promoters and 1 detractor of 4: Var = (0.75 − 0.25²) ÷ 4 = 0.171875, SE 0.414578,
+    // margin 1.96 · 0.414578 · 100 = 81.26 points.
+    expect(kpi('nps').stats.marginOfError).toBeCloseTo(81.257, 3);
+    expect(kpi('ces').stats.marginOfError).toBeUndefined();
+    expect(kpi('nps')).toMatchObject({ sample: { n: 4, small: true }, status: 'none' });
+    // Revenue churn rests on the 4 customers active at the start, not on its $400 of MRR.
+    expect(kpi('gross_revenue_churn').sample).toEqual({ n: 4, small: true });
+  });
+
   it('churn leaves out customers who joined and left in the period; MRR movements', () => {
     // Running on 30 Sep: c1 100, c2 50, c3 50, c6 200 (cancelled_on 1 Oct: exclusive) → 4, MRR 400.
     // On 31 Oct: c1 70 (downgraded), c3 80 (upgraded), c2 and c6 nothing → churned 2.

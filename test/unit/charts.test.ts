@@ -3,7 +3,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { KpiReport, MeasuredKpi } from '../../functions/kpis/types.ts';
-import { chartPixelRatio, chartSvg, compactTick, moneyTick, smallestText } from '../../functions/report/charts.ts';
+import {
+  chartInk,
+  chartPixelRatio,
+  chartSvg,
+  compactTick,
+  moneyTick,
+  smallestText,
+} from '../../functions/report/charts.ts';
 import {
   familyChart,
   familyChartSpec,
@@ -84,6 +91,29 @@ const csat = kpi(
 const pngSize = (png: Buffer) => ({ width: png.readUInt32BE(16), height: png.readUInt32BE(20) });
 /** The texts an SVG draws, in order. */
 const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1] ?? '');
+
+/** WCAG contrast ratio of two #rrggbb colours. */
+function contrast(a: string, b: string): number {
+  const lum = (hex: string) => {
+    const [r, g, bl] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+    const lin = (c: number) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * lin(r!) + 0.7152 * lin(g!) + 0.0722 * lin(bl!);
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
+describe('chart colours', () => {
+  // The cards the transparent PNG sits on: palette.card in light mode, the dark palette's card (layout.ts).
+  const cards = ['#ffffff', '#151b23'];
+
+  it('read on the white card and on the dark one: text about 4:1, marks over 3:1', () => {
+    for (const card of cards) {
+      expect(contrast(chartInk.text, card)).toBeGreaterThanOrEqual(3.9);
+      expect(contrast(chartInk.line, card)).toBeGreaterThanOrEqual(3);
+    }
+  });
+});
 
 describe('money ticks', () => {
   it('name the currency and never read "0k"', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { kpiById } from '../../functions/kpis/catalog.ts';
 import { decompose, explain, topDrivers } from '../../functions/kpis/drivers.ts';
+import { display } from '../../functions/kpis/format.ts';
 import type { KpiMeasure } from '../../functions/kpis/measure.ts';
 
 const rate = (num: number, den: number) => ({ value: num / den, numerator: num, denominator: den, n: den });
@@ -44,7 +45,7 @@ describe('mix/rate decomposition', () => {
     expect(drivers[0]!.share).toBeCloseTo(0.0340278 / 0.0416667, 5);
     expect(drivers[0]!.share! + drivers[1]!.share!).toBeCloseTo(1, 12);
     expect(explain(reopen, 35 / 300, 0.075, drivers)).toBe(
-      'Reopen rate rose 4.2 pp (7.5% → 11.7%); email tickets (10.0% → 15.0%) drove 82% of the rise.',
+      'Reopen rate rose 4.2 pp (7.5% → 11.7%); Email tickets (10.0% → 15.0%) drove 82% of the rise.',
     );
   });
 
@@ -64,7 +65,40 @@ describe('mix/rate decomposition', () => {
       ['chat', 10],
     ]);
     expect(explain(created, 310, 200, drivers)).toBe(
-      'Tickets created rose 55% (200 → 310); email tickets (volume doubled) drove 91% of the rise.',
+      'Tickets created rose 55% (200 → 310); Email tickets (volume doubled) drove 91% of the rise.',
+    );
+  });
+});
+
+describe('the explanation says a change in the unit it is read in', () => {
+  it('a score in points, not in percent of itself', () => {
+    // NPS 18.2 → 41.7: +23.5 points (as a percent it would read "129%").
+    expect(explain(kpiById('nps')!, 41.7, 18.2, [])).toBe('NPS rose 23.5 points (18.2 → 41.7).');
+    expect(explain(kpiById('ces')!, 3.1, 3.4, [])).toBe('Customer effort score fell 0.3 points (3.4 → 3.1).');
+  });
+
+  it('a ratio in percentage points', () => {
+    expect(explain(kpiById('csat')!, 0.79, 0.82, [])).toBe('CSAT fell 3.0 pp (82.0% → 79.0%).');
+  });
+
+  it("in the config's locale, with the words of its labels for the member", () => {
+    const created = kpiById('tickets_created')!;
+    const driver = {
+      dimension: 'channel',
+      member: 'chat',
+      effect: 900,
+      mixEffect: 900,
+      rateEffect: 0,
+      share: 0.9,
+      previousWeight: 1000,
+      currentWeight: 1900,
+      previousValue: 1000,
+      currentValue: 1900,
+    };
+    const shown = display({ currency: 'EUR', locale: 'de-DE', labels: { chat: 'Live chat' } });
+    // 4,242 → 5,242: +1,000 = +23.6% of 4,242, printed whole from 10%.
+    expect(explain(created, 5242, 4242, [driver], shown).replace(/\u00a0/g, ' ')).toBe(
+      'Tickets created rose 24 % (4.242 → 5.242); Live chat tickets (volume up 90%) drove 90% of the rise.',
     );
   });
 });
@@ -88,7 +122,7 @@ describe('drivers that add up (docs/rules.md, "Status, change and drivers")', ()
     expect(drivers[1]!.effect).toBeCloseTo(-0.00625, 12);
     expect(explain(reopen, 0.3, 0.25, drivers)).toBe(
       'Reopen rate rose 5.0 pp (25.0% → 30.0%); by channel the effects offset: ' +
-        'email tickets +5.6 pp (20.0% → 30.0%) against chat tickets −0.6 pp (share of volume 50% → 25%).',
+        'Email tickets +5.6 pp (20.0% → 30.0%) against Chat tickets −0.6 pp (share of volume 50% → 25%).',
     );
   });
 
@@ -104,8 +138,14 @@ describe('drivers that add up (docs/rules.md, "Status, change and drivers")', ()
     expect(other.currentValue).toBeCloseTo(4 / 5, 12);
     // Still exact: 16/105 − 13/107.
     expect(drivers.reduce((s, d) => s + d.effect, 0)).toBeCloseTo(16 / 105 - 13 / 107, 12);
+    // email: s 100/107 → 100/105, r 10% → 12%; other: s 7/107 → 5/105, r 42.9% → 80%. V̄ = 0.136938.
+    // email: mix (0.952381 − 0.934579)(0.11 − 0.136938) = −0.000480; rate 0.943480 · 0.02 = 0.018870
+    // → +0.018390; other: mix (0.047619 − 0.065421)(0.614286 − 0.136938) = −0.008498; rate
+    // 0.056520 · 0.371429 = 0.020993 → +0.012496. Both up: email 0.018390 ÷ 0.030886 = 60%.
     const sentence = explain(reopen, 16 / 105, 13 / 107, topDrivers(reopen, after, before, { minSample: 30 }));
-    expect(sentence).not.toMatch(/chat|phone|100\.0%/);
+    expect(sentence).toBe(
+      'Reopen rate rose 3.1 pp (12.1% → 15.2%); Email tickets (10.0% → 12.0%) drove 60% of the rise.',
+    );
   });
 
   it('with a lower minimum sample the same members stand on their own', () => {
@@ -210,5 +250,16 @@ describe('drivers that add up (docs/rules.md, "Status, change and drivers")', ()
     });
     expect(topDrivers(complaints, count(6), count(8))).toEqual([]);
     expect(explain(complaints, 6, 8, [])).toBe('Complaints fell 25% (8 → 6).');
+  });
+
+  it("never prints the pooled members' rate as if it were one member's", () => {
+    // chat 1/3 → 3/3 alone under 30 tickets: pooled as "other", whose rate effect is the largest.
+    const before = measure({ email: [10, 100], chat: [1, 3] });
+    const after = measure({ email: [10, 100], chat: [3, 3] });
+    const drivers = topDrivers(reopen, after, before, { minSample: 30 });
+    expect(drivers[0]!.member).toBe('other');
+    expect(explain(reopen, 13 / 103, 11 / 103, drivers)).toBe(
+      'Reopen rate rose 1.9 pp (10.7% → 12.6%); other channels (their rates) drove 100% of the rise.',
+    );
   });
 });

@@ -59,7 +59,7 @@ const csat = kpi('csat', 'ratio', 0.9, {
 
 describe('sample notes in the e-mails (docs/rules.md, "Samples")', () => {
   it('the executive e-mail gives "± x" and "n = 24, small sample" in place of a status', async () => {
-    const message = await renderExecutive(reportOf([nps, csat]), { kpis: ['nps', 'csat'] });
+    const message = await renderExecutive(reportOf([nps, csat]), { kpis: ['nps', 'csat'], locale: 'en-US' });
     expect(message.html).toContain('41.7<span style="font-size:12px;font-weight:normal"> ± 28.1</span>');
     expect(message.html).toContain('● n = 24, small sample');
     expect(message.html).toContain('90.0%<span style="font-size:12px;font-weight:normal"> ± 6.0 pp</span>');
@@ -89,7 +89,7 @@ describe('sample notes in the e-mails (docs/rules.md, "Samples")', () => {
     const model = analystModel(
       reportOf([nps, csat]),
       { inventory: { months: ['2026-11'], tables: [] }, queries: null },
-      {},
+      { locale: 'en-US' },
     );
     expect(model.kpis.map((k) => k.shown)).toEqual(['90.0% ± 6.0 pp', '41.7 ± 28.1 (n = 24, small sample)']);
   });

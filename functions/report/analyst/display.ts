@@ -1,3 +1,4 @@
+import type { Display } from '../../kpis/format.ts';
 import type { SourceQuality } from '../../kpis/types.ts';
 import type { AnalystModel, KpiEntry, TableInventory } from './model.ts';
 import { describeSlice } from '../../config/schema.ts';
@@ -16,11 +17,11 @@ export function topSources(model: AnalystModel): SourceQuality[] {
 }
 
 /** `reason n, reason n` largest first, the top `max` and how many more. */
-export function reasonsText(byReason: Record<string, number>, max: number): string {
+export function reasonsText(byReason: Record<string, number>, max: number, display: Display): string {
   const entries = Object.entries(byReason).sort((a, b) => b[1] - a[1]);
   const listed = entries
     .slice(0, max)
-    .map(([reason, n]) => `${reason} ${n}`)
+    .map(([reason, n]) => `${reason} ${display.count(n)}`)
     .join(', ');
   return entries.length > max ? `${listed} and ${entries.length - max} more` : listed;
 }
@@ -38,8 +39,9 @@ export function monthsText(t: TableInventory): string {
   return `${span} (${t.months.count} ${t.months.count === 1 ? 'month' : 'months'})`;
 }
 
-export function sourceLine(s: SourceQuality): string {
-  return `${s.rowsRead} read · ${s.rowsAccepted} accepted · ${s.rowsRejected} rejected`;
+export function sourceLine(s: SourceQuality, display: Display): string {
+  const n = display.count;
+  return `${n(s.rowsRead)} read · ${n(s.rowsAccepted)} accepted · ${n(s.rowsRejected)} rejected`;
 }
 
 /** Where a KPI's number comes from, in one line. */
@@ -56,4 +58,10 @@ export function traceText(k: KpiEntry): string {
   }
 }
 
-export const sliceText = describeSlice;
+/**
+ * The slice in words with its codes beside them, as an analyst's SQL matches on the codes:
+ * `segment Mid-market (mid_market)`.
+ */
+export function sliceText(slice: Record<string, string>, display: Display): string {
+  return describeSlice(slice, (code) => (display.label(code) === code ? code : `${display.label(code)} (${code})`));
+}

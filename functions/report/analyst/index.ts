@@ -1,3 +1,4 @@
+import type { DisplayChoices } from '../../kpis/format.ts';
 import type { KpiReport } from '../../kpis/types.ts';
 import type { ReportMessage } from '../message.ts';
 import { dataQualityCsv, kpiQueriesSql, lakeInventoryCsv } from './files.ts';
@@ -11,7 +12,7 @@ export type { AnalystInputs, KpiQueries, LakeInventory } from './model.ts';
 export async function renderAnalyst(
   report: KpiReport,
   inputs: AnalystInputs,
-  audience: { name: string; kpis?: string[] | undefined; banners?: string[] | undefined },
+  audience: { name: string; kpis?: string[] | undefined; banners?: string[] | undefined } & DisplayChoices,
 ): Promise<ReportMessage> {
   const model = analystModel(report, inputs, audience);
   return {

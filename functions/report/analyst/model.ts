@@ -1,4 +1,4 @@
-import { formatValue } from '../../kpis/format.ts';
+import { display, type Display, type DisplayChoices } from '../../kpis/format.ts';
 import { kpiById, kpiCatalog } from '../../kpis/catalog.ts';
 import type { DataQuality, KpiQueries, KpiReport, KpiResult, KpiUnit, MeasuredKpi } from '../../kpis/types.ts';
 import { marginNote, sampleNote } from '../sampleNotes.ts';
@@ -88,6 +88,8 @@ export interface AnalystModel {
   generatedAt: string;
   timezone: string;
   currency: string;
+  /** Numbers and codes in the config's locale and labels. */
+  display: Display;
   /** A sliced audience's report: its values are the slice's, the queries the whole lake's. */
   slice: Record<string, string> | null;
   tables: TableInventory[];
@@ -108,10 +110,10 @@ function traceOf(kpi: KpiResult, queries: KpiQueries | null, months: string[]): 
 }
 
 /** The value with its margin of error and, below the minimum sample, its n: "41.7 ± 28.1 (n = 24, small sample)". */
-function shownValue(kpi: MeasuredKpi, report: KpiReport): string {
-  const sample = sampleNote(kpi, report.slice !== undefined);
-  const margin = marginNote(kpi);
-  return `${formatValue(kpi.unit, kpi.value, report.currency)}${margin ? ` ${margin}` : ''}${sample ? ` (${sample})` : ''}`;
+function shownValue(kpi: MeasuredKpi, report: KpiReport, shown: Display): string {
+  const sample = sampleNote(kpi, report.slice !== undefined, shown);
+  const margin = marginNote(kpi, shown);
+  return `${shown.value(kpi.unit, kpi.value)}${margin ? ` ${margin}` : ''}${sample ? ` (${sample})` : ''}`;
 }
 
 /** The KPIs in catalog order (any others kpis.json holds after them), narrowed to the audience's. */
@@ -127,9 +129,10 @@ function kpiOrder(report: KpiReport, audience: { kpis?: string[] | undefined }):
 export function analystModel(
   report: KpiReport,
   inputs: AnalystInputs,
-  audience: { kpis?: string[] | undefined; banners?: string[] | undefined },
+  audience: { kpis?: string[] | undefined; banners?: string[] | undefined } & DisplayChoices,
 ): AnalystModel {
   const months = report.period.months;
+  const shown = display({ currency: report.currency, locale: audience.locale, labels: audience.labels });
   const kpis = kpiOrder(report, audience).map((id): KpiEntry => {
     const kpi = report.kpis[id]!;
     const definition = kpiById(id);
@@ -138,17 +141,17 @@ export function analystModel(
       label: kpi.label,
       unit: kpi.unit,
       value: kpi.value,
-      shown: kpi.status === 'not_measured' ? 'not measured' : shownValue(kpi, report),
+      shown: kpi.status === 'not_measured' ? 'not measured' : shownValue(kpi, report, shown),
       description: kpi.description,
       basis: definition?.basis ?? null,
       trace: traceOf(kpi, inputs.queries, months),
       derivation: computedInTypeScript[id]?.derivation ?? valueDerivation(definition ?? { id, unit: kpi.unit }),
     };
   });
-  const shown = new Set(kpis.filter((k) => k.trace.kind !== 'not_measured').map((k) => k.id));
+  const measured = new Set(kpis.filter((k) => k.trace.kind !== 'not_measured').map((k) => k.id));
   const supporting = inputs.queries
     ? supportingMeasures.flatMap((s): SupportingEntry[] => {
-        if (s.for !== 'always' && !s.for.some((id) => shown.has(id))) return [];
+        if (s.for !== 'always' && !s.for.some((id) => measured.has(id))) return [];
         const found = queryOf(inputs.queries!, s.id);
         return found
           ? [{ id: s.id, note: s.note, file: found.query.file, sql: reproducingQuery(found.query, s.id) }]
@@ -164,6 +167,7 @@ export function analystModel(
     generatedAt: report.generatedAt,
     timezone: report.timezone,
     currency: report.currency,
+    display: shown,
     slice: report.slice ?? null,
     tables: inputs.inventory.tables,
     dataQuality: report.dataQuality,

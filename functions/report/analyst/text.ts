@@ -20,6 +20,7 @@ export function analystText(model: AnalystModel): string {
   const kpis = model.kpis.slice(0, shown.kpis);
   const tables = model.tables.slice(0, shown.tables);
   const width = Math.min(28, Math.max(5, ...tables.map((t) => t.table.length)));
+  const n = model.display.count;
   return [
     model.subject,
     `${model.periodLabel} · months ${model.months.join(', ')} · ${model.timezone}`,
@@ -27,7 +28,9 @@ export function analystText(model: AnalystModel): string {
     '',
     `Where each number in this period's reports comes from; each KPI's query is in ${attachmentNames.queries} (attached).`,
     ...(model.slice
-      ? [`This audience's values come from the slice ${sliceText(model.slice)}; the queries read the whole lake.`]
+      ? [
+          `This audience's values come from the slice ${sliceText(model.slice, model.display)}; the queries read the whole lake.`,
+        ]
       : []),
     ...(model.queriesRecorded
       ? []
@@ -36,15 +39,17 @@ export function analystText(model: AnalystModel): string {
     'Lake inventory (rows · in period · months · freshest)',
     ...tables.map(
       (t) =>
-        `${t.layer === 'mart' ? 'mart    ' : 'curated '} ${cutLabel(t.table, width).padEnd(width)} ${String(t.rows).padStart(9)} ${String(t.rowsInPeriod ?? '–').padStart(9)}  ${monthsText(t)} · ${instantText(t.freshest)}${t.freshestColumn ? ` (${t.freshestColumn})` : ''}`,
+        `${t.layer === 'mart' ? 'mart    ' : 'curated '} ${cutLabel(t.table, width).padEnd(width)} ${n(t.rows).padStart(11)} ${(t.rowsInPeriod === null ? '–' : n(t.rowsInPeriod)).padStart(11)}  ${monthsText(t)} · ${instantText(t.freshest)}${t.freshestColumn ? ` (${t.freshestColumn})` : ''}`,
     ),
     `All tables in ${attachmentNames.inventory}.`,
     '',
     'Data quality',
     ...sources.flatMap((s) => [
-      `${cutLabel(s.source)} (${cutLabel(s.entity, 30)}): ${sourceLine(s)}`,
+      `${cutLabel(s.source)} (${cutLabel(s.entity, 30)}): ${sourceLine(s, model.display)}`,
       ...(s.rowsRejected > 0
-        ? [`  rejected by reason: ${cutLabel(reasonsText(s.rejectedByReason, shown.reasonsPerSource), 240)}`]
+        ? [
+            `  rejected by reason: ${cutLabel(reasonsText(s.rejectedByReason, shown.reasonsPerSource, model.display), 240)}`,
+          ]
         : []),
       `  freshest record ${instantText(s.freshestRecordAt)} · last extract ${instantText(s.lastExtractAt)}`,
     ]),
@@ -53,8 +58,8 @@ export function analystText(model: AnalystModel): string {
           `The ${sources.length} of ${dq.sources.length} sources with the most rejected rows; every source in ${attachmentNames.dataQuality}.`,
         ]
       : []),
-    `Left out of time metrics: ${excluded.total}${excluded.total ? ` (${cutLabel(reasonsText(excluded.byReason, shown.excludedReasons), 400)})` : ''}`,
-    `Older versions merged: ${dq.duplicatesMerged}`,
+    `Left out of time metrics: ${n(excluded.total)}${excluded.total ? ` (${cutLabel(reasonsText(excluded.byReason, shown.excludedReasons, model.display), 400)})` : ''}`,
+    `Older versions merged: ${n(dq.duplicatesMerged)}`,
     `Every count by source, entity and reason in ${attachmentNames.dataQuality}.`,
     '',
     'KPI index',

@@ -1,4 +1,4 @@
-import { formatValue } from '../../kpis/format.ts';
+import { display, type Display } from '../../kpis/format.ts';
 import type { TopLevelSpec } from 'vega-lite';
 import type { MeasuredKpi } from '../../kpis/types.ts';
 import {
@@ -81,8 +81,15 @@ export function statusBands(kpi: MeasuredKpi, [low, high]: [number, number]) {
 const unitWord = (kpi: MeasuredKpi) => (kpi.unit === 'seconds' ? ' (hours)' : '');
 
 /** The plain-text equivalent of a KPI's 13 months: one month a line. */
-export function historyText(kpi: MeasuredKpi, currency: string): string {
-  return kpi.history.map((p) => `${p.month}  ${formatValue(kpi.unit, p.value, currency)}`).join('\n');
+export function historyText(kpi: MeasuredKpi, shown: Display): string {
+  return kpi.history.map((p) => `${shown.month(p.month)}  ${shown.value(kpi.unit, p.value)}`).join('\n');
+}
+
+/** The span a chart covers in words, as the alt text says it: "Nov 2025 to Nov 2026". */
+function monthSpan(shown: Display, points: { month: string }[]): string {
+  const first = points[0]?.month;
+  const last = points.at(-1)?.month;
+  return first && last ? `${shown.month(first)} to ${shown.month(last)}` : 'no months';
 }
 
 const safeId = (id: string) => id.replace(/[^a-z0-9_-]/gi, '_');
@@ -90,7 +97,11 @@ const safeId = (id: string) => id.replace(/[^a-z0-9_-]/gi, '_');
 const measured = (points: { value: number | null }[]) => points.flatMap((p) => (p.value === null ? [] : [p.value]));
 
 /** A 13-month trend line, small enough to sit beside a headline number; the same y range as the KPI's chart. */
-export async function sparkline(kpi: MeasuredKpi, currency: string): Promise<InlineImage> {
+export async function sparkline(
+  kpi: MeasuredKpi,
+  currency: string,
+  shown: Display = display({ currency }),
+): Promise<InlineImage> {
   const points = kpi.history.map((p) => ({ month: p.month, value: chartValue(kpi, p.value) }));
   const last = points.at(-1);
   const { domain } = kpiAxis(kpi, measured(points));
@@ -118,8 +129,8 @@ export async function sparkline(kpi: MeasuredKpi, currency: string): Promise<Inl
     cid: `spark-${safeId(kpi.id)}`,
     filename: `spark-${safeId(kpi.id)}.png`,
     ...chart,
-    alt: `${cutLabel(kpi.label)}: 13-month trend, ${points[0]?.month} to ${last?.month}`,
-    text: historyText(kpi, currency),
+    alt: `${cutLabel(kpi.label)}: 13-month trend, ${monthSpan(shown, points)}`,
+    text: historyText(kpi, shown),
   };
 }
 
@@ -202,14 +213,18 @@ export function familyChartSpec(kpi: MeasuredKpi, currency: string): TopLevelSpe
 
 const chartTitle = (kpi: MeasuredKpi) => `${cutLabel(kpi.label, 40)} per month${unitWord(kpi)}`;
 
-export async function familyChart(kpi: MeasuredKpi, currency: string): Promise<InlineImage> {
+export async function familyChart(
+  kpi: MeasuredKpi,
+  currency: string,
+  shown: Display = display({ currency }),
+): Promise<InlineImage> {
   const chart = await drawChart(familyChartSpec(kpi, currency));
   const inCurrency = kpi.unit === 'currency' ? ` (${currency})` : '';
   return {
     cid: `chart-${safeId(kpi.id)}`,
     filename: `chart-${safeId(kpi.id)}.png`,
     ...chart,
-    alt: `${chartTitle(kpi)}${inCurrency}, ${kpi.history[0]?.month} to ${kpi.history.at(-1)?.month}`,
-    text: historyText(kpi, currency),
+    alt: `${chartTitle(kpi)}${inCurrency}, ${monthSpan(shown, kpi.history)}`,
+    text: historyText(kpi, shown),
   };
 }

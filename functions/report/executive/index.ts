@@ -10,10 +10,11 @@ export async function renderExecutive(report: KpiReport, audience: ExecutiveOpti
   const model = executiveModel(report, audience);
   const sparks = new Map<string, InlineImage>();
   for (const kpi of model.headline)
-    if (kpi.history.some((p) => p.value !== null)) sparks.set(kpi.id, await sparkline(kpi, model.currency));
+    if (kpi.history.some((p) => p.value !== null))
+      sparks.set(kpi.id, await sparkline(kpi, model.currency, model.display));
   const charts = new Map<string, InlineImage>();
   for (const section of model.families)
-    if (section.chart) charts.set(section.chart.id, await familyChart(section.chart, model.currency));
+    if (section.chart) charts.set(section.chart.id, await familyChart(section.chart, model.currency, model.display));
   const images = { sparks, charts };
   return {
     subject: model.subject,

@@ -1,4 +1,5 @@
-import { addMonths } from '../../kpis/period.ts';
+import { display, type Display, type DisplayChoices } from '../../kpis/format.ts';
+import { addMonths, lastYearPeriod, previousPeriod, shortSpan } from '../../kpis/period.ts';
 import { cutLabel } from '../html.ts';
 import type {
   DataQuality,
@@ -27,6 +28,8 @@ export interface ExecutiveModel {
   lastYearLabel: string;
   timezone: string;
   currency: string;
+  /** Numbers, months and codes in the config's locale and labels. */
+  display: Display;
   slice: string | null;
   banners: string[];
   headline: MeasuredKpi[];
@@ -78,10 +81,7 @@ function byReason(kpis: NotMeasuredKpi[]): ExecutiveModel['notMeasured'] {
 
 const isMeasured = (k: KpiResult | undefined): k is MeasuredKpi => Boolean(k) && k!.status !== 'not_measured';
 
-const monthNames = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const shortMonth = (month: string) => `${monthNames[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`;
-
-export interface ExecutiveOptions {
+export interface ExecutiveOptions extends DisplayChoices {
   kpis?: string[] | undefined;
   banners?: string[] | undefined;
 }
@@ -93,16 +93,27 @@ export function executiveModel(report: KpiReport, audience: ExecutiveOptions): E
     .filter(isMeasured)
     .filter((k) => k.id !== 'brand_terms' && k.id !== 'competitor_gap' && k.id !== 'csat_change');
   const first = report.period.months[0]!;
-  const slice = report.slice ? cutLabel(describeSlice(report.slice)) : null;
   const title = 'Customer service scorecard';
+  const shown = display({ currency: report.currency, locale: audience.locale, labels: audience.labels });
+  const slice = report.slice ? cutLabel(describeSlice(report.slice, shown.label)) : null;
   return {
     subject: `${title} — ${report.period.label}${slice ? ` (${slice})` : ''}`,
     title,
     periodLabel: report.period.label,
-    previousLabel: report.period.months.length === 1 ? shortMonth(addMonths(first, -1)) : 'previous period',
-    lastYearLabel: report.period.months.length === 1 ? shortMonth(addMonths(first, -12)) : 'last year',
+    // A period to date is compared with the same days before it, and says which (1–6 Nov 2026).
+    previousLabel: report.period.partial
+      ? shortSpan(previousPeriod(report.period))
+      : report.period.months.length === 1
+        ? shown.month(addMonths(first, -1))
+        : 'previous period',
+    lastYearLabel: report.period.partial
+      ? shortSpan(lastYearPeriod(report.period))
+      : report.period.months.length === 1
+        ? shown.month(addMonths(first, -12))
+        : 'last year',
     timezone: report.timezone,
     currency: report.currency,
+    display: shown,
     slice,
     banners: audience.banners ?? [],
     headline: (chosen ? [...chosen] : headlineKpis).map((id) => report.kpis[id]).filter(isMeasured),

@@ -1,4 +1,3 @@
-import { formatChange, formatValue } from '../../kpis/format.ts';
 import type { MeasuredKpi } from '../../kpis/types.ts';
 import { cutLabel } from '../html.ts';
 import { statusWord } from '../layout.ts';
@@ -7,12 +6,16 @@ import { marginNote, sampleNote } from '../sampleNotes.ts';
 import type { ExecutiveModel } from './model.ts';
 
 function kpiLine(k: MeasuredKpi, model: ExecutiveModel): string {
-  const c = model.currency;
-  const target = k.target === null ? '' : `, target ${formatValue(k.unit, k.target, c)}`;
-  const margin = marginNote(k);
-  const value = `${formatValue(k.unit, k.value, c)}${margin ? ` ${margin}` : ''}`;
-  const status = sampleNote(k, model.slice !== null) ?? statusWord[k.status]!;
-  return `${cutLabel(k.label, 28).padEnd(28)} ${value.padStart(12)}  ${status.padEnd(9)} ${formatChange(k.unit, k.change, c)} vs ${model.previousLabel}, ${formatChange(k.unit, k.changeLastYear, c)} vs ${model.lastYearLabel}${target}`;
+  const { display } = model;
+  const target = k.target === null ? '' : `, target ${display.value(k.unit, k.target)}`;
+  const margin = marginNote(k, model.display);
+  const value = `${display.value(k.unit, k.value)}${margin ? ` ${margin}` : ''}`;
+  const status = sampleNote(k, model.slice !== null, model.display) ?? statusWord[k.status]!;
+  // A period compared with that has no data says so: its comparison is null, never 0.
+  const against = (change: number | null, comparison: number | null, label: string) =>
+    comparison === null ? `no data for ${label}` : `${display.change(k.unit, change, comparison).text} vs ${label}`;
+  const changes = `${against(k.change, k.previous, model.previousLabel)}, ${against(k.changeLastYear, k.lastYear, model.lastYearLabel)}`;
+  return `${cutLabel(k.label, 28).padEnd(28)} ${value.padStart(12)}  ${status.padEnd(9)} ${changes}${target}`;
 }
 
 /** The plain-text part: the same scorecard for clients that show no HTML, every chart as text. */
@@ -21,6 +24,7 @@ export function executiveText(
   images: { sparks: Map<string, InlineImage>; charts: Map<string, InlineImage> },
 ): string {
   const { forecast, dataQuality: dq } = model;
+  const n = (value: number) => model.display.count(value);
   const lines = [
     model.subject,
     `${model.periodLabel} · ${model.timezone}${model.slice ? ` · ${model.slice} only` : ''}`,
@@ -36,10 +40,12 @@ export function executiveText(
   if (forecast) {
     lines.push(
       '',
-      `Next month: ${forecast.month}`,
-      `Expected tickets: ${forecast.expectedTickets}${forecast.agentHoursNeeded !== null ? `; agent hours needed: ${forecast.agentHoursNeeded}` : ''}`,
+      `Next month: ${model.display.month(forecast.month)}`,
+      `Expected tickets: ${n(forecast.expectedTickets)}${forecast.agentHoursNeeded !== null ? `; agent hours needed: ${n(forecast.agentHoursNeeded)}` : ''}`,
     );
-    lines.push(...forecast.byWeekday.map((d) => `  ${d.weekday}  ${d.expectedPerDay} a day (${d.low}–${d.high})`));
+    lines.push(
+      ...forecast.byWeekday.map((d) => `  ${d.weekday}  ${n(d.expectedPerDay)} a day (${n(d.low)}–${n(d.high)})`),
+    );
   }
   for (const section of model.families) {
     lines.push('', section.title, ...section.kpis.map((k) => kpiLine(k, model)));
@@ -71,9 +77,9 @@ export function executiveText(
       .slice(0, 50)
       .map(
         (s) =>
-          `${cutLabel(s.source, 40)}/${s.entity}: ${s.rowsRead} read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected`,
+          `${cutLabel(s.source, 40)}/${s.entity}: ${n(s.rowsRead)} read, ${n(s.rowsAccepted)} accepted, ${n(s.rowsRejected)} rejected`,
       ),
-    `Left out of time metrics: ${dq.excludedFromTimeMetrics.total}; older versions merged: ${dq.duplicatesMerged}`,
+    `Left out of time metrics: ${n(dq.excludedFromTimeMetrics.total)}; older versions merged: ${n(dq.duplicatesMerged)}`,
   );
   return lines.join('\n');
 }
