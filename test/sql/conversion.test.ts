@@ -39,7 +39,7 @@ beforeAll(async () => {
   const values = (rows: [string, string][]) => rows.map(([c, at]) => `('${c}', timestamp '${at}', '${at.slice(0, 7)}')`).join(', ');
   await engine.run(`create table tickets_created as select * from (values ${values(contacts)}) as t(customer_id, created_at, month)`);
   await engine.run(`create table orders as select 'O' || row_number() over () as id, * from (values ${values(orders)}) as t(customer_id, ordered_at, month)`);
-  await engine.run('create table surveys (kind varchar, score integer, month varchar)');
+  await engine.run('create table surveys (kind varchar, score integer, answered_at timestamp, month varchar)');
   await engine.run('create table subscriptions (customer_id varchar, started_on date, cancelled_on date, mrr double)');
   await engine.run('create table customers (id varchar, signed_up_on date)');
 });

@@ -81,7 +81,7 @@ describe("a sliced report's drivers", () => {
     const created = measured(alpha, 'tickets_created');
     expect(created.drivers.map((d) => d.dimension)).not.toContain('team');
     expect(created.explanation).toBe(
-      'Tickets created rose 167% (3 → 8); email tickets (volume up 2.5×) drove 60% of the rise.',
+      'Tickets created rose 167% (3 → 8); Email tickets (volume up 2.5×) drove 60% of the rise.',
     );
     for (const kpi of Object.values(alpha.kpis))
       if (kpi.status !== 'not_measured') expect(kpi.explanation ?? '', kpi.id).not.toMatch(/team alpha/);
