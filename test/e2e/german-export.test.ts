@@ -96,7 +96,8 @@ const attachment = (name: string) => readFileSync(path.join(lake, 'reports/2026-
 const csvRows = (name: string): string[][] => parse(attachment(name), { bom: true });
 
 /** "€0" as an amount (not the start of "€0.50" or "€05"): what must never stand for "not measured". */
-const euroZero = /€0(?![\d.,])/;
+// A zero in euros as de-DE prints it ("0 €", the EUR default locale) or as en-US would ("€0").
+const euroZero = /(?<![\d.,])0\u00a0€|€0(?![\d.,])/;
 
 beforeAll(async () => {
   rmSync(dir, { recursive: true, force: true });
@@ -141,7 +142,7 @@ describe('a German export with a cost ledger and no agent time', () => {
   it('finance: the total and direct labour are not measured, with the reason, the ledger is 3,735', () => {
     for (const part of [mail.finance!.text, mail.finance!.html]) {
       expect(part).toContain('Total cost of response is not measured: needs agents, agent_time');
-      expect(part).toContain(`Direct labour not measured (${labourWhy}) · cost ledger €3,735`);
+      expect(part).toContain(`Direct labour not measured (${labourWhy}) · cost ledger 3.735\u00a0€`);
       expect(part).toContain(`The tables below hold the cost ledger only: direct labour is not measured`);
       expect(part).not.toMatch(euroZero);
     }
@@ -150,14 +151,14 @@ describe('a German export with a cost ledger and no agent time', () => {
   it('finance: service margin is not measured rather than revenue €0 − cost', () => {
     for (const part of [mail.finance!.text, mail.finance!.html]) {
       expect(part).toMatch(/Service margin is not measured: needs agents, agent_time, [a-z_, ]*subscriptions/);
-      expect(part).not.toContain('−€3,735');
+      expect(part).not.toContain('−3.735\u00a0€');
     }
   });
 
   it('finance: a month before the first cost record is "–"', () => {
     const lines = mail.finance!.text.split('\n');
-    expect(lines.find((l) => l.startsWith('2026-08 '))).toMatch(/^2026-08 +–$/);
-    expect(lines.find((l) => l.startsWith('2026-09 '))).toMatch(/^2026-09 +€1,000/);
+    expect(lines.find((l) => l.startsWith('Aug 2026 '))).toMatch(/^Aug 2026 +–$/);
+    expect(lines.find((l) => l.startsWith('Sep 2026 '))).toMatch(/^Sep 2026 +1\.000\u00a0€/);
   });
 
   it('finance: names the rejected cost row and its reason', () => {

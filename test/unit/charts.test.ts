@@ -1,3 +1,4 @@
+import { display } from '../../functions/kpis/format.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -206,6 +207,7 @@ describe('the TRC chart', () => {
   const categories = ['labor', 'telephony', 'software', 'outsourcing', 'training', 'travel', 'office', 'misc'];
   const model = {
     currency: 'EUR',
+    display: display({ currency: 'EUR' }),
     history: {
       months,
       points: months.flatMap((month, m) =>
@@ -222,7 +224,9 @@ describe('the TRC chart', () => {
     expect(chart.textPx).toBeGreaterThanOrEqual(12);
     const drawn = texts(await chartSvg(trcByCategorySpec(model)));
     expect(drawn).toContain('€0');
-    expect(drawn).toEqual(expect.arrayContaining(['labor', 'other']));
+    // Bands in words (labor → Labour), the rest pooled as Other.
+    expect(drawn).toEqual(expect.arrayContaining(['Labour', 'Other']));
+    expect(drawn).not.toContain('labor');
     expect(drawn.filter((t) => t === '0k')).toEqual([]);
   });
 });

@@ -6,7 +6,8 @@ import type { KpiReport, MeasuredKpi } from '../../functions/kpis/types.ts';
 import { neutraliseCell } from '../../functions/report/cells.ts';
 import { csvTable } from '../../functions/report/csvTable.ts';
 import { renderFinance } from '../../functions/report/finance/index.ts';
-import type { FinanceInputs, FinanceMember } from '../../functions/report/finance/model.ts';
+import { financeFormat } from '../../functions/report/finance/format.ts';
+import { financeModel, type FinanceInputs, type FinanceMember } from '../../functions/report/finance/model.ts';
 import type { ReportMessage } from '../../functions/report/message.ts';
 import { centsAddingUp } from '../../functions/report/finance/workbook.ts';
 import { currencyFormat } from '../../functions/report/workbook.ts';
@@ -322,13 +323,13 @@ describe('finance e-mail', () => {
     const chart = message.images[0]!;
     expect(chart.png.subarray(1, 4).toString()).toBe('PNG');
     expect(message.html).toContain(`src="cid:${chart.cid}"`);
-    expect(chart.alt).toMatch(/^Total cost of response by category per month, stacked bars, 2025-10 to 2026-10/);
+    expect(chart.alt).toMatch(/^Total cost of response by category per month, stacked bars, Oct 2025 to Oct 2026/);
     expect(message.html).toMatch(/alt="Total cost of response by category per month[^"]*"/);
     expect(message.html).toContain(
-      'alt="Total cost of response by category per month, stacked bars, 2025-10 to 2026-10: labor, telephony, &lt;script&gt;',
+      'alt="Total cost of response by category per month, stacked bars, Oct 2025 to Oct 2026: Labour, Telephony, &lt;script&gt;',
     );
     expect(chart.text.split('\n')).toHaveLength(13);
-    expect(chart.text).toContain('2026-10');
+    expect(chart.text).toContain('Oct 2026');
     expect(message.text).toContain(chart.text);
   });
 
@@ -585,9 +586,9 @@ describe('finance report with a cost ledger and no agent time', () => {
 
   it('prints "–" for a month before the first cost record, not $0', () => {
     const lines = ledger.text.split('\n');
-    expect(lines.find((l) => l.startsWith('2026-08 '))).toMatch(/^2026-08 +–$/);
-    expect(lines.find((l) => l.startsWith('2026-09 '))).toMatch(/^2026-09 +\$1,000/);
-    expect(ledger.text).not.toMatch(/^2026-0[1-8] +\$0/m);
+    expect(lines.find((l) => l.startsWith('Aug 2026 '))).toMatch(/^Aug 2026 +–$/);
+    expect(lines.find((l) => l.startsWith('Sep 2026 '))).toMatch(/^Sep 2026 +\$1,000/);
+    expect(ledger.text).not.toMatch(/^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug) 2026 +\$0/m);
   });
 
   it('says not measured and "–" in the workbook and the CSVs, never 0', async () => {
@@ -609,5 +610,34 @@ describe('finance report with a cost ledger and no agent time', () => {
       '2 cost rows were rejected and are not in these numbers (ledger: bad_number × 1, bad_timestamp × 1)';
     expect(ledger.text).toContain(sentence);
     expect(ledger.html).toContain(sentence);
+  });
+});
+
+describe('finance report in words and in the locale (issue 21: formatting and labels)', () => {
+  it('names categories in words, months by name, and never prints a signed zero', async () => {
+    const message = await renderFinance(report, inputs, { name: 'finance' });
+    expect(message.text).toMatch(/^Labour +\$/m);
+    expect(message.text).not.toMatch(/^labor /m);
+    expect(message.text).toMatch(/^Oct 2026 /m);
+    expect(message.text).not.toMatch(/^2026-10 /m);
+    expect(message.text + message.html).not.toMatch(/[−+-]\$0(?![\d.,])|[−+-]0\.0%|±/);
+  });
+
+  it('a change that rounds to zero at the printed precision is unsigned, with no percent', () => {
+    // The total is over 1,000, so whole dollars: a $0.30 change prints "$0", not "+$0 (+0.0%)".
+    const fmt = financeFormat(financeModel(report, inputs, { name: 'finance' }));
+    expect(fmt.change(0.3)).toBe('$0');
+    expect(fmt.changePercent(0.3, 0.0001)).toBe('');
+    expect(fmt.change(-0.4)).toBe('$0');
+    expect(fmt.change(-2)).toBe('−$2');
+    expect(fmt.changePercent(-2, -0.05)).toBe('−5.0%');
+  });
+
+  it('prints money in the config locale: de-DE for EUR unless the config says otherwise', async () => {
+    const euro = { ...report, currency: 'EUR' };
+    const german = await renderFinance(euro, inputs, { name: 'finance' });
+    expect(german.text).toContain('Total cost of response: 50.550\u00a0€');
+    const english = await renderFinance(euro, inputs, { name: 'finance', locale: 'en-GB' });
+    expect(english.text).toContain('Total cost of response: €50,550');
   });
 });

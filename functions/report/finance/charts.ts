@@ -18,10 +18,10 @@ function categoryCells(model: FinanceModel) {
   const ranked = [...totals.keys()].sort((a, b) => totals.get(b)! - totals.get(a)! || a.localeCompare(b));
   const drawn = ranked.length > maxCategories ? ranked.slice(0, maxCategories - 1) : ranked;
   const shown = new Set(drawn);
-  const band = (category: string) => (shown.has(category) ? cutLabel(category, 24) : 'other');
-  const bands = [
-    ...new Set([...drawn.map((c) => cutLabel(c, 24)), ...(ranked.length > drawn.length ? ['other'] : [])]),
-  ];
+  // A band is named in words (labor → Labour), in the legend and the text equivalent alike.
+  const name = (category: string) => cutLabel(model.display.label(category), 24);
+  const band = (category: string) => (shown.has(category) ? name(category) : 'Other');
+  const bands = [...new Set([...drawn.map(name), ...(ranked.length > drawn.length ? ['Other'] : [])])];
   const cells = new Map<string, number>();
   for (const p of points)
     cells.set(
@@ -82,18 +82,19 @@ export function trcByCategorySpec(model: FinanceModel): TopLevelSpec {
 export async function trcByCategoryChart(model: FinanceModel, money: (value: number) => string): Promise<InlineImage> {
   const { months, bands, cells, values } = categoryCells(model);
   const chart = await drawChart(trcByCategorySpec(model));
+  const shownMonth = (month: string) => model.display.month(month);
   const monthTotal = (month: string) => values.filter((v) => v.month === month).reduce((s, v) => s + v.amount, 0);
   return {
     cid: 'trc-by-category',
     filename: 'trc-by-category.png',
     ...chart,
-    alt: `Total cost of response by category per month, stacked bars, ${months[0]} to ${months.at(-1)}: ${bands.join(', ')}`,
+    alt: `Total cost of response by category per month, stacked bars, ${shownMonth(months[0]!)} to ${shownMonth(months.at(-1)!)}: ${bands.join(', ')}`,
     text: months
       .map((month) => {
         const parts = bands.map((c) => ({ c, a: cells.get(`${month}\u0000${c}`) ?? 0 })).filter((p) => p.a !== 0);
         // A month before the first cost record has no data: "–", not a cost of 0.
         const total = model.history.firstMonth && month >= model.history.firstMonth ? money(monthTotal(month)) : '–';
-        return `${month}  ${total.padStart(12)}${parts.length ? `  (${parts.map((p) => `${p.c} ${money(p.a)}`).join(', ')})` : ''}`;
+        return `${shownMonth(month)}  ${total.padStart(12)}${parts.length ? `  (${parts.map((p) => `${p.c} ${money(p.a)}`).join(', ')})` : ''}`;
       })
       .join('\n'),
   };

@@ -1,46 +1,58 @@
+import type { Display } from '../../kpis/format.ts';
+import type { KpiUnit } from '../../kpis/types.ts';
 import type { FinanceLine, FinanceModel } from './model.ts';
 
 /**
  * Money as the finance e-mail prints it: one number of decimals per message, so a column lines
  * up (whole units once the total reaches 1,000, cents below); the workbook keeps every cent.
+ * Numbers follow the config's locale through the reports' one Display (docs/design.md).
  */
 export interface FinanceFormat {
   amount(value: number | null): string;
-  /** "+$1,440 (+360.0%)"; the percentage left out when there is no base or it passes ±1,000%. */
-  change(change: number | null, ratio: number | null): string;
+  /** "+$1,440"; "$0", unsigned, when it rounds to zero at the printed precision. */
+  change(change: number | null): string;
+  /** "+360.0%"; empty when there is no base, it passes ±1,000% or it rounds to zero. */
+  changePercent(change: number | null, ratio: number | null): string;
   percent(ratio: number | null): string;
+  /** A unit cost and its change in the unit it is read in ("+2.5% (+$0.38)"), as the scorecard prints them. */
+  unitValue(unit: KpiUnit, value: number | null): string;
+  unitChange(unit: KpiUnit, value: number | null, change: number | null): string;
+  /** A canonical code (labor, email, smb) in words. */
+  label(member: string): string;
+  month(month: string): string;
   /** A line's amount this period, or "not measured (why)": never a 0 for what was not measured. */
   line(line: Pick<FinanceLine, 'current' | 'notMeasured'>): string;
 }
 
-export function percentChange(ratio: number | null): string {
-  if (ratio === null || !Number.isFinite(ratio) || Math.abs(ratio) >= 10) return '';
-  return `${ratio > 0 ? '+' : ratio < 0 ? '−' : '±'}${Math.abs(ratio * 100).toFixed(1)}%`;
-}
-
-export function financeFormat(model: Pick<FinanceModel, 'currency' | 'trc' | 'components'>): FinanceFormat {
+export function financeFormat(model: Pick<FinanceModel, 'trc' | 'components' | 'display'>): FinanceFormat {
+  const shown: Display = model.display;
   const total = Math.max(
     Math.abs(model.trc.value ?? 0),
     Math.abs((model.components.directLabour.current ?? 0) + (model.components.ledger.current ?? 0)),
   );
   const digits = total >= 1000 ? 0 : 2;
-  const money = new Intl.NumberFormat('en-US', {
-    style: 'currency',
-    currency: model.currency,
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
   const amount = (value: number | null) =>
-    value === null || !Number.isFinite(value) ? '–' : money.format(value).replace('-', '−');
+    value === null || !Number.isFinite(value) ? '–' : shown.money(value, digits);
+  const zero = amount(0);
+  const change = (value: number | null) => {
+    if (value === null || !Number.isFinite(value)) return '–';
+    const size = amount(Math.abs(value));
+    return size === zero ? zero : `${value > 0 ? '+' : '−'}${size}`;
+  };
   return {
     amount,
-    change(change, ratio) {
-      if (change === null) return '–';
-      const sign = change > 0 ? '+' : change < 0 ? '−' : '±';
-      const percent = percentChange(ratio);
-      return `${sign}${amount(Math.abs(change))}${percent ? ` (${percent})` : ''}`;
+    change,
+    changePercent(value, ratio) {
+      if (ratio === null || !Number.isFinite(ratio) || Math.abs(ratio) >= 10 || change(value) === zero) return '';
+      const size = shown.decimal(Math.abs(ratio * 100), 1);
+      return size === shown.decimal(0, 1) ? '' : `${ratio > 0 ? '+' : '−'}${size}%`;
     },
+    percent: (ratio) => (ratio === null || !Number.isFinite(ratio) ? '–' : shown.percent(ratio, 1)),
+    unitValue: (unit, value) => shown.value(unit, value),
+    unitChange: (unit, value, delta) =>
+      delta === null || value === null ? '–' : shown.change(unit, delta, value - delta).text,
+    label: (member) => shown.label(member),
+    month: (month) => shown.month(month),
     line: (l) => (l.notMeasured !== null ? `not measured (${l.notMeasured})` : amount(l.current)),
-    percent: (ratio) => (ratio === null || !Number.isFinite(ratio) ? '–' : `${(ratio * 100).toFixed(1)}%`),
   };
 }

@@ -1,3 +1,4 @@
+import type { DisplayChoices } from '../../kpis/format.ts';
 import type { KpiReport } from '../../kpis/types.ts';
 import type { ReportMessage } from '../message.ts';
 import { trcByCategoryChart } from './charts.ts';
@@ -14,7 +15,7 @@ import { financeFiles } from './workbook.ts';
 export async function renderFinance(
   report: KpiReport,
   inputs: FinanceInputs,
-  audience: { name: string; kpis?: string[] | undefined; banners?: string[] | undefined },
+  audience: { name: string; kpis?: string[] | undefined; banners?: string[] | undefined } & DisplayChoices,
 ): Promise<ReportMessage> {
   const model = financeModel(report, inputs, audience);
   const chart =

@@ -1,8 +1,7 @@
-import { formatChange, formatValue } from '../../kpis/format.ts';
 import { escapeHtml, htmlLabel } from '../html.ts';
 import { bannerSection, chartImage, compileMjml, css, palette, shellMjml } from '../layout.ts';
 import type { InlineImage } from '../message.ts';
-import { financeFormat, percentChange } from './format.ts';
+import { financeFormat } from './format.ts';
 import { marginReason, type FinanceLine, type FinanceModel, type UnitCostLine } from './model.ts';
 import { workbookName } from './workbook.ts';
 
@@ -22,13 +21,11 @@ export async function financeHtml(model: FinanceModel, chart: InlineImage | unde
   const fmt = financeFormat(model);
   const money = (v: number | null) => escapeHtml(fmt.amount(v));
   const changeCell = (change: number | null, ratio: number | null) => {
-    const percent = percentChange(ratio);
-    return `${escapeHtml(fmt.change(change, null))}${change !== null && percent ? ` <span class="${css.muted}" style="color:${palette.muted}">(${escapeHtml(percent)})</span>` : ''}`;
+    const percent = fmt.changePercent(change, ratio);
+    return `${escapeHtml(fmt.change(change))}${percent ? ` <span class="${css.muted}" style="color:${palette.muted}">(${escapeHtml(percent)})</span>` : ''}`;
   };
-  const unitChangeCell = (unit: UnitCostLine['unit'], change: number | null, ratio: number | null) => {
-    const percent = percentChange(ratio);
-    return `${escapeHtml(formatChange(unit, change, currency))}${change !== null && percent ? ` <span class="${css.muted}" style="color:${palette.muted}">(${escapeHtml(percent)})</span>` : ''}`;
-  };
+  const unitChangeCell = (k: UnitCostLine, change: number | null) =>
+    escapeHtml(fmt.unitChange(k.unit, k.value, change));
   // Both changes stacked in one cell, so a table keeps to four columns on a 375 px phone.
   const bothChanges = (previous: string, lastYear: string) =>
     `<td class="${css.rule}" style="${cell};text-align:right"><span style="white-space:nowrap">${previous}</span><br><span style="white-space:nowrap">${lastYear}</span></td>`;
@@ -40,7 +37,7 @@ export async function financeHtml(model: FinanceModel, chart: InlineImage | unde
     `<tr style="color:${palette.muted};font-size:12px"><th class="${css.muted}" style="padding:5px 6px;text-align:left;font-weight:normal">${escapeHtml(first)}</th>${columns.map((c) => `<th class="${css.muted}" style="${headCell}">${escapeHtml(c)}</th>`).join('')}</tr>`;
   const more = (shown: number, total: number, what: string, sheet: string) =>
     total > shown
-      ? `<mj-text ${muted}>…and ${escapeHtml(new Intl.NumberFormat('en-US').format(total - shown))} more ${escapeHtml(what)} in the workbook (sheet “${escapeHtml(sheet)}”).</mj-text>`
+      ? `<mj-text ${muted}>…and ${escapeHtml(model.display.count(total - shown))} more ${escapeHtml(what)} in the workbook (sheet “${escapeHtml(sheet)}”).</mj-text>`
       : '';
 
   const breakdown = (title: string, dimension: string, lines: FinanceLine[], what: string, sheet: string) => {
@@ -49,7 +46,7 @@ export async function financeHtml(model: FinanceModel, chart: InlineImage | unde
       .slice(0, topRows)
       .map(
         (l) =>
-          `<tr><td class="${css.rule}" style="${cell}">${htmlLabel(l.member, labelLength)}</td><td class="${css.rule}" style="${numberCell}"><b>${money(l.current)}</b></td>${bothChanges(changeCell(l.change, l.changeRatio), changeCell(l.changeLastYear, l.changeRatioLastYear))}<td class="${css.rule}" style="${numberCell}">${escapeHtml(fmt.percent(l.share))}</td></tr>`,
+          `<tr><td class="${css.rule}" style="${cell}">${htmlLabel(fmt.label(l.member), labelLength)}</td><td class="${css.rule}" style="${numberCell}"><b>${money(l.current)}</b></td>${bothChanges(changeCell(l.change, l.changeRatio), changeCell(l.changeLastYear, l.changeRatioLastYear))}<td class="${css.rule}" style="${numberCell}">${escapeHtml(fmt.percent(l.share))}</td></tr>`,
       )
       .join('\n');
     return `${heading(title)}
@@ -63,7 +60,7 @@ export async function financeHtml(model: FinanceModel, chart: InlineImage | unde
   const unitRow = (k: UnitCostLine) =>
     k.notMeasured !== null
       ? `<tr><td class="${css.rule}" style="${cell}">${escapeHtml(k.label)}</td><td class="${css.rule} ${css.muted}" style="${cell};color:${palette.muted}" colspan="3">Not measured: ${escapeHtml(k.notMeasured)}</td></tr>`
-      : `<tr><td class="${css.rule}" style="${cell}">${escapeHtml(k.label)}</td><td class="${css.rule}" style="${numberCell}"><b>${escapeHtml(formatValue(k.unit, k.value, currency))}</b></td>${bothChanges(unitChangeCell(k.unit, k.change, k.changeRatio), unitChangeCell(k.unit, k.changeLastYear, k.changeRatioLastYear))}</tr>`;
+      : `<tr><td class="${css.rule}" style="${cell}">${escapeHtml(k.label)}</td><td class="${css.rule}" style="${numberCell}"><b>${escapeHtml(fmt.unitValue(k.unit, k.value))}</b></td>${bothChanges(unitChangeCell(k, k.change), unitChangeCell(k, k.changeLastYear))}</tr>`;
 
   const trc = model.trc;
   const components = `<mj-text ${muted}>Direct labour ${escapeHtml(fmt.line(model.components.directLabour))} · cost ledger ${escapeHtml(fmt.line(model.components.ledger))}</mj-text>`;
@@ -90,14 +87,14 @@ export async function financeHtml(model: FinanceModel, chart: InlineImage | unde
     .slice(0, topRows)
     .map(
       (s) =>
-        `<tr><td class="${css.rule}" style="${cell}">${htmlLabel(s.segment, labelLength)}</td><td class="${css.rule}" style="${numberCell}"><b>${money(s.costToServe.current)}</b></td>${bothChanges(changeCell(s.costToServe.change, s.costToServe.changeRatio), changeCell(s.costToServe.changeLastYear, s.costToServe.changeRatioLastYear))}<td class="${css.rule}" style="${numberCell}">${escapeHtml(fmt.percent(s.costToServe.share))}</td></tr>`,
+        `<tr><td class="${css.rule}" style="${cell}">${htmlLabel(fmt.label(s.segment), labelLength)}</td><td class="${css.rule}" style="${numberCell}"><b>${money(s.costToServe.current)}</b></td>${bothChanges(changeCell(s.costToServe.change, s.costToServe.changeRatio), changeCell(s.costToServe.changeLastYear, s.costToServe.changeRatioLastYear))}<td class="${css.rule}" style="${numberCell}">${escapeHtml(fmt.percent(s.costToServe.share))}</td></tr>`,
     )
     .join('\n');
   const marginRows = segments
     .slice(0, topRows)
     .map(
       (s) =>
-        `<tr><td class="${css.rule}" style="${cell}">${htmlLabel(s.segment, labelLength)}</td><td class="${css.rule}" style="${numberCell}">${money(s.revenue.current)}</td><td class="${css.rule}" style="${numberCell}"><b>${money(s.margin.current)}</b></td>${bothChanges(changeCell(s.margin.change, s.margin.changeRatio), changeCell(s.margin.changeLastYear, s.margin.changeRatioLastYear))}</tr>`,
+        `<tr><td class="${css.rule}" style="${cell}">${htmlLabel(fmt.label(s.segment), labelLength)}</td><td class="${css.rule}" style="${numberCell}">${money(s.revenue.current)}</td><td class="${css.rule}" style="${numberCell}"><b>${money(s.margin.current)}</b></td>${bothChanges(changeCell(s.margin.change, s.margin.changeRatio), changeCell(s.margin.changeLastYear, s.margin.changeRatioLastYear))}</tr>`,
     )
     .join('\n');
   const segmentSection =
@@ -150,7 +147,7 @@ export async function financeHtml(model: FinanceModel, chart: InlineImage | unde
     </mj-section>`;
   const preview =
     trc.notMeasured === null
-      ? `${fmt.amount(trc.value)} in ${model.periodLabel}, ${fmt.change(trc.change, trc.changeRatio)} vs ${model.previousLabel}`
+      ? `${fmt.amount(trc.value)} in ${model.periodLabel}, ${fmt.change(trc.change)} vs ${model.previousLabel}`
       : `${model.periodLabel}: total cost of response not measured`;
   return compileMjml(shellMjml({ title: model.subject, preview, sections }), 'finance');
 }

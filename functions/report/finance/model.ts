@@ -1,3 +1,4 @@
+import { display, type Display, type DisplayChoices } from '../../kpis/format.ts';
 import type { KpiReport, KpiResult, KpiUnit, MeasuredKpi } from '../../kpis/types.ts';
 import { cutLabel } from '../html.ts';
 import { describeSlice } from '../../config/schema.ts';
@@ -121,6 +122,8 @@ export interface FinanceModel {
   lastYearLabel: string;
   timezone: string;
   currency: string;
+  /** Numbers, months and codes in the config's locale and labels, as the other reports print them. */
+  display: Display;
   sliceLabel: string | null;
   /** The headline, from kpis.json (the contract). */
   trc: UnitCostLine;
@@ -393,7 +396,7 @@ export function describeFinanceSlice(slice: FinanceSlice | null): string | null 
 export function financeModel(
   report: KpiReport,
   inputs: FinanceInputs,
-  audience: { name: string; kpis?: string[] | undefined; banners?: string[] | undefined },
+  audience: { name: string; kpis?: string[] | undefined; banners?: string[] | undefined } & DisplayChoices,
 ): FinanceModel {
   const exact = new Intl.NumberFormat('en-US', {
     style: 'currency',
@@ -441,6 +444,7 @@ export function financeModel(
     lastYearLabel: inputs.windows.lastYear.label,
     timezone: report.timezone,
     currency: report.currency,
+    display: display({ currency: report.currency, locale: audience.locale, labels: audience.labels }),
     sliceLabel,
     trc,
     unitCosts: unitCostKpis.filter((id) => shown.has(id)).map((id) => kpiLine(id, report.kpis[id])),

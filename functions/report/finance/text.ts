@@ -1,7 +1,6 @@
-import { formatChange, formatValue } from '../../kpis/format.ts';
 import { cutLabel } from '../html.ts';
 import type { InlineImage } from '../message.ts';
-import { financeFormat, percentChange } from './format.ts';
+import { financeFormat } from './format.ts';
 import { topRows } from './layout.ts';
 import { marginReason, type FinanceLine, type FinanceModel, type UnitCostLine } from './model.ts';
 import { workbookName } from './workbook.ts';
@@ -11,11 +10,11 @@ export function financeText(model: FinanceModel, chart: InlineImage | undefined)
   const currency = model.currency;
   const fmt = financeFormat(model);
   const money = fmt.amount;
-  const change = fmt.change;
-  const unitChange = (unit: UnitCostLine['unit'], c: number | null, r: number | null) => {
-    const percent = percentChange(r);
-    return `${formatChange(unit, c, currency)}${c !== null && percent ? ` (${percent})` : ''}`;
+  const change = (c: number | null, r: number | null) => {
+    const percent = fmt.changePercent(c, r);
+    return `${fmt.change(c)}${percent ? ` (${percent})` : ''}`;
   };
+  const unitChange = (k: UnitCostLine, c: number | null) => fmt.unitChange(k.unit, k.value, c);
   const table = (title: string, lines: FinanceLine[], what: string) => [
     '',
     title,
@@ -24,7 +23,7 @@ export function financeText(model: FinanceModel, chart: InlineImage | undefined)
       .slice(0, topRows)
       .map(
         (l) =>
-          `${cutLabel(l.member, 28).padEnd(28)} ${money(l.current).padStart(12)}  vs previous ${change(l.change, l.changeRatio)}  vs last year ${change(l.changeLastYear, l.changeRatioLastYear)}`,
+          `${cutLabel(fmt.label(l.member), 28).padEnd(28)} ${money(l.current).padStart(12)}  vs previous ${change(l.change, l.changeRatio)}  vs last year ${change(l.changeLastYear, l.changeRatioLastYear)}`,
       ),
     ...(lines.length > topRows ? [`…and ${lines.length - topRows} more ${what} in the workbook.`] : []),
   ];
@@ -52,7 +51,7 @@ export function financeText(model: FinanceModel, chart: InlineImage | undefined)
           ...model.unitCosts.map((k) =>
             k.notMeasured !== null
               ? `${k.label.padEnd(28)} not measured: ${k.notMeasured}`
-              : `${k.label.padEnd(28)} ${formatValue(k.unit, k.value, currency).padStart(12)}  vs previous ${unitChange(k.unit, k.change, k.changeRatio)}  vs last year ${unitChange(k.unit, k.changeLastYear, k.changeRatioLastYear)}`,
+              : `${k.label.padEnd(28)} ${fmt.unitValue(k.unit, k.value).padStart(12)}  vs previous ${unitChange(k, k.change)}  vs last year ${unitChange(k, k.changeLastYear)}`,
           ),
         ]
       : []),
@@ -76,7 +75,7 @@ export function financeText(model: FinanceModel, chart: InlineImage | undefined)
               .slice(0, topRows)
               .map(
                 (s) =>
-                  `${cutLabel(s.segment, 28).padEnd(28)} ${money(s.margin.current).padStart(12)}  revenue ${money(s.revenue.current)}  vs previous ${change(s.margin.change, s.margin.changeRatio)}`,
+                  `${cutLabel(fmt.label(s.segment), 28).padEnd(28)} ${money(s.margin.current).padStart(12)}  revenue ${money(s.revenue.current)}  vs previous ${change(s.margin.change, s.margin.changeRatio)}`,
               ),
           ]
         : []),
