@@ -12,6 +12,7 @@ import {
   kpiRowsSql,
   martMonths,
   marts,
+  martTable,
   registerCurated,
   registerIntermediate,
   registerMarts,
@@ -112,7 +113,10 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
   if (full || from !== undefined) {
     ctx.progress.start('marts', marts.length);
     for (const [i, mart] of marts.entries()) {
-      if (done.has(mart.name)) continue;
+      if (done.has(mart.name)) {
+        await ctx.engine.registerTables([martTable(mart, params)]);
+        continue;
+      }
       const sql = renderSql(readSql(mart.file), params);
       const prefix = lakeKeys.mart(mart.name);
       if (full) await ctx.engine.writeParquet(sql, prefix, { partitionByMonth: true });
@@ -127,6 +131,8 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
         await ctx.engine.writeParquet(since, prefix, { partitionByMonth: true, months });
       }
       await finished(mart.name);
+      // The marts after it may read it (trc reads tickets_created): it is queryable once written.
+      await ctx.engine.registerTables([martTable(mart, params)]);
       ctx.progress.update(i + 1);
     }
     ctx.progress.stop();
