@@ -33,7 +33,7 @@ const refPattern = /\{\{\s*ref\('([a-z_][a-z0-9_]*)'\)\s*\}\}/g;
  * Each `{{ ref('int_name') }}` in it becomes sql/intermediate/int_name.sql as a derived table, its
  * comment lines left out: a rule that several queries share (the TRC allocation's direct labour,
  * ledger and handle load) is written once and read by all of them, in any engine, with no view to
- * register before the tables it reads exist (docs/design.md, "Storage layout").
+ * register before the tables it reads exist (docs/design.md, "Intermediate models").
  */
 export function readSql(relativePath: string): string {
   const text = sqlFiles[relativePath];
