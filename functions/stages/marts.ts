@@ -112,11 +112,12 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
 
   if (full || from !== undefined) {
     ctx.progress.start('marts', marts.length);
+    // The marts after one may read it (trc reads tickets_created): each is queryable once written,
+    // those a stopped build wrote already in one statement.
+    const stored = marts.filter((m) => done.has(m.name));
+    if (stored.length > 0) await ctx.engine.registerTables(stored.map((m) => martTable(m, params)));
     for (const [i, mart] of marts.entries()) {
-      if (done.has(mart.name)) {
-        await ctx.engine.registerTables([martTable(mart, params)]);
-        continue;
-      }
+      if (done.has(mart.name)) continue;
       const sql = renderSql(readSql(mart.file), params);
       const prefix = lakeKeys.mart(mart.name);
       if (full) await ctx.engine.writeParquet(sql, prefix, { partitionByMonth: true });
@@ -131,7 +132,6 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
         await ctx.engine.writeParquet(since, prefix, { partitionByMonth: true, months });
       }
       await finished(mart.name);
-      // The marts after it may read it (trc reads tickets_created): it is queryable once written.
       await ctx.engine.registerTables([martTable(mart, params)]);
       ctx.progress.update(i + 1);
     }
