@@ -25,14 +25,28 @@ export function sqlLiteral(value: SqlValue): string {
   return (value as { raw: string }).raw;
 }
 
-/** A file of sql/, e.g. `marts/tickets_created.sql`, from the copy the code carries (sqlBundle.ts). */
+/** `{{ ref('int_name') }}`: an intermediate model of sql/intermediate/, read in place (readSql). */
+const refPattern = /\{\{\s*ref\('([a-z_][a-z0-9_]*)'\)\s*\}\}/g;
+
+/**
+ * A file of sql/, e.g. `marts/tickets_created.sql`, from the copy the code carries (sqlBundle.ts).
+ * Each `{{ ref('int_name') }}` in it becomes sql/intermediate/int_name.sql as a derived table, its
+ * comment lines left out: a rule that several queries share (the TRC allocation's direct labour,
+ * ledger and handle load) is written once and read by all of them, in any engine, with no view to
+ * register before the tables it reads exist (docs/design.md, "Intermediate models").
+ */
 export function readSql(relativePath: string): string {
   const text = sqlFiles[relativePath];
   if (text === undefined)
     throw new Error(
       `sql/${relativePath} does not exist (or npm run generate:files has not copied it into functions/dialect/sqlFiles.generated.ts)`,
     );
-  return text;
+  return text.replace(refPattern, (_, name: string) => {
+    const body = readSql(`intermediate/${name}.sql`)
+      .split('\n')
+      .filter((line) => !line.startsWith('--') && line.trim() !== '');
+    return `(\n${body.join('\n')}\n)`;
+  });
 }
 
 /** Fills every `{{name}}`; a placeholder without a value is a programming error, not a silent null. */

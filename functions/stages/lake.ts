@@ -5,6 +5,7 @@ import { sourceEntities, type PulseConfig } from '../config/schema.ts';
 import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
 import { entities } from '../model/index.ts';
+import type { TableLocation } from '../ports/queryEngine.ts';
 import type { StageContext } from './context.ts';
 import { slicedViews, unsliced, type Slice } from './slice.ts';
 import { addMonths, lastYearPeriod, monthRange, periodFromMonths } from '../kpis/period.ts';
@@ -12,7 +13,10 @@ import { addMonths, lastYearPeriod, monthRange, periodFromMonths } from '../kpis
 /** Views between curated/ and marts/: one purpose each (dbt's intermediate layer). */
 export const intermediateViews = [{ name: 'int_tickets', file: 'intermediate/int_tickets.sql' }] as const;
 
-/** Marts under marts/<name>/month=YYYY-MM/, in build order. */
+/**
+ * Marts under marts/<name>/month=YYYY-MM/, in build order: a mart may read one built before it
+ * (trc reads tickets_created through the intermediate model int_handle_load).
+ */
 export const marts = [
   { name: 'tickets_created', file: 'marts/tickets_created.sql' },
   { name: 'tickets_solved', file: 'marts/tickets_solved.sql' },
@@ -149,14 +153,19 @@ export async function registerMarts(ctx: StageContext, params: Record<string, Sq
   if (slice) return registerSlicedMarts(ctx, params);
   await ctx.engine.registerTables([
     { name: kpiMonthlyMart, prefix: lakeKeys.mart(kpiMonthlyMart), columns: kpiMonthlyColumns, partitioned: true },
-    ...marts.map((m) => ({
-      name: m.name,
-      prefix: lakeKeys.mart(m.name),
-      columns: [],
-      partitioned: true,
-      emptyAs: `select * from (${renderSql(readSql(m.file), params)}) as empty_mart where false`,
-    })),
+    ...marts.map((m) => martTable(m, params)),
   ]);
+}
+
+/** A stored mart as a table (its SQL's shape, no rows, where none is written yet). */
+export function martTable(mart: (typeof marts)[number], params: Record<string, SqlValue>): TableLocation {
+  return {
+    name: mart.name,
+    prefix: lakeKeys.mart(mart.name),
+    columns: [],
+    partitioned: true,
+    emptyAs: `select * from (${renderSql(readSql(mart.file), params)}) as empty_mart where false`,
+  };
 }
 
 /** The table a sliced kpi_monthly keeps one month's rows in (registerSlicedMarts). */

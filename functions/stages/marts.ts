@@ -12,6 +12,7 @@ import {
   kpiRowsSql,
   martMonths,
   marts,
+  martTable,
   registerCurated,
   registerIntermediate,
   registerMarts,
@@ -111,6 +112,10 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
 
   if (full || from !== undefined) {
     ctx.progress.start('marts', marts.length);
+    // The marts after one may read it (trc reads tickets_created): each is queryable once written,
+    // those a stopped build wrote already in one statement.
+    const stored = marts.filter((m) => done.has(m.name));
+    if (stored.length > 0) await ctx.engine.registerTables(stored.map((m) => martTable(m, params)));
     for (const [i, mart] of marts.entries()) {
       if (done.has(mart.name)) continue;
       const sql = renderSql(readSql(mart.file), params);
@@ -127,6 +132,7 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
         await ctx.engine.writeParquet(since, prefix, { partitionByMonth: true, months });
       }
       await finished(mart.name);
+      await ctx.engine.registerTables([martTable(mart, params)]);
       ctx.progress.update(i + 1);
     }
     ctx.progress.stop();

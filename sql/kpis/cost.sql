@@ -7,31 +7,27 @@
 -- Service margin = revenue − cost to serve, revenue summed month by month: a subscription brings
 -- its MRR for every month of the period it runs in at some time, so a quarter holds three months
 -- of revenue against the three months of cost.
+-- Direct labour, the ledger and the handle load are the intermediate models the trc mart reads
+-- too (sql/intermediate/): one rule, so the mart's marginals are these breakdowns.
 
 with direct_labour as (
     select
-        coalesce(a.team, 'unassigned') as team,
-        sum(t.hours_worked * cast(coalesce(a.loaded_hourly_cost, 0) as double)) as amount
-    from agent_time as t
-    left join agents as a
-        on t.agent_id = a.id
-    where t.month in {{months}} and t."date" <= {{period_last_day}}
-    group by coalesce(a.team, 'unassigned')
+        team,
+        sum(amount) as amount
+    from {{ ref('int_direct_labour') }} as d
+    where month in {{months}} and "date" <= {{period_last_day}}
+    group by team
 ),
 
 ledger as (
-    select
-        category,
-        coalesce(channel, 'shared') as channel,
-        coalesce(team, 'shared') as team,
-        cast(amount as double) as amount
-    from costs
+    select category, channel, team, amount
+    from {{ ref('int_cost_ledger') }} as l
     where month in {{months}}
 ),
 
 created as (
-    select channel, customer_id, handle_seconds
-    from tickets_created
+    select channel, segment, handle_seconds
+    from {{ ref('int_handle_load') }} as h
     where month in {{months}} and created_at < {{period_end}}
 ),
 
@@ -62,13 +58,11 @@ channel_labour as (
 
 segment_load as (
     select
-        coalesce(cu.segment, 'unknown') as segment,
-        sum(c.handle_seconds) as seconds,
+        segment,
+        sum(handle_seconds) as seconds,
         count(*) as tickets
-    from created as c
-    left join customers as cu
-        on c.customer_id = cu.id
-    group by coalesce(cu.segment, 'unknown')
+    from created
+    group by segment
 ),
 
 segment_cost as (

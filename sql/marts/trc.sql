@@ -3,7 +3,8 @@
 -- category, channel, team, segment and component (direct_labour | ledger); the grain keeps the
 -- two apart because a ledger labor row can land in the same cell as the direct labour.
 --
--- The allocation is the one of sql/kpis/cost.sql, taken one month at a time, so that each
+-- The allocation is the one of sql/kpis/cost.sql, taken one month at a time, and reads the same
+-- intermediate models (sql/intermediate/: direct labour, ledger, handle load), so that each
 -- marginal of a month equals that month's KPI breakdown:
 -- - direct labour (hours worked × the agent's loaded hourly cost) sits under category labor and
 --   the agent's team ('unassigned' when none), and is split over (channel, segment) by the joint
@@ -14,63 +15,34 @@
 -- - by ticket counts when the month's tickets have no handle seconds; channel and segment
 --   'unallocated' when the month has no tickets at all (the cost still counts in the total).
 
-with agent_time_worked as (
-    select * from agent_time
-),
-
-agents_costed as (
-    select * from agents
-),
-
-ledger_rows as (
-    select * from costs
-),
-
-tickets_enriched as (
-    select * from int_tickets
-),
-
-customers_segmented as (
-    select * from customers
-),
-
-direct_labour as (
+with direct_labour as (
     select
-        t.month,
-        coalesce(a.team, 'unassigned') as team,
-        sum(t.hours_worked * cast(coalesce(a.loaded_hourly_cost, 0) as double)) as amount
-    from agent_time_worked as t
-    left join agents_costed as a
-        on t.agent_id = a.id
+        month,
+        team,
+        sum(amount) as amount
+    from {{ ref('int_direct_labour') }} as d
     group by
-        t.month,
-        coalesce(a.team, 'unassigned')
+        month,
+        team
 ),
 
 ledger as (
-    select
-        month,
-        category,
-        coalesce(channel, 'shared') as channel,
-        coalesce(team, 'shared') as team,
-        cast(amount as double) as amount
-    from ledger_rows
+    select month, category, channel, team, amount
+    from {{ ref('int_cost_ledger') }} as l
 ),
 
 created_load as (
     select
-        t.created_month as month,
-        t.channel,
-        coalesce(cu.segment, 'unknown') as segment,
-        cast(sum(t.handle_seconds) as double) as seconds,
+        month,
+        channel,
+        segment,
+        cast(sum(handle_seconds) as double) as seconds,
         cast(count(*) as double) as tickets
-    from tickets_enriched as t
-    left join customers_segmented as cu
-        on t.customer_id = cu.id
+    from {{ ref('int_handle_load') }} as h
     group by
-        t.created_month,
-        t.channel,
-        coalesce(cu.segment, 'unknown')
+        month,
+        channel,
+        segment
 ),
 
 month_load as (

@@ -4,6 +4,8 @@ import { TrinoSQL } from 'dt-sql-parser';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalContext } from '../../functions/cli/wiring.ts';
+import { sqlFiles } from '../../functions/dialect/sqlFiles.generated.ts';
+import { readSql } from '../../functions/dialect/sqlText.ts';
 import { loadConfig } from '../../functions/config/load.ts';
 import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { KpiReport, MeasuredKpi } from '../../functions/kpis/types.ts';
@@ -88,6 +90,33 @@ describe('trc mart, October 2026', () => {
       { category: 'labor', channel: 'unallocated', team: 'alpha', segment: 'unallocated', component: 'direct_labour', amount: 400 },
       { category: 'tooling', channel: 'shared', team: 'shared', segment: 'unallocated', component: 'ledger', amount: 999 },
     ]);
+  });
+});
+
+describe('one allocation: the trc mart and cost.sql read the same intermediate models', () => {
+  const models = ['int_direct_labour', 'int_cost_ledger', 'int_handle_load'];
+  const readers = ['marts/trc.sql', 'kpis/cost.sql'];
+
+  it.each(readers)('%s reads direct labour, the ledger and the handle load through ref()', (file) => {
+    for (const model of models) expect(sqlFiles[file]).toContain(`{{ ref('${model}') }}`);
+  });
+
+  it.each(readers)('%s reads none of their inputs itself (a second copy of the rule would)', (file) => {
+    // The inputs the intermediate models turn into the allocation's terms; cost.sql still reads
+    // customers for revenue, tickets_solved and contacts for its denominators.
+    const direct = /\b(?:from|join)\s+(agent_time|agents|costs|tickets_created|int_tickets)\b/gi;
+    expect([...sqlFiles[file]!.matchAll(direct)].map((m) => m[1])).toEqual([]);
+    expect(sqlFiles[file]).not.toMatch(/loaded_hourly_cost|coalesce\(channel, 'shared'\)/);
+  });
+
+  it('inlines each model as written in sql/intermediate/, in both readers', () => {
+    for (const file of readers) {
+      for (const model of models) {
+        const body = sqlFiles[`intermediate/${model}.sql`]!.split('\n').filter((l) => l && !l.startsWith('--'));
+        expect(readSql(file)).toContain(`(\n${body.join('\n')}\n)`);
+      }
+      expect(readSql(file)).not.toContain('ref(');
+    }
   });
 });
 
