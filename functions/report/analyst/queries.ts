@@ -1,6 +1,7 @@
 import { renderSql, sqlString } from '../../dialect/sqlText.ts';
 import type { KpiDefinition } from '../../kpis/catalog.ts';
 import { kpiCatalog } from '../../kpis/catalog.ts';
+import { kpiKind, measureColumns } from '../../kpis/measure.ts';
 import type { KpiQueries, KpiQuery } from './model.ts';
 
 /**
@@ -8,18 +9,13 @@ import type { KpiQueries, KpiQuery } from './model.ts';
  * that KPI's rows, and one line on how functions/kpis/measure.ts turns those rows into the value.
  */
 
-/** The measure columns a KPI query returns beside (kpi, dimension, member). */
-export function measureColumns(file: string): readonly string[] {
-  return /(^|\/)durations\.sql$/.test(file) ? ['p50', 'p90', 'mean', 'n'] : ['numerator', 'denominator'];
-}
-
 /**
  * The rows behind one KPI: the exact text evaluate ran, wrapped. The text goes in unchanged (its
  * leading comments included), on lines of its own so that no comment can swallow the wrapper.
  */
-export function reproducingQuery(query: Pick<KpiQuery, 'file' | 'sql'>, kpi: string): string {
+export function reproducingQuery(query: Pick<KpiQuery, 'kind' | 'sql'>, kpi: string): string {
   return [
-    `select kpi, dimension, member, ${measureColumns(query.file).join(', ')}`,
+    `select kpi, dimension, member, ${measureColumns[query.kind].join(', ')}`,
     'from (',
     query.sql,
     ') as measured',
@@ -34,7 +30,7 @@ export function valueDerivation(
 ): string {
   const headline = "the row with dimension = ''";
   let line: string;
-  if (definition.unit === 'seconds') line = `value = p50 of ${headline}, in seconds (p90, mean and n beside it)`;
+  if (kpiKind(definition) === 'duration') line = `value = p50 of ${headline}, in seconds (p90, mean and n beside it)`;
   else if (definition.sum) line = `value = numerator of ${headline} (a total: its denominator is null)`;
   else line = `value = numerator ÷ denominator of ${headline} (none when the denominator is 0)`;
   if (definition.survey) line += '; response rate = denominator ÷ the numerator of csat_solved_tickets';
