@@ -243,9 +243,9 @@ function howWords(definition: KpiDefinition, d: Driver, shown: Display): string 
  * A rate moves in percentage points and a score in points, never in percent of itself
  * ("NPS rose 23.5 points (18.2 → 41.7)", not 129%); numbers, and codes such as channels, as `shown` prints them.
  *
- * When members pulled both ways a share would pass 100%, so the sentence says the effects offset
- * and gives them in the KPI's unit: "…; by channel the effects offset: email tickets +120 (volume
- * up 60%) against chat tickets −10 (volume down 10%)."
+ * When members pulled both ways a share would pass 100%, so the sentence gives the effects in the
+ * KPI's unit and says which pulled against the change: "…; by channel, Email tickets +120 (volume
+ * up 60%), partly offset by Chat tickets −10 (volume down 10%)."
  */
 export function explain(
   definition: KpiDefinition,
@@ -271,5 +271,5 @@ export function explain(
   const effect = (d: Driver) =>
     `${memberPhrase(d, shown)} ${shown.change(definition.unit, d.effect).text} (${howWords(definition, d, shown)})`;
   const parts = [along, against].filter((d): d is Driver => d !== undefined).map(effect);
-  return `${head}; by ${top.dimension} the effects offset: ${parts.join(' against ')}.`;
+  return `${head}; by ${top.dimension}, ${parts.join(', partly offset by ')}.`;
 }

@@ -121,8 +121,8 @@ describe('drivers that add up (docs/rules.md, "Status, change and drivers")', ()
     expect(drivers[0]!.effect).toBeCloseTo(0.05625, 12);
     expect(drivers[1]!.effect).toBeCloseTo(-0.00625, 12);
     expect(explain(reopen, 0.3, 0.25, drivers)).toBe(
-      'Reopen rate rose 5.0 pp (25.0% → 30.0%); by channel the effects offset: ' +
-        'Email tickets +5.6 pp (20.0% → 30.0%) against Chat tickets −0.6 pp (share of volume 50% → 25%).',
+      'Reopen rate rose 5.0 pp (25.0% → 30.0%); by channel, ' +
+        'Email tickets +5.6 pp (20.0% → 30.0%), partly offset by Chat tickets −0.6 pp (share of volume 50% → 25%).',
     );
   });
 
