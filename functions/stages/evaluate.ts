@@ -1,8 +1,8 @@
 import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
-import { kpiCatalog, type KpiDefinition } from '../kpis/catalog.ts';
+import { excludedFromTime, kpiCatalog, responseBase, sideMeasures, type KpiDefinition } from '../kpis/catalog.ts';
 import { competitorGaps } from '../kpis/benchmarks.ts';
-import { brandTerms } from '../kpis/brandTerms.ts';
+import { brandTerms, surveyCommentsSql } from '../kpis/brandTerms.ts';
 import { explain, topDrivers } from '../kpis/drivers.ts';
 import { display } from '../kpis/format.ts';
 import { forecastNextMonth } from '../kpis/forecast.ts';
@@ -151,10 +151,7 @@ async function dataQuality(ctx: StageContext, current: Measurements): Promise<Da
     }
   }
   const byReason = Object.fromEntries(
-    Object.entries(current.get('excluded_from_time_metrics')?.breakdowns.reason ?? {}).map(([r, m]) => [
-      r,
-      m.value ?? 0,
-    ]),
+    Object.entries(current.get(excludedFromTime)?.breakdowns.reason ?? {}).map(([r, m]) => [r, m.value ?? 0]),
   );
   let duplicatesMerged = 0;
   for (const entity of entities) {
@@ -243,12 +240,7 @@ function cutKeys<T>(members: Record<string, T>): Record<string, T> {
 
 /** Comments of survey answers in a period, for brand terms (bounded by the survey volume). */
 async function surveyComments(ctx: StageContext, period: PeriodInfo): Promise<string[]> {
-  const rows = await ctx.engine.query(
-    renderSql(
-      "select comment from surveys where month in {{months}} and comment is not null and comment <> ''",
-      sqlParams(ctx.config, period),
-    ),
-  );
+  const rows = await ctx.engine.query(surveyCommentsSql(period.months));
   return rows.map((r) => String(r.comment));
 }
 
@@ -272,23 +264,25 @@ function derivedKpi(
   };
 }
 
-/** Measures that sit beside a KPI rather than being one: CSAT per agent, screens, headcount. */
+/** Measures that sit beside a KPI rather than being one, where the catalog places them (sideMeasures). */
 function attachSideMeasures(kpis: Record<string, KpiResult>, current: Measurements): void {
-  const perAgent = kpis.solved_per_agent;
-  const agentCsat = current.get('solved_per_agent_csat')?.breakdowns.agent;
-  if (perAgent && perAgent.status !== 'not_measured' && agentCsat) {
-    perAgent.breakdowns.agent_csat = Object.fromEntries(
-      Object.entries(agentCsat).map(([agent, m]) => [agent, m.value]),
-    );
-  }
-  const clicks = kpis.self_service_clicks;
-  if (clicks && clicks.status !== 'not_measured')
-    clicks.stats.screens = current.get('self_service_screens')?.headline.value ?? null;
-  const turnover = kpis.agent_turnover_rate;
-  const headcount = current.get('agent_headcount')?.breakdowns.day;
-  if (turnover && turnover.status !== 'not_measured' && headcount) {
-    turnover.stats.headcountFirstDay = headcount.first?.value ?? null;
-    turnover.stats.headcountLastDay = headcount.last?.value ?? null;
+  for (const side of sideMeasures) {
+    if (side.for === 'always') continue;
+    const measure = current.get(side.id);
+    for (const id of side.for) {
+      const kpi = kpis[id];
+      if (!kpi || kpi.status === 'not_measured') continue;
+      const members = side.breakdown && measure?.breakdowns[side.breakdown.dimension];
+      if (side.breakdown && members)
+        kpi.breakdowns[side.breakdown.name] = Object.fromEntries(
+          Object.entries(members).map(([member, m]) => [member, m.value]),
+        );
+      for (const [stat, { dimension, member }] of Object.entries(side.stats ?? {})) {
+        if (dimension === '') kpi.stats[stat] = measure?.headline.value ?? null;
+        else if (measure?.breakdowns[dimension])
+          kpi.stats[stat] = measure.breakdowns[dimension][member ?? '']?.value ?? null;
+      }
+    }
   }
 }
 
@@ -351,7 +345,7 @@ async function evaluateReport(
   ctx.progress.update(4);
   ctx.progress.stop();
 
-  const solvedTickets = current.get('csat_solved_tickets')?.headline.value ?? null;
+  const solvedTickets = current.get(responseBase)?.headline.value ?? null;
   const kpis: Record<string, KpiResult> = {};
   for (const definition of kpiCatalog) {
     const reason = notMeasuredReason(definition, present, ctx.config, sliceAbsent);
@@ -433,7 +427,7 @@ async function evaluateReport(
       const { behind, gaps } = competitorGaps(kpis, ctx.config.benchmarks);
       return derivedKpi(definition, behind, { gap: gaps }, { n: Object.keys(gaps).length });
     },
-    csatChange: async (definition) => csatChange(definition, kpis.csat),
+    csatChange: async (definition) => csatChange(definition, kpis[definition.computedFrom ?? '']),
   };
   for (const definition of kpiCatalog) {
     if (!definition.computedBy || kpis[definition.id]) continue;

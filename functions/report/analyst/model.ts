@@ -1,8 +1,8 @@
 import { display, type Display, type DisplayChoices } from '../../kpis/format.ts';
-import { kpiById, kpiCatalog } from '../../kpis/catalog.ts';
+import { kpiById, kpiCatalog, sideMeasures } from '../../kpis/catalog.ts';
 import type { DataQuality, KpiQueries, KpiReport, KpiResult, KpiUnit, MeasuredKpi } from '../../kpis/types.ts';
 import { marginNote, sampleNote } from '../sampleNotes.ts';
-import { computedInTypeScript, queryOf, reproducingQuery, supportingMeasures, valueDerivation } from './queries.ts';
+import { computedInTypeScript, queryOf, reproducingQuery, valueDerivation } from './queries.ts';
 
 /** reports/<period>/queries.json (written by evaluate): its type lives with kpis.json's. */
 export type { KpiQueries } from '../../kpis/types.ts';
@@ -150,7 +150,7 @@ export function analystModel(
   });
   const measured = new Set(kpis.filter((k) => k.trace.kind !== 'not_measured').map((k) => k.id));
   const supporting = inputs.queries
-    ? supportingMeasures.flatMap((s): SupportingEntry[] => {
+    ? sideMeasures.flatMap((s): SupportingEntry[] => {
         if (s.for !== 'always' && !s.for.some((id) => measured.has(id))) return [];
         const found = queryOf(inputs.queries!, s.id);
         return found

@@ -1,6 +1,6 @@
-import { renderSql, sqlString } from '../../dialect/sqlText.ts';
+import { sqlString } from '../../dialect/sqlText.ts';
+import { surveyCommentsSql } from '../../kpis/brandTerms.ts';
 import type { KpiDefinition } from '../../kpis/catalog.ts';
-import { kpiCatalog } from '../../kpis/catalog.ts';
 import { kpiKind, measureColumns } from '../../kpis/measure.ts';
 import type { KpiQueries, KpiQuery } from './model.ts';
 
@@ -52,10 +52,7 @@ export const computedInTypeScript: Record<
     derivation:
       'value = comments read; breakdown term = comments mentioning each term, share_change = its share against the previous period',
     // The text evaluate reads the comments with (surveyComments).
-    inputsSql: (months) =>
-      renderSql("select comment from surveys where month in {{months}} and comment is not null and comment <> ''", {
-        months,
-      }),
+    inputsSql: surveyCommentsSql,
   },
   competitor_gap: {
     from: "the values of the benchmarked KPIs in this report and the config's benchmarks, by functions/kpis/benchmarks.ts",
@@ -63,37 +60,6 @@ export const computedInTypeScript: Record<
       'value = the <kpi>.<benchmark> pairs of breakdown gap below 0 (gap = value − benchmark, signed so that positive is better)',
   },
 };
-
-const surveyKpis = kpiCatalog.filter((d) => d.survey).map((d) => d.id);
-
-/** Rows of the KPI queries that are not KPIs but sit beside them in kpis.json (evaluate's attachSideMeasures). */
-export const supportingMeasures: { id: string; for: string[] | 'always'; note: string }[] = [
-  {
-    id: 'csat_solved_tickets',
-    for: surveyKpis,
-    note: `tickets solved in the period: the response rate of ${surveyKpis.join(', ')} = their denominator ÷ this numerator`,
-  },
-  {
-    id: 'excluded_from_time_metrics',
-    for: 'always',
-    note: 'tickets left out of time metrics, by reason (dataQuality.excludedFromTimeMetrics): numerator per member of dimension reason',
-  },
-  {
-    id: 'solved_per_agent_csat',
-    for: ['solved_per_agent'],
-    note: "each agent's CSAT beside solved_per_agent (breakdown agent_csat) = numerator ÷ denominator per agent",
-  },
-  {
-    id: 'self_service_screens',
-    for: ['self_service_clicks'],
-    note: 'screens of completed sessions beside self_service_clicks (stats.screens) = numerator ÷ denominator',
-  },
-  {
-    id: 'agent_headcount',
-    for: ['agent_turnover_rate'],
-    note: "headcount on the period's first and last day beside agent_turnover_rate (stats.headcountFirstDay, headcountLastDay)",
-  },
-];
 
 /**
  * The query whose rows hold a KPI. A KPI that had no row this period (a duration with nothing to
