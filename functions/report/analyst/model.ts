@@ -99,9 +99,15 @@ export interface AnalystModel {
   queriesRecorded: boolean;
 }
 
+/** How a KPI is computed in TypeScript, when the catalog says it is (computedBy). */
+function computationOf(id: string) {
+  const by = kpiById(id)?.computedBy;
+  return by ? computedInTypeScript[by] : undefined;
+}
+
 function traceOf(kpi: KpiResult, queries: KpiQueries | null, months: string[]): KpiTrace {
   if (kpi.status === 'not_measured') return { kind: 'not_measured', reason: kpi.notMeasured };
-  const computed = computedInTypeScript[kpi.id];
+  const computed = computationOf(kpi.id);
   if (computed) return { kind: 'computed', from: computed.from, inputsSql: computed.inputsSql?.(months) ?? null };
   if (!queries) return { kind: 'unrecorded' };
   const found = queryOf(queries, kpi.id);
@@ -145,7 +151,7 @@ export function analystModel(
       description: kpi.description,
       basis: definition?.basis ?? null,
       trace: traceOf(kpi, inputs.queries, months),
-      derivation: computedInTypeScript[id]?.derivation ?? valueDerivation(definition ?? { id, unit: kpi.unit }),
+      derivation: computationOf(id)?.derivation ?? valueDerivation(definition ?? { id, unit: kpi.unit }),
     };
   });
   const measured = new Set(kpis.filter((k) => k.trace.kind !== 'not_measured').map((k) => k.id));

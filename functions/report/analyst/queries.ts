@@ -37,24 +37,27 @@ export function valueDerivation(
   return line;
 }
 
-/** The KPIs evaluate computes in TypeScript rather than in sql/kpis/, and what from. */
+/**
+ * What each of evaluate's TypeScript computations (the catalog's computedBy) reads and how it
+ * derives the value, for the KPIs computed rather than measured by sql/kpis/.
+ */
 export const computedInTypeScript: Record<
-  string,
+  NonNullable<KpiDefinition['computedBy']>,
   { from: string; derivation: string; inputsSql?: (months: string[]) => string }
 > = {
-  csat_change: {
+  csatChange: {
     from: "csat of this period and of the previous one, each from csat's rows in kpis/ticket_status.sql run for that period's months",
     derivation:
       'value = csat − csat of the previous period; breakdown against.last_year = csat − csat of the same period a year before',
   },
-  brand_terms: {
+  brandTerms: {
     from: 'the survey comments of the period, counted by functions/kpis/brandTerms.ts (each term once per comment)',
     derivation:
       'value = comments read; breakdown term = comments mentioning each term, share_change = its share against the previous period',
     // The text evaluate reads the comments with (surveyComments).
     inputsSql: surveyCommentsSql,
   },
-  competitor_gap: {
+  competitorGap: {
     from: "the values of the benchmarked KPIs in this report and the config's benchmarks, by functions/kpis/benchmarks.ts",
     derivation:
       'value = the <kpi>.<benchmark> pairs of breakdown gap below 0 (gap = value − benchmark, signed so that positive is better)',
