@@ -1,6 +1,6 @@
 import { sqlString } from '../../dialect/sqlText.ts';
 import { surveyCommentsSql } from '../../kpis/brandTerms.ts';
-import type { KpiDefinition } from '../../kpis/catalog.ts';
+import { responseBase, type KpiDefinition } from '../../kpis/catalog.ts';
 import { kpiKind, measureColumns } from '../../kpis/measure.ts';
 import type { KpiQueries, KpiQuery } from './model.ts';
 
@@ -33,7 +33,7 @@ export function valueDerivation(
   if (kpiKind(definition) === 'duration') line = `value = p50 of ${headline}, in seconds (p90, mean and n beside it)`;
   else if (definition.sum) line = `value = numerator of ${headline} (a total: its denominator is null)`;
   else line = `value = numerator ÷ denominator of ${headline} (none when the denominator is 0)`;
-  if (definition.survey) line += '; response rate = denominator ÷ the numerator of csat_solved_tickets';
+  if (definition.survey) line += `; response rate = denominator ÷ the numerator of ${responseBase}`;
   return line;
 }
 
