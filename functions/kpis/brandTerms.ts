@@ -3,6 +3,8 @@
  * Meaningful = not a stop word, at least three letters, not a number; each term counts once per
  * comment (a rant repeating "slow" five times is one mention).
  */
+import { renderSql } from '../dialect/sqlText.ts';
+
 const stopWords = new Set(
   "the and for are but not you your with this that was were have has had they them their there then than from what when where which who why how all any can could would should will just very really also its it's our out into about after before again more most much many some such only own same too off over under once here both each few other nor yet get got been being did does doing done had having him his her hers she he we us me my mine i a an to of in on at by or is be as it so no up do if am".split(
     ' ',
@@ -48,3 +50,9 @@ export function brandTerms(current: Iterable<string>, previous: Iterable<string>
     ),
   };
 }
+
+/** The survey comments of some months, as evaluate reads them for brand terms and the analyst report shows it. */
+export const surveyCommentsSql = (months: readonly string[]) =>
+  renderSql("select comment from surveys where month in {{months}} and comment is not null and comment <> ''", {
+    months,
+  });

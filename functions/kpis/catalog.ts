@@ -40,6 +40,8 @@ export interface KpiDefinition {
    * comments (brand terms), or from the other KPIs (competitor gap, CSAT change).
    */
   computedBy?: 'brandTerms' | 'competitorGap' | 'csatChange';
+  /** The KPI a computation reads (CSAT change: csat), so that evaluate names no KPI of its own. */
+  computedFrom?: string;
   /** Fields (entity.field) some source must fill: an API without them cannot feed the KPI (CONNECTORS.md). */
   fields?: readonly string[];
   /** Fields needed when an anyOf alternative is the one present (csat from ticket ratings when there are no surveys). */
@@ -407,6 +409,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
     basis: 'Zendesk / ACSI CSAT',
     fieldsWithout: { entity: 'surveys', fields: ['tickets.satisfaction'] },
     computedBy: 'csatChange',
+    computedFrom: 'csat',
   }),
   k({
     id: 'nps',
@@ -597,3 +600,70 @@ export const kpiIds = kpiCatalog.map((d) => d.id);
 export function kpiById(id: string): KpiDefinition | undefined {
   return kpiCatalog.find((d) => d.id === id);
 }
+
+/** Tickets solved in the period: the base of every survey KPI's response rate (stats.responseRate). */
+export const responseBase = 'csat_solved_tickets';
+
+/** Tickets left out of time metrics, by reason: kpis.json's dataQuality.excludedFromTimeMetrics. */
+export const excludedFromTime = 'excluded_from_time_metrics';
+
+/** Where a side measure's member (or its headline, dimension '') goes. */
+interface SideMeasurePoint {
+  dimension: string;
+  member?: string;
+}
+
+/**
+ * A row of the KPI queries that is not a KPI but sits beside one in kpis.json, declared here so
+ * that evaluate places it and the analyst report explains it without a case by KPI id.
+ */
+export interface SideMeasure {
+  id: string;
+  /** The KPIs it sits beside, or 'always' (the data quality). */
+  for: readonly string[] | 'always';
+  /** How the analyst report explains it. */
+  note: string;
+  /** A breakdown of each KPI it sits beside (when measured): `name` = each member's value of `dimension`. */
+  breakdown?: { name: string; dimension: string };
+  /**
+   * Stats of each KPI it sits beside (when measured): the headline's value (always set, null when
+   * none) or one member's (set when the measure has that dimension).
+   */
+  stats?: Readonly<Record<string, SideMeasurePoint>>;
+}
+
+const surveyKpis = kpiCatalog.filter((d) => d.survey).map((d) => d.id);
+
+export const sideMeasures: readonly SideMeasure[] = [
+  {
+    id: responseBase,
+    for: surveyKpis,
+    note: `tickets solved in the period: the response rate of ${surveyKpis.join(', ')} = their denominator ÷ this numerator`,
+  },
+  {
+    id: excludedFromTime,
+    for: 'always',
+    note: 'tickets left out of time metrics, by reason (dataQuality.excludedFromTimeMetrics): numerator per member of dimension reason',
+  },
+  {
+    id: 'solved_per_agent_csat',
+    for: ['solved_per_agent'],
+    note: "each agent's CSAT beside solved_per_agent (breakdown agent_csat) = numerator ÷ denominator per agent",
+    breakdown: { name: 'agent_csat', dimension: 'agent' },
+  },
+  {
+    id: 'self_service_screens',
+    for: ['self_service_clicks'],
+    note: 'screens of completed sessions beside self_service_clicks (stats.screens) = numerator ÷ denominator',
+    stats: { screens: { dimension: '' } },
+  },
+  {
+    id: 'agent_headcount',
+    for: ['agent_turnover_rate'],
+    note: "headcount on the period's first and last day beside agent_turnover_rate (stats.headcountFirstDay, headcountLastDay)",
+    stats: {
+      headcountFirstDay: { dimension: 'day', member: 'first' },
+      headcountLastDay: { dimension: 'day', member: 'last' },
+    },
+  },
+];

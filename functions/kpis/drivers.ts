@@ -1,7 +1,7 @@
 import { defaultMinSample } from '../config/schema.ts';
 import type { KpiDefinition } from './catalog.ts';
 import { display, type Display } from './format.ts';
-import type { KpiMeasure, MemberMeasure } from './measure.ts';
+import { kpiKind, type KpiMeasure, type MemberMeasure } from './measure.ts';
 import type { Driver } from './types.ts';
 
 /** Dimensions a change is decomposed over. */
@@ -22,7 +22,7 @@ export interface DriverOptions {
 type Kind = 'count' | 'ratio' | 'median';
 
 function kindOf(definition: KpiDefinition, headline: MemberMeasure): Kind {
-  if (definition.unit === 'seconds') return 'median';
+  if (kpiKind(definition) === 'duration') return 'median';
   return headline.denominator === null || headline.denominator === undefined ? 'count' : 'ratio';
 }
 

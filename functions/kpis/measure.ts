@@ -20,6 +20,70 @@ export interface KpiMeasure {
 
 export type Measurements = Map<string, KpiMeasure>;
 
+/**
+ * What a KPI query's row measures, said once so that no reader guesses it from a file name, a
+ * column's presence or a null count (docs/design.md, KPI catalog): a duration row carries p50,
+ * p90, mean and n in seconds; a ratio row a numerator and a denominator (null for a total).
+ */
+export type MeasureKind = 'duration' | 'ratio';
+
+interface MeasureRowKey {
+  kpi: string;
+  dimension: string;
+  member: unknown;
+}
+
+export interface DurationRow extends MeasureRowKey {
+  kind: 'duration';
+  p50: number | null;
+  p90: number | null;
+  mean: number | null;
+  n: number | null;
+}
+
+export interface RatioRow extends MeasureRowKey {
+  kind: 'ratio';
+  numerator: number | null;
+  denominator: number | null;
+}
+
+/** One row of a KPI query or of kpi_monthly: the one shape evaluate, the history and the analyst queries read. */
+export type MeasureRow = DurationRow | RatioRow;
+
+/** The measure columns a row of each kind has beside (kpi, dimension, member). */
+export const measureColumns: Record<MeasureKind, readonly string[]> = {
+  duration: ['p50', 'p90', 'mean', 'n'],
+  ratio: ['numerator', 'denominator'],
+};
+
+/** The KPI queries of sql/kpis/, each with the kind of row it returns. */
+export const measureQueries = [
+  { file: 'kpis/durations.sql', kind: 'duration' },
+  { file: 'kpis/ticket_rates.sql', kind: 'ratio' },
+  { file: 'kpis/ticket_status.sql', kind: 'ratio' },
+  { file: 'kpis/operations.sql', kind: 'ratio' },
+  { file: 'kpis/customers.sql', kind: 'ratio' },
+  { file: 'kpis/cost.sql', kind: 'ratio' },
+] as const satisfies readonly { file: string; kind: MeasureKind }[];
+
+/** The kind of row a KPI of the catalog is measured by: a KPI in seconds is a duration. */
+export const kpiKind = (definition: Pick<KpiDefinition, 'unit'>): MeasureKind =>
+  definition.unit === 'seconds' ? 'duration' : 'ratio';
+
+/** An engine's row as a measure row of the given kind: only that kind's columns are read. */
+export function measureRow(kind: MeasureKind, row: Row): MeasureRow {
+  const key = { kpi: String(row.kpi), dimension: String(row.dimension ?? ''), member: row.member };
+  if (kind === 'duration')
+    return { ...key, kind, p50: num(row.p50), p90: num(row.p90), mean: num(row.mean), n: num(row.n) };
+  return { ...key, kind, numerator: num(row.numerator), denominator: num(row.denominator) };
+}
+
+/** A kpi_monthly row, read by the kind the SQL builder wrote beside it (functions/stages/lake.ts, kpiRowsSql). */
+export function storedMeasureRow(row: Row): MeasureRow {
+  if (row.kind !== 'duration' && row.kind !== 'ratio') throw new Error(`kpi_monthly row of no known kind: ${row.kind}`);
+  return measureRow(row.kind, row);
+}
+
 /** The longest label kpis.json keeps from the data: the e-mail's (report/html.ts, cutLabel). */
 const labelLength = 60;
 
@@ -46,8 +110,8 @@ export function memberKey(members: Record<string, unknown>, name: string): strin
   return `${cut} (${n})`;
 }
 
-/** Rows of the KPI queries (kpi, dimension, member, numerator/denominator or p50/p90/mean/n) → measures. */
-export function toMeasurements(rows: Row[]): Measurements {
+/** Measure rows (of the KPI queries or kpi_monthly) → measures, each row read by its kind. */
+export function toMeasurements(rows: readonly MeasureRow[]): Measurements {
   const result: Measurements = new Map();
   // The engine returns rows in no set order (parallel threads): sorted, the breakdowns are built
   // in one order on every run, so kpis.json is the same bytes. Members sort naturally (weekday 1-7,
@@ -60,14 +124,13 @@ export function toMeasurements(rows: Row[]): Measurements {
       text(a.member).localeCompare(text(b.member), 'en', { numeric: true }),
   );
   for (const row of ordered) {
-    const kpi = String(row.kpi);
-    const dimension = String(row.dimension ?? '');
+    const { kpi, dimension } = row;
     let measure: MemberMeasure;
-    if ('p50' in row) {
-      measure = { value: num(row.p50), p50: num(row.p50), p90: num(row.p90), mean: num(row.mean), n: num(row.n) ?? 0 };
+    if (row.kind === 'duration') {
+      measure = { value: row.p50, p50: row.p50, p90: row.p90, mean: row.mean, n: row.n ?? 0 };
     } else {
-      const numerator = num(row.numerator) ?? 0;
-      const denominator = num(row.denominator);
+      const numerator = row.numerator ?? 0;
+      const denominator = row.denominator;
       const value = denominator === null ? numerator : denominator > 0 ? numerator / denominator : null;
       measure = { value, numerator, denominator, n: denominator ?? numerator };
     }
@@ -88,7 +151,7 @@ export function toMeasurements(rows: Row[]): Measurements {
  */
 export function emptyMeasure(definition: KpiDefinition): KpiMeasure {
   if (definition.sum) return { headline: { value: 0, numerator: 0, denominator: null, n: 0 }, breakdowns: {} };
-  if (definition.unit === 'seconds')
+  if (kpiKind(definition) === 'duration')
     return { headline: { value: null, p50: null, p90: null, mean: null, n: 0 }, breakdowns: {} };
   return { headline: { value: null, numerator: 0, denominator: 0, n: 0 }, breakdowns: {} };
 }

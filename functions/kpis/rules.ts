@@ -1,6 +1,6 @@
 import { defaultMinSample } from '../config/schema.ts';
 import type { KpiDefinition } from './catalog.ts';
-import type { KpiMeasure, MemberMeasure } from './measure.ts';
+import { kpiKind, type KpiMeasure, type MemberMeasure } from './measure.ts';
 import type { KpiHistoryPoint, KpiSample, KpiStats, KpiStatus, MeasuredKpi } from './types.ts';
 import { marginOf, sampleSize } from './uncertainty.ts';
 
@@ -38,7 +38,7 @@ const difference = (a: number | null, b: number | null) => (a === null || b === 
 
 function statsOf(definition: KpiDefinition, measure: KpiMeasure): KpiStats {
   const h = measure.headline;
-  if (definition.unit === 'seconds')
+  if (kpiKind(definition) === 'duration')
     return { p50: h.p50 ?? null, p90: h.p90 ?? null, mean: h.mean ?? null, n: h.n ?? 0 };
   if (h.denominator === null || h.denominator === undefined) return { n: h.numerator ?? 0 };
   return { numerator: h.numerator ?? 0, denominator: h.denominator, n: h.denominator };

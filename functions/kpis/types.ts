@@ -1,4 +1,5 @@
 /** The shape of reports/<period>/kpis.json: a contract read by the renderers and by users' tooling. */
+import type { MeasureKind } from './measure.ts';
 
 /** `pp`: a difference of two ratios, held as a fraction (−0.003) and printed in percentage points (−0.3 pp). */
 export type KpiUnit = 'seconds' | 'ratio' | 'pp' | 'count' | 'currency' | 'score';
@@ -197,5 +198,6 @@ export interface KpiReport {
 
 /** reports/<period>/queries.json: the SQL evaluate ran for the period, and the KPIs each query's rows held. */
 export interface KpiQueries {
-  queries: { file: string; sql: string; kpis: string[] }[];
+  /** Each KPI query as evaluate ran it, with the kind of its rows and the KPIs they held. */
+  queries: { file: string; kind: MeasureKind; sql: string; kpis: string[] }[];
 }

@@ -41,6 +41,11 @@ export const kpiMonthlyColumns: readonly MartColumn[] = [
     "Breakdown: '' for the overall value, else team, channel, category, priority, segment, …",
   ),
   column('member', 'varchar', "Member of the breakdown ('' for the overall value)."),
+  column(
+    'kind',
+    'varchar',
+    "What the row measures: 'duration' (p50, p90, mean, n) or 'ratio' (numerator, denominator).",
+  ),
   column('numerator', 'double', 'Rates and totals: the numerator (null for durations).'),
   column('denominator', 'double', 'Rates: the denominator (null for durations and totals).'),
   column('p50', 'double', 'Durations: the median, in seconds (null otherwise).'),

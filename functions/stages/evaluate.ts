@@ -1,12 +1,22 @@
 import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
-import { kpiCatalog, type KpiDefinition } from '../kpis/catalog.ts';
+import { excludedFromTime, kpiCatalog, responseBase, sideMeasures, type KpiDefinition } from '../kpis/catalog.ts';
 import { competitorGaps } from '../kpis/benchmarks.ts';
-import { brandTerms } from '../kpis/brandTerms.ts';
+import { brandTerms, surveyCommentsSql } from '../kpis/brandTerms.ts';
 import { explain, topDrivers } from '../kpis/drivers.ts';
 import { display } from '../kpis/format.ts';
 import { forecastNextMonth } from '../kpis/forecast.ts';
-import { emptyMeasure, memberKey, toMeasurements, type KpiMeasure, type Measurements } from '../kpis/measure.ts';
+import {
+  emptyMeasure,
+  measureQueries,
+  measureRow,
+  memberKey,
+  storedMeasureRow,
+  toMeasurements,
+  type KpiMeasure,
+  type MeasureRow,
+  type Measurements,
+} from '../kpis/measure.ts';
 import { addMonths, lastYearPeriod, monthRange, nextMonth, previousPeriod } from '../kpis/period.ts';
 import { buildKpi, sampleOf } from '../kpis/rules.ts';
 import type {
@@ -21,13 +31,12 @@ import type {
 import { entities } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import { sourceEntities, unfilledFields } from '../config/schema.ts';
-import type { Row } from '../ports/queryEngine.ts';
 import type { StageContext } from './context.ts';
 import { absentUnderSlice, describeSlice, type Slice } from './slice.ts';
 import { staleSources } from '../kpis/guard.ts';
 import { curateStateKey } from './curate.ts';
 import { emptyCounts, sourceTotals, stateKey, type SourceState } from './extract.ts';
-import { kpiQueries, presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
+import { presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
 import { publishReportInputs } from './publish.ts';
 import { dataSpans, hasData } from './dataSpans.ts';
 
@@ -49,12 +58,12 @@ async function measure(
   ran?: KpiQueries['queries'],
 ): Promise<Measurements> {
   const params = { ...sqlParams(ctx.config, period), ...extra };
-  const rows = [];
-  for (const file of kpiQueries) {
+  const rows: MeasureRow[] = [];
+  for (const { file, kind } of measureQueries) {
     const sql = renderSql(readSql(file), params);
     const result = await ctx.engine.query(sql);
-    ran?.push({ file, sql, kpis: [...new Set(result.map((r) => String(r.kpi)))] });
-    rows.push(...result);
+    ran?.push({ file, kind, sql, kpis: [...new Set(result.map((r) => String(r.kpi)))] });
+    rows.push(...result.map((r) => measureRow(kind, r)));
   }
   return toMeasurements(rows);
 }
@@ -91,19 +100,6 @@ export function notMeasuredReason(
 }
 
 /**
- * A kpi_monthly row in the shape the KPI queries give it, which toMeasurements reads: a duration
- * row (the one with its count `n`) with p50, p90, mean and n; a rate or total row with numerator
- * and denominator (its n is null).
- */
-function asQueryRow(row: Row): Row {
-  const keys =
-    row.n === null || row.n === undefined
-      ? ['kpi', 'dimension', 'member', 'numerator', 'denominator']
-      : ['kpi', 'dimension', 'member', 'p50', 'p90', 'mean', 'n'];
-  return Object.fromEntries(keys.map((k) => [k, row[k] ?? null]));
-}
-
-/**
  * A one-month period's measurements as the marts stage stored them in kpi_monthly, from the
  * very SQL measure() runs (kpiRowsSql): read back, not recomputed. Undefined for a longer period,
  * a partial one, or a month the mart holds nothing for (measure() runs then).
@@ -113,25 +109,25 @@ async function storedMeasure(ctx: StageContext, period: PeriodInfo): Promise<Mea
   if (period.months.length !== 1 || period.partial) return undefined;
   const rows = await ctx.engine.query(
     renderSql(
-      'select kpi, dimension, member, numerator, denominator, p50, p90, mean, n from kpi_monthly where month = {{month}}',
+      'select kpi, dimension, member, kind, numerator, denominator, p50, p90, mean, n from kpi_monthly where month = {{month}}',
       { month: period.months[0]! },
     ),
   );
   if (rows.length === 0) return undefined;
-  return toMeasurements(rows.map(asQueryRow));
+  return toMeasurements(rows.map(storedMeasureRow));
 }
 
 /** Each KPI's headline month by month, read from the kpi_monthly mart (13 partitions). */
 async function monthlyHistory(ctx: StageContext, months: string[]): Promise<(id: string) => KpiHistoryPoint[]> {
   const rows = await ctx.engine.query(
     renderSql(
-      "select kpi, dimension, member, numerator, denominator, p50, p90, mean, n, month from kpi_monthly where month in {{months}} and dimension = ''",
+      "select kpi, dimension, member, kind, numerator, denominator, p50, p90, mean, n, month from kpi_monthly where month in {{months}} and dimension = ''",
       { months },
     ),
   );
   const byKpi = new Map<string, Map<string, number | null>>();
   for (const row of rows) {
-    const measure = toMeasurements([asQueryRow(row)]);
+    const measure = toMeasurements([storedMeasureRow(row)]);
     const value = measure.get(String(row.kpi))?.headline.value ?? null;
     const series = byKpi.get(String(row.kpi)) ?? new Map<string, number | null>();
     series.set(String(row.month), value);
@@ -155,10 +151,7 @@ async function dataQuality(ctx: StageContext, current: Measurements): Promise<Da
     }
   }
   const byReason = Object.fromEntries(
-    Object.entries(current.get('excluded_from_time_metrics')?.breakdowns.reason ?? {}).map(([r, m]) => [
-      r,
-      m.value ?? 0,
-    ]),
+    Object.entries(current.get(excludedFromTime)?.breakdowns.reason ?? {}).map(([r, m]) => [r, m.value ?? 0]),
   );
   let duplicatesMerged = 0;
   for (const entity of entities) {
@@ -247,12 +240,7 @@ function cutKeys<T>(members: Record<string, T>): Record<string, T> {
 
 /** Comments of survey answers in a period, for brand terms (bounded by the survey volume). */
 async function surveyComments(ctx: StageContext, period: PeriodInfo): Promise<string[]> {
-  const rows = await ctx.engine.query(
-    renderSql(
-      "select comment from surveys where month in {{months}} and comment is not null and comment <> ''",
-      sqlParams(ctx.config, period),
-    ),
-  );
+  const rows = await ctx.engine.query(surveyCommentsSql(period.months));
   return rows.map((r) => String(r.comment));
 }
 
@@ -276,23 +264,25 @@ function derivedKpi(
   };
 }
 
-/** Measures that sit beside a KPI rather than being one: CSAT per agent, screens, headcount. */
+/** Measures that sit beside a KPI rather than being one, where the catalog places them (sideMeasures). */
 function attachSideMeasures(kpis: Record<string, KpiResult>, current: Measurements): void {
-  const perAgent = kpis.solved_per_agent;
-  const agentCsat = current.get('solved_per_agent_csat')?.breakdowns.agent;
-  if (perAgent && perAgent.status !== 'not_measured' && agentCsat) {
-    perAgent.breakdowns.agent_csat = Object.fromEntries(
-      Object.entries(agentCsat).map(([agent, m]) => [agent, m.value]),
-    );
-  }
-  const clicks = kpis.self_service_clicks;
-  if (clicks && clicks.status !== 'not_measured')
-    clicks.stats.screens = current.get('self_service_screens')?.headline.value ?? null;
-  const turnover = kpis.agent_turnover_rate;
-  const headcount = current.get('agent_headcount')?.breakdowns.day;
-  if (turnover && turnover.status !== 'not_measured' && headcount) {
-    turnover.stats.headcountFirstDay = headcount.first?.value ?? null;
-    turnover.stats.headcountLastDay = headcount.last?.value ?? null;
+  for (const side of sideMeasures) {
+    if (side.for === 'always') continue;
+    const measure = current.get(side.id);
+    for (const id of side.for) {
+      const kpi = kpis[id];
+      if (!kpi || kpi.status === 'not_measured') continue;
+      const members = side.breakdown && measure?.breakdowns[side.breakdown.dimension];
+      if (side.breakdown && members)
+        kpi.breakdowns[side.breakdown.name] = Object.fromEntries(
+          Object.entries(members).map(([member, m]) => [member, m.value]),
+        );
+      for (const [stat, { dimension, member }] of Object.entries(side.stats ?? {})) {
+        if (dimension === '') kpi.stats[stat] = measure?.headline.value ?? null;
+        else if (measure?.breakdowns[dimension])
+          kpi.stats[stat] = measure.breakdowns[dimension][member ?? '']?.value ?? null;
+      }
+    }
   }
 }
 
@@ -355,7 +345,7 @@ async function evaluateReport(
   ctx.progress.update(4);
   ctx.progress.stop();
 
-  const solvedTickets = current.get('csat_solved_tickets')?.headline.value ?? null;
+  const solvedTickets = current.get(responseBase)?.headline.value ?? null;
   const kpis: Record<string, KpiResult> = {};
   for (const definition of kpiCatalog) {
     const reason = notMeasuredReason(definition, present, ctx.config, sliceAbsent);
@@ -437,7 +427,7 @@ async function evaluateReport(
       const { behind, gaps } = competitorGaps(kpis, ctx.config.benchmarks);
       return derivedKpi(definition, behind, { gap: gaps }, { n: Object.keys(gaps).length });
     },
-    csatChange: async (definition) => csatChange(definition, kpis.csat),
+    csatChange: async (definition) => csatChange(definition, kpis[definition.computedFrom ?? '']),
   };
   for (const definition of kpiCatalog) {
     if (!definition.computedBy || kpis[definition.id]) continue;

@@ -2,7 +2,8 @@ import { DateTime } from 'luxon';
 import { lakeKeys } from '../model/lakeKeys.ts';
 import { kpiMonthlyColumns as kpiMonthlyMartColumns } from '../model/marts.ts';
 import { sourceEntities, type PulseConfig } from '../config/schema.ts';
-import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
+import { readSql, renderSql, sqlString, type SqlValue } from '../dialect/sqlText.ts';
+import { measureColumns, measureQueries, type MeasureKind } from '../kpis/measure.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
 import { entities } from '../model/index.ts';
 import type { TableLocation } from '../ports/queryEngine.ts';
@@ -35,15 +36,8 @@ export const kpiMonthlyMart = 'kpi_monthly';
 // Its columns are declared once, with the other marts' (functions/model/marts.ts), for Glue too.
 const kpiMonthlyColumns = kpiMonthlyMartColumns.map(({ name, sqlType }) => ({ name, sqlType }));
 
-/** The KPI queries of sql/kpis/, each returning (kpi, dimension, member, …) rows. */
-export const kpiQueries = [
-  'kpis/durations.sql',
-  'kpis/ticket_rates.sql',
-  'kpis/ticket_status.sql',
-  'kpis/operations.sql',
-  'kpis/customers.sql',
-  'kpis/cost.sql',
-] as const;
+/** The KPI queries of sql/kpis/, each returning (kpi, dimension, member, …) rows of one kind (measureQueries). */
+export const kpiQueries = measureQueries.map((q) => q.file);
 
 /** Entities some source provides: a KPI whose inputs are absent is notMeasured. */
 export function presentEntities(config: PulseConfig): Set<string> {
@@ -56,16 +50,25 @@ export function sourceParams(config: PulseConfig): Record<string, SqlValue> {
   return { csat_from_surveys: present.has('surveys'), has_contacts: present.has('contacts') };
 }
 
-/** Every KPI query of one period as rows of one shape, for the kpi_monthly mart. */
+/**
+ * Every KPI query of one period as rows of one shape, for the kpi_monthly mart: each row carries
+ * the kind of its query, which is how every reader tells a duration from a ratio (storedMeasureRow).
+ */
 export function kpiRowsSql(params: Record<string, SqlValue>, month: string): string {
-  return kpiQueries
-    .map((file) => {
+  const asDouble = (column: string, kind: MeasureKind) =>
+    `cast(${measureColumns[kind].includes(column) ? column : 'null'} as double) as ${column}`;
+  return measureQueries
+    .map(({ file, kind }) => {
       const sql = renderSql(readSql(file), params);
-      const isDuration = file.endsWith('durations.sql');
-      const rate = isDuration
-        ? 'cast(null as double) as numerator, cast(null as double) as denominator, cast(p50 as double) as p50, cast(p90 as double) as p90, cast(mean as double) as mean, cast(n as double) as n'
-        : 'cast(numerator as double) as numerator, cast(denominator as double) as denominator, cast(null as double) as p50, cast(null as double) as p90, cast(null as double) as mean, cast(null as double) as n';
-      return `select kpi, dimension, cast(member as varchar) as member, ${rate}, ${renderSql('{{month}}', { month })} as month from (${sql}) as measured`;
+      const measures = [...measureColumns.ratio, ...measureColumns.duration].map((c) => asDouble(c, kind));
+      const columns = [
+        'kpi',
+        'dimension',
+        'cast(member as varchar) as member',
+        `${sqlString(kind)} as kind`,
+        ...measures,
+      ];
+      return `select ${columns.join(', ')}, ${renderSql('{{month}}', { month })} as month from (${sql}) as measured`;
     })
     .join('\nunion all\n');
 }

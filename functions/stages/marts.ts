@@ -4,6 +4,7 @@ import { readSql, renderSql } from '../dialect/sqlText.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { MartsPending } from './curate.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
+import { kpiMonthlyColumns } from '../model/marts.ts';
 import type { StageContext } from './context.ts';
 import { periodFromMonths } from '../kpis/period.ts';
 import { entities } from '../model/index.ts';
@@ -45,12 +46,15 @@ interface MartsBuilt {
 
 /**
  * What the marts depend on besides the curated rows: the config's definitions, time zone and
- * currency, which sources exist, and the SQL itself. Another fingerprint rebuilds every month.
+ * currency, which sources exist, the SQL itself and kpi_monthly's columns (a lake built before
+ * a column was added, such as its kind, is rebuilt). Another fingerprint rebuilds every month.
  */
 function fingerprintOf(ctx: StageContext): string {
   const { definitions, timezone, currency } = ctx.config;
+  const kpiMonthly = kpiMonthlyColumns.map((c) => c.name);
+  const sources = sourceParams(ctx.config);
   return createHash('sha256')
-    .update(JSON.stringify({ definitions, timezone, currency, sources: sourceParams(ctx.config), sql: sqlFiles }))
+    .update(JSON.stringify({ definitions, timezone, currency, sources, sql: sqlFiles, kpiMonthly }))
     .digest('hex');
 }
 

@@ -17,6 +17,7 @@ import { analystInputs } from '../../functions/stages/analystInputs.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
 import { reportKey } from '../../functions/stages/evaluate.ts';
 import { kpiQueries, sourceParams, sqlParams } from '../../functions/stages/lake.ts';
+import { measureQueries } from '../../functions/kpis/measure.ts';
 import { buildFixtureLake } from '../support/lake.ts';
 
 /**
@@ -37,10 +38,10 @@ let queriesFromEvaluate: boolean;
 async function queriesAsEvaluateWrites(context: StageContext): Promise<KpiQueries> {
   const params = { ...sqlParams(context.config, context.period), ...sourceParams(context.config) };
   const queries: KpiQueries['queries'] = [];
-  for (const file of kpiQueries) {
+  for (const { file, kind } of measureQueries) {
     const sql = renderSql(readSql(file), params);
     const rows = await context.engine.query(sql);
-    queries.push({ file, sql, kpis: [...new Set(rows.map((r) => String(r.kpi)))] });
+    queries.push({ file, kind, sql, kpis: [...new Set(rows.map((r) => String(r.kpi)))] });
   }
   return { queries };
 }

@@ -114,6 +114,7 @@ function queriesOf(bytes: number): KpiQueries {
       const head = `-- ${d.id}\nselect '${d.id}' as kpi, '' as dimension, '' as member, 1 as numerator, 2 as denominator\n`;
       return {
         file: `kpis/${d.id}.sql`,
+        kind: 'ratio',
         sql: head + `-- ${'x'.repeat(70)}\n`.repeat(Math.ceil((bytes - head.length) / 74)),
         kpis: [d.id],
       };
@@ -233,9 +234,10 @@ describe('analyst report', () => {
     const status = renderSql(readSql('kpis/ticket_status.sql'), params);
     const queries: KpiQueries = {
       queries: [
-        { file: 'kpis/durations.sql', sql: durations, kpis: ['first_reply_time'] },
+        { file: 'kpis/durations.sql', kind: 'duration', sql: durations, kpis: ['first_reply_time'] },
         {
           file: 'kpis/ticket_status.sql',
+          kind: 'ratio',
           sql: status,
           kpis: ['csat', 'csat_solved_tickets', 'excluded_from_time_metrics'],
         },
@@ -332,7 +334,7 @@ describe('analyst report', () => {
     kpis.csat = { ...kpis.csat!, label: 'CSAT\ndrop table tickets; --', description: 'share\r\nselect 1;' };
     const queries = queriesOf(100);
     const weird = "x' or '1' = '1";
-    queries.queries.push({ file: 'kpis/x.sql', sql: 'select 1', kpis: [weird] });
+    queries.queries.push({ file: 'kpis/x.sql', kind: 'ratio', sql: 'select 1', kpis: [weird] });
     kpis[weird] = { ...kpiOf(kpiCatalog[0]!, 1), id: weird };
     const sql = fileText(
       await renderAnalyst(reportOf([], kpis), { inventory, queries }, { name: 'analyst' }),

@@ -1,8 +1,8 @@
 import { display, type Display, type DisplayChoices } from '../../kpis/format.ts';
-import { kpiById, kpiCatalog } from '../../kpis/catalog.ts';
+import { kpiById, kpiCatalog, sideMeasures } from '../../kpis/catalog.ts';
 import type { DataQuality, KpiQueries, KpiReport, KpiResult, KpiUnit, MeasuredKpi } from '../../kpis/types.ts';
 import { marginNote, sampleNote } from '../sampleNotes.ts';
-import { computedInTypeScript, queryOf, reproducingQuery, supportingMeasures, valueDerivation } from './queries.ts';
+import { computedInTypeScript, queryOf, reproducingQuery, valueDerivation } from './queries.ts';
 
 /** reports/<period>/queries.json (written by evaluate): its type lives with kpis.json's. */
 export type { KpiQueries } from '../../kpis/types.ts';
@@ -99,9 +99,15 @@ export interface AnalystModel {
   queriesRecorded: boolean;
 }
 
+/** How a KPI is computed in TypeScript, when the catalog says it is (computedBy). */
+function computationOf(id: string) {
+  const by = kpiById(id)?.computedBy;
+  return by ? computedInTypeScript[by] : undefined;
+}
+
 function traceOf(kpi: KpiResult, queries: KpiQueries | null, months: string[]): KpiTrace {
   if (kpi.status === 'not_measured') return { kind: 'not_measured', reason: kpi.notMeasured };
-  const computed = computedInTypeScript[kpi.id];
+  const computed = computationOf(kpi.id);
   if (computed) return { kind: 'computed', from: computed.from, inputsSql: computed.inputsSql?.(months) ?? null };
   if (!queries) return { kind: 'unrecorded' };
   const found = queryOf(queries, kpi.id);
@@ -145,12 +151,12 @@ export function analystModel(
       description: kpi.description,
       basis: definition?.basis ?? null,
       trace: traceOf(kpi, inputs.queries, months),
-      derivation: computedInTypeScript[id]?.derivation ?? valueDerivation(definition ?? { id, unit: kpi.unit }),
+      derivation: computationOf(id)?.derivation ?? valueDerivation(definition ?? { id, unit: kpi.unit }),
     };
   });
   const measured = new Set(kpis.filter((k) => k.trace.kind !== 'not_measured').map((k) => k.id));
   const supporting = inputs.queries
-    ? supportingMeasures.flatMap((s): SupportingEntry[] => {
+    ? sideMeasures.flatMap((s): SupportingEntry[] => {
         if (s.for !== 'always' && !s.for.some((id) => measured.has(id))) return [];
         const found = queryOf(inputs.queries!, s.id);
         return found

@@ -1,6 +1,7 @@
-import { renderSql, sqlString } from '../../dialect/sqlText.ts';
-import type { KpiDefinition } from '../../kpis/catalog.ts';
-import { kpiCatalog } from '../../kpis/catalog.ts';
+import { sqlString } from '../../dialect/sqlText.ts';
+import { surveyCommentsSql } from '../../kpis/brandTerms.ts';
+import { responseBase, type KpiDefinition } from '../../kpis/catalog.ts';
+import { kpiKind, measureColumns } from '../../kpis/measure.ts';
 import type { KpiQueries, KpiQuery } from './model.ts';
 
 /**
@@ -8,18 +9,13 @@ import type { KpiQueries, KpiQuery } from './model.ts';
  * that KPI's rows, and one line on how functions/kpis/measure.ts turns those rows into the value.
  */
 
-/** The measure columns a KPI query returns beside (kpi, dimension, member). */
-export function measureColumns(file: string): readonly string[] {
-  return /(^|\/)durations\.sql$/.test(file) ? ['p50', 'p90', 'mean', 'n'] : ['numerator', 'denominator'];
-}
-
 /**
  * The rows behind one KPI: the exact text evaluate ran, wrapped. The text goes in unchanged (its
  * leading comments included), on lines of its own so that no comment can swallow the wrapper.
  */
-export function reproducingQuery(query: Pick<KpiQuery, 'file' | 'sql'>, kpi: string): string {
+export function reproducingQuery(query: Pick<KpiQuery, 'kind' | 'sql'>, kpi: string): string {
   return [
-    `select kpi, dimension, member, ${measureColumns(query.file).join(', ')}`,
+    `select kpi, dimension, member, ${measureColumns[query.kind].join(', ')}`,
     'from (',
     query.sql,
     ') as measured',
@@ -34,70 +30,39 @@ export function valueDerivation(
 ): string {
   const headline = "the row with dimension = ''";
   let line: string;
-  if (definition.unit === 'seconds') line = `value = p50 of ${headline}, in seconds (p90, mean and n beside it)`;
+  if (kpiKind(definition) === 'duration') line = `value = p50 of ${headline}, in seconds (p90, mean and n beside it)`;
   else if (definition.sum) line = `value = numerator of ${headline} (a total: its denominator is null)`;
   else line = `value = numerator ÷ denominator of ${headline} (none when the denominator is 0)`;
-  if (definition.survey) line += '; response rate = denominator ÷ the numerator of csat_solved_tickets';
+  if (definition.survey) line += `; response rate = denominator ÷ the numerator of ${responseBase}`;
   return line;
 }
 
-/** The KPIs evaluate computes in TypeScript rather than in sql/kpis/, and what from. */
+/**
+ * What each of evaluate's TypeScript computations (the catalog's computedBy) reads and how it
+ * derives the value, for the KPIs computed rather than measured by sql/kpis/.
+ */
 export const computedInTypeScript: Record<
-  string,
+  NonNullable<KpiDefinition['computedBy']>,
   { from: string; derivation: string; inputsSql?: (months: string[]) => string }
 > = {
-  csat_change: {
+  csatChange: {
     from: "csat of this period and of the previous one, each from csat's rows in kpis/ticket_status.sql run for that period's months",
     derivation:
       'value = csat − csat of the previous period; breakdown against.last_year = csat − csat of the same period a year before',
   },
-  brand_terms: {
+  brandTerms: {
     from: 'the survey comments of the period, counted by functions/kpis/brandTerms.ts (each term once per comment)',
     derivation:
       'value = comments read; breakdown term = comments mentioning each term, share_change = its share against the previous period',
     // The text evaluate reads the comments with (surveyComments).
-    inputsSql: (months) =>
-      renderSql("select comment from surveys where month in {{months}} and comment is not null and comment <> ''", {
-        months,
-      }),
+    inputsSql: surveyCommentsSql,
   },
-  competitor_gap: {
+  competitorGap: {
     from: "the values of the benchmarked KPIs in this report and the config's benchmarks, by functions/kpis/benchmarks.ts",
     derivation:
       'value = the <kpi>.<benchmark> pairs of breakdown gap below 0 (gap = value − benchmark, signed so that positive is better)',
   },
 };
-
-const surveyKpis = kpiCatalog.filter((d) => d.survey).map((d) => d.id);
-
-/** Rows of the KPI queries that are not KPIs but sit beside them in kpis.json (evaluate's attachSideMeasures). */
-export const supportingMeasures: { id: string; for: string[] | 'always'; note: string }[] = [
-  {
-    id: 'csat_solved_tickets',
-    for: surveyKpis,
-    note: `tickets solved in the period: the response rate of ${surveyKpis.join(', ')} = their denominator ÷ this numerator`,
-  },
-  {
-    id: 'excluded_from_time_metrics',
-    for: 'always',
-    note: 'tickets left out of time metrics, by reason (dataQuality.excludedFromTimeMetrics): numerator per member of dimension reason',
-  },
-  {
-    id: 'solved_per_agent_csat',
-    for: ['solved_per_agent'],
-    note: "each agent's CSAT beside solved_per_agent (breakdown agent_csat) = numerator ÷ denominator per agent",
-  },
-  {
-    id: 'self_service_screens',
-    for: ['self_service_clicks'],
-    note: 'screens of completed sessions beside self_service_clicks (stats.screens) = numerator ÷ denominator',
-  },
-  {
-    id: 'agent_headcount',
-    for: ['agent_turnover_rate'],
-    note: "headcount on the period's first and last day beside agent_turnover_rate (stats.headcountFirstDay, headcountLastDay)",
-  },
-];
 
 /**
  * The query whose rows hold a KPI. A KPI that had no row this period (a duration with nothing to
