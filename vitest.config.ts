@@ -1,4 +1,23 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The files that take minutes (the cloud path through the Athena stand-in, the state machine's
+ * rehearsal) start first: on a clean checkout vitest has no timings and would start them by size,
+ * late, leaving one worker running them alone at the end.
+ */
+const slowest = ['test/integration/cloud-path.test.ts', 'test/standins/rehearsal.test.ts'];
+
+class SlowestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (file: TestSpecification) => {
+      const at = slowest.findIndex((name) => file.moduleId.endsWith(name));
+      return at === -1 ? slowest.length : at;
+    };
+    return [...sorted].sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 export default defineConfig({
   test: {
@@ -9,6 +28,7 @@ export default defineConfig({
     // Two files at a time: vitest's default on 2 cores is one, and the stand-in tests spend most of
     // their time waiting on loopback (Athena polls, S3), not on a core.
     maxWorkers: 2,
+    sequence: { sequencer: SlowestFirst },
     // dt-sql-parser uses directory imports plain Node ESM cannot load; let vite bundle it.
     server: { deps: { inline: ['dt-sql-parser'] } },
   },
