@@ -9,6 +9,7 @@ import type { CsvSourceConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
 import { entityByName } from '../model/index.ts';
+import { spillPrefix } from '../model/lakeKeys.ts';
 import type { MailTransport } from '../ports/mail.ts';
 import type { ObjectStore } from '../ports/objectStore.ts';
 import type { QueryEngine } from '../ports/queryEngine.ts';
@@ -104,7 +105,11 @@ export async function createLocalContext(
     });
   } else {
     store = new FolderStore(lake);
-    engine = await DuckDbEngine.open(store, options.threads ? { threads: options.threads } : {});
+    engine = await DuckDbEngine.open(store, {
+      ...(options.threads ? { threads: options.threads } : {}),
+      ...(loaded.config.duckdb.memoryLimit ? { memoryLimit: loaded.config.duckdb.memoryLimit } : {}),
+      spillDirectory: store.locate(spillPrefix),
+    });
   }
   const mail = await createMailTransport(loaded, store);
   return createStageContext({

@@ -296,6 +296,15 @@ export const configSchema = z
     /** Words for codes in reports, over the built-in ones: {"mid_market": "Mid-market", "frontline": "Front line"}. */
     labels: z.record(z.string().min(1), z.string().trim().min(1).max(60)).default({}),
     lake: z.string().min(1),
+    /** The local engine (a folder lake): its memory limit, e.g. "4GB"; default half the machine's memory. */
+    duckdb: z
+      .strictObject({
+        memoryLimit: z
+          .string()
+          .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size DuckDB reads, e.g. 4GB or 512MiB')
+          .optional(),
+      })
+      .prefault({}),
     sources: z.array(sourceSchema).min(1, 'at least one source'),
     definitions: z
       .strictObject({

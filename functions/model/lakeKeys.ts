@@ -13,6 +13,9 @@ export const ownersAudience = '_owners';
 /** Glue tables the Athena engine materialises for a stage start so (its role may create and drop only these). */
 export const scratchTablePrefix = 'pulse_scratch_';
 
+/** Where the local engine spills what does not fit its memory limit: never read as lake data. */
+export const spillPrefix = '_scratch/spill';
+
 export const lakeKeys = {
   /** raw/<entity>/source=<source>/ingest_date=YYYY-MM-DD/ */
   rawPrefix: (entity: string, source: string, ingestDate: string) =>

@@ -1,4 +1,6 @@
 import { mkdir } from 'node:fs/promises';
+import { totalmem } from 'node:os';
+import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { globSync } from 'tinyglobby';
 import type { QueryEngine, Row, TableLocation } from '../../ports/queryEngine.ts';
@@ -20,6 +22,11 @@ function toPlain(value: unknown): string | number | boolean | null {
 interface ProfileNode {
   extra_info?: Record<string, unknown>;
   children?: ProfileNode[];
+}
+
+/** Half the machine's memory in MiB: room for Node, the Parquet writer and the OS beside DuckDB. */
+export function defaultMemoryLimit(): string {
+  return `${Math.max(256, Math.floor(totalmem() / 2 ** 20 / 2))}MiB`;
 }
 
 /** The local query engine: embedded DuckDB over the lake folder, with macros standing in for Trino functions. */
@@ -47,13 +54,21 @@ export class DuckDbEngine implements QueryEngine {
     }
   }
 
+  /**
+   * DuckDB with a memory limit (default: half the machine's memory, DuckDB's own being 80%) and,
+   * given `spillDirectory`, room to spill there what does not fit, so a large export slows down
+   * rather than running out of memory (docs/design.md, "Running on one machine").
+   */
   static async open(
     store: ObjectStore,
-    options: { threads?: number; memoryLimit?: string } = {},
+    options: { threads?: number; memoryLimit?: string; spillDirectory?: string } = {},
   ): Promise<DuckDbEngine> {
+    // DuckDB makes the spill folder when it first spills, but not its parent.
+    if (options.spillDirectory) await mkdir(path.dirname(options.spillDirectory), { recursive: true });
     const instance = await DuckDBInstance.create(':memory:', {
       ...(options.threads ? { threads: String(options.threads) } : {}),
-      ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+      memory_limit: options.memoryLimit ?? defaultMemoryLimit(),
+      ...(options.spillDirectory ? { temp_directory: options.spillDirectory } : {}),
     });
     const connection = await instance.connect();
     // Timestamps in the lake are UTC; the business zone is applied explicitly in the SQL.
