@@ -22,6 +22,7 @@ import {
 import { renderExecutive } from '../../functions/report/executive/index.ts';
 import { trcByCategoryChart, trcByCategorySpec } from '../../functions/report/finance/charts.ts';
 import type { FinanceModel } from '../../functions/report/finance/model.ts';
+import { measuredKpi } from '../support/kpis.ts';
 
 /** Charts drawn for a phone: their size, their axes, their ticks. Drawn PNGs go to .tmp/charts/ to look at. */
 const shots = path.resolve(import.meta.dirname, '../../.tmp/charts');
@@ -33,28 +34,14 @@ const months = Array.from({ length: 13 }, (_, i) => {
 });
 
 function kpi(fields: Partial<MeasuredKpi> & Pick<MeasuredKpi, 'id' | 'unit'>, values: (number | null)[]): MeasuredKpi {
-  return {
-    label: fields.id,
+  return measuredKpi({
     family: 'speed',
     direction: 'lower',
-    description: '',
     value: values.at(-1) ?? null,
     status: 'good',
-    target: null,
-    warning: null,
-    critical: null,
-    previous: null,
-    change: null,
-    changeRatio: null,
-    lastYear: null,
-    changeLastYear: null,
-    stats: {},
-    breakdowns: {},
-    drivers: [],
-    explanation: null,
     history: months.map((month, i) => ({ month, value: values[i] ?? null })),
     ...fields,
-  };
+  });
 }
 
 // The first-reply medians the issue saw: 1.55–1.82 h, a 16-minute wobble, under the demo's

@@ -5,6 +5,7 @@ import type { KpiReport, MeasuredKpi } from '../../functions/kpis/types.ts';
 import { renderAnalyst } from '../../functions/report/analyst/index.ts';
 import type { LakeInventory } from '../../functions/report/analyst/model.ts';
 import { renderExecutive } from '../../functions/report/executive/index.ts';
+import { measuredKpi } from '../support/kpis.ts';
 
 /**
  * The executive and analyst e-mails as a reader sees them: thousands grouped in the config's
@@ -12,7 +13,7 @@ import { renderExecutive } from '../../functions/report/executive/index.ts';
  */
 function kpi(id: string, value: number, previous: number, lastYear: number | null): MeasuredKpi {
   const d = kpiById(id)!;
-  return {
+  return measuredKpi({
     id,
     label: d.label,
     family: d.family,
@@ -20,21 +21,12 @@ function kpi(id: string, value: number, previous: number, lastYear: number | nul
     direction: d.direction,
     description: d.description,
     value,
-    status: 'none',
-    target: null,
-    warning: null,
-    critical: null,
     previous,
     change: value - previous,
     changeRatio: (value - previous) / Math.abs(previous),
     lastYear,
     changeLastYear: lastYear === null ? null : value - lastYear,
-    stats: {},
-    breakdowns: {},
-    drivers: [],
-    explanation: null,
-    history: [],
-  };
+  });
 }
 
 const report: KpiReport = {

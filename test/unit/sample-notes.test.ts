@@ -3,33 +3,11 @@ import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { KpiReport, MeasuredKpi } from '../../functions/kpis/types.ts';
 import { analystModel } from '../../functions/report/analyst/model.ts';
 import { renderExecutive } from '../../functions/report/executive/index.ts';
+import { measuredKpi } from '../support/kpis.ts';
 
 /** The e-mails print a rate's or score's margin of error and a small sample beside its value. */
 function kpi(id: string, unit: 'ratio' | 'score', value: number | null, rest: Partial<MeasuredKpi>): MeasuredKpi {
-  return {
-    id,
-    label: id.toUpperCase(),
-    family: 'customers',
-    unit,
-    direction: 'higher',
-    description: '',
-    value,
-    status: 'none',
-    target: null,
-    warning: null,
-    critical: null,
-    previous: null,
-    change: null,
-    changeRatio: null,
-    lastYear: null,
-    changeLastYear: null,
-    stats: {},
-    breakdowns: {},
-    drivers: [],
-    explanation: null,
-    history: [],
-    ...rest,
-  };
+  return measuredKpi({ id, label: id.toUpperCase(), family: 'customers', unit, value, ...rest });
 }
 
 const reportOf = (kpis: MeasuredKpi[], slice?: Record<string, string>): KpiReport => ({
