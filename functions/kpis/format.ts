@@ -245,16 +245,3 @@ export function display(options: DisplayOptions): Display {
 export function formatDuration(seconds: number): string {
   return display({ currency: 'USD' }).duration(seconds);
 }
-
-/**
- * A KPI value in en-US whatever the currency: for code that has no Display yet. Reports take a
- * `display(...)` made from the config instead, so that the config's locale holds.
- */
-export function formatValue(unit: KpiUnit, value: number | null | undefined, currency = 'USD'): string {
-  return display({ currency, locale: 'en-US' }).value(unit, value);
-}
-
-/** A change in the KPI's unit in en-US, with no base to give a percent: see formatValue. */
-export function formatChange(unit: KpiUnit, change: number | null | undefined, currency = 'USD'): string {
-  return display({ currency, locale: 'en-US' }).change(unit, change).text;
-}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/config/load.ts';
 import { ConfigError } from '../../functions/errors.ts';
-import { defaultLocale, display, formatChange, formatDuration, formatValue } from '../../functions/kpis/format.ts';
+import { defaultLocale, display, formatDuration } from '../../functions/kpis/format.ts';
 import type { KpiUnit } from '../../functions/kpis/types.ts';
 import { costCategories } from '../../functions/model/costs.ts';
 import { ticketChannels, ticketPriorities, ticketStatuses } from '../../functions/model/tickets.ts';
@@ -76,11 +76,6 @@ describe('values in the locale', () => {
     expect(defaultLocale('XOF')).toBe('en-US');
     expect(display({ currency: 'EUR' }).count(4242)).toBe('4.242');
     expect(display({ currency: 'EUR' }).locale).toBe('de-DE');
-  });
-
-  it('the en-US helpers of code with no Display keep their meaning', () => {
-    expect(formatValue('count', 1234)).toBe('1,234');
-    expect(formatChange('ratio', -0.08)).toBe('−8.0 pp');
   });
 });
 

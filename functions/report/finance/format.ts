@@ -14,12 +14,8 @@ export interface FinanceFormat {
   /** "+360.0%"; empty when there is no base, it passes ±1,000% or it rounds to zero. */
   changePercent(change: number | null, ratio: number | null): string;
   percent(ratio: number | null): string;
-  /** A unit cost and its change in the unit it is read in ("+2.5% (+$0.38)"), as the scorecard prints them. */
-  unitValue(unit: KpiUnit, value: number | null): string;
+  /** A unit cost's change in the unit it is read in ("+2.5% (+$0.38)"), as the scorecard prints it. */
   unitChange(unit: KpiUnit, value: number | null, change: number | null): string;
-  /** A canonical code (labor, email, smb) in words. */
-  label(member: string): string;
-  month(month: string): string;
   /** A line's amount this period, or "not measured (why)": never a 0 for what was not measured. */
   line(line: Pick<FinanceLine, 'current' | 'notMeasured'>): string;
 }
@@ -48,11 +44,8 @@ export function financeFormat(model: Pick<FinanceModel, 'trc' | 'components' | '
       return size === shown.decimal(0, 1) ? '' : `${ratio > 0 ? '+' : '−'}${size}%`;
     },
     percent: (ratio) => (ratio === null || !Number.isFinite(ratio) ? '–' : shown.percent(ratio, 1)),
-    unitValue: (unit, value) => shown.value(unit, value),
     unitChange: (unit, value, delta) =>
       delta === null || value === null ? '–' : shown.change(unit, delta, value - delta).text,
-    label: (member) => shown.label(member),
-    month: (month) => shown.month(month),
     line: (l) => (l.notMeasured !== null ? `not measured (${l.notMeasured})` : amount(l.current)),
   };
 }

@@ -46,7 +46,7 @@ export async function financeHtml(model: FinanceModel, chart: InlineImage | unde
       .slice(0, topRows)
       .map(
         (l) =>
-          `<tr><td class="${css.rule}" style="${cell}">${htmlLabel(fmt.label(l.member), labelLength)}</td><td class="${css.rule}" style="${numberCell}"><b>${money(l.current)}</b></td>${bothChanges(changeCell(l.change, l.changeRatio), changeCell(l.changeLastYear, l.changeRatioLastYear))}<td class="${css.rule}" style="${numberCell}">${escapeHtml(fmt.percent(l.share))}</td></tr>`,
+          `<tr><td class="${css.rule}" style="${cell}">${htmlLabel(model.display.label(l.member), labelLength)}</td><td class="${css.rule}" style="${numberCell}"><b>${money(l.current)}</b></td>${bothChanges(changeCell(l.change, l.changeRatio), changeCell(l.changeLastYear, l.changeRatioLastYear))}<td class="${css.rule}" style="${numberCell}">${escapeHtml(fmt.percent(l.share))}</td></tr>`,
       )
       .join('\n');
     return `${heading(title)}
@@ -60,7 +60,7 @@ export async function financeHtml(model: FinanceModel, chart: InlineImage | unde
   const unitRow = (k: UnitCostLine) =>
     k.notMeasured !== null
       ? `<tr><td class="${css.rule}" style="${cell}">${escapeHtml(k.label)}</td><td class="${css.rule} ${css.muted}" style="${cell};color:${palette.muted}" colspan="3">Not measured: ${escapeHtml(k.notMeasured)}</td></tr>`
-      : `<tr><td class="${css.rule}" style="${cell}">${escapeHtml(k.label)}</td><td class="${css.rule}" style="${numberCell}"><b>${escapeHtml(fmt.unitValue(k.unit, k.value))}</b></td>${bothChanges(unitChangeCell(k, k.change), unitChangeCell(k, k.changeLastYear))}</tr>`;
+      : `<tr><td class="${css.rule}" style="${cell}">${escapeHtml(k.label)}</td><td class="${css.rule}" style="${numberCell}"><b>${escapeHtml(model.display.value(k.unit, k.value))}</b></td>${bothChanges(unitChangeCell(k, k.change), unitChangeCell(k, k.changeLastYear))}</tr>`;
 
   const trc = model.trc;
   const components = `<mj-text ${muted}>Direct labour ${escapeHtml(fmt.line(model.components.directLabour))} · cost ledger ${escapeHtml(fmt.line(model.components.ledger))}</mj-text>`;
@@ -87,14 +87,14 @@ export async function financeHtml(model: FinanceModel, chart: InlineImage | unde
     .slice(0, topRows)
     .map(
       (s) =>
-        `<tr><td class="${css.rule}" style="${cell}">${htmlLabel(fmt.label(s.segment), labelLength)}</td><td class="${css.rule}" style="${numberCell}"><b>${money(s.costToServe.current)}</b></td>${bothChanges(changeCell(s.costToServe.change, s.costToServe.changeRatio), changeCell(s.costToServe.changeLastYear, s.costToServe.changeRatioLastYear))}<td class="${css.rule}" style="${numberCell}">${escapeHtml(fmt.percent(s.costToServe.share))}</td></tr>`,
+        `<tr><td class="${css.rule}" style="${cell}">${htmlLabel(model.display.label(s.segment), labelLength)}</td><td class="${css.rule}" style="${numberCell}"><b>${money(s.costToServe.current)}</b></td>${bothChanges(changeCell(s.costToServe.change, s.costToServe.changeRatio), changeCell(s.costToServe.changeLastYear, s.costToServe.changeRatioLastYear))}<td class="${css.rule}" style="${numberCell}">${escapeHtml(fmt.percent(s.costToServe.share))}</td></tr>`,
     )
     .join('\n');
   const marginRows = segments
     .slice(0, topRows)
     .map(
       (s) =>
-        `<tr><td class="${css.rule}" style="${cell}">${htmlLabel(fmt.label(s.segment), labelLength)}</td><td class="${css.rule}" style="${numberCell}">${money(s.revenue.current)}</td><td class="${css.rule}" style="${numberCell}"><b>${money(s.margin.current)}</b></td>${bothChanges(changeCell(s.margin.change, s.margin.changeRatio), changeCell(s.margin.changeLastYear, s.margin.changeRatioLastYear))}</tr>`,
+        `<tr><td class="${css.rule}" style="${cell}">${htmlLabel(model.display.label(s.segment), labelLength)}</td><td class="${css.rule}" style="${numberCell}">${money(s.revenue.current)}</td><td class="${css.rule}" style="${numberCell}"><b>${money(s.margin.current)}</b></td>${bothChanges(changeCell(s.margin.change, s.margin.changeRatio), changeCell(s.margin.changeLastYear, s.margin.changeRatioLastYear))}</tr>`,
     )
     .join('\n');
   const segmentSection =

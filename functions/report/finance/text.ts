@@ -23,7 +23,7 @@ export function financeText(model: FinanceModel, chart: InlineImage | undefined)
       .slice(0, topRows)
       .map(
         (l) =>
-          `${cutLabel(fmt.label(l.member), 28).padEnd(28)} ${money(l.current).padStart(12)}  vs previous ${change(l.change, l.changeRatio)}  vs last year ${change(l.changeLastYear, l.changeRatioLastYear)}`,
+          `${cutLabel(model.display.label(l.member), 28).padEnd(28)} ${money(l.current).padStart(12)}  vs previous ${change(l.change, l.changeRatio)}  vs last year ${change(l.changeLastYear, l.changeRatioLastYear)}`,
       ),
     ...(lines.length > topRows ? [`…and ${lines.length - topRows} more ${what} in the workbook.`] : []),
   ];
@@ -51,7 +51,7 @@ export function financeText(model: FinanceModel, chart: InlineImage | undefined)
           ...model.unitCosts.map((k) =>
             k.notMeasured !== null
               ? `${k.label.padEnd(28)} not measured: ${k.notMeasured}`
-              : `${k.label.padEnd(28)} ${fmt.unitValue(k.unit, k.value).padStart(12)}  vs previous ${unitChange(k, k.change)}  vs last year ${unitChange(k, k.changeLastYear)}`,
+              : `${k.label.padEnd(28)} ${model.display.value(k.unit, k.value).padStart(12)}  vs previous ${unitChange(k, k.change)}  vs last year ${unitChange(k, k.changeLastYear)}`,
           ),
         ]
       : []),
@@ -75,7 +75,7 @@ export function financeText(model: FinanceModel, chart: InlineImage | undefined)
               .slice(0, topRows)
               .map(
                 (s) =>
-                  `${cutLabel(fmt.label(s.segment), 28).padEnd(28)} ${money(s.margin.current).padStart(12)}  revenue ${money(s.revenue.current)}  vs previous ${change(s.margin.change, s.margin.changeRatio)}`,
+                  `${cutLabel(model.display.label(s.segment), 28).padEnd(28)} ${money(s.margin.current).padStart(12)}  revenue ${money(s.revenue.current)}  vs previous ${change(s.margin.change, s.margin.changeRatio)}`,
               ),
           ]
         : []),
