@@ -1,3 +1,4 @@
+import type { KpiDefinition } from '../../functions/kpis/catalog.ts';
 import type { MeasuredKpi } from '../../functions/kpis/types.ts';
 
 /** A measured KPI for a renderer's test: nothing compared, nothing explained, unless `fields` says so. */
@@ -24,4 +25,10 @@ export function measuredKpi(fields: Partial<MeasuredKpi> & Pick<MeasuredKpi, 'id
     history: [],
     ...fields,
   };
+}
+
+/** A measured KPI as the catalog defines it (label, family, unit, direction), with `fields` over it. */
+export function catalogKpi(d: KpiDefinition, fields: Partial<MeasuredKpi> = {}): MeasuredKpi {
+  const { id, label, family, unit, direction, description } = d;
+  return measuredKpi({ id, label, family, unit, direction, description, ...fields });
 }

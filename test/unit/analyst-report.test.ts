@@ -10,35 +10,14 @@ import { analystModel, type KpiQueries, type LakeInventory } from '../../functio
 import { reproducingQuery, valueDerivation } from '../../functions/report/analyst/queries.ts';
 import type { ReportMessage } from '../../functions/report/message.ts';
 import { sourceParams, sqlParams } from '../../functions/stages/lake.ts';
+import { catalogKpi } from '../support/kpis.ts';
 
 /** The analyst report, pure: a hand-built kpis.json and inputs in, a message out. */
 const hostile = '<script>alert("x")</script> & <img src=x onerror=alert(1)>';
 const period = parsePeriod('2026-10');
 
 function kpiOf(d: KpiDefinition, value: number | null): KpiResult {
-  return {
-    id: d.id,
-    label: d.label,
-    family: d.family,
-    unit: d.unit,
-    direction: d.direction,
-    description: d.description,
-    value,
-    status: 'none',
-    target: null,
-    warning: null,
-    critical: null,
-    previous: null,
-    change: null,
-    changeRatio: null,
-    lastYear: null,
-    changeLastYear: null,
-    stats: {},
-    breakdowns: {},
-    drivers: [],
-    explanation: null,
-    history: [],
-  };
+  return catalogKpi(d, { value });
 }
 
 function source(name: string, overrides: Partial<SourceQuality> = {}): SourceQuality {

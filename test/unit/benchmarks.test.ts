@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { competitorGaps } from '../../functions/kpis/benchmarks.ts';
 import { kpiById } from '../../functions/kpis/catalog.ts';
 import type { KpiResult } from '../../functions/kpis/types.ts';
+import { catalogKpi } from '../support/kpis.ts';
 
 /**
  * docs/kpis.md and docs/rules.md: "its breakdown gap holds, per `<kpi>.<benchmark>` pair, the KPI's value minus the
@@ -9,30 +10,7 @@ import type { KpiResult } from '../../functions/kpis/types.ts';
  * number of pairs behind."
  */
 function measured(id: string, value: number | null): KpiResult {
-  const d = kpiById(id)!;
-  return {
-    id,
-    label: d.label,
-    family: d.family,
-    unit: d.unit,
-    direction: d.direction,
-    description: d.description,
-    value,
-    status: 'none',
-    target: null,
-    warning: null,
-    critical: null,
-    previous: null,
-    change: null,
-    changeRatio: null,
-    lastYear: null,
-    changeLastYear: null,
-    stats: {},
-    breakdowns: {},
-    drivers: [],
-    explanation: null,
-    history: [],
-  };
+  return catalogKpi(kpiById(id)!, { value });
 }
 
 function notMeasured(id: string): KpiResult {

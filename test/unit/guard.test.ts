@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isBlank, reportVerdict, staleSources } from '../../functions/kpis/guard.ts';
 import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { KpiReport, MeasuredKpi, SourceQuality } from '../../functions/kpis/types.ts';
+import { measuredKpi } from '../support/kpis.ts';
 
 const source = (name: string, entity: string, freshestRecordAt: string | null): SourceQuality => ({
   source: name,
@@ -14,29 +15,8 @@ const source = (name: string, entity: string, freshestRecordAt: string | null): 
   freshestRecordAt,
 });
 
-const count = (id: string, value: number): MeasuredKpi => ({
-  id,
-  label: id,
-  family: 'volume',
-  unit: 'count',
-  direction: 'neutral',
-  description: '',
-  value,
-  status: 'none',
-  target: null,
-  warning: null,
-  critical: null,
-  previous: null,
-  change: null,
-  changeRatio: null,
-  lastYear: null,
-  changeLastYear: null,
-  stats: {},
-  breakdowns: {},
-  drivers: [],
-  explanation: null,
-  history: [],
-});
+const count = (id: string, value: number): MeasuredKpi =>
+  measuredKpi({ id, unit: 'count', direction: 'neutral', value });
 
 function report(
   created: number,

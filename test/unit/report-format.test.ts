@@ -5,21 +5,14 @@ import type { KpiReport, MeasuredKpi } from '../../functions/kpis/types.ts';
 import { renderAnalyst } from '../../functions/report/analyst/index.ts';
 import type { LakeInventory } from '../../functions/report/analyst/model.ts';
 import { renderExecutive } from '../../functions/report/executive/index.ts';
-import { measuredKpi } from '../support/kpis.ts';
+import { catalogKpi } from '../support/kpis.ts';
 
 /**
  * The executive and analyst e-mails as a reader sees them: thousands grouped in the config's
  * locale, changes in their unit, months by name, and no arrow, colour or sign on a zero.
  */
 function kpi(id: string, value: number, previous: number, lastYear: number | null): MeasuredKpi {
-  const d = kpiById(id)!;
-  return measuredKpi({
-    id,
-    label: d.label,
-    family: d.family,
-    unit: d.unit,
-    direction: d.direction,
-    description: d.description,
+  return catalogKpi(kpiById(id)!, {
     value,
     previous,
     change: value - previous,
