@@ -1,4 +1,5 @@
 import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
+import { PulseError } from '../errors.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
 import { excludedFromTime, kpiCatalog, responseBase, sideMeasures, type KpiDefinition } from '../kpis/catalog.ts';
 import { competitorGaps } from '../kpis/benchmarks.ts';
@@ -129,6 +130,22 @@ async function storedMeasure(
     ran?.push({ file, kind, sql: renderSql(readSql(file), params), kpis, readFrom: kpiMonthlyMart });
   }
   return toMeasurements(rows.map(storedMeasureRow));
+}
+
+/**
+ * A slice's rows are in kpi_monthly when the marts were built with it configured: a slice added
+ * since, evaluated before the marts stage runs again, would read as an empty history. Refused.
+ */
+async function requireSliceRows(ctx: StageContext, slice: string): Promise<void> {
+  const [held] = await ctx.engine.query(
+    renderSql("select count_if(slice = {{slice}}) as sliced, count_if(slice = '') as whole from kpi_monthly", {
+      slice,
+    }),
+  );
+  if (Number(held?.whole ?? 0) > 0 && Number(held?.sliced ?? 0) === 0)
+    throw new PulseError(
+      `kpi_monthly holds no rows of the slice ${slice}: run the marts stage first (pulse run --stages marts,evaluate)`,
+    );
 }
 
 /** Each KPI's headline month by month in one slice ('' for the whole lake), read from kpi_monthly (13 partitions). */
@@ -348,6 +365,7 @@ async function evaluateReport(
   const historyMonths = monthRange(addMonths(last, -12), last);
   ctx.progress.start('evaluate', 4);
   const key = slice ? sliceKey(slice) : '';
+  if (key) await requireSliceRows(ctx, key);
   const historyOf = await monthlyHistory(ctx, historyMonths, key);
   const spans = await dataSpans(ctx.engine);
   // The period and those compared with are read from kpi_monthly, the slice's rows under a slice,

@@ -8,6 +8,7 @@ import { audienceReportKey, evaluate } from '../../functions/stages/evaluate.ts'
 import { buildFixtureLake, measured } from '../support/lake.ts';
 import { readSql } from '../../functions/dialect/sqlText.ts';
 import { measureQueries } from '../../functions/kpis/measure.ts';
+import { registerLake } from '../../functions/stages/lake.ts';
 
 /**
  * A sliced audience's numbers come from its slice's records only (golden-catalog fixture,
@@ -146,5 +147,13 @@ describe('a sliced evaluate on a built lake', () => {
     expect(sent.some((s) => /from kpi_monthly\b[\s\S]*slice = 'team=alpha'/.test(s))).toBe(true);
     const again = (await getJson<KpiReport>(ctx.store, audienceReportKey('2026-10', 'alpha-lead')))!;
     expect(again.kpis).toEqual(before);
+  });
+
+  it('refuses a slice the marts were not built with, rather than read an empty history', async () => {
+    const beta = { name: 'beta-lead', report: 'executive' as const, recipients: ['beta@example.com'], slice: { team: 'beta' } };
+    await expect(evaluate({ ...ctx, config: { ...ctx.config, audiences: [beta] } })).rejects.toThrow(
+      'kpi_monthly holds no rows of the slice team=beta: run the marts stage first',
+    );
+    await registerLake(ctx);
   });
 });
