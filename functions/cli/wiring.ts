@@ -83,6 +83,7 @@ export interface LocalContextOptions {
   threads?: number;
   resend?: boolean;
   reextract?: boolean;
+  force?: boolean;
   quiet?: boolean;
   now?: Date;
   /** How an s3:// lake's Athena engine polls; a stand-in on loopback answers in milliseconds. */
@@ -135,6 +136,7 @@ export async function createLocalContext(
     ...(options.now ? { now: options.now } : {}),
     resend: options.resend ?? false,
     reextract: options.reextract ?? false,
+    force: options.force ?? false,
     progress: progressFor(options.quiet ?? false),
     // Stages name lake places as the store locates them; the user reads them from where they stand.
     log: options.quiet ? () => {} : (message) => process.stderr.write(`${displayPathsUnder(message, lake)}\n`),
