@@ -145,3 +145,28 @@ describe('a server that answers 401 and echoes the credentials', () => {
     });
   }
 });
+
+describe('a Salesforce token answer that sends the data calls over plain http', () => {
+  it('is refused before the token leaves for that address', async () => {
+    const org = await new ReplayServer()
+      .route('POST', /oauth2\/token$/, () => ({
+        body: { access_token: 'sf-t0ken-9a8b7c6d', instance_url: 'http://crm.attacker.example' },
+      }))
+      .start();
+    try {
+      const source = {
+        name: 'sf',
+        type: 'salesforce',
+        baseUrl: org.url,
+        credentials: { clientId: 'env:PULSE_HOSTILE_EMAIL', clientSecret: 'env:PULSE_HOSTILE_FD_KEY' },
+        startDate: '2026-09-01',
+        requestsPerMinute: 60_000,
+      };
+      const ctx = await connectorContext(writeConnectorConfig(dir, 'salesforce', source));
+      await expect(extract(ctx)).rejects.toThrow(/sources "sf": .*an instance_url that is not https/);
+      await ctx.engine.close();
+    } finally {
+      await org.stop();
+    }
+  });
+});
