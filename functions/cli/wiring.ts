@@ -16,6 +16,7 @@ import type { MailTransport } from '../ports/mail.ts';
 import type { ObjectStore } from '../ports/objectStore.ts';
 import type { QueryEngine } from '../ports/queryEngine.ts';
 import type { Source } from '../ports/source.ts';
+import { redact } from '../redaction.ts';
 import { CsvSource } from '../sources/csv.ts';
 import { sourcesFor } from '../sources/registry.ts';
 import { createStageContext, type StageContext } from '../stages/context.ts';
@@ -139,6 +140,6 @@ export async function createLocalContext(
     force: options.force ?? false,
     progress: progressFor(options.quiet ?? false),
     // Stages name lake places as the store locates them; the user reads them from where they stand.
-    log: options.quiet ? () => {} : (message) => process.stderr.write(`${displayPathsUnder(message, lake)}\n`),
+    log: options.quiet ? () => {} : (message) => process.stderr.write(`${redact(displayPathsUnder(message, lake))}\n`),
   });
 }
