@@ -380,16 +380,27 @@ export const configSchema = z
     mail: z
       .discriminatedUnion('transport', [
         z.strictObject({ transport: z.literal('outbox'), from: z.string().default('pulse@localhost') }),
-        z.strictObject({
-          transport: z.literal('smtp'),
-          from: z.string(),
-          host: z.string(),
-          port: z.number().int().positive().default(587),
-          /** true: TLS from the first byte (port 465); false: STARTTLS whenever the server offers it. */
-          secure: z.boolean().optional(),
-          user: z.string().optional(),
-          password: secretRef.optional(),
-        }),
+        z
+          .strictObject({
+            transport: z.literal('smtp'),
+            from: z.string(),
+            host: z.string(),
+            port: z.number().int().positive().default(587),
+            /** true: TLS from the first byte (port 465); false: STARTTLS whenever the server offers it. */
+            secure: z.boolean().optional(),
+            user: z.string().optional(),
+            password: secretRef.optional(),
+            /** true: log in without TLS, for a relay on loopback only; elsewhere the password goes over TLS only. */
+            insecure: z.boolean().optional(),
+          })
+          .superRefine((mail, ctx) => {
+            if (mail.insecure && !isLoopback(mail.host))
+              ctx.addIssue({
+                code: 'custom',
+                path: ['insecure'],
+                message: `true is for a relay on loopback (127.0.0.1, ::1, localhost) only, and mail.host is "${mail.host}": the password would cross the network in clear`,
+              });
+          }),
         z.strictObject({
           transport: z.literal('ses'),
           from: z.string(),

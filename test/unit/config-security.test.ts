@@ -49,3 +49,22 @@ describe('an API source baseUrl', () => {
     ]);
   });
 });
+
+describe('an SMTP relay', () => {
+  const smtp = (host: string) => ({
+    transport: 'smtp',
+    from: 'pulse@acme.example',
+    host,
+    user: 'pulse',
+    password: 'env:SMTP_PASSWORD',
+    insecure: true,
+  });
+
+  it('may take the login without TLS (insecure) on loopback only', () => {
+    for (const host of ['127.0.0.1', '::1', 'localhost']) expect(problems({ mail: smtp(host) }), host).toEqual([]);
+    expect(problems({ mail: smtp('smtp.acme.example') })).toEqual([
+      'pulse.config.json: mail.insecure: true is for a relay on loopback (127.0.0.1, ::1, localhost) only, and ' +
+        'mail.host is "smtp.acme.example": the password would cross the network in clear',
+    ]);
+  });
+});
