@@ -68,3 +68,39 @@ describe('an SMTP relay', () => {
     ]);
   });
 });
+
+describe('mail addresses', () => {
+  const injected = 'pulse@acme.example\r\nBcc: everyone@rival.example';
+
+  it('refuse a sender with a line break (header injection) or that is no address, naming mail.from', () => {
+    for (const transport of ['outbox', 'ses'])
+      expect(problems({ mail: { transport, from: injected } })).toEqual([
+        'pulse.config.json: mail.from: holds a line break or a control character, which would write mail headers ' +
+          'of its own: one address',
+      ]);
+    const smtp = { transport: 'smtp', host: 'smtp.acme.example' };
+    expect(problems({ mail: { ...smtp, from: 'pulse@acme.example>\nRCPT TO:<x@y.z' } })).toHaveLength(1);
+    for (const from of ['pulse', 'pulse@acme.example, ceo@acme.example', 'Pulse <a@b.c>, <d@e.f>', '@acme', 'a@b@c'])
+      expect(problems({ mail: { ...smtp, from } }), from).toEqual([
+        'pulse.config.json: mail.from: not an e-mail address: one address such as pulse@acme.example or ' +
+          'Pulse <pulse@acme.example>',
+      ]);
+    for (const from of [
+      'pulse@localhost',
+      'pulse+kpi@mail.acme.example',
+      "o'brien@acme.example",
+      'Pulse <pulse@acme.example>',
+      '"Pulse, KPIs" <pulse@acme.example>',
+    ])
+      expect(problems({ mail: { ...smtp, from } }), from).toEqual([]);
+  });
+
+  it('refuse a recipient or an owner with a line break, naming the field', () => {
+    expect(
+      problems({ audiences: [{ name: 'executive', recipients: ['ceo@acme.example', injected] }], owners: [injected] }),
+    ).toEqual([
+      expect.stringMatching(/^pulse\.config\.json: audiences\[0\]\.recipients\[1\]: /),
+      expect.stringMatching(/^pulse\.config\.json: owners\[0\]: /),
+    ]);
+  });
+});
