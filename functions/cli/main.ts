@@ -75,7 +75,14 @@ const reportingStages: StageName[] = ['evaluate', 'render', 'deliver'];
 async function runPipeline(
   configFile: string,
   periodText: string,
-  options: { stages?: StageName[]; resend?: boolean; reextract?: boolean; json?: boolean; partial?: boolean },
+  options: {
+    stages?: StageName[];
+    resend?: boolean;
+    reextract?: boolean;
+    force?: boolean;
+    json?: boolean;
+    partial?: boolean;
+  },
   now: Date,
 ) {
   const loaded = await loadConfig(configFile);
@@ -86,6 +93,7 @@ async function runPipeline(
   const ctx = await createLocalContext(loaded, period, {
     resend: options.resend ?? false,
     reextract: options.reextract ?? false,
+    force: options.force ?? false,
     quiet: options.json ?? false,
     now,
   });
@@ -222,6 +230,7 @@ function buildProgram(io: CliIo, answer: Answer) {
     .option('--stages <list>', `comma-separated subset of ${stageNames.join(',')}`, parseStages)
     .option('--resend', 'send again what the ledger says was sent')
     .option('--reextract', 'read every source file again, even those already read')
+    .option('--force', 'evaluate and render again even when nothing they read has changed')
     .option(...jsonOption)
     .option('--partial', 'report a period that has not ended, to date, compared with the same days before')
     .action(
@@ -231,6 +240,7 @@ function buildProgram(io: CliIo, answer: Answer) {
         stages?: StageName[];
         resend?: boolean;
         reextract?: boolean;
+        force?: boolean;
         json?: boolean;
         partial?: boolean;
       }) => {

@@ -52,9 +52,10 @@ export function sourceParams(config: PulseConfig): Record<string, SqlValue> {
 
 /**
  * Every KPI query of one period as rows of one shape, for the kpi_monthly mart: each row carries
- * the kind of its query, which is how every reader tells a duration from a ratio (storedMeasureRow).
+ * the kind of its query, which is how every reader tells a duration from a ratio (storedMeasureRow),
+ * the query's file, and the slice it is measured in (sliceKey; '' for the whole lake).
  */
-export function kpiRowsSql(params: Record<string, SqlValue>, month: string): string {
+export function kpiRowsSql(params: Record<string, SqlValue>, month: string, slice = ''): string {
   const asDouble = (column: string, kind: MeasureKind) =>
     `cast(${measureColumns[kind].includes(column) ? column : 'null'} as double) as ${column}`;
   return measureQueries
@@ -67,6 +68,8 @@ export function kpiRowsSql(params: Record<string, SqlValue>, month: string): str
         'cast(member as varchar) as member',
         `${sqlString(kind)} as kind`,
         ...measures,
+        `${sqlString(file)} as query`,
+        `${sqlString(slice)} as slice`,
       ];
       return `select ${columns.join(', ')}, ${renderSql('{{month}}', { month })} as month from (${sql}) as measured`;
     })
@@ -183,7 +186,7 @@ export const slicedKpiMonth = (month: string) => `${kpiMonthlyMart}_${month.repl
  * query with CTAS; Athena User Guide, https://docs.aws.amazon.com/athena/latest/ug/service-limits.html).
  */
 async function registerSlicedMarts(ctx: StageContext, params: Record<string, SqlValue>): Promise<void> {
-  for (const mart of marts) await ctx.engine.createView(mart.name, renderSql(readSql(mart.file), params));
+  await registerMartViews(ctx, params);
   // The 13 months a report's history shows, and back to the same period last year, which the
   // finance report compares with (a quarter's last year starts 14 months before its last month).
   const last = ctx.period.months[ctx.period.months.length - 1]!;
@@ -196,6 +199,11 @@ async function registerSlicedMarts(ctx: StageContext, params: Record<string, Sql
   }
   const history = months.map((m) => `select * from ${slicedKpiMonth(m)}`);
   await ctx.engine.createView(kpiMonthlyMart, history.join('\nunion all\n'));
+}
+
+/** Each mart as a view computing it from the records registered (a slice's), not as the stored table. */
+export async function registerMartViews(ctx: StageContext, params: Record<string, SqlValue>): Promise<void> {
+  for (const mart of marts) await ctx.engine.createView(mart.name, renderSql(readSql(mart.file), params));
 }
 
 /** Everything evaluate and analysts query: curated entities, intermediate views, marts (of one slice, if given). */

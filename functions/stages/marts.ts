@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sqlFiles } from '../dialect/sqlFiles.generated.ts';
-import { readSql, renderSql } from '../dialect/sqlText.ts';
+import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { MartsPending } from './curate.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
@@ -17,9 +17,11 @@ import {
   registerCurated,
   registerIntermediate,
   registerMarts,
+  registerMartViews,
   sourceParams,
   sqlParams,
 } from './lake.ts';
+import { configuredSlices, type Slice } from './slice.ts';
 
 export interface MartSummary {
   mart: string;
@@ -47,15 +49,49 @@ interface MartsBuilt {
 /**
  * What the marts depend on besides the curated rows: the config's definitions, time zone and
  * currency, which sources exist, the SQL itself and kpi_monthly's columns (a lake built before
- * a column was added, such as its kind, is rebuilt). Another fingerprint rebuilds every month.
+ * a column was added, such as its kind, is rebuilt), and the slices kpi_monthly measures (a slice
+ * added or changed has every month to measure). Another fingerprint rebuilds every month.
  */
 function fingerprintOf(ctx: StageContext): string {
   const { definitions, timezone, currency } = ctx.config;
   const kpiMonthly = kpiMonthlyColumns.map((c) => c.name);
   const sources = sourceParams(ctx.config);
+  const slices = configuredSlices(ctx.config.audiences).map((s) => s.key);
   return createHash('sha256')
-    .update(JSON.stringify({ definitions, timezone, currency, sources, sql: sqlFiles, kpiMonthly }))
+    .update(JSON.stringify({ definitions, timezone, currency, sources, sql: sqlFiles, kpiMonthly, slices }))
     .digest('hex');
+}
+
+/**
+ * The kpi_monthly rows of the whole lake and of each configured slice, as one SELECT to write
+ * (docs/design.md: a slice is data, not views). A slice's rows are measured over its records
+ * alone (registerCurated(ctx, slice), the marts as views over them) into a work table of its own,
+ * since the names the KPI queries read stand for one slice at a time; then the lake is registered
+ * whole again. `rowsSql` gives the rows of one slice key ('' for the whole lake). The caller drops
+ * the work tables once written.
+ */
+async function kpiRowsOfSlices(
+  ctx: StageContext,
+  params: Record<string, SqlValue>,
+  slices: { key: string; slice: Slice }[],
+  rowsSql: (slice: string) => string,
+): Promise<{ sql: string; tables: string[] }> {
+  const tables: string[] = [];
+  for (const { key, slice } of slices) {
+    await registerCurated(ctx, slice);
+    await registerIntermediate(ctx, params);
+    await registerMartViews(ctx, params);
+    const table = `${kpiMonthlyMart}_slice_${tables.length}`;
+    await ctx.engine.createTable(table, rowsSql(key));
+    tables.push(table);
+  }
+  if (slices.length > 0) {
+    await registerCurated(ctx);
+    await registerIntermediate(ctx, params);
+    await registerMarts(ctx, params);
+  }
+  const sql = [rowsSql(''), ...tables.map((t) => `select * from ${t}`)].join('\nunion all\n');
+  return { sql, tables };
 }
 
 /** The month=YYYY-MM partitions a prefix holds. */
@@ -142,14 +178,14 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
     ctx.progress.stop();
   }
   await registerMarts(ctx, params);
+  const slices = configuredSlices(ctx.config.audiences);
   ctx.progress.start('marts kpi_monthly', kpiRebuild.length);
   for (const [i, month] of kpiRebuild.entries()) {
     if (done.has(`${kpiMonthlyMart}/${month}`)) continue;
     const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
-    await ctx.engine.writeParquet(kpiRowsSql(monthParams, month), lakeKeys.mart(kpiMonthlyMart), {
-      partitionByMonth: true,
-      months: [month],
-    });
+    const rows = await kpiRowsOfSlices(ctx, params, slices, (slice) => kpiRowsSql(monthParams, month, slice));
+    await ctx.engine.writeParquet(rows.sql, lakeKeys.mart(kpiMonthlyMart), { partitionByMonth: true, months: [month] });
+    for (const table of rows.tables) await ctx.engine.query(`drop table ${table}`);
     await finished(`${kpiMonthlyMart}/${month}`);
     ctx.progress.update(i + 1);
   }
