@@ -80,6 +80,9 @@ function configure(change: (config: PulseConfig) => void): void {
 /** The lines a stage logged (`evaluate`, `render` and `render <audience>`). */
 const linesOf = (r: Run, stage: string) => r.log.filter((l) => l.startsWith(`${stage}:`) || l.startsWith(`${stage} `));
 
+/** The audiences render wrote a message for. */
+const rendered = (r: Run) => r.log.flatMap((l) => /^render (\w+): reports\/.*message\.eml/.exec(l)?.[1] ?? []);
+
 let first: Run;
 
 beforeAll(async () => {
@@ -134,7 +137,10 @@ describe('a re-run', () => {
     expect(changed.calls.evaluate).toBeGreaterThan(20);
     expect(linesOf(changed, 'evaluate')[0]).toBe('evaluate: targets changed since 2026-11-01T06:00:00.000Z');
     expect(snapshot('reports/2026-10/kpis.json')).not.toEqual(kpis);
-    expect(linesOf(changed, 'render').map((l) => l.split(':')[0])).toEqual(['render executive', 'render finance']);
+    expect(rendered(changed)).toEqual(['executive', 'finance']);
+    expect(linesOf(changed, 'render executive')[0]).toBe(
+      'render executive: lake changed since 2026-11-01T06:00:00.000Z',
+    );
   }, 60_000);
 
   it("after an audience's KPIs changed re-renders that audience only, and evaluate keeps kpis.json", async () => {
@@ -152,8 +158,11 @@ describe('a re-run', () => {
       'evaluate: inputs unchanged since 2026-11-03T06:00:00.000Z, kept kpis.json',
     ]);
     expect(snapshot('reports/2026-10/kpis.json')).toEqual(kpis);
-    expect(linesOf(changed, 'render').map((l) => l.split(':')[0])).toEqual(['render executive', 'render']);
-    expect(linesOf(changed, 'render')[1]).toBe(
+    expect(rendered(changed)).toEqual(['executive']);
+    expect(linesOf(changed, 'render executive')[0]).toBe(
+      'render executive: audience changed since 2026-11-03T06:00:00.000Z',
+    );
+    expect(linesOf(changed, 'render').at(-1)).toBe(
       'render: inputs unchanged since 2026-11-03T06:00:00.000Z, kept 1 report',
     );
     expect(snapshot('reports/2026-10/finance')).toEqual(finance);
@@ -180,7 +189,7 @@ describe('a re-run', () => {
     );
     expect(changed.calls.evaluate).toBeGreaterThan(20);
     expect(linesOf(changed, 'evaluate')[0]).toBe('evaluate: lake changed since 2026-11-03T06:00:00.000Z');
-    expect(linesOf(changed, 'render').map((l) => l.split(':')[0])).toEqual(['render executive', 'render finance']);
+    expect(rendered(changed)).toEqual(['executive', 'finance']);
   }, 60_000);
 
   it('with --force evaluates and renders again though nothing changed', async () => {
@@ -193,7 +202,7 @@ describe('a re-run', () => {
     expect(forced.calls.evaluate).toBeGreaterThan(20);
     expect(linesOf(forced, 'evaluate')[0]).toMatch(/^evaluate: \d+ KPIs → /);
     expect(snapshot('reports/2026-10/kpis.json')).not.toEqual(kpis);
-    expect(linesOf(forced, 'render').map((l) => l.split(':')[0])).toEqual(['render executive', 'render finance']);
+    expect(rendered(forced)).toEqual(['executive', 'finance']);
     // And the run after it keeps what --force wrote.
     const again = await run(7);
     expect(again.calls.evaluate).toBe(0);
