@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../functions/cli/main.ts';
 import { createLocalContext } from '../../functions/cli/wiring.ts';
 import { loadConfig } from '../../functions/config/load.ts';
 import type { PulseConfig } from '../../functions/config/schema.ts';
 import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { QueryEngine } from '../../functions/ports/queryEngine.ts';
 import { runStages, stageNames, type StageName } from '../../functions/stages/index.ts';
+import { captureCli } from '../support/cliOutput.ts';
 
 /**
  * A re-run on unchanged inputs computes nothing (docs/design.md, "Re-runs"): evaluate and render
@@ -84,6 +86,7 @@ const linesOf = (r: Run, stage: string) => r.log.filter((l) => l.startsWith(`${s
 const rendered = (r: Run) => r.log.flatMap((l) => /^render (\w+): reports\/.*message\.eml/.exec(l)?.[1] ?? []);
 
 let first: Run;
+const cli = captureCli();
 
 beforeAll(async () => {
   rmSync(dir, { recursive: true, force: true });
@@ -210,4 +213,18 @@ describe('a re-run', () => {
       'render: inputs unchanged since 2026-11-06T06:00:00.000Z, kept 2 reports',
     ]);
   }, 90_000);
+
+  it('from the CLI keeps the report, and with --force evaluates again', async () => {
+    // prepare
+    const io = { ...cli.io, now: () => new Date('2026-11-08T06:00:00Z') };
+    const args = ['run', '--config', configFile, '--period', '2026-10', '--stages', 'evaluate'];
+    // act
+    const kept = await main(args, io);
+    const keptErr = cli.err();
+    const forced = await main([...args, '--force'], io);
+    // assess
+    expect([kept, forced]).toEqual([0, 0]);
+    expect(keptErr).toContain('evaluate: inputs unchanged since 2026-11-06T06:00:00.000Z, kept kpis.json');
+    expect(cli.err().slice(keptErr.length)).toMatch(/^evaluate: \d+ KPIs → /m);
+  }, 60_000);
 });
