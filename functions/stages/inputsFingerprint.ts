@@ -51,6 +51,7 @@ function stableJson(value: unknown): string {
  */
 const identity = (o: StoredObject) => [o.key, o.size, o.etag ?? o.lastModified];
 
+/** The fingerprint of a stage's inputs as they stand: one listing per prefix, and hashes of the rest. */
 export async function fingerprintInputs(store: ObjectStore, inputs: StageInputs): Promise<InputsFingerprint> {
   const objects: unknown[] = [];
   for (const prefix of inputs.prefixes) {
