@@ -10,6 +10,7 @@ import type { TableLocation } from '../ports/queryEngine.ts';
 import type { StageContext } from './context.ts';
 import { slicedViews, unsliced, type Slice } from './slice.ts';
 import { addMonths, lastYearPeriod, monthRange, periodFromMonths } from '../kpis/period.ts';
+import { periodRelations } from './periodsSql.ts';
 
 /** Views between curated/ and marts/: one purpose each (dbt's intermediate layer). */
 export const intermediateViews = [{ name: 'int_tickets', file: 'intermediate/int_tickets.sql' }] as const;
@@ -51,25 +52,23 @@ export function sourceParams(config: PulseConfig): Record<string, SqlValue> {
 }
 
 /**
- * Every KPI query of one period as rows of one shape, for the kpi_monthly mart: each row carries
- * the kind of its query, which is how every reader tells a duration from a ratio (storedMeasureRow).
+ * One KPI query's rendered SQL as kpi_monthly rows: each row carries the kind of its query, which
+ * is how every reader tells a duration from a ratio (storedMeasureRow), and its month: the month
+ * given, or (null) the query's own `period` column, for a query measuring each month as a period.
  */
-export function kpiRowsSql(params: Record<string, SqlValue>, month: string): string {
-  const asDouble = (column: string, kind: MeasureKind) =>
+export function kpiMonthlyRowsSql(kind: MeasureKind, sql: string, month: string | null): string {
+  const asDouble = (column: string) =>
     `cast(${measureColumns[kind].includes(column) ? column : 'null'} as double) as ${column}`;
+  const measures = [...measureColumns.ratio, ...measureColumns.duration].map(asDouble);
+  const columns = ['kpi', 'dimension', 'cast(member as varchar) as member', `${sqlString(kind)} as kind`, ...measures];
+  const monthColumn = month === null ? 'period' : renderSql('{{month}}', { month });
+  return `select ${columns.join(', ')}, ${monthColumn} as month from (${sql}) as measured`;
+}
+
+/** Every KPI query of one month (params from sqlParams) as rows of one shape, for the kpi_monthly mart. */
+export function kpiRowsSql(params: Record<string, SqlValue>, month: string): string {
   return measureQueries
-    .map(({ file, kind }) => {
-      const sql = renderSql(readSql(file), params);
-      const measures = [...measureColumns.ratio, ...measureColumns.duration].map((c) => asDouble(c, kind));
-      const columns = [
-        'kpi',
-        'dimension',
-        'cast(member as varchar) as member',
-        `${sqlString(kind)} as kind`,
-        ...measures,
-      ];
-      return `select ${columns.join(', ')}, ${renderSql('{{month}}', { month })} as month from (${sql}) as measured`;
-    })
+    .map(({ file, kind }) => kpiMonthlyRowsSql(kind, renderSql(readSql(file), params), month))
     .join('\nunion all\n');
 }
 
@@ -85,6 +84,31 @@ export function martMonths(months: readonly string[]): { raw: string } {
   });
   return { raw: `(values ${rows.length > 0 ? rows.join(', ') : "('0000-00', date '0001-01-01', date '0001-01-01')"})` };
 }
+
+/**
+ * The placeholders of a query measuring several periods at once (kpi_monthly: each month one
+ * period): the periods relations, the config's definitions, and `months` and `last_month` spanning
+ * them all, which a query keeps as a filter so that the engine reads only those months' partitions.
+ * A single period's bounds are left out, so a query still written for one period fails to render.
+ */
+export function periodsParams(config: PulseConfig, periods: readonly PeriodInfo[]): Record<string, SqlValue> {
+  const span = [...new Set(periods.flatMap((p) => p.months))].sort();
+  const shared = sqlParams(config, periodFromMonths(span));
+  for (const single of onePeriodParams) delete shared[single];
+  return { ...shared, ...periodRelations(config.timezone, periods) };
+}
+
+/** The placeholders that bound one period, which a query over the periods relations reads from them instead. */
+const onePeriodParams = [
+  'mart_months',
+  'previous_month',
+  'period_first_day',
+  'period_last_day',
+  'day_before_period',
+  'period_month_bounds',
+  'period_start',
+  'period_end',
+];
 
 /** The SQL placeholders' values: config definitions and the period's bounds. */
 export function sqlParams(config: PulseConfig, period: PeriodInfo): Record<string, SqlValue> {
@@ -112,6 +136,8 @@ export function sqlParams(config: PulseConfig, period: PeriodInfo): Record<strin
     period_month_bounds: { raw: `(values ${monthBounds.join(', ')})` },
     period_start: { raw: `timestamp '${startUtc.toFormat('yyyy-MM-dd HH:mm:ss')}'` },
     period_end: { raw: `timestamp '${endUtc.toFormat('yyyy-MM-dd HH:mm:ss')}'` },
+    // The period as the one row of the periods relations, for a query written over them (periodsSql.ts).
+    ...periodRelations(config.timezone, [period]),
     complaint_categories: config.definitions.complaintCategories,
     service_level_seconds: config.definitions.serviceLevelSeconds,
     conversion_window_days: config.definitions.conversionWindowDays,

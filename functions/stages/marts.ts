@@ -8,12 +8,14 @@ import { kpiMonthlyColumns } from '../model/marts.ts';
 import type { StageContext } from './context.ts';
 import { periodFromMonths } from '../kpis/period.ts';
 import { entities } from '../model/index.ts';
+import { measureQueries } from '../kpis/measure.ts';
 import {
   kpiMonthlyMart,
-  kpiRowsSql,
+  kpiMonthlyRowsSql,
   martMonths,
   marts,
   martTable,
+  periodsParams,
   registerCurated,
   registerIntermediate,
   registerMarts,
@@ -82,6 +84,65 @@ async function kpiMonths(ctx: StageContext): Promise<string[]> {
 }
 
 /**
+ * Months one kpi_monthly statement measures: a statement writes at most 100 partitions in Athena
+ * (its engine's writeParquet batches by them too), and the periods relations stay a few KB.
+ */
+const kpiBatchMonths = 100;
+
+const chunk = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+/**
+ * kpi_monthly for the given months, in batches of at most kpiBatchMonths. Each query written over
+ * the periods relations (perPeriod) measures every month of a batch in one statement, each month a
+ * period. While some query is still written for one period, those run month by month, and each
+ * month's write takes the others' rows from a table each filled once per batch (a write replaces
+ * its months' partitions whole). A batch written is `done`; a month written within one, too.
+ */
+async function buildKpiMonthly(
+  ctx: StageContext,
+  months: readonly string[],
+  done: ReadonlySet<string>,
+  finished: (step: string) => Promise<void>,
+): Promise<void> {
+  const perPeriod = measureQueries.filter((q) => q.perPeriod);
+  const perMonth = measureQueries.filter((q) => !q.perPeriod);
+  const target = lakeKeys.mart(kpiMonthlyMart);
+  const union = '\nunion all\n';
+  ctx.progress.start('marts kpi_monthly', months.length);
+  let measured = 0;
+  for (const batch of chunk(months, kpiBatchMonths)) {
+    const step = `${kpiMonthlyMart}/${batch[0]}..${batch[batch.length - 1]}`;
+    if (!done.has(step)) {
+      const periods = batch.map((month) => periodFromMonths([month]));
+      const params = { ...periodsParams(ctx.config, periods), ...sourceParams(ctx.config) };
+      const onePass = perPeriod.map((q) => kpiMonthlyRowsSql(q.kind, renderSql(readSql(q.file), params), null));
+      if (perMonth.length === 0) {
+        await ctx.engine.writeParquet(onePass.join(union), target, { partitionByMonth: true, months: batch });
+      } else {
+        const held = onePass.map((_, i) => `kpi_rows_${i}`);
+        for (const [i, sql] of onePass.entries()) await ctx.engine.createTable(held[i]!, sql);
+        for (const month of batch) {
+          if (done.has(`${kpiMonthlyMart}/${month}`)) continue;
+          const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
+          const rows = [
+            ...held.map((table) => `select * from ${table} where month = ${renderSql('{{month}}', { month })}`),
+            ...perMonth.map((q) => kpiMonthlyRowsSql(q.kind, renderSql(readSql(q.file), monthParams), month)),
+          ];
+          await ctx.engine.writeParquet(rows.join(union), target, { partitionByMonth: true, months: [month] });
+          await finished(`${kpiMonthlyMart}/${month}`);
+          ctx.progress.update(measured + batch.indexOf(month) + 1);
+        }
+      }
+      await finished(step);
+    }
+    measured += batch.length;
+    ctx.progress.update(measured);
+  }
+  ctx.progress.stop();
+}
+
+/**
  * marts: curated/ → marts/<mart>/month=YYYY-MM/. Only what changed is rebuilt: every month from
  * the earliest one curate changed (a month's KPIs read earlier months, never later ones), and any
  * month kpi_monthly lacks; everything when the config, the sources or the SQL changed, or on the
@@ -142,18 +203,7 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
     ctx.progress.stop();
   }
   await registerMarts(ctx, params);
-  ctx.progress.start('marts kpi_monthly', kpiRebuild.length);
-  for (const [i, month] of kpiRebuild.entries()) {
-    if (done.has(`${kpiMonthlyMart}/${month}`)) continue;
-    const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
-    await ctx.engine.writeParquet(kpiRowsSql(monthParams, month), lakeKeys.mart(kpiMonthlyMart), {
-      partitionByMonth: true,
-      months: [month],
-    });
-    await finished(`${kpiMonthlyMart}/${month}`);
-    ctx.progress.update(i + 1);
-  }
-  ctx.progress.stop();
+  await buildKpiMonthly(ctx, kpiRebuild, done, finished);
   await putJson(ctx.store, lakeKeys.martsBuilt, {
     fingerprint,
     months: [...new Set([...(full ? [] : built.months), ...kpiRebuild])].sort(),
