@@ -74,7 +74,7 @@ export const measureQueries: readonly MeasureQuery[] = [
   { file: 'kpis/ticket_rates.sql', kind: 'ratio', perPeriod: true },
   { file: 'kpis/ticket_status.sql', kind: 'ratio' },
   { file: 'kpis/operations.sql', kind: 'ratio', perPeriod: true },
-  { file: 'kpis/customers.sql', kind: 'ratio' },
+  { file: 'kpis/customers.sql', kind: 'ratio', perPeriod: true },
   { file: 'kpis/cost.sql', kind: 'ratio' },
 ];
 
