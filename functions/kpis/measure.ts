@@ -72,7 +72,7 @@ export interface MeasureQuery {
 export const measureQueries: readonly MeasureQuery[] = [
   { file: 'kpis/durations.sql', kind: 'duration' },
   { file: 'kpis/ticket_rates.sql', kind: 'ratio', perPeriod: true },
-  { file: 'kpis/ticket_status.sql', kind: 'ratio' },
+  { file: 'kpis/ticket_status.sql', kind: 'ratio', perPeriod: true },
   { file: 'kpis/operations.sql', kind: 'ratio' },
   { file: 'kpis/customers.sql', kind: 'ratio' },
   { file: 'kpis/cost.sql', kind: 'ratio' },
