@@ -1,5 +1,6 @@
 import type { AthenaTimings } from '../adapters/aws/athenaEngine.ts';
 import { FolderStore } from '../adapters/local/folderStore.ts';
+import { LockFile } from '../adapters/local/lockFile.ts';
 import { DuckDbEngine } from '../adapters/local/duckdbEngine.ts';
 import { EnvSecrets } from '../adapters/local/envSecrets.ts';
 import { OutboxTransport } from '../adapters/local/outbox.ts';
@@ -10,10 +11,12 @@ import { UsageError } from '../errors.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
 import { entityByName } from '../model/index.ts';
 import { spillPrefix } from '../model/lakeKeys.ts';
+import type { LakeLock } from '../ports/lakeLock.ts';
 import type { MailTransport } from '../ports/mail.ts';
 import type { ObjectStore } from '../ports/objectStore.ts';
 import type { QueryEngine } from '../ports/queryEngine.ts';
 import type { Source } from '../ports/source.ts';
+import { redact } from '../redaction.ts';
 import { CsvSource } from '../sources/csv.ts';
 import { sourcesFor } from '../sources/registry.ts';
 import { createStageContext, type StageContext } from '../stages/context.ts';
@@ -65,11 +68,23 @@ export async function createMailTransport(loaded: LoadedConfig, store: ObjectSto
   }
 }
 
+/**
+ * The lake's lock (docs/design.md, "One run per lake"): a lock file in a folder lake, a lease
+ * object in an S3 one. `log` hears of a lease lost to another run.
+ */
+export async function createLakeLock(loaded: LoadedConfig, log: (message: string) => void): Promise<LakeLock> {
+  const lake = resolveLake(loaded);
+  if (!lake.startsWith('s3://')) return new LockFile(lake);
+  const { S3Lease } = await import('../adapters/aws/s3Lease.ts');
+  return new S3Lease(lake, { onLost: log });
+}
+
 export interface LocalContextOptions {
   /** DuckDB's worker threads (default: one per core); the results do not depend on it. */
   threads?: number;
   resend?: boolean;
   reextract?: boolean;
+  force?: boolean;
   quiet?: boolean;
   now?: Date;
   /** How an s3:// lake's Athena engine polls; a stand-in on loopback answers in milliseconds. */
@@ -122,8 +137,9 @@ export async function createLocalContext(
     ...(options.now ? { now: options.now } : {}),
     resend: options.resend ?? false,
     reextract: options.reextract ?? false,
+    force: options.force ?? false,
     progress: progressFor(options.quiet ?? false),
     // Stages name lake places as the store locates them; the user reads them from where they stand.
-    log: options.quiet ? () => {} : (message) => process.stderr.write(`${displayPathsUnder(message, lake)}\n`),
+    log: options.quiet ? () => {} : (message) => process.stderr.write(`${redact(displayPathsUnder(message, lake))}\n`),
   });
 }

@@ -12,6 +12,20 @@ export const secretRef = z
     'must be a reference (env:NAME or a Secrets Manager ARN), never a literal secret',
   );
 
+/**
+ * A host that never leaves the machine (127.0.0.0/8, ::1, localhost): the only place a credential
+ * may travel without TLS, to a test double or a local relay (docs/design.md, "Security").
+ */
+export function isLoopback(host: string): boolean {
+  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+/** An address credentials may be sent to: https, or http on loopback. */
+export function isSecureOrLoopback(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
+}
+
 export function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -174,6 +188,24 @@ export const apiSourceSchema = z
         path: ['baseUrl'],
         message: `the ${source.type} connector needs the account's own address (docs/design.md, "API sources")`,
       });
+    if (source.baseUrl) {
+      // The credentials go in every request's headers: over plain http anyone on the path reads them.
+      const url = new URL(source.baseUrl);
+      const where = `source "${source.name}"`;
+      if (!isSecureOrLoopback(url))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['baseUrl'],
+          message: `${where}: baseUrl must be https:// (http:// only on loopback: 127.0.0.1, ::1, localhost), or the credentials cross the network in clear`,
+        });
+      // Not echoed: the address may hold the password.
+      if (url.username || url.password)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['baseUrl'],
+          message: `${where}: baseUrl holds a user or password (user:password@): put them in credentials, as references`,
+        });
+    }
   });
 
 export type ApiSourceConfig = z.infer<typeof apiSourceSchema>;

@@ -70,9 +70,9 @@ export interface MeasureQuery {
 
 /** The KPI queries of sql/kpis/, each with the kind of row it returns. */
 export const measureQueries: readonly MeasureQuery[] = [
-  { file: 'kpis/durations.sql', kind: 'duration' },
+  { file: 'kpis/durations.sql', kind: 'duration', perPeriod: true },
   { file: 'kpis/ticket_rates.sql', kind: 'ratio', perPeriod: true },
-  { file: 'kpis/ticket_status.sql', kind: 'ratio' },
+  { file: 'kpis/ticket_status.sql', kind: 'ratio', perPeriod: true },
   { file: 'kpis/operations.sql', kind: 'ratio', perPeriod: true },
   { file: 'kpis/customers.sql', kind: 'ratio', perPeriod: true },
   { file: 'kpis/cost.sql', kind: 'ratio' },

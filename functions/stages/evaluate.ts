@@ -38,6 +38,14 @@ import { curateStateKey } from './curate.ts';
 import { emptyCounts, sourceTotals, stateKey, type SourceState } from './extract.ts';
 import { presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
 import { publishReportInputs } from './publish.ts';
+import {
+  changedParts,
+  fingerprintInputs,
+  inputsRecord,
+  unchanged,
+  type InputsRecord,
+  type StageInputs,
+} from './inputsFingerprint.ts';
 import { dataSpans, hasData } from './dataSpans.ts';
 
 export const reportKey = lakeKeys.report;
@@ -57,6 +65,8 @@ async function measure(
   extra: Record<string, SqlValue>,
   ran?: KpiQueries['queries'],
 ): Promise<Measurements> {
+  // The period is the one row of the periods relations a query may read (sqlParams); its `period`
+  // column is left behind by measureRow, which reads only the columns of its kind.
   const params = { ...sqlParams(ctx.config, period), ...extra };
   const rows: MeasureRow[] = [];
   for (const { file, kind } of measureQueries) {
@@ -109,7 +119,7 @@ async function storedMeasure(ctx: StageContext, period: PeriodInfo): Promise<Mea
   if (period.months.length !== 1 || period.partial) return undefined;
   const rows = await ctx.engine.query(
     renderSql(
-      'select kpi, dimension, member, kind, numerator, denominator, p50, p90, mean, n from kpi_monthly where month = {{month}}',
+      "select kpi, dimension, member, kind, numerator, denominator, p50, p90, mean, n from kpi_monthly where month = {{month}} and slice = ''",
       { month: period.months[0]! },
     ),
   );
@@ -121,7 +131,7 @@ async function storedMeasure(ctx: StageContext, period: PeriodInfo): Promise<Mea
 async function monthlyHistory(ctx: StageContext, months: string[]): Promise<(id: string) => KpiHistoryPoint[]> {
   const rows = await ctx.engine.query(
     renderSql(
-      "select kpi, dimension, member, kind, numerator, denominator, p50, p90, mean, n, month from kpi_monthly where month in {{months}} and dimension = ''",
+      "select kpi, dimension, member, kind, numerator, denominator, p50, p90, mean, n, month from kpi_monthly where month in {{months}} and dimension = '' and slice = ''",
       { months },
     ),
   );
@@ -469,11 +479,63 @@ function evaluateSummary(ctx: StageContext, report: KpiReport): EvaluateSummary 
 }
 
 /**
+ * What evaluate reads (docs/design.md, "Re-runs"): the curated rows and the marts, the sources'
+ * and curate's state (data quality), the config's keys it reads, the SQL and the period.
+ */
+export function evaluateInputs(ctx: StageContext): StageInputs {
+  const states = new Set([
+    ...ctx.config.sources.flatMap((s) => sourceEntities(s).map((entity) => stateKey(s.name, entity))),
+    ...entities.map((e) => curateStateKey(e.name)),
+  ]);
+  const { definitions, targets, timezone, currency, locale, labels, benchmarks, sources } = ctx.config;
+  return {
+    prefixes: ['curated/', 'marts/', 'state/'],
+    reads: (key) => (key.startsWith('state/') ? states.has(key) : !key.startsWith(lakeKeys.curateStaging(''))),
+    settings: {
+      period: ctx.period,
+      definitions,
+      targets,
+      timezone,
+      currency,
+      locale,
+      labels,
+      benchmarks,
+      sources,
+      audiences: ctx.config.audiences.map(({ name, report, slice }) => ({ name, report, slice })),
+    },
+    sql: true,
+  };
+}
+
+/**
  * The evaluate stage as the stage list runs it: kpis.json written, then each audience's report
- * inputs (publish.ts), a small summary returned.
+ * inputs (publish.ts), a small summary returned. When nothing it reads changed since it last
+ * wrote them, it keeps them and computes nothing (docs/design.md, "Re-runs"); --force computes.
  */
 export async function evaluateStage(ctx: StageContext): Promise<EvaluateSummary> {
+  const recordKey = lakeKeys.evaluateInputs(ctx.period.id);
+  const inputs = await fingerprintInputs(ctx.store, evaluateInputs(ctx));
+  const before = await inputsRecord<EvaluateSummary>(ctx.store, recordKey);
+  if (before && !ctx.force && (await unchanged(ctx.store, before, inputs, `reports/${ctx.period.id}/`))) {
+    ctx.log(`evaluate: inputs unchanged since ${before.writtenAt}, kept kpis.json`);
+    return before.summary;
+  }
+  if (before) {
+    const changed = changedParts(before, inputs);
+    if (changed.length > 0) ctx.log(`evaluate: ${changed.join(', ')} changed since ${before.writtenAt}`);
+    // Gone while the outputs are rewritten: a stage stopped part-way leaves nothing to keep.
+    await ctx.store.deletePrefix(recordKey);
+  }
   const report = await evaluate(ctx);
-  await publishReportInputs(ctx);
-  return evaluateSummary(ctx, report);
+  const published = await publishReportInputs(ctx);
+  const summary = evaluateSummary(ctx, report);
+  const outputs = [summary.reportKey, queriesKey(ctx.period.id), ...summary.slices.map((s) => s.reportKey)];
+  await putJson(ctx.store, recordKey, {
+    ...inputs,
+    runId: ctx.runId,
+    writtenAt: ctx.now.toISOString(),
+    outputs: [...new Set([...outputs, ...published])].sort(),
+    summary,
+  } satisfies InputsRecord<EvaluateSummary>);
+  return summary;
 }

@@ -3,7 +3,7 @@ import { lakeKeys } from '../model/lakeKeys.ts';
 import { kpiMonthlyColumns as kpiMonthlyMartColumns } from '../model/marts.ts';
 import { sourceEntities, type PulseConfig } from '../config/schema.ts';
 import { readSql, renderSql, sqlString, type SqlValue } from '../dialect/sqlText.ts';
-import { measureColumns, measureQueries, type MeasureKind } from '../kpis/measure.ts';
+import { measureColumns, measureQueries, type MeasureQuery } from '../kpis/measure.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
 import { entities } from '../model/index.ts';
 import type { TableLocation } from '../ports/queryEngine.ts';
@@ -52,23 +52,33 @@ export function sourceParams(config: PulseConfig): Record<string, SqlValue> {
 }
 
 /**
+/**
  * One KPI query's rendered SQL as kpi_monthly rows: each row carries the kind of its query, which
- * is how every reader tells a duration from a ratio (storedMeasureRow), and its month: the month
- * given, or (null) the query's own `period` column, for a query measuring each month as a period.
+ * is how every reader tells a duration from a ratio (storedMeasureRow), the query's file, the slice
+ * it is measured in (sliceKey; '' for the whole lake) and its month: the month given, or (null) the
+ * query's own `period` column, for a query measuring each month as a period (perPeriod).
  */
-export function kpiMonthlyRowsSql(kind: MeasureKind, sql: string, month: string | null): string {
+export function kpiMonthlyRowsSql(query: MeasureQuery, sql: string, month: string | null, slice = ''): string {
+  const { file, kind } = query;
   const asDouble = (column: string) =>
     `cast(${measureColumns[kind].includes(column) ? column : 'null'} as double) as ${column}`;
-  const measures = [...measureColumns.ratio, ...measureColumns.duration].map(asDouble);
-  const columns = ['kpi', 'dimension', 'cast(member as varchar) as member', `${sqlString(kind)} as kind`, ...measures];
+  const columns = [
+    'kpi',
+    'dimension',
+    'cast(member as varchar) as member',
+    `${sqlString(kind)} as kind`,
+    ...[...measureColumns.ratio, ...measureColumns.duration].map(asDouble),
+    `${sqlString(file)} as query`,
+    `${sqlString(slice)} as slice`,
+  ];
   const monthColumn = month === null ? 'period' : renderSql('{{month}}', { month });
   return `select ${columns.join(', ')}, ${monthColumn} as month from (${sql}) as measured`;
 }
 
 /** Every KPI query of one month (params from sqlParams) as rows of one shape, for the kpi_monthly mart. */
-export function kpiRowsSql(params: Record<string, SqlValue>, month: string): string {
+export function kpiRowsSql(params: Record<string, SqlValue>, month: string, slice = ''): string {
   return measureQueries
-    .map(({ file, kind }) => kpiMonthlyRowsSql(kind, renderSql(readSql(file), params), month))
+    .map((query) => kpiMonthlyRowsSql(query, renderSql(readSql(query.file), params), month, slice))
     .join('\nunion all\n');
 }
 
@@ -209,7 +219,7 @@ export const slicedKpiMonth = (month: string) => `${kpiMonthlyMart}_${month.repl
  * query with CTAS; Athena User Guide, https://docs.aws.amazon.com/athena/latest/ug/service-limits.html).
  */
 async function registerSlicedMarts(ctx: StageContext, params: Record<string, SqlValue>): Promise<void> {
-  for (const mart of marts) await ctx.engine.createView(mart.name, renderSql(readSql(mart.file), params));
+  await registerMartViews(ctx, params);
   // The 13 months a report's history shows, and back to the same period last year, which the
   // finance report compares with (a quarter's last year starts 14 months before its last month).
   const last = ctx.period.months[ctx.period.months.length - 1]!;
@@ -222,6 +232,11 @@ async function registerSlicedMarts(ctx: StageContext, params: Record<string, Sql
   }
   const history = months.map((m) => `select * from ${slicedKpiMonth(m)}`);
   await ctx.engine.createView(kpiMonthlyMart, history.join('\nunion all\n'));
+}
+
+/** Each mart as a view computing it from the records registered (a slice's), not as the stored table. */
+export async function registerMartViews(ctx: StageContext, params: Record<string, SqlValue>): Promise<void> {
+  for (const mart of marts) await ctx.engine.createView(mart.name, renderSql(readSql(mart.file), params));
 }
 
 /** Everything evaluate and analysts query: curated entities, intermediate views, marts (of one slice, if given). */

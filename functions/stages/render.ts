@@ -3,7 +3,7 @@ import { lakeKeys } from '../model/lakeKeys.ts';
 import { ReportWithheldError } from '../errors.ts';
 import { reportVerdict } from '../kpis/guard.ts';
 import type { KpiReport } from '../kpis/types.ts';
-import { getJson } from '../ports/objectStore.ts';
+import { getJson, putJson } from '../ports/objectStore.ts';
 import { renderAnalyst } from '../report/analyst/index.ts';
 import { renderExecutive } from '../report/executive/index.ts';
 import { renderFinance } from '../report/finance/index.ts';
@@ -11,8 +11,15 @@ import type { ReportMessage } from '../report/message.ts';
 import { composeMime } from '../report/mime.ts';
 import type { StageContext } from './context.ts';
 import { alertOwners } from './alerts.ts';
-import { publishedAnalystInputs, publishedFinanceInputs } from './publish.ts';
+import { publishedAnalystInputs, publishedFinanceInputs, reportInputsKey } from './publish.ts';
 import { reportKeyFor } from './evaluate.ts';
+import {
+  fingerprintInputs,
+  inputsRecord,
+  unchanged,
+  type InputsRecord,
+  type StageInputs,
+} from './inputsFingerprint.ts';
 
 export interface RenderSummary {
   audience: string;
@@ -62,6 +69,27 @@ async function renderMessage(
 }
 
 /**
+ * What render reads for one audience (docs/design.md, "Re-runs"): the report it renders and the
+ * inputs evaluate wrote for it, the audience as configured, how numbers and codes print, the
+ * sender, whether a stale report is withheld, and the period.
+ */
+export function renderInputs(ctx: StageContext, audience: AudienceConfig): StageInputs {
+  const reads = new Set([reportKeyFor(ctx.period.id, audience), reportInputsKey(ctx.period.id, audience) ?? '']);
+  return {
+    prefixes: [...reads].filter(Boolean),
+    reads: (key) => reads.has(key),
+    settings: {
+      period: ctx.period,
+      audience,
+      locale: ctx.config.locale,
+      labels: ctx.config.labels,
+      from: ctx.config.mail.from,
+      withholdStale: ctx.config.definitions.withholdStale,
+    },
+  };
+}
+
+/**
  * render: kpis.json → one message per audience (message.eml, preview.html, attachments). A
  * blank period, or a stale one with withholdStale, is withheld: no message, a withheld.json that
  * deliver honours, and one alert to the owners; a stale source otherwise puts a banner on top.
@@ -71,7 +99,23 @@ export async function render(ctx: StageContext): Promise<RenderSummary[]> {
   // One alert per kind of verdict, naming every audience it concerns: each audience's own line
   // (its first) once, in audience order, then the lines the verdict shares (sources, advice).
   const alerts = new Map<string, { subject: string; own: Set<string>; shared: string[]; audiences: string[] }>();
+  // Audiences whose message was written from the same inputs, kept as it is (docs/design.md, "Re-runs").
+  const kept: string[] = [];
   for (const audience of ctx.config.audiences) {
+    const recordKey = lakeKeys.renderInputs(ctx.period.id, audience.name);
+    const inputs = await fingerprintInputs(ctx.store, renderInputs(ctx, audience));
+    const before = await inputsRecord<RenderSummary>(ctx.store, recordKey);
+    if (
+      before &&
+      !ctx.force &&
+      (await unchanged(ctx.store, before, inputs, `${audiencePrefix(ctx.period.id, audience.name)}/`))
+    ) {
+      summaries.push(before.summary);
+      kept.push(before.writtenAt);
+      continue;
+    }
+    if (before) await ctx.store.deletePrefix(recordKey);
+    const written: string[] = [];
     const key = reportKeyFor(ctx.period.id, audience);
     const report = await getJson<KpiReport>(ctx.store, key);
     if (!report) throw new Error(`${key} does not exist: run the evaluate stage first`);
@@ -97,38 +141,55 @@ export async function render(ctx: StageContext): Promise<RenderSummary[]> {
       seen.audiences.push(audience.name);
       alerts.set(verdict.alert.subject, seen);
     }
+    const put = async (key: string, body: Buffer | string) => {
+      await ctx.store.put(key, body);
+      written.push(key);
+    };
+    let summary: RenderSummary;
     if (verdict.withheld.length > 0) {
-      await ctx.store.put(
+      await put(
         lakeKeys.withheld(ctx.period.id, audience.name),
         `${JSON.stringify({ period: ctx.period.id, audience: audience.name, reasons: verdict.withheld, runId: ctx.runId }, null, 2)}\n`,
       );
-      summaries.push({
+      summary = {
         audience: audience.name,
         report: audience.report,
         messageKey: `${prefix}/message.eml`,
         htmlBytes: 0,
         emlBytes: 0,
         withheld: verdict.withheld,
-      });
+      };
       ctx.log(`render ${audience.name}: withheld: ${verdict.withheld.join('; ')}`);
-      continue;
+    } else {
+      await ctx.store.deletePrefix(lakeKeys.withheld(ctx.period.id, audience.name));
+      const message = await renderMessage(ctx, report, audience, verdict.banners);
+      const eml = await composeMime(message, { from: ctx.config.mail.from, to: audience.recipients });
+      await put(`${prefix}/message.eml`, eml);
+      await put(`${prefix}/preview.html`, inlinePreview(message));
+      for (const image of message.images) await put(`${prefix}/attachments/${image.filename}`, image.png);
+      for (const file of message.files) await put(`${prefix}/attachments/${file.filename}`, file.content);
+      summary = {
+        audience: audience.name,
+        report: audience.report,
+        messageKey: `${prefix}/message.eml`,
+        htmlBytes: Buffer.byteLength(message.html),
+        emlBytes: eml.length,
+      };
+      ctx.log(`render ${audience.name}: ${prefix}/message.eml (${Math.round(eml.length / 1024)} KB)`);
     }
-    await ctx.store.deletePrefix(lakeKeys.withheld(ctx.period.id, audience.name));
-    const message = await renderMessage(ctx, report, audience, verdict.banners);
-    const eml = await composeMime(message, { from: ctx.config.mail.from, to: audience.recipients });
-    await ctx.store.put(`${prefix}/message.eml`, eml);
-    await ctx.store.put(`${prefix}/preview.html`, inlinePreview(message));
-    for (const image of message.images) await ctx.store.put(`${prefix}/attachments/${image.filename}`, image.png);
-    for (const file of message.files) await ctx.store.put(`${prefix}/attachments/${file.filename}`, file.content);
-    summaries.push({
-      audience: audience.name,
-      report: audience.report,
-      messageKey: `${prefix}/message.eml`,
-      htmlBytes: Buffer.byteLength(message.html),
-      emlBytes: eml.length,
-    });
-    ctx.log(`render ${audience.name}: ${prefix}/message.eml (${Math.round(eml.length / 1024)} KB)`);
+    summaries.push(summary);
+    await putJson(ctx.store, recordKey, {
+      ...inputs,
+      runId: ctx.runId,
+      writtenAt: ctx.now.toISOString(),
+      outputs: written,
+      summary,
+    } satisfies InputsRecord<RenderSummary>);
   }
+  if (kept.length > 0)
+    ctx.log(
+      `render: inputs unchanged since ${kept.sort().at(-1)}, kept ${kept.length} report${kept.length > 1 ? 's' : ''}`,
+    );
   for (const alert of alerts.values()) {
     await alertOwners(ctx, {
       subject: alert.subject,

@@ -13,7 +13,17 @@ import { generateSampleCompany } from '../../functions/sample/demoCompany.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
 import { curate } from '../../functions/stages/curate.ts';
 import { extract } from '../../functions/stages/extract.ts';
-import { kpiRowsSql, periodsParams, registerLake, sourceParams, sqlParams } from '../../functions/stages/lake.ts';
+import {
+  kpiRowsSql,
+  periodsParams,
+  registerCurated,
+  registerIntermediate,
+  registerLake,
+  registerMartViews,
+  sourceParams,
+  sqlParams,
+} from '../../functions/stages/lake.ts';
+import { configuredSlices } from '../../functions/stages/slice.ts';
 import { buildMarts } from '../../functions/stages/marts.ts';
 
 /**
@@ -52,7 +62,7 @@ afterAll(async () => {
 });
 
 const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
-const key = (r: Row) => ['month', 'period', 'kind', 'kpi', 'dimension', 'member'].map((c) => text(r[c])).join('|');
+const key = (r: Row) => ['slice', 'month', 'period', 'query', 'kpi', 'dimension', 'member'].map((c) => text(r[c])).join('|');
 const sorted = (rows: Row[]) => [...rows].sort((a, b) => key(a).localeCompare(key(b)));
 
 /** Rows equal cell by cell: integers exactly, doubles to 1e-9 relative; the same keys in the same order. */
@@ -70,16 +80,30 @@ function expectSameRows(actual: Row[], expected: Row[]): void {
 }
 
 describe('KPI queries over the periods relations', () => {
-  it('build kpi_monthly in one pass with the rows of the month-by-month rendering', async () => {
+  it('build kpi_monthly in one pass with the rows of the month-by-month rendering, for the lake and its slice', async () => {
     const stored = await ctx.engine.query(`select * from kpi_monthly`);
     const perMonth: Row[] = [];
-    for (const month of months) {
-      const params = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
-      perMonth.push(...(await ctx.engine.query(kpiRowsSql(params, month))));
+    const lakeParams = { ...sqlParams(ctx.config, ctx.period), ...sourceParams(ctx.config) };
+    // The demo config's sliced audience (team=frontline): its rows are measured over its records alone.
+    const slices = configuredSlices(ctx.config.audiences);
+    expect(slices.map((s) => s.key)).toEqual(['team=frontline']);
+    for (const { key, slice } of [{ key: '', slice: undefined }, ...slices]) {
+      if (slice) {
+        await registerCurated(ctx, slice);
+        await registerIntermediate(ctx, lakeParams);
+        await registerMartViews(ctx, lakeParams);
+      }
+      for (const month of months) {
+        const params = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
+        perMonth.push(...(await ctx.engine.query(kpiRowsSql(params, month, key))));
+      }
     }
+    await registerLake(ctx);
     expect(new Set(stored.map((r) => r.month))).toEqual(new Set(months));
-    // Every query measured something in every month: the comparison is not of empty sets.
-    expect(new Set(stored.map((r) => `${r.month} ${r.kind}`)).size).toBe(months.length * 2);
+    // Every query measured something in every month and slice: the comparison is not of empty sets.
+    expect(new Set(stored.map((r) => `${r.month} ${r.query} ${r.slice}`)).size).toBe(
+      months.length * measureQueries.length * 2,
+    );
     expectSameRows(stored, perMonth);
   });
 

@@ -99,6 +99,24 @@ describe('a segment slice', () => {
   });
 });
 
+describe('kpi_monthly', () => {
+  it('holds rows for the whole lake and for each configured slice, once each, in every month it was built for', async () => {
+    const rows = await ctx.engine.query(
+      "select slice, month, count(*) as n from kpi_monthly where dimension = '' group by slice, month order by slice, month",
+    );
+    const months = (slice: string) => rows.filter((r) => r.slice === slice).map((r) => String(r.month));
+    // alpha-lead and alpha-finance share one slice: its rows are measured once.
+    expect([...new Set(rows.map((r) => String(r.slice)))]).toEqual(['', 'channel=email', 'segment=smb', 'team=alpha']);
+    // The fixture has data from September 2026 (agent time) to October.
+    for (const slice of ['', 'channel=email', 'segment=smb', 'team=alpha']) expect(months(slice)).toEqual(['2026-09', '2026-10']);
+    // Alpha's October: K1 and K2 created (tickets_created 2 of the lake's 4).
+    const [created] = await ctx.engine.query(
+      "select slice, numerator from kpi_monthly where kpi = 'tickets_created' and dimension = '' and month = '2026-10' and slice = 'team=alpha'",
+    );
+    expect(created?.numerator).toBe(2);
+  });
+});
+
 describe("a slice's monthly mart", () => {
   it('reaches back to the same period last year, which a quarter puts 14 months before its last month', async () => {
     const quarter = { ...ctx, period: parsePeriod('2026-Q3') };
