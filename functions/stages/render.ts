@@ -93,6 +93,8 @@ export function renderInputs(ctx: StageContext, audience: AudienceConfig): Stage
  * render: kpis.json → one message per audience (message.eml, preview.html, attachments). A
  * blank period, or a stale one with withholdStale, is withheld: no message, a withheld.json that
  * deliver honours, and one alert to the owners; a stale source otherwise puts a banner on top.
+ * An audience whose inputs (renderInputs) have not changed since its message was written keeps
+ * it, and alerts no one again; --force renders it anew.
  */
 export async function render(ctx: StageContext): Promise<RenderSummary[]> {
   const summaries: RenderSummary[] = [];
