@@ -39,14 +39,7 @@ import { curateStateKey } from './curate.ts';
 import { emptyCounts, sourceTotals, stateKey, type SourceState } from './extract.ts';
 import { kpiMonthlyMart, presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
 import { publishReportInputs } from './publish.ts';
-import {
-  changedParts,
-  fingerprintInputs,
-  inputsRecord,
-  unchanged,
-  type InputsRecord,
-  type StageInputs,
-} from './inputsFingerprint.ts';
+import { keepOrCompute, type StageInputs } from './inputsFingerprint.ts';
 import { dataSpans, hasData } from './dataSpans.ts';
 
 export const reportKey = lakeKeys.report;
@@ -66,6 +59,8 @@ async function measure(
   extra: Record<string, SqlValue>,
   ran?: KpiQueries['queries'],
 ): Promise<Measurements> {
+  // The period is the one row of the periods relations a query may read (sqlParams); its `period`
+  // column is left behind by measureRow, which reads only the columns of its kind.
   const params = { ...sqlParams(ctx.config, period), ...extra };
   const rows: MeasureRow[] = [];
   for (const { file, kind } of measureQueries) {
@@ -550,29 +545,15 @@ export function evaluateInputs(ctx: StageContext): StageInputs {
  * wrote them, it keeps them and computes nothing (docs/design.md, "Re-runs"); --force computes.
  */
 export async function evaluateStage(ctx: StageContext): Promise<EvaluateSummary> {
-  const recordKey = lakeKeys.evaluateInputs(ctx.period.id);
-  const inputs = await fingerprintInputs(ctx.store, evaluateInputs(ctx));
-  const before = await inputsRecord<EvaluateSummary>(ctx.store, recordKey);
-  if (before && !ctx.force && (await unchanged(ctx.store, before, inputs, `reports/${ctx.period.id}/`))) {
-    ctx.log(`evaluate: inputs unchanged since ${before.writtenAt}, kept kpis.json`);
-    return before.summary;
-  }
-  if (before) {
-    const changed = changedParts(before, inputs);
-    if (changed.length > 0) ctx.log(`evaluate: ${changed.join(', ')} changed since ${before.writtenAt}`);
-    // Gone while the outputs are rewritten: a stage stopped part-way leaves nothing to keep.
-    await ctx.store.deletePrefix(recordKey);
-  }
-  const report = await evaluate(ctx);
-  const published = await publishReportInputs(ctx);
-  const summary = evaluateSummary(ctx, report);
-  const outputs = [summary.reportKey, queriesKey(ctx.period.id), ...summary.slices.map((s) => s.reportKey)];
-  await putJson(ctx.store, recordKey, {
-    ...inputs,
-    runId: ctx.runId,
-    writtenAt: ctx.now.toISOString(),
-    outputs: [...new Set([...outputs, ...published])].sort(),
-    summary,
-  } satisfies InputsRecord<EvaluateSummary>);
+  const period = ctx.period.id;
+  const place = { name: 'evaluate', record: lakeKeys.evaluateInputs(period), under: `reports/${period}/` };
+  const { summary, keptSince } = await keepOrCompute(ctx, place, evaluateInputs(ctx), async () => {
+    const report = await evaluate(ctx);
+    const published = await publishReportInputs(ctx);
+    const summary = evaluateSummary(ctx, report);
+    const outputs = [summary.reportKey, queriesKey(period), ...summary.slices.map((s) => s.reportKey), ...published];
+    return { summary, outputs };
+  });
+  if (keptSince) ctx.log(`evaluate: inputs unchanged since ${keptSince}, kept kpis.json`);
   return summary;
 }
