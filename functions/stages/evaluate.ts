@@ -105,7 +105,7 @@ export function notMeasuredReason(
 
 /**
  * A one-month period's measurements of one slice ('' for the whole lake) as the marts stage stored
- * them in kpi_monthly, from the very SQL measure() runs (kpiRowsSql): read back, not recomputed.
+ * them in kpi_monthly, from the very SQL measure() runs (kpiMonthlyRowsSql): read back, not recomputed.
  * `ran`, when given, receives each KPI query rendered for the period, marked as read from
  * kpi_monthly, with the KPIs its stored rows hold. Undefined for a longer period, a partial one,
  * or a month the mart holds nothing for (measure() runs then).
@@ -138,12 +138,15 @@ async function storedMeasure(
 /**
  * A slice's rows are in kpi_monthly when the marts were built with it configured: a slice added
  * since, evaluated before the marts stage runs again, would read as an empty history. Refused.
+ * Asked of the history's months alone, so that Athena reads those partitions only.
  */
-async function requireSliceRows(ctx: StageContext, slice: string): Promise<void> {
+async function requireSliceRows(ctx: StageContext, slice: string, months: string[]): Promise<void> {
   const [held] = await ctx.engine.query(
-    renderSql("select count_if(slice = {{slice}}) as sliced, count_if(slice = '') as whole from kpi_monthly", {
-      slice,
-    }),
+    renderSql(
+      `select count_if(slice = {{slice}}) as sliced, count_if(slice = '') as whole
+      from kpi_monthly where month in {{months}}`,
+      { slice, months },
+    ),
   );
   if (Number(held?.whole ?? 0) > 0 && Number(held?.sliced ?? 0) === 0)
     throw new PulseError(
@@ -368,7 +371,7 @@ async function evaluateReport(
   const historyMonths = monthRange(addMonths(last, -12), last);
   ctx.progress.start('evaluate', 4);
   const key = slice ? sliceKey(slice) : '';
-  if (key) await requireSliceRows(ctx, key);
+  if (key) await requireSliceRows(ctx, key, historyMonths);
   const historyOf = await monthlyHistory(ctx, historyMonths, key);
   const spans = await dataSpans(ctx.engine);
   // The period and those compared with are read from kpi_monthly, the slice's rows under a slice,
