@@ -478,21 +478,29 @@ async function writeStaged(
     return;
   }
   let batches = [months];
-  if (months.length > 1 && Number.isFinite(batchRows)) {
-    const counts = await ctx.engine.query(
-      renderSql(`select ${month} as month, count(*) as n from versions_${name} group by 1`, params),
+  const keys = entity.key.map(ident).join(', ');
+  const [all] = Number.isFinite(batchRows)
+    ? await ctx.engine.query(`select count(*) as n from versions_${name}`)
+    : [{ n: 0 }];
+  // More versions than a batch holds, over several months (a single month is never cut).
+  const cut = months.length > 1 && Number(all?.n) > batchRows;
+  if (cut) {
+    // Each version's month, reckoned once (the time zone makes it dear): the batches are cut by it
+    // and each batch finds its records in it.
+    await ctx.engine.createTable(
+      `months_${name}`,
+      renderSql(`select ${keys}, ${month} as month from versions_${name}`, params),
     );
+    const counts = await ctx.engine.query(`select month, count(*) as n from months_${name} group by 1`);
     batches = monthBatches(months, new Map(counts.map((r) => [String(r.month), Number(r.n)])), batchRows);
   }
   const sameKey = entity.key.map((k) => `b.${ident(k)} is not distinct from v.${ident(k)}`).join(' and ');
   for (const batch of batches) {
     const inBatch = renderSql('{{months}}', { months: batch });
-    // The month inside the subquery is the version's own (b's columns come first there).
-    const raw =
-      batches.length === 1
-        ? `select * from versions_${name}`
-        : `select * from versions_${name} as v where exists (select 1 from versions_${name} as b ` +
-          `where ${renderSql(month, params)} in ${inBatch} and ${sameKey})`;
+    const raw = !cut
+      ? `select * from versions_${name}`
+      : `select * from versions_${name} as v where exists ` +
+        `(select 1 from months_${name} as b where b.month in ${inBatch} and ${sameKey})`;
     await ctx.engine.createView(`raw_${name}`, raw);
     // Naming the months spares the engine a query to find them (Athena batches its writes by month).
     await ctx.engine.writeParquet(`select * from (${staging}) as staged where month in ${inBatch}`, staged, {
@@ -501,6 +509,7 @@ async function writeStaged(
     });
     await ctx.engine.query(`drop view raw_${name}`);
   }
+  if (cut) await ctx.engine.query(`drop table months_${name}`);
 }
 
 /**
