@@ -54,7 +54,7 @@ beforeAll(async () => {
   await curate(ctx);
   await buildMarts(ctx);
   await registerLake(ctx);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await ctx?.engine.close();
@@ -80,6 +80,7 @@ function expectSameRows(actual: Row[], expected: Row[]): void {
 }
 
 describe('KPI queries over the periods relations', () => {
+  // Two renderings of 6 months for the lake and a slice: minutes on a loaded machine.
   it('build kpi_monthly in one pass with the rows of the month-by-month rendering, for the lake and its slice', async () => {
     const stored = await ctx.engine.query(`select * from kpi_monthly`);
     const perMonth: Row[] = [];
@@ -105,7 +106,7 @@ describe('KPI queries over the periods relations', () => {
       months.length * measureQueries.length * 2,
     );
     expectSameRows(stored, perMonth);
-  });
+  }, 300_000);
 
   it('measure a quarter beside its own months as they measure it alone', async () => {
     const quarter = parsePeriod('2026-Q3');
