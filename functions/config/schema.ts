@@ -26,6 +26,28 @@ export function isSecureOrLoopback(url: URL): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
 }
 
+/** RFC 5322's addr-spec with a dot-atom local part: `pulse@acme.example`, `pulse@localhost`. */
+const addrSpec =
+  "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*" +
+  '@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*';
+/** One mailbox: the address alone, or a display name (plain, or quoted) before it in angle brackets. */
+const mailbox = new RegExp(`^(${addrSpec}|([^<>"\\\\,;:@]+|"[^"\\\\]*") *<${addrSpec}>)$`);
+
+/**
+ * The sender: one mailbox, as the From header, the SMTP envelope and SES's Source take it. A line
+ * break in it would write headers of its own into every message (header injection).
+ */
+const mailFrom = z
+  .string()
+  .refine((from) => !/\p{Cc}/u.test(from), {
+    message: 'holds a line break or a control character, which would write mail headers of its own: one address',
+    abort: true,
+  })
+  .refine(
+    (from) => from.length <= 254 && mailbox.test(from),
+    'not an e-mail address: one address such as pulse@acme.example or Pulse <pulse@acme.example>',
+  );
+
 export function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -379,20 +401,31 @@ export const configSchema = z
     owners: z.array(z.email()).default([]),
     mail: z
       .discriminatedUnion('transport', [
-        z.strictObject({ transport: z.literal('outbox'), from: z.string().default('pulse@localhost') }),
-        z.strictObject({
-          transport: z.literal('smtp'),
-          from: z.string(),
-          host: z.string(),
-          port: z.number().int().positive().default(587),
-          /** true: TLS from the first byte (port 465); false: STARTTLS whenever the server offers it. */
-          secure: z.boolean().optional(),
-          user: z.string().optional(),
-          password: secretRef.optional(),
-        }),
+        z.strictObject({ transport: z.literal('outbox'), from: mailFrom.default('pulse@localhost') }),
+        z
+          .strictObject({
+            transport: z.literal('smtp'),
+            from: mailFrom,
+            host: z.string(),
+            port: z.number().int().positive().default(587),
+            /** true: TLS from the first byte (port 465); false: STARTTLS whenever the server offers it. */
+            secure: z.boolean().optional(),
+            user: z.string().optional(),
+            password: secretRef.optional(),
+            /** true: log in without TLS, for a relay on loopback only; elsewhere the password goes over TLS only. */
+            insecure: z.boolean().optional(),
+          })
+          .superRefine((mail, ctx) => {
+            if (mail.insecure && !isLoopback(mail.host))
+              ctx.addIssue({
+                code: 'custom',
+                path: ['insecure'],
+                message: `true is for a relay on loopback (127.0.0.1, ::1, localhost) only, and mail.host is "${mail.host}": the password would cross the network in clear`,
+              });
+          }),
         z.strictObject({
           transport: z.literal('ses'),
-          from: z.string(),
+          from: mailFrom,
           region: z.string().optional(),
           /** SES configuration set: bounce and complaint events go where it says. */
           configurationSet: z.string().optional(),

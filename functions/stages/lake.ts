@@ -9,7 +9,6 @@ import { entities } from '../model/index.ts';
 import type { TableLocation } from '../ports/queryEngine.ts';
 import type { StageContext } from './context.ts';
 import { slicedViews, unsliced, type Slice } from './slice.ts';
-import { addMonths, lastYearPeriod, monthRange, periodFromMonths } from '../kpis/period.ts';
 
 /** Views between curated/ and marts/: one purpose each (dbt's intermediate layer). */
 export const intermediateViews = [{ name: 'int_tickets', file: 'intermediate/int_tickets.sql' }] as const;
@@ -79,7 +78,7 @@ export function kpiRowsSql(params: Record<string, SqlValue>, month: string, slic
 /**
  * The months a mart that needs a calendar (customer_month, retention_cohort) is built for, as a
  * VALUES list of (month, day before it, its last day), valid in Trino and DuckDB. The marts
- * stage passes every month the lake has data for; a sliced run, the period's own.
+ * stage passes every month the lake has data for (a slice's too); a sliced evaluate, the period's own.
  */
 export function martMonths(months: readonly string[]): { raw: string } {
   const rows = months.map((month) => {
@@ -155,12 +154,19 @@ export async function registerIntermediate(ctx: StageContext, params: Record<str
   }
 }
 
+/**
+ * The marts under their names: the stored tables, or under a slice views computing each mart from
+ * the slice's records (the stored marts hold every slice). kpi_monthly is the stored table either
+ * way: it holds each configured slice's rows, told apart by its slice column (sliceKey).
+ */
 export async function registerMarts(ctx: StageContext, params: Record<string, SqlValue>, slice?: Slice): Promise<void> {
-  if (slice) return registerSlicedMarts(ctx, params);
-  await ctx.engine.registerTables([
-    { name: kpiMonthlyMart, prefix: lakeKeys.mart(kpiMonthlyMart), columns: kpiMonthlyColumns, partitioned: true },
-    ...marts.map((m) => martTable(m, params)),
-  ]);
+  const kpiMonthly = { prefix: lakeKeys.mart(kpiMonthlyMart), columns: kpiMonthlyColumns, partitioned: true };
+  if (slice) {
+    await registerMartViews(ctx, params);
+    await ctx.engine.registerTables([{ name: kpiMonthlyMart, ...kpiMonthly }]);
+    return;
+  }
+  await ctx.engine.registerTables([{ name: kpiMonthlyMart, ...kpiMonthly }, ...marts.map((m) => martTable(m, params))]);
 }
 
 /** A stored mart as a table (its SQL's shape, no rows, where none is written yet). */
@@ -172,33 +178,6 @@ export function martTable(mart: (typeof marts)[number], params: Record<string, S
     partitioned: true,
     emptyAs: `select * from (${renderSql(readSql(mart.file), params)}) as empty_mart where false`,
   };
-}
-
-/** The table a sliced kpi_monthly keeps one month's rows in (registerSlicedMarts). */
-export const slicedKpiMonth = (month: string) => `${kpiMonthlyMart}_${month.replace('-', '_')}`;
-
-/**
- * A slice's marts are views over its sliced records, computed when queried (the stored marts
- * hold every slice). Its kpi_monthly is built month by month, each month a table of its own,
- * and read through a view over them: as one view of every month, it went into each statement
- * that read it as some 450 KB of SQL, past Athena's 262,144-byte limit on a statement, which
- * cannot be raised (https://repost.aws/knowledge-center/athena-query-string-length: split the
- * query with CTAS; Athena User Guide, https://docs.aws.amazon.com/athena/latest/ug/service-limits.html).
- */
-async function registerSlicedMarts(ctx: StageContext, params: Record<string, SqlValue>): Promise<void> {
-  await registerMartViews(ctx, params);
-  // The 13 months a report's history shows, and back to the same period last year, which the
-  // finance report compares with (a quarter's last year starts 14 months before its last month).
-  const last = ctx.period.months[ctx.period.months.length - 1]!;
-  const lastYearFirst = lastYearPeriod(ctx.period).months[0]!;
-  const first = [addMonths(last, -12), lastYearFirst].sort()[0]!;
-  const months = monthRange(first, last);
-  for (const month of months) {
-    const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
-    await ctx.engine.createTable(slicedKpiMonth(month), kpiRowsSql(monthParams, month));
-  }
-  const history = months.map((m) => `select * from ${slicedKpiMonth(m)}`);
-  await ctx.engine.createView(kpiMonthlyMart, history.join('\nunion all\n'));
 }
 
 /** Each mart as a view computing it from the records registered (a slice's), not as the stored table. */

@@ -52,8 +52,7 @@ export const stageList = [
     reads: ['curated/', 'marts/', 'state/', 'reports/'],
     writes: ['reports/'],
     queries: true,
-    // A sliced audience's kpi_monthly months, materialised by CTAS.
-    scratchTables: true,
+    scratchTables: false,
     repeatsUntilDrained: false,
     memoryMb: 1024,
     timeoutSeconds: 600,

@@ -3,7 +3,7 @@ import { lakeKeys } from '../model/lakeKeys.ts';
 import { ReportWithheldError } from '../errors.ts';
 import { reportVerdict } from '../kpis/guard.ts';
 import type { KpiReport } from '../kpis/types.ts';
-import { getJson, putJson } from '../ports/objectStore.ts';
+import { getJson } from '../ports/objectStore.ts';
 import { renderAnalyst } from '../report/analyst/index.ts';
 import { renderExecutive } from '../report/executive/index.ts';
 import { renderFinance } from '../report/finance/index.ts';
@@ -13,13 +13,7 @@ import type { StageContext } from './context.ts';
 import { alertOwners } from './alerts.ts';
 import { publishedAnalystInputs, publishedFinanceInputs, reportInputsKey } from './publish.ts';
 import { reportKeyFor } from './evaluate.ts';
-import {
-  fingerprintInputs,
-  inputsRecord,
-  unchanged,
-  type InputsRecord,
-  type StageInputs,
-} from './inputsFingerprint.ts';
+import { keepOrCompute, type StageInputs } from './inputsFingerprint.ts';
 
 export interface RenderSummary {
   audience: string;
@@ -93,98 +87,27 @@ export function renderInputs(ctx: StageContext, audience: AudienceConfig): Stage
  * render: kpis.json → one message per audience (message.eml, preview.html, attachments). A
  * blank period, or a stale one with withholdStale, is withheld: no message, a withheld.json that
  * deliver honours, and one alert to the owners; a stale source otherwise puts a banner on top.
+ * An audience whose inputs (renderInputs) have not changed since its message was written keeps
+ * it, and alerts no one again; --force renders it anew.
  */
 export async function render(ctx: StageContext): Promise<RenderSummary[]> {
   const summaries: RenderSummary[] = [];
   // One alert per kind of verdict, naming every audience it concerns: each audience's own line
   // (its first) once, in audience order, then the lines the verdict shares (sources, advice).
-  const alerts = new Map<string, { subject: string; own: Set<string>; shared: string[]; audiences: string[] }>();
+  const alerts: Alerts = new Map();
   // Audiences whose message was written from the same inputs, kept as it is (docs/design.md, "Re-runs").
   const kept: string[] = [];
   for (const audience of ctx.config.audiences) {
-    const recordKey = lakeKeys.renderInputs(ctx.period.id, audience.name);
-    const inputs = await fingerprintInputs(ctx.store, renderInputs(ctx, audience));
-    const before = await inputsRecord<RenderSummary>(ctx.store, recordKey);
-    if (
-      before &&
-      !ctx.force &&
-      (await unchanged(ctx.store, before, inputs, `${audiencePrefix(ctx.period.id, audience.name)}/`))
-    ) {
-      summaries.push(before.summary);
-      kept.push(before.writtenAt);
-      continue;
-    }
-    if (before) await ctx.store.deletePrefix(recordKey);
-    const written: string[] = [];
-    const key = reportKeyFor(ctx.period.id, audience);
-    const report = await getJson<KpiReport>(ctx.store, key);
-    if (!report) throw new Error(`${key} does not exist: run the evaluate stage first`);
-    const prefix = audiencePrefix(ctx.period.id, audience.name);
-    const verdict = reportVerdict(report, reportTitle[audience.report], {
-      withholdStale: ctx.config.definitions.withholdStale,
-    });
-    // The finance report compares whole months of the cost marts, which a period to date cannot
-    // cut like for like: it waits for the period's end rather than compare part with whole.
-    if (report.period.partial && audience.report === 'finance')
-      verdict.withheld.push(
-        `${reportTitle.finance} for ${report.period.label} is withheld: it compares whole months, and the period has not ended`,
-      );
-    if (verdict.alert) {
-      const [own, ...shared] = verdict.alert.lines;
-      const seen = alerts.get(verdict.alert.subject) ?? {
-        subject: verdict.alert.subject,
-        own: new Set<string>(),
-        shared,
-        audiences: [],
-      };
-      if (own !== undefined) seen.own.add(own);
-      seen.audiences.push(audience.name);
-      alerts.set(verdict.alert.subject, seen);
-    }
-    const put = async (key: string, body: Buffer | string) => {
-      await ctx.store.put(key, body);
-      written.push(key);
+    const place = {
+      name: `render ${audience.name}`,
+      record: lakeKeys.renderInputs(ctx.period.id, audience.name),
+      under: `${audiencePrefix(ctx.period.id, audience.name)}/`,
     };
-    let summary: RenderSummary;
-    if (verdict.withheld.length > 0) {
-      await put(
-        lakeKeys.withheld(ctx.period.id, audience.name),
-        `${JSON.stringify({ period: ctx.period.id, audience: audience.name, reasons: verdict.withheld, runId: ctx.runId }, null, 2)}\n`,
-      );
-      summary = {
-        audience: audience.name,
-        report: audience.report,
-        messageKey: `${prefix}/message.eml`,
-        htmlBytes: 0,
-        emlBytes: 0,
-        withheld: verdict.withheld,
-      };
-      ctx.log(`render ${audience.name}: withheld: ${verdict.withheld.join('; ')}`);
-    } else {
-      await ctx.store.deletePrefix(lakeKeys.withheld(ctx.period.id, audience.name));
-      const message = await renderMessage(ctx, report, audience, verdict.banners);
-      const eml = await composeMime(message, { from: ctx.config.mail.from, to: audience.recipients });
-      await put(`${prefix}/message.eml`, eml);
-      await put(`${prefix}/preview.html`, inlinePreview(message));
-      for (const image of message.images) await put(`${prefix}/attachments/${image.filename}`, image.png);
-      for (const file of message.files) await put(`${prefix}/attachments/${file.filename}`, file.content);
-      summary = {
-        audience: audience.name,
-        report: audience.report,
-        messageKey: `${prefix}/message.eml`,
-        htmlBytes: Buffer.byteLength(message.html),
-        emlBytes: eml.length,
-      };
-      ctx.log(`render ${audience.name}: ${prefix}/message.eml (${Math.round(eml.length / 1024)} KB)`);
-    }
+    const { summary, keptSince } = await keepOrCompute(ctx, place, renderInputs(ctx, audience), () =>
+      renderAudience(ctx, audience, alerts),
+    );
     summaries.push(summary);
-    await putJson(ctx.store, recordKey, {
-      ...inputs,
-      runId: ctx.runId,
-      writtenAt: ctx.now.toISOString(),
-      outputs: written,
-      summary,
-    } satisfies InputsRecord<RenderSummary>);
+    if (keptSince) kept.push(keptSince);
   }
   if (kept.length > 0)
     ctx.log(
@@ -203,6 +126,79 @@ export async function render(ctx: StageContext): Promise<RenderSummary[]> {
     });
   }
   return summaries;
+}
+
+type Alerts = Map<string, { subject: string; own: Set<string>; shared: string[]; audiences: string[] }>;
+
+/** One audience's message, or its withheld.json, written; its verdict's alert added to `alerts`. */
+async function renderAudience(
+  ctx: StageContext,
+  audience: AudienceConfig,
+  alerts: Alerts,
+): Promise<{ summary: RenderSummary; outputs: string[] }> {
+  const written: string[] = [];
+  const key = reportKeyFor(ctx.period.id, audience);
+  const report = await getJson<KpiReport>(ctx.store, key);
+  if (!report) throw new Error(`${key} does not exist: run the evaluate stage first`);
+  const prefix = audiencePrefix(ctx.period.id, audience.name);
+  const verdict = reportVerdict(report, reportTitle[audience.report], {
+    withholdStale: ctx.config.definitions.withholdStale,
+  });
+  // The finance report compares whole months of the cost marts, which a period to date cannot
+  // cut like for like: it waits for the period's end rather than compare part with whole.
+  if (report.period.partial && audience.report === 'finance')
+    verdict.withheld.push(
+      `${reportTitle.finance} for ${report.period.label} is withheld: it compares whole months, and the period has not ended`,
+    );
+  if (verdict.alert) {
+    const [own, ...shared] = verdict.alert.lines;
+    const seen = alerts.get(verdict.alert.subject) ?? {
+      subject: verdict.alert.subject,
+      own: new Set<string>(),
+      shared,
+      audiences: [],
+    };
+    if (own !== undefined) seen.own.add(own);
+    seen.audiences.push(audience.name);
+    alerts.set(verdict.alert.subject, seen);
+  }
+  const put = async (key: string, body: Buffer | string) => {
+    await ctx.store.put(key, body);
+    written.push(key);
+  };
+  let summary: RenderSummary;
+  if (verdict.withheld.length > 0) {
+    await put(
+      lakeKeys.withheld(ctx.period.id, audience.name),
+      `${JSON.stringify({ period: ctx.period.id, audience: audience.name, reasons: verdict.withheld, runId: ctx.runId }, null, 2)}\n`,
+    );
+    summary = {
+      audience: audience.name,
+      report: audience.report,
+      messageKey: `${prefix}/message.eml`,
+      htmlBytes: 0,
+      emlBytes: 0,
+      withheld: verdict.withheld,
+    };
+    ctx.log(`render ${audience.name}: withheld: ${verdict.withheld.join('; ')}`);
+  } else {
+    await ctx.store.deletePrefix(lakeKeys.withheld(ctx.period.id, audience.name));
+    const message = await renderMessage(ctx, report, audience, verdict.banners);
+    const eml = await composeMime(message, { from: ctx.config.mail.from, to: audience.recipients });
+    await put(`${prefix}/message.eml`, eml);
+    await put(`${prefix}/preview.html`, inlinePreview(message));
+    for (const image of message.images) await put(`${prefix}/attachments/${image.filename}`, image.png);
+    for (const file of message.files) await put(`${prefix}/attachments/${file.filename}`, file.content);
+    summary = {
+      audience: audience.name,
+      report: audience.report,
+      messageKey: `${prefix}/message.eml`,
+      htmlBytes: Buffer.byteLength(message.html),
+      emlBytes: eml.length,
+    };
+    ctx.log(`render ${audience.name}: ${prefix}/message.eml (${Math.round(eml.length / 1024)} KB)`);
+  }
+  return { summary, outputs: written };
 }
 
 /** The preview opens in a browser without the MIME parts: cid: images point at the attachment files. */

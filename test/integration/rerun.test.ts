@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../functions/cli/main.ts';
 import { createLocalContext } from '../../functions/cli/wiring.ts';
 import { loadConfig } from '../../functions/config/load.ts';
 import type { PulseConfig } from '../../functions/config/schema.ts';
 import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { QueryEngine } from '../../functions/ports/queryEngine.ts';
 import { runStages, stageNames, type StageName } from '../../functions/stages/index.ts';
+import { captureCli } from '../support/cliOutput.ts';
 
 /**
  * A re-run on unchanged inputs computes nothing (docs/design.md, "Re-runs"): evaluate and render
@@ -80,7 +82,11 @@ function configure(change: (config: PulseConfig) => void): void {
 /** The lines a stage logged (`evaluate`, `render` and `render <audience>`). */
 const linesOf = (r: Run, stage: string) => r.log.filter((l) => l.startsWith(`${stage}:`) || l.startsWith(`${stage} `));
 
+/** The audiences render wrote a message for. */
+const rendered = (r: Run) => r.log.flatMap((l) => /^render (\w+): reports\/.*message\.eml/.exec(l)?.[1] ?? []);
+
 let first: Run;
+const cli = captureCli();
 
 beforeAll(async () => {
   rmSync(dir, { recursive: true, force: true });
@@ -134,7 +140,10 @@ describe('a re-run', () => {
     expect(changed.calls.evaluate).toBeGreaterThan(20);
     expect(linesOf(changed, 'evaluate')[0]).toBe('evaluate: targets changed since 2026-11-01T06:00:00.000Z');
     expect(snapshot('reports/2026-10/kpis.json')).not.toEqual(kpis);
-    expect(linesOf(changed, 'render').map((l) => l.split(':')[0])).toEqual(['render executive', 'render finance']);
+    expect(rendered(changed)).toEqual(['executive', 'finance']);
+    expect(linesOf(changed, 'render executive')[0]).toBe(
+      'render executive: lake changed since 2026-11-01T06:00:00.000Z',
+    );
   }, 60_000);
 
   it("after an audience's KPIs changed re-renders that audience only, and evaluate keeps kpis.json", async () => {
@@ -152,8 +161,11 @@ describe('a re-run', () => {
       'evaluate: inputs unchanged since 2026-11-03T06:00:00.000Z, kept kpis.json',
     ]);
     expect(snapshot('reports/2026-10/kpis.json')).toEqual(kpis);
-    expect(linesOf(changed, 'render').map((l) => l.split(':')[0])).toEqual(['render executive', 'render']);
-    expect(linesOf(changed, 'render')[1]).toBe(
+    expect(rendered(changed)).toEqual(['executive']);
+    expect(linesOf(changed, 'render executive')[0]).toBe(
+      'render executive: audience changed since 2026-11-03T06:00:00.000Z',
+    );
+    expect(linesOf(changed, 'render').at(-1)).toBe(
       'render: inputs unchanged since 2026-11-03T06:00:00.000Z, kept 1 report',
     );
     expect(snapshot('reports/2026-10/finance')).toEqual(finance);
@@ -180,7 +192,7 @@ describe('a re-run', () => {
     );
     expect(changed.calls.evaluate).toBeGreaterThan(20);
     expect(linesOf(changed, 'evaluate')[0]).toBe('evaluate: lake changed since 2026-11-03T06:00:00.000Z');
-    expect(linesOf(changed, 'render').map((l) => l.split(':')[0])).toEqual(['render executive', 'render finance']);
+    expect(rendered(changed)).toEqual(['executive', 'finance']);
   }, 60_000);
 
   it('with --force evaluates and renders again though nothing changed', async () => {
@@ -193,7 +205,7 @@ describe('a re-run', () => {
     expect(forced.calls.evaluate).toBeGreaterThan(20);
     expect(linesOf(forced, 'evaluate')[0]).toMatch(/^evaluate: \d+ KPIs → /);
     expect(snapshot('reports/2026-10/kpis.json')).not.toEqual(kpis);
-    expect(linesOf(forced, 'render').map((l) => l.split(':')[0])).toEqual(['render executive', 'render finance']);
+    expect(rendered(forced)).toEqual(['executive', 'finance']);
     // And the run after it keeps what --force wrote.
     const again = await run(7);
     expect(again.calls.evaluate).toBe(0);
@@ -201,4 +213,18 @@ describe('a re-run', () => {
       'render: inputs unchanged since 2026-11-06T06:00:00.000Z, kept 2 reports',
     ]);
   }, 90_000);
+
+  it('from the CLI keeps the report, and with --force evaluates again', async () => {
+    // prepare
+    const io = { ...cli.io, now: () => new Date('2026-11-08T06:00:00Z') };
+    const args = ['run', '--config', configFile, '--period', '2026-10', '--stages', 'evaluate'];
+    // act
+    const kept = await main(args, io);
+    const keptErr = cli.err();
+    const forced = await main([...args, '--force'], io);
+    // assess
+    expect([kept, forced]).toEqual([0, 0]);
+    expect(keptErr).toContain('evaluate: inputs unchanged since 2026-11-06T06:00:00.000Z, kept kpis.json');
+    expect(cli.err().slice(keptErr.length)).toMatch(/^evaluate: \d+ KPIs → /m);
+  }, 60_000);
 });
