@@ -32,7 +32,8 @@ order by
     name: 'pulse-kpi-history',
     description: 'One KPI month by month (overall value): edit the kpi to see another.',
     sql: `-- History of one KPI, overall (dimension ''): a rate is numerator / denominator, a duration
--- has p50 / p90 / mean in seconds. Change the kpi id to look at another KPI.
+-- has p50 / p90 / mean in seconds. Change the kpi id to look at another KPI, and the slice to
+-- see a configured slice's rows ('team=frontline'; '' is the whole lake).
 select
     month,
     kpi,
@@ -47,6 +48,7 @@ from kpi_monthly
 where
     kpi = 'first_reply_time'
     and dimension = ''
+    and slice = ''
 order by month`,
   },
   {

@@ -56,6 +56,8 @@ export const lakeKeys = {
   mart: (mart: string) => `marts/${mart}/`,
   report: (period: string) => `reports/${period}/kpis.json`,
   queries: (period: string) => `reports/${period}/queries.json`,
+  /** What evaluate's outputs for the period were computed from (functions/stages/inputsFingerprint.ts). */
+  evaluateInputs: (period: string) => `reports/${period}/_inputs.json`,
   audience: (period: string, audience: string) => `reports/${period}/${audience}`,
   audienceReport: (period: string, audience: string) => `reports/${period}/${audience}/kpis.json`,
   /** What a finance audience's report reads besides kpis.json: evaluate writes it, render reads it. */
@@ -63,6 +65,8 @@ export const lakeKeys = {
   /** What an analyst audience's report reads besides kpis.json: the lake's inventory and the queries evaluate ran. */
   analystInputs: (period: string, audience: string) => `reports/${period}/${audience}/analyst-inputs.json`,
   message: (period: string, audience: string) => `reports/${period}/${audience}/message.eml`,
+  /** What render's outputs for an audience were computed from (functions/stages/inputsFingerprint.ts). */
+  renderInputs: (period: string, audience: string) => `reports/${period}/${audience}/_inputs.json`,
   withheld: (period: string, audience: string) => `reports/${period}/${audience}/withheld.json`,
   /** ledger/<period>/<audience>/<recipient-hash>.json: written once, by a conditional put. */
   ledger: (period: string, audience: string, recipient: string) =>

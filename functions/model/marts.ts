@@ -52,6 +52,12 @@ export const kpiMonthlyColumns: readonly MartColumn[] = [
   column('p90', 'double', 'Durations: the 90th percentile, in seconds (null otherwise).'),
   column('mean', 'double', 'Durations: the mean, in seconds (null otherwise).'),
   column('n', 'double', 'Durations: the number of measured items (null otherwise).'),
+  column('query', 'varchar', 'The KPI query of sql/ whose row this is (kpis/durations.sql, …).'),
+  column(
+    'slice',
+    'varchar',
+    "The configured slice the row is measured in ('' for the whole lake; 'team=frontline', keys sorted, joined by ',').",
+  ),
 ];
 
 export const trcColumns: readonly MartColumn[] = [
@@ -214,8 +220,8 @@ export const martTables: readonly MartTable[] = [
   ),
   mart(
     'kpi_monthly',
-    'Every KPI with its breakdowns, month by month.',
-    'month × KPI × dimension × member',
+    "Every KPI with its breakdowns, month by month, for the whole lake (slice '') and each configured slice.",
+    'month × slice × KPI × dimension × member',
     kpiMonthlyColumns,
   ),
   mart(

@@ -1,6 +1,20 @@
 import type { Readable } from 'node:stream';
 
 /**
+ * What a listing says of one object, besides its key: enough to tell that it changed without
+ * reading it (functions/stages/inputsFingerprint.ts). S3 gives its ETag (the content's MD5 for a
+ * single-part PUT, so the same bytes written again keep it); a folder has none, and its size and
+ * modification time stand for it.
+ */
+export interface StoredObject {
+  key: string;
+  size: number;
+  /** ISO 8601. */
+  lastModified: string;
+  etag?: string;
+}
+
+/**
  * The lake: S3 in the cloud, a folder locally, with the same keys
  * (raw/…, rejects/…, state/…, curated/…, marts/…, reports/…, ledger/…).
  */
@@ -15,6 +29,8 @@ export interface ObjectStore {
   putFile(key: string, file: string): Promise<void>;
   get(key: string): Promise<Buffer | undefined>;
   list(prefix: string): Promise<string[]>;
+  /** As list, with each object's size, modification time and (in S3) ETag. */
+  listObjects(prefix: string): Promise<StoredObject[]>;
   deletePrefix(prefix: string): Promise<void>;
 }
 

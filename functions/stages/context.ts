@@ -33,6 +33,11 @@ export interface StageContext {
   /** pulse run --reextract: every source reads all its files again. */
   reextract?: boolean;
   /**
+   * pulse run --force: evaluate and render compute their outputs even when their inputs have not
+   * changed since they were written (functions/stages/inputsFingerprint.ts).
+   */
+  force?: boolean;
+  /**
    * When a stage that can stop part-way should stop starting new work (epoch ms): a Lambda's
    * end, less a margin. Extract stops at the next saved watermark and says it is not drained;
    * curate and marts stop at the engine's next statement (OutOfTimeError), their progress saved.
@@ -52,7 +57,7 @@ export function newRunId(now: Date): string {
 
 /** What a caller must give (the adapters, the config, the period) and what it may (the rest has defaults). */
 export type ContextParts = Pick<StageContext, 'config' | 'period' | 'store' | 'engine' | 'mail' | 'sources'> &
-  Partial<Pick<StageContext, 'now' | 'runId' | 'resend' | 'reextract' | 'deadline' | 'progress' | 'log'>>;
+  Partial<Pick<StageContext, 'now' | 'runId' | 'resend' | 'reextract' | 'force' | 'deadline' | 'progress' | 'log'>>;
 
 /**
  * The one context factory: the CLI (local adapters) and the Lambda handlers (AWS adapters) pass
@@ -71,6 +76,7 @@ export function createStageContext(parts: ContextParts): StageContext {
     now,
     resend: parts.resend ?? false,
     reextract: parts.reextract ?? false,
+    force: parts.force ?? false,
     ...(parts.deadline !== undefined ? { deadline: parts.deadline } : {}),
     progress: parts.progress ?? silentProgress,
     log: parts.log ?? (() => {}),

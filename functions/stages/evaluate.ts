@@ -109,7 +109,7 @@ async function storedMeasure(ctx: StageContext, period: PeriodInfo): Promise<Mea
   if (period.months.length !== 1 || period.partial) return undefined;
   const rows = await ctx.engine.query(
     renderSql(
-      'select kpi, dimension, member, kind, numerator, denominator, p50, p90, mean, n from kpi_monthly where month = {{month}}',
+      "select kpi, dimension, member, kind, numerator, denominator, p50, p90, mean, n from kpi_monthly where month = {{month}} and slice = ''",
       { month: period.months[0]! },
     ),
   );
@@ -121,7 +121,7 @@ async function storedMeasure(ctx: StageContext, period: PeriodInfo): Promise<Mea
 async function monthlyHistory(ctx: StageContext, months: string[]): Promise<(id: string) => KpiHistoryPoint[]> {
   const rows = await ctx.engine.query(
     renderSql(
-      "select kpi, dimension, member, kind, numerator, denominator, p50, p90, mean, n, month from kpi_monthly where month in {{months}} and dimension = ''",
+      "select kpi, dimension, member, kind, numerator, denominator, p50, p90, mean, n, month from kpi_monthly where month in {{months}} and dimension = '' and slice = ''",
       { months },
     ),
   );

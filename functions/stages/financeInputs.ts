@@ -115,6 +115,7 @@ export function segmentRevenueSql(period: PeriodInfo): string {
 from kpi_monthly
 where month in {{months}}
     and dimension = 'segment'
+    and slice = ''
     and kpi in ('service_margin_by_segment', 'cost_to_serve_by_segment')
 group by month, member`,
     { months },

@@ -52,7 +52,8 @@ export function sourceParams(config: PulseConfig): Record<string, SqlValue> {
 
 /**
  * Every KPI query of one period as rows of one shape, for the kpi_monthly mart: each row carries
- * the kind of its query, which is how every reader tells a duration from a ratio (storedMeasureRow).
+ * the kind of its query, which is how every reader tells a duration from a ratio (storedMeasureRow),
+ * the query's file, and the slice it is measured in ('' for the whole lake).
  */
 export function kpiRowsSql(params: Record<string, SqlValue>, month: string): string {
   const asDouble = (column: string, kind: MeasureKind) =>
@@ -67,6 +68,8 @@ export function kpiRowsSql(params: Record<string, SqlValue>, month: string): str
         'cast(member as varchar) as member',
         `${sqlString(kind)} as kind`,
         ...measures,
+        `${sqlString(file)} as query`,
+        `${sqlString('')} as slice`,
       ];
       return `select ${columns.join(', ')}, ${renderSql('{{month}}', { month })} as month from (${sql}) as measured`;
     })

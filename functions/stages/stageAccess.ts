@@ -33,6 +33,7 @@ export function stageStore(store: ObjectStore, stage: StageDefinition): ObjectSt
     putFile: async (key, file) => (check(key, stage.writes, 'write'), store.putFile(key, file)),
     get: async (key) => (check(key, readable, 'read'), store.get(key)),
     list: async (prefix) => (check(prefix, readable, 'read'), store.list(prefix)),
+    listObjects: async (prefix) => (check(prefix, readable, 'read'), store.listObjects(prefix)),
     deletePrefix: async (prefix) => (check(prefix, stage.writes, 'write'), store.deletePrefix(prefix)),
   };
 }

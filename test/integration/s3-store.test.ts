@@ -127,6 +127,28 @@ describe('S3Store on s3rver', () => {
     expect(sent.filter((name) => name === 'ListObjectsV2Command')).toHaveLength(2);
   });
 
+  it('lists objects with their size, LastModified and ETag: the same bytes put again keep the ETag, others change it', async () => {
+    // prepare
+    const store = lake();
+    const key = 'curated/tickets/month=2026-10/data_0.parquet';
+    await store.put(key, 'first');
+    await store.put('curated/tickets/month=2026-11/data_0.parquet', 'other month');
+    // act
+    const [first] = await store.listObjects('curated/tickets/month=2026-10/');
+    await store.put(key, 'first');
+    const [same] = await store.listObjects('curated/tickets/month=2026-10/');
+    await store.put(key, 'fresh');
+    const [changed] = await store.listObjects('curated/tickets/month=2026-10/');
+    // assess: a single-part PUT's ETag is the MD5 of its bytes (S3 API reference, Object), quotes off.
+    expect(first).toMatchObject({ key, size: 5, etag: createHash('md5').update('first').digest('hex') });
+    expect(Number.isNaN(Date.parse(first!.lastModified))).toBe(false);
+    expect(same!.etag).toBe(first!.etag);
+    expect(changed!.etag).not.toBe(first!.etag);
+    expect((await store.listObjects('curated/tickets/')).map((o) => o.key)).toEqual(
+      await store.list('curated/tickets/'),
+    );
+  });
+
   it('uploads a 12 MB stream in parts and reads it back byte-exact', async () => {
     // prepare
     const store = lake();

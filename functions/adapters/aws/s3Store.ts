@@ -10,7 +10,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import { ConfigError, ObjectDeleteError, ObjectStoreError, type ObjectDeleteFailure } from '../../errors.ts';
-import type { ObjectStore } from '../../ports/objectStore.ts';
+import type { ObjectStore, StoredObject } from '../../ports/objectStore.ts';
 import { sdkFacts } from './sdkErrors.ts';
 
 /** DeleteObjects takes at most 1,000 keys per request (S3 API reference, DeleteObjects). */
@@ -133,9 +133,14 @@ export class S3Store implements ObjectStore {
 
   /** Keys starting with `prefix`, relative to the lake, sorted; "folder" marker objects (`x/`) are not keys. */
   async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    for await (const page of this.pages(prefix)) keys.push(...page.filter((key) => !key.endsWith('/')));
-    return keys.sort();
+    return (await this.listObjects(prefix)).map((o) => o.key);
+  }
+
+  /** As list, with what ListObjectsV2 says of each object: size, LastModified, ETag (its quotes kept off). */
+  async listObjects(prefix: string): Promise<StoredObject[]> {
+    const objects: StoredObject[] = [];
+    for await (const page of this.pages(prefix)) objects.push(...page.filter((o) => !o.key.endsWith('/')));
+    return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   /**
@@ -152,7 +157,7 @@ export class S3Store implements ObjectStore {
     // Each page has at most 1,000 keys, so each page is one DeleteObjects; S3 continues a listing
     // from its token correctly while the keys already listed are deleted.
     for await (const page of this.pages(prefix)) {
-      const keys = page.filter((key) => key === prefix || key.startsWith(folder));
+      const keys = page.map((o) => o.key).filter((key) => key === prefix || key.startsWith(folder));
       for (let start = 0; start < keys.length; start += deleteBatchSize)
         await this.deleteBatch(prefix, keys.slice(start, start + deleteBatchSize));
     }
@@ -187,15 +192,26 @@ export class S3Store implements ObjectStore {
     );
   }
 
-  /** The keys under `prefix`, relative to the lake, one ListObjectsV2 page (≤ 1,000 keys) at a time. */
-  private async *pages(prefix: string): AsyncGenerator<string[]> {
+  /** The objects under `prefix`, keys relative to the lake, one ListObjectsV2 page (≤ 1,000 keys) at a time. */
+  private async *pages(prefix: string): AsyncGenerator<StoredObject[]> {
     const paginator = paginateListObjectsV2(
       { client: this.client },
       { Bucket: this.bucket, Prefix: this.objectKey(prefix, { allowEmpty: true }) },
     );
     try {
       for await (const page of paginator)
-        yield (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key.slice(this.prefix.length)] : []));
+        yield (page.Contents ?? []).flatMap((o) =>
+          o.Key
+            ? [
+                {
+                  key: o.Key.slice(this.prefix.length),
+                  size: o.Size ?? 0,
+                  lastModified: (o.LastModified ?? new Date(0)).toISOString(),
+                  ...(o.ETag ? { etag: o.ETag.replace(/"/g, '') } : {}),
+                },
+              ]
+            : [],
+        );
     } catch (error) {
       throw this.typed(error, 'list', prefix);
     }

@@ -1,9 +1,9 @@
 import { createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ObjectStore } from '../../ports/objectStore.ts';
+import type { ObjectStore, StoredObject } from '../../ports/objectStore.ts';
 
 /** The lake as a local folder, with the same keys as the S3 bucket. Writes are atomic (temp file + rename). */
 export class FolderStore implements ObjectStore {
@@ -79,6 +79,21 @@ export class FolderStore implements ObjectStore {
       throw error;
     }
     return entries.filter((key) => key.startsWith(prefix)).sort();
+  }
+
+  /** A folder has no ETag: size and modification time stand for it. */
+  async listObjects(prefix: string): Promise<StoredObject[]> {
+    const objects: StoredObject[] = [];
+    for (const key of await this.list(prefix)) {
+      try {
+        const info = await stat(this.locate(key));
+        objects.push({ key, size: info.size, lastModified: info.mtime.toISOString() });
+      } catch (error) {
+        // Deleted between the listing and the stat: not there, as a listing a moment later says.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    return objects;
   }
 
   async deletePrefix(prefix: string): Promise<void> {
