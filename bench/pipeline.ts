@@ -9,9 +9,12 @@
  *  3. each stage's Lambda bundle, built as the stack builds it: its size, gzipped and with its
  *     assets, and whether DuckDB is in it (none may be).
  *  4. how long the CLI takes to start (--help, check-config).
+ *  5. `pulse demo`, once, through the CLI in a temp folder: its seconds and peak RSS.
+ * It prints one table of issue 22's targets (bench/targets.ts): each size's stage seconds, shares
+ * and peak RSS, the ratios to DuckDB alone, the re-run, and each target met or its gap.
  * `npm run bench -- --quick` runs 100k tickets and a small catalog; the full run 100k, 1M and
  * 10M. BENCH_SIZES=… and BENCH_CATALOG_PER_MONTH / BENCH_CATALOG_MONTHS change the sizes;
- * BENCH_PARTS=ratio, catalog, bundles or cli runs some parts. Results also go to
+ * BENCH_PARTS=ratio, catalog, bundles, cli or demo runs some parts. Results also go to
  * .bench/results.json.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -25,17 +28,18 @@ import { loadConfig } from '../functions/config/load.ts';
 import { parsePeriod } from '../functions/kpis/period.ts';
 import { generateSampleCompany } from '../functions/sample/demoCompany.ts';
 import { readSql, renderSql } from '../functions/dialect/sqlText.ts';
-import type { DuckDbEngine } from '../functions/adapters/local/duckdbEngine.ts';
+import { globLiteral, type DuckDbEngine } from '../functions/adapters/local/duckdbEngine.ts';
 import { tickets } from '../functions/model/tickets.ts';
-import { runStages, type StageName } from '../functions/stages/index.ts';
+import { runStages } from '../functions/stages/index.ts';
 import { stageList } from '../functions/stages/list.ts';
 import { buildStageBundle } from '../infra/lambdaBundle.ts';
 import { kpiQueries, registerLake, sourceParams, sqlParams } from '../functions/stages/lake.ts';
 import type { StageContext } from '../functions/stages/context.ts';
+import { benchedStages, sizeTable, targetTable, type DemoRun, type SizeRun } from './targets.ts';
 
 // --quick: what CI can afford (100k tickets, a small catalog); the full run goes to 10M.
 const quick = process.argv.includes('--quick');
-const parts = (process.env.BENCH_PARTS ?? 'ratio,catalog,bundles,cli').split(',');
+const parts = (process.env.BENCH_PARTS ?? 'ratio,catalog,bundles,cli,demo').split(',');
 const ratioSizes = (process.env.BENCH_SIZES ?? (quick ? '100000' : '100000,1000000,10000000')).split(',').map(Number);
 const catalogMonths = Number(process.env.BENCH_CATALOG_MONTHS ?? 2);
 const catalogPerMonth = Number(process.env.BENCH_CATALOG_PER_MONTH ?? (quick ? 50000 : 1000000));
@@ -67,14 +71,16 @@ async function duckdbAlone(exports: string, out: string): Promise<{ loadSeconds:
     .join(', ');
   // A validated, typed read that keeps its rejects (DuckDB's own store_rejects), as extract + curate do.
   await c.run(
-    `create view raw as select * from read_csv('${csv}', header = true, store_rejects = true, columns = {${types}})`,
+    `create view raw as select * from read_csv('${globLiteral(csv)}', header = true, store_rejects = true, columns = {${types}})`,
   );
   await c.run(`copy (
       select *, strftime(timezone('UTC', created_at::timestamptz), '%Y-%m') as month
       from (select *, row_number() over (partition by id order by updated_at desc) as rn from raw) where rn = 1 and not coalesce(is_deleted, false)
     ) to '${out}' (format parquet, compression zstd, partition_by (month), overwrite_or_ignore)`);
   const loadSeconds = (performance.now() - started) / 1000;
-  await c.run(`create view t as select * from read_parquet('${out}/**/*.parquet', hive_partitioning = true)`);
+  await c.run(
+    `create view t as select * from read_parquet('${globLiteral(out)}/**/*.parquet', hive_partitioning = true)`,
+  );
   await c.runAndReadAll(`select month, channel, count(*), count_if(is_escalated),
       quantile_cont(epoch(first_response_at) - epoch(created_at), 0.5), quantile_cont(epoch(first_response_at) - epoch(created_at), 0.9), count_if(epoch(first_response_at) - epoch(created_at) <= 86400)
       from t where first_response_at >= created_at group by all`);
@@ -131,7 +137,8 @@ interface Result {
   months: number;
   tickets: number;
   generateSeconds: number;
-  stages: Record<string, number>;
+  stages: SizeRun['seconds'];
+  /** extract → evaluate, the work DuckDB alone does too. */
   pulseSeconds: number;
   pruning: Awaited<ReturnType<typeof pruning>>;
   parquetMb: number;
@@ -144,8 +151,8 @@ interface Result {
   /** The peak during extract above the process's RSS when extract started. */
   extractRssGrowthMb: number;
   /** Each stage's peak RSS, MB (the process's: DuckDB's memory is in it). */
-  stagePeakRssMb: Record<string, number>;
-  /** The same run again on unchanged inputs: seconds for extract through evaluate. */
+  stagePeakRssMb: SizeRun['peakRssMb'];
+  /** The same run again on unchanged inputs: seconds for extract through render. */
   rerunSeconds: number;
   /** Every entity: each audience's message.eml, bytes. */
   emailBytes: Record<string, number>;
@@ -155,7 +162,7 @@ interface Result {
 async function runCase(months: number, ticketsPerMonth: number, allSources: boolean): Promise<Result> {
   const dir = path.join(root, `${allSources ? 'catalog' : 'tickets'}-${months}m-${ticketsPerMonth}`);
   await rm(dir, { recursive: true, force: true });
-  let started = performance.now();
+  const started = performance.now();
   const generated = await generateSampleCompany({
     outDir: path.join(dir, 'exports'),
     months,
@@ -172,31 +179,26 @@ async function runCase(months: number, ticketsPerMonth: number, allSources: bool
   if (!allSources)
     loaded.config.sources = loaded.config.sources.filter((s) => s.type === 'csv' && s.entity === 'tickets');
   const ctx = await createLocalContext(loaded, parsePeriod(endMonth), { quiet: true });
-  const stages: Record<string, number> = {};
   // The process still holds the generator's garbage: extract's own memory is its peak above
   // what the process held when it started.
   const rssBeforeExtract = process.memoryUsage().rss;
-  const stop = sampleRss();
-  started = performance.now();
-  const [extracted] = await runStages(ctx, ['extract']);
-  const extractPeakRssMb = stop() / 2 ** 20;
-  const extractRssGrowthMb = extractPeakRssMb - rssBeforeExtract / 2 ** 20;
-  stages.extract = extracted!.seconds;
-  const stagePeakRssMb: Record<string, number> = { extract: extractPeakRssMb };
-  for (const stage of ['curate', 'marts', 'evaluate'] as StageName[]) {
+  const stages = {} as Result['stages'];
+  const stagePeakRssMb = {} as Result['stagePeakRssMb'];
+  for (const stage of benchedStages) {
     const peak = sampleRss();
     const [outcome] = await runStages(ctx, [stage]);
     stagePeakRssMb[stage] = peak() / 2 ** 20;
     stages[stage] = outcome!.seconds;
   }
-  const pulseSeconds = (performance.now() - started) / 1000;
+  const pulseSeconds = stages.extract + stages.curate + stages.marts + stages.evaluate;
+  const extractPeakRssMb = stagePeakRssMb.extract;
+  const extractRssGrowthMb = extractPeakRssMb - rssBeforeExtract / 2 ** 20;
   // Unchanged inputs: extract skips every file, curate has nothing new, the marts nothing to rebuild.
   const rerunStarted = performance.now();
-  await runStages(ctx, ['extract', 'curate', 'marts', 'evaluate'] as StageName[]);
+  await runStages(ctx, [...benchedStages]);
   const rerunSeconds = (performance.now() - rerunStarted) / 1000;
   const emailBytes: Record<string, number> = {};
   if (allSources) {
-    await runStages(ctx, ['render'] as StageName[]);
     for (const audience of ctx.config.audiences)
       emailBytes[audience.name] = statSync(
         path.join(dir, 'lake', 'reports', endMonth, audience.name, 'message.eml'),
@@ -220,7 +222,7 @@ async function runCase(months: number, ticketsPerMonth: number, allSources: bool
     duckdbSeconds,
     ratio: duckdbSeconds === null ? null : pulseSeconds / duckdbSeconds,
     duckdbLoadSeconds: alone?.loadSeconds ?? null,
-    loadRatio: alone ? (stages.extract! + stages.curate!) / alone.loadSeconds : null,
+    loadRatio: alone ? (stages.extract + stages.curate) / alone.loadSeconds : null,
     extractPeakRssMb,
     stagePeakRssMb,
     rerunSeconds,
@@ -236,59 +238,26 @@ if (parts.includes('ratio'))
 if (parts.includes('catalog')) results.push(await runCase(catalogMonths, catalogPerMonth, true));
 
 const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+const demo = parts.includes('demo') ? await demoRun() : null;
+const sizes: SizeRun[] = results.map((r) => ({
+  kind: r.kind,
+  tickets: r.tickets,
+  seconds: r.stages,
+  peakRssMb: r.stagePeakRssMb,
+  duckdbSeconds: r.duckdbSeconds,
+  duckdbLoadSeconds: r.duckdbLoadSeconds,
+  rerunSeconds: r.rerunSeconds,
+}));
+if (results.length > 0 || demo) {
+  console.log("Issue 22's targets (peak RSS is the process's, DuckDB's memory in it; shares are of the first run):");
+  if (results.length > 0) console.log(sizeTable(sizes).join('\n'), '\n');
+  console.log(targetTable(sizes, demo).join('\n'));
+}
 if (results.length > 0) {
-  console.log(
-    line([
-      'sources',
-      'months',
-      'tickets',
-      'tickets.csv MB',
-      'extract s',
-      'curate s',
-      'marts s',
-      'evaluate s',
-      'Pulse s',
-      'DuckDB alone s',
-      'ratio',
-      'extract+curate s',
-      'DuckDB load s',
-      'load ratio',
-      'extract peak RSS MB (growth)',
-    ]),
-  );
-  console.log(line(Array(15).fill('---')));
-  for (const r of results) {
-    console.log(
-      line([
-        r.kind,
-        r.months,
-        r.tickets,
-        r.csvMb.toFixed(0),
-        r.stages.extract!.toFixed(1),
-        r.stages.curate!.toFixed(1),
-        r.stages.marts!.toFixed(1),
-        r.stages.evaluate!.toFixed(1),
-        r.pulseSeconds.toFixed(1),
-        r.duckdbSeconds?.toFixed(1) ?? '—',
-        r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`,
-        (r.stages.extract! + r.stages.curate!).toFixed(1),
-        r.duckdbLoadSeconds?.toFixed(1) ?? '—',
-        r.loadRatio === null ? '—' : `${r.loadRatio.toFixed(2)}×`,
-        `${r.extractPeakRssMb.toFixed(0)} (+${r.extractRssGrowthMb.toFixed(0)})`,
-      ]),
-    );
-  }
-  console.log('\nPeak RSS per stage (MB), the re-run on unchanged inputs, and the e-mails:');
-  for (const r of results) {
-    const peaks = Object.entries(r.stagePeakRssMb)
-      .map(([stage, mb]) => `${stage} ${mb.toFixed(0)}`)
-      .join(', ');
-    const mails = Object.entries(r.emailBytes)
-      .map(([a, b]) => `${a} ${(b / 1024).toFixed(0)} KB`)
-      .join(', ');
-    console.log(
-      `  ${r.kind}, ${r.tickets} tickets: ${peaks}; re-run ${r.rerunSeconds.toFixed(1)} s${mails ? `; message.eml ${mails}` : ''}`,
-    );
+  const mails = results.filter((r) => Object.keys(r.emailBytes).length > 0);
+  for (const r of mails) {
+    const eml = Object.entries(r.emailBytes).map(([a, b]) => `${a} ${(b / 1024).toFixed(0)} KB`);
+    console.log(`\n${r.kind}, ${r.tickets} tickets: message.eml ${eml.join(', ')}`);
   }
   console.log(
     '\nKPI queries for one month: Parquet files and bytes the engine read (from its profile) against the whole lake:',
@@ -352,6 +321,31 @@ async function cliStart(): Promise<{ command: string; medianMs: number }[]> {
   });
 }
 
+/**
+ * `pulse demo` as a user runs it (the esbuild CLI, in a temp folder), once: its wall seconds and
+ * its peak RSS, read by GNU time where the machine has it.
+ */
+async function demoRun(): Promise<DemoRun> {
+  const { execFileSync } = await import('node:child_process');
+  const { existsSync } = await import('node:fs');
+  execFileSync(process.execPath, ['bin/build-cli.mjs']);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pulse-bench-demo-'));
+  const timed = path.join(dir, 'time.txt');
+  const demo = [process.execPath, 'bin/pulse.js', 'demo', '--out', path.join(dir, 'demo'), '--json'];
+  const gnuTime = existsSync('/usr/bin/time');
+  try {
+    const start = performance.now();
+    if (gnuTime) execFileSync('/usr/bin/time', ['-f', '%M', '-o', timed, ...demo], { stdio: 'ignore' });
+    else execFileSync(demo[0]!, demo.slice(1), { stdio: 'ignore' });
+    const seconds = (performance.now() - start) / 1000;
+    // GNU time's %M: the peak resident set in KB.
+    const peakRssMb = gnuTime ? Number((await readFile(timed, 'utf8')).trim().split('\n').at(-1)) / 1024 : null;
+    return { seconds, peakRssMb };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 const bundles = parts.includes('bundles') ? await bundleSizes() : [];
 const cli = parts.includes('cli') ? await cliStart() : [];
 if (cli.length > 0) {
@@ -369,5 +363,5 @@ if (bundles.length > 0) {
 await mkdir(root, { recursive: true });
 await writeFile(
   path.join(root, 'results.json'),
-  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, quick, results, bundles, cli }, null, 2)}\n`,
+  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, quick, results, demo, bundles, cli }, null, 2)}\n`,
 );

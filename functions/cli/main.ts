@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadConfig, resolveLake } from '../config/load.ts';
 import { isTimeZone } from '../config/schema.ts';
 import { ConfigError, PulseError, StageError, UsageError } from '../errors.ts';
+import { redact } from '../redaction.ts';
 import { addMonths, isMonth, parsePeriod, periodAt } from '../kpis/period.ts';
 import { newRunId } from '../stages/context.ts';
 import { stageNames, type StageName } from '../stages/list.ts';
@@ -82,6 +83,7 @@ async function runPipeline(
     stages?: StageName[];
     resend?: boolean;
     reextract?: boolean;
+    force?: boolean;
     json?: boolean;
     partial?: boolean;
     wait?: true | number;
@@ -107,6 +109,7 @@ async function runPipeline(
     const ctx = await createLocalContext(loaded, period, {
       resend: options.resend ?? false,
       reextract: options.reextract ?? false,
+      force: options.force ?? false,
       quiet: options.json ?? false,
       now,
       runId,
@@ -247,6 +250,7 @@ function buildProgram(io: CliIo, answer: Answer) {
     .option('--stages <list>', `comma-separated subset of ${stageNames.join(',')}`, parseStages)
     .option('--resend', 'send again what the ledger says was sent')
     .option('--reextract', 'read every source file again, even those already read')
+    .option('--force', 'evaluate and render again even when nothing they read has changed')
     .option(...jsonOption)
     .option('--partial', 'report a period that has not ended, to date, compared with the same days before')
     .option(
@@ -261,6 +265,7 @@ function buildProgram(io: CliIo, answer: Answer) {
         stages?: StageName[];
         resend?: boolean;
         reextract?: boolean;
+        force?: boolean;
         json?: boolean;
         partial?: boolean;
         wait?: true | number;
@@ -366,6 +371,13 @@ interface Failure {
 
 /** A failure as its exit code, its line on stderr, and its JSON: usage and config are 2, the rest 1. */
 function failure(error: unknown): Failure {
+  const { code, error: said } = failureOf(error);
+  // Whatever a failure quotes (a server's answer, a path), no credential reaches the screen (functions/redaction.ts).
+  const problems = said.problems ? { problems: said.problems.map(redact) } : {};
+  return { code, error: { ...said, message: redact(said.message), ...problems } };
+}
+
+function failureOf(error: unknown): Failure {
   if (error instanceof CommanderError) {
     const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
     return { code: error.exitCode === 0 ? 0 : 2, error: { kind: 'usage', message } };
@@ -399,14 +411,12 @@ export async function main(
     // Commander has already said what was wrong with the command line.
     if (error instanceof CommanderError) return code;
     const cause = error instanceof StageError ? error.cause : error;
-    if (code === 2) process.stderr.write(`pulse: ${(cause as Error).message}\n`);
+    const say = (text: string) => process.stderr.write(redact(text));
+    if (code === 2) say(`pulse: ${(cause as Error).message}\n`);
     else if (error instanceof StageError) {
-      process.stderr.write(`pulse: ${error.message}\n`);
-      if (process.env.PULSE_DEBUG) process.stderr.write(`${(cause as Error)?.stack}\n`);
-    } else
-      process.stderr.write(
-        `pulse: ${error instanceof PulseError ? error.message : ((error as Error)?.stack ?? String(error))}\n`,
-      );
+      say(`pulse: ${error.message}\n`);
+      if (process.env.PULSE_DEBUG) say(`${(cause as Error)?.stack}\n`);
+    } else say(`pulse: ${error instanceof PulseError ? error.message : ((error as Error)?.stack ?? String(error))}\n`);
     return code;
   }
 }

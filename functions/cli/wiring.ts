@@ -16,6 +16,7 @@ import type { MailTransport } from '../ports/mail.ts';
 import type { ObjectStore } from '../ports/objectStore.ts';
 import type { QueryEngine } from '../ports/queryEngine.ts';
 import type { Source } from '../ports/source.ts';
+import { redact } from '../redaction.ts';
 import { CsvSource } from '../sources/csv.ts';
 import { sourcesFor } from '../sources/registry.ts';
 import { createStageContext, type StageContext } from '../stages/context.ts';
@@ -83,6 +84,7 @@ export interface LocalContextOptions {
   threads?: number;
   resend?: boolean;
   reextract?: boolean;
+  force?: boolean;
   quiet?: boolean;
   now?: Date;
   /** The run's id, when the caller drew it first (the run that holds the lake names it in the lock). */
@@ -138,8 +140,9 @@ export async function createLocalContext(
     ...(options.runId ? { runId: options.runId } : {}),
     resend: options.resend ?? false,
     reextract: options.reextract ?? false,
+    force: options.force ?? false,
     progress: progressFor(options.quiet ?? false),
     // Stages name lake places as the store locates them; the user reads them from where they stand.
-    log: options.quiet ? () => {} : (message) => process.stderr.write(`${displayPathsUnder(message, lake)}\n`),
+    log: options.quiet ? () => {} : (message) => process.stderr.write(`${redact(displayPathsUnder(message, lake))}\n`),
   });
 }

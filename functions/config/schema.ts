@@ -12,6 +12,42 @@ export const secretRef = z
     'must be a reference (env:NAME or a Secrets Manager ARN), never a literal secret',
   );
 
+/**
+ * A host that never leaves the machine (127.0.0.0/8, ::1, localhost): the only place a credential
+ * may travel without TLS, to a test double or a local relay (docs/design.md, "Security").
+ */
+export function isLoopback(host: string): boolean {
+  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+/** An address credentials may be sent to: https, or http on loopback. */
+export function isSecureOrLoopback(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
+}
+
+/** RFC 5322's addr-spec with a dot-atom local part: `pulse@acme.example`, `pulse@localhost`. */
+const addrSpec =
+  "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*" +
+  '@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*';
+/** One mailbox: the address alone, or a display name (plain, or quoted) before it in angle brackets. */
+const mailbox = new RegExp(`^(${addrSpec}|([^<>"\\\\,;:@]+|"[^"\\\\]*") *<${addrSpec}>)$`);
+
+/**
+ * The sender: one mailbox, as the From header, the SMTP envelope and SES's Source take it. A line
+ * break in it would write headers of its own into every message (header injection).
+ */
+const mailFrom = z
+  .string()
+  .refine((from) => !/\p{Cc}/u.test(from), {
+    message: 'holds a line break or a control character, which would write mail headers of its own: one address',
+    abort: true,
+  })
+  .refine(
+    (from) => from.length <= 254 && mailbox.test(from),
+    'not an e-mail address: one address such as pulse@acme.example or Pulse <pulse@acme.example>',
+  );
+
 export function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -174,6 +210,24 @@ export const apiSourceSchema = z
         path: ['baseUrl'],
         message: `the ${source.type} connector needs the account's own address (docs/design.md, "API sources")`,
       });
+    if (source.baseUrl) {
+      // The credentials go in every request's headers: over plain http anyone on the path reads them.
+      const url = new URL(source.baseUrl);
+      const where = `source "${source.name}"`;
+      if (!isSecureOrLoopback(url))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['baseUrl'],
+          message: `${where}: baseUrl must be https:// (http:// only on loopback: 127.0.0.1, ::1, localhost), or the credentials cross the network in clear`,
+        });
+      // Not echoed: the address may hold the password.
+      if (url.username || url.password)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['baseUrl'],
+          message: `${where}: baseUrl holds a user or password (user:password@): put them in credentials, as references`,
+        });
+    }
   });
 
 export type ApiSourceConfig = z.infer<typeof apiSourceSchema>;
@@ -347,20 +401,31 @@ export const configSchema = z
     owners: z.array(z.email()).default([]),
     mail: z
       .discriminatedUnion('transport', [
-        z.strictObject({ transport: z.literal('outbox'), from: z.string().default('pulse@localhost') }),
-        z.strictObject({
-          transport: z.literal('smtp'),
-          from: z.string(),
-          host: z.string(),
-          port: z.number().int().positive().default(587),
-          /** true: TLS from the first byte (port 465); false: STARTTLS whenever the server offers it. */
-          secure: z.boolean().optional(),
-          user: z.string().optional(),
-          password: secretRef.optional(),
-        }),
+        z.strictObject({ transport: z.literal('outbox'), from: mailFrom.default('pulse@localhost') }),
+        z
+          .strictObject({
+            transport: z.literal('smtp'),
+            from: mailFrom,
+            host: z.string(),
+            port: z.number().int().positive().default(587),
+            /** true: TLS from the first byte (port 465); false: STARTTLS whenever the server offers it. */
+            secure: z.boolean().optional(),
+            user: z.string().optional(),
+            password: secretRef.optional(),
+            /** true: log in without TLS, for a relay on loopback only; elsewhere the password goes over TLS only. */
+            insecure: z.boolean().optional(),
+          })
+          .superRefine((mail, ctx) => {
+            if (mail.insecure && !isLoopback(mail.host))
+              ctx.addIssue({
+                code: 'custom',
+                path: ['insecure'],
+                message: `true is for a relay on loopback (127.0.0.1, ::1, localhost) only, and mail.host is "${mail.host}": the password would cross the network in clear`,
+              });
+          }),
         z.strictObject({
           transport: z.literal('ses'),
-          from: z.string(),
+          from: mailFrom,
           region: z.string().optional(),
           /** SES configuration set: bounce and complaint events go where it says. */
           configurationSet: z.string().optional(),

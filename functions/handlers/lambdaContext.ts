@@ -31,6 +31,8 @@ export interface StageEvent {
   /** One id for every stage of an execution (the state machine passes its execution name). */
   runId?: string;
   resend?: boolean;
+  /** Evaluate and render compute again even when nothing they read has changed (pulse run --force). */
+  force?: boolean;
 }
 
 /** The Lambda's settings, from the environment the CDK stack gives it. */
@@ -128,6 +130,7 @@ export async function lambdaContext(
     now,
     ...(event.runId ? { runId: event.runId } : {}),
     ...(event.resend ? { resend: true } : {}),
+    ...(event.force ? { force: true } : {}),
     ...(deadline !== undefined ? { deadline } : {}),
     log,
   });

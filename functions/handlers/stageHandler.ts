@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { OutOfTimeError, PulseError, retryableErrorName } from '../errors.ts';
+import { redact } from '../redaction.ts';
 import type { StageContext } from '../stages/context.ts';
 import { isDrained, stageFacts, type StageName } from '../stages/list.ts';
 import { runStage } from '../stages/runStage.ts';
@@ -51,7 +52,7 @@ export function stageHandler<R>(
   const context =
     options.context ??
     ((event: StageEvent, deadline?: number) =>
-      lambdaContext(event, process.env, new Date(), deadline, (message) => logger.info(message), name));
+      lambdaContext(event, process.env, new Date(), deadline, (message) => logger.info(redact(message)), name));
   return async (event: StageEvent, invocation?: InvocationContext): Promise<StageEvent & StageResult> => {
     const deadline = invocation ? Date.now() + invocation.getRemainingTimeInMillis() - deadlineMarginMs : undefined;
     const ctx = await context(event, deadline);
@@ -84,6 +85,11 @@ export function stageHandler<R>(
       }
       // A StageError is retryable when its cause is (errors.ts).
       if (error instanceof PulseError && error.retryable) error.name = retryableErrorName;
+      // The state machine, its alarm and the log show the message: no credential in it (functions/redaction.ts).
+      if (error instanceof Error) {
+        error.message = redact(error.message);
+        if (error.stack) error.stack = redact(error.stack);
+      }
       metrics.addMetric('StageFailed', MetricUnit.Count, 1);
       logger.error('stage failed', {
         error: error as Error,

@@ -198,6 +198,10 @@ export interface KpiReport {
 
 /** reports/<period>/queries.json: the SQL evaluate ran for the period, and the KPIs each query's rows held. */
 export interface KpiQueries {
-  /** Each KPI query as evaluate ran it, with the kind of its rows and the KPIs they held. */
-  queries: { file: string; kind: MeasureKind; sql: string; kpis: string[] }[];
+  /**
+   * Each KPI query rendered for the period, with the kind of its rows and the KPIs they held: as
+   * evaluate ran it, or as the marts stage ran it for the month when evaluate read its rows back
+   * from kpi_monthly (`readFrom`).
+   */
+  queries: { file: string; kind: MeasureKind; sql: string; kpis: string[]; readFrom?: 'kpi_monthly' }[];
 }

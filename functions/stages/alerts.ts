@@ -1,3 +1,4 @@
+import { redact } from '../redaction.ts';
 import { composeTextMime } from '../report/mime.ts';
 import type { StageContext } from './context.ts';
 import { sendWithRetry, type RetryTimings } from './sendWithRetry.ts';
@@ -17,7 +18,8 @@ export interface AlertOutcome {
  * Tells `owners` something went wrong: a plain-text message to each, through the run's own
  * mail transport with the same retries as the report. Never throws: an alert that cannot be
  * sent is logged, and the failure it was about still fails the run. Alerts carry messages of
- * typed errors, which never hold a secret's value (functions/ports/secrets.ts).
+ * typed errors, which never hold a secret's value (functions/ports/secrets.ts); the text is
+ * redacted all the same (functions/redaction.ts), as a cause may quote what a server answered.
  */
 export async function alertOwners(
   ctx: StageContext,
@@ -32,7 +34,7 @@ export async function alertOwners(
   for (const owner of ctx.config.owners) {
     try {
       const raw = await composeTextMime(
-        { subject: `[Pulse] ${alert.subject}`, text: `${alert.lines.join('\n')}\n` },
+        { subject: redact(`[Pulse] ${alert.subject}`), text: redact(`${alert.lines.join('\n')}\n`) },
         { from: ctx.config.mail.from, to: owner },
       );
       await sendWithRetry(

@@ -347,7 +347,12 @@ function refuseHiddenMonths(ctx: StageContext, entity: string, months: readonly 
   );
 }
 
-async function curateEntity(ctx: StageContext, entity: Entity, until?: number): Promise<CurateSummary | undefined> {
+async function curateEntity(
+  ctx: StageContext,
+  entity: Entity,
+  batchRows: number,
+  until?: number,
+): Promise<CurateSummary | undefined> {
   const saved = await getJson<CurateState>(ctx.store, curateStateKey(entity.name));
   let state: CurateState = saved ?? { rawKeys: [], rows: 0, duplicatesMerged: 0 };
   // A fold an earlier curate staged but did not finish (it ran out of time): finished first.
@@ -403,18 +408,14 @@ async function curateEntity(ctx: StageContext, entity: Entity, until?: number): 
   const versions = `select ${columns}, _run, _seq from new_${name}`;
   if (replaced > 0)
     await ctx.engine.createTable(
-      `raw_${name}`,
+      `versions_${name}`,
       `select ${columns}, cast(0 as bigint) as _run, cast(0 as bigint) as _seq from curated_${name}_before${inMonths} union all ${versions}`,
     );
-  else await ctx.engine.createView(`raw_${name}`, versions);
-  const staging = renderSql(readSql(`staging/stg_${name}.sql`), params);
+  else await ctx.engine.createView(`versions_${name}`, versions);
   // Staged beside curated/, not written into it: curated/ changes only once the fold is saved.
   const staged = lakeKeys.curateStaging(name, randomUUID().slice(0, 8));
-  const rows = month ? `select * from (${staging}) as staged${inMonths}` : staging;
-  // Naming the months spares the engine a query to find them (Athena batches its writes by month).
-  const written = Array.isArray(months) ? { months } : {};
-  await ctx.engine.writeParquet(rows, staged, { partitionByMonth: Boolean(month), ...written });
-  await ctx.engine.query(`drop ${replaced > 0 ? 'table' : 'view'} raw_${name}`);
+  await writeStaged(ctx, entity, months, staged, batchRows);
+  await ctx.engine.query(`drop ${replaced > 0 ? 'table' : 'view'} versions_${name}`);
   await ctx.engine.query(`drop view new_${name}`);
   for (const t of validated.tables) await ctx.engine.query(`drop table ${t.table}`);
   const accepted = validated.sources.reduce((sum, s) => sum + s.rowsAccepted, 0);
@@ -422,6 +423,93 @@ async function curateEntity(ctx: StageContext, entity: Entity, until?: number): 
   await putJson(ctx.store, curateStateKey(name), { ...state, pending: fold } satisfies CurateState);
   const next = await finishFold(ctx, entity, fold, state);
   return { entity: name, months, rows: next.rows, duplicatesMerged: next.duplicatesMerged, sources: validated.sources };
+}
+
+/**
+ * Versions one engine statement folds at most, in the local engine: months are written in batches
+ * of about this many, so the dedupe and the Parquet writer hold one batch at a time and curate's
+ * memory stays flat as the export grows (docs/design.md, "Running on one machine"). Athena scales
+ * out by itself: one statement for every month.
+ */
+export const localBatchRows = 500_000;
+
+/**
+ * The months in order, cut into batches of at most `budget` versions (`rows`: each month's); a
+ * month larger than the budget is a batch of its own.
+ */
+export function monthBatches(months: readonly string[], rows: ReadonlyMap<string, number>, budget: number): string[][] {
+  const batches: string[][] = [];
+  let held = 0;
+  for (const month of [...months].sort()) {
+    const n = rows.get(month) ?? 0;
+    if (batches.length === 0 || held + n > budget) {
+      batches.push([]);
+      held = 0;
+    }
+    batches.at(-1)!.push(month);
+    held += n;
+  }
+  return batches;
+}
+
+/**
+ * The fold's first step: the latest version of each record (the staging SQL over
+ * `versions_<entity>`, every version the fold weighs) written as Parquet under `staged`, one
+ * statement per batch of months (monthBatches). A batch's statement ranks every version of each
+ * record that has one in its months, and keeps the winners that fall in them: a record whose
+ * month moved is ranked whole in both batches and written once, in its latest month. The one
+ * place curate writes Parquet.
+ */
+async function writeStaged(
+  ctx: StageContext,
+  entity: Entity,
+  months: string[] | 'all',
+  staged: string,
+  batchRows: number,
+): Promise<void> {
+  const name = entity.name;
+  const params = { timezone: ctx.config.timezone };
+  const staging = renderSql(readSql(`staging/stg_${name}.sql`), params);
+  const month = monthExpr(entity);
+  if (months === 'all' || !month) {
+    await ctx.engine.createView(`raw_${name}`, `select * from versions_${name}`);
+    await ctx.engine.writeParquet(staging, staged, { partitionByMonth: false });
+    await ctx.engine.query(`drop view raw_${name}`);
+    return;
+  }
+  let batches = [months];
+  const keys = entity.key.map(ident).join(', ');
+  const [all] = Number.isFinite(batchRows)
+    ? await ctx.engine.query(`select count(*) as n from versions_${name}`)
+    : [{ n: 0 }];
+  // More versions than a batch holds, over several months (a single month is never cut).
+  const cut = months.length > 1 && Number(all?.n) > batchRows;
+  if (cut) {
+    // Each version's month, reckoned once (the time zone makes it dear): the batches are cut by it
+    // and each batch finds its records in it.
+    await ctx.engine.createTable(
+      `months_${name}`,
+      renderSql(`select ${keys}, ${month} as month from versions_${name}`, params),
+    );
+    const counts = await ctx.engine.query(`select month, count(*) as n from months_${name} group by 1`);
+    batches = monthBatches(months, new Map(counts.map((r) => [String(r.month), Number(r.n)])), batchRows);
+  }
+  const sameKey = entity.key.map((k) => `b.${ident(k)} is not distinct from v.${ident(k)}`).join(' and ');
+  for (const batch of batches) {
+    const inBatch = renderSql('{{months}}', { months: batch });
+    const raw = !cut
+      ? `select * from versions_${name}`
+      : `select * from versions_${name} as v where exists ` +
+        `(select 1 from months_${name} as b where b.month in ${inBatch} and ${sameKey})`;
+    await ctx.engine.createView(`raw_${name}`, raw);
+    // Naming the months spares the engine a query to find them (Athena batches its writes by month).
+    await ctx.engine.writeParquet(`select * from (${staging}) as staged where month in ${inBatch}`, staged, {
+      partitionByMonth: true,
+      months: batch,
+    });
+    await ctx.engine.query(`drop view raw_${name}`);
+  }
+  if (cut) await ctx.engine.query(`drop table months_${name}`);
 }
 
 /**
@@ -520,7 +608,8 @@ function issuesNote(s: SourceCurated): string {
  * zod schemas (rejects under rejects/, field issues counted), then deduplicated, typed Parquet
  * under curated/<entity>/month=YYYY-MM/, every month the new rows touch rebuilt whole.
  */
-export async function curate(ctx: StageContext): Promise<CurateSummary[]> {
+export async function curate(ctx: StageContext, options: { batchRows?: number } = {}): Promise<CurateSummary[]> {
+  const batchRows = options.batchRows ?? (ctx.engine.dialect === 'duckdb' ? localBatchRows : Number.POSITIVE_INFINITY);
   // Out of time, the engine stops its statement (OutOfTimeError); every fold finished is kept.
   if (ctx.deadline !== undefined) ctx.engine.stopAt?.(ctx.deadline);
   const summaries: CurateSummary[] = [];
@@ -530,7 +619,7 @@ export async function curate(ctx: StageContext): Promise<CurateSummary[]> {
     for (const [i, entity] of entities.entries()) {
       // Short of time, an entity validates parts for half of what is left, and folds those.
       const until = ctx.deadline === undefined ? undefined : Date.now() + (ctx.deadline - Date.now()) / 2;
-      const summary = await curateEntity(ctx, entity, until);
+      const summary = await curateEntity(ctx, entity, batchRows, until);
       if (summary) summaries.push(summary);
       validated += summary?.sources.reduce((n, s) => n + s.rowsRead, 0) ?? 0;
       ctx.progress.update(i + 1, `${validated.toLocaleString('en-US')} rows validated`);

@@ -1,4 +1,5 @@
 import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
+import { PulseError } from '../errors.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
 import { excludedFromTime, kpiCatalog, responseBase, sideMeasures, type KpiDefinition } from '../kpis/catalog.ts';
 import { competitorGaps } from '../kpis/benchmarks.ts';
@@ -32,12 +33,13 @@ import { entities } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import { sourceEntities, unfilledFields } from '../config/schema.ts';
 import type { StageContext } from './context.ts';
-import { absentUnderSlice, describeSlice, type Slice } from './slice.ts';
+import { absentUnderSlice, describeSlice, sliceKey, type Slice } from './slice.ts';
 import { staleSources } from '../kpis/guard.ts';
 import { curateStateKey } from './curate.ts';
 import { emptyCounts, sourceTotals, stateKey, type SourceState } from './extract.ts';
-import { presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
+import { kpiMonthlyMart, presentEntities, registerLake, sourceParams, sqlParams } from './lake.ts';
 import { publishReportInputs } from './publish.ts';
+import { keepOrCompute, type StageInputs } from './inputsFingerprint.ts';
 import { dataSpans, hasData } from './dataSpans.ts';
 
 export const reportKey = lakeKeys.report;
@@ -57,6 +59,8 @@ async function measure(
   extra: Record<string, SqlValue>,
   ran?: KpiQueries['queries'],
 ): Promise<Measurements> {
+  // The period is the one row of the periods relations a query may read (sqlParams); its `period`
+  // column is left behind by measureRow, which reads only the columns of its kind.
   const params = { ...sqlParams(ctx.config, period), ...extra };
   const rows: MeasureRow[] = [];
   for (const { file, kind } of measureQueries) {
@@ -100,29 +104,64 @@ export function notMeasuredReason(
 }
 
 /**
- * A one-month period's measurements as the marts stage stored them in kpi_monthly, from the
- * very SQL measure() runs (kpiRowsSql): read back, not recomputed. Undefined for a longer period,
- * a partial one, or a month the mart holds nothing for (measure() runs then).
+ * A one-month period's measurements of one slice ('' for the whole lake) as the marts stage stored
+ * them in kpi_monthly, from the very SQL measure() runs (kpiRowsSql): read back, not recomputed.
+ * `ran`, when given, receives each KPI query rendered for the period, marked as read from
+ * kpi_monthly, with the KPIs its stored rows hold. Undefined for a longer period, a partial one,
+ * or a month the mart holds nothing for (measure() runs then).
  */
-async function storedMeasure(ctx: StageContext, period: PeriodInfo): Promise<Measurements | undefined> {
+async function storedMeasure(
+  ctx: StageContext,
+  period: PeriodInfo,
+  slice: string,
+  extra: Record<string, SqlValue>,
+  ran?: KpiQueries['queries'],
+): Promise<Measurements | undefined> {
   // kpi_monthly holds whole months: a period to date (and its like-for-like comparisons) is measured.
   if (period.months.length !== 1 || period.partial) return undefined;
   const rows = await ctx.engine.query(
     renderSql(
-      "select kpi, dimension, member, kind, numerator, denominator, p50, p90, mean, n from kpi_monthly where month = {{month}} and slice = ''",
-      { month: period.months[0]! },
+      `select kpi, dimension, member, kind, numerator, denominator, p50, p90, mean, n, query
+      from kpi_monthly where month = {{month}} and slice = {{slice}}`,
+      { month: period.months[0]!, slice },
     ),
   );
   if (rows.length === 0) return undefined;
+  const params = { ...sqlParams(ctx.config, period), ...extra };
+  for (const { file, kind } of measureQueries) {
+    const kpis = [...new Set(rows.filter((r) => r.query === file).map((r) => String(r.kpi)))].sort();
+    ran?.push({ file, kind, sql: renderSql(readSql(file), params), kpis, readFrom: kpiMonthlyMart });
+  }
   return toMeasurements(rows.map(storedMeasureRow));
 }
 
-/** Each KPI's headline month by month, read from the kpi_monthly mart (13 partitions). */
-async function monthlyHistory(ctx: StageContext, months: string[]): Promise<(id: string) => KpiHistoryPoint[]> {
+/**
+ * A slice's rows are in kpi_monthly when the marts were built with it configured: a slice added
+ * since, evaluated before the marts stage runs again, would read as an empty history. Refused.
+ */
+async function requireSliceRows(ctx: StageContext, slice: string): Promise<void> {
+  const [held] = await ctx.engine.query(
+    renderSql("select count_if(slice = {{slice}}) as sliced, count_if(slice = '') as whole from kpi_monthly", {
+      slice,
+    }),
+  );
+  if (Number(held?.whole ?? 0) > 0 && Number(held?.sliced ?? 0) === 0)
+    throw new PulseError(
+      `kpi_monthly holds no rows of the slice ${slice}: run the marts stage first (pulse run --stages marts,evaluate)`,
+    );
+}
+
+/** Each KPI's headline month by month in one slice ('' for the whole lake), read from kpi_monthly (13 partitions). */
+async function monthlyHistory(
+  ctx: StageContext,
+  months: string[],
+  slice: string,
+): Promise<(id: string) => KpiHistoryPoint[]> {
   const rows = await ctx.engine.query(
     renderSql(
-      "select kpi, dimension, member, kind, numerator, denominator, p50, p90, mean, n, month from kpi_monthly where month in {{months}} and dimension = '' and slice = ''",
-      { months },
+      `select kpi, dimension, member, kind, numerator, denominator, p50, p90, mean, n, month
+      from kpi_monthly where month in {{months}} and dimension = '' and slice = {{slice}}`,
+      { months, slice },
     ),
   );
   const byKpi = new Map<string, Map<string, number | null>>();
@@ -300,7 +339,7 @@ export async function evaluate(ctx: StageContext): Promise<KpiReport> {
   const bySlice = new Map<string, KpiReport>();
   for (const audience of ctx.config.audiences) {
     if (!audience.slice) continue;
-    const id = JSON.stringify(Object.entries(audience.slice).sort());
+    const id = sliceKey(audience.slice);
     let sliced = bySlice.get(id);
     if (!sliced) {
       sliced = await evaluateReport(ctx, audience.slice);
@@ -328,13 +367,16 @@ async function evaluateReport(
   const last = ctx.period.months[ctx.period.months.length - 1]!;
   const historyMonths = monthRange(addMonths(last, -12), last);
   ctx.progress.start('evaluate', 4);
-  const historyOf = await monthlyHistory(ctx, historyMonths);
+  const key = slice ? sliceKey(slice) : '';
+  if (key) await requireSliceRows(ctx, key);
+  const historyOf = await monthlyHistory(ctx, historyMonths, key);
   const spans = await dataSpans(ctx.engine);
-  const current = await measure(ctx, ctx.period, extra, ran);
+  // The period and those compared with are read from kpi_monthly, the slice's rows under a slice,
+  // when they are whole months the marts hold; the others are measured from the curated rows.
+  const stored = (period: PeriodInfo, queries?: KpiQueries['queries']) =>
+    storedMeasure(ctx, period, key, extra, queries);
+  const current = (await stored(ctx.period, ran)) ?? (await measure(ctx, ctx.period, extra, ran));
   ctx.progress.update(1);
-  // The periods compared with: stored by the marts stage when they are single months. A slice's
-  // kpi_monthly is a view computing every month (registerSlicedMarts): its periods are measured.
-  const stored = (period: PeriodInfo) => (slice ? Promise.resolve(undefined) : storedMeasure(ctx, period));
   // A period to date is compared with the same days of each (period.ts, likeForLike).
   const previousOne = previousPeriod(ctx.period);
   const lastYearOne = lastYearPeriod(ctx.period);
@@ -469,11 +511,49 @@ function evaluateSummary(ctx: StageContext, report: KpiReport): EvaluateSummary 
 }
 
 /**
+ * What evaluate reads (docs/design.md, "Re-runs"): the curated rows and the marts, the sources'
+ * and curate's state (data quality), the config's keys it reads, the SQL and the period.
+ */
+export function evaluateInputs(ctx: StageContext): StageInputs {
+  const states = new Set([
+    ...ctx.config.sources.flatMap((s) => sourceEntities(s).map((entity) => stateKey(s.name, entity))),
+    ...entities.map((e) => curateStateKey(e.name)),
+  ]);
+  const { definitions, targets, timezone, currency, locale, labels, benchmarks, sources } = ctx.config;
+  return {
+    prefixes: ['curated/', 'marts/', 'state/'],
+    reads: (key) => (key.startsWith('state/') ? states.has(key) : !key.startsWith(lakeKeys.curateStaging(''))),
+    settings: {
+      period: ctx.period,
+      definitions,
+      targets,
+      timezone,
+      currency,
+      locale,
+      labels,
+      benchmarks,
+      sources,
+      audiences: ctx.config.audiences.map(({ name, report, slice }) => ({ name, report, slice })),
+    },
+    sql: true,
+  };
+}
+
+/**
  * The evaluate stage as the stage list runs it: kpis.json written, then each audience's report
- * inputs (publish.ts), a small summary returned.
+ * inputs (publish.ts), a small summary returned. When nothing it reads changed since it last
+ * wrote them, it keeps them and computes nothing (docs/design.md, "Re-runs"); --force computes.
  */
 export async function evaluateStage(ctx: StageContext): Promise<EvaluateSummary> {
-  const report = await evaluate(ctx);
-  await publishReportInputs(ctx);
-  return evaluateSummary(ctx, report);
+  const period = ctx.period.id;
+  const place = { name: 'evaluate', record: lakeKeys.evaluateInputs(period), under: `reports/${period}/` };
+  const { summary, keptSince } = await keepOrCompute(ctx, place, evaluateInputs(ctx), async () => {
+    const report = await evaluate(ctx);
+    const published = await publishReportInputs(ctx);
+    const summary = evaluateSummary(ctx, report);
+    const outputs = [summary.reportKey, queriesKey(period), ...summary.slices.map((s) => s.reportKey), ...published];
+    return { summary, outputs };
+  });
+  if (keptSince) ctx.log(`evaluate: inputs unchanged since ${keptSince}, kept kpis.json`);
+  return summary;
 }

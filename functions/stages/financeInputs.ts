@@ -17,7 +17,7 @@ import {
 import type { StageContext } from './context.ts';
 import { notMeasuredReason } from './evaluate.ts';
 import { presentEntities, registerLake } from './lake.ts';
-import { absentUnderSlice } from './slice.ts';
+import { absentUnderSlice, sliceKey } from './slice.ts';
 
 /** The months each window covers, and the 13 months of history ending at the period's last month. */
 export function financeMonths(period: PeriodInfo): { windows: Record<FinanceWindow, PeriodInfo>; history: string[] } {
@@ -105,9 +105,9 @@ select * from final`,
 /**
  * Revenue per segment and month, as service margin counts it (MRR of the subscriptions running at
  * some time in the month), read back from kpi_monthly: revenue = margin + cost to serve. So the
- * revenue rule stays in sql/kpis/cost.sql alone.
+ * revenue rule stays in sql/kpis/cost.sql alone. Under a slice, its own rows (sliceKey; '' for the whole lake).
  */
-export function segmentRevenueSql(period: PeriodInfo): string {
+export function segmentRevenueSql(period: PeriodInfo, slice = ''): string {
   const { windows } = financeMonths(period);
   const months = [...new Set(financeWindows.flatMap((w) => windows[w].months))].sort();
   return renderSql(
@@ -115,10 +115,10 @@ export function segmentRevenueSql(period: PeriodInfo): string {
 from kpi_monthly
 where month in {{months}}
     and dimension = 'segment'
-    and slice = ''
+    and slice = {{slice}}
     and kpi in ('service_margin_by_segment', 'cost_to_serve_by_segment')
 group by month, member`,
-    { months },
+    { months, slice },
   );
 }
 
@@ -189,7 +189,7 @@ export async function financeInputs(ctx: StageContext, slice?: FinanceSlice): Pr
 
   // Revenue belongs to customers: under a slice, the slice's customers' (those its tickets served).
   const bySegment = new Map<string, FinanceMember>();
-  for (const row of await ctx.engine.query(segmentRevenueSql(ctx.period))) {
+  for (const row of await ctx.engine.query(segmentRevenueSql(ctx.period, slice ? sliceKey(slice) : ''))) {
     const segment = String(row.member);
     const entry = bySegment.get(segment) ?? { member: segment, ...emptyAmounts() };
     for (const w of financeWindows) if (windows[w].months.includes(String(row.month))) add(entry, w, row.revenue);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sqlFiles } from '../dialect/sqlFiles.generated.ts';
 import { getJson, putJson, type ObjectStore, type StoredObject } from '../ports/objectStore.ts';
 import { codeVersion } from '../runtime/codeVersion.ts';
+import type { StageContext } from './context.ts';
 
 /**
  * What a stage reads, to tell whether its outputs would come out the same (docs/design.md,
@@ -50,6 +51,7 @@ function stableJson(value: unknown): string {
  */
 const identity = (o: StoredObject) => [o.key, o.size, o.etag ?? o.lastModified];
 
+/** The fingerprint of a stage's inputs as they stand: one listing per prefix, and hashes of the rest. */
 export async function fingerprintInputs(store: ObjectStore, inputs: StageInputs): Promise<InputsFingerprint> {
   const objects: unknown[] = [];
   for (const prefix of inputs.prefixes) {
@@ -92,4 +94,37 @@ export async function unchanged(
 export function changedParts(record: InputsRecord<unknown>, current: InputsFingerprint): string[] {
   const names = new Set([...Object.keys(record.parts), ...Object.keys(current.parts)]);
   return [...names].filter((name) => record.parts[name] !== current.parts[name]).sort();
+}
+
+/**
+ * A stage's outputs, kept or computed: kept (their summary returned, with when they were written)
+ * when the record beside them says they came from the same inputs and every one is still there,
+ * unless --force. Otherwise the record goes first, so a stage stopped part-way leaves nothing to
+ * keep; `compute` writes the outputs, and the record is written anew naming them. `name` heads
+ * the log line that says what changed.
+ */
+export async function keepOrCompute<Summary>(
+  ctx: Pick<StageContext, 'store' | 'force' | 'runId' | 'now' | 'log'>,
+  place: { name: string; record: string; under: string },
+  stageInputs: StageInputs,
+  compute: () => Promise<{ summary: Summary; outputs: string[] }>,
+): Promise<{ summary: Summary; keptSince?: string }> {
+  const inputs = await fingerprintInputs(ctx.store, stageInputs);
+  const before = await inputsRecord<Summary>(ctx.store, place.record);
+  if (before && !ctx.force && (await unchanged(ctx.store, before, inputs, place.under)))
+    return { summary: before.summary, keptSince: before.writtenAt };
+  if (before) {
+    const changed = changedParts(before, inputs);
+    if (changed.length > 0) ctx.log(`${place.name}: ${changed.join(', ')} changed since ${before.writtenAt}`);
+    await ctx.store.deletePrefix(place.record);
+  }
+  const { summary, outputs } = await compute();
+  await putJson(ctx.store, place.record, {
+    ...inputs,
+    runId: ctx.runId,
+    writtenAt: ctx.now.toISOString(),
+    outputs: [...new Set(outputs)].sort(),
+    summary,
+  } satisfies InputsRecord<Summary>);
+  return { summary };
 }

@@ -41,7 +41,8 @@ export const stageList = [
     // state/_marts/: what the marts were built from, what curate changed since, and a build's progress.
     writes: ['marts/', 'state/_marts/'],
     queries: true,
-    scratchTables: false,
+    // A configured slice's kpi_monthly rows, materialised by CTAS before they are written with the lake's.
+    scratchTables: true,
     repeatsUntilDrained: true,
     memoryMb: 512,
     timeoutSeconds: 900,
@@ -51,8 +52,7 @@ export const stageList = [
     reads: ['curated/', 'marts/', 'state/', 'reports/'],
     writes: ['reports/'],
     queries: true,
-    // A sliced audience's kpi_monthly months, materialised by CTAS.
-    scratchTables: true,
+    scratchTables: false,
     repeatsUntilDrained: false,
     memoryMb: 1024,
     timeoutSeconds: 600,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sqlFiles } from '../dialect/sqlFiles.generated.ts';
-import { readSql, renderSql } from '../dialect/sqlText.ts';
+import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { MartsPending } from './curate.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
@@ -8,18 +8,22 @@ import { kpiMonthlyColumns } from '../model/marts.ts';
 import type { StageContext } from './context.ts';
 import { periodFromMonths } from '../kpis/period.ts';
 import { entities } from '../model/index.ts';
+import { measureQueries } from '../kpis/measure.ts';
 import {
   kpiMonthlyMart,
-  kpiRowsSql,
+  kpiMonthlyRowsSql,
   martMonths,
   marts,
   martTable,
+  periodsParams,
   registerCurated,
   registerIntermediate,
   registerMarts,
+  registerMartViews,
   sourceParams,
   sqlParams,
 } from './lake.ts';
+import { configuredSlices, type Slice } from './slice.ts';
 
 export interface MartSummary {
   mart: string;
@@ -47,15 +51,49 @@ interface MartsBuilt {
 /**
  * What the marts depend on besides the curated rows: the config's definitions, time zone and
  * currency, which sources exist, the SQL itself and kpi_monthly's columns (a lake built before
- * a column was added, such as its kind, is rebuilt). Another fingerprint rebuilds every month.
+ * a column was added, such as its kind, is rebuilt), and the slices kpi_monthly measures (a slice
+ * added or changed has every month to measure). Another fingerprint rebuilds every month.
  */
 function fingerprintOf(ctx: StageContext): string {
   const { definitions, timezone, currency } = ctx.config;
   const kpiMonthly = kpiMonthlyColumns.map((c) => c.name);
   const sources = sourceParams(ctx.config);
+  const slices = configuredSlices(ctx.config.audiences).map((s) => s.key);
   return createHash('sha256')
-    .update(JSON.stringify({ definitions, timezone, currency, sources, sql: sqlFiles, kpiMonthly }))
+    .update(JSON.stringify({ definitions, timezone, currency, sources, sql: sqlFiles, kpiMonthly, slices }))
     .digest('hex');
+}
+
+/**
+ * The kpi_monthly rows of the whole lake and of each configured slice, as one SELECT to write
+ * (docs/design.md: a slice is data, not views). A slice's rows are measured over its records
+ * alone (registerCurated(ctx, slice), the marts as views over them) into a work table of its own,
+ * since the names the KPI queries read stand for one slice at a time; then the lake is registered
+ * whole again. `rowsSql` gives the rows of one slice key ('' for the whole lake). The caller drops
+ * the work tables once written.
+ */
+async function kpiRowsOfSlices(
+  ctx: StageContext,
+  params: Record<string, SqlValue>,
+  slices: { key: string; slice: Slice }[],
+  rowsSql: (slice: string) => string,
+): Promise<{ sql: string; tables: string[] }> {
+  const tables: string[] = [];
+  for (const { key, slice } of slices) {
+    await registerCurated(ctx, slice);
+    await registerIntermediate(ctx, params);
+    await registerMartViews(ctx, params);
+    const table = `${kpiMonthlyMart}_slice_${tables.length}`;
+    await ctx.engine.createTable(table, rowsSql(key));
+    tables.push(table);
+  }
+  if (slices.length > 0) {
+    await registerCurated(ctx);
+    await registerIntermediate(ctx, params);
+    await registerMarts(ctx, params);
+  }
+  const sql = [rowsSql(''), ...tables.map((t) => `select * from ${t}`)].join('\nunion all\n');
+  return { sql, tables };
 }
 
 /** The month=YYYY-MM partitions a prefix holds. */
@@ -79,6 +117,84 @@ async function kpiMonths(ctx: StageContext): Promise<string[]> {
     `select distinct month from (${union}) as months where month <= '${last}' order by month`,
   );
   return rows.map((r) => String(r.month));
+}
+
+/**
+ * Months one kpi_monthly statement measures: a statement writes at most 100 partitions in Athena
+ * (its engine's writeParquet batches by them too), and the periods relations stay a few KB.
+ */
+const kpiBatchMonths = 100;
+
+const chunk = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+/**
+ * kpi_monthly for the given months, of the whole lake and of each configured slice, in batches of
+ * at most kpiBatchMonths. Each query written over the periods relations (perPeriod) measures every
+ * month of a batch in one statement, each month a period. While some query is still written for
+ * one period, those run month by month, and each month's write takes the others' rows from a table
+ * filled once per batch (a write replaces its months' partitions whole). A batch written is `done`;
+ * so is a month written within one.
+ */
+async function buildKpiMonthly(
+  ctx: StageContext,
+  params: Record<string, SqlValue>,
+  months: readonly string[],
+  done: ReadonlySet<string>,
+  finished: (step: string) => Promise<void>,
+): Promise<void> {
+  const slices = configuredSlices(ctx.config.audiences);
+  const perPeriod = measureQueries.filter((q) => q.perPeriod);
+  const perMonth = measureQueries.filter((q) => !q.perPeriod);
+  const target = lakeKeys.mart(kpiMonthlyMart);
+  const union = '\nunion all\n';
+  const drop = async (tables: string[]) => {
+    for (const table of tables) await ctx.engine.query(`drop table ${table}`);
+  };
+  ctx.progress.start('marts kpi_monthly', months.length);
+  let measured = 0;
+  for (const batch of chunk(months, kpiBatchMonths)) {
+    const step = `${kpiMonthlyMart}/${batch[0]}..${batch[batch.length - 1]}`;
+    if (!done.has(step)) {
+      const periods = batch.map((month) => periodFromMonths([month]));
+      const batchParams = { ...periodsParams(ctx.config, periods), ...sourceParams(ctx.config) };
+      const onePass = (slice: string) =>
+        perPeriod.map((q) => kpiMonthlyRowsSql(q, renderSql(readSql(q.file), batchParams), null, slice)).join(union);
+      const rows = perPeriod.length > 0 ? await kpiRowsOfSlices(ctx, params, slices, onePass) : undefined;
+      if (perMonth.length === 0) {
+        await ctx.engine.writeParquet(rows!.sql, target, { partitionByMonth: true, months: batch });
+        await drop(rows!.tables);
+      } else {
+        const held = `${kpiMonthlyMart}_batch`;
+        if (rows) {
+          await ctx.engine.createTable(held, rows.sql);
+          await drop(rows.tables);
+        }
+        for (const month of batch) {
+          if (done.has(`${kpiMonthlyMart}/${month}`)) continue;
+          const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
+          const monthRows = await kpiRowsOfSlices(ctx, params, slices, (slice) =>
+            perMonth
+              .map((q) => kpiMonthlyRowsSql(q, renderSql(readSql(q.file), monthParams), month, slice))
+              .join(union),
+          );
+          const fromBatch = rows ? [`select * from ${held} where month = ${renderSql('{{month}}', { month })}`] : [];
+          await ctx.engine.writeParquet([...fromBatch, monthRows.sql].join(union), target, {
+            partitionByMonth: true,
+            months: [month],
+          });
+          await drop(monthRows.tables);
+          await finished(`${kpiMonthlyMart}/${month}`);
+          ctx.progress.update(measured + batch.indexOf(month) + 1);
+        }
+        if (rows) await drop([held]);
+      }
+      await finished(step);
+    }
+    measured += batch.length;
+    ctx.progress.update(measured);
+  }
+  ctx.progress.stop();
 }
 
 /**
@@ -142,18 +258,7 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
     ctx.progress.stop();
   }
   await registerMarts(ctx, params);
-  ctx.progress.start('marts kpi_monthly', kpiRebuild.length);
-  for (const [i, month] of kpiRebuild.entries()) {
-    if (done.has(`${kpiMonthlyMart}/${month}`)) continue;
-    const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
-    await ctx.engine.writeParquet(kpiRowsSql(monthParams, month), lakeKeys.mart(kpiMonthlyMart), {
-      partitionByMonth: true,
-      months: [month],
-    });
-    await finished(`${kpiMonthlyMart}/${month}`);
-    ctx.progress.update(i + 1);
-  }
-  ctx.progress.stop();
+  await buildKpiMonthly(ctx, params, kpiRebuild, done, finished);
   await putJson(ctx.store, lakeKeys.martsBuilt, {
     fingerprint,
     months: [...new Set([...(full ? [] : built.months), ...kpiRebuild])].sort(),

@@ -84,4 +84,23 @@ export function absentUnderSlice(slice: Slice): Map<EntityName, string> {
   );
 }
 
+/**
+ * A slice as kpi_monthly names its rows: each key=value, keys sorted, joined by ',' (`team=frontline`);
+ * a value is URI-encoded, so that no two slices share a key. '' is the whole lake.
+ */
+export function sliceKey(slice: Slice): string {
+  return Object.entries(slice)
+    .filter(([, value]) => value !== undefined)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, value]) => `${key}=${encodeURIComponent(value!)}`)
+    .join(',');
+}
+
+/** The distinct slices the audiences name, by key: the marts stage measures each of them. */
+export function configuredSlices(audiences: readonly { slice?: Slice | undefined }[]): { key: string; slice: Slice }[] {
+  const byKey = new Map<string, Slice>();
+  for (const { slice } of audiences) if (slice) byKey.set(sliceKey(slice), slice);
+  return [...byKey].sort(([a], [b]) => a.localeCompare(b)).map(([key, slice]) => ({ key, slice }));
+}
+
 export { describeSlice } from '../config/schema.ts';

@@ -250,7 +250,7 @@ describe('the pipeline stack', () => {
         actions.some((a) => a.startsWith('athena:')),
         stage.name,
       ).toBe(stage.queries);
-      // The stages that materialise work tables (validated rows, a slice's kpi_monthly months) do
+      // The stages that materialise work tables (validated rows, a slice's kpi_monthly rows) do
       // so only under the scratch prefix; their files are under the workgroup's results location,
       // so no role touches a lake _scratch/. Curate stages a fold's rows under curated/_staging/
       // (where a re-invocation after a stop for time finds them), inside the curated/ it writes.

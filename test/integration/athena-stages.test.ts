@@ -171,7 +171,7 @@ describe('the stages on Athena', () => {
     expect(staged.length).toBeGreaterThan(0);
     expect(sent.filter((s) => /to 's3:\/\/pulse-lake\/curated\/(?!_staging\/)/.test(s)).length).toBe(0);
     // Curated rows of a touched month are copied out (a scratch table) before the fold is staged.
-    const copy = sent.findIndex((s) => /^create table "pulse"\."pulse_scratch_\w+_raw_tickets"/.test(s));
+    const copy = sent.findIndex((s) => /^create table "pulse"\."pulse_scratch_\w+_versions_tickets"/.test(s));
     const tickets = /to 's3:\/\/pulse-lake\/curated\/_staging\/tickets\/[0-9a-f]{8}\/'/;
     const rewrite = sent.findIndex((s) => s.startsWith('unload (') && tickets.test(s));
     expect(copy).toBeGreaterThan(-1);

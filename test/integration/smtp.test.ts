@@ -142,6 +142,55 @@ describe('SMTP delivery against a real server on loopback', () => {
     expect(received.map((r) => r.secure)).toEqual([true]);
   });
 
+  it('never logs in to a server that offers no STARTTLS, and says why', async () => {
+    // prepare: a server that takes a login in clear, and offers no TLS at all.
+    vi.stubEnv('PULSE_TEST_SMTP_PASSWORD', password);
+    const logins: unknown[] = [];
+    const { port, received } = await startServer({
+      authOptional: false,
+      allowInsecureAuth: true,
+      disabledCommands: ['STARTTLS'],
+      onAuth(auth, _session, callback) {
+        logins.push(auth);
+        return callback(null, { user: auth.username });
+      },
+    });
+    // act
+    const failure = (await sendWithRetry(
+      transport(port, { user: 'pulse', password: 'env:PULSE_TEST_SMTP_PASSWORD' }),
+      await message(),
+      { timings: fastTimings() },
+    ).catch((e: unknown) => e)) as MailSendError;
+    // assess: no AUTH reached the server, nothing was sent, and the message says what to do.
+    expect(logins).toEqual([]);
+    expect(received).toEqual([]);
+    expect(failure).toBeInstanceOf(MailSendError);
+    expect(failure.attempts).toBe(1);
+    expect(failure.message).toContain(`the SMTP server 127.0.0.1:${port} offers no TLS`);
+    expect(failure.message).toContain('mail.insecure: true for a relay on loopback');
+  });
+
+  it('logs in without TLS to a relay on loopback when the config says insecure', async () => {
+    // prepare
+    vi.stubEnv('PULSE_TEST_SMTP_PASSWORD', password);
+    const logins: { username?: string | null; password?: string | null }[] = [];
+    const { port, received } = await startServer({
+      authOptional: false,
+      allowInsecureAuth: true,
+      disabledCommands: ['STARTTLS'],
+      onAuth(auth, _session, callback) {
+        logins.push({ username: auth.username, password: auth.password });
+        return callback(null, { user: auth.username });
+      },
+    });
+    // act
+    const settings = { user: 'pulse', password: 'env:PULSE_TEST_SMTP_PASSWORD', insecure: true };
+    await sendWithRetry(transport(port, settings), await message(), { timings: fastTimings() });
+    // assess
+    expect(logins).toEqual([{ username: 'pulse', password }]);
+    expect(received.map((r) => [r.secure, r.user])).toEqual([[false, 'pulse']]);
+  });
+
   it('retries a server that answers 421 and then 451, and delivers exactly one copy', async () => {
     // prepare
     let connections = 0;

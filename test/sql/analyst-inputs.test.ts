@@ -34,14 +34,17 @@ let report: KpiReport;
 let inputs: AnalystInputs;
 let queriesFromEvaluate: boolean;
 
-/** queries.json as evaluate writes it: each KPI query of the period as it ran, and the KPIs its rows held. */
+/**
+ * queries.json as evaluate writes it: each KPI query of the period as it ran, and the KPIs its rows
+ * held. October is a whole month the marts hold: evaluate reads its rows back from kpi_monthly.
+ */
 async function queriesAsEvaluateWrites(context: StageContext): Promise<KpiQueries> {
   const params = { ...sqlParams(context.config, context.period), ...sourceParams(context.config) };
   const queries: KpiQueries['queries'] = [];
   for (const { file, kind } of measureQueries) {
     const sql = renderSql(readSql(file), params);
     const rows = await context.engine.query(sql);
-    queries.push({ file, kind, sql, kpis: [...new Set(rows.map((r) => String(r.kpi)))] });
+    queries.push({ file, kind, sql, kpis: [...new Set(rows.map((r) => String(r.kpi)))], readFrom: 'kpi_monthly' });
   }
   return { queries };
 }
@@ -173,6 +176,16 @@ describe('reproducing a KPI from its query', () => {
     // The KPIs in any order: a grouped query returns its rows in no set order.
     const sorted = (q: KpiQueries | null) => q?.queries.map((x) => ({ ...x, kpis: [...x.kpis].sort() }));
     expect(sorted(inputs.queries)).toEqual(sorted(await queriesAsEvaluateWrites(ctx)));
+  });
+
+  it('says the rows were read from kpi_monthly, where the marts stage stored what the query returned', async () => {
+    expect(queriesFromEvaluate).toBe(true);
+    expect(inputs.queries?.queries.every((q) => q.readFrom === 'kpi_monthly')).toBe(true);
+    const message = await renderAnalyst(report, inputs, { name: 'analyst' });
+    const sqlFile = message.files.find((f) => f.filename === 'kpi-queries.sql')!.content.toString('utf8');
+    expect(sqlFile).toContain(
+      '-- query: kpis/durations.sql, as the marts stage ran it for 2026-10 (evaluate read its rows back from kpi_monthly)',
+    );
   });
 
   it('first_reply_time: p50 of the headline row', async () => {

@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KpiReport } from '../../functions/kpis/types.ts';
 import { getJson } from '../../functions/ports/objectStore.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
-import { audienceReportKey } from '../../functions/stages/evaluate.ts';
+import { audienceReportKey, evaluate } from '../../functions/stages/evaluate.ts';
 import { buildFixtureLake, measured } from '../support/lake.ts';
-import { parsePeriod } from '../../functions/kpis/period.ts';
+import { readSql } from '../../functions/dialect/sqlText.ts';
+import { measureQueries } from '../../functions/kpis/measure.ts';
 import { registerLake } from '../../functions/stages/lake.ts';
 
 /**
@@ -99,15 +100,60 @@ describe('a segment slice', () => {
   });
 });
 
-describe("a slice's monthly mart", () => {
-  it('reaches back to the same period last year, which a quarter puts 14 months before its last month', async () => {
-    const quarter = { ...ctx, period: parsePeriod('2026-Q3') };
-    await registerLake(quarter, { team: 'alpha' });
-    const months = (await ctx.engine.query('select distinct month from kpi_monthly order by month')).map((r) => String(r.month));
-    // Q3 2026 ends in September; last year's Q3 starts in July 2025; the history starts in September 2025.
-    expect(months[0]).toBe('2025-07');
-    expect(months.at(-1)).toBe('2026-09');
-    await registerLake(ctx);
+describe('kpi_monthly', () => {
+  it('holds rows for the whole lake and for each configured slice, once each, in every month it was built for', async () => {
+    const rows = await ctx.engine.query(
+      "select slice, month, count(*) as n from kpi_monthly where dimension = '' group by slice, month order by slice, month",
+    );
+    const months = (slice: string) => rows.filter((r) => r.slice === slice).map((r) => String(r.month));
+    // alpha-lead and alpha-finance share one slice: its rows are measured once.
+    expect([...new Set(rows.map((r) => String(r.slice)))]).toEqual(['', 'channel=email', 'segment=smb', 'team=alpha']);
+    // The fixture has data from September 2026 (agent time) to October.
+    for (const slice of ['', 'channel=email', 'segment=smb', 'team=alpha']) expect(months(slice)).toEqual(['2026-09', '2026-10']);
+    // Alpha's October: K1 and K2 created (tickets_created 2 of the lake's 4).
+    const [created] = await ctx.engine.query(
+      "select slice, numerator from kpi_monthly where kpi = 'tickets_created' and dimension = '' and month = '2026-10' and slice = 'team=alpha'",
+    );
+    expect(created?.numerator).toBe(2);
   });
 });
 
+describe('a sliced evaluate on a built lake', () => {
+  it('reads the months the marts hold from kpi_monthly: no KPI query runs over the curated rows for them', async () => {
+    const sent: string[] = [];
+    const engine = ctx.engine;
+    const spied = new Proxy(engine, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          sent.push(`${String(property)} ${args.filter((a) => typeof a === 'string').join(' ')}`);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const before = alpha.kpis;
+    await evaluate({ ...ctx, engine: spied, config: { ...ctx.config, audiences: ctx.config.audiences.slice(1, 2) } });
+    // Each KPI query starts with its header comment, as measure() sends it.
+    const header = (file: string) => readSql(file).split('\n')[0]!;
+    const kpiStatements = sent.filter((s) => measureQueries.some(({ file }) => s.includes(header(file))));
+    // Both reports (the lake's and alpha's) read October 2026 and September 2026 from kpi_monthly.
+    // Only October 2025 (last year), a month the marts do not hold (the data starts in September
+    // 2026), is measured from the curated rows: once per KPI query for each report.
+    expect(kpiStatements).toHaveLength(2 * measureQueries.length);
+    for (const statement of kpiStatements) expect(statement).toContain("'2025-10");
+    // No work table is made any longer: the slice's 13 months are rows of kpi_monthly.
+    expect(sent.filter((s) => s.startsWith('createTable'))).toEqual([]);
+    expect(sent.some((s) => /from kpi_monthly\b[\s\S]*slice = 'team=alpha'/.test(s))).toBe(true);
+    const again = (await getJson<KpiReport>(ctx.store, audienceReportKey('2026-10', 'alpha-lead')))!;
+    expect(again.kpis).toEqual(before);
+  });
+
+  it('refuses a slice the marts were not built with, rather than read an empty history', async () => {
+    const beta = { name: 'beta-lead', report: 'executive' as const, recipients: ['beta@example.com'], slice: { team: 'beta' } };
+    await expect(evaluate({ ...ctx, config: { ...ctx.config, audiences: [beta] } })).rejects.toThrow(
+      'kpi_monthly holds no rows of the slice team=beta: run the marts stage first',
+    );
+    await registerLake(ctx);
+  });
+});

@@ -41,7 +41,17 @@ function marginal(rows: Row[], column: string): Record<string, number> {
 const inCents = (breakdown: Record<string, number | null>) => Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, Math.round((v ?? 0) * 100)]));
 
 beforeAll(async () => {
-  ({ ctx, report } = await buildFixtureLake(fixture, '2026-10', { lake }));
+  // The slices a finance audience may have are measured into kpi_monthly by the marts stage.
+  const slices = [{ team: 'alpha' }, { channel: 'phone' }];
+  ({ ctx, report } = await buildFixtureLake(fixture, '2026-10', {
+    lake,
+    configure: (config) => {
+      config.audiences = [
+        ...config.audiences,
+        ...slices.map((slice, i) => ({ name: `sliced-${i}`, report: 'finance' as const, recipients: ['cfo@example.com'], slice })),
+      ];
+    },
+  }));
   october = await ctx.engine.query("select * from trc where month = '2026-10'");
   inputs = await financeInputs(ctx);
 });

@@ -7,6 +7,7 @@ import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { KpiReport, KpiResult, SourceQuality } from '../../functions/kpis/types.ts';
 import { renderAnalyst } from '../../functions/report/analyst/index.ts';
 import { analystModel, type KpiQueries, type LakeInventory } from '../../functions/report/analyst/model.ts';
+import { traceText } from '../../functions/report/analyst/display.ts';
 import { reproducingQuery, valueDerivation } from '../../functions/report/analyst/queries.ts';
 import type { ReportMessage } from '../../functions/report/message.ts';
 import { sourceParams, sqlParams } from '../../functions/stages/lake.ts';
@@ -235,6 +236,7 @@ describe('analyst report', () => {
       file: 'kpis/durations.sql',
       sql: reproducingQuery(queries.queries[0]!, 'first_reply_time'),
       hasRows: true,
+      readFrom: null,
     });
     expect(entry('first_reply_time').derivation).toBe(
       "value = p50 of the row with dimension = '', in seconds (p90, mean and n beside it)",
@@ -249,6 +251,26 @@ describe('analyst report', () => {
       hasRows: false,
     });
     expect(model.supporting.map((s) => s.id)).toEqual(['csat_solved_tickets', 'excluded_from_time_metrics']);
+  });
+
+  it('says when the rows were read back from kpi_monthly, where the marts stage stored them, rather than run', () => {
+    const config = configSchema.parse({
+      lake: './lake',
+      sources: [{ name: 's', type: 'csv', entity: 'tickets', path: 'x.csv' }],
+    });
+    const sql = renderSql(readSql('kpis/durations.sql'), { ...sqlParams(config, period), ...sourceParams(config) });
+    const stored: KpiQueries = {
+      queries: [
+        { file: 'kpis/durations.sql', kind: 'duration', sql, kpis: ['first_reply_time'], readFrom: 'kpi_monthly' },
+      ],
+    };
+    const model = analystModel(reportOf([]), { inventory, queries: stored }, {});
+    const entry = model.kpis.find((k) => k.id === 'first_reply_time')!;
+    expect(entry.trace).toMatchObject({ kind: 'query', readFrom: 'kpi_monthly', hasRows: true });
+    expect(traceText(entry)).toBe('kpis/durations.sql (rows read from kpi_monthly)');
+    expect(traceText(model.kpis.find((k) => k.id === 'full_resolution_time')!)).toBe(
+      'kpis/durations.sql (rows read from kpi_monthly; no row this period)',
+    );
   });
 
   it('one line per KPI says how its value follows from the columns', () => {

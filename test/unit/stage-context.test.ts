@@ -19,10 +19,10 @@ describe('createStageContext', () => {
     const ctx = createStageContext({ config, period: parsePeriod('2026-10'), ...adapters, now });
     expect(ctx.runId).toMatch(/^20261101T060000Z-[0-9a-f]{6}$/);
     expect(newRunId(now)).not.toBe(newRunId(now));
-    expect([ctx.now, ctx.resend, ctx.reextract]).toEqual([now, false, false]);
+    expect([ctx.now, ctx.resend, ctx.reextract, ctx.force]).toEqual([now, false, false, false]);
   });
 
-  it('keeps what the caller decides: a run id given by the state machine, --resend, a log', () => {
+  it('keeps what the caller decides: a run id given by the state machine, --resend, --force, a log', () => {
     const lines: string[] = [];
     const ctx = createStageContext({
       config,
@@ -30,9 +30,10 @@ describe('createStageContext', () => {
       ...adapters,
       runId: 'exec-42',
       resend: true,
+      force: true,
       log: (l) => void lines.push(l),
     });
     ctx.log('hello');
-    expect([ctx.runId, ctx.resend, lines]).toEqual(['exec-42', true, ['hello']]);
+    expect([ctx.runId, ctx.resend, ctx.force, lines]).toEqual(['exec-42', true, true, ['hello']]);
   });
 });

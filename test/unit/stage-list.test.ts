@@ -19,7 +19,7 @@ describe('the stage list', () => {
     // Every prefix is a folder of the lake, ending in a slash (IAM grants it as <prefix>*).
     for (const stage of stageList)
       for (const prefix of [...stage.reads, ...stage.writes]) expect(prefix).toMatch(/^(_?[a-z]+\/)+$/);
-    expect(stageList.filter((s) => s.scratchTables).map((s) => s.name)).toEqual(['curate', 'evaluate']);
+    expect(stageList.filter((s) => s.scratchTables).map((s) => s.name)).toEqual(['curate', 'marts']);
     // Render reads evaluate's files, nothing of the lake's tables.
     expect(stageList.find((s) => s.name === 'render')!.reads).toEqual(['reports/']);
   });

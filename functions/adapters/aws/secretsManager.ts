@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretError } from '../../errors.ts';
+import { processRedactor } from '../../redaction.ts';
 import type { SecretResolver } from '../../ports/secrets.ts';
 import { sdkFacts } from './sdkErrors.ts';
 
@@ -71,9 +72,13 @@ export class SecretsManagerSecrets implements SecretResolver {
     const text = await this.secretString(ref, arn);
     if (key === undefined) {
       if (text === '') throw new SecretError(ref, 'the secret is empty: put the value in it');
+      processRedactor.add(text);
       return text;
     }
-    return pick(ref, text, key);
+    // A value resolved is never printed, in any form (functions/redaction.ts).
+    const value = pick(ref, text, key);
+    processRedactor.add(value);
+    return value;
   }
 
   private secretString(ref: string, arn: string): Promise<string> {

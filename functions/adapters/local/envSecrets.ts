@@ -1,4 +1,5 @@
 import { SecretError } from '../../errors.ts';
+import { processRedactor } from '../../redaction.ts';
 import type { SecretResolver } from '../../ports/secrets.ts';
 
 /** Secrets from the environment, for `env:NAME` references; a Secrets Manager ARN needs the AWS adapter. */
@@ -27,6 +28,8 @@ export class EnvSecrets implements SecretResolver {
         ref,
         `the environment variable ${name} is empty: set it to the secret before running pulse`,
       );
+    // A value resolved is never printed, in any form (functions/redaction.ts).
+    processRedactor.add(value);
     return value;
   }
 }

@@ -14,6 +14,8 @@ export interface SmtpSettings {
   user?: string;
   /** A secret reference (env:NAME, a Secrets Manager ARN), resolved at the first send. */
   password?: string;
+  /** A relay on loopback may take the login without TLS; elsewhere the password goes only over TLS. */
+  insecure?: boolean;
 }
 
 export interface SmtpOptions {
@@ -39,7 +41,9 @@ const transientNetworkCodes = new Set([
 /**
  * Mail through an SMTP relay with nodemailer's SMTP transport. The message goes as the raw
  * MIME render built (nodemailer's `raw`), with the envelope naming the one recipient; with
- * `secure: false` nodemailer upgrades with STARTTLS whenever the server offers it.
+ * `secure: false` nodemailer upgrades with STARTTLS whenever the server offers it, and with a
+ * login it must (`requireTLS`): a server that offers no STARTTLS never sees the password, unless
+ * the config says `insecure` for a relay on loopback (docs/design.md, "Security").
  */
 export class SmtpTransport implements MailTransport {
   private transporter?: Promise<Transporter<SMTPTransport.SentMessageInfo>>;
@@ -83,7 +87,7 @@ export class SmtpTransport implements MailTransport {
       host,
       port,
       secure: this.settings.secure ?? port === 465,
-      ...(user ? { auth: { user, pass } } : {}),
+      ...(user ? { auth: { user, pass }, requireTLS: !this.settings.insecure } : {}),
       connectionTimeout: this.options.connectionTimeoutMs ?? 10_000,
       greetingTimeout: this.options.greetingTimeoutMs ?? 10_000,
       socketTimeout: this.options.socketTimeoutMs ?? 60_000,
@@ -103,6 +107,14 @@ export class SmtpTransport implements MailTransport {
     if (e.code === 'EAUTH') {
       return new MailTransportError(
         `the SMTP server ${where} refused the login${reply}: check mail.user and the secret mail.password refers to`,
+        { recipient, retryable: false, cause: error },
+      );
+    }
+    // requireTLS asked for STARTTLS and the server refused it: nothing of the login was sent.
+    if (e.code === 'ETLS' && e.command === 'STARTTLS') {
+      return new MailTransportError(
+        `the SMTP server ${where} offers no TLS (STARTTLS refused${reply}), and the password is sent over TLS only: ` +
+          'use a relay that speaks TLS (mail.secure: true for port 465), or mail.insecure: true for a relay on loopback',
         { recipient, retryable: false, cause: error },
       );
     }

@@ -47,8 +47,14 @@ export function sourceLine(s: SourceQuality, display: Display): string {
 /** Where a KPI's number comes from, in one line. */
 export function traceText(k: KpiEntry): string {
   switch (k.trace.kind) {
-    case 'query':
-      return k.trace.hasRows ? k.trace.file : `${k.trace.file} (no row this period)`;
+    case 'query': {
+      const notes = [
+        k.trace.readFrom && `rows read from ${k.trace.readFrom}`,
+        !k.trace.hasRows && 'no row this period',
+      ];
+      const said = notes.filter(Boolean).join('; ');
+      return said ? `${k.trace.file} (${said})` : k.trace.file;
+    }
     case 'computed':
       return `computed in TypeScript from ${k.trace.from}`;
     case 'not_measured':

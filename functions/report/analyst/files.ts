@@ -102,7 +102,7 @@ function kpiBlock(k: KpiEntry, period: string): string[] {
     case 'query':
       lines.push(
         comment(
-          `query: ${trace.file}, as evaluate ran it for ${period}${trace.hasRows ? '' : ' (it returned no row for this KPI: nothing to measure in the period)'}`,
+          `query: ${trace.file}, as ${trace.readFrom ? `the marts stage ran it for ${period} (evaluate read its rows back from ${trace.readFrom})` : `evaluate ran it for ${period}`}${trace.hasRows ? '' : ' (it returned no row for this KPI: nothing to measure in the period)'}`,
         ),
       );
       lines.push(comment(k.derivation), `${trace.sql};`);
@@ -133,7 +133,8 @@ export function kpiQueriesSql(model: AnalystModel): FileAttachment {
       `Pulse: the SQL behind every KPI of ${model.periodLabel} (period ${model.periodId}; months ${model.months.join(', ')}).`,
     ),
     comment('Each block returns the rows one KPI is derived from: the query evaluate ran on the marts for this'),
-    comment("period, with the period's values filled in, cut to that KPI's rows. It runs on Athena (Trino,"),
+    comment('period (or the marts stage ran for a whole month, its rows stored in kpi_monthly), with the'),
+    comment("period's values filled in, cut to that KPI's rows. It runs on Athena (Trino,"),
     comment('engine v3) and on DuckDB over the lake once sql/dialect/duckdb_shims.sql (Trino functions) is loaded.'),
     comment(`kpis.json generated ${model.generatedAt}; time zone ${model.timezone}; currency ${model.currency}.`),
     ...(model.slice

@@ -51,6 +51,8 @@ export type KpiTrace =
       file: string;
       sql: string;
       /** false: the query returned no row for it this period. */ hasRows: boolean;
+      /** kpi_monthly: the marts stage ran it for the month and evaluate read its rows back; null: evaluate ran it. */
+      readFrom: 'kpi_monthly' | null;
     }
   | { kind: 'computed'; from: string; inputsSql: string | null }
   | { kind: 'not_measured'; reason: string }
@@ -112,7 +114,14 @@ function traceOf(kpi: KpiResult, queries: KpiQueries | null, months: string[]): 
   if (!queries) return { kind: 'unrecorded' };
   const found = queryOf(queries, kpi.id);
   if (!found) return { kind: 'unrecorded' };
-  return { kind: 'query', file: found.query.file, sql: reproducingQuery(found.query, kpi.id), hasRows: found.hasRows };
+  const { file, readFrom } = found.query;
+  return {
+    kind: 'query',
+    file,
+    sql: reproducingQuery(found.query, kpi.id),
+    hasRows: found.hasRows,
+    readFrom: readFrom ?? null,
+  };
 }
 
 /** The value with its margin of error and, below the minimum sample, its n: "41.7 ± 28.1 (n = 24, small sample)". */

@@ -1,6 +1,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import pThrottle from 'p-throttle';
 import { SourceError } from '../../errors.ts';
+import { processRedactor } from '../../redaction.ts';
 
 /**
  * The one HTTP client of the CRM connectors: Node's fetch (undici) with a timeout per request,
@@ -9,7 +10,9 @@ import { SourceError } from '../../errors.ts';
  * waiting obeyed: after a 429 (or a 503) with Retry-After, no request of this client is sent
  * until that time has passed. Statuses are treated by their meaning: 401 and 403 stop with the
  * vendor's message, 404 is an answer the connector decides on, other 4xx stop; 429, 5xx,
- * resets, timeouts and bodies cut short are retried. No message carries a credential.
+ * resets, timeouts and bodies cut short are retried. No message carries a credential in any form
+ * (functions/redaction.ts): the secrets and every credential header sent are taken out of what a
+ * server answers before any of it is quoted, and out of every message.
  */
 export interface HttpRequest {
   method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -62,7 +65,7 @@ export interface ApiClientOptions {
   /** The config's source name, for messages. */
   source: string;
   requestsPerMinute: number;
-  /** Values never to show in a message (tokens, keys): replaced by […]. */
+  /** Values never to show in a message (tokens, keys), in any of their encodings: replaced by […]. */
   secrets?: readonly string[];
   /** A vendor's reading of an error answer: a message to stop with, or undefined for the default treatment. */
   explain?: (response: HttpResponse) => string | undefined;
@@ -98,6 +101,9 @@ export function retryAfterMs(headers: Headers, now: number): number | undefined 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** Request headers that carry a credential (Authorization, an API key, a session cookie). */
+const credentialHeader = /auth|token|key|secret|cookie|session/i;
+
 export class ApiClient {
   readonly stats: HttpStats = { requests: 0, retries: 0, waitedMs: 0 };
   private readonly timings: HttpTimings;
@@ -107,6 +113,7 @@ export class ApiClient {
 
   constructor(private readonly options: ApiClientOptions) {
     this.timings = { ...defaultHttpTimings, ...options.timings };
+    processRedactor.add(...(options.secrets ?? []));
     // One request per slot, evenly spaced: a burst of a minute's allowance would trip the vendor's per-second limits.
     this.slot = pThrottle({ limit: 1, interval: Math.max(1, Math.floor(60_000 / options.requestsPerMinute)) })(
       async () => {},
@@ -120,11 +127,9 @@ export class ApiClient {
     return wait;
   }
 
-  /** The text of the first message a secret would otherwise appear in, with every secret taken out. */
+  /** A text with every secret of the process, in every form, and every credential shape taken out. */
   redact(text: string): string {
-    let out = text;
-    for (const secret of this.options.secrets ?? []) if (secret.length >= 4) out = out.split(secret).join('[…]');
-    return out;
+    return processRedactor.redact(text);
   }
 
   private where(request: HttpRequest): string {
@@ -183,7 +188,7 @@ export class ApiClient {
         return { body: JSON.parse(response.text) as T, status: response.status, headers: response.headers };
       } catch {
         throw new Retryable(
-          `answered ${response.status} with a body that is not JSON (${response.text.length} bytes: ${JSON.stringify(this.redact(response.text.slice(0, 80)))})`,
+          `answered ${response.status} with a body that is not JSON (${response.text.length} bytes: ${JSON.stringify(this.redact(response.text).slice(0, 80))})`,
         );
       }
     });
@@ -205,6 +210,9 @@ export class ApiClient {
     const t = this.timings;
     await this.waitTurn();
     this.stats.requests += 1;
+    // A header carrying a credential is learnt before it leaves: an answer echoing it is redacted.
+    for (const [name, value] of Object.entries(request.headers ?? {}))
+      if (credentialHeader.test(name)) processRedactor.add(value, value.replace(/^\S+\s+/, ''));
     let response: Response;
     let text: string;
     try {
@@ -227,9 +235,11 @@ export class ApiClient {
     }
     const answer: HttpResponse = { status: response.status, headers: response.headers, text };
     if ((response.status >= 200 && response.status < 300) || request.accept?.includes(response.status)) return answer;
-    const explained = this.options.explain?.(answer);
+    // An error's body is redacted before any of it is read or cut: a cut could keep half a credential.
+    const shown = { ...answer, text: this.redact(text) };
+    const explained = this.options.explain?.(shown);
     if (explained) throw new AbortError(this.fail(request, explained));
-    const said = vendorMessage(text);
+    const said = vendorMessage(shown.text);
     if (response.status === 429 || response.status === 503) {
       const after = retryAfterMs(response.headers, t.now());
       if (after !== undefined) {

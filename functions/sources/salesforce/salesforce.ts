@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { sourceEntities, type ApiSourceConfig } from '../../config/schema.ts';
+import { isSecureOrLoopback, sourceEntities, type ApiSourceConfig } from '../../config/schema.ts';
 import { SourceError } from '../../errors.ts';
 import type { SecretResolver } from '../../ports/secrets.ts';
 import type { Source } from '../../ports/source.ts';
@@ -73,6 +73,13 @@ class SalesforceApi {
         'Salesforce',
         this.connection.config.name,
         'the token answer has no access_token or instance_url',
+      );
+    // Every data call carries the token to instance_url: it is held to the rule of baseUrl (docs/design.md, "Security").
+    if (!URL.canParse(answer.instance_url) || !isSecureOrLoopback(new URL(answer.instance_url)))
+      throw unexpected(
+        'Salesforce',
+        this.connection.config.name,
+        'an instance_url that is not https (the token would cross the network in clear)',
       );
     return { accessToken: answer.access_token, instanceUrl: answer.instance_url.replace(/\/+$/, '') };
   }
