@@ -120,17 +120,38 @@ async function kpiMonths(ctx: StageContext): Promise<string[]> {
 }
 
 /**
- * Months one kpi_monthly statement measures: a statement writes at most 100 partitions in Athena
- * (its engine's writeParquet batches by them too), and the periods relations stay a few KB.
+ * Months one kpi_monthly statement measures at most: a statement writes at most 100 partitions in
+ * Athena (its engine's writeParquet batches by them too).
  */
 const kpiBatchMonths = 100;
 
-const chunk = <T>(items: readonly T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+/**
+ * The longest text the KPI queries of one batch may render to. Athena refuses a statement over
+ * 262,144 bytes (Athena User Guide, https://docs.aws.amazon.com/athena/latest/ug/service-limits.html),
+ * each reference to the periods relations repeats their VALUES lists, and the engine prepends the
+ * views a statement reads (a slice's marts): half the limit leaves room for them.
+ */
+const kpiBatchChars = 131_072;
 
 /**
- * kpi_monthly for the given months, of the whole lake and of each configured slice, in batches of
- * at most kpiBatchMonths. Each query written over the periods relations (perPeriod) measures every
+ * The months in batches of at most kpiBatchMonths, each halved until its SQL fits kpiBatchChars.
+ * The cut depends only on the months and the SQL, so a resumed build cuts them alike.
+ */
+function batchesOf(months: readonly string[], sqlOf: (batch: string[]) => string): string[][] {
+  const batches: string[][] = [];
+  let rest = [...months];
+  while (rest.length > 0) {
+    let size = Math.min(kpiBatchMonths, rest.length);
+    while (size > 1 && sqlOf(rest.slice(0, size)).length > kpiBatchChars) size = Math.ceil(size / 2);
+    batches.push(rest.slice(0, size));
+    rest = rest.slice(size);
+  }
+  return batches;
+}
+
+/**
+ * kpi_monthly for the given months, of the whole lake and of each configured slice, in batches
+ * (batchesOf). Each query written over the periods relations (perPeriod) measures every
  * month of a batch in one statement, each month a period. While some query is still written for
  * one period, those run month by month, and each month's write takes the others' rows from a table
  * filled once per batch (a write replaces its months' partitions whole). A batch written is `done`;
@@ -151,15 +172,18 @@ async function buildKpiMonthly(
   const drop = async (tables: string[]) => {
     for (const table of tables) await ctx.engine.query(`drop table ${table}`);
   };
+  const onePassOf = (batch: string[]) => {
+    const periods = batch.map((month) => periodFromMonths([month]));
+    const batchParams = { ...periodsParams(ctx.config, periods), ...sourceParams(ctx.config) };
+    return (slice: string) =>
+      perPeriod.map((q) => kpiMonthlyRowsSql(q, renderSql(readSql(q.file), batchParams), null, slice)).join(union);
+  };
   ctx.progress.start('marts kpi_monthly', months.length);
   let measured = 0;
-  for (const batch of chunk(months, kpiBatchMonths)) {
+  for (const batch of batchesOf(months, (batch) => onePassOf(batch)(''))) {
     const step = `${kpiMonthlyMart}/${batch[0]}..${batch[batch.length - 1]}`;
     if (!done.has(step)) {
-      const periods = batch.map((month) => periodFromMonths([month]));
-      const batchParams = { ...periodsParams(ctx.config, periods), ...sourceParams(ctx.config) };
-      const onePass = (slice: string) =>
-        perPeriod.map((q) => kpiMonthlyRowsSql(q, renderSql(readSql(q.file), batchParams), null, slice)).join(union);
+      const onePass = onePassOf(batch);
       const rows = perPeriod.length > 0 ? await kpiRowsOfSlices(ctx, params, slices, onePass) : undefined;
       if (perMonth.length === 0) {
         await ctx.engine.writeParquet(rows!.sql, target, { partitionByMonth: true, months: batch });
