@@ -1,7 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -10,14 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeFindings, arnOf } from './acknowledge.ts';
-import {
-  bundleBanner,
-  bundleExternals,
-  bundleMinify,
-  bundleTarget,
-  handlerEntry,
-  projectRoot as root,
-} from './lambdaBundle.ts';
+import { pulseFunctionProps } from './stageFunction.ts';
 
 /** 06:00 on the 1st of every month in the business zone: the month just ended is reported. */
 export const defaultSchedule = 'cron(0 6 1 * ? *)';
@@ -113,28 +105,18 @@ export class MonthlySchedule extends Construct {
       ['Resource::*'],
       "X-Ray's trace actions take no resource: the period Lambda's active tracing needs them on *",
     );
-    const period = new nodejs.NodejsFunction(this, 'Period', {
-      role,
-      entry: handlerEntry('period'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
-      environment: { PULSE_TIMEZONE: props.timezone, NODE_OPTIONS: '--enable-source-maps' },
-      logGroup,
-      tracing: lambda.Tracing.ACTIVE,
-      projectRoot: root,
-      depsLockFilePath: `${root}/package-lock.json`,
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: bundleTarget,
-        ...bundleMinify,
-        sourceMap: true,
-        externalModules: bundleExternals,
-        banner: bundleBanner,
-      },
-    });
+    const period = new nodejs.NodejsFunction(
+      this,
+      'Period',
+      pulseFunctionProps({
+        handler: 'period',
+        role,
+        logGroup,
+        environment: { PULSE_TIMEZONE: props.timezone, NODE_OPTIONS: '--enable-source-maps' },
+        memorySize: 256,
+        timeout: Duration.seconds(30),
+      }),
+    );
     const name = new tasks.LambdaInvoke(this, 'Work out the period', {
       lambdaFunction: period,
       payloadResponseOnly: true,

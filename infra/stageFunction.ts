@@ -30,15 +30,32 @@ export function stageFunctionProps(
   stage: StageDefinition,
   parts: { role: iam.IRole; logGroup: logs.ILogGroup; environment: Record<string, string> },
 ): nodejs.NodejsFunctionProps {
-  const assets = bundleAssets(stage.name);
+  return pulseFunctionProps({
+    ...parts,
+    handler: stage.name,
+    memorySize: stage.memoryMb,
+    timeout: Duration.seconds(stage.timeoutSeconds),
+  });
+}
+
+/** Any Pulse Lambda's props (a stage's, the monthly starter's): `handler` names its file in functions/handlers/. */
+export function pulseFunctionProps(parts: {
+  handler: string;
+  role: iam.IRole;
+  logGroup: logs.ILogGroup;
+  environment: Record<string, string>;
+  memorySize: number;
+  timeout: Duration;
+}): nodejs.NodejsFunctionProps {
+  const assets = bundleAssets(parts.handler);
   return {
     role: parts.role,
-    entry: handlerEntry(stage.name),
+    entry: handlerEntry(parts.handler),
     handler: 'handler',
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
-    memorySize: stage.memoryMb,
-    timeout: Duration.seconds(stage.timeoutSeconds),
+    memorySize: parts.memorySize,
+    timeout: parts.timeout,
     environment: parts.environment,
     logGroup: parts.logGroup,
     tracing: lambda.Tracing.ACTIVE,

@@ -10,13 +10,12 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import type net from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../functions/cli/main.ts';
 import { captureCli } from '../support/cliOutput.ts';
+import { countingSmtp } from '../support/countingSmtp.ts';
 
 /**
  * One run per lake, with real `pulse run` processes (bin/pulse.js) on the golden fixture. The
@@ -30,37 +29,25 @@ const recipients = ['ceo@example.com', 'coo@example.com', 'cfo@example.com'];
 const cli = captureCli();
 
 let dir: string;
-let server: SMTPServer;
-let received: Map<string, number>;
+let smtp: Awaited<ReturnType<typeof countingSmtp>>;
 let firstMessage: Promise<void>;
 let letGo: () => void;
 
 beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'pulse-lake-lock-'));
   copyFileSync(path.join(fixture, 'tickets.csv'), path.join(dir, 'tickets.csv'));
-  received = new Map();
   let arrived!: () => void;
   firstMessage = new Promise((resolve) => (arrived = resolve));
   const gate = new Promise<void>((resolve) => (letGo = resolve));
-  server = new SMTPServer({
-    logger: false,
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, session, callback) {
-      stream.resume();
-      stream.on('end', () => {
-        for (const to of session.envelope.rcptTo) received.set(to.address, (received.get(to.address) ?? 0) + 1);
-        arrived();
-        void gate.then(() => callback());
-      });
-    },
+  smtp = await countingSmtp(() => {
+    arrived();
+    return gate;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
 });
 
 afterEach(async () => {
   letGo();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await smtp.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -68,7 +55,7 @@ afterEach(async () => {
 function config(name: string, mail: 'smtp' | 'outbox' = 'smtp'): string {
   const file = path.join(dir, `${name}.config.json`);
   const golden = JSON.parse(readFileSync(path.join(fixture, 'pulse.config.json'), 'utf8')) as Record<string, unknown>;
-  const port = (server.server.address() as net.AddressInfo).port;
+  const { port } = smtp;
   writeFileSync(
     file,
     JSON.stringify({
@@ -152,7 +139,7 @@ describe('one run per lake', () => {
     );
     expect(second.stderr).toContain('one run per lake at a time; wait for it, or run again with --wait');
     expect(done.code).toBe(0);
-    expect(Object.fromEntries(received)).toEqual(Object.fromEntries(recipients.map((r) => [r, 1])));
+    expect(smtp.copies()).toEqual(Object.fromEntries(recipients.map((r) => [r, 1])));
     expect(existsSync(path.join(dir, 'shared-lake/_lock.json'))).toBe(false);
     const clean = await cleanRun();
     expect(kpis(path.join(dir, 'shared-lake'))).toEqual(kpis(clean));
@@ -176,7 +163,7 @@ describe('one run per lake', () => {
     );
     expect(two.stderr).toContain('lake lock: the lake is free');
     expect(two.stderr).toContain('deliver: 0 sent, 3 already sent before');
-    expect(Object.fromEntries(received)).toEqual(Object.fromEntries(recipients.map((r) => [r, 1])));
+    expect(smtp.copies()).toEqual(Object.fromEntries(recipients.map((r) => [r, 1])));
     const clean = await cleanRun();
     expect(kpis(path.join(dir, 'shared-lake'))).toEqual(kpis(clean));
     expect(lakeShape(path.join(dir, 'shared-lake'))).toEqual(lakeShape(clean));

@@ -1,9 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type net from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -21,6 +19,7 @@ import { runStages } from '../../functions/stages/index.ts';
 import { ReportWithheldError } from '../../functions/errors.ts';
 import { lakeKeys } from '../../functions/model/lakeKeys.ts';
 import type { RetryTimings } from '../../functions/stages/sendWithRetry.ts';
+import { countingSmtp } from '../support/countingSmtp.ts';
 
 /** The deliver stage on a real folder lake, with a transport that records what it was asked to send. */
 const recipients = ['ceo@example.com', 'coo@example.com', 'cfo@example.com'];
@@ -351,21 +350,8 @@ describe('deliver', () => {
 describe('two deliver runs at once', () => {
   it('give each recipient one copy through a real SMTP server', async () => {
     // prepare: smtp-server on loopback counting what each recipient is sent
-    const copies = new Map<string, number>();
-    const server = new SMTPServer({
-      logger: false,
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData(stream, session, callback) {
-        stream.resume();
-        stream.on('end', () => {
-          for (const to of session.envelope.rcptTo) copies.set(to.address, (copies.get(to.address) ?? 0) + 1);
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const port = (server.server.address() as net.AddressInfo).port;
+    const server = await countingSmtp();
+    const port = server.port;
     const smtp = () => new SmtpTransport({ host: '127.0.0.1', port, secure: false }, new EnvSecrets());
     try {
       // act: two runs, each with its own view of the lake and its own connection
@@ -375,7 +361,7 @@ describe('two deliver runs at once', () => {
         ),
       );
       // assess: one copy each, sent by exactly one of the runs, and all three recorded as sent
-      expect(Object.fromEntries(copies)).toEqual(Object.fromEntries(recipients.map((r) => [r, 1])));
+      expect(server.copies()).toEqual(Object.fromEntries(recipients.map((r) => [r, 1])));
       const sentBy = recipients.map((r) =>
         runs.filter((run) => run.some((s) => s.recipient === r && s.status === 'sent')),
       );
@@ -385,7 +371,7 @@ describe('two deliver runs at once', () => {
           state: 'sent',
         });
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   });
 });
