@@ -250,7 +250,7 @@ const sizes: SizeRun[] = results.map((r) => ({
 }));
 if (results.length > 0 || demo) {
   console.log("Issue 22's targets (peak RSS is the process's, DuckDB's memory in it; shares are of the first run):");
-  if (results.length > 0) console.log(sizeTable(sizes).join('\n'), '\n');
+  if (results.length > 0) console.log(`${sizeTable(sizes).join('\n')}\n`);
   console.log(targetTable(sizes, demo).join('\n'));
 }
 if (results.length > 0) {

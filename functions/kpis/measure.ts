@@ -75,7 +75,7 @@ export const measureQueries: readonly MeasureQuery[] = [
   { file: 'kpis/ticket_status.sql', kind: 'ratio', perPeriod: true },
   { file: 'kpis/operations.sql', kind: 'ratio', perPeriod: true },
   { file: 'kpis/customers.sql', kind: 'ratio', perPeriod: true },
-  { file: 'kpis/cost.sql', kind: 'ratio' },
+  { file: 'kpis/cost.sql', kind: 'ratio', perPeriod: true },
 ];
 
 /** The kind of row a KPI of the catalog is measured by: a KPI in seconds is a duration. */

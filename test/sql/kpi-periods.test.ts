@@ -7,7 +7,7 @@ import { createLocalContext } from '../../functions/cli/wiring.ts';
 import { loadConfig } from '../../functions/config/load.ts';
 import { readSql, renderSql } from '../../functions/dialect/sqlText.ts';
 import { measureQueries } from '../../functions/kpis/measure.ts';
-import { monthRange, parsePeriod, periodFromMonths } from '../../functions/kpis/period.ts';
+import { monthRange, parsePeriod, periodAt, periodFromMonths } from '../../functions/kpis/period.ts';
 import type { Row } from '../../functions/ports/queryEngine.ts';
 import { generateSampleCompany } from '../../functions/sample/demoCompany.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
@@ -54,7 +54,7 @@ beforeAll(async () => {
   await curate(ctx);
   await buildMarts(ctx);
   await registerLake(ctx);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await ctx?.engine.close();
@@ -80,6 +80,7 @@ function expectSameRows(actual: Row[], expected: Row[]): void {
 }
 
 describe('KPI queries over the periods relations', () => {
+  // Two renderings of 6 months for the lake and a slice: minutes on a loaded machine.
   it('build kpi_monthly in one pass with the rows of the month-by-month rendering, for the lake and its slice', async () => {
     const stored = await ctx.engine.query(`select * from kpi_monthly`);
     const perMonth: Row[] = [];
@@ -105,7 +106,7 @@ describe('KPI queries over the periods relations', () => {
       months.length * measureQueries.length * 2,
     );
     expectSameRows(stored, perMonth);
-  });
+  }, 300_000);
 
   it('measure a quarter beside its own months as they measure it alone', async () => {
     const quarter = parsePeriod('2026-Q3');
@@ -120,6 +121,26 @@ describe('KPI queries over the periods relations', () => {
       expect(new Set(all.map((r) => r.period))).toEqual(new Set(['2026-Q3', ...quarter.months]));
       expectSameRows(
         all.filter((r) => r.period === '2026-Q3'),
+        await ctx.engine.query(renderSql(sql, alone)),
+      );
+    }
+  });
+
+  it('measure a month to date beside the whole months it overlaps as it measures alone, every query in one pass', async () => {
+    // Every KPI query is written over the periods relations: kpi_monthly takes one statement per batch.
+    expect(measureQueries.filter((q) => !q.perPeriod).map((q) => q.file)).toEqual([]);
+    // 1–10 October in Helsinki ends at 10 Oct 21:00 UTC, inside October, which is a period of its own too.
+    const toDate = periodAt(parsePeriod('2026-10'), new Date('2026-10-10T12:00:00Z'), ctx.config.timezone, true);
+    expect(toDate.partial).toEqual({ through: '2026-10-10' });
+    const alone = { ...sqlParams(ctx.config, toDate), ...sourceParams(ctx.config) };
+    const periods = [toDate, parsePeriod('2026-09'), parsePeriod('2026-10')];
+    const together = { ...periodsParams(ctx.config, periods), ...sourceParams(ctx.config) };
+    for (const { file } of measureQueries) {
+      const sql = readSql(file);
+      const all = await ctx.engine.query(renderSql(sql, together));
+      expect(new Set(all.map((r) => r.period))).toEqual(new Set(periods.map((p) => p.id)));
+      expectSameRows(
+        all.filter((r) => r.period === toDate.id),
         await ctx.engine.query(renderSql(sql, alone)),
       );
     }
