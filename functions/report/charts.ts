@@ -50,11 +50,17 @@ export interface Chart {
   textPx: number | null;
 }
 
-let resvg: Promise<Uint8Array> | undefined;
+/** What resvg is told for every chart: the zoom to chartPixelRatio and the one font that ships. */
+type ResvgOptions = NonNullable<ConstructorParameters<typeof Resvg>[1]>;
 
-/** resvg's WebAssembly compiled once per process, and the font read once. */
-function ready(): Promise<Uint8Array> {
-  resvg ??= initWasm(readChartAsset(chartAssets.wasm)).then(() => readChartAsset(chartAssets.font));
+let resvg: Promise<ResvgOptions> | undefined;
+
+/** resvg's WebAssembly compiled once per process, the font read once and its options built once. */
+function ready(): Promise<ResvgOptions> {
+  resvg ??= initWasm(readChartAsset(chartAssets.wasm)).then(() => ({
+    fitTo: { mode: 'zoom', value: chartPixelRatio },
+    font: { fontBuffers: [readChartAsset(chartAssets.font)], loadSystemFonts: false, defaultFontFamily: chartFont },
+  }));
   return resvg;
 }
 
@@ -94,13 +100,10 @@ export function smallestText(svg: string): number | null {
 }
 
 export async function drawChart(spec: TopLevelSpec): Promise<Chart> {
-  const font = await ready();
+  const options = await ready();
   const svg = await chartSvg(spec);
   const size = (name: string) => Number(new RegExp(`<svg[^>]* ${name}="([\\d.]+)"`).exec(svg)?.[1]);
-  const renderer = new Resvg(svg, {
-    fitTo: { mode: 'zoom', value: chartPixelRatio },
-    font: { fontBuffers: [font], loadSystemFonts: false, defaultFontFamily: chartFont },
-  });
+  const renderer = new Resvg(svg, options);
   const image = renderer.render();
   const png = image.asPng();
   // WebAssembly memory is not garbage-collected: each is freed once read.
@@ -144,13 +147,21 @@ export function compactTick(value: number): string {
   return `${value < 0 ? minus : ''}${digits}${suffix}`;
 }
 
+/** Each currency's sign, found once per process: an Intl.NumberFormat costs far more to build than to use. */
+const currencySigns = new Map<string, string>();
+
 /** The currency's own sign ("€", "$", "£"), or its code and a space where it has none ("CHF "). */
 function currencySign(currency: string): string {
-  const sign =
-    new Intl.NumberFormat('en', { style: 'currency', currency, currencyDisplay: 'narrowSymbol' })
-      .formatToParts(0)
-      .find((p) => p.type === 'currency')?.value ?? currency;
-  return /^[A-Za-z]+$/.test(sign) ? `${sign} ` : sign;
+  let sign = currencySigns.get(currency);
+  if (sign === undefined) {
+    const symbol =
+      new Intl.NumberFormat('en', { style: 'currency', currency, currencyDisplay: 'narrowSymbol' })
+        .formatToParts(0)
+        .find((p) => p.type === 'currency')?.value ?? currency;
+    sign = /^[A-Za-z]+$/.test(symbol) ? `${symbol} ` : symbol;
+    currencySigns.set(currency, sign);
+  }
+  return sign;
 }
 
 /** A money tick in the report's currency: "€0", "€500", "€12k", "€1.2M", "−€3.5k". */

@@ -8,16 +8,24 @@ const excelCellLimit = 32767;
 const minWidth = 8;
 const maxWidth = 60;
 
+/** Each currency's format, worked out once per process: building an Intl.NumberFormat is the costly part. */
+const currencyFormats = new Map<string, string>();
+
 /**
  * The currency's number format: the symbol before the amount where it is one sign ($, €, £),
  * the ISO code after it otherwise (`#,##0.00 "CHF"`), with the currency's own decimals (¥ none).
  */
 export function currencyFormat(currency: string): string {
-  const format = new Intl.NumberFormat('en-US', { style: 'currency', currency, currencyDisplay: 'narrowSymbol' });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  const number = digits > 0 ? `#,##0.${'0'.repeat(digits)}` : '#,##0';
-  const symbol = format.formatToParts(1).find((p) => p.type === 'currency')?.value ?? currency;
-  return [...symbol].length === 1 && !/[A-Za-z]/.test(symbol) ? `"${symbol}"${number}` : `${number} "${currency}"`;
+  let found = currencyFormats.get(currency);
+  if (found === undefined) {
+    const format = new Intl.NumberFormat('en-US', { style: 'currency', currency, currencyDisplay: 'narrowSymbol' });
+    const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+    const number = digits > 0 ? `#,##0.${'0'.repeat(digits)}` : '#,##0';
+    const symbol = format.formatToParts(1).find((p) => p.type === 'currency')?.value ?? currency;
+    found = [...symbol].length === 1 && !/[A-Za-z]/.test(symbol) ? `"${symbol}"${number}` : `${number} "${currency}"`;
+    currencyFormats.set(currency, found);
+  }
+  return found;
 }
 
 export const percentFormat = '0.0%';

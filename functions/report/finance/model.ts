@@ -360,6 +360,9 @@ function reconcile(
   return found;
 }
 
+/** Counts with thousands separators, built once: an Intl.NumberFormat costs far more to build than to use. */
+const countFormat = new Intl.NumberFormat('en-US');
+
 /**
  * The cost rows extract rejected, by source and reason, in one sentence (null when none): the
  * total leaves them out, so the report says so beside it (docs/design.md, "Bad input").
@@ -368,7 +371,7 @@ export function rejectedCostRows(report: KpiReport): string | null {
   const sources = report.dataQuality.sources.filter((s) => s.entity === 'costs' && s.rowsRejected > 0);
   if (sources.length === 0) return null;
   const rows = sources.reduce((n, s) => n + s.rowsRejected, 0);
-  const count = new Intl.NumberFormat('en-US').format;
+  const count = countFormat.format;
   const bySource = sources.map((s) => {
     const reasons = Object.entries(s.rejectedByReason)
       .sort(([a, m], [b, n]) => n - m || a.localeCompare(b))
