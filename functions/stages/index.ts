@@ -4,7 +4,6 @@ import { deliver } from './deliver.ts';
 import { evaluateStage } from './evaluate.ts';
 import { extract } from './extract.ts';
 import { buildMarts } from './marts.ts';
-import { render } from './render.ts';
 import { isDrained, stageList, type StageName } from './list.ts';
 import { runStage, type StageOutcome } from './runStage.ts';
 import { stageParts } from './stageAccess.ts';
@@ -19,9 +18,20 @@ const runners: Record<StageName, (ctx: StageContext) => Promise<unknown>> = {
   curate,
   marts: buildMarts,
   evaluate: evaluateStage,
-  render,
+  render: async (ctx) => (await renderModule()).render(ctx),
   deliver,
 };
+
+let renderLoad: Promise<typeof import('./render.ts')> | undefined;
+
+/**
+ * The render stage is loaded when first wanted: its libraries (Vega, MJML, ExcelJS, resvg) take
+ * about two seconds to load, which a run starting with earlier stages spends while DuckDB works.
+ */
+function renderModule(): Promise<typeof import('./render.ts')> {
+  renderLoad ??= import('./render.ts');
+  return renderLoad;
+}
 
 export const stages = stageList.map((stage) => ({ ...stage, run: runners[stage.name] }));
 export { stageNames, type StageName } from './list.ts';
@@ -36,6 +46,9 @@ export type { StageOutcome } from './runStage.ts';
  */
 export async function runStages(ctx: StageContext, only?: readonly StageName[]): Promise<StageOutcome[]> {
   const outcomes: StageOutcome[] = [];
+  // Start loading render now, so it loads while the stages before it wait on the engine; a
+  // failure to load is reported by the render stage itself, when it awaits the same promise.
+  if (!only || only.includes('render')) renderModule().catch(() => undefined);
   for (const stage of stages) {
     if (only && !only.includes(stage.name)) continue;
     const stageCtx: StageContext = { ...ctx, ...stageParts(ctx, stage) };
