@@ -60,22 +60,16 @@ export const measureColumns: Record<MeasureKind, readonly string[]> = {
 export interface MeasureQuery {
   file: string;
   kind: MeasureKind;
-  /**
-   * Written over the periods relations (functions/stages/periodsSql.ts): it returns a `period`
-   * column, so kpi_monthly measures every month in one statement. A query without it is still
-   * rendered once per month.
-   */
-  perPeriod?: true;
 }
 
 /** The KPI queries of sql/kpis/, each with the kind of row it returns. */
 export const measureQueries: readonly MeasureQuery[] = [
-  { file: 'kpis/durations.sql', kind: 'duration', perPeriod: true },
-  { file: 'kpis/ticket_rates.sql', kind: 'ratio', perPeriod: true },
-  { file: 'kpis/ticket_status.sql', kind: 'ratio', perPeriod: true },
-  { file: 'kpis/operations.sql', kind: 'ratio', perPeriod: true },
-  { file: 'kpis/customers.sql', kind: 'ratio', perPeriod: true },
-  { file: 'kpis/cost.sql', kind: 'ratio', perPeriod: true },
+  { file: 'kpis/durations.sql', kind: 'duration' },
+  { file: 'kpis/ticket_rates.sql', kind: 'ratio' },
+  { file: 'kpis/ticket_status.sql', kind: 'ratio' },
+  { file: 'kpis/operations.sql', kind: 'ratio' },
+  { file: 'kpis/customers.sql', kind: 'ratio' },
+  { file: 'kpis/cost.sql', kind: 'ratio' },
 ];
 
 /** The kind of row a KPI of the catalog is measured by: a KPI in seconds is a duration. */
@@ -90,7 +84,7 @@ export function measureRow(kind: MeasureKind, row: Row): MeasureRow {
   return { ...key, kind, numerator: num(row.numerator), denominator: num(row.denominator) };
 }
 
-/** A kpi_monthly row, read by the kind the SQL builder wrote beside it (functions/stages/lake.ts, kpiRowsSql). */
+/** A kpi_monthly row, read by the kind the SQL builder wrote beside it (functions/stages/lake.ts, kpiMonthlyRowsSql). */
 export function storedMeasureRow(row: Row): MeasureRow {
   if (row.kind !== 'duration' && row.kind !== 'ratio') throw new Error(`kpi_monthly row of no known kind: ${row.kind}`);
   return measureRow(row.kind, row);

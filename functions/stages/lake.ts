@@ -54,10 +54,10 @@ export function sourceParams(config: PulseConfig): Record<string, SqlValue> {
 /**
  * One KPI query's rendered SQL as kpi_monthly rows: each row carries the kind of its query, which
  * is how every reader tells a duration from a ratio (storedMeasureRow), the query's file, the slice
- * it is measured in (sliceKey; '' for the whole lake) and its month: the month given, or (null) the
- * query's own `period` column, for a query measuring each month as a period (perPeriod).
+ * it is measured in (sliceKey; '' for the whole lake) and its month: the query's own `period`
+ * column, each month being measured as a period of its own (periodsParams).
  */
-export function kpiMonthlyRowsSql(query: MeasureQuery, sql: string, month: string | null, slice = ''): string {
+export function kpiMonthlyRowsSql(query: MeasureQuery, sql: string, slice = ''): string {
   const { file, kind } = query;
   const asDouble = (column: string) =>
     `cast(${measureColumns[kind].includes(column) ? column : 'null'} as double) as ${column}`;
@@ -70,15 +70,7 @@ export function kpiMonthlyRowsSql(query: MeasureQuery, sql: string, month: strin
     `${sqlString(file)} as query`,
     `${sqlString(slice)} as slice`,
   ];
-  const monthColumn = month === null ? 'period' : renderSql('{{month}}', { month });
-  return `select ${columns.join(', ')}, ${monthColumn} as month from (${sql}) as measured`;
-}
-
-/** Every KPI query of one month (params from sqlParams) as rows of one shape, for the kpi_monthly mart. */
-export function kpiRowsSql(params: Record<string, SqlValue>, month: string, slice = ''): string {
-  return measureQueries
-    .map((query) => kpiMonthlyRowsSql(query, renderSql(readSql(query.file), params), month, slice))
-    .join('\nunion all\n');
+  return `select ${columns.join(', ')}, period as month from (${sql}) as measured`;
 }
 
 /**

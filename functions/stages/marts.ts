@@ -151,11 +151,8 @@ function batchesOf(months: readonly string[], sqlOf: (batch: string[]) => string
 
 /**
  * kpi_monthly for the given months, of the whole lake and of each configured slice, in batches
- * (batchesOf). Each query written over the periods relations (perPeriod) measures every
- * month of a batch in one statement, each month a period. While some query is still written for
- * one period, those run month by month, and each month's write takes the others' rows from a table
- * filled once per batch (a write replaces its months' partitions whole). A batch written is `done`;
- * so is a month written within one.
+ * (batchesOf). Each KPI query is written over the periods relations: it measures every month of a
+ * batch in one statement, each month a period, and the batch is one write. A batch written is `done`.
  */
 async function buildKpiMonthly(
   ctx: StageContext,
@@ -165,54 +162,23 @@ async function buildKpiMonthly(
   finished: (step: string) => Promise<void>,
 ): Promise<void> {
   const slices = configuredSlices(ctx.config.audiences);
-  const perPeriod = measureQueries.filter((q) => q.perPeriod);
-  const perMonth = measureQueries.filter((q) => !q.perPeriod);
   const target = lakeKeys.mart(kpiMonthlyMart);
-  const union = '\nunion all\n';
-  const drop = async (tables: string[]) => {
-    for (const table of tables) await ctx.engine.query(`drop table ${table}`);
-  };
   const onePassOf = (batch: string[]) => {
     const periods = batch.map((month) => periodFromMonths([month]));
     const batchParams = { ...periodsParams(ctx.config, periods), ...sourceParams(ctx.config) };
     return (slice: string) =>
-      perPeriod.map((q) => kpiMonthlyRowsSql(q, renderSql(readSql(q.file), batchParams), null, slice)).join(union);
+      measureQueries
+        .map((q) => kpiMonthlyRowsSql(q, renderSql(readSql(q.file), batchParams), slice))
+        .join('\nunion all\n');
   };
   ctx.progress.start('marts kpi_monthly', months.length);
   let measured = 0;
   for (const batch of batchesOf(months, (batch) => onePassOf(batch)(''))) {
     const step = `${kpiMonthlyMart}/${batch[0]}..${batch[batch.length - 1]}`;
     if (!done.has(step)) {
-      const onePass = onePassOf(batch);
-      const rows = perPeriod.length > 0 ? await kpiRowsOfSlices(ctx, params, slices, onePass) : undefined;
-      if (perMonth.length === 0) {
-        await ctx.engine.writeParquet(rows!.sql, target, { partitionByMonth: true, months: batch });
-        await drop(rows!.tables);
-      } else {
-        const held = `${kpiMonthlyMart}_batch`;
-        if (rows) {
-          await ctx.engine.createTable(held, rows.sql);
-          await drop(rows.tables);
-        }
-        for (const month of batch) {
-          if (done.has(`${kpiMonthlyMart}/${month}`)) continue;
-          const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
-          const monthRows = await kpiRowsOfSlices(ctx, params, slices, (slice) =>
-            perMonth
-              .map((q) => kpiMonthlyRowsSql(q, renderSql(readSql(q.file), monthParams), month, slice))
-              .join(union),
-          );
-          const fromBatch = rows ? [`select * from ${held} where month = ${renderSql('{{month}}', { month })}`] : [];
-          await ctx.engine.writeParquet([...fromBatch, monthRows.sql].join(union), target, {
-            partitionByMonth: true,
-            months: [month],
-          });
-          await drop(monthRows.tables);
-          await finished(`${kpiMonthlyMart}/${month}`);
-          ctx.progress.update(measured + batch.indexOf(month) + 1);
-        }
-        if (rows) await drop([held]);
-      }
+      const rows = await kpiRowsOfSlices(ctx, params, slices, onePassOf(batch));
+      await ctx.engine.writeParquet(rows.sql, target, { partitionByMonth: true, months: batch });
+      for (const table of rows.tables) await ctx.engine.query(`drop table ${table}`);
       await finished(step);
     }
     measured += batch.length;
