@@ -5,7 +5,7 @@ import { isTimeZone } from '../config/schema.ts';
 import { ConfigError, PulseError, StageError, UsageError } from '../errors.ts';
 import { redact } from '../redaction.ts';
 import { addMonths, isMonth, parsePeriod, periodAt } from '../kpis/period.ts';
-import { newRunId } from '../stages/context.ts';
+import { newRunId } from '../runtime/runId.ts';
 import { stageNames, type StageName } from '../stages/list.ts';
 import type { StageOutcome } from '../stages/index.ts';
 import type { GenerateOptions } from '../sample/demoCompany.ts';
@@ -76,20 +76,18 @@ const defaultWaitSeconds = 3600;
 /** Stages that report on the period: run for one that has not ended only to date (--partial). */
 const reportingStages: StageName[] = ['evaluate', 'render', 'deliver'];
 
-async function runPipeline(
-  configFile: string,
-  periodText: string,
-  options: {
-    stages?: StageName[];
-    resend?: boolean;
-    reextract?: boolean;
-    force?: boolean;
-    json?: boolean;
-    partial?: boolean;
-    wait?: true | number;
-  },
-  now: Date,
-) {
+/** `pulse run`'s options, as commander gives them. */
+interface RunOptions {
+  stages?: StageName[];
+  resend?: boolean;
+  reextract?: boolean;
+  force?: boolean;
+  json?: boolean;
+  partial?: boolean;
+  wait?: true | number;
+}
+
+async function runPipeline(configFile: string, periodText: string, options: RunOptions, now: Date) {
   const loaded = await loadConfig(configFile);
   const asked = parsePeriod(periodText);
   const reports = (options.stages ?? stageNames).some((s) => reportingStages.includes(s));
@@ -258,26 +256,14 @@ function buildProgram(io: CliIo, answer: Answer) {
       `if another run holds the lake, wait for it to finish (at most this long; default ${defaultWaitSeconds})`,
       positiveInt,
     )
-    .action(
-      async (options: {
-        config: string;
-        period: string;
-        stages?: StageName[];
-        resend?: boolean;
-        reextract?: boolean;
-        force?: boolean;
-        json?: boolean;
-        partial?: boolean;
-        wait?: true | number;
-      }) => {
-        const { lake, period, outcomes } = await runPipeline(options.config, options.period, options, now());
-        const reported = outcomes.some((o) => o.stage === 'evaluate' || o.stage === 'render');
-        answer.done(
-          { period, lake, stages: summarise(outcomes) },
-          `${stageTimes(outcomes)}\n${reported ? `Report: ${displayPath(path.join(lake, 'reports', period.id))}\n` : ''}`,
-        );
-      },
-    );
+    .action(async (options: RunOptions & { config: string; period: string }) => {
+      const { lake, period, outcomes } = await runPipeline(options.config, options.period, options, now());
+      const reported = outcomes.some((o) => o.stage === 'evaluate' || o.stage === 'render');
+      answer.done(
+        { period, lake, stages: summarise(outcomes) },
+        `${stageTimes(outcomes)}\n${reported ? `Report: ${displayPath(path.join(lake, 'reports', period.id))}\n` : ''}`,
+      );
+    });
 
   program
     .command('generate')

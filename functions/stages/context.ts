@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newRunId } from '../runtime/runId.ts';
 import type { PulseConfig } from '../config/schema.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
 import type { MailTransport } from '../ports/mail.ts';
@@ -45,14 +45,6 @@ export interface StageContext {
   deadline?: number;
   progress: Progress;
   log: (message: string) => void;
-}
-
-/** A run's id: its start time, then random hex, so runs sort by time and never collide. */
-export function newRunId(now: Date): string {
-  return `${now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
 /** What a caller must give (the adapters, the config, the period) and what it may (the rest has defaults). */

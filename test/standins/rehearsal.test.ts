@@ -71,6 +71,8 @@ describe('the rehearsal on the demo', () => {
     expect(execution.status, whyFailed(result)).toBe('SUCCEEDED');
     expect(execution.path).toEqual([
       'Start',
+      // The run is named by its period (the monthly starter names it so): checked before any stage.
+      'Named for its period?',
       'Run extract',
       'Extract drained?',
       'Run curate',

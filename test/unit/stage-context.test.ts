@@ -4,7 +4,8 @@ import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { MailTransport } from '../../functions/ports/mail.ts';
 import type { ObjectStore } from '../../functions/ports/objectStore.ts';
 import type { QueryEngine } from '../../functions/ports/queryEngine.ts';
-import { createStageContext, newRunId } from '../../functions/stages/context.ts';
+import { createStageContext } from '../../functions/stages/context.ts';
+import { newRunId } from '../../functions/runtime/runId.ts';
 
 /** The one context factory the CLI and the handlers share: adapters in, the same defaults out. */
 describe('createStageContext', () => {
