@@ -28,7 +28,7 @@ import { loadConfig } from '../functions/config/load.ts';
 import { parsePeriod } from '../functions/kpis/period.ts';
 import { generateSampleCompany } from '../functions/sample/demoCompany.ts';
 import { readSql, renderSql } from '../functions/dialect/sqlText.ts';
-import type { DuckDbEngine } from '../functions/adapters/local/duckdbEngine.ts';
+import { globLiteral, type DuckDbEngine } from '../functions/adapters/local/duckdbEngine.ts';
 import { tickets } from '../functions/model/tickets.ts';
 import { runStages } from '../functions/stages/index.ts';
 import { stageList } from '../functions/stages/list.ts';
@@ -71,14 +71,16 @@ async function duckdbAlone(exports: string, out: string): Promise<{ loadSeconds:
     .join(', ');
   // A validated, typed read that keeps its rejects (DuckDB's own store_rejects), as extract + curate do.
   await c.run(
-    `create view raw as select * from read_csv('${csv}', header = true, store_rejects = true, columns = {${types}})`,
+    `create view raw as select * from read_csv('${globLiteral(csv)}', header = true, store_rejects = true, columns = {${types}})`,
   );
   await c.run(`copy (
       select *, strftime(timezone('UTC', created_at::timestamptz), '%Y-%m') as month
       from (select *, row_number() over (partition by id order by updated_at desc) as rn from raw) where rn = 1 and not coalesce(is_deleted, false)
     ) to '${out}' (format parquet, compression zstd, partition_by (month), overwrite_or_ignore)`);
   const loadSeconds = (performance.now() - started) / 1000;
-  await c.run(`create view t as select * from read_parquet('${out}/**/*.parquet', hive_partitioning = true)`);
+  await c.run(
+    `create view t as select * from read_parquet('${globLiteral(out)}/**/*.parquet', hive_partitioning = true)`,
+  );
   await c.runAndReadAll(`select month, channel, count(*), count_if(is_escalated),
       quantile_cont(epoch(first_response_at) - epoch(created_at), 0.5), quantile_cont(epoch(first_response_at) - epoch(created_at), 0.9), count_if(epoch(first_response_at) - epoch(created_at) <= 86400)
       from t where first_response_at >= created_at group by all`);

@@ -50,14 +50,16 @@ export function secretForms(value: string): string[] {
 }
 
 export class Redactor {
+  private readonly known = new Set<string>();
   /** Longest first, so a header value goes whole before a secret inside it leaves a fragment. */
   private values: string[] = [];
 
   /** Learns secrets (and credential header values) to take out of every text, in each of their forms. */
   add(...secrets: readonly string[]): void {
-    const known = new Set(this.values);
-    for (const secret of secrets) for (const form of secretForms(secret)) known.add(form);
-    this.values = [...known].sort((a, b) => b.length - a.length);
+    const before = this.known.size;
+    for (const secret of secrets) for (const form of secretForms(secret)) this.known.add(form);
+    // The HTTP client adds its headers at every request: only something new costs a sort.
+    if (this.known.size > before) this.values = [...this.known].sort((a, b) => b.length - a.length);
   }
 
   /** The text with every known value and every credential-shaped string replaced by […]. */

@@ -47,6 +47,8 @@ export interface PulsePipelineProps {
 export class PulsePipeline extends Construct {
   readonly functions: Record<StageName, nodejs.NodejsFunction>;
   readonly stateMachine: sfn.StateMachine;
+  /** What the schedule starts: it names the pipeline's execution by its period. */
+  readonly starter: sfn.StateMachine;
   readonly alarms: sns.Topic;
   readonly schedule: scheduler.CfnSchedule;
   constructor(scope: Construct, id: string, props: PulsePipelineProps) {
@@ -112,7 +114,9 @@ export class PulsePipeline extends Construct {
       ...(props.schedule ? { expression: props.schedule } : {}),
     });
     this.schedule = monthly.schedule;
+    this.starter = monthly.starter;
     alarms.watchRuns(this.stateMachine, monthly.deadLetters);
+    alarms.watchStarter(monthly.starter);
     for (const stage of stages) alarms.watchStage(stage.name, functions[stage.name]);
     alarms.watchMail();
     this.acknowledgeDeployment(props);

@@ -48,6 +48,15 @@ export class PipelineAlarms extends Construct {
     );
   }
 
+  /** The monthly starter failed: no run was started for the period (one already started is not a failure). */
+  watchStarter(starter: sfn.StateMachine): void {
+    this.alarm(
+      'RunNotStarted',
+      starter.metricFailed({ period: this.period, statistic: 'Sum' }),
+      'The monthly schedule could not start the run: see the starter execution for the cause.',
+    );
+  }
+
   /** An alarm on a stage Lambda's errors (a retry may have recovered it; the run's own alarm says if not). */
   watchStage(name: string, fn: lambda.IFunction): void {
     this.alarm(

@@ -67,7 +67,20 @@ export class PipelineStateMachine extends Construct {
       task.addCatch(alert, { resultPath: '$.error' });
       return task;
     });
-    start.next(runs[0]!);
+    // One execution per period (docs/design.md): a run is named by its period, which Step
+    // Functions keeps unique for 90 days; a run started under another name is refused.
+    const named = new sfn.Choice(this, 'Named for its period?')
+      .when(
+        sfn.Condition.not(sfn.Condition.stringEqualsJsonPath('$.runId', '$.period')),
+        new sfn.Fail(this, 'Not named for its period', {
+          error: 'RunNotNamedForItsPeriod',
+          cause:
+            'start a run with its period as the execution name and the input (--name 2026-10 --input ' +
+            '\'{"period": "2026-10"}\'): a period runs once; a failed run is redriven, not started again',
+        }),
+      )
+      .otherwise(runs[0]!);
+    start.next(named);
     for (const [i, stage] of stages.entries()) {
       const next: sfn.IChainable = runs[i + 1] ?? new sfn.Succeed(this, 'Done');
       if (stage.repeatsUntilDrained) {

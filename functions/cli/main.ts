@@ -5,6 +5,7 @@ import { isTimeZone } from '../config/schema.ts';
 import { ConfigError, PulseError, StageError, UsageError } from '../errors.ts';
 import { redact } from '../redaction.ts';
 import { addMonths, isMonth, parsePeriod, periodAt } from '../kpis/period.ts';
+import { newRunId } from '../stages/context.ts';
 import { stageNames, type StageName } from '../stages/list.ts';
 import type { StageOutcome } from '../stages/index.ts';
 import type { GenerateOptions } from '../sample/demoCompany.ts';
@@ -69,6 +70,9 @@ function summarise(outcomes: StageOutcome[]) {
   return outcomes.map((o) => ({ stage: o.stage, seconds: Math.round(o.seconds * 1000) / 1000, result: o.result }));
 }
 
+/** --wait with no number: how long a run waits for another to give the lake back. */
+const defaultWaitSeconds = 3600;
+
 /** Stages that report on the period: run for one that has not ended only to date (--partial). */
 const reportingStages: StageName[] = ['evaluate', 'render', 'deliver'];
 
@@ -82,6 +86,7 @@ async function runPipeline(
     force?: boolean;
     json?: boolean;
     partial?: boolean;
+    wait?: true | number;
   },
   now: Date,
 ) {
@@ -89,19 +94,34 @@ async function runPipeline(
   const asked = parsePeriod(periodText);
   const reports = (options.stages ?? stageNames).some((s) => reportingStages.includes(s));
   const period = reports ? periodAt(asked, now, loaded.config.timezone, options.partial ?? false) : asked;
-  const [{ createLocalContext }, { runStages }] = await Promise.all([wiringModule(), stagesModule()]);
-  const ctx = await createLocalContext(loaded, period, {
-    resend: options.resend ?? false,
-    reextract: options.reextract ?? false,
-    force: options.force ?? false,
-    quiet: options.json ?? false,
-    now,
-  });
+  const [{ createLocalContext, createLakeLock }, { runStages }, { holdLake }] = await Promise.all([
+    wiringModule(),
+    stagesModule(),
+    import('./holdLake.ts'),
+  ]);
+  // One run per lake (docs/design.md): the lake is taken before any stage, or its engine, opens it.
+  const log = options.json ? () => {} : (message: string) => void process.stderr.write(`${message}\n`);
+  const lock = await createLakeLock(loaded, log);
+  const runId = newRunId(now);
+  const waitSeconds = options.wait === true ? defaultWaitSeconds : options.wait;
+  await holdLake(lock, { runId, log, ...(waitSeconds !== undefined ? { waitSeconds } : {}) });
   try {
-    const outcomes = await runStages(ctx, options.stages);
-    return { lake: resolveLake(loaded), period, outcomes };
+    const ctx = await createLocalContext(loaded, period, {
+      resend: options.resend ?? false,
+      reextract: options.reextract ?? false,
+      force: options.force ?? false,
+      quiet: options.json ?? false,
+      now,
+      runId,
+    });
+    try {
+      const outcomes = await runStages(ctx, options.stages);
+      return { lake: resolveLake(loaded), period, outcomes };
+    } finally {
+      await ctx.engine.close();
+    }
   } finally {
-    await ctx.engine.close();
+    await lock.release();
   }
 }
 
@@ -233,6 +253,11 @@ function buildProgram(io: CliIo, answer: Answer) {
     .option('--force', 'evaluate and render again even when nothing they read has changed')
     .option(...jsonOption)
     .option('--partial', 'report a period that has not ended, to date, compared with the same days before')
+    .option(
+      '--wait [seconds]',
+      `if another run holds the lake, wait for it to finish (at most this long; default ${defaultWaitSeconds})`,
+      positiveInt,
+    )
     .action(
       async (options: {
         config: string;
@@ -243,6 +268,7 @@ function buildProgram(io: CliIo, answer: Answer) {
         force?: boolean;
         json?: boolean;
         partial?: boolean;
+        wait?: true | number;
       }) => {
         const { lake, period, outcomes } = await runPipeline(options.config, options.period, options, now());
         const reported = outcomes.some((o) => o.stage === 'evaluate' || o.stage === 'render');

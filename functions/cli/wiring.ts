@@ -87,6 +87,8 @@ export interface LocalContextOptions {
   force?: boolean;
   quiet?: boolean;
   now?: Date;
+  /** The run's id, when the caller drew it first (the run that holds the lake names it in the lock). */
+  runId?: string;
   /** How an s3:// lake's Athena engine polls; a stand-in on loopback answers in milliseconds. */
   athenaTimings?: Partial<AthenaTimings>;
 }
@@ -135,6 +137,7 @@ export async function createLocalContext(
     mail,
     sources: createSources(loaded),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.runId ? { runId: options.runId } : {}),
     resend: options.resend ?? false,
     reextract: options.reextract ?? false,
     force: options.force ?? false,

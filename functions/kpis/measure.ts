@@ -56,15 +56,27 @@ export const measureColumns: Record<MeasureKind, readonly string[]> = {
   ratio: ['numerator', 'denominator'],
 };
 
+/** A KPI query of sql/kpis/ and the kind of row it returns. */
+export interface MeasureQuery {
+  file: string;
+  kind: MeasureKind;
+  /**
+   * Written over the periods relations (functions/stages/periodsSql.ts): it returns a `period`
+   * column, so kpi_monthly measures every month in one statement. A query without it is still
+   * rendered once per month.
+   */
+  perPeriod?: true;
+}
+
 /** The KPI queries of sql/kpis/, each with the kind of row it returns. */
-export const measureQueries = [
-  { file: 'kpis/durations.sql', kind: 'duration' },
-  { file: 'kpis/ticket_rates.sql', kind: 'ratio' },
-  { file: 'kpis/ticket_status.sql', kind: 'ratio' },
-  { file: 'kpis/operations.sql', kind: 'ratio' },
-  { file: 'kpis/customers.sql', kind: 'ratio' },
-  { file: 'kpis/cost.sql', kind: 'ratio' },
-] as const satisfies readonly { file: string; kind: MeasureKind }[];
+export const measureQueries: readonly MeasureQuery[] = [
+  { file: 'kpis/durations.sql', kind: 'duration', perPeriod: true },
+  { file: 'kpis/ticket_rates.sql', kind: 'ratio', perPeriod: true },
+  { file: 'kpis/ticket_status.sql', kind: 'ratio', perPeriod: true },
+  { file: 'kpis/operations.sql', kind: 'ratio', perPeriod: true },
+  { file: 'kpis/customers.sql', kind: 'ratio', perPeriod: true },
+  { file: 'kpis/cost.sql', kind: 'ratio', perPeriod: true },
+];
 
 /** The kind of row a KPI of the catalog is measured by: a KPI in seconds is a duration. */
 export const kpiKind = (definition: Pick<KpiDefinition, 'unit'>): MeasureKind =>

@@ -68,7 +68,7 @@ export const lakeKeys = {
   /** What render's outputs for an audience were computed from (functions/stages/inputsFingerprint.ts). */
   renderInputs: (period: string, audience: string) => `reports/${period}/${audience}/_inputs.json`,
   withheld: (period: string, audience: string) => `reports/${period}/${audience}/withheld.json`,
-  /** ledger/<period>/<audience>/<recipient-hash>.json: written once, by a conditional put. */
+  /** ledger/<period>/<audience>/<recipient-hash>.json: claimed (pending) by a conditional put, then sent. */
   ledger: (period: string, audience: string, recipient: string) =>
     `ledger/${period}/${audience}/${createHash('sha256').update(recipient.toLowerCase()).digest('hex').slice(0, 32)}.json`,
   outbox: (period: string, audience: string, recipient: string, variant?: string) =>

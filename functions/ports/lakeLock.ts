@@ -42,7 +42,7 @@ export interface Here {
  * A holder is gone when its process no longer runs on this host, or, on another host (whose
  * processes cannot be seen from here), when its lock expired without being renewed.
  */
-export function holderGone(holder: LockHolder, here: Here): boolean {
+export function holderGone(holder: Pick<LockHolder, 'pid' | 'host' | 'expires'>, here: Here): boolean {
   if (holder.host === here.host && !here.alive(holder.pid)) return true;
   return Date.parse(holder.expires) <= here.now.getTime();
 }

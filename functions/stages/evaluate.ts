@@ -59,6 +59,8 @@ async function measure(
   extra: Record<string, SqlValue>,
   ran?: KpiQueries['queries'],
 ): Promise<Measurements> {
+  // The period is the one row of the periods relations a query may read (sqlParams); its `period`
+  // column is left behind by measureRow, which reads only the columns of its kind.
   const params = { ...sqlParams(ctx.config, period), ...extra };
   const rows: MeasureRow[] = [];
   for (const { file, kind } of measureQueries) {

@@ -3,12 +3,14 @@ import { lakeKeys } from '../model/lakeKeys.ts';
 import { kpiMonthlyColumns as kpiMonthlyMartColumns } from '../model/marts.ts';
 import { sourceEntities, type PulseConfig } from '../config/schema.ts';
 import { readSql, renderSql, sqlString, type SqlValue } from '../dialect/sqlText.ts';
-import { measureColumns, measureQueries, type MeasureKind } from '../kpis/measure.ts';
+import { measureColumns, measureQueries, type MeasureQuery } from '../kpis/measure.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
 import { entities } from '../model/index.ts';
 import type { TableLocation } from '../ports/queryEngine.ts';
 import type { StageContext } from './context.ts';
 import { slicedViews, unsliced, type Slice } from './slice.ts';
+import { periodFromMonths } from '../kpis/period.ts';
+import { periodRelations } from './periodsSql.ts';
 
 /** Views between curated/ and marts/: one purpose each (dbt's intermediate layer). */
 export const intermediateViews = [{ name: 'int_tickets', file: 'intermediate/int_tickets.sql' }] as const;
@@ -50,28 +52,32 @@ export function sourceParams(config: PulseConfig): Record<string, SqlValue> {
 }
 
 /**
- * Every KPI query of one period as rows of one shape, for the kpi_monthly mart: each row carries
- * the kind of its query, which is how every reader tells a duration from a ratio (storedMeasureRow),
- * the query's file, and the slice it is measured in (sliceKey; '' for the whole lake).
+ * One KPI query's rendered SQL as kpi_monthly rows: each row carries the kind of its query, which
+ * is how every reader tells a duration from a ratio (storedMeasureRow), the query's file, the slice
+ * it is measured in (sliceKey; '' for the whole lake) and its month: the month given, or (null) the
+ * query's own `period` column, for a query measuring each month as a period (perPeriod).
  */
-export function kpiRowsSql(params: Record<string, SqlValue>, month: string, slice = ''): string {
-  const asDouble = (column: string, kind: MeasureKind) =>
+export function kpiMonthlyRowsSql(query: MeasureQuery, sql: string, month: string | null, slice = ''): string {
+  const { file, kind } = query;
+  const asDouble = (column: string) =>
     `cast(${measureColumns[kind].includes(column) ? column : 'null'} as double) as ${column}`;
+  const columns = [
+    'kpi',
+    'dimension',
+    'cast(member as varchar) as member',
+    `${sqlString(kind)} as kind`,
+    ...[...measureColumns.ratio, ...measureColumns.duration].map(asDouble),
+    `${sqlString(file)} as query`,
+    `${sqlString(slice)} as slice`,
+  ];
+  const monthColumn = month === null ? 'period' : renderSql('{{month}}', { month });
+  return `select ${columns.join(', ')}, ${monthColumn} as month from (${sql}) as measured`;
+}
+
+/** Every KPI query of one month (params from sqlParams) as rows of one shape, for the kpi_monthly mart. */
+export function kpiRowsSql(params: Record<string, SqlValue>, month: string, slice = ''): string {
   return measureQueries
-    .map(({ file, kind }) => {
-      const sql = renderSql(readSql(file), params);
-      const measures = [...measureColumns.ratio, ...measureColumns.duration].map((c) => asDouble(c, kind));
-      const columns = [
-        'kpi',
-        'dimension',
-        'cast(member as varchar) as member',
-        `${sqlString(kind)} as kind`,
-        ...measures,
-        `${sqlString(file)} as query`,
-        `${sqlString(slice)} as slice`,
-      ];
-      return `select ${columns.join(', ')}, ${renderSql('{{month}}', { month })} as month from (${sql}) as measured`;
-    })
+    .map((query) => kpiMonthlyRowsSql(query, renderSql(readSql(query.file), params), month, slice))
     .join('\nunion all\n');
 }
 
@@ -87,6 +93,31 @@ export function martMonths(months: readonly string[]): { raw: string } {
   });
   return { raw: `(values ${rows.length > 0 ? rows.join(', ') : "('0000-00', date '0001-01-01', date '0001-01-01')"})` };
 }
+
+/**
+ * The placeholders of a query measuring several periods at once (kpi_monthly: each month one
+ * period): the periods relations, the config's definitions, and `months` and `last_month` spanning
+ * them all, which a query keeps as a filter so that the engine reads only those months' partitions.
+ * A single period's bounds are left out, so a query still written for one period fails to render.
+ */
+export function periodsParams(config: PulseConfig, periods: readonly PeriodInfo[]): Record<string, SqlValue> {
+  const span = [...new Set(periods.flatMap((p) => p.months))].sort();
+  const shared = sqlParams(config, periodFromMonths(span));
+  for (const single of onePeriodParams) delete shared[single];
+  return { ...shared, ...periodRelations(config.timezone, periods) };
+}
+
+/** The placeholders that bound one period, which a query over the periods relations reads from them instead. */
+const onePeriodParams = [
+  'mart_months',
+  'previous_month',
+  'period_first_day',
+  'period_last_day',
+  'day_before_period',
+  'period_month_bounds',
+  'period_start',
+  'period_end',
+];
 
 /** The SQL placeholders' values: config definitions and the period's bounds. */
 export function sqlParams(config: PulseConfig, period: PeriodInfo): Record<string, SqlValue> {
@@ -114,6 +145,8 @@ export function sqlParams(config: PulseConfig, period: PeriodInfo): Record<strin
     period_month_bounds: { raw: `(values ${monthBounds.join(', ')})` },
     period_start: { raw: `timestamp '${startUtc.toFormat('yyyy-MM-dd HH:mm:ss')}'` },
     period_end: { raw: `timestamp '${endUtc.toFormat('yyyy-MM-dd HH:mm:ss')}'` },
+    // The period as the one row of the periods relations, for a query written over them (periodsSql.ts).
+    ...periodRelations(config.timezone, [period]),
     complaint_categories: config.definitions.complaintCategories,
     service_level_seconds: config.definitions.serviceLevelSeconds,
     conversion_window_days: config.definitions.conversionWindowDays,

@@ -8,12 +8,14 @@ import { kpiMonthlyColumns } from '../model/marts.ts';
 import type { StageContext } from './context.ts';
 import { periodFromMonths } from '../kpis/period.ts';
 import { entities } from '../model/index.ts';
+import { measureQueries } from '../kpis/measure.ts';
 import {
   kpiMonthlyMart,
-  kpiRowsSql,
+  kpiMonthlyRowsSql,
   martMonths,
   marts,
   martTable,
+  periodsParams,
   registerCurated,
   registerIntermediate,
   registerMarts,
@@ -118,6 +120,84 @@ async function kpiMonths(ctx: StageContext): Promise<string[]> {
 }
 
 /**
+ * Months one kpi_monthly statement measures: a statement writes at most 100 partitions in Athena
+ * (its engine's writeParquet batches by them too), and the periods relations stay a few KB.
+ */
+const kpiBatchMonths = 100;
+
+const chunk = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+/**
+ * kpi_monthly for the given months, of the whole lake and of each configured slice, in batches of
+ * at most kpiBatchMonths. Each query written over the periods relations (perPeriod) measures every
+ * month of a batch in one statement, each month a period. While some query is still written for
+ * one period, those run month by month, and each month's write takes the others' rows from a table
+ * filled once per batch (a write replaces its months' partitions whole). A batch written is `done`;
+ * so is a month written within one.
+ */
+async function buildKpiMonthly(
+  ctx: StageContext,
+  params: Record<string, SqlValue>,
+  months: readonly string[],
+  done: ReadonlySet<string>,
+  finished: (step: string) => Promise<void>,
+): Promise<void> {
+  const slices = configuredSlices(ctx.config.audiences);
+  const perPeriod = measureQueries.filter((q) => q.perPeriod);
+  const perMonth = measureQueries.filter((q) => !q.perPeriod);
+  const target = lakeKeys.mart(kpiMonthlyMart);
+  const union = '\nunion all\n';
+  const drop = async (tables: string[]) => {
+    for (const table of tables) await ctx.engine.query(`drop table ${table}`);
+  };
+  ctx.progress.start('marts kpi_monthly', months.length);
+  let measured = 0;
+  for (const batch of chunk(months, kpiBatchMonths)) {
+    const step = `${kpiMonthlyMart}/${batch[0]}..${batch[batch.length - 1]}`;
+    if (!done.has(step)) {
+      const periods = batch.map((month) => periodFromMonths([month]));
+      const batchParams = { ...periodsParams(ctx.config, periods), ...sourceParams(ctx.config) };
+      const onePass = (slice: string) =>
+        perPeriod.map((q) => kpiMonthlyRowsSql(q, renderSql(readSql(q.file), batchParams), null, slice)).join(union);
+      const rows = perPeriod.length > 0 ? await kpiRowsOfSlices(ctx, params, slices, onePass) : undefined;
+      if (perMonth.length === 0) {
+        await ctx.engine.writeParquet(rows!.sql, target, { partitionByMonth: true, months: batch });
+        await drop(rows!.tables);
+      } else {
+        const held = `${kpiMonthlyMart}_batch`;
+        if (rows) {
+          await ctx.engine.createTable(held, rows.sql);
+          await drop(rows.tables);
+        }
+        for (const month of batch) {
+          if (done.has(`${kpiMonthlyMart}/${month}`)) continue;
+          const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
+          const monthRows = await kpiRowsOfSlices(ctx, params, slices, (slice) =>
+            perMonth
+              .map((q) => kpiMonthlyRowsSql(q, renderSql(readSql(q.file), monthParams), month, slice))
+              .join(union),
+          );
+          const fromBatch = rows ? [`select * from ${held} where month = ${renderSql('{{month}}', { month })}`] : [];
+          await ctx.engine.writeParquet([...fromBatch, monthRows.sql].join(union), target, {
+            partitionByMonth: true,
+            months: [month],
+          });
+          await drop(monthRows.tables);
+          await finished(`${kpiMonthlyMart}/${month}`);
+          ctx.progress.update(measured + batch.indexOf(month) + 1);
+        }
+        if (rows) await drop([held]);
+      }
+      await finished(step);
+    }
+    measured += batch.length;
+    ctx.progress.update(measured);
+  }
+  ctx.progress.stop();
+}
+
+/**
  * marts: curated/ → marts/<mart>/month=YYYY-MM/. Only what changed is rebuilt: every month from
  * the earliest one curate changed (a month's KPIs read earlier months, never later ones), and any
  * month kpi_monthly lacks; everything when the config, the sources or the SQL changed, or on the
@@ -178,18 +258,7 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
     ctx.progress.stop();
   }
   await registerMarts(ctx, params);
-  const slices = configuredSlices(ctx.config.audiences);
-  ctx.progress.start('marts kpi_monthly', kpiRebuild.length);
-  for (const [i, month] of kpiRebuild.entries()) {
-    if (done.has(`${kpiMonthlyMart}/${month}`)) continue;
-    const monthParams = { ...sqlParams(ctx.config, periodFromMonths([month])), ...sourceParams(ctx.config) };
-    const rows = await kpiRowsOfSlices(ctx, params, slices, (slice) => kpiRowsSql(monthParams, month, slice));
-    await ctx.engine.writeParquet(rows.sql, lakeKeys.mart(kpiMonthlyMart), { partitionByMonth: true, months: [month] });
-    for (const table of rows.tables) await ctx.engine.query(`drop table ${table}`);
-    await finished(`${kpiMonthlyMart}/${month}`);
-    ctx.progress.update(i + 1);
-  }
-  ctx.progress.stop();
+  await buildKpiMonthly(ctx, params, kpiRebuild, done, finished);
   await putJson(ctx.store, lakeKeys.martsBuilt, {
     fingerprint,
     months: [...new Set([...(full ? [] : built.months), ...kpiRebuild])].sort(),

@@ -9,135 +9,252 @@
 -- of revenue against the three months of cost.
 -- Direct labour, the ledger and the handle load are the intermediate models the trc mart reads
 -- too (sql/intermediate/): one rule, so the mart's marginals are these breakdowns.
+-- Measured for each period of report_periods at once (functions/stages/periodsSql.ts): a record
+-- counts in the period whose months hold its month, if it came before the period's end (a month
+-- to date ends early); a headline is one row per period, even a period with nothing to count.
 
-with direct_labour as (
+with periods as (
+    select * from {{report_periods}} as p
+),
+
+-- Each period's months, with the period's end: a month to date ends before its month does.
+period_months as (
+    select pm.period, pm.month, pm.first_day, pm.last_day, p.period_end, p.period_last_day
+    from {{report_period_months}} as pm
+    inner join periods as p
+        on pm.period = p.period
+),
+
+direct_labour as (
     select
-        team,
-        sum(amount) as amount
+        pm.period,
+        d.team,
+        sum(d.amount) as amount
     from {{ ref('int_direct_labour') }} as d
-    where month in {{months}} and "date" <= {{period_last_day}}
-    group by team
+    inner join period_months as pm
+        on d.month = pm.month
+    where d.month in {{months}} and d."date" <= pm.period_last_day
+    group by pm.period, d.team
 ),
 
 ledger as (
-    select category, channel, team, amount
+    select pm.period, l.category, l.channel, l.team, l.amount
     from {{ ref('int_cost_ledger') }} as l
-    where month in {{months}}
+    inner join period_months as pm
+        on l.month = pm.month
+    where l.month in {{months}}
 ),
 
-created as (
-    select channel, segment, handle_seconds
+-- The tickets created in the period, summed by channel and segment: every allocation reads these.
+created_load as (
+    select
+        pm.period,
+        h.channel,
+        h.segment,
+        sum(h.handle_seconds) as seconds,
+        count(*) as tickets
     from {{ ref('int_handle_load') }} as h
-    where month in {{months}} and created_at < {{period_end}}
+    inner join period_months as pm
+        on h.month = pm.month
+    where h.month in {{months}} and h.created_at < pm.period_end
+    group by pm.period, h.channel, h.segment
 ),
 
 handle_by_channel as (
-    select channel, sum(handle_seconds) as seconds
-    from created
-    group by channel
+    select period, channel, sum(seconds) as seconds
+    from created_load
+    group by period, channel
 ),
 
+solved_count as (
+    select pm.period, count(*) as tickets
+    from tickets_solved as t
+    inner join period_months as pm
+        on t.month = pm.month
+    where t.month in {{months}} and t.solved_at < pm.period_end
+    group by pm.period
+),
+
+contact_load as (
+    select pm.period, sum(c.talk_seconds + c.hold_seconds + c.after_contact_seconds) as seconds
+    from contacts as c
+    inner join period_months as pm
+        on c.month = pm.month
+    where c.month in {{months}} and c.queued_at < pm.period_end and c.answered_at is not null and not c.abandoned
+    group by pm.period
+),
+
+direct_total as (
+    select period, sum(amount) as amount
+    from direct_labour
+    group by period
+),
+
+ledger_total as (
+    select period, sum(amount) as amount
+    from ledger
+    group by period
+),
+
+load_total as (
+    select period, sum(seconds) as seconds, sum(tickets) as tickets
+    from created_load
+    group by period
+),
+
+-- One row per period, as one query per period gave on no rows: counts and costs 0, seconds null.
 totals as (
     select
-        coalesce((select sum(amount) from direct_labour), 0) as direct,
-        coalesce((select sum(amount) from ledger), 0) as indirect,
-        (select sum(seconds) from handle_by_channel) as handle_seconds,
-        (select count(*) from created) as tickets_created,
-        (select count(*) from tickets_solved where month in {{months}} and solved_at < {{period_end}}) as tickets_solved,
-        (select sum(talk_seconds + hold_seconds + after_contact_seconds) from contacts where month in {{months}} and queued_at < {{period_end}} and answered_at is not null and not abandoned) as contact_seconds
+        p.period,
+        coalesce(d.amount, 0) as direct,
+        coalesce(l.amount, 0) as indirect,
+        h.seconds as handle_seconds,
+        coalesce(h.tickets, 0) as tickets_created,
+        coalesce(s.tickets, 0) as tickets_solved,
+        c.seconds as contact_seconds
+    from periods as p
+    left join direct_total as d
+        on p.period = d.period
+    left join ledger_total as l
+        on p.period = l.period
+    left join load_total as h
+        on p.period = h.period
+    left join solved_count as s
+        on p.period = s.period
+    left join contact_load as c
+        on p.period = c.period
 ),
 
 channel_labour as (
     select
+        h.period,
         h.channel,
         t.direct * h.seconds / t.handle_seconds as amount
     from handle_by_channel as h
-    cross join totals as t
+    inner join totals as t
+        on h.period = t.period
     where t.handle_seconds > 0
 ),
 
 segment_load as (
     select
+        period,
         segment,
-        sum(handle_seconds) as seconds,
-        count(*) as tickets
-    from created
-    group by segment
+        sum(seconds) as seconds,
+        sum(tickets) as tickets
+    from created_load
+    group by period, segment
 ),
 
 segment_cost as (
     select
+        s.period,
         s.segment,
         (t.direct + t.indirect) * case
             when t.handle_seconds > 0 then s.seconds / t.handle_seconds
             else cast(s.tickets as double) / t.tickets_created
         end as amount
     from segment_load as s
-    cross join totals as t
+    inner join totals as t
+        on s.period = t.period
 ),
 
-period_months as (
-    select first_day, last_day
-    from {{period_month_bounds}} as month_bounds (first_day, last_day)
-),
-
-subscription_months as (
+-- Subscriptions by segment and run (a short list, MRR summed exactly), then month by month:
+-- each brings its MRR for every month of the period it runs in at some time.
+segment_runs as (
     select
-        s.customer_id,
-        cast(s.mrr as double) as mrr
+        coalesce(cu.segment, 'unknown') as segment,
+        s.started_on,
+        s.cancelled_on,
+        sum(s.mrr) as mrr
     from subscriptions as s
-    inner join period_months as m
-        on s.started_on <= m.last_day
-        and (s.cancelled_on is null or s.cancelled_on > m.first_day)
+    left join customers as cu
+        on s.customer_id = cu.id
+    group by coalesce(cu.segment, 'unknown'), s.started_on, s.cancelled_on
 ),
 
 segment_revenue as (
     select
-        coalesce(cu.segment, 'unknown') as segment,
-        sum(sm.mrr) as revenue
-    from subscription_months as sm
-    left join customers as cu
-        on sm.customer_id = cu.id
-    group by coalesce(cu.segment, 'unknown')
+        m.period,
+        r.segment,
+        sum(cast(r.mrr as double)) as revenue
+    from segment_runs as r
+    inner join period_months as m
+        on r.started_on <= m.last_day
+        and (r.cancelled_on is null or r.cancelled_on > m.first_day)
+    group by m.period, r.segment
 ),
 
 segment_margin as (
     select
+        coalesce(r.period, c.period) as period,
         coalesce(r.segment, c.segment) as segment,
         coalesce(r.revenue, 0) - coalesce(c.amount, 0) as margin
     from segment_revenue as r
     full outer join segment_cost as c
-        on r.segment = c.segment
+        on r.period = c.period
+        and r.segment = c.segment
+),
+
+ledger_labour as (
+    select period, sum(amount) as amount
+    from ledger
+    where category = 'labor'
+    group by period
+),
+
+segment_cost_total as (
+    select period, sum(amount) as amount
+    from segment_cost
+    group by period
+),
+
+segment_margin_total as (
+    select period, sum(margin) as margin
+    from segment_margin
+    group by period
+),
+
+segment_totals as (
+    select p.period, c.amount as cost, m.margin
+    from periods as p
+    left join segment_cost_total as c
+        on p.period = c.period
+    left join segment_margin_total as m
+        on p.period = m.period
 ),
 
 final as (
-    select 'total_cost_of_response' as kpi, '' as dimension, '' as member, direct + indirect as numerator, cast(null as double) as denominator from totals
+    select period, 'total_cost_of_response' as kpi, '' as dimension, '' as member, direct + indirect as numerator, cast(null as double) as denominator from totals
     union all
-    select 'total_cost_of_response', 'category', 'labor', direct + coalesce((select sum(amount) from ledger where category = 'labor'), 0), null from totals
+    select t.period, 'total_cost_of_response', 'category', 'labor', t.direct + coalesce(l.amount, 0), null
+    from totals as t
+    left join ledger_labour as l
+        on t.period = l.period
     union all
-    select 'total_cost_of_response', 'category', category, sum(amount), null from ledger where category <> 'labor' group by category
+    select period, 'total_cost_of_response', 'category', category, sum(amount), null from ledger where category <> 'labor' group by period, category
     union all
-    select 'total_cost_of_response', 'team', team, sum(amount), null from (select team, amount from direct_labour union all select team, amount from ledger) as by_team group by team
+    select period, 'total_cost_of_response', 'team', team, sum(amount), null from (select period, team, amount from direct_labour union all select period, team, amount from ledger) as by_team group by period, team
     union all
-    select 'total_cost_of_response', 'channel', channel, sum(amount), null from (select channel, amount from channel_labour union all select channel, amount from ledger) as by_channel group by channel
+    select period, 'total_cost_of_response', 'channel', channel, sum(amount), null from (select period, channel, amount from channel_labour union all select period, channel, amount from ledger) as by_channel group by period, channel
     union all
-    select 'total_cost_of_response', 'component', 'direct_labour', direct, null from totals
+    select period, 'total_cost_of_response', 'component', 'direct_labour', direct, null from totals
     union all
-    select 'total_cost_of_response', 'component', 'ledger', indirect, null from totals
+    select period, 'total_cost_of_response', 'component', 'ledger', indirect, null from totals
     union all
-    select 'cost_per_ticket', '', '', direct + indirect, tickets_created from totals
+    select period, 'cost_per_ticket', '', '', direct + indirect, tickets_created from totals
     union all
-    select 'cost_per_resolution', '', '', direct + indirect, tickets_solved from totals
+    select period, 'cost_per_resolution', '', '', direct + indirect, tickets_solved from totals
     union all
-    select 'cost_per_contact_minute', '', '', direct + indirect, coalesce(case when {{has_contacts}} then contact_seconds else handle_seconds end, 0) / 60.0 from totals
+    select period, 'cost_per_contact_minute', '', '', direct + indirect, coalesce(case when {{has_contacts}} then contact_seconds else handle_seconds end, 0) / 60.0 from totals
     union all
-    select 'cost_to_serve_by_segment', '', '', sum(amount), null from segment_cost
+    select period, 'cost_to_serve_by_segment', '', '', cost, null from segment_totals
     union all
-    select 'cost_to_serve_by_segment', 'segment', segment, amount, null from segment_cost
+    select period, 'cost_to_serve_by_segment', 'segment', segment, amount, null from segment_cost
     union all
-    select 'service_margin_by_segment', '', '', sum(margin), null from segment_margin
+    select period, 'service_margin_by_segment', '', '', margin, null from segment_totals
     union all
-    select 'service_margin_by_segment', 'segment', segment, margin, null from segment_margin
+    select period, 'service_margin_by_segment', 'segment', segment, margin, null from segment_margin
 )
 
 select * from final

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../functions/config/schema.ts';
 import { stageList } from '../../functions/stages/list.ts';
 import { retryableErrorName } from '../../functions/errors.ts';
+import { executionExists } from '../../infra/monthlySchedule.ts';
 import { configKey, defaultSchedule, PulsePipeline, scheduleInput } from '../../infra/pipeline.ts';
 import { PulseLakeStack } from '../../infra/lakeStack.ts';
 import { buildPulse } from '../../infra/pulseApp.ts';
@@ -182,6 +183,46 @@ describe('the pipeline stack', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
   });
 
+  it('names each run by its period: the schedule starts a starter, which starts the pipeline under that name', () => {
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    const definitionOf = (id: string) => {
+      const [, parts] = machines[id]!.Properties.DefinitionString['Fn::Join'] as [string, unknown[]];
+      return JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'ARN')).join('')) as Machine & {
+        States: Record<string, { Resource?: string; Parameters?: Record<string, unknown>; Catch?: unknown[] }>;
+      };
+    };
+    const starterId = Object.keys(machines).find((id) => id.includes('Starter'))!;
+    const pipelineId = Object.keys(machines).find((id) => id !== starterId)!;
+    // The schedule starts the starter, and the starter alone may start the pipeline.
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Target: Match.objectLike({ Arn: { Ref: starterId } }),
+    });
+    const starter = definitionOf(starterId);
+    const start = starter.States['Start the run']!;
+    expect(start.Resource).toBe('arn:ARN:states:::states:startExecution');
+    expect(start.Parameters).toMatchObject({
+      'Name.$': '$.period',
+      Input: { 'period.$': '$.period', 'scheduledTime.$': '$.scheduledTime' },
+    });
+    expect(start.Catch).toEqual([{ ErrorEquals: [executionExists], Next: 'Period already run' }]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ PULSE_TIMEZONE: 'Europe/Helsinki' }) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'states:StartExecution', Resource: { Ref: pipelineId } }),
+        ]),
+      },
+    });
+    // The pipeline refuses a run not named for its period before any stage runs.
+    const pipeline = definitionOf(pipelineId);
+    expect(pipeline.States.Start!.Next).toBe('Named for its period?');
+    expect(JSON.stringify(pipeline.States['Named for its period?'])).toContain(
+      '"Not":{"Variable":"$.runId","StringEqualsPath":"$.period"}',
+    );
+  });
+
   it('alarms the operator on a failed, timed-out or aborted run and on a run the schedule could not start, by e-mail to the owners', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual(
@@ -189,6 +230,7 @@ describe('the pipeline stack', () => {
         'ApproximateNumberOfMessagesVisible',
         'ExecutionsAborted',
         'ExecutionsFailed',
+        'ExecutionsFailed', // the starter's: the schedule could not start the period's run
         'ExecutionsTimedOut',
         'Reputation.BounceRate',
         'Reputation.ComplaintRate',

@@ -17,17 +17,28 @@ import { loadConfig } from '../../functions/config/load.ts';
 import { parsePeriod } from '../../functions/kpis/period.ts';
 import { createStageContext } from '../../functions/stages/context.ts';
 import { evaluate } from '../../functions/stages/evaluate.ts';
+import { buildMarts } from '../../functions/stages/marts.ts';
 import { maxQueryBytes } from '../standins/athena/server.ts';
 
 /**
  * Athena refuses a statement longer than 262,144 bytes, and the quota cannot be raised
  * (https://repost.aws/knowledge-center/athena-query-string-length; Athena User Guide,
- * "Service Quotas", https://docs.aws.amazon.com/athena/latest/ug/service-limits.html). Evaluate, on the demo's config
- * with its sliced audience (frontline), at the SDK boundary: every statement it sends is measured.
+ * "Service Quotas", https://docs.aws.amazon.com/athena/latest/ug/service-limits.html). The marts
+ * stage and evaluate, on the demo's config with its sliced audience (frontline), at the SDK
+ * boundary: every statement they send is measured. Athena answers that the lake holds 2026-10.
  */
 const athena = mockClient(AthenaClient);
 const sent: string[] = [];
+let martsSent = 0;
 let root = '';
+
+/** October 2026 for the marts stage's question of which months the curated rows hold; else no rows. */
+function resultsFor(sql: string) {
+  const held = /select distinct month from \(select distinct month from/.test(sql);
+  const column = [{ Name: 'month', Type: 'varchar' }];
+  const rows = held ? [{ Data: [{ VarCharValue: 'month' }] }, { Data: [{ VarCharValue: '2026-10' }] }] : [];
+  return { ResultSet: { Rows: rows, ResultSetMetadata: { ColumnInfo: held ? column : [] } } };
+}
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'pulse-statement-size-'));
@@ -39,7 +50,9 @@ beforeAll(async () => {
   athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => ({
     QueryExecution: { QueryExecutionId: input.QueryExecutionId, StatementType: 'DML', Status: { State: 'SUCCEEDED' } },
   }));
-  athena.on(GetQueryResultsCommand).resolves({ ResultSet: { Rows: [], ResultSetMetadata: { ColumnInfo: [] } } });
+  athena
+    .on(GetQueryResultsCommand)
+    .callsFake((input: { QueryExecutionId: string }) => resultsFor(sent[Number(input.QueryExecutionId.slice(1)) - 1]!));
   const client = new AthenaClient({ region: 'eu-west-1' });
   const engine = new AthenaEngine({
     workGroup: 'pulse',
@@ -58,6 +71,8 @@ beforeAll(async () => {
     sources: createSources(loaded),
     now: new Date('2026-11-02T06:00:00Z'),
   });
+  await buildMarts(ctx);
+  martsSent = sent.length;
   await evaluate(ctx);
   await engine.close();
 }, 120_000);
@@ -68,15 +83,18 @@ afterAll(() => {
 });
 
 describe('statement size on Athena', () => {
-  it("keeps every statement evaluate sends for the demo (its sliced audience too) under Athena's 262,144 bytes", () => {
+  it("keeps every statement the marts stage and evaluate send for the demo (its slice too) under Athena's 262,144 bytes", () => {
     const sizes = sent.map((sql) => Buffer.byteLength(sql, 'utf8'));
     const largest = Math.max(...sizes);
-    console.log(`evaluate sent ${sent.length} statements; the largest is ${largest} bytes`);
+    console.log(`marts and evaluate sent ${sent.length} statements; the largest is ${largest} bytes`);
     expect(largest).toBeLessThanOrEqual(maxQueryBytes);
-    // The slice's kpi_monthly: its 13 months (2025-10 to 2026-10), each built by a CTAS of its own.
-    const ctas = /^create table "pulse"\."pulse_scratch_\w{12}_kpi_monthly_(\d{4}_\d{2})"/;
-    const months = sent.flatMap((s) => ctas.exec(s)?.[1] ?? []);
-    expect(months).toHaveLength(13);
-    expect([months[0], months.at(-1)]).toEqual(['2025_10', '2026_10']);
+    // The slice's kpi_monthly rows of October: measured over its records by CTAS in the marts
+    // stage, written with the lake's rows by one UNLOAD. Evaluate makes no table: it reads the rows.
+    const ctas = /^create table "pulse"\."pulse_scratch_\w{12}_kpi_monthly_slice_0"/;
+    const sliced = sent.slice(0, martsSent).filter((s) => ctas.test(s));
+    expect(sliced.length).toBeGreaterThan(0);
+    for (const sql of sliced) expect(sql).toContain("'team=frontline' as slice");
+    expect(sent.filter((s) => s.includes("to 's3://pulse-lake/marts/kpi_monthly/'"))).toHaveLength(1);
+    expect(sent.slice(martsSent).filter((s) => s.startsWith('create table'))).toEqual([]);
   });
 });

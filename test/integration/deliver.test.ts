@@ -1,10 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type net from 'node:net';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
+import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EnvSecrets } from '../../functions/adapters/local/envSecrets.ts';
 import { FolderStore } from '../../functions/adapters/local/folderStore.ts';
+import { SmtpTransport } from '../../functions/adapters/local/smtp.ts';
 import { parseConfig } from '../../functions/config/load.ts';
 import { DeliveryError, MailTransportError, StageError } from '../../functions/errors.ts';
 import { parsePeriod } from '../../functions/kpis/period.ts';
@@ -72,7 +77,7 @@ let store: FolderStore;
 let logged: string[];
 const fast: Partial<RetryTimings> = { retries: 2, sleep: async () => {} };
 
-function context(mail: MailTransport, options: { resend?: boolean } = {}): StageContext {
+function context(mail: MailTransport, options: { resend?: boolean; runId?: string } = {}): StageContext {
   const { config } = parseConfig(
     {
       lake,
@@ -90,7 +95,7 @@ function context(mail: MailTransport, options: { resend?: boolean } = {}): Stage
     engine,
     mail,
     sources: [],
-    runId: 'run-1',
+    runId: options.runId ?? 'run-1',
     now: new Date('2026-11-01T06:00:00Z'),
     resend: options.resend ?? false,
     progress: silentProgress,
@@ -152,22 +157,29 @@ describe('deliver', () => {
   });
 
   it('a crash between a send and its ledger entry resends that one recipient once (the at-least-once window)', async () => {
-    // prepare: the ledger write for the second recipient dies, as a process killed there would
+    // prepare: the write that records the second recipient as sent dies, as a process killed there
+    // would; its claim, written before the send, stays pending
     const mail = new RecordingTransport();
-    const putIfAbsent = store.putIfAbsent.bind(store);
+    const put = store.put.bind(store);
     let writes = 0;
-    store.putIfAbsent = async (key, body) => {
+    store.put = async (key, body) => {
       writes += 1;
       if (writes === 2) throw new Error('killed');
-      return putIfAbsent(key, body);
+      return put(key, body);
     };
     await expect(deliver(context(mail), { retry: fast })).rejects.toThrow('killed');
-    store.putIfAbsent = putIfAbsent;
-    // act
+    store.put = put;
+    expect(JSON.parse((await store.get(ledgerKey(period, 'executive', 'coo@example.com')))!.toString())).toMatchObject({
+      state: 'pending',
+      runId: 'run-1',
+    });
+    // act: the same run again (as Step Functions retries a stage)
     await deliver(context(mail), { retry: fast });
-    // assess
+    // assess: coo@ got the one extra copy the window allows, and the log says why
     expect(mail.reports()).toEqual(['ceo@example.com', 'coo@example.com', 'coo@example.com', 'cfo@example.com']);
     expect(await ledgerEntries()).toBe(3);
+    expect(logged.some((l) => l.startsWith('deliver executive: resuming coo@example.com: run run-1'))).toBe(true);
+    expect(logged.at(-1)).toBe("deliver: 2 sent, 1 already sent before, 1 resumed from a stopped run's claim");
   });
 
   it('--resend sends everyone again, on purpose, and says so', async () => {
@@ -286,5 +298,94 @@ describe('deliver', () => {
     expect(logged).toContain(
       'deliver executive: the report is withheld (reports/2026-10/executive/withheld.json: helpdesk is stale: freshest ticket 2026-10-20): nothing sent',
     );
+  });
+
+  it('resumes a claim left pending by a run whose process is gone, and says so', async () => {
+    // prepare: run-0 claimed coo@ and was killed before recording its send
+    const pid = spawnSync(process.execPath, ['-e', '']).pid!;
+    const claim = { state: 'pending', period, audience: 'executive', runId: 'run-0', pid, host: hostname() };
+    await store.put(
+      ledgerKey(period, 'executive', 'coo@example.com'),
+      JSON.stringify({ ...claim, claimedAt: '2026-11-01T05:00:00.000Z', expires: '2099-01-01T00:00:00.000Z' }),
+    );
+    const mail = new RecordingTransport();
+    // act
+    const summaries = await deliver(context(mail), { retry: fast });
+    // assess
+    expect(mail.reports()).toEqual(recipients);
+    expect(summaries.find((s) => s.recipient === 'coo@example.com')).toMatchObject({ status: 'sent', resumed: true });
+    expect(logged).toContain(
+      `deliver executive: resuming coo@example.com: run run-0 (pid ${pid} on ${hostname()}) claimed it at ` +
+        "2026-11-01T05:00:00.000Z and stopped before recording a send; sending now (if that run's send went " +
+        'through, this is a second copy: at least once, docs/design.md)',
+    );
+    expect(JSON.parse((await store.get(ledgerKey(period, 'executive', 'coo@example.com')))!.toString())).toMatchObject({
+      state: 'sent',
+      runId: 'run-1',
+      messageId: '<2@test>',
+    });
+  });
+
+  it('leaves a recipient another live run has claimed to that run', async () => {
+    // prepare: run-other, in a process that runs (this one), is sending to cfo@ now
+    const claim = { state: 'pending', period, audience: 'executive', runId: 'run-other', pid: process.pid };
+    await store.put(
+      ledgerKey(period, 'executive', 'cfo@example.com'),
+      JSON.stringify({
+        ...claim,
+        host: hostname(),
+        claimedAt: '2026-11-01T06:00:00.000Z',
+        expires: '2099-01-01T00:00:00.000Z',
+      }),
+    );
+    const mail = new RecordingTransport();
+    // act
+    const summaries = await deliver(context(mail), { retry: fast });
+    // assess
+    expect(mail.reports()).toEqual(['ceo@example.com', 'coo@example.com']);
+    expect(statuses(summaries)).toEqual(['ceo@example.com:sent', 'coo@example.com:sent', 'cfo@example.com:being_sent']);
+    expect(logged.at(-1)).toBe('deliver: 2 sent, 0 already sent before, 1 being sent by another run');
+  });
+});
+
+describe('two deliver runs at once', () => {
+  it('give each recipient one copy through a real SMTP server', async () => {
+    // prepare: smtp-server on loopback counting what each recipient is sent
+    const copies = new Map<string, number>();
+    const server = new SMTPServer({
+      logger: false,
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData(stream, session, callback) {
+        stream.resume();
+        stream.on('end', () => {
+          for (const to of session.envelope.rcptTo) copies.set(to.address, (copies.get(to.address) ?? 0) + 1);
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.server.address() as net.AddressInfo).port;
+    const smtp = () => new SmtpTransport({ host: '127.0.0.1', port, secure: false }, new EnvSecrets());
+    try {
+      // act: two runs, each with its own view of the lake and its own connection
+      const runs = await Promise.all(
+        ['run-a', 'run-b'].map((runId) =>
+          deliver({ ...context(smtp(), { runId }), store: new FolderStore(lake) }, { retry: fast }),
+        ),
+      );
+      // assess: one copy each, sent by exactly one of the runs, and all three recorded as sent
+      expect(Object.fromEntries(copies)).toEqual(Object.fromEntries(recipients.map((r) => [r, 1])));
+      const sentBy = recipients.map((r) =>
+        runs.filter((run) => run.some((s) => s.recipient === r && s.status === 'sent')),
+      );
+      expect(sentBy.map((by) => by.length)).toEqual([1, 1, 1]);
+      for (const recipient of recipients)
+        expect(JSON.parse((await store.get(ledgerKey(period, 'executive', recipient)))!.toString())).toMatchObject({
+          state: 'sent',
+        });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

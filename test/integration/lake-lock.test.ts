@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -92,7 +92,7 @@ describe('LockFile', () => {
     for (const a of attempts) if (!a.held) expect(a.holder.runId).toBe(winners[0]);
   });
 
-  it('renews its expiry while held, and release leaves a lock another run took alone', async () => {
+  it('renews its expiry while held', async () => {
     // prepare
     const lock = new LockFile(lake, { ttlMs: 90 });
     await lock.acquire(holder('run-a'));
@@ -103,10 +103,20 @@ describe('LockFile', () => {
       if (expires === first) throw new Error('not renewed yet');
       return expires;
     });
-    writeLock(holder('run-other'));
     await lock.release();
     // assess
     expect(Date.parse(renewed)).toBeGreaterThan(Date.parse(first));
+    expect(existsSync(lockFile())).toBe(false);
+  });
+
+  it('release leaves a lock another run took alone', async () => {
+    // prepare
+    const lock = new LockFile(lake);
+    await lock.acquire(holder('run-a'));
+    writeLock(holder('run-other'));
+    // act
+    await lock.release();
+    // assess
     expect(JSON.parse(readFileSync(lockFile(), 'utf8'))).toMatchObject({ runId: 'run-other' });
   });
 });

@@ -164,6 +164,19 @@ describe('a stage Lambda', () => {
     });
   });
 
+  it('throws and logs a failure with no credential in it, whatever the cause quoted', async () => {
+    // A cause quoting a server's echo of a Basic header Pulse never learnt (the shape is enough).
+    const basic = Buffer.from('ops@acme.example/token:zd-l4mbda-t0ken').toString('base64');
+    const leaky = stageHandler(
+      'extract',
+      async () => Promise.reject(new PulseError(`refused (got Authorization: Basic ${basic})`)),
+      { context },
+    );
+    const failure = (await leaky({ runId: 'exec-5' }).catch((e: unknown) => e)) as Error;
+    expect(failure.message).toBe('stage extract failed: refused (got Authorization: Basic […])');
+    expect(failure.stack).not.toContain(basic);
+  });
+
   it('says a stage stopped for time is not drained, alerting no one; one that does not resume fails', async () => {
     const sent: unknown[] = [];
     const mail = { send: async (m: unknown) => void sent.push(m) } as never;

@@ -151,7 +151,8 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
       definition,
       { period, scheduledTime: null },
       {
-        name: `rehearsal-${new Date().toISOString().replace(/[-:.]/g, '')}`,
+        // Named by its period, as the monthly starter names a run (docs/design.md).
+        name: period,
         invokeLambda: (arn, payload) => {
           const fn = lambdas.byArn(arn);
           return timed(fn.stage, () => lambdas.invoke(fn, payload));

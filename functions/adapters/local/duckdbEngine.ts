@@ -24,6 +24,20 @@ interface ProfileNode {
   children?: ProfileNode[];
 }
 
+/**
+ * A path as a literal inside a DuckDB glob. DuckDB reads `*`, `?` and `[…]` as patterns wherever
+ * they stand, in a folder's name too, so a lake under `x[1]` would match nothing: each becomes a
+ * class of its one character (`[[]`, `[*]`, `[?]`), which matches only itself.
+ */
+export function globLiteral(file: string): string {
+  return file.replace(/[[*?]/g, (c) => `[${c}]`);
+}
+
+/** A path back from its glob literal (a scan's glob in DuckDB's profile). */
+function fromGlobLiteral(glob: string): string {
+  return glob.replace(/\[([[*?])\]/g, '$1');
+}
+
 /** Half the machine's memory in MiB: room for Node, the Parquet writer and the OS beside DuckDB. */
 export function defaultMemoryLimit(): string {
   return `${Math.max(256, Math.floor(totalmem() / 2 ** 20 / 2))}MiB`;
@@ -92,7 +106,7 @@ export class DuckDbEngine implements QueryEngine {
         const month = table.partitioned ? ', cast(null as varchar) as month' : '';
         body = `select ${table.columns.map((c) => `cast(null as ${c.sqlType}) as ${ident(c.name)}`).join(', ')}${month} where false`;
       } else {
-        const glob = sqlString(`${this.store.locate(table.prefix)}/**/*.parquet`);
+        const glob = sqlString(`${globLiteral(this.store.locate(table.prefix))}/**/*.parquet`);
         const hive = table.partitioned
           ? ", hive_partitioning = true, hive_types = {'month': varchar}"
           : ', hive_partitioning = false';
@@ -105,7 +119,7 @@ export class DuckDbEngine implements QueryEngine {
 
   async registerLanded(part: LandedPart, fields: readonly string[]): Promise<void> {
     this.inTime();
-    const file = sqlString(this.store.locate(part.key));
+    const file = sqlString(globLiteral(this.store.locate(part.key)));
     const width = part.layout?.header.length ?? 0;
     const cells = Array.from({ length: width }, (_, i) => `c${i}`);
     if (part.format === 'csv') {
@@ -187,8 +201,12 @@ export class DuckDbEngine implements QueryEngine {
       if (typeof names !== 'string') return;
       for (const raw of names.split(',')) {
         const name = raw.trim();
-        // A scan that kept every file is reported by its glob: expand it to the files it read.
-        if (name.includes('*')) for (const file of globSync(name, { absolute: true })) files.add(file);
+        // A scan that kept every file is reported by its glob (a table's folder, then /**/*.parquet):
+        // expand it to the files it read, the folder a path (cwd), never a pattern.
+        const [folder, pattern] = name.split('/**/');
+        if (folder !== undefined && pattern !== undefined)
+          for (const file of globSync(`**/${pattern}`, { cwd: fromGlobLiteral(folder), absolute: true }))
+            files.add(file);
         else if (name.endsWith('.parquet')) files.add(name);
       }
     };

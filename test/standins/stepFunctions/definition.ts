@@ -1,5 +1,6 @@
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { PulseConfig } from '../../../functions/config/schema.ts';
 import type { StageName } from '../../../functions/stages/list.ts';
 import { buildPulse } from '../../../infra/pulseApp.ts';
@@ -26,6 +27,8 @@ export interface SynthesizedFunction {
 
 export interface SynthesizedPipeline {
   definition: MachineDefinition;
+  /** The monthly starter: works out the period, then starts the pipeline named by it. */
+  starter: MachineDefinition;
   functions: SynthesizedFunction[];
   template: Template;
 }
@@ -65,6 +68,8 @@ export function synthesizePipeline(config: PulseConfig, names: LocalNames = {}):
     if (ref.logicalId === 'AWS::AccountId') return localAccount;
     if (ref.logicalId === 'AWS::URLSuffix') return 'amazonaws.com';
     if (resource?.Type === 'AWS::Lambda::Function' && ref.attribute === 'Arn') return lambdaArn(ref.logicalId);
+    if (resource?.Type === 'AWS::StepFunctions::StateMachine' && !ref.attribute)
+      return `arn:aws:states:${localRegion}:${localAccount}:stateMachine:${ref.logicalId}`;
     if (resource?.Type === 'AWS::SNS::Topic' && !ref.attribute)
       return `arn:aws:sns:${localRegion}:${localAccount}:${ref.logicalId}`;
     // A bucket's name is its logical id, lower-cased, unless the caller names it.
@@ -73,9 +78,15 @@ export function synthesizePipeline(config: PulseConfig, names: LocalNames = {}):
       `no local value for ${ref.attribute ? `Fn::GetAtt ${ref.logicalId}.${ref.attribute}` : `Ref ${ref.logicalId}`}`,
     );
   };
-  const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
-  if (machines.length !== 1) throw new Error(`the stack has ${machines.length} state machines, not one`);
-  const definition = JSON.parse(resolve(machines[0]!.Properties.DefinitionString, resolveToken)) as MachineDefinition;
+  // The pipeline's machine, and the monthly starter that names its executions.
+  const definitionOf = (machine: sfn.StateMachine): MachineDefinition => {
+    const resource = template.toJSON().Resources?.[logicalIdOf(machine)] as
+      { Properties: { DefinitionString: unknown } } | undefined;
+    if (!resource) throw new Error(`the stack has no state machine ${machine.node.path}`);
+    return JSON.parse(resolve(resource.Properties.DefinitionString, resolveToken)) as MachineDefinition;
+  };
+  const definition = definitionOf(pipeline.stateMachine);
+  const starter = definitionOf(pipeline.starter);
   const resources = template.toJSON().Resources as Record<string, { Properties: Record<string, unknown> }>;
   const functions = Object.entries(pipeline.functions).map(([stage, fn]) => {
     const logicalId = logicalIdOf(fn);
@@ -92,7 +103,7 @@ export function synthesizePipeline(config: PulseConfig, names: LocalNames = {}):
       ),
     };
   });
-  return { definition, functions, template };
+  return { definition, starter, functions, template };
 }
 
 /** A CloudFormation value with its intrinsic functions (Fn::Join, Ref, Fn::GetAtt) worked out to a string. */
