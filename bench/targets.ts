@@ -53,21 +53,19 @@ function nearest(runs: readonly SizeRun[], size: number): SizeRun | undefined {
 
 /** The per-size table: one row for each size. */
 export function sizeTable(runs: readonly SizeRun[]): string[] {
-  const lines = [
-    row([
-      'sources',
-      'tickets',
-      ...benchedStages.map((s) => `${s} s (share)`),
-      'Pulse s (extract→evaluate)',
-      'DuckDB alone s',
-      'ratio',
-      'load: extract+curate vs DuckDB load',
-      'marts+evaluate vs DuckDB aggregates',
-      'peak RSS MB (extract / curate / marts / evaluate / render)',
-      're-run s (of first run)',
-    ]),
-    row(Array(13).fill('---')),
+  const header = [
+    'sources',
+    'tickets',
+    ...benchedStages.map((s) => `${s} s (share)`),
+    'Pulse s (extract→evaluate)',
+    'DuckDB alone s',
+    'ratio',
+    'load: extract+curate vs DuckDB load',
+    'marts+evaluate vs DuckDB aggregates',
+    'peak RSS MB (extract / curate / marts / evaluate / render)',
+    're-run s (of first run)',
   ];
+  const lines = [row(header), row(header.map(() => '---'))];
   for (const r of runs) {
     const first = firstRunSeconds(r);
     const pulse = pipelineSeconds(r);
