@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -116,18 +116,7 @@ describe('a server that answers 401 and echoes the credentials', () => {
 
     it(`${kind}: pulse run's stderr, its --json error and the owners' alert hold no credential`, async () => {
       const folder = path.join(dir, `run-${kind}`);
-      mkdirSync(folder, { recursive: true });
-      const file = path.join(folder, 'pulse.config.json');
-      writeFileSync(
-        file,
-        JSON.stringify({
-          lake: './lake',
-          timezone: 'UTC',
-          sources: [sources()[kind]],
-          owners: ['owner@acme.example'],
-          audiences: [{ name: 'executive', recipients: ['ceo@acme.example'] }],
-        }),
-      );
+      const file = writeConnectorConfig(dir, `run-${kind}`, sources()[kind], false, { owners: ['owner@acme.example'] });
       // The whole run for Zendesk; extract alone (what lands API sources on an s3:// lake) for the others.
       const stages = kind === 'zendesk' ? [] : ['--stages', 'extract'];
       const code = await main(['run', '--config', file, '--period', '2026-10', ...stages, '--json'], cli.io);

@@ -21,8 +21,17 @@ export const quickTimings: Partial<HttpTimings> = {
   random: () => 0.5,
 };
 
-/** A config with one API source beside a lake of its own under `dir/name`, written anew unless `keep`. */
-export function writeConnectorConfig(dir: string, name: string, source: Record<string, unknown>, keep = false): string {
+/**
+ * A config with one API source beside a lake of its own under `dir/name`, written anew unless `keep`;
+ * `extra` adds config keys (owners, …).
+ */
+export function writeConnectorConfig(
+  dir: string,
+  name: string,
+  source: Record<string, unknown>,
+  keep = false,
+  extra: Record<string, unknown> = {},
+): string {
   const folder = path.join(dir, name);
   if (!keep) rmSync(folder, { recursive: true, force: true });
   mkdirSync(folder, { recursive: true });
@@ -34,6 +43,7 @@ export function writeConnectorConfig(dir: string, name: string, source: Record<s
       timezone: 'UTC',
       sources: [source],
       audiences: [{ name: 'executive', recipients: ['ceo@acme.example'] }],
+      ...extra,
     }),
   );
   return file;
