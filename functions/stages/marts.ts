@@ -249,10 +249,12 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
   }
   await registerMarts(ctx, params);
   await buildKpiMonthly(ctx, params, kpiRebuild, done, finished);
-  await putJson(ctx.store, lakeKeys.martsBuilt, {
-    fingerprint,
-    months: [...new Set([...(full ? [] : built.months), ...kpiRebuild])].sort(),
-  } satisfies MartsBuilt);
+  // A build that wrote nothing leaves the record as it was: a re-run on unchanged inputs writes nothing.
+  if (full || from !== undefined || kpiRebuild.length > 0)
+    await putJson(ctx.store, lakeKeys.martsBuilt, {
+      fingerprint,
+      months: [...new Set([...(full ? [] : built.months), ...kpiRebuild])].sort(),
+    } satisfies MartsBuilt);
   if (pending) await ctx.store.deletePrefix(lakeKeys.martsPending);
   if (saved || done.size > 0) await ctx.store.deletePrefix(lakeKeys.martsProgress);
   const rebuilt: string[] | 'all' = full ? 'all' : from !== undefined ? months.filter((m) => m >= from) : [];

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createLocalContext } from '../../functions/cli/wiring.ts';
 import { loadConfig } from '../../functions/config/load.ts';
 import { parsePeriod } from '../../functions/kpis/period.ts';
+import { lakeKeys } from '../../functions/model/lakeKeys.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
 import { curate } from '../../functions/stages/curate.ts';
 import { extract } from '../../functions/stages/extract.ts';
@@ -56,6 +57,9 @@ describe('incremental marts', () => {
     expect(kpiMonthsOf(await buildMarts(ctx))).toBe('all');
     const kpiFile = () => statSync(path.join(dir, 'grows', 'lake', 'marts', 'kpi_monthly', 'month=2026-08', 'part_0.parquet')).mtimeMs;
     const before = kpiFile();
+    // The marts' record of what they were built from: rewritten only by a build that wrote something.
+    const builtFile = () => statSync(path.join(dir, 'grows', 'lake', lakeKeys.martsBuilt)).mtimeMs;
+    const builtBefore = builtFile();
 
     // Unchanged inputs: nothing extracted, nothing curated, nothing rebuilt.
     await extract(ctx);
@@ -64,6 +68,7 @@ describe('incremental marts', () => {
     expect(kpiMonthsOf(idle)).toEqual([]);
     expect(idle.find((s) => s.mart === 'tickets_created')!.months).toEqual([]);
     expect(kpiFile()).toBe(before);
+    expect(builtFile()).toBe(builtBefore);
 
     // A late update to an August ticket, solved in September: its month (August, by created_at) and every later one rebuilt.
     writeFileSync(path.join(dir, 'grows', 'exports', 'b.csv'), `${second}\n`);
