@@ -6,6 +6,7 @@ import { validationSql, type ValidationSpec } from '../dialect/validation.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
 import { lastProjectedMonth, monthProjection, monthsOutsideProjection } from '../model/projection.ts';
 import { PulseError } from '../errors.ts';
+import { faultPoint } from '../runtime/faultPoint.ts';
 import { entities, type Entity } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { FieldIssue, LandedPart, RejectedRow, Source, SourceRow } from '../ports/source.ts';
@@ -420,6 +421,7 @@ async function curateEntity(
   for (const t of validated.tables) await ctx.engine.query(`drop table ${t.table}`);
   const accepted = validated.sources.reduce((sum, s) => sum + s.rowsAccepted, 0);
   const fold: PendingFold = { keys: validated.keys, months, staged, replaced, accepted };
+  faultPoint('curate:staged');
   await putJson(ctx.store, curateStateKey(name), { ...state, pending: fold } satisfies CurateState);
   const next = await finishFold(ctx, entity, fold, state);
   return { entity: name, months, rows: next.rows, duplicatesMerged: next.duplicatesMerged, sources: validated.sources };
@@ -529,6 +531,7 @@ async function finishFold(
   const places = fold.months === 'all' ? [''] : fold.months.map((m) => `month=${m}/`);
   for (const place of places) {
     await ctx.store.deletePrefix(`${target}${place}`);
+    faultPoint('curate:cleared');
     const from = `${fold.staged}${place}`;
     for (const key of await ctx.store.list(from)) {
       const body = await ctx.store.get(key);

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { entityByName } from '../model/index.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
+import { faultPoint } from '../runtime/faultPoint.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { CellRow, CsvLayout, Source, SourceChunk } from '../ports/source.ts';
 import type { StageContext } from './context.ts';
@@ -144,6 +145,7 @@ async function extractSource(
       // Byte for byte, not gzipped: a gzip stream is read by one thread, a plain CSV by all of
       // them (DuckDB read a 232 MB export in 2.3 s gzipped, in 0.6 s plain).
       await ctx.store.putFile(rawKey, chunk.file.path);
+      faultPoint('extract:landed');
       landed(0, (await stat(chunk.file.path)).size);
       pending.push({
         key: rawKey,

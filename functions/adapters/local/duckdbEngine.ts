@@ -8,6 +8,7 @@ import type { ObjectStore } from '../../ports/objectStore.ts';
 import type { LandedPart } from '../../ports/source.ts';
 import { ident, readSql, sqlString } from '../../dialect/sqlText.ts';
 import { OutOfTimeError } from '../../errors.ts';
+import { faultPoint } from '../../runtime/faultPoint.ts';
 
 function toPlain(value: unknown): string | number | boolean | null {
   if (value === null || value === undefined) return null;
@@ -235,6 +236,7 @@ export class DuckDbEngine implements QueryEngine {
       await this.store.deletePrefix(prefix);
     }
     await mkdir(dir, { recursive: true });
+    faultPoint(`write:${prefix}`);
     if (options.partitionByMonth) {
       await this.connection.run(
         `copy (${sql}) to ${sqlString(dir)} (format parquet, compression zstd, partition_by (month), overwrite_or_ignore, filename_pattern 'part_{i}')`,
