@@ -6,6 +6,7 @@ import { getJson, putJson } from '../ports/objectStore.ts';
 import type { CellRow, CsvLayout, Source, SourceChunk } from '../ports/source.ts';
 import type { StageContext } from './context.ts';
 import { NdjsonPartWriter } from './rawWriter.ts';
+import { removeUnrecordedParts } from './unrecordedParts.ts';
 import { emptySourceState, type LandedPart, type SourceState } from './sourceState.ts';
 
 export { emptyCounts, sourceTotals, type RowCounts, type SourceState } from './sourceState.ts';
@@ -72,6 +73,7 @@ async function extractSource(
   const key = stateKey(source.name, source.entity);
   const state: SourceState = { ...emptySourceState(), ...((await getJson<SourceState>(ctx.store, key)) ?? {}) };
   state.landed ??= [];
+  await removeUnrecordedParts(ctx, source, state);
   const ingestDate = ctx.now.toISOString().slice(0, 10);
   let part = 0;
   const nextKey = (extension: string) =>
