@@ -1,7 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout } from 'node:timers/promises';
 import { glob } from 'tinyglobby';
 import type { CsvSourceConfig } from '../config/schema.ts';
 import { SourceError } from '../errors.ts';
@@ -193,7 +196,7 @@ export class CsvSource implements Source {
   private async split(absolute: string, file: string, limit: number): Promise<{ layout: CsvLayout; rows: CellRow[] }> {
     const rows: CellRow[] = [];
     let layout: CsvLayout | undefined;
-    for await (const chunk of this.cells(absolute, file, createHash('sha256'), '\n')) {
+    for await (const chunk of this.cells(absolute, file, undefined, '\n')) {
       layout = chunk.layout;
       rows.push(...chunk.rows.slice(0, limit - rows.length));
       if (rows.length >= limit) break;
@@ -206,7 +209,7 @@ export class CsvSource implements Source {
     absolute: string,
     file: string,
   ): Promise<{ cells: string[]; delimiter: string; line: number }> {
-    for await (const [item] of readCsv(absolute, file, this.config, createHash('sha256'))) {
+    for await (const [item] of readCsv(absolute, file, this.config)) {
       if (item?.kind === 'header') return item;
       break;
     }
@@ -229,7 +232,7 @@ export class CsvSource implements Source {
   private async *cells(
     absolute: string,
     file: string,
-    hash: Hash,
+    hash: Hash | undefined,
     newline: CsvLayout['newline'],
   ): AsyncGenerator<{ layout: CsvLayout; rows: CellRow[] }> {
     let layout: CsvLayout | undefined;
@@ -269,6 +272,48 @@ export class CsvSource implements Source {
   }
 
   /**
+   * The file copied to `target` and fingerprinted in the same pass (docs/design.md, "Re-reading"):
+   * what is scanned and landed is this copy, never the export, which its writer may still be
+   * appending to. A file whose size or mtime moved while it was copied changed under the read:
+   * undefined.
+   */
+  private async snapshot(absolute: string, target: string): Promise<Snapshot | undefined> {
+    const before = await stat(absolute);
+    const { sha256, bytes } = await this.copy(absolute, target);
+    const after = await stat(absolute);
+    const still = after.size === before.size && after.mtimeMs === before.mtimeMs && bytes === before.size;
+    return still ? { path: target, size: before.size, mtimeMs: before.mtimeMs, sha256 } : undefined;
+  }
+
+  /** Copies a file byte for byte, hashing what it copies (a seam: a test appends to the export here). */
+  protected async copy(from: string, to: string): Promise<{ sha256: string; bytes: number }> {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    await pipeline(
+      createReadStream(from),
+      async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          hash.update(chunk);
+          bytes += chunk.length;
+          yield chunk;
+        }
+      },
+      createWriteStream(to),
+    );
+    return { sha256: hash.digest('hex'), bytes };
+  }
+
+  /** A stable copy of the file, tried again a few times while it changes under the read. */
+  private async stableCopy(absolute: string, target: string): Promise<Snapshot | undefined> {
+    for (let attempt = 1; attempt <= copyAttempts; attempt += 1) {
+      const copy = await this.snapshot(absolute, target);
+      if (copy) return copy;
+      if (attempt < copyAttempts) await setTimeout(copyRetryMs * attempt);
+    }
+    return undefined;
+  }
+
+  /**
    * `reextract`: read every file again, whatever the watermark says (pulse run --reextract).
    * `landAsIs: false`: the engine cannot read an export in place (Athena's CSV SerDe numbers no
    * rows), so every file is split into cells, as an unfit one is.
@@ -276,71 +321,113 @@ export class CsvSource implements Source {
   async *pull(watermark: unknown, options: PullOptions = {}): AsyncIterable<SourceChunk> {
     const seen: CsvWatermark = { files: { ...((watermark as CsvWatermark | undefined)?.files ?? {}) } };
     const mapping = mappingFingerprint(this.config, this.businessZone);
-    for (const file of await this.files()) {
-      const absolute = path.resolve(this.baseDir, file);
-      const info = await stat(absolute);
-      if (await isWorkbook(absolute)) throw new SourceError(`sources "${this.name}": ${workbookError(file)}`);
-      const previous = options.reextract ? undefined : seen.files[file];
-      const sameMapping = previous?.mapping === undefined || previous.mapping === mapping;
-      let note: string | undefined;
-      if (previous && !sameMapping) {
-        note = `${file}: read again, the source's mapping changed since it was last read`;
-      } else if (previous && previous.size === info.size && previous.mtimeMs === info.mtimeMs) {
-        yield { note: `${file}: skipped, already read and unchanged (pulse run --reextract reads it again)` };
-        continue;
-      } else if (previous?.sha256 && previous.size === info.size && (await fileSha256(absolute)) === previous.sha256) {
-        // A file written again with the same content (an export copied anew) is not read again.
-        // Only a file of the same size can be the same, so only then is it hashed before reading.
-        seen.files[file] = { ...previous, mtimeMs: info.mtimeMs };
-        yield {
-          watermark: { files: { ...seen.files } },
-          note: `${file}: skipped, written again with the same content`,
-        };
-        continue;
-      } else if (previous) {
-        note = `${file}: read again, its content changed since it was last read`;
+    const scratch = await mkdtemp(path.join(tmpdir(), 'pulse-extract-'));
+    try {
+      for (const file of await this.files()) {
+        const absolute = path.resolve(this.baseDir, file);
+        const info = await stat(absolute);
+        if (await isWorkbook(absolute)) throw new SourceError(`sources "${this.name}": ${workbookError(file)}`);
+        const previous = options.reextract ? undefined : seen.files[file];
+        const sameMapping = previous?.mapping === undefined || previous.mapping === mapping;
+        let note: string | undefined;
+        if (previous && !sameMapping) {
+          note = `${file}: read again, the source's mapping changed since it was last read`;
+        } else if (previous && previous.size === info.size && previous.mtimeMs === info.mtimeMs) {
+          yield { note: `${file}: skipped, already read and unchanged (pulse run --reextract reads it again)` };
+          continue;
+        } else if (
+          previous?.sha256 &&
+          previous.size === info.size &&
+          (await fileSha256(absolute)) === previous.sha256
+        ) {
+          // A file written again with the same content (an export copied anew) is not read again.
+          // Only a file of the same size can be the same, so only then is it hashed before reading.
+          seen.files[file] = { ...previous, mtimeMs: info.mtimeMs };
+          yield {
+            watermark: { files: { ...seen.files } },
+            note: `${file}: skipped, written again with the same content`,
+          };
+          continue;
+        } else if (previous) {
+          note = `${file}: read again, its content changed since it was last read`;
+        }
+        const copy = await this.stableCopy(absolute, path.join(scratch, 'export'));
+        if (!copy) {
+          // Not landed and not in the watermark: the next run reads it, once its writer is done.
+          yield {
+            note: `${file}: not read, it changed while it was read (${copyAttempts} tries); the next run reads it`,
+          };
+          continue;
+        }
+        yield* this.land(file, copy, mapping, seen, note, options);
       }
-      const layout = await this.layoutOf(absolute, file);
-      const hash = createHash('sha256');
-      const utf8 = this.config.encoding === 'utf-8' || (await startsWith(absolute, utf8Bom));
-      const asIs = options.landAsIs ?? true;
-      const scan = asIs
-        ? await scanCsv(
-            absolute,
-            { delimiter: layout.delimiter, skipLines: layout.skipLines, fields: layout.header.length },
-            hash,
-          )
-        : undefined;
-      const unfit = !scan ? undefined : utf8 ? scan.unfit : `it is ${this.config.encoding}`;
-      const done = () => {
-        seen.files[file] = { size: info.size, mtimeMs: info.mtimeMs, sha256: hash.digest('hex'), mapping };
-        return { files: { ...seen.files } };
-      };
-      if (scan && unfit === undefined) {
-        // Landed as it is: the engine's CSV reader reads it, row n on line n + skipLines.
-        yield {
-          unit: file,
-          name: file,
-          file: {
-            path: absolute,
-            layout: { ...layout, newline: scan.newline, padded: scan.padded, controls: scan.controls },
-          },
-          watermark: done(),
-          ...(note ? { note } : {}),
-        };
-        continue;
-      }
-      if (note) yield { note };
-      if (unfit) yield { note: `${file}: split by Pulse's reader before landing (${unfit})` };
-      let last: { layout: CsvLayout; rows: CellRow[] } | undefined;
-      // Hashed while it is read when no scan did (the fingerprint the watermark keeps).
-      for await (const chunk of this.cells(absolute, file, scan ? createHash('sha256') : hash, '\n')) {
-        if (last) yield { unit: file, name: file, cells: last };
-        last = chunk;
-      }
-      yield { unit: file, name: file, cells: last!, watermark: done() };
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
     }
   }
+
+  /**
+   * One file's stable copy landed: as it is when the engine reads it so, else split by Pulse's
+   * reader. Both read the copy, so what lands is what was scanned and fingerprinted.
+   */
+  private async *land(
+    file: string,
+    copy: Snapshot,
+    mapping: string,
+    seen: CsvWatermark,
+    note: string | undefined,
+    options: PullOptions,
+  ): AsyncGenerator<SourceChunk> {
+    const layout = await this.layoutOf(copy.path, file);
+    const utf8 = this.config.encoding === 'utf-8' || (await startsWith(copy.path, utf8Bom));
+    const asIs = options.landAsIs ?? true;
+    const scan = asIs
+      ? await scanCsv(copy.path, {
+          delimiter: layout.delimiter,
+          skipLines: layout.skipLines,
+          fields: layout.header.length,
+        })
+      : undefined;
+    const unfit = !scan ? undefined : utf8 ? scan.unfit : `it is ${this.config.encoding}`;
+    const done = () => {
+      seen.files[file] = { size: copy.size, mtimeMs: copy.mtimeMs, sha256: copy.sha256, mapping };
+      return { files: { ...seen.files } };
+    };
+    if (scan && unfit === undefined) {
+      // Landed as it is: the engine's CSV reader reads it, row n on line n + skipLines.
+      yield {
+        unit: file,
+        name: file,
+        file: {
+          path: copy.path,
+          layout: { ...layout, newline: scan.newline, padded: scan.padded, controls: scan.controls },
+        },
+        watermark: done(),
+        ...(note ? { note } : {}),
+      };
+      return;
+    }
+    if (note) yield { note };
+    if (unfit) yield { note: `${file}: split by Pulse's reader before landing (${unfit})` };
+    let last: { layout: CsvLayout; rows: CellRow[] } | undefined;
+    for await (const chunk of this.cells(copy.path, file, undefined, '\n')) {
+      if (last) yield { unit: file, name: file, cells: last };
+      last = chunk;
+    }
+    yield { unit: file, name: file, cells: last!, watermark: done() };
+  }
 }
+
+/** A file's stable copy: where it is, and the size, mtime and SHA-256 of the export it copies. */
+interface Snapshot {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
+/** Copies of a file that keeps changing before it is left to the next run, and the wait between them. */
+const copyAttempts = 3;
+const copyRetryMs = 200;
 
 const utf8Bom = Buffer.from([0xef, 0xbb, 0xbf]);
