@@ -314,6 +314,26 @@ export class CsvSource implements Source {
   }
 
   /**
+   * Another file already read with the same content and mapping, by its name (`among`: only
+   * these files, else every file the watermark names).
+   */
+  private twinOf(
+    file: string,
+    sha256: string,
+    mapping: string,
+    seen: CsvWatermark,
+    among: ReadonlySet<string> | undefined,
+  ): string | undefined {
+    return Object.entries(seen.files).find(
+      ([other, known]) =>
+        other !== file &&
+        known.sha256 === sha256 &&
+        (known.mapping === undefined || known.mapping === mapping) &&
+        (among === undefined || among.has(other)),
+    )?.[0];
+  }
+
+  /**
    * `reextract`: read every file again, whatever the watermark says (pulse run --reextract).
    * `landAsIs: false`: the engine cannot read an export in place (Athena's CSV SerDe numbers no
    * rows), so every file is split into cells, as an unfit one is.
@@ -322,6 +342,8 @@ export class CsvSource implements Source {
     const seen: CsvWatermark = { files: { ...((watermark as CsvWatermark | undefined)?.files ?? {}) } };
     const mapping = mappingFingerprint(this.config, this.businessZone);
     const scratch = await mkdtemp(path.join(tmpdir(), 'pulse-extract-'));
+    // The files this pull lands: with --reextract, the only ones a file's content is known from.
+    const landed = new Set<string>();
     try {
       for (const file of await this.files()) {
         const absolute = path.resolve(this.baseDir, file);
@@ -359,6 +381,18 @@ export class CsvSource implements Source {
           };
           continue;
         }
+        const twin = this.twinOf(file, copy.sha256, mapping, seen, options.reextract ? landed : undefined);
+        if (twin) {
+          // A file is known by its content: one renamed (or copied under another name) is not read
+          // again, so its rows are not counted twice (docs/design.md, "Re-reading").
+          seen.files[file] = { size: copy.size, mtimeMs: copy.mtimeMs, sha256: copy.sha256, mapping };
+          yield {
+            watermark: { files: { ...seen.files } },
+            note: `${file}: skipped, the same content as ${twin}, already read`,
+          };
+          continue;
+        }
+        landed.add(file);
         yield* this.land(file, copy, mapping, seen, note, options);
       }
     } finally {

@@ -38,7 +38,10 @@ interface PendingFold {
   months: string[] | 'all';
   /** Where its rows are staged (lakeKeys.curateStaging), laid out as curated/<entity>/ is. */
   staged: string;
-  /** Curated rows the fold replaces (counted before it), and rows its parts accepted. */
+  /**
+   * Curated rows the fold replaces (counted before it), and rows its parts accepted less those the
+   * earlier reads of the exports it reads again had accepted (a re-read replaces them).
+   */
   replaced: number;
   accepted: number;
 }
@@ -279,10 +282,11 @@ async function validateNew(
   entity: Entity,
   done: Set<string>,
   until?: number,
-): Promise<{ tables: { table: string }[]; keys: string[]; sources: SourceCurated[] }> {
+): Promise<{ tables: { table: string }[]; keys: string[]; sources: SourceCurated[]; reread: number }> {
   const tables: { table: string }[] = [];
   const keys: string[] = [];
   const sources: SourceCurated[] = [];
+  let reread = 0;
   const late = () => until !== undefined && tables.length > 0 && Date.now() >= until;
   for (const source of ctx.sources.filter((s) => s.entity === entity.name)) {
     if (late()) break;
@@ -293,6 +297,8 @@ async function validateNew(
     const curated: SourceCurated = { source: source.name, ...emptyCounts(), rejectsCsvKeys: [] };
     let freshest = state.freshestRecordAt ? Date.parse(state.freshestRecordAt) : Number.NEGATIVE_INFINITY;
     const replaced = supersededParts(parts);
+    // Exports read again: the rows their earlier read had accepted.
+    const earlierReads = new Map<string, number>();
     for (const part of parts) {
       if (late()) break;
       // An export read again before this curate: only its latest read is validated and counted.
@@ -312,6 +318,10 @@ async function validateNew(
       let unit = state.units[part.unit];
       if (!unit || unit.landing !== part.landing) {
         for (const earlier of unit?.rejectKeys ?? []) await ctx.store.deletePrefix(earlier);
+        // An export's earlier read is replaced, not merged: its rows that the new read holds again
+        // are no older versions. Counted as the smaller of the two reads (rows the new read no longer
+        // holds stay in the lake, as records), which merged counts may only undercount.
+        if (unit && part.format !== 'records') earlierReads.set(part.unit, unit.rowsAccepted);
         unit = { ...emptyCounts(), landing: part.landing, parts: [], rejectKeys: [] };
         state.units[part.unit] = unit;
       }
@@ -321,11 +331,12 @@ async function validateNew(
         (unit.rejectKeys ??= []).push(...result.rejectKeys);
       }
     }
+    for (const [name, earlier] of earlierReads) reread += Math.min(earlier, state.units[name]!.rowsAccepted);
     state.freshestRecordAt = Number.isFinite(freshest) ? new Date(freshest).toISOString() : null;
     await putJson(ctx.store, stateKey, state);
     sources.push(curated);
   }
-  return { tables, keys, sources };
+  return { tables, keys, sources, reread };
 }
 
 /**
@@ -418,7 +429,9 @@ async function curateEntity(
   await ctx.engine.query(`drop ${replaced > 0 ? 'table' : 'view'} versions_${name}`);
   await ctx.engine.query(`drop view new_${name}`);
   for (const t of validated.tables) await ctx.engine.query(`drop table ${t.table}`);
-  const accepted = validated.sources.reduce((sum, s) => sum + s.rowsAccepted, 0);
+  // Rows accepted, less those of the earlier reads they replace: the versions the fold adds to the
+  // count, so duplicatesMerged counts only real duplicates (docs/design.md, "Honest counts").
+  const accepted = validated.sources.reduce((sum, s) => sum + s.rowsAccepted, 0) - validated.reread;
   const fold: PendingFold = { keys: validated.keys, months, staged, replaced, accepted };
   await putJson(ctx.store, curateStateKey(name), { ...state, pending: fold } satisfies CurateState);
   const next = await finishFold(ctx, entity, fold, state);
@@ -546,8 +559,9 @@ async function finishFold(
   const next: CurateState = {
     rawKeys: [...state.rawKeys, ...fold.keys],
     rows: state.rows - fold.replaced + records,
-    // Versions folded (the replaced rows and the new ones) less the records they made.
-    duplicatesMerged: state.duplicatesMerged + fold.replaced + fold.accepted - records,
+    // Versions folded (the replaced rows and the new ones) less the records they made; never
+    // below what it was (a re-read's rows are reckoned generously: see validateNew).
+    duplicatesMerged: state.duplicatesMerged + Math.max(0, fold.replaced + fold.accepted - records),
   };
   await putJson(ctx.store, curateStateKey(name), next);
   await ctx.store.deletePrefix(lakeKeys.curateStaging(name));
