@@ -126,6 +126,7 @@ export class CsvSource implements Source {
   readonly name: string;
   readonly entity: string;
   readonly reading: ReadingRules;
+  readonly mode: 'incremental' | 'full';
   constructor(
     private readonly config: CsvSourceConfig,
     private readonly definition: Entity,
@@ -134,6 +135,7 @@ export class CsvSource implements Source {
   ) {
     this.name = config.name;
     this.entity = definition.name;
+    this.mode = config.mode;
     this.reading = {
       values: config.values,
       timezone: config.timezone,
@@ -333,70 +335,143 @@ export class CsvSource implements Source {
     )?.[0];
   }
 
+  /** Whether a file is as the watermark saw it (`previous`): same mapping, and same size and mtime or content. */
+  private async unchanged(
+    absolute: string,
+    previous: CsvWatermark['files'][string] | undefined,
+    mapping: string,
+  ): Promise<boolean> {
+    if (!previous || (previous.mapping !== undefined && previous.mapping !== mapping)) return false;
+    const info = await stat(absolute);
+    if (previous.size !== info.size) return false;
+    return previous.mtimeMs === info.mtimeMs || (await fileSha256(absolute)) === previous.sha256;
+  }
+
   /**
    * `reextract`: read every file again, whatever the watermark says (pulse run --reextract).
    * `landAsIs: false`: the engine cannot read an export in place (Athena's CSV SerDe numbers no
    * rows), so every file is split into cells, as an unfit one is.
+   *
+   * A source in `full` mode (docs/design.md, "Full exports"): the files its path matches are one
+   * export, the whole truth. When any of them is new, changed or gone, all are read again, in one
+   * landing, or none: curate then removes the source's records none of them holds.
    */
   async *pull(watermark: unknown, options: PullOptions = {}): AsyncIterable<SourceChunk> {
-    const seen: CsvWatermark = { files: { ...((watermark as CsvWatermark | undefined)?.files ?? {}) } };
+    const saved = (watermark as CsvWatermark | undefined)?.files ?? {};
     const mapping = mappingFingerprint(this.config, this.businessZone);
+    const files = await this.files();
+    for (const file of files) {
+      if (await isWorkbook(path.resolve(this.baseDir, file)))
+        throw new SourceError(`sources "${this.name}": ${workbookError(file)}`);
+    }
+    let whole = false;
+    if (this.config.mode === 'full' && !options.reextract) {
+      const gone = Object.keys(saved).some((file) => !files.includes(file));
+      for (const file of files)
+        whole ||= gone || !(await this.unchanged(path.resolve(this.baseDir, file), saved[file], mapping));
+    }
+    // A full export read again starts a watermark of its own: a file gone from it leaves it.
+    const seen: CsvWatermark = { files: whole ? {} : { ...saved } };
     const scratch = await mkdtemp(path.join(tmpdir(), 'pulse-extract-'));
-    // The files this pull lands: with --reextract, the only ones a file's content is known from.
-    const landed = new Set<string>();
     try {
-      for (const file of await this.files()) {
-        const absolute = path.resolve(this.baseDir, file);
-        const info = await stat(absolute);
-        if (await isWorkbook(absolute)) throw new SourceError(`sources "${this.name}": ${workbookError(file)}`);
-        const previous = options.reextract ? undefined : seen.files[file];
-        const sameMapping = previous?.mapping === undefined || previous.mapping === mapping;
-        let note: string | undefined;
-        if (previous && !sameMapping) {
-          note = `${file}: read again, the source's mapping changed since it was last read`;
-        } else if (previous && previous.size === info.size && previous.mtimeMs === info.mtimeMs) {
-          yield { note: `${file}: skipped, already read and unchanged (pulse run --reextract reads it again)` };
-          continue;
-        } else if (
-          previous?.sha256 &&
-          previous.size === info.size &&
-          (await fileSha256(absolute)) === previous.sha256
-        ) {
-          // A file written again with the same content (an export copied anew) is not read again.
-          // Only a file of the same size can be the same, so only then is it hashed before reading.
-          seen.files[file] = { ...previous, mtimeMs: info.mtimeMs };
-          yield {
-            watermark: { files: { ...seen.files } },
-            note: `${file}: skipped, written again with the same content`,
-          };
-          continue;
-        } else if (previous) {
-          note = `${file}: read again, its content changed since it was last read`;
-        }
-        const copy = await this.stableCopy(absolute, path.join(scratch, 'export'));
-        if (!copy) {
-          // Not landed and not in the watermark: the next run reads it, once its writer is done.
-          yield {
-            note: `${file}: not read, it changed while it was read (${copyAttempts} tries); the next run reads it`,
-          };
-          continue;
-        }
-        const twin = this.twinOf(file, copy.sha256, mapping, seen, options.reextract ? landed : undefined);
-        if (twin) {
-          // A file is known by its content: one renamed (or copied under another name) is not read
-          // again, so its rows are not counted twice (docs/design.md, "Re-reading").
-          seen.files[file] = { size: copy.size, mtimeMs: copy.mtimeMs, sha256: copy.sha256, mapping };
-          yield {
-            watermark: { files: { ...seen.files } },
-            note: `${file}: skipped, the same content as ${twin}, already read`,
-          };
-          continue;
-        }
-        landed.add(file);
-        yield* this.land(file, copy, mapping, seen, note, options);
+      if (whole) {
+        yield* this.pullWhole(files, mapping, seen, scratch, options);
+        return;
       }
+      yield* this.pullEach(files, mapping, seen, scratch, options);
     } finally {
       await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /** Each new or changed file read and landed on its own (an incremental source, or --reextract). */
+  private async *pullEach(
+    files: string[],
+    mapping: string,
+    seen: CsvWatermark,
+    scratch: string,
+    options: PullOptions,
+  ): AsyncGenerator<SourceChunk> {
+    // The files this pull lands: with --reextract, the only ones a file's content is known from.
+    const landed = new Set<string>();
+    for (const file of files) {
+      const absolute = path.resolve(this.baseDir, file);
+      const info = await stat(absolute);
+      const previous = options.reextract ? undefined : seen.files[file];
+      const sameMapping = previous?.mapping === undefined || previous.mapping === mapping;
+      let note: string | undefined;
+      if (previous && !sameMapping) {
+        note = `${file}: read again, the source's mapping changed since it was last read`;
+      } else if (previous && previous.size === info.size && previous.mtimeMs === info.mtimeMs) {
+        yield { note: `${file}: skipped, already read and unchanged (pulse run --reextract reads it again)` };
+        continue;
+      } else if (previous?.sha256 && previous.size === info.size && (await fileSha256(absolute)) === previous.sha256) {
+        // A file written again with the same content (an export copied anew) is not read again.
+        // Only a file of the same size can be the same, so only then is it hashed before reading.
+        seen.files[file] = { ...previous, mtimeMs: info.mtimeMs };
+        yield {
+          watermark: { files: { ...seen.files } },
+          note: `${file}: skipped, written again with the same content`,
+        };
+        continue;
+      } else if (previous) {
+        note = `${file}: read again, its content changed since it was last read`;
+      }
+      const copy = await this.stableCopy(absolute, path.join(scratch, 'export'));
+      if (!copy) {
+        // Not landed and not in the watermark: the next run reads it, once its writer is done.
+        yield { note: unstableNote(file) };
+        continue;
+      }
+      const twin = this.twinOf(file, copy.sha256, mapping, seen, options.reextract ? landed : undefined);
+      if (twin) {
+        // A file is known by its content: one renamed (or copied under another name) is not read
+        // again, so its rows are not counted twice (docs/design.md, "Re-reading").
+        seen.files[file] = { size: copy.size, mtimeMs: copy.mtimeMs, sha256: copy.sha256, mapping };
+        yield {
+          watermark: { files: { ...seen.files } },
+          note: `${file}: skipped, the same content as ${twin}, already read`,
+        };
+        continue;
+      }
+      landed.add(file);
+      yield* this.land(file, copy, mapping, seen, note, options);
+    }
+  }
+
+  /**
+   * A full export read again: every file copied first, then all landed, or none when one keeps
+   * changing (a part of the truth landed alone would remove the records of the rest).
+   */
+  private async *pullWhole(
+    files: string[],
+    mapping: string,
+    seen: CsvWatermark,
+    scratch: string,
+    options: PullOptions,
+  ): AsyncGenerator<SourceChunk> {
+    const copies: { file: string; copy: Snapshot }[] = [];
+    for (const [i, file] of files.entries()) {
+      const copy = await this.stableCopy(path.resolve(this.baseDir, file), path.join(scratch, `export-${i}`));
+      if (!copy) {
+        yield { note: `${unstableNote(file)}, and the rest of its full export with it` };
+        return;
+      }
+      // Each header bound before any file lands: one that does not fit fails the read whole.
+      await this.layoutOf(copy.path, file);
+      copies.push({ file, copy });
+    }
+    const landed = new Set<string>();
+    for (const { file, copy } of copies) {
+      const twin = this.twinOf(file, copy.sha256, mapping, seen, landed);
+      if (twin) {
+        seen.files[file] = { size: copy.size, mtimeMs: copy.mtimeMs, sha256: copy.sha256, mapping };
+        yield { watermark: { files: { ...seen.files } }, note: `${file}: skipped, the same content as ${twin}` };
+        continue;
+      }
+      landed.add(file);
+      const note = `${file}: read with the rest of its full export, which changed`;
+      yield* this.land(file, copy, mapping, seen, note, options);
     }
   }
 
@@ -459,6 +534,9 @@ interface Snapshot {
   mtimeMs: number;
   sha256: string;
 }
+
+const unstableNote = (file: string) =>
+  `${file}: not read, it changed while it was read (${copyAttempts} tries); the next run reads it`;
 
 /** Copies of a file that keeps changing before it is left to the next run, and the wait between them. */
 const copyAttempts = 3;
