@@ -187,6 +187,7 @@ async function dataQuality(ctx: StageContext, current: Measurements): Promise<Da
         source: source.name,
         entity,
         ...(state ? sourceTotals(state) : emptyCounts()),
+        ...(state?.removed !== undefined ? { removed: state.removed } : {}),
         lastExtractAt: state?.lastExtractAt ?? null,
         freshestRecordAt: state?.freshestRecordAt ?? null,
       });
