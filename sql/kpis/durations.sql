@@ -149,7 +149,8 @@ members as (
             else ''
         end as member,
         count(*) as n,
-        avg(seconds) as mean,
+        -- Summed as decimals (ms timestamps, µs at most in a source), so in any order the same.
+        cast(sum(cast(seconds as decimal(38, 6))) as double) / count(seconds) as mean,
         array_agg(seconds order by seconds) as sorted
     from durations
     group by grouping sets (
