@@ -3,8 +3,8 @@
 -- queue_answer_time (answered contacts queued in the period), order_processing_time and
 -- order_entry_time (orders placed in the period).
 -- p50 is the exact median and p90 the linear interpolation between the ranks around
--- (n - 1) * q, i.e. quantile_cont / numpy's default; read from each member's durations in order
--- (array_agg ... order by) because Trino offers only approx_percentile. Every breakdown is one
+-- (n - 1) * q, i.e. quantile_cont / numpy's default; read from each member's durations sorted
+-- (array_sort(array_agg(...)), nulls last in both engines) because Trino offers only approx_percentile. Every breakdown is one
 -- grouping set of a single aggregation: no duration is copied once per breakdown.
 -- Tickets with impossible timestamps have null durations.
 -- Measured for each period of report_periods at once (functions/stages/periodsSql.ts); the
@@ -151,7 +151,7 @@ members as (
         count(*) as n,
         -- Summed as decimals (ms timestamps, µs at most in a source), so in any order the same.
         cast(sum(cast(seconds as decimal(38, 6))) as double) / count(seconds) as mean,
-        array_agg(seconds order by seconds) as sorted
+        array_sort(array_agg(seconds)) as sorted
     from durations
     group by grouping sets (
         (period, kpi),
