@@ -6,6 +6,7 @@ import { validationSql, type ValidationSpec } from '../dialect/validation.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
 import { lastProjectedMonth, monthProjection, monthsOutsideProjection } from '../model/projection.ts';
 import { PulseError } from '../errors.ts';
+import { faultPoint } from '../runtime/faultPoint.ts';
 import { entities, type Entity } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { FieldIssue, LandedPart, RejectedRow, Source, SourceRow } from '../ports/source.ts';
@@ -452,6 +453,22 @@ function refuseHiddenMonths(ctx: StageContext, entity: string, months: readonly 
   );
 }
 
+/**
+ * A curated part a write left unfinished (by a Pulse before docs/design.md's "Commits", or on a
+ * disk that lost it) fails every reader of the entity, --reextract included: the entity is
+ * curated again from its raw parts, which hold every version it folded. Its state is emptied
+ * first, so a repair stopped part-way is done again.
+ */
+async function recurateTorn(ctx: StageContext, entity: Entity, state: CurateState): Promise<CurateState> {
+  const torn = (await ctx.engine.tornParts?.(curatedPrefix(entity.name))) ?? [];
+  if (torn.length === 0) return state;
+  const parts = torn.map((t) => `${ctx.store.locate(t.key)} is torn (${t.reason})`).join('; ');
+  ctx.log(`curate ${entity.name}: ${parts}: ${entity.name} is curated again from its raw parts`);
+  const empty: CurateState = { rawKeys: [], rows: 0, duplicatesMerged: 0 };
+  await putJson(ctx.store, curateStateKey(entity.name), empty);
+  return empty;
+}
+
 async function curateEntity(
   ctx: StageContext,
   entity: Entity,
@@ -462,6 +479,11 @@ async function curateEntity(
   let state: CurateState = saved ?? { rawKeys: [], rows: 0, duplicatesMerged: 0 };
   // A fold an earlier curate staged but did not finish (it ran out of time): finished first.
   if (state.pending) state = await finishFold(ctx, entity, state.pending, state);
+  // Rows staged by a curate stopped before its commit: nothing names them, so they go.
+  else await ctx.store.deletePrefix(lakeKeys.curateStaging(entity.name));
+  state = await recurateTorn(ctx, entity, state);
+  // Nothing folded means nothing curated: what a repair stopped part-way left goes too.
+  if (state.rawKeys.length === 0) await ctx.store.deletePrefix(curatedPrefix(entity.name));
   const validated = await validateNew(ctx, entity, new Set(state.rawKeys), until);
   if (validated.tables.length === 0) {
     return state.rawKeys.length === 0
@@ -542,6 +564,7 @@ async function curateEntity(
     if (n !== undefined) s.removed = n;
   }
   const fold: PendingFold = { keys: validated.keys, months, staged, replaced, accepted };
+  faultPoint('curate:staged');
   await putJson(ctx.store, curateStateKey(name), { ...state, pending: fold } satisfies CurateState);
   const next = await finishFold(ctx, entity, fold, state);
   // Each full source's removals, beside its counts, for the report's data quality.
@@ -657,6 +680,7 @@ async function finishFold(
   const places = fold.months === 'all' ? [''] : fold.months.map((m) => `month=${m}/`);
   for (const place of places) {
     await ctx.store.deletePrefix(`${target}${place}`);
+    faultPoint('curate:cleared');
     const from = `${fold.staged}${place}`;
     for (const key of await ctx.store.list(from)) {
       const body = await ctx.store.get(key);
