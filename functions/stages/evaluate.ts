@@ -274,6 +274,7 @@ async function dataQuality(ctx: StageContext, current: Measurements): Promise<Da
         source: source.name,
         entity,
         ...(state ? sourceTotals(state) : emptyCounts()),
+        ...(state?.removed !== undefined ? { removed: state.removed } : {}),
         lastExtractAt: state?.lastExtractAt ?? null,
         freshestRecordAt: state?.freshestRecordAt ?? null,
       });
@@ -307,9 +308,11 @@ async function forecast(ctx: StageContext, current: Measurements, params: Record
   const [worked] = await ctx.engine.query(
     renderSql(
       `select
-          (select sum(hours_worked) from agent_time where month in {{months}}) as hours,
+          (select cast(sum(cast(hours_worked as decimal(38, 9))) as double)
+            from agent_time where month in {{months}}) as hours,
           (select count(*) from tickets_created where month in {{months}}) as tickets,
-          (select avg(handle_seconds) from tickets_created where month in {{months}} and handle_seconds > 0) as handle_seconds`,
+          (select cast(sum(cast(handle_seconds as decimal(38, 6))) as double) / count(*)
+            from tickets_created where month in {{months}} and handle_seconds > 0) as handle_seconds`,
       { ...params, months: ctx.period.months },
     ),
   );

@@ -158,7 +158,8 @@ quantile_points as (
         dimension,
         member,
         max(n) as n,
-        avg(seconds) as mean,
+        -- Summed as decimals (ms timestamps, µs at most in a source), so in any order the same.
+        cast(sum(cast(seconds as decimal(38, 6))) as double) / count(seconds) as mean,
         max(case when rank_0 = floor((n - 1) * 0.5) then seconds end) as p50_low,
         max(case when rank_0 = floor((n - 1) * 0.5) + 1 then seconds end) as p50_high,
         max(case when rank_0 = floor((n - 1) * 0.9) then seconds end) as p90_low,

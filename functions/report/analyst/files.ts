@@ -65,6 +65,7 @@ export function dataQualityCsv(model: AnalystModel): FileAttachment {
     rows.push(['source', s.source, s.entity, 'rows_rejected', '', s.rowsRejected]);
     for (const [reason, n] of Object.entries(s.rejectedByReason))
       rows.push(['source', s.source, s.entity, 'rows_rejected', reason, n]);
+    if (s.removed !== undefined) rows.push(['source', s.source, s.entity, 'records_removed', '', s.removed]);
     rows.push(['source', s.source, s.entity, 'last_extract_at', '', s.lastExtractAt]);
     rows.push(['source', s.source, s.entity, 'freshest_record_at', '', s.freshestRecordAt]);
   }
