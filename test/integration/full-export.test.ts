@@ -1,13 +1,16 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalContext } from '../../functions/cli/wiring.ts';
 import { parseConfig } from '../../functions/config/load.ts';
+import type { CsvSourceConfig } from '../../functions/config/schema.ts';
 import { ConfigError } from '../../functions/errors.ts';
 import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { KpiReport } from '../../functions/kpis/types.ts';
+import { entityByName } from '../../functions/model/index.ts';
 import { lakeKeys } from '../../functions/model/lakeKeys.ts';
 import { getJson } from '../../functions/ports/objectStore.ts';
+import { CsvSource } from '../../functions/sources/csv.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
 import { curate, curateStateKey, type MartsPending } from '../../functions/stages/curate.ts';
 import { evaluate } from '../../functions/stages/evaluate.ts';
@@ -171,6 +174,45 @@ describe('a source in full mode', () => {
     expect(sourceTotals((await getJson<SourceState>(ctx.store, stateKey('desk', 'tickets')))!)).toMatchObject({
       rowsRead: 1,
     });
+  });
+
+  it('lands none of its export while one of its files keeps changing, so it removes nothing', async () => {
+    write('desk.csv', first);
+    await run('full');
+    // prepare: the next export drops T4 and T5, but its writer appends after every copy extract makes
+    write('desk.csv', second);
+    const loaded = parseConfig(
+      {
+        timezone: 'UTC',
+        lake: './lake',
+        sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'exports/desk.csv', mode: 'full' }],
+      },
+      path.join(dir, 'pulse.config.json'),
+    );
+    const ctx = await createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true });
+    ctx.log = (line) => void logged.push(line);
+    open.push(ctx);
+    let day = 10;
+    ctx.sources = [
+      new (class extends CsvSource {
+        protected override async copy(from: string, to: string) {
+          const copied = await super.copy(from, to);
+          appendFileSync(from, `${t(`W${day}`, `2026-10-${day++}`)}\n`);
+          return copied;
+        }
+      })(loaded.config.sources[0] as CsvSourceConfig, entityByName('tickets')!, dir, 'UTC'),
+    ];
+    logged = [];
+    // act
+    const [summary] = await extract(ctx);
+    await curate(ctx);
+    // assess: nothing landed, nothing removed: T4 and T5 are still there
+    expect(summary!.rawKeys).toEqual([]);
+    expect(logged).toContain(
+      'extract desk: exports/desk.csv: not read, it changed while it was read (3 tries); the next run reads it, ' +
+        'and the rest of its full export with it',
+    );
+    expect(await ticketIds(ctx)).toEqual(['P1', 'T1', 'T2', 'T3', 'T4', 'T5']);
   });
 
   it('is refused for an entity without a source column that another source also fills', () => {
