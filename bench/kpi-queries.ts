@@ -10,7 +10,8 @@
  * the other lacks: a rewrite must return the same rows; the two texts' runs alternate, so a loaded
  * machine weighs on both alike. KPI_CPU=1 adds each text's CPU seconds (all threads, from DuckDB's
  * profile of one more run), steadier than the wall clock on a shared machine. KPI_EXPLAIN=1 prints
- * DuckDB's EXPLAIN ANALYZE.
+ * DuckDB's EXPLAIN ANALYZE. KPI_MEMORY_LIMIT=1GB runs DuckDB with that memory limit (the config's
+ * duckdb.memoryLimit).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -53,6 +54,7 @@ if (!existsSync(path.join(dir, 'built'))) {
   await writeDemoConfig(dir, 'UTC');
 }
 const loaded = await loadConfig(configFile);
+if (process.env.KPI_MEMORY_LIMIT) loaded.config.duckdb.memoryLimit = process.env.KPI_MEMORY_LIMIT;
 if (!catalog) loaded.config.sources = loaded.config.sources.filter((s) => s.type === 'csv' && s.entity === 'tickets');
 const ctx = await createLocalContext(loaded, parsePeriod(endMonth), { quiet: true });
 if (!existsSync(path.join(dir, 'built'))) {
