@@ -312,7 +312,11 @@ async function validateNew(
     // A full source's latest landing is the whole truth; its parts are validated in one curate.
     const latest = source.mode === 'full' ? parts.at(-1)!.landing : undefined;
     const fullExport: FullExport = { source: source.name, truth: [], older: [] };
-    const acceptedBefore = Object.values(state.units).reduce((n, u) => n + u.rowsAccepted, 0);
+    // What its earlier reads had accepted (units of this landing already counted, when a torn lake
+    // is curated again from its raw parts, are this read's own).
+    const acceptedBefore = Object.values(state.units)
+      .filter((u) => u.landing !== latest)
+      .reduce((n, u) => n + u.rowsAccepted, 0);
     for (const part of parts) {
       if (late() && !latest) break;
       // An export read again before this curate: only its latest read is validated and counted.
