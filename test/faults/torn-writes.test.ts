@@ -380,3 +380,24 @@ describe('torn leftovers in the lake: a plain run repairs them, says so, and giv
     expect(await outcome(dir)).toEqual(clean);
   }, 240_000);
 });
+
+describe('two runs at once on an incremental lake', () => {
+  it('a second run while the first is inside its fold exits 1 naming the holder; the first ends clean', async () => {
+    // prepare: the first run stopped between staging its fold and committing it
+    const dir = scenario('two-runs');
+    const first = pulse(dir, { PULSE_FAULT: 'curate:staged', PULSE_FAULT_SIGNAL: 'SIGSTOP' });
+    let gone = false;
+    void first.exited.then(() => (gone = true));
+    while (!gone && !stopped(first.child.pid!)) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(gone, 'curate:staged not reached').toBe(false);
+    // act
+    const second = await pulse(dir).exited;
+    first.child.kill('SIGCONT');
+    const done = await first.exited;
+    // assess
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/the lake is held by run \S+ \(pid \d+ on .+\) since .+/);
+    expect(done.code, done.stderr).toBe(0);
+    expect(await outcome(dir)).toEqual(clean);
+  }, 240_000);
+});
