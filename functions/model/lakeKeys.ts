@@ -16,6 +16,12 @@ export const scratchTablePrefix = 'pulse_scratch_';
 /** Where the local engine spills what does not fit its memory limit: never read as lake data. */
 export const spillPrefix = '_scratch/spill';
 
+/**
+ * Where the local engine writes Parquet before it moves each month into place (DuckDbEngine's
+ * writeParquet; docs/design.md, "Commits"): never read as lake data, and swept by the next write.
+ */
+export const writesPrefix = '_scratch/writes/';
+
 export const lakeKeys = {
   /** raw/<entity>/source=<source>/ingest_date=YYYY-MM-DD/ */
   rawPrefix: (entity: string, source: string, ingestDate: string) =>
