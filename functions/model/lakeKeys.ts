@@ -40,6 +40,11 @@ export const lakeKeys = {
     `rejects/${entity}/source=${source}/ingest_date=${ingestDate}/${batch}${part ? `-${part}` : ''}.csv`,
   /** The source a raw or rejects key belongs to (source=<name>), or undefined. */
   sourceOf: (key: string) => /\/source=([^/]+)\//.exec(key)?.[1],
+  /**
+   * The run holding the lake (docs/design.md, "One run per lake"): a lock file in a folder, a lease
+   * object on S3, which every stage Lambda's role may read, put and delete.
+   */
+  lock: '_lock.json',
   /** The deployed config: the stack uploads it, the Lambdas read it (PULSE_CONFIG_KEY). */
   config: 'config/pulse.config.json',
   /** state/<source>/<entity>.json: a source's watermark and counts. */
