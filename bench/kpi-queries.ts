@@ -7,7 +7,10 @@
  * (extract, curate, marts) under .bench/kpi-…, and reused.
  * KPI_QUERIES=ticket_rates,durations times some; KPI_REPEAT=3 runs each three times (min, median).
  * KPI_BASE=<git ref> also runs that ref's text of each query and counts the rows either one has that
- * the other lacks: a rewrite must return the same rows. KPI_EXPLAIN=1 prints DuckDB's EXPLAIN ANALYZE.
+ * the other lacks: a rewrite must return the same rows; the two texts' runs alternate, so a loaded
+ * machine weighs on both alike. KPI_CPU=1 adds each text's CPU seconds (all threads, from DuckDB's
+ * profile of one more run), steadier than the wall clock on a shared machine. KPI_EXPLAIN=1 prints
+ * DuckDB's EXPLAIN ANALYZE.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -31,6 +34,7 @@ const catalog = process.env.KPI_CATALOG === '1';
 const repeat = Number(process.env.KPI_REPEAT ?? 1);
 const base = process.env.KPI_BASE;
 const explain = process.env.KPI_EXPLAIN === '1';
+const cpu = process.env.KPI_CPU === '1';
 const only = process.env.KPI_QUERIES?.split(',');
 const endMonth = '2026-10';
 const dir = path.resolve('.bench', `kpi-${catalog ? 'catalog' : 'tickets'}-${months}m-${tickets}`);
@@ -89,24 +93,35 @@ console.log(
       .map((l) => l.toFixed(2))
       .join(' ')}`,
 );
+/** The CPU seconds DuckDB spent on a query, on all its threads (its profile's cpu_time). */
+async function cpuSeconds(sql: string): Promise<string> {
+  const [row] = await engine.query(`explain (analyze, format json) ${sql}`);
+  return `, cpu ${(JSON.parse(String(row!.explain_value)) as { cpu_time: number }).cpu_time.toFixed(2)} s`;
+}
+
 for (const query of measureQueries) {
   const name = path.basename(query.file, '.sql');
   if (only && !only.includes(name)) continue;
   const sql = rowsSql(query, readSql(query.file));
+  const baseSql = base
+    ? rowsSql(query, inlineRefs(execFileSync('git', ['show', `${base}:sql/${query.file}`], { encoding: 'utf8' })))
+    : undefined;
   const runs: number[] = [];
-  for (let i = 0; i < repeat; i += 1) runs.push(await timed('bench_new', sql));
+  const baseRuns: number[] = [];
+  for (let i = 0; i < repeat; i += 1) {
+    runs.push(await timed('bench_new', sql));
+    if (baseSql) baseRuns.push(await timed('bench_base', baseSql));
+  }
   const count = Number((await engine.query('select count(*) as n from bench_new'))[0]!.n);
-  let line = `${name.padEnd(14)} ${String(count).padStart(7)} rows  ${seconds(runs)}`;
-  if (base) {
-    const old = inlineRefs(execFileSync('git', ['show', `${base}:sql/${query.file}`], { encoding: 'utf8' }));
-    const baseRuns: number[] = [];
-    for (let i = 0; i < repeat; i += 1) baseRuns.push(await timed('bench_base', rowsSql(query, old)));
+  let line = `${name.padEnd(14)} ${String(count).padStart(7)} rows  ${seconds(runs)}${cpu ? await cpuSeconds(sql) : ''}`;
+  if (baseSql) {
     const [{ onlyNew, onlyBase }] = (await engine.query(`select
         (select count(*) from (select * from bench_new except all select * from bench_base) as d) as "onlyNew",
         (select count(*) from (select * from bench_base except all select * from bench_new) as d) as "onlyBase"`)) as [
       { onlyNew: number; onlyBase: number },
     ];
-    line += `  | ${base}: ${seconds(baseRuns)}  | rows only in new ${onlyNew}, only in ${base} ${onlyBase}`;
+    const baseCpu = cpu ? await cpuSeconds(baseSql) : '';
+    line += `  | ${base}: ${seconds(baseRuns)}${baseCpu}  | rows only in new ${onlyNew}, only in ${base} ${onlyBase}`;
   }
   console.log(line);
   if (explain) console.log((await engine.query(`explain analyze ${sql}`)).map((r) => r.explain_value).join('\n'));

@@ -4,8 +4,9 @@
 -- order_entry_time (orders placed in the period).
 -- p50 is the exact median and p90 the linear interpolation between the ranks around
 -- (n - 1) * q, i.e. quantile_cont / numpy's default; read from each member's durations sorted
--- (array_sort(array_agg(...)), nulls last in both engines) because Trino offers only approx_percentile. Every breakdown is one
--- grouping set of a single aggregation: no duration is copied once per breakdown.
+-- (array_sort(array_agg(...)), nulls last in both engines) because Trino offers only
+-- approx_percentile. Every breakdown is one grouping set of a single aggregation: no duration is
+-- copied once per breakdown.
 -- Tickets with impossible timestamps have null durations.
 -- Measured for each period of report_periods at once (functions/stages/periodsSql.ts); the
 -- filter on the months of them all only keeps the engine to their partitions.
@@ -174,9 +175,13 @@ quantile_points as (
         n,
         mean,
         sorted[cast(floor((n - 1) * 0.5) as bigint) + 1] as p50_low,
-        case when floor((n - 1) * 0.5) + 1 < n then sorted[cast(floor((n - 1) * 0.5) as bigint) + 2] end as p50_high,
+        case
+            when floor((n - 1) * 0.5) + 1 < n then sorted[cast(floor((n - 1) * 0.5) as bigint) + 2]
+        end as p50_high,
         sorted[cast(floor((n - 1) * 0.9) as bigint) + 1] as p90_low,
-        case when floor((n - 1) * 0.9) + 1 < n then sorted[cast(floor((n - 1) * 0.9) as bigint) + 2] end as p90_high
+        case
+            when floor((n - 1) * 0.9) + 1 < n then sorted[cast(floor((n - 1) * 0.9) as bigint) + 2]
+        end as p90_high
     from members
 ),
 

@@ -226,7 +226,13 @@ sla_targets as (
 ),
 
 final as (
-    select period, kpi, dimension, member, cast(numerator as double) as numerator, cast(denominator as double) as denominator
+    select
+        period,
+        kpi,
+        dimension,
+        member,
+        cast(numerator as double) as numerator,
+        cast(denominator as double) as denominator
     from created_kpis
     union all
     select period, kpi, dimension, member, cast(numerator as double), cast(denominator as double) from solved_kpis
