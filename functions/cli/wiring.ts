@@ -10,7 +10,7 @@ import type { CsvSourceConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
 import { entityByName } from '../model/index.ts';
-import { spillPrefix } from '../model/lakeKeys.ts';
+import { spillPrefix, workPrefix } from '../model/lakeKeys.ts';
 import type { LakeLock } from '../ports/lakeLock.ts';
 import type { MailTransport } from '../ports/mail.ts';
 import type { ObjectStore } from '../ports/objectStore.ts';
@@ -126,6 +126,7 @@ export async function createLocalContext(
       ...(options.threads ? { threads: options.threads } : {}),
       ...(loaded.config.duckdb.memoryLimit ? { memoryLimit: loaded.config.duckdb.memoryLimit } : {}),
       spillDirectory: store.locate(spillPrefix),
+      workDirectory: store.locate(workPrefix),
     });
   }
   const mail = await createMailTransport(loaded, store);

@@ -16,6 +16,9 @@ export const scratchTablePrefix = 'pulse_scratch_';
 /** Where the local engine spills what does not fit its memory limit: never read as lake data. */
 export const spillPrefix = '_scratch/spill';
 
+/** Where the local engine writes its work tables (Parquet read back through views): never read as lake data. */
+export const workPrefix = '_scratch/work';
+
 export const lakeKeys = {
   /** raw/<entity>/source=<source>/ingest_date=YYYY-MM-DD/ */
   rawPrefix: (entity: string, source: string, ingestDate: string) =>
