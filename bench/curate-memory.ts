@@ -1,6 +1,7 @@
 /**
  * Curate alone, its peak RSS and seconds, on a generated tickets-only lake (issue 22, "Bounded
- * memory"): `tsx bench/curate-memory.ts [tickets] [memoryLimit]` (default 300000 and 1GiB).
+ * memory"): `tsx bench/curate-memory.ts [tickets] [memoryLimit]` (default 300000 and 1GiB; `default` leaves
+ * the engine's own, half the machine).
  * It generates and extracts once (kept under .bench/curate-<tickets>/), then runs curate on a
  * fresh copy of the extracted lake in a child process under GNU time, and prints the child's
  * peak RSS, its seconds, the most DuckDB spilled at once, the load average, and a digest of the
@@ -26,7 +27,7 @@ const endMonth = '2026-10';
 async function ticketsContext(dir: string, memoryLimit?: string) {
   const loaded = await loadConfig(path.join(dir, 'pulse.config.json'));
   loaded.config.sources = loaded.config.sources.filter((s) => s.type === 'csv' && s.entity === 'tickets');
-  if (memoryLimit) loaded.config.duckdb.memoryLimit = memoryLimit;
+  if (memoryLimit && memoryLimit !== 'default') loaded.config.duckdb.memoryLimit = memoryLimit;
   return createLocalContext(loaded, parsePeriod(endMonth), { quiet: true });
 }
 

@@ -8,6 +8,7 @@ import type { ObjectStore } from '../../ports/objectStore.ts';
 import type { LandedPart } from '../../ports/source.ts';
 import { ident, readSql, sqlString } from '../../dialect/sqlText.ts';
 import { OutOfTimeError } from '../../errors.ts';
+import { spillPrefix, workPrefix } from '../../model/lakeKeys.ts';
 
 function toPlain(value: unknown): string | number | boolean | null {
   if (value === null || value === undefined) return null;
@@ -107,6 +108,19 @@ export class DuckDbEngine implements QueryEngine {
     await connection.run("set TimeZone = 'UTC'");
     await connection.run(readSql('dialect/duckdb_shims.sql'));
     return new DuckDbEngine(instance, connection, store, options.workDirectory ?? tmpdir());
+  }
+
+  /**
+   * The engine of a folder lake (pulse run, pulse query): it spills to `<lake>/_scratch/spill`
+   * and writes its work tables under `<lake>/_scratch/work`, on the lake's disk, never in the
+   * lake's data (docs/design.md, "Running on one machine").
+   */
+  static onLake(store: ObjectStore, options: { threads?: number; memoryLimit?: string } = {}): Promise<DuckDbEngine> {
+    return DuckDbEngine.open(store, {
+      ...options,
+      spillDirectory: store.locate(spillPrefix),
+      workDirectory: store.locate(workPrefix),
+    });
   }
 
   async registerTables(tables: TableLocation[]): Promise<void> {
