@@ -84,6 +84,9 @@ describe('the local engine in bounded memory (issue 22)', () => {
       const layout = { header: ['seq', 'pad'], delimiter: ',', skipLines: 1, newline: '\n' as const };
       const part = { key: 'export.csv', format: 'csv' as const, unit: 'u', name: 'export.csv', landing: 'b' };
       await engine.registerLanded({ ...part, layout: { ...layout, columns: { id: 0, pad: 1 } } }, ['id', 'pad']);
+      // The export is copied on one thread (in order, streaming); the engine then has its two again.
+      const [threads] = await engine.query("select current_setting('threads') as n");
+      expect(Number(threads!.n)).toBe(2);
       await engine.createTable('validated_0', 'select _row, id, upper(pad) as pad from landed');
       // assess: the rows are all there, in the file's order, and DuckDB holds next to none of them
       const [check] = await engine.query(
