@@ -92,7 +92,7 @@ async function runPipeline(configFile: string, periodText: string, options: RunO
   const asked = parsePeriod(periodText);
   const reports = (options.stages ?? stageNames).some((s) => reportingStages.includes(s));
   const period = reports ? periodAt(asked, now, loaded.config.timezone, options.partial ?? false) : asked;
-  const [{ createLocalContext, createLakeLock }, { runStages }, { holdLake }] = await Promise.all([
+  const [{ createLocalContext, createLakeLock, removeLeftovers }, { runStages }, { holdLake }] = await Promise.all([
     wiringModule(),
     stagesModule(),
     import('./holdLake.ts'),
@@ -104,6 +104,7 @@ async function runPipeline(configFile: string, periodText: string, options: RunO
   const waitSeconds = options.wait === true ? defaultWaitSeconds : options.wait;
   await holdLake(lock, { runId, log, ...(waitSeconds !== undefined ? { waitSeconds } : {}) });
   try {
+    await removeLeftovers(loaded, log);
     const ctx = await createLocalContext(loaded, period, {
       resend: options.resend ?? false,
       reextract: options.reextract ?? false,

@@ -78,6 +78,21 @@ export async function createLakeLock(loaded: LoadedConfig, log: (message: string
   return new S3Lease(lake, { onLost: log });
 }
 
+/**
+ * What stopped runs left in a folder lake that no stage owns: the temporary files of puts killed
+ * before their rename. Called by the run that holds the lake, before its stages; says what it
+ * removed. An S3 lake has none (an object is written whole or not at all).
+ */
+export async function removeLeftovers(loaded: LoadedConfig, log: (message: string) => void): Promise<void> {
+  const lake = resolveLake(loaded);
+  if (lake.startsWith('s3://')) return;
+  const removed = await new FolderStore(lake).removeTemporary();
+  if (removed.length > 0)
+    log(
+      `lake: removed ${removed.length} temporary file(s) of writes a stopped run never finished: ${removed.join(', ')}`,
+    );
+}
+
 export interface LocalContextOptions {
   /** DuckDB's worker threads (default: one per core); the results do not depend on it. */
   threads?: number;

@@ -96,6 +96,11 @@ export const csvSourceSchema = z
      * thousands (12,500). Unset, a number holding a comma is bad_number: it is never guessed.
      */
     decimal: z.enum(['.', ',']).optional(),
+    /**
+     * `full`: the files the path matches are the whole truth, so records no longer in them are
+     * removed; `incremental`: each export adds versions, and records are kept (docs/design.md, "Full exports").
+     */
+    mode: z.enum(['incremental', 'full']).default('incremental'),
     /** The export's encoding when it has no BOM (a BOM picks UTF-8 or UTF-16 whatever this says). */
     encoding: z.enum(csvEncodings).default('utf-8'),
     /** Default: Excel's `sep=` first line, else the one of , ; tab | that splits the header most. */
@@ -462,6 +467,18 @@ export const configSchema = z
       if (names.has(s.name))
         ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `duplicate source name "${s.name}"` });
       names.add(s.name);
+    });
+    // A full export removes its source's records: curate must tell them from another source's.
+    config.sources.forEach((s, i) => {
+      if (s.type !== 'csv' || s.mode !== 'full' || entityByName(s.entity)?.columns.some((c) => c.name === 'source'))
+        return;
+      const others = config.sources.filter((o) => o !== s && sourceEntities(o).includes(s.entity));
+      if (others.length > 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', i, 'mode'],
+          message: `"full" needs ${s.name} to be the only source of ${s.entity} (its records carry no source), and ${others.map((o) => o.name).join(', ')} also fill it`,
+        });
     });
   });
 

@@ -46,16 +46,39 @@ export interface KpiDefinition {
   fields?: readonly string[];
   /** Fields needed when an anyOf alternative is the one present (csat from ticket ratings when there are no surveys). */
   fieldsWithout?: { entity: EntityName; fields: readonly string[] };
+  /**
+   * How a period of several whole months (a quarter, a range) is measured, declared for every KPI
+   * the queries of sql/kpis/ measure (docs/design.md, "Quarters and ranges"): `sum` when each of
+   * its rows is a ratio row whose numerator and denominator are counts or sums over records that
+   * each fall in one month, so the period's rows are its months' kpi_monthly rows summed; else
+   * `{ whole }`, why not, and its query runs over the curated rows of the whole period.
+   */
+  acrossMonths?: AcrossMonths;
   description: string;
   basis: string;
 }
 
+/** A KPI or side measure summed from its months' kpi_monthly rows, or measured over the whole period and why. */
+export type AcrossMonths = 'sum' | { whole: string };
+
 const k = (d: KpiDefinition): KpiDefinition => d;
+
+/** A duration's median and p90 are quantiles of all the period's records: no sum of monthly ones. */
+const quantiles: AcrossMonths = { whole: 'a median and a p90 are not sums of monthly ones' };
+/** Money is summed in floating point: the months' sums added again need not be the period's to the last bit. */
+const money: AcrossMonths = {
+  whole: 'money summed in floating point: monthly sums re-added may differ in the last bit',
+};
+/** Churn and the MRR movements compare the day before the period with its last day. */
+const stock = (of: string): AcrossMonths => ({
+  whole: `a stock: ${of} on the day before the period against its last day`,
+});
 
 export const kpiCatalog: readonly KpiDefinition[] = [
   // volume
   k({
     id: 'tickets_created',
+    acrossMonths: 'sum',
     sum: true,
     label: 'Tickets created',
     family: 'volume',
@@ -68,6 +91,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'tickets_solved',
+    acrossMonths: 'sum',
     sum: true,
     label: 'Tickets solved',
     family: 'volume',
@@ -79,6 +103,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'backlog_open',
+    acrossMonths: { whole: 'a stock: the tickets open at the end of the last month, not a sum of months' },
     sum: true,
     label: 'Open backlog',
     family: 'volume',
@@ -91,6 +116,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'complaints',
+    acrossMonths: 'sum',
     sum: true,
     label: 'Complaints',
     family: 'volume',
@@ -102,6 +128,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'complaint_escalation_trend',
+    acrossMonths: 'sum',
     label: 'Complaints escalated',
     family: 'volume',
     unit: 'ratio',
@@ -114,6 +141,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   // speed
   k({
     id: 'first_reply_time',
+    acrossMonths: quantiles,
     label: 'First reply time',
     family: 'speed',
     unit: 'seconds',
@@ -124,6 +152,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'full_resolution_time',
+    acrossMonths: quantiles,
     label: 'Full resolution time',
     family: 'speed',
     unit: 'seconds',
@@ -134,6 +163,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'replied_within_24h_rate',
+    acrossMonths: 'sum',
     label: 'Replied within 24 h',
     family: 'speed',
     unit: 'ratio',
@@ -144,6 +174,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'resolved_within_2d_rate',
+    acrossMonths: 'sum',
     label: 'Resolved within 2 days',
     family: 'speed',
     unit: 'ratio',
@@ -154,6 +185,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'sla_attainment',
+    acrossMonths: 'sum',
     label: 'SLA attainment',
     family: 'speed',
     unit: 'ratio',
@@ -165,6 +197,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'handle_time',
+    acrossMonths: quantiles,
     label: 'Handle time',
     family: 'speed',
     unit: 'seconds',
@@ -175,6 +208,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'service_level',
+    acrossMonths: 'sum',
     label: 'Service level',
     family: 'speed',
     unit: 'ratio',
@@ -185,6 +219,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'abandonment_rate',
+    acrossMonths: 'sum',
     label: 'Abandonment rate',
     family: 'speed',
     unit: 'ratio',
@@ -195,6 +230,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'queue_answer_time',
+    acrossMonths: quantiles,
     label: 'Queue answer time',
     family: 'speed',
     unit: 'seconds',
@@ -206,6 +242,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   // effort
   k({
     id: 'replies_per_solved_ticket',
+    acrossMonths: 'sum',
     label: 'Replies per solved ticket',
     family: 'effort',
     unit: 'count',
@@ -217,6 +254,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'one_touch_rate',
+    acrossMonths: 'sum',
     label: 'One-touch resolution',
     family: 'effort',
     unit: 'ratio',
@@ -228,6 +266,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'reopen_rate',
+    acrossMonths: 'sum',
     label: 'Reopen rate',
     family: 'effort',
     unit: 'ratio',
@@ -239,6 +278,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'escalation_rate',
+    acrossMonths: 'sum',
     label: 'Escalation rate',
     family: 'effort',
     unit: 'ratio',
@@ -251,6 +291,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   // orders
   k({
     id: 'perfect_order_rate',
+    acrossMonths: 'sum',
     label: 'Perfect order rate',
     family: 'orders',
     unit: 'ratio',
@@ -261,6 +302,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'order_entry_accuracy',
+    acrossMonths: 'sum',
     label: 'Order entry accuracy',
     family: 'orders',
     unit: 'ratio',
@@ -271,6 +313,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'first_time_fill_rate',
+    acrossMonths: 'sum',
     label: 'First-time fill rate',
     family: 'orders',
     unit: 'ratio',
@@ -281,6 +324,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'invoice_accuracy',
+    acrossMonths: 'sum',
     label: 'Invoice accuracy',
     family: 'orders',
     unit: 'ratio',
@@ -291,6 +335,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'order_status_accuracy',
+    acrossMonths: 'sum',
     label: 'Order status accuracy',
     family: 'orders',
     unit: 'ratio',
@@ -301,6 +346,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'order_processing_time',
+    acrossMonths: quantiles,
     label: 'Order processing time',
     family: 'orders',
     unit: 'seconds',
@@ -311,6 +357,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'order_entry_time',
+    acrossMonths: quantiles,
     label: 'Order entry time',
     family: 'orders',
     unit: 'seconds',
@@ -321,6 +368,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'on_time_delivery_rate',
+    acrossMonths: 'sum',
     label: 'On-time delivery',
     family: 'orders',
     unit: 'ratio',
@@ -332,6 +380,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   // ease
   k({
     id: 'self_service_clicks',
+    acrossMonths: 'sum',
     label: 'Self-service clicks',
     family: 'ease',
     unit: 'count',
@@ -342,6 +391,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'self_service_completion_rate',
+    acrossMonths: 'sum',
     label: 'Self-service completion',
     family: 'ease',
     unit: 'ratio',
@@ -353,6 +403,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   // agents
   k({
     id: 'solved_per_agent',
+    acrossMonths: { whole: 'its denominator counts distinct agents with time in the period' },
     label: 'Solved per agent',
     family: 'agents',
     unit: 'count',
@@ -364,6 +415,9 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'solved_per_worked_hour',
+    acrossMonths: {
+      whole: "each agent's row pairs the period's solved tickets with the agent's hours, months without hours included",
+    },
     label: 'Solved per worked hour',
     family: 'agents',
     unit: 'count',
@@ -374,6 +428,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'agent_turnover_rate',
+    acrossMonths: { whole: "a stock: the headcount on the period's first and last day" },
     label: 'Agent turnover',
     family: 'agents',
     unit: 'ratio',
@@ -385,6 +440,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   // customers
   k({
     id: 'csat',
+    acrossMonths: 'sum',
     survey: true,
     margin: 'wilson',
     label: 'CSAT',
@@ -413,6 +469,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'nps',
+    acrossMonths: 'sum',
     survey: true,
     margin: 'netPromoter',
     label: 'NPS',
@@ -425,6 +482,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'ces',
+    acrossMonths: 'sum',
     survey: true,
     label: 'Customer effort score',
     family: 'customers',
@@ -436,6 +494,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'customer_churn_rate',
+    acrossMonths: stock('customers'),
     label: 'Customer churn',
     family: 'customers',
     unit: 'ratio',
@@ -447,6 +506,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'customer_retention_rate',
+    acrossMonths: stock('customers'),
     label: 'Customer retention',
     family: 'customers',
     unit: 'ratio',
@@ -457,6 +517,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'cohort_retention',
+    acrossMonths: { whole: "a stock: each cohort's customers active on the period's last day" },
     label: 'Cohort retention',
     family: 'customers',
     unit: 'ratio',
@@ -468,6 +529,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'gross_revenue_churn',
+    acrossMonths: stock('MRR'),
     sampleOf: 'customer_churn_rate',
     label: 'Gross revenue churn',
     family: 'customers',
@@ -479,6 +541,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'net_revenue_retention',
+    acrossMonths: stock('MRR'),
     sampleOf: 'customer_churn_rate',
     label: 'Net revenue retention',
     family: 'customers',
@@ -490,6 +553,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'conversion_after_contact_rate',
+    acrossMonths: { whole: 'counts distinct customers, whose orders may fall in a later month' },
     label: 'Conversion after contact',
     family: 'customers',
     unit: 'ratio',
@@ -527,6 +591,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   // cost
   k({
     id: 'total_cost_of_response',
+    acrossMonths: { whole: "its channel breakdown splits labour by the period's handle-time shares" },
     sum: true,
     label: 'Total cost of response',
     family: 'cost',
@@ -539,6 +604,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'cost_per_ticket',
+    acrossMonths: money,
     label: 'Cost per ticket',
     family: 'cost',
     unit: 'currency',
@@ -549,6 +615,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'cost_per_resolution',
+    acrossMonths: money,
     label: 'Cost per resolution',
     family: 'cost',
     unit: 'currency',
@@ -559,6 +626,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'cost_per_contact_minute',
+    acrossMonths: money,
     label: 'Cost per contact minute',
     family: 'cost',
     unit: 'currency',
@@ -571,6 +639,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'cost_to_serve_by_segment',
+    acrossMonths: { whole: "splits the period's cost by the period's handle-time shares" },
     sum: true,
     label: 'Cost to serve',
     family: 'cost',
@@ -583,6 +652,7 @@ export const kpiCatalog: readonly KpiDefinition[] = [
   }),
   k({
     id: 'service_margin_by_segment',
+    acrossMonths: { whole: "its cost to serve splits the period's cost by the period's handle-time shares" },
     sum: true,
     label: 'Service margin',
     family: 'cost',
@@ -630,6 +700,8 @@ export interface SideMeasure {
    * none) or one member's (set when the measure has that dimension).
    */
   stats?: Readonly<Record<string, SideMeasurePoint>>;
+  /** How a period of several whole months measures it, as a KPI's acrossMonths says. */
+  acrossMonths: AcrossMonths;
 }
 
 const surveyKpis = kpiCatalog.filter((d) => d.survey).map((d) => d.id);
@@ -637,28 +709,33 @@ const surveyKpis = kpiCatalog.filter((d) => d.survey).map((d) => d.id);
 export const sideMeasures: readonly SideMeasure[] = [
   {
     id: responseBase,
+    acrossMonths: 'sum',
     for: surveyKpis,
     note: `tickets solved in the period: the response rate of ${surveyKpis.join(', ')} = their denominator ÷ this numerator`,
   },
   {
     id: excludedFromTime,
+    acrossMonths: { whole: 'a ticket created in one month and solved in another is left out once' },
     for: 'always',
     note: 'tickets left out of time metrics, by reason (dataQuality.excludedFromTimeMetrics): numerator per member of dimension reason',
   },
   {
     id: 'solved_per_agent_csat',
+    acrossMonths: 'sum',
     for: ['solved_per_agent'],
     note: "each agent's CSAT beside solved_per_agent (breakdown agent_csat) = numerator ÷ denominator per agent",
     breakdown: { name: 'agent_csat', dimension: 'agent' },
   },
   {
     id: 'self_service_screens',
+    acrossMonths: 'sum',
     for: ['self_service_clicks'],
     note: 'screens of completed sessions beside self_service_clicks (stats.screens) = numerator ÷ denominator',
     stats: { screens: { dimension: '' } },
   },
   {
     id: 'agent_headcount',
+    acrossMonths: { whole: "a stock: the headcount on the period's first and last day" },
     for: ['agent_turnover_rate'],
     note: "headcount on the period's first and last day beside agent_turnover_rate (stats.headcountFirstDay, headcountLastDay)",
     stats: {
@@ -667,3 +744,12 @@ export const sideMeasures: readonly SideMeasure[] = [
     },
   },
 ];
+
+/**
+ * The KPIs and side measures whose rows for a period of several whole months are their months'
+ * kpi_monthly rows summed (acrossMonths 'sum'); every other row of the KPI queries is measured over
+ * the whole period (docs/design.md, "Quarters and ranges").
+ */
+export const summedAcrossMonths: ReadonlySet<string> = new Set(
+  [...kpiCatalog, ...sideMeasures].filter((m) => m.acrossMonths === 'sum').map((m) => m.id),
+);

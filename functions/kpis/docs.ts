@@ -1,4 +1,4 @@
-import { kpiCatalog } from './catalog.ts';
+import { kpiCatalog, sideMeasures } from './catalog.ts';
 
 /** docs/kpis.md, generated from the catalog: each KPI's definition, unit, direction and basis. */
 export function kpiDocsMarkdown(): string {
@@ -36,5 +36,26 @@ export function kpiDocsMarkdown(): string {
     }
     lines.push('');
   }
+  lines.push(
+    '## Periods of several months',
+    '',
+    "A quarter or a range of whole months that `kpi_monthly` holds sums its months' rows for the KPIs",
+    'below marked "sum of months" (numerators and denominators added, the value recomputed); the',
+    'others run their query over the curated rows of the whole period, for the reason given',
+    '(docs/design.md, "Quarters and ranges"). Either way the numbers are those of one query over',
+    'the whole period (docs/rules.md, "Periods of several months"). The rows beside a KPI are in italics.',
+    '',
+    '| id | measured | why not summed |',
+    '| --- | --- | --- |',
+  );
+  const measured = [
+    ...kpiCatalog.flatMap((d) => (d.acrossMonths ? [{ id: `\`${d.id}\``, across: d.acrossMonths }] : [])),
+    ...sideMeasures.map((m) => ({ id: `_\`${m.id}\`_`, across: m.acrossMonths })),
+  ];
+  for (const { id, across } of measured)
+    lines.push(
+      across === 'sum' ? `| ${id} | sum of months | |` : `| ${id} | query over the whole period | ${across.whole} |`,
+    );
+  lines.push('');
   return lines.join('\n');
 }

@@ -127,6 +127,8 @@ export interface SourceQuality {
   rowsAccepted: number;
   rowsRejected: number;
   rejectedByReason: Record<string, number>;
+  /** A full source: records its latest export no longer held, removed from the lake (absent: an incremental source). */
+  removed?: number;
   /** Bad values in accepted rows, by field then reason; absent in reports written before they were counted. */
   fieldIssues?: Record<string, Record<string, number>>;
   lastExtractAt: string | null;

@@ -19,6 +19,12 @@ export const spillPrefix = '_scratch/spill';
 /** Where the local engine writes its work tables (Parquet read back through views): never read as lake data. */
 export const workPrefix = '_scratch/work';
 
+/**
+ * Where the local engine writes Parquet before it moves each month into place (DuckDbEngine's
+ * writeParquet; docs/design.md, "Commits"): never read as lake data, and swept by the next write.
+ */
+export const writesPrefix = '_scratch/writes/';
+
 export const lakeKeys = {
   /** raw/<entity>/source=<source>/ingest_date=YYYY-MM-DD/ */
   rawPrefix: (entity: string, source: string, ingestDate: string) =>

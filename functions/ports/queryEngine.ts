@@ -46,6 +46,14 @@ export interface QueryEngine {
    */
   writeParquet(sql: string, prefix: string, options: { partitionByMonth: boolean; months?: string[] }): Promise<void>;
   /**
+   * The Parquet parts under a prefix that a write left unfinished: shorter than a Parquet file can
+   * be, or without the `PAR1` magic at both ends (a Parquet file's footer is written last).
+   * Every reader of the table would fail on one; the stages that own the table repair it
+   * (docs/design.md, "Commits"). The local engine looks; in S3 an object is written whole or
+   * not at all, so Athena's engine has none to find and does not implement it.
+   */
+  tornParts?(prefix: string): Promise<{ key: string; reason: string }[]>;
+  /**
    * The time (epoch ms) by which the engine must be idle: from then on it starts no statement,
    * and one still running is stopped, so nothing writes into the lake after the stage has
    * stopped. Both throw OutOfTimeError. Set by the stages that resume from saved progress

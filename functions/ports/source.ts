@@ -130,6 +130,11 @@ export interface Source {
   readonly entity: string;
   /** How curate reads what this source lands (docs/design.md, "Bad input"). */
   readonly reading: ReadingRules;
+  /**
+   * `full`: each landing is the whole truth of the source's records, and curate removes those it
+   * no longer holds (docs/design.md, "Full exports"); `incremental` (absent): records are kept.
+   */
+  readonly mode?: 'incremental' | 'full';
   /** API sources: how many records a landed part gathers before its watermark is saved (extract); none: every watermark at once. */
   readonly checkpointRecords?: number;
   /** API sources: the requests sent so far and the time spent waiting on rate limits, for the progress line. */

@@ -1,6 +1,14 @@
 import mjml2html from 'mjml';
+import type { SourceQuality } from '../kpis/types.ts';
 import { escapeHtml } from './html.ts';
 import type { InlineImage } from './message.ts';
+
+/**
+ * A full source's records its latest export no longer held, after its row counts
+ * (docs/design.md, "Full exports"); nothing for an incremental source or none removed.
+ */
+export const removedNote = (s: Pick<SourceQuality, 'removed'>, n: (value: number) => string): string =>
+  s.removed ? `, ${n(s.removed)} removed (no longer in its full export)` : '';
 
 /**
  * The frame every message shares: MJML (tables that hold in Outlook, columns that stack on a

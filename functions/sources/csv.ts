@@ -1,7 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout } from 'node:timers/promises';
 import { glob } from 'tinyglobby';
 import type { CsvSourceConfig } from '../config/schema.ts';
 import { SourceError } from '../errors.ts';
@@ -123,6 +126,7 @@ export class CsvSource implements Source {
   readonly name: string;
   readonly entity: string;
   readonly reading: ReadingRules;
+  readonly mode: 'incremental' | 'full';
   constructor(
     private readonly config: CsvSourceConfig,
     private readonly definition: Entity,
@@ -131,6 +135,7 @@ export class CsvSource implements Source {
   ) {
     this.name = config.name;
     this.entity = definition.name;
+    this.mode = config.mode;
     this.reading = {
       values: config.values,
       timezone: config.timezone,
@@ -193,7 +198,7 @@ export class CsvSource implements Source {
   private async split(absolute: string, file: string, limit: number): Promise<{ layout: CsvLayout; rows: CellRow[] }> {
     const rows: CellRow[] = [];
     let layout: CsvLayout | undefined;
-    for await (const chunk of this.cells(absolute, file, createHash('sha256'), '\n')) {
+    for await (const chunk of this.cells(absolute, file, undefined, '\n')) {
       layout = chunk.layout;
       rows.push(...chunk.rows.slice(0, limit - rows.length));
       if (rows.length >= limit) break;
@@ -206,7 +211,7 @@ export class CsvSource implements Source {
     absolute: string,
     file: string,
   ): Promise<{ cells: string[]; delimiter: string; line: number }> {
-    for await (const [item] of readCsv(absolute, file, this.config, createHash('sha256'))) {
+    for await (const [item] of readCsv(absolute, file, this.config)) {
       if (item?.kind === 'header') return item;
       break;
     }
@@ -229,7 +234,7 @@ export class CsvSource implements Source {
   private async *cells(
     absolute: string,
     file: string,
-    hash: Hash,
+    hash: Hash | undefined,
     newline: CsvLayout['newline'],
   ): AsyncGenerator<{ layout: CsvLayout; rows: CellRow[] }> {
     let layout: CsvLayout | undefined;
@@ -269,17 +274,129 @@ export class CsvSource implements Source {
   }
 
   /**
+   * The file copied to `target` and fingerprinted in the same pass (docs/design.md, "Re-reading"):
+   * what is scanned and landed is this copy, never the export, which its writer may still be
+   * appending to. A file whose size or mtime moved while it was copied changed under the read:
+   * undefined.
+   */
+  private async snapshot(absolute: string, target: string): Promise<Snapshot | undefined> {
+    const before = await stat(absolute);
+    const { sha256, bytes } = await this.copy(absolute, target);
+    const after = await stat(absolute);
+    const still = after.size === before.size && after.mtimeMs === before.mtimeMs && bytes === before.size;
+    return still ? { path: target, size: before.size, mtimeMs: before.mtimeMs, sha256 } : undefined;
+  }
+
+  /** Copies a file byte for byte, hashing what it copies (a seam: a test appends to the export here). */
+  protected async copy(from: string, to: string): Promise<{ sha256: string; bytes: number }> {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    await pipeline(
+      createReadStream(from),
+      async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          hash.update(chunk);
+          bytes += chunk.length;
+          yield chunk;
+        }
+      },
+      createWriteStream(to),
+    );
+    return { sha256: hash.digest('hex'), bytes };
+  }
+
+  /** A stable copy of the file, tried again a few times while it changes under the read. */
+  private async stableCopy(absolute: string, target: string): Promise<Snapshot | undefined> {
+    for (let attempt = 1; attempt <= copyAttempts; attempt += 1) {
+      const copy = await this.snapshot(absolute, target);
+      if (copy) return copy;
+      if (attempt < copyAttempts) await setTimeout(copyRetryMs * attempt);
+    }
+    return undefined;
+  }
+
+  /**
+   * Another file already read with the same content and mapping, by its name (`among`: only
+   * these files, else every file the watermark names).
+   */
+  private twinOf(
+    file: string,
+    sha256: string,
+    mapping: string,
+    seen: CsvWatermark,
+    among: ReadonlySet<string> | undefined,
+  ): string | undefined {
+    return Object.entries(seen.files).find(
+      ([other, known]) =>
+        other !== file &&
+        known.sha256 === sha256 &&
+        (known.mapping === undefined || known.mapping === mapping) &&
+        (among === undefined || among.has(other)),
+    )?.[0];
+  }
+
+  /** Whether a file is as the watermark saw it (`previous`): same mapping, and same size and mtime or content. */
+  private async unchanged(
+    absolute: string,
+    previous: CsvWatermark['files'][string] | undefined,
+    mapping: string,
+  ): Promise<boolean> {
+    if (!previous || (previous.mapping !== undefined && previous.mapping !== mapping)) return false;
+    const info = await stat(absolute);
+    if (previous.size !== info.size) return false;
+    return previous.mtimeMs === info.mtimeMs || (await fileSha256(absolute)) === previous.sha256;
+  }
+
+  /**
    * `reextract`: read every file again, whatever the watermark says (pulse run --reextract).
    * `landAsIs: false`: the engine cannot read an export in place (Athena's CSV SerDe numbers no
    * rows), so every file is split into cells, as an unfit one is.
+   *
+   * A source in `full` mode (docs/design.md, "Full exports"): the files its path matches are one
+   * export, the whole truth. When any of them is new, changed or gone, all are read again, in one
+   * landing, or none: curate then removes the source's records none of them holds.
    */
   async *pull(watermark: unknown, options: PullOptions = {}): AsyncIterable<SourceChunk> {
-    const seen: CsvWatermark = { files: { ...((watermark as CsvWatermark | undefined)?.files ?? {}) } };
+    const saved = (watermark as CsvWatermark | undefined)?.files ?? {};
     const mapping = mappingFingerprint(this.config, this.businessZone);
-    for (const file of await this.files()) {
+    const files = await this.files();
+    for (const file of files) {
+      if (await isWorkbook(path.resolve(this.baseDir, file)))
+        throw new SourceError(`sources "${this.name}": ${workbookError(file)}`);
+    }
+    let whole = false;
+    if (this.config.mode === 'full' && !options.reextract) {
+      const gone = Object.keys(saved).some((file) => !files.includes(file));
+      for (const file of files)
+        whole ||= gone || !(await this.unchanged(path.resolve(this.baseDir, file), saved[file], mapping));
+    }
+    // A full export read again starts a watermark of its own: a file gone from it leaves it.
+    const seen: CsvWatermark = { files: whole ? {} : { ...saved } };
+    const scratch = await mkdtemp(path.join(tmpdir(), 'pulse-extract-'));
+    try {
+      if (whole) {
+        yield* this.pullWhole(files, mapping, seen, scratch, options);
+        return;
+      }
+      yield* this.pullEach(files, mapping, seen, scratch, options);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /** Each new or changed file read and landed on its own (an incremental source, or --reextract). */
+  private async *pullEach(
+    files: string[],
+    mapping: string,
+    seen: CsvWatermark,
+    scratch: string,
+    options: PullOptions,
+  ): AsyncGenerator<SourceChunk> {
+    // The files this pull lands: with --reextract, the only ones a file's content is known from.
+    const landed = new Set<string>();
+    for (const file of files) {
       const absolute = path.resolve(this.baseDir, file);
       const info = await stat(absolute);
-      if (await isWorkbook(absolute)) throw new SourceError(`sources "${this.name}": ${workbookError(file)}`);
       const previous = options.reextract ? undefined : seen.files[file];
       const sameMapping = previous?.mapping === undefined || previous.mapping === mapping;
       let note: string | undefined;
@@ -300,47 +417,129 @@ export class CsvSource implements Source {
       } else if (previous) {
         note = `${file}: read again, its content changed since it was last read`;
       }
-      const layout = await this.layoutOf(absolute, file);
-      const hash = createHash('sha256');
-      const utf8 = this.config.encoding === 'utf-8' || (await startsWith(absolute, utf8Bom));
-      const asIs = options.landAsIs ?? true;
-      const scan = asIs
-        ? await scanCsv(
-            absolute,
-            { delimiter: layout.delimiter, skipLines: layout.skipLines, fields: layout.header.length },
-            hash,
-          )
-        : undefined;
-      const unfit = !scan ? undefined : utf8 ? scan.unfit : `it is ${this.config.encoding}`;
-      const done = () => {
-        seen.files[file] = { size: info.size, mtimeMs: info.mtimeMs, sha256: hash.digest('hex'), mapping };
-        return { files: { ...seen.files } };
-      };
-      if (scan && unfit === undefined) {
-        // Landed as it is: the engine's CSV reader reads it, row n on line n + skipLines.
+      const copy = await this.stableCopy(absolute, path.join(scratch, 'export'));
+      if (!copy) {
+        // Not landed and not in the watermark: the next run reads it, once its writer is done.
+        yield { note: unstableNote(file) };
+        continue;
+      }
+      const twin = this.twinOf(file, copy.sha256, mapping, seen, options.reextract ? landed : undefined);
+      if (twin) {
+        // A file is known by its content: one renamed (or copied under another name) is not read
+        // again, so its rows are not counted twice (docs/design.md, "Re-reading").
+        seen.files[file] = { size: copy.size, mtimeMs: copy.mtimeMs, sha256: copy.sha256, mapping };
         yield {
-          unit: file,
-          name: file,
-          file: {
-            path: absolute,
-            layout: { ...layout, newline: scan.newline, padded: scan.padded, controls: scan.controls },
-          },
-          watermark: done(),
-          ...(note ? { note } : {}),
+          watermark: { files: { ...seen.files } },
+          note: `${file}: skipped, the same content as ${twin}, already read`,
         };
         continue;
       }
-      if (note) yield { note };
-      if (unfit) yield { note: `${file}: split by Pulse's reader before landing (${unfit})` };
-      let last: { layout: CsvLayout; rows: CellRow[] } | undefined;
-      // Hashed while it is read when no scan did (the fingerprint the watermark keeps).
-      for await (const chunk of this.cells(absolute, file, scan ? createHash('sha256') : hash, '\n')) {
-        if (last) yield { unit: file, name: file, cells: last };
-        last = chunk;
-      }
-      yield { unit: file, name: file, cells: last!, watermark: done() };
+      landed.add(file);
+      yield* this.land(file, copy, mapping, seen, note, options);
     }
   }
+
+  /**
+   * A full export read again: every file copied first, then all landed, or none when one keeps
+   * changing (a part of the truth landed alone would remove the records of the rest).
+   */
+  private async *pullWhole(
+    files: string[],
+    mapping: string,
+    seen: CsvWatermark,
+    scratch: string,
+    options: PullOptions,
+  ): AsyncGenerator<SourceChunk> {
+    const copies: { file: string; copy: Snapshot }[] = [];
+    for (const [i, file] of files.entries()) {
+      const copy = await this.stableCopy(path.resolve(this.baseDir, file), path.join(scratch, `export-${i}`));
+      if (!copy) {
+        yield { note: `${unstableNote(file)}, and the rest of its full export with it` };
+        return;
+      }
+      // Each header bound before any file lands: one that does not fit fails the read whole.
+      await this.layoutOf(copy.path, file);
+      copies.push({ file, copy });
+    }
+    const landed = new Set<string>();
+    for (const { file, copy } of copies) {
+      const twin = this.twinOf(file, copy.sha256, mapping, seen, landed);
+      if (twin) {
+        seen.files[file] = { size: copy.size, mtimeMs: copy.mtimeMs, sha256: copy.sha256, mapping };
+        yield { watermark: { files: { ...seen.files } }, note: `${file}: skipped, the same content as ${twin}` };
+        continue;
+      }
+      landed.add(file);
+      const note = `${file}: read with the rest of its full export, which changed`;
+      yield* this.land(file, copy, mapping, seen, note, options);
+    }
+  }
+
+  /**
+   * One file's stable copy landed: as it is when the engine reads it so, else split by Pulse's
+   * reader. Both read the copy, so what lands is what was scanned and fingerprinted.
+   */
+  private async *land(
+    file: string,
+    copy: Snapshot,
+    mapping: string,
+    seen: CsvWatermark,
+    note: string | undefined,
+    options: PullOptions,
+  ): AsyncGenerator<SourceChunk> {
+    const layout = await this.layoutOf(copy.path, file);
+    const utf8 = this.config.encoding === 'utf-8' || (await startsWith(copy.path, utf8Bom));
+    const asIs = options.landAsIs ?? true;
+    const scan = asIs
+      ? await scanCsv(copy.path, {
+          delimiter: layout.delimiter,
+          skipLines: layout.skipLines,
+          fields: layout.header.length,
+        })
+      : undefined;
+    const unfit = !scan ? undefined : utf8 ? scan.unfit : `it is ${this.config.encoding}`;
+    const done = () => {
+      seen.files[file] = { size: copy.size, mtimeMs: copy.mtimeMs, sha256: copy.sha256, mapping };
+      return { files: { ...seen.files } };
+    };
+    if (scan && unfit === undefined) {
+      // Landed as it is: the engine's CSV reader reads it, row n on line n + skipLines.
+      yield {
+        unit: file,
+        name: file,
+        file: {
+          path: copy.path,
+          layout: { ...layout, newline: scan.newline, padded: scan.padded, controls: scan.controls },
+        },
+        watermark: done(),
+        ...(note ? { note } : {}),
+      };
+      return;
+    }
+    if (note) yield { note };
+    if (unfit) yield { note: `${file}: split by Pulse's reader before landing (${unfit})` };
+    let last: { layout: CsvLayout; rows: CellRow[] } | undefined;
+    for await (const chunk of this.cells(copy.path, file, undefined, '\n')) {
+      if (last) yield { unit: file, name: file, cells: last };
+      last = chunk;
+    }
+    yield { unit: file, name: file, cells: last!, watermark: done() };
+  }
 }
+
+/** A file's stable copy: where it is, and the size, mtime and SHA-256 of the export it copies. */
+interface Snapshot {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
+const unstableNote = (file: string) =>
+  `${file}: not read, it changed while it was read (${copyAttempts} tries); the next run reads it`;
+
+/** Copies of a file that keeps changing before it is left to the next run, and the wait between them. */
+const copyAttempts = 3;
+const copyRetryMs = 200;
 
 const utf8Bom = Buffer.from([0xef, 0xbb, 0xbf]);

@@ -51,18 +51,18 @@ function parseRecords(records: RecordText[], delimiter: string): (string[] | Err
 /**
  * Reads a CSV file as it comes (docs/design.md, "Real exports as they come"): bytes to lines
  * (csvDecode.ts), lines to records with resynchronisation (csvRecords.ts), records to cells
- * (csv-parse). Every byte read also feeds `hash`, so the file's fingerprint costs no second read.
+ * (csv-parse). Every byte read also feeds `hash` when one is given.
  * Yields the items in order, some at a time.
  */
 export async function* readCsv(
   absolute: string,
   file: string,
   source: { encoding: CsvEncoding; delimiter?: string | undefined },
-  hash: Hash,
+  hash?: Hash,
 ): AsyncGenerator<CsvItem[]> {
   async function* bytes(): AsyncGenerator<Buffer> {
     for await (const chunk of createReadStream(absolute)) {
-      hash.update(chunk as Buffer);
+      hash?.update(chunk as Buffer);
       yield chunk as Buffer;
     }
   }

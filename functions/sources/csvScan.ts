@@ -10,7 +10,7 @@ import { isUtf8 } from 'node:buffer';
  * read by DuckDB's (or Athena's) CSV reader, where row n is line n + the lines before it. Any
  * other file is split by Pulse's own reader, which resynchronises after a bad line.
  *
- * Every byte also feeds `hash`, so the file's fingerprint costs no second read.
+ * Every byte also feeds `hash` when one is given (a fingerprint that costs no second read).
  */
 export interface ScanResult {
   /** Why the file cannot land as it is; undefined when it can. */
@@ -202,7 +202,7 @@ function scanChunk(chunk: Buffer, st: ScanState, delimiter: number, skipLines: n
 export async function scanCsv(
   file: string,
   options: { delimiter: string; skipLines: number; fields: number },
-  hash: Hash,
+  hash?: Hash,
 ): Promise<ScanResult> {
   const delimiter = options.delimiter.charCodeAt(0);
   const specialHere = Uint8Array.from(special);
@@ -225,7 +225,7 @@ export async function scanCsv(
   let carry: Buffer = Buffer.alloc(0);
   for await (const raw of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
     const chunk = raw as Buffer;
-    hash.update(chunk);
+    hash?.update(chunk);
     if (st.unfit) continue;
     const tail = incompleteTail(chunk);
     const checked =

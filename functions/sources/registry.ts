@@ -59,6 +59,7 @@ function landedElsewhere(source: Source): Source {
     name: source.name,
     entity: source.entity,
     reading: source.reading,
+    ...(source.mode ? { mode: source.mode } : {}),
     pull: async function* () {},
   };
 }

@@ -6,6 +6,7 @@ import { validationSql, type ValidationSpec } from '../dialect/validation.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
 import { lastProjectedMonth, monthProjection, monthsOutsideProjection } from '../model/projection.ts';
 import { PulseError } from '../errors.ts';
+import { faultPoint } from '../runtime/faultPoint.ts';
 import { entities, type Entity } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { FieldIssue, LandedPart, RejectedRow, Source, SourceRow } from '../ports/source.ts';
@@ -38,13 +39,18 @@ interface PendingFold {
   months: string[] | 'all';
   /** Where its rows are staged (lakeKeys.curateStaging), laid out as curated/<entity>/ is. */
   staged: string;
-  /** Curated rows the fold replaces (counted before it), and rows its parts accepted. */
+  /**
+   * Curated rows the fold replaces (counted before it), and rows its parts accepted less those the
+   * earlier reads of the exports it reads again had accepted (a re-read replaces them).
+   */
   replaced: number;
   accepted: number;
 }
 
 export interface SourceCurated extends RowCounts {
   source: string;
+  /** A full source's records its latest export no longer holds, removed from the lake by this curate. */
+  removed?: number;
   /** The rejects as CSV (rejects/…/<part>.csv), none when nothing was rejected. */
   rejectsCsvKeys: string[];
 }
@@ -282,10 +288,18 @@ async function validateNew(
   entity: Entity,
   done: Set<string>,
   until?: number,
-): Promise<{ tables: { table: string }[]; keys: string[]; sources: SourceCurated[] }> {
+): Promise<{
+  tables: { table: string }[];
+  keys: string[];
+  sources: SourceCurated[];
+  reread: number;
+  full: FullExport[];
+}> {
   const tables: { table: string }[] = [];
   const keys: string[] = [];
   const sources: SourceCurated[] = [];
+  const full: FullExport[] = [];
+  let reread = 0;
   const late = () => until !== undefined && tables.length > 0 && Date.now() >= until;
   for (const source of ctx.sources.filter((s) => s.entity === entity.name)) {
     if (late()) break;
@@ -296,8 +310,14 @@ async function validateNew(
     const curated: SourceCurated = { source: source.name, ...emptyCounts(), rejectsCsvKeys: [] };
     let freshest = state.freshestRecordAt ? Date.parse(state.freshestRecordAt) : Number.NEGATIVE_INFINITY;
     const replaced = supersededParts(parts);
+    // Exports read again: the rows their earlier read had accepted.
+    const earlierReads = new Map<string, number>();
+    // A full source's latest landing is the whole truth; its parts are validated in one curate.
+    const latest = source.mode === 'full' ? parts.at(-1)!.landing : undefined;
+    const fullExport: FullExport = { source: source.name, truth: [], older: [] };
+    const acceptedBefore = Object.values(state.units).reduce((n, u) => n + u.rowsAccepted, 0);
     for (const part of parts) {
-      if (late()) break;
+      if (late() && !latest) break;
       // An export read again before this curate: only its latest read is validated and counted.
       if (replaced.has(part.key)) {
         keys.push(part.key);
@@ -307,6 +327,7 @@ async function validateNew(
       const result = await validatePart(ctx, entity, source, part, table);
       tables.push({ table });
       keys.push(part.key);
+      if (latest) (part.landing === latest ? fullExport.truth : fullExport.older).push(table);
       addCounts(curated, result.counts);
       curated.rejectsCsvKeys.push(...result.rejectsCsvKeys);
       if (result.freshest !== null) freshest = Math.max(freshest, result.freshest);
@@ -315,6 +336,10 @@ async function validateNew(
       let unit = state.units[part.unit];
       if (!unit || unit.landing !== part.landing) {
         for (const earlier of unit?.rejectKeys ?? []) await ctx.store.deletePrefix(earlier);
+        // An export's earlier read is replaced, not merged: its rows that the new read holds again
+        // are no older versions. Counted as the smaller of the two reads (rows the new read no longer
+        // holds stay in the lake, as records), which merged counts may only undercount.
+        if (unit && part.format !== 'records') earlierReads.set(part.unit, unit.rowsAccepted);
         unit = { ...emptyCounts(), landing: part.landing, parts: [], rejectKeys: [] };
         state.units[part.unit] = unit;
       }
@@ -324,11 +349,92 @@ async function validateNew(
         (unit.rejectKeys ??= []).push(...result.rejectKeys);
       }
     }
+    if (latest) {
+      // The files its full export no longer holds leave the counts with their rows, and the whole
+      // export read again replaces the whole earlier read (reckoned as in the incremental case).
+      for (const [name, unit] of Object.entries(state.units)) {
+        if (unit.landing === latest) continue;
+        for (const earlier of unit.rejectKeys ?? []) await ctx.store.deletePrefix(earlier);
+        delete state.units[name];
+      }
+      const acceptedNow = Object.values(state.units).reduce((n, u) => n + u.rowsAccepted, 0);
+      reread += Math.min(acceptedBefore, acceptedNow);
+      full.push(fullExport);
+    } else for (const [name, earlier] of earlierReads) reread += Math.min(earlier, state.units[name]!.rowsAccepted);
     state.freshestRecordAt = Number.isFinite(freshest) ? new Date(freshest).toISOString() : null;
     await putJson(ctx.store, stateKey, state);
     sources.push(curated);
   }
-  return { tables, keys, sources };
+  return { tables, keys, sources, reread, full };
+}
+
+/**
+ * A full source's export in this curate (docs/design.md, "Full exports"): the validated tables of
+ * its latest landing, the whole truth of its records, and of its earlier landings not yet curated.
+ */
+interface FullExport {
+  source: string;
+  truth: string[];
+  older: string[];
+}
+
+/**
+ * What full exports remove (docs/design.md, "Full exports"). For each full source, the keys its
+ * latest landing holds (accepted rows, and rejected ones whose key reads: a record whose new row
+ * is unreadable is kept), and predicates over them: `curated`, a curated row (alias c) of a full
+ * source that its export no longer holds; `older`, per validated table of an earlier landing of
+ * one, a row it no longer holds. A record is a source's by its `source` column, or, in an entity
+ * without one, because the source is its only source (the config's rule).
+ */
+async function fullRemoval(
+  ctx: StageContext,
+  entity: Entity,
+  full: readonly FullExport[],
+): Promise<{
+  curated: string | undefined;
+  older: Map<string, string>;
+  tables: string[];
+  count: (name: string) => Promise<{ versions: number; bySource: Map<string, number> }>;
+}> {
+  const tables: string[] = [];
+  const older = new Map<string, string>();
+  const bySource: { source: string; gone: string }[] = [];
+  const keys = entity.key.map(ident).join(', ');
+  const readable = entity.key.map((k) => `${ident(k)} is not null`).join(' and ');
+  const ownSource = entity.columns.some((c) => c.name === 'source');
+  for (const [j, f] of full.entries()) {
+    const truth = `truth_${entity.name}_${j}`;
+    await ctx.engine.createTable(
+      truth,
+      `select distinct ${keys} from (${f.truth
+        .map((t) => `select ${keys} from ${t} where _reason is null or (${readable})`)
+        .join(' union all ')}) as k`,
+    );
+    tables.push(truth);
+    const held = (alias: string) =>
+      `exists (select 1 from ${truth} as t where ${entity.key
+        .map((k) => `t.${ident(k)} is not distinct from ${alias}.${ident(k)}`)
+        .join(' and ')})`;
+    for (const t of f.older) older.set(t, held(t));
+    const mine = ownSource ? `c.${ident('source')} = ${sqlString(f.source)} and ` : '';
+    bySource.push({ source: f.source, gone: `(${mine}not ${held('c')})` });
+  }
+  const curated = bySource.length > 0 ? bySource.map((b) => b.gone).join(' or ') : undefined;
+  const count = async (name: string) => {
+    const removed = new Map<string, number>();
+    let versions = 0;
+    for (const b of bySource) {
+      const [row] = await ctx.engine.query(`select count(*) as n from curated_${name}_before as c where ${b.gone}`);
+      removed.set(b.source, Number(row?.n ?? 0));
+      versions += Number(row?.n ?? 0);
+    }
+    for (const [t, held] of older) {
+      const [row] = await ctx.engine.query(`select count(*) as n from ${t} where _reason is null and not ${held}`);
+      versions += Number(row?.n ?? 0);
+    }
+    return { versions, bySource: removed };
+  };
+  return { curated, older, tables, count };
 }
 
 /**
@@ -350,6 +456,22 @@ function refuseHiddenMonths(ctx: StageContext, entity: string, months: readonly 
   );
 }
 
+/**
+ * A curated part a write left unfinished (by a Pulse before docs/design.md's "Commits", or on a
+ * disk that lost it) fails every reader of the entity, --reextract included: the entity is
+ * curated again from its raw parts, which hold every version it folded. Its state is emptied
+ * first, so a repair stopped part-way is done again.
+ */
+async function recurateTorn(ctx: StageContext, entity: Entity, state: CurateState): Promise<CurateState> {
+  const torn = (await ctx.engine.tornParts?.(curatedPrefix(entity.name))) ?? [];
+  if (torn.length === 0) return state;
+  const parts = torn.map((t) => `${ctx.store.locate(t.key)} is torn (${t.reason})`).join('; ');
+  ctx.log(`curate ${entity.name}: ${parts}: ${entity.name} is curated again from its raw parts`);
+  const empty: CurateState = { rawKeys: [], rows: 0, duplicatesMerged: 0 };
+  await putJson(ctx.store, curateStateKey(entity.name), empty);
+  return empty;
+}
+
 async function curateEntity(
   ctx: StageContext,
   entity: Entity,
@@ -360,6 +482,11 @@ async function curateEntity(
   let state: CurateState = saved ?? { rawKeys: [], rows: 0, duplicatesMerged: 0 };
   // A fold an earlier curate staged but did not finish (it ran out of time): finished first.
   if (state.pending) state = await finishFold(ctx, entity, state.pending, state);
+  // Rows staged by a curate stopped before its commit: nothing names them, so they go.
+  else await ctx.store.deletePrefix(lakeKeys.curateStaging(entity.name));
+  state = await recurateTorn(ctx, entity, state);
+  // Nothing folded means nothing curated: what a repair stopped part-way left goes too.
+  if (state.rawKeys.length === 0) await ctx.store.deletePrefix(curatedPrefix(entity.name));
   const validated = await validateNew(ctx, entity, new Set(state.rawKeys), until);
   if (validated.tables.length === 0) {
     return state.rawKeys.length === 0
@@ -369,6 +496,7 @@ async function curateEntity(
   const columns = entity.columns.map((c) => ident(c.name)).join(', ');
   const name = entity.name;
   const typed = entity.columns.map((c) => ({ name: c.name, sqlType: c.sqlType }));
+  const removal = await fullRemoval(ctx, entity, validated.full);
   // The accepted rows of every new part, each tagged with its place in landing order (the rows
   // already curated come first, as 0), so a later part wins a tie between equal versions.
   await ctx.engine.createView(
@@ -376,7 +504,8 @@ async function curateEntity(
     validated.tables
       .map(
         (t, i) =>
-          `select ${columns}, cast(${i + 1} as bigint) as _run, _row as _seq from ${t.table} where _reason is null`,
+          `select ${columns}, cast(${i + 1} as bigint) as _run, _row as _seq from ${t.table} where _reason is null` +
+          (removal.older.has(t.table) ? ` and not ${removal.older.get(t.table)!}` : ''),
       )
       .join(' union all '),
   );
@@ -392,10 +521,14 @@ async function curateEntity(
     // updates land, and a record whose month moved leaves its old month. A key column may be
     // null (a cost line without a team), hence IS NOT DISTINCT FROM.
     const sameKey = entity.key.map((k) => `c.${ident(k)} is not distinct from n.${ident(k)}`).join(' and ');
+    // So is every month that holds a record a full export removes.
+    const removedMonths = removal.curated
+      ? ` union select distinct month from curated_${name}_before as c where ${removal.curated}`
+      : '';
     const touched = await ctx.engine.query(
       renderSql(
         `select month from (select distinct ${month} as month from new_${name}
-         union select distinct month from curated_${name}_before as c where exists (select 1 from new_${name} as n where ${sameKey})) as m
+         union select distinct month from curated_${name}_before as c where exists (select 1 from new_${name} as n where ${sameKey})${removedMonths}) as m
          order by 1`,
         params,
       ),
@@ -409,10 +542,12 @@ async function curateEntity(
   const [prior] = await ctx.engine.query(`select count(*) as n from curated_${name}_before${inMonths}`);
   const replaced = Number(prior?.n ?? 0);
   const versions = `select ${columns}, _run, _seq from new_${name}`;
+  // The records a full export no longer holds are left out of the rebuild: removed.
+  const kept = !removal.curated ? inMonths : `${inMonths ? `${inMonths} and` : ' where'} not (${removal.curated})`;
   if (replaced > 0)
     await ctx.engine.createTable(
       `versions_${name}`,
-      `select ${columns}, cast(0 as bigint) as _run, cast(0 as bigint) as _seq from curated_${name}_before${inMonths} union all ${versions}`,
+      `select ${columns}, cast(0 as bigint) as _run, cast(0 as bigint) as _seq from curated_${name}_before as c${kept} union all ${versions}`,
     );
   else await ctx.engine.createView(`versions_${name}`, versions);
   // Staged beside curated/, not written into it: curated/ changes only once the fold is saved.
@@ -420,11 +555,27 @@ async function curateEntity(
   await writeStaged(ctx, entity, months, staged, batchRows);
   await ctx.engine.query(`drop ${replaced > 0 ? 'table' : 'view'} versions_${name}`);
   await ctx.engine.query(`drop view new_${name}`);
+  const removed = await removal.count(name);
   for (const t of validated.tables) await ctx.engine.query(`drop table ${t.table}`);
-  const accepted = validated.sources.reduce((sum, s) => sum + s.rowsAccepted, 0);
+  for (const t of removal.tables) await ctx.engine.query(`drop table ${t}`);
+  // Rows accepted, less those of the earlier reads they replace and the versions removed: the
+  // versions the fold adds to the count, so duplicatesMerged counts only real duplicates
+  // (docs/design.md, "Honest counts").
+  const accepted = validated.sources.reduce((sum, s) => sum + s.rowsAccepted, 0) - validated.reread - removed.versions;
+  for (const s of validated.sources) {
+    const n = removed.bySource.get(s.source);
+    if (n !== undefined) s.removed = n;
+  }
   const fold: PendingFold = { keys: validated.keys, months, staged, replaced, accepted };
+  faultPoint('curate:staged');
   await putJson(ctx.store, curateStateKey(name), { ...state, pending: fold } satisfies CurateState);
   const next = await finishFold(ctx, entity, fold, state);
+  // Each full source's removals, beside its counts, for the report's data quality.
+  for (const s of validated.sources.filter((v) => v.removed !== undefined)) {
+    const key = lakeKeys.sourceState(s.source, name);
+    const sourceState = await getJson<SourceState>(ctx.store, key);
+    if (sourceState) await putJson(ctx.store, key, { ...sourceState, removed: s.removed });
+  }
   return { entity: name, months, rows: next.rows, duplicatesMerged: next.duplicatesMerged, sources: validated.sources };
 }
 
@@ -532,6 +683,7 @@ async function finishFold(
   const places = fold.months === 'all' ? [''] : fold.months.map((m) => `month=${m}/`);
   for (const place of places) {
     await ctx.store.deletePrefix(`${target}${place}`);
+    faultPoint('curate:cleared');
     const from = `${fold.staged}${place}`;
     for (const key of await ctx.store.list(from)) {
       const body = await ctx.store.get(key);
@@ -549,8 +701,9 @@ async function finishFold(
   const next: CurateState = {
     rawKeys: [...state.rawKeys, ...fold.keys],
     rows: state.rows - fold.replaced + records,
-    // Versions folded (the replaced rows and the new ones) less the records they made.
-    duplicatesMerged: state.duplicatesMerged + fold.replaced + fold.accepted - records,
+    // Versions folded (the replaced rows and the new ones) less the records they made; never
+    // below what it was (a re-read's rows are reckoned generously: see validateNew).
+    duplicatesMerged: state.duplicatesMerged + Math.max(0, fold.replaced + fold.accepted - records),
   };
   await putJson(ctx.store, curateStateKey(name), next);
   await ctx.store.deletePrefix(lakeKeys.curateStaging(name));
@@ -593,6 +746,10 @@ function rejectsNote(ctx: StageContext, s: SourceCurated): string {
   return `; rejects in ${s.rejectsCsvKeys.map((k) => ctx.store.locate(k)).join(', ')} (${top.join(', ')})`;
 }
 
+/** A full source's records its export no longer holds, removed by this curate. */
+const removedNote = (s: SourceCurated) =>
+  s.removed === undefined ? '' : `, ${s.removed} removed (no longer in its full export)`;
+
 function issuesNote(s: SourceCurated): string {
   const issues = Object.entries(s.fieldIssues).flatMap(([field, byReason]) =>
     Object.entries(byReason).map(([reason, n]) => ({ label: `${field} ${reason}`, n })),
@@ -634,7 +791,7 @@ export async function curate(ctx: StageContext, options: { batchRows?: number } 
     for (const summary of summaries) {
       for (const s of summary.sources) {
         ctx.log(
-          `curate ${s.source} (${summary.entity}): ${s.rowsRead} read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected${rejectsNote(ctx, s)}${issuesNote(s)}`,
+          `curate ${s.source} (${summary.entity}): ${s.rowsRead} read, ${s.rowsAccepted} accepted, ${s.rowsRejected} rejected${removedNote(s)}${rejectsNote(ctx, s)}${issuesNote(s)}`,
         );
       }
       ctx.log(

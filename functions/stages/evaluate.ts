@@ -1,7 +1,14 @@
-import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
+import { readSql, renderSql, sqlString, type SqlValue } from '../dialect/sqlText.ts';
 import { PulseError } from '../errors.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
-import { excludedFromTime, kpiCatalog, responseBase, sideMeasures, type KpiDefinition } from '../kpis/catalog.ts';
+import {
+  excludedFromTime,
+  kpiCatalog,
+  responseBase,
+  sideMeasures,
+  summedAcrossMonths,
+  type KpiDefinition,
+} from '../kpis/catalog.ts';
 import { competitorGaps } from '../kpis/benchmarks.ts';
 import { brandTerms, surveyCommentsSql } from '../kpis/brandTerms.ts';
 import { explain, topDrivers } from '../kpis/drivers.ts';
@@ -31,6 +38,7 @@ import type {
 } from '../kpis/types.ts';
 import { entities } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
+import type { Row } from '../ports/queryEngine.ts';
 import { sourceEntities, unfilledFields } from '../config/schema.ts';
 import type { StageContext } from './context.ts';
 import { absentUnderSlice, describeSlice, sliceKey, type Slice } from './slice.ts';
@@ -52,24 +60,45 @@ export const queriesKey = lakeKeys.queries;
 export const reportKeyFor = (period: string, audience: { name: string; slice?: Slice | undefined }) =>
   audience.slice ? audienceReportKey(period, audience.name) : reportKey(period);
 
-/** The KPI queries of one period; `ran`, when given, receives each query's text and the KPIs its rows held. */
+/**
+ * The KPI queries of one period, as measure rows; `ran`, when given, receives each query's text and
+ * the KPIs its rows held. `only`, when given, names the only queries to run, each with the ids its
+ * rows are not wanted for: the engine is sent the query without those rows, so it skips their work.
+ */
+async function measureRows(
+  ctx: StageContext,
+  period: PeriodInfo,
+  extra: Record<string, SqlValue>,
+  ran?: KpiQueries['queries'],
+  only?: ReadonlyMap<string, readonly string[]>,
+): Promise<MeasureRow[]> {
+  // The period is the one row of the periods relations a query may read (sqlParams); its `period`
+  // column is left behind by measureRow, which reads only the columns of its kind.
+  const params = { ...sqlParams(ctx.config, period), ...extra };
+  const rows: MeasureRow[] = [];
+  for (const { file, kind } of measureQueries) {
+    if (only && !only.has(file)) continue;
+    const except = only?.get(file) ?? [];
+    const sql = renderSql(readSql(file), params);
+    const sent =
+      except.length > 0
+        ? `select * from (\n${sql}\n) as measured where kpi not in (${except.map(sqlString).join(', ')})`
+        : sql;
+    const result = await ctx.engine.query(sent);
+    ran?.push({ file, kind, sql, kpis: [...new Set(result.map((r) => String(r.kpi)))] });
+    rows.push(...result.map((r) => measureRow(kind, r)));
+  }
+  return rows;
+}
+
+/** The KPI queries of one period, each run whole over the curated rows (measureRows). */
 async function measure(
   ctx: StageContext,
   period: PeriodInfo,
   extra: Record<string, SqlValue>,
   ran?: KpiQueries['queries'],
 ): Promise<Measurements> {
-  // The period is the one row of the periods relations a query may read (sqlParams); its `period`
-  // column is left behind by measureRow, which reads only the columns of its kind.
-  const params = { ...sqlParams(ctx.config, period), ...extra };
-  const rows: MeasureRow[] = [];
-  for (const { file, kind } of measureQueries) {
-    const sql = renderSql(readSql(file), params);
-    const result = await ctx.engine.query(sql);
-    ran?.push({ file, kind, sql, kpis: [...new Set(result.map((r) => String(r.kpi)))] });
-    rows.push(...result.map((r) => measureRow(kind, r)));
-  }
-  return toMeasurements(rows);
+  return toMeasurements(await measureRows(ctx, period, extra, ran));
 }
 
 export function notMeasuredReason(
@@ -103,6 +132,10 @@ export function notMeasuredReason(
   return null;
 }
 
+/** The KPI and side-measure ids of kpi_monthly rows that one KPI query wrote, sorted. */
+const idsOf = (rows: readonly Row[], file: string): string[] =>
+  [...new Set(rows.filter((r) => r.query === file).map((r) => String(r.kpi)))].sort();
+
 /**
  * A one-month period's measurements of one slice ('' for the whole lake) as the marts stage stored
  * them in kpi_monthly, from the very SQL measure() runs (kpiMonthlyRowsSql): read back, not recomputed.
@@ -129,10 +162,64 @@ async function storedMeasure(
   if (rows.length === 0) return undefined;
   const params = { ...sqlParams(ctx.config, period), ...extra };
   for (const { file, kind } of measureQueries) {
-    const kpis = [...new Set(rows.filter((r) => r.query === file).map((r) => String(r.kpi)))].sort();
+    const kpis = idsOf(rows, file);
     ran?.push({ file, kind, sql: renderSql(readSql(file), params), kpis, readFrom: kpiMonthlyMart });
   }
   return toMeasurements(rows.map(storedMeasureRow));
+}
+
+/**
+ * A period of several whole months, every one of which kpi_monthly holds for the slice ('' for
+ * the whole lake): a quarter or a range (docs/design.md, "Quarters and ranges"). The KPIs and side
+ * measures the catalog sums across months (summedAcrossMonths) are their months' ratio rows with
+ * numerators and denominators summed, as one query over the period counts them; the others (the
+ * medians, the stocks, the distinct counts) are measured by their queries over the curated rows,
+ * each query run only when it measures one of them and kept to those. `ran`, when given, receives
+ * each query with the KPIs read from kpi_monthly, and each query run with the KPIs it measured.
+ * Undefined for a one-month or partial period, or when kpi_monthly lacks one of its months.
+ */
+async function summedMeasure(
+  ctx: StageContext,
+  period: PeriodInfo,
+  slice: string,
+  extra: Record<string, SqlValue>,
+  ran?: KpiQueries['queries'],
+): Promise<Measurements | undefined> {
+  if (period.months.length < 2 || period.partial) return undefined;
+  const where = { months: period.months, slice, summed: [...summedAcrossMonths] };
+  const held = await ctx.engine.query(
+    renderSql(
+      'select distinct month, query, kpi from kpi_monthly where month in {{months}} and slice = {{slice}}',
+      where,
+    ),
+  );
+  if (new Set(held.map((r) => String(r.month))).size < period.months.length) return undefined;
+  const rows = await ctx.engine.query(
+    renderSql(
+      `select kpi, dimension, member, kind, query, sum(numerator) as numerator, sum(denominator) as denominator
+      from kpi_monthly where month in {{months}} and slice = {{slice}} and kpi in {{summed}}
+      group by kpi, dimension, member, kind, query`,
+      where,
+    ),
+  );
+  const params = { ...sqlParams(ctx.config, period), ...extra };
+  for (const { file, kind } of measureQueries) {
+    const kpis = idsOf(rows, file);
+    if (kpis.length > 0)
+      ran?.push({ file, kind, sql: renderSql(readSql(file), params), kpis, readFrom: kpiMonthlyMart });
+  }
+  // Each query that measures an id not summed runs, without the rows of the ids it sums.
+  const only = new Map<string, string[]>();
+  for (const { file } of measureQueries) {
+    const ids = idsOf(held, file);
+    if (ids.some((id) => !summedAcrossMonths.has(id)))
+      only.set(
+        file,
+        ids.filter((id) => summedAcrossMonths.has(id)),
+      );
+  }
+  const whole = await measureRows(ctx, period, extra, ran, only);
+  return toMeasurements([...rows.map(storedMeasureRow), ...whole]);
 }
 
 /**
@@ -187,6 +274,7 @@ async function dataQuality(ctx: StageContext, current: Measurements): Promise<Da
         source: source.name,
         entity,
         ...(state ? sourceTotals(state) : emptyCounts()),
+        ...(state?.removed !== undefined ? { removed: state.removed } : {}),
         lastExtractAt: state?.lastExtractAt ?? null,
         freshestRecordAt: state?.freshestRecordAt ?? null,
       });
@@ -220,9 +308,11 @@ async function forecast(ctx: StageContext, current: Measurements, params: Record
   const [worked] = await ctx.engine.query(
     renderSql(
       `select
-          (select sum(hours_worked) from agent_time where month in {{months}}) as hours,
+          (select cast(sum(cast(hours_worked as decimal(38, 9))) as double)
+            from agent_time where month in {{months}}) as hours,
           (select count(*) from tickets_created where month in {{months}}) as tickets,
-          (select avg(handle_seconds) from tickets_created where month in {{months}} and handle_seconds > 0) as handle_seconds`,
+          (select cast(sum(cast(handle_seconds as decimal(38, 6))) as double) / count(*)
+            from tickets_created where month in {{months}} and handle_seconds > 0) as handle_seconds`,
       { ...params, months: ctx.period.months },
     ),
   );
@@ -376,8 +466,9 @@ async function evaluateReport(
   const spans = await dataSpans(ctx.engine);
   // The period and those compared with are read from kpi_monthly, the slice's rows under a slice,
   // when they are whole months the marts hold; the others are measured from the curated rows.
-  const stored = (period: PeriodInfo, queries?: KpiQueries['queries']) =>
-    storedMeasure(ctx, period, key, extra, queries);
+  // A quarter or a range of months the marts hold sums the additive KPIs' monthly rows.
+  const stored = async (period: PeriodInfo, queries?: KpiQueries['queries']) =>
+    (await storedMeasure(ctx, period, key, extra, queries)) ?? (await summedMeasure(ctx, period, key, extra, queries));
   const current = (await stored(ctx.period, ran)) ?? (await measure(ctx, ctx.period, extra, ran));
   ctx.progress.update(1);
   // A period to date is compared with the same days of each (period.ts, likeForLike).

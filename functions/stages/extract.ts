@@ -1,10 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { entityByName } from '../model/index.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
+import { faultPoint } from '../runtime/faultPoint.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { CellRow, CsvLayout, Source, SourceChunk } from '../ports/source.ts';
 import type { StageContext } from './context.ts';
 import { NdjsonPartWriter } from './rawWriter.ts';
+import { removeUnrecordedParts } from './unrecordedParts.ts';
 import { emptySourceState, type LandedPart, type SourceState } from './sourceState.ts';
 
 export { emptyCounts, sourceTotals, type RowCounts, type SourceState } from './sourceState.ts';
@@ -71,6 +73,7 @@ async function extractSource(
   const key = stateKey(source.name, source.entity);
   const state: SourceState = { ...emptySourceState(), ...((await getJson<SourceState>(ctx.store, key)) ?? {}) };
   state.landed ??= [];
+  await removeUnrecordedParts(ctx, source, state);
   const ingestDate = ctx.now.toISOString().slice(0, 10);
   let part = 0;
   const nextKey = (extension: string) =>
@@ -144,6 +147,7 @@ async function extractSource(
       // Byte for byte, not gzipped: a gzip stream is read by one thread, a plain CSV by all of
       // them (DuckDB read a 232 MB export in 2.3 s gzipped, in 0.6 s plain).
       await ctx.store.putFile(rawKey, chunk.file.path);
+      faultPoint('extract:landed');
       landed(0, (await stat(chunk.file.path)).size);
       pending.push({
         key: rawKey,

@@ -29,6 +29,12 @@ export function financeMonths(period: PeriodInfo): { windows: Record<FinanceWind
 }
 
 /**
+ * Σ amount, exact whatever the order the engine adds the rows in: each amount is the mart's, to
+ * 1e-9 of the currency (docs/design.md, "Exact sums").
+ */
+const exactSum = 'cast(sum(cast(amount as decimal(38, 9))) as double)';
+
+/**
  * The SQL that reads the trc mart for the finance report, valid in Trino and DuckDB: the mart's
  * rows of the months asked for, each tagged with the window(s) its month is in. A
  * month may sit in two windows (a 13-month range and the same range a year earlier overlap).
@@ -65,17 +71,17 @@ windowed as (
 ),
 
 final as (
-    select period_window, 'category' as dimension, category as member, '' as channel, '' as team, sum(amount) as amount from windowed group by period_window, category
+    select period_window, 'category' as dimension, category as member, '' as channel, '' as team, ${exactSum} as amount from windowed group by period_window, category
     union all
-    select period_window, 'channel', channel, '', '', sum(amount) from windowed group by period_window, channel
+    select period_window, 'channel', channel, '', '', ${exactSum} from windowed group by period_window, channel
     union all
-    select period_window, 'team', team, '', '', sum(amount) from windowed group by period_window, team
+    select period_window, 'team', team, '', '', ${exactSum} from windowed group by period_window, team
     union all
-    select period_window, 'segment', segment, '', '', sum(amount) from windowed group by period_window, segment
+    select period_window, 'segment', segment, '', '', ${exactSum} from windowed group by period_window, segment
     union all
-    select period_window, 'component', component, '', '', sum(amount) from windowed group by period_window, component
+    select period_window, 'component', component, '', '', ${exactSum} from windowed group by period_window, component
     union all
-    select period_window, 'detail', category, channel, team, sum(amount) from windowed group by period_window, category, channel, team
+    select period_window, 'detail', category, channel, team, ${exactSum} from windowed group by period_window, category, channel, team
 )
 
 select * from final`,
@@ -88,7 +94,7 @@ final as (
     select
         month,
         category,
-        sum(amount) as amount
+        ${exactSum} as amount
     from trc_rows
     where month in {{history}}
     group by

@@ -188,6 +188,22 @@ async function buildKpiMonthly(
 }
 
 /**
+ * A mart part a write left unfinished (by a Pulse before docs/design.md's "Commits", or on a disk
+ * that lost it) fails every reader of the marts: it is removed and every mart built again from
+ * curated/. The record of the last build goes first, so a repair stopped part-way is done again.
+ */
+async function rebuildTorn(ctx: StageContext): Promise<void> {
+  const torn: { key: string; reason: string }[] = [];
+  for (const mart of [...marts.map((m) => m.name), kpiMonthlyMart])
+    torn.push(...((await ctx.engine.tornParts?.(lakeKeys.mart(mart))) ?? []));
+  if (torn.length === 0) return;
+  const parts = torn.map((t) => `${ctx.store.locate(t.key)} is torn (${t.reason})`).join('; ');
+  ctx.log(`marts: ${parts}: removed, and every mart is built again`);
+  await ctx.store.deletePrefix(lakeKeys.martsBuilt);
+  for (const t of torn) await ctx.store.deletePrefix(t.key);
+}
+
+/**
  * marts: curated/ → marts/<mart>/month=YYYY-MM/. Only what changed is rebuilt: every month from
  * the earliest one curate changed (a month's KPIs read earlier months, never later ones), and any
  * month kpi_monthly lacks; everything when the config, the sources or the SQL changed, or on the
@@ -203,6 +219,7 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
   // The calendar marts cover every month the lake has data for, as kpi_monthly does.
   const params = { ...period, mart_months: martMonths(months) };
   const fingerprint = fingerprintOf(ctx);
+  await rebuildTorn(ctx);
   const built = await getJson<MartsBuilt>(ctx.store, lakeKeys.martsBuilt);
   const pending = await getJson<MartsPending>(ctx.store, lakeKeys.martsPending);
   const full = !built || built.fingerprint !== fingerprint || pending?.from === 'all';

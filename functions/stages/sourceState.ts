@@ -32,6 +32,8 @@ export interface SourceState {
   units: Record<string, UnitCounts>;
   lastExtractAt: string | null;
   freshestRecordAt: string | null;
+  /** A full source: the records its latest export no longer held, removed from the lake (docs/design.md, "Full exports"). */
+  removed?: number;
 }
 
 export function emptyCounts(): RowCounts {

@@ -12,6 +12,9 @@
 -- Measured for each period of report_periods at once (functions/stages/periodsSql.ts): a record
 -- counts in the period whose months hold its month, if it came before the period's end (a month
 -- to date ends early); a headline is one row per period, even a period with nothing to count.
+-- Sums are exact (docs/design.md, "Exact sums"): money, hours and seconds are summed as decimals
+-- (the intermediate models give them so) and cast to double once summed; an allocated amount (a
+-- quotient) is rounded to 1e-9 of the currency before it is summed. So any order gives the same sum.
 
 with periods as (
     select * from {{report_periods}} as p
@@ -76,7 +79,7 @@ solved_count as (
 ),
 
 contact_load as (
-    select pm.period, sum(c.talk_seconds + c.hold_seconds + c.after_contact_seconds) as seconds
+    select pm.period, sum(cast(c.talk_seconds + c.hold_seconds + c.after_contact_seconds as decimal(38, 6))) as seconds
     from contacts as c
     inner join period_months as pm
         on c.month = pm.month
@@ -106,12 +109,12 @@ load_total as (
 totals as (
     select
         p.period,
-        coalesce(d.amount, 0) as direct,
-        coalesce(l.amount, 0) as indirect,
-        h.seconds as handle_seconds,
+        cast(coalesce(d.amount, 0) as double) as direct,
+        cast(coalesce(l.amount, 0) as double) as indirect,
+        cast(h.seconds as double) as handle_seconds,
         coalesce(h.tickets, 0) as tickets_created,
         coalesce(s.tickets, 0) as tickets_solved,
-        c.seconds as contact_seconds
+        cast(c.seconds as double) as contact_seconds
     from periods as p
     left join direct_total as d
         on p.period = d.period
@@ -129,7 +132,7 @@ channel_labour as (
     select
         h.period,
         h.channel,
-        t.direct * h.seconds / t.handle_seconds as amount
+        cast(t.direct * cast(h.seconds as double) / t.handle_seconds as decimal(38, 9)) as amount
     from handle_by_channel as h
     inner join totals as t
         on h.period = t.period
@@ -140,7 +143,7 @@ segment_load as (
     select
         period,
         segment,
-        sum(seconds) as seconds,
+        cast(sum(seconds) as double) as seconds,
         sum(tickets) as tickets
     from created_load
     group by period, segment
@@ -177,7 +180,7 @@ segment_revenue as (
     select
         m.period,
         r.segment,
-        sum(cast(r.mrr as double)) as revenue
+        cast(sum(r.mrr) as double) as revenue
     from segment_runs as r
     inner join period_months as m
         on r.started_on <= m.last_day
@@ -197,20 +200,20 @@ segment_margin as (
 ),
 
 ledger_labour as (
-    select period, sum(amount) as amount
+    select period, cast(sum(amount) as double) as amount
     from ledger
     where category = 'labor'
     group by period
 ),
 
 segment_cost_total as (
-    select period, sum(amount) as amount
+    select period, cast(sum(cast(amount as decimal(38, 9))) as double) as amount
     from segment_cost
     group by period
 ),
 
 segment_margin_total as (
-    select period, sum(margin) as margin
+    select period, cast(sum(cast(margin as decimal(38, 9))) as double) as margin
     from segment_margin
     group by period
 ),
@@ -232,11 +235,11 @@ final as (
     left join ledger_labour as l
         on t.period = l.period
     union all
-    select period, 'total_cost_of_response', 'category', category, sum(amount), null from ledger where category <> 'labor' group by period, category
+    select period, 'total_cost_of_response', 'category', category, cast(sum(amount) as double), null from ledger where category <> 'labor' group by period, category
     union all
-    select period, 'total_cost_of_response', 'team', team, sum(amount), null from (select period, team, amount from direct_labour union all select period, team, amount from ledger) as by_team group by period, team
+    select period, 'total_cost_of_response', 'team', team, cast(sum(amount) as double), null from (select period, team, amount from direct_labour union all select period, team, amount from ledger) as by_team group by period, team
     union all
-    select period, 'total_cost_of_response', 'channel', channel, sum(amount), null from (select period, channel, amount from channel_labour union all select period, channel, amount from ledger) as by_channel group by period, channel
+    select period, 'total_cost_of_response', 'channel', channel, cast(sum(amount) as double), null from (select period, channel, amount from channel_labour union all select period, channel, amount from ledger) as by_channel group by period, channel
     union all
     select period, 'total_cost_of_response', 'component', 'direct_labour', direct, null from totals
     union all

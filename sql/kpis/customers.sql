@@ -83,8 +83,8 @@ active_at_start as (
     select
         period,
         customer_id,
-        cast(mrr_start as double) as mrr_start,
-        cast(mrr_end as double) as mrr_end,
+        mrr_start,
+        mrr_end,
         running_at_end = 0 as is_churned
     from mrr_by_customer
     where running_at_start > 0
@@ -95,10 +95,11 @@ movement_totals as (
         period,
         count(*) as customers,
         count_if(is_churned) as churned,
-        sum(mrr_start) as start_mrr,
-        sum(case when is_churned then mrr_start else 0 end) as churned_mrr,
-        sum(case when not is_churned and mrr_end < mrr_start then mrr_start - mrr_end else 0 end) as contraction_mrr,
-        sum(case when not is_churned and mrr_end > mrr_start then mrr_end - mrr_start else 0 end) as expansion_mrr
+        -- MRR is the lake's decimal(18,2): summed exactly, cast to double once summed.
+        cast(sum(mrr_start) as double) as start_mrr,
+        cast(sum(case when is_churned then mrr_start else 0 end) as double) as churned_mrr,
+        cast(sum(case when not is_churned and mrr_end < mrr_start then mrr_start - mrr_end else 0 end) as double) as contraction_mrr,
+        cast(sum(case when not is_churned and mrr_end > mrr_start then mrr_end - mrr_start else 0 end) as double) as expansion_mrr
     from active_at_start
     group by period
 ),

@@ -89,8 +89,9 @@ solved_by_agent as (
     group by pm.period, t.assignee_id
 ),
 
+-- Hours summed as decimals, cast to double once summed: the same in any order (docs/design.md, "Exact sums").
 worked_by_agent as (
-    select pm.period, t.agent_id, sum(t.hours_worked) as hours
+    select pm.period, t.agent_id, sum(cast(t.hours_worked as decimal(38, 9))) as hours
     from agent_time as t
     inner join period_months as pm
         on t.month = pm.month
@@ -317,9 +318,9 @@ final as (
     union all
     select period, 'solved_per_agent_csat', 'agent', agent_id, satisfied, answers from agent_csat
     union all
-    select period, 'solved_per_worked_hour', '', '', coalesce(solved, 0), coalesce(hours, 0) from agent_totals
+    select period, 'solved_per_worked_hour', '', '', coalesce(solved, 0), cast(coalesce(hours, 0) as double) from agent_totals
     union all
-    select w.period, 'solved_per_worked_hour', 'agent', w.agent_id, coalesce(s.solved, 0), w.hours
+    select w.period, 'solved_per_worked_hour', 'agent', w.agent_id, coalesce(s.solved, 0), cast(w.hours as double)
     from worked_by_agent as w
     left join solved_by_agent as s
         on w.period = s.period

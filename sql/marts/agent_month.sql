@@ -1,7 +1,8 @@
 -- agent_month: each agent's month: tickets solved (by the last solve), the agent replies and
 -- handle time on them, their ratings, and the hours worked. An agent with hours and nothing
 -- solved has a row (0 solved), as does an assignee who solved tickets with no hours recorded.
--- Additive, so teams and quarters roll up exactly.
+-- Additive, so teams and quarters roll up exactly. Seconds and hours are summed as decimals and
+-- cast to double once summed, so any order gives the same sum (docs/design.md, "Exact sums").
 
 with solved as (
     select
@@ -9,7 +10,7 @@ with solved as (
         solved_month as month,
         count(*) as solved,
         cast(sum(agent_replies) as bigint) as agent_replies,
-        sum(handle_seconds) as handle_seconds,
+        cast(sum(cast(handle_seconds as decimal(38, 6))) as double) as handle_seconds,
         count(satisfaction) as rated,
         cast(count_if(satisfaction >= 4) as bigint) as satisfied
     from int_tickets
@@ -22,8 +23,8 @@ worked as (
     select
         agent_id,
         month,
-        sum(hours_worked) as hours_worked,
-        sum(hours_on_tickets) as hours_on_tickets
+        cast(sum(cast(hours_worked as decimal(38, 9))) as double) as hours_worked,
+        cast(sum(cast(hours_on_tickets as decimal(38, 9))) as double) as hours_on_tickets
     from agent_time
     group by agent_id, month
 ),

@@ -15,7 +15,7 @@ final as (
         cast(count_if(is_reopened) as bigint) as reopened,
         cast(count_if(is_escalated) as bigint) as escalated,
         count(resolution_seconds) as resolution_measured,
-        sum(resolution_seconds) as resolution_seconds_sum,
+        cast(sum(cast(resolution_seconds as decimal(38, 6))) as double) as resolution_seconds_sum,
         cast(count_if(resolution_seconds <= sla_resolution_seconds) as bigint) as resolved_within_sla,
         count(satisfaction) as rated,
         cast(count_if(satisfaction >= 4) as bigint) as satisfied,

@@ -14,7 +14,7 @@ final as (
         priority,
         count(*) as tickets,
         count(first_reply_seconds) as replied,
-        sum(first_reply_seconds) as first_reply_seconds_sum,
+        cast(sum(cast(first_reply_seconds as decimal(38, 6))) as double) as first_reply_seconds_sum,
         cast(count_if(first_reply_seconds <= sla_reply_seconds) as bigint) as replied_within_sla,
         cast(count_if(not has_valid_times) as bigint) as impossible_times,
         created_month as month

@@ -14,6 +14,8 @@
 --   segments by h(s)/H;
 -- - by ticket counts when the month's tickets have no handle seconds; channel and segment
 --   'unallocated' when the month has no tickets at all (the cost still counts in the total).
+-- Sums are exact (docs/design.md, "Exact sums"): costs and seconds are summed as the decimals the
+-- intermediate models give, each allocated amount rounded to 1e-9 of the currency before its sum.
 
 with direct_labour as (
     select
@@ -36,8 +38,8 @@ created_load as (
         month,
         channel,
         segment,
-        cast(sum(handle_seconds) as double) as seconds,
-        cast(count(*) as double) as tickets
+        sum(handle_seconds) as seconds,
+        count(*) as tickets
     from {{ ref('int_handle_load') }} as h
     group by
         month,
@@ -60,23 +62,38 @@ channel_segment_shares as (
         c.channel,
         c.segment,
         case
-            when m.seconds > 0 then c.seconds / m.seconds
-            else c.tickets / m.tickets
+            when m.seconds > 0 then cast(c.seconds as double) / cast(m.seconds as double)
+            else cast(c.tickets as double) / m.tickets
         end as share
     from created_load as c
     inner join month_load as m
         on c.month = m.month
 ),
 
-segment_shares as (
+segment_load as (
     select
         month,
         segment,
-        sum(share) as share
-    from channel_segment_shares
+        sum(seconds) as seconds,
+        sum(tickets) as tickets
+    from created_load
     group by
         month,
         segment
+),
+
+-- h(s)/H from the exact sums, as sql/kpis/cost.sql splits by segment.
+segment_shares as (
+    select
+        s.month,
+        s.segment,
+        case
+            when m.seconds > 0 then cast(s.seconds as double) / cast(m.seconds as double)
+            else cast(s.tickets as double) / m.tickets
+        end as share
+    from segment_load as s
+    inner join month_load as m
+        on s.month = m.month
 ),
 
 labour_allocated as (
@@ -87,7 +104,7 @@ labour_allocated as (
         d.team,
         coalesce(s.segment, 'unallocated') as segment,
         'direct_labour' as component,
-        d.amount * coalesce(s.share, 1) as amount
+        cast(d.amount as double) * coalesce(s.share, 1) as amount
     from direct_labour as d
     left join channel_segment_shares as s
         on d.month = s.month
@@ -101,7 +118,7 @@ ledger_allocated as (
         l.team,
         coalesce(s.segment, 'unallocated') as segment,
         'ledger' as component,
-        l.amount * coalesce(s.share, 1) as amount
+        cast(l.amount as double) * coalesce(s.share, 1) as amount
     from ledger as l
     left join segment_shares as s
         on l.month = s.month
@@ -120,7 +137,7 @@ final as (
         team,
         segment,
         component,
-        sum(amount) as amount,
+        cast(sum(cast(amount as decimal(38, 9))) as double) as amount,
         month
     from allocated
     group by

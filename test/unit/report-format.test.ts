@@ -179,3 +179,28 @@ describe('codes as words in the e-mails', () => {
     expect(message.text).toContain('the slice segment Mid-market (mid_market)');
   });
 });
+
+describe('a full source in the data quality footers', () => {
+  // helpdesk is a full source whose latest export no longer held 1,200 records; crm is incremental
+  const helpdesk = { ...report.dataQuality.sources[0]!, removed: 1200 };
+  const crm = { ...report.dataQuality.sources[0]!, source: 'crm' };
+  const full: KpiReport = { ...report, dataQuality: { ...report.dataQuality, sources: [helpdesk, crm] } };
+  const inventory: LakeInventory = { months: ['2026-11'], tables: [] };
+
+  it('says how many records it removed, in every e-mail and the CSV; an incremental source says nothing', async () => {
+    const executive = await renderExecutive(full, {});
+    expect(executive.text).toContain(
+      'helpdesk/tickets: 44,299 read, 44,100 accepted, 199 rejected, 1,200 removed (no longer in its full export)\n',
+    );
+    expect(executive.text).toContain('crm/tickets: 44,299 read, 44,100 accepted, 199 rejected\n');
+    expect(executive.html).toContain(
+      '199 rejected (bad_timestamp 1,199), 1,200 removed (no longer in its full export)',
+    );
+    const analyst = await renderAnalyst(full, { inventory, queries: null }, { name: 'analyst' });
+    for (const part of [analyst.html, analyst.text])
+      expect(part).toContain('199 rejected · 1,200 removed (no longer in its full export)');
+    const csv = analyst.files.find((a) => a.filename === 'data-quality.csv');
+    expect(csv?.content.toString()).toContain('source,helpdesk,tickets,records_removed,,1200');
+    expect(csv?.content.toString()).not.toContain('source,crm,tickets,records_removed');
+  });
+});

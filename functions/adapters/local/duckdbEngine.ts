@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -8,7 +8,9 @@ import type { ObjectStore } from '../../ports/objectStore.ts';
 import type { LandedPart } from '../../ports/source.ts';
 import { ident, readSql, sqlString } from '../../dialect/sqlText.ts';
 import { OutOfTimeError } from '../../errors.ts';
-import { spillPrefix, workPrefix } from '../../model/lakeKeys.ts';
+import { faultPoint } from '../../runtime/faultPoint.ts';
+import { spillPrefix, workPrefix, writesPrefix } from '../../model/lakeKeys.ts';
+import { randomUUID } from 'node:crypto';
 
 function toPlain(value: unknown): string | number | boolean | null {
   if (value === null || value === undefined) return null;
@@ -37,6 +39,30 @@ export function globLiteral(file: string): string {
 /** A path back from its glob literal (a scan's glob in DuckDB's profile). */
 function fromGlobLiteral(glob: string): string {
   return glob.replace(/\[([[*?])\]/g, '$1');
+}
+
+const parquetMagic = 'PAR1';
+
+/**
+ * Why a file cannot be a whole Parquet file, or undefined: a Parquet file starts with `PAR1` and
+ * ends with its footer's length and `PAR1` again, which a writer stopped part-way never wrote.
+ */
+async function parquetFault(file: string): Promise<string | undefined> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size < 12) return `${size} bytes, too short to be a Parquet file`;
+    const head = Buffer.alloc(4);
+    const tail = Buffer.alloc(4);
+    await handle.read(head, 0, 4, 0);
+    await handle.read(tail, 0, 4, size - 4);
+    if (head.toString('latin1') !== parquetMagic) return `${size} bytes, not a Parquet file`;
+    if (tail.toString('latin1') !== parquetMagic)
+      return `${size} bytes with no Parquet footer: its write was cut short`;
+    return undefined;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Half the machine's memory in MiB: room for Node, the Parquet writer and the OS beside DuckDB. */
@@ -317,19 +343,26 @@ export class DuckDbEngine implements QueryEngine {
     await this.connection.run(sql);
   }
 
+  /**
+   * Written whole, then moved into place (docs/design.md, "Commits"): DuckDB writes the rows under
+   * _scratch/writes/<write>/, where no table reads, and only once the statement has finished is
+   * each month it replaces emptied and the written month renamed into it. A kill or a full disk
+   * during the statement leaves the lake's months as they were (and the next write sweeps what it
+   * left); a reader never sees a part DuckDB has not finished.
+   */
   async writeParquet(
     sql: string,
     prefix: string,
     options: { partitionByMonth: boolean; months?: string[] },
   ): Promise<void> {
     this.inTime();
-    const dir = this.store.locate(prefix.replace(/\/$/, ''));
-    if (options.partitionByMonth && options.months) {
-      for (const month of options.months) await this.store.deletePrefix(`${prefix.replace(/\/$/, '')}/month=${month}`);
-    } else {
-      await this.store.deletePrefix(prefix);
-    }
+    const base = prefix.replace(/\/$/, '');
+    // One run writes at a time (docs/design.md, "One run per lake"): what is here, a stopped write left.
+    await this.store.deletePrefix(writesPrefix);
+    const staged = `${writesPrefix}${randomUUID().slice(0, 8)}`;
+    const dir = this.store.locate(staged);
     await mkdir(dir, { recursive: true });
+    faultPoint(`write:${prefix}`);
     if (options.partitionByMonth) {
       await this.connection.run(
         `copy (${sql}) to ${sqlString(dir)} (format parquet, compression zstd, partition_by (month), overwrite_or_ignore, filename_pattern 'part_{i}')`,
@@ -339,6 +372,32 @@ export class DuckDbEngine implements QueryEngine {
         `copy (${sql}) to ${sqlString(`${dir}/part_0.parquet`)} (format parquet, compression zstd)`,
       );
     }
+    if (!options.months) {
+      // The whole table replaced: its folder swapped for the one written.
+      await this.store.deletePrefix(`${base}/`);
+      faultPoint(`switch:${prefix}`);
+      await mkdir(path.dirname(this.store.locate(base)), { recursive: true });
+      await rename(dir, this.store.locate(base));
+      return;
+    }
+    // Each month named is replaced by what the write put there, or emptied if it wrote no row there.
+    const written = new Set(await readdir(dir));
+    await mkdir(this.store.locate(base), { recursive: true });
+    for (const place of new Set([...options.months.map((m) => `month=${m}`), ...written])) {
+      await this.store.deletePrefix(`${base}/${place}`);
+      faultPoint(`switch:${prefix}`);
+      if (written.has(place)) await rename(path.join(dir, place), this.store.locate(`${base}/${place}`));
+    }
+    await this.store.deletePrefix(staged);
+  }
+
+  async tornParts(prefix: string): Promise<{ key: string; reason: string }[]> {
+    const torn: { key: string; reason: string }[] = [];
+    for (const key of (await this.store.list(prefix)).filter((k) => k.endsWith('.parquet'))) {
+      const reason = await parquetFault(this.store.locate(key));
+      if (reason) torn.push({ key, reason });
+    }
+    return torn;
   }
 
   /**

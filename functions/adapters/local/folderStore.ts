@@ -96,6 +96,35 @@ export class FolderStore implements ObjectStore {
     return objects;
   }
 
+  /**
+   * Removes the temporary files of puts that never reached their rename (a process killed, or a
+   * disk full, in between): no reader sees them (list skips them), they are only litter. Only
+   * the run that holds the lake may call this (docs/design.md, "One run per lake"), or it would
+   * take another run's put from under it. The lake's own `_` entries (the lock and its
+   * take-over marker, the engine's scratch) are left alone. Returns the keys removed.
+   */
+  async removeTemporary(): Promise<string[]> {
+    const removed: string[] = [];
+    let top: string[];
+    try {
+      top = (await readdir(this.root)).filter((name) => !name.startsWith('_'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    for (const name of top) {
+      const dir = path.join(this.root, name);
+      if (!(await stat(dir)).isDirectory()) continue;
+      for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile() || !entry.name.endsWith('.tmp')) continue;
+        const file = path.join(entry.parentPath, entry.name);
+        await rm(file, { force: true });
+        removed.push(path.relative(this.root, file).split(path.sep).join('/'));
+      }
+    }
+    return removed.sort();
+  }
+
   async deletePrefix(prefix: string): Promise<void> {
     await rm(this.locate(prefix), { recursive: true, force: true });
   }

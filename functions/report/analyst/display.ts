@@ -1,5 +1,6 @@
 import type { Display } from '../../kpis/format.ts';
 import type { SourceQuality } from '../../kpis/types.ts';
+import { removedNote } from '../layout.ts';
 import type { AnalystModel, KpiEntry, TableInventory } from './model.ts';
 import { describeSlice } from '../../config/schema.ts';
 
@@ -41,7 +42,8 @@ export function monthsText(t: TableInventory): string {
 
 export function sourceLine(s: SourceQuality, display: Display): string {
   const n = display.count;
-  return `${n(s.rowsRead)} read · ${n(s.rowsAccepted)} accepted · ${n(s.rowsRejected)} rejected`;
+  const removed = removedNote(s, n).replace(/^,/, ' ·');
+  return `${n(s.rowsRead)} read · ${n(s.rowsAccepted)} accepted · ${n(s.rowsRejected)} rejected${removed}`;
 }
 
 /** Where a KPI's number comes from, in one line. */

@@ -1,6 +1,6 @@
 import type { MeasuredKpi } from '../../kpis/types.ts';
 import { cutLabel, escapeHtml, htmlLabel } from '../html.ts';
-import { bannerSection, chartImage, compileMjml, css, palette, shellMjml, statusWord } from '../layout.ts';
+import { bannerSection, chartImage, compileMjml, css, palette, removedNote, shellMjml, statusWord } from '../layout.ts';
 import type { InlineImage } from '../message.ts';
 import { marginNote, sampleNote } from '../sampleNotes.ts';
 import type { ExecutiveModel } from './model.ts';
@@ -86,7 +86,7 @@ function dataQualityHtml(model: ExecutiveModel): string {
       .slice(0, 5)
       .map(([reason, rows]) => `${reason} ${n(rows)}`)
       .join(', ');
-    return `${htmlLabel(s.source, 40)}/${escapeHtml(s.entity)}: ${n(s.rowsRead)} read, ${n(s.rowsAccepted)} accepted, ${n(s.rowsRejected)} rejected${s.rowsRejected ? ` (${escapeHtml(reasons)})` : ''}`;
+    return `${htmlLabel(s.source, 40)}/${escapeHtml(s.entity)}: ${n(s.rowsRead)} read, ${n(s.rowsAccepted)} accepted, ${n(s.rowsRejected)} rejected${s.rowsRejected ? ` (${escapeHtml(reasons)})` : ''}${removedNote(s, n)}`;
   });
   if (dq.sources.length > 20) sourceLines.push(`and ${dq.sources.length - 20} more sources`);
   const excluded = dq.excludedFromTimeMetrics;

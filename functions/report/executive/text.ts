@@ -1,6 +1,6 @@
 import type { MeasuredKpi } from '../../kpis/types.ts';
 import { cutLabel } from '../html.ts';
-import { statusWord } from '../layout.ts';
+import { removedNote, statusWord } from '../layout.ts';
 import type { InlineImage } from '../message.ts';
 import { marginNote, sampleNote } from '../sampleNotes.ts';
 import type { ExecutiveModel } from './model.ts';
@@ -77,7 +77,7 @@ export function executiveText(
       .slice(0, 50)
       .map(
         (s) =>
-          `${cutLabel(s.source, 40)}/${s.entity}: ${n(s.rowsRead)} read, ${n(s.rowsAccepted)} accepted, ${n(s.rowsRejected)} rejected`,
+          `${cutLabel(s.source, 40)}/${s.entity}: ${n(s.rowsRead)} read, ${n(s.rowsAccepted)} accepted, ${n(s.rowsRejected)} rejected${removedNote(s, n)}`,
       ),
     `Left out of time metrics: ${n(dq.excludedFromTimeMetrics.total)}; older versions merged: ${n(dq.duplicatesMerged)}`,
   );
