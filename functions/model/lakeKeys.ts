@@ -16,6 +16,9 @@ export const scratchTablePrefix = 'pulse_scratch_';
 /** Where the local engine spills what does not fit its memory limit: never read as lake data. */
 export const spillPrefix = '_scratch/spill';
 
+/** Where the local engine writes its work tables (Parquet read back through views): never read as lake data. */
+export const workPrefix = '_scratch/work';
+
 /**
  * Where the local engine writes Parquet before it moves each month into place (DuckDbEngine's
  * writeParquet; docs/design.md, "Commits"): never read as lake data, and swept by the next write.

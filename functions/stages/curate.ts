@@ -190,7 +190,9 @@ async function validatePart(
   try {
     await validateLanded(ctx.engine, ctx.config, entity, source, part, table);
     const counts = emptyCounts();
-    for (const row of await ctx.engine.query(`select _reason, count(*) as n from ${table} group by _reason`)) {
+    // In order, so the counts' keys are written in the same order at every run.
+    const outcomes = `select _reason, count(*) as n from ${table} group by _reason order by _reason nulls first`;
+    for (const row of await ctx.engine.query(outcomes)) {
       const n = Number(row.n);
       counts.rowsRead += n;
       if (row._reason === null) counts.rowsAccepted += n;
@@ -204,7 +206,8 @@ async function validatePart(
         (c) =>
           `select ${sqlString(c.name)} as field, ${ident(`_issue_${c.name}`)} as reason, count(*) as n from ${table} where _reason is null and ${ident(`_issue_${c.name}`)} is not null group by 2`,
       )
-      .join(' union all ');
+      .join(' union all ')
+      .concat(' order by 1, 2');
     for (const row of await ctx.engine.query(issueCounts)) {
       (counts.fieldIssues[String(row.field)] ??= {})[String(row.reason)] = Number(row.n);
     }
