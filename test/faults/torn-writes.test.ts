@@ -4,7 +4,6 @@ import {
   closeSync,
   copyFileSync,
   cpSync,
-  existsSync,
   mkdirSync,
   openSync,
   readdirSync,
