@@ -41,6 +41,14 @@ export function readSql(relativePath: string): string {
     throw new Error(
       `sql/${relativePath} does not exist (or npm run generate:files has not copied it into functions/dialect/sqlFiles.generated.ts)`,
     );
+  return inlineRefs(text);
+}
+
+/**
+ * A text of sql/ with each `{{ ref('int_name') }}` read in place, as readSql reads it: the KPI
+ * queries' bench (bench/kpi-queries.ts) reads a query's text from an earlier commit with it.
+ */
+export function inlineRefs(text: string): string {
   return text.replace(refPattern, (_, name: string) => {
     const body = readSql(`intermediate/${name}.sql`)
       .split('\n')

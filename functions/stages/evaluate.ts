@@ -38,6 +38,7 @@ import type {
 } from '../kpis/types.ts';
 import { entities } from '../model/index.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
+import type { Row } from '../ports/queryEngine.ts';
 import { sourceEntities, unfilledFields } from '../config/schema.ts';
 import type { StageContext } from './context.ts';
 import { absentUnderSlice, describeSlice, sliceKey, type Slice } from './slice.ts';
@@ -61,25 +62,28 @@ export const reportKeyFor = (period: string, audience: { name: string; slice?: S
 
 /**
  * The KPI queries of one period, as measure rows; `ran`, when given, receives each query's text and
- * the KPIs its rows held. `whole`, when given, names the only queries to run and the ids their rows
- * are kept for: the engine is sent each query under that filter, so it may skip the rest's work.
+ * the KPIs its rows held. `only`, when given, names the only queries to run, each with the ids its
+ * rows are not wanted for: the engine is sent the query without those rows, so it skips their work.
  */
 async function measureRows(
   ctx: StageContext,
   period: PeriodInfo,
   extra: Record<string, SqlValue>,
   ran?: KpiQueries['queries'],
-  whole?: { queries: ReadonlySet<string>; except: ReadonlySet<string> },
+  only?: ReadonlyMap<string, readonly string[]>,
 ): Promise<MeasureRow[]> {
   // The period is the one row of the periods relations a query may read (sqlParams); its `period`
   // column is left behind by measureRow, which reads only the columns of its kind.
   const params = { ...sqlParams(ctx.config, period), ...extra };
   const rows: MeasureRow[] = [];
   for (const { file, kind } of measureQueries) {
-    if (whole && !whole.queries.has(file)) continue;
+    if (only && !only.has(file)) continue;
+    const except = only?.get(file) ?? [];
     const sql = renderSql(readSql(file), params);
-    const except = [...(whole?.except ?? [])].map(sqlString).join(', ');
-    const sent = except ? `select * from (\n${sql}\n) as measured where kpi not in (${except})` : sql;
+    const sent =
+      except.length > 0
+        ? `select * from (\n${sql}\n) as measured where kpi not in (${except.map(sqlString).join(', ')})`
+        : sql;
     const result = await ctx.engine.query(sent);
     ran?.push({ file, kind, sql, kpis: [...new Set(result.map((r) => String(r.kpi)))] });
     rows.push(...result.map((r) => measureRow(kind, r)));
@@ -128,6 +132,10 @@ export function notMeasuredReason(
   return null;
 }
 
+/** The KPI and side-measure ids of kpi_monthly rows that one KPI query wrote, sorted. */
+const idsOf = (rows: readonly Row[], file: string): string[] =>
+  [...new Set(rows.filter((r) => r.query === file).map((r) => String(r.kpi)))].sort();
+
 /**
  * A one-month period's measurements of one slice ('' for the whole lake) as the marts stage stored
  * them in kpi_monthly, from the very SQL measure() runs (kpiMonthlyRowsSql): read back, not recomputed.
@@ -154,7 +162,7 @@ async function storedMeasure(
   if (rows.length === 0) return undefined;
   const params = { ...sqlParams(ctx.config, period), ...extra };
   for (const { file, kind } of measureQueries) {
-    const kpis = [...new Set(rows.filter((r) => r.query === file).map((r) => String(r.kpi)))].sort();
+    const kpis = idsOf(rows, file);
     ran?.push({ file, kind, sql: renderSql(readSql(file), params), kpis, readFrom: kpiMonthlyMart });
   }
   return toMeasurements(rows.map(storedMeasureRow));
@@ -196,12 +204,21 @@ async function summedMeasure(
   );
   const params = { ...sqlParams(ctx.config, period), ...extra };
   for (const { file, kind } of measureQueries) {
-    const kpis = [...new Set(rows.filter((r) => r.query === file).map((r) => String(r.kpi)))].sort();
+    const kpis = idsOf(rows, file);
     if (kpis.length > 0)
       ran?.push({ file, kind, sql: renderSql(readSql(file), params), kpis, readFrom: kpiMonthlyMart });
   }
-  const queries = new Set(held.filter((r) => !summedAcrossMonths.has(String(r.kpi))).map((r) => String(r.query)));
-  const whole = await measureRows(ctx, period, extra, ran, { queries, except: summedAcrossMonths });
+  // Each query that measures an id not summed runs, without the rows of the ids it sums.
+  const only = new Map<string, string[]>();
+  for (const { file } of measureQueries) {
+    const ids = idsOf(held, file);
+    if (ids.some((id) => !summedAcrossMonths.has(id)))
+      only.set(
+        file,
+        ids.filter((id) => summedAcrossMonths.has(id)),
+      );
+  }
+  const whole = await measureRows(ctx, period, extra, ran, only);
   return toMeasurements([...rows.map(storedMeasureRow), ...whole]);
 }
 

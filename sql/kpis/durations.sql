@@ -3,8 +3,11 @@
 -- queue_answer_time (answered contacts queued in the period), order_processing_time and
 -- order_entry_time (orders placed in the period).
 -- p50 is the exact median and p90 the linear interpolation between the ranks around
--- (n - 1) * q, i.e. quantile_cont / numpy's default; written with window functions because
--- Trino offers only approx_percentile. Tickets with impossible timestamps have null durations.
+-- (n - 1) * q, i.e. quantile_cont / numpy's default; read from each member's durations sorted
+-- (array_sort(array_agg(...)), nulls last in both engines) because Trino offers only
+-- approx_percentile. Every breakdown is one grouping set of a single aggregation: no duration is
+-- copied once per breakdown.
+-- Tickets with impossible timestamps have null durations.
 -- Measured for each period of report_periods at once (functions/stages/periodsSql.ts); the
 -- filter on the months of them all only keeps the engine to their partitions.
 
@@ -125,47 +128,61 @@ durations as (
     select * from order_entry_times
 ),
 
+-- Each KPI's durations overall (dimension '') and per member of each breakdown, in order.
 members as (
-    select period, kpi, '' as dimension, '' as member, seconds from durations
-    union all
-    select period, kpi, 'channel' as dimension, channel as member, seconds from durations
-    union all
-    select period, kpi, 'category' as dimension, category as member, seconds from durations
-    union all
-    select period, kpi, 'priority' as dimension, priority as member, seconds from durations
-    union all
-    select period, kpi, 'team' as dimension, team as member, seconds from durations
-    union all
-    select period, kpi, 'month' as dimension, month as member, seconds from durations
-),
-
-ranked as (
     select
         period,
         kpi,
-        dimension,
-        member,
-        seconds,
-        row_number() over (partition by period, kpi, dimension, member order by seconds) - 1 as rank_0,
-        count(*) over (partition by period, kpi, dimension, member) as n
-    from members
+        case
+            when grouping(channel) = 0 then 'channel'
+            when grouping(category) = 0 then 'category'
+            when grouping(priority) = 0 then 'priority'
+            when grouping(team) = 0 then 'team'
+            when grouping(month) = 0 then 'month'
+            else ''
+        end as dimension,
+        case
+            when grouping(channel) = 0 then channel
+            when grouping(category) = 0 then category
+            when grouping(priority) = 0 then priority
+            when grouping(team) = 0 then team
+            when grouping(month) = 0 then month
+            else ''
+        end as member,
+        count(*) as n,
+        -- Summed as decimals (ms timestamps, µs at most in a source), so in any order the same.
+        cast(sum(cast(seconds as decimal(38, 6))) as double) / count(seconds) as mean,
+        array_sort(array_agg(seconds)) as sorted
+    from durations
+    group by grouping sets (
+        (period, kpi),
+        (period, kpi, channel),
+        (period, kpi, category),
+        (period, kpi, priority),
+        (period, kpi, team),
+        (period, kpi, month)
+    )
 ),
 
+-- The durations at the ranks (from 0) floor((n - 1) * q) and the one after it, if there is one
+-- (arrays count from 1).
 quantile_points as (
     select
         period,
         kpi,
         dimension,
         member,
-        max(n) as n,
-        -- Summed as decimals (ms timestamps, µs at most in a source), so in any order the same.
-        cast(sum(cast(seconds as decimal(38, 6))) as double) / count(seconds) as mean,
-        max(case when rank_0 = floor((n - 1) * 0.5) then seconds end) as p50_low,
-        max(case when rank_0 = floor((n - 1) * 0.5) + 1 then seconds end) as p50_high,
-        max(case when rank_0 = floor((n - 1) * 0.9) then seconds end) as p90_low,
-        max(case when rank_0 = floor((n - 1) * 0.9) + 1 then seconds end) as p90_high
-    from ranked
-    group by period, kpi, dimension, member
+        n,
+        mean,
+        sorted[cast(floor((n - 1) * 0.5) as bigint) + 1] as p50_low,
+        case
+            when floor((n - 1) * 0.5) + 1 < n then sorted[cast(floor((n - 1) * 0.5) as bigint) + 2]
+        end as p50_high,
+        sorted[cast(floor((n - 1) * 0.9) as bigint) + 1] as p90_low,
+        case
+            when floor((n - 1) * 0.9) + 1 < n then sorted[cast(floor((n - 1) * 0.9) as bigint) + 2]
+        end as p90_high
+    from members
 ),
 
 final as (

@@ -1,6 +1,8 @@
 -- ticket_rates: every ticket count and rate as numerator ÷ denominator, overall and per
 -- member of each breakdown, so the evaluator can decompose a change into mix and rate.
 -- A KPI whose denominator is null is a count (value = numerator).
+-- Each measure is summed in one aggregation, overall and per breakdown member (one grouping set a
+-- breakdown: no ticket is copied once per breakdown), and only those sums become a row per KPI.
 -- Measured for each period of report_periods at once (functions/stages/periodsSql.ts): a ticket
 -- counts in the period whose months hold its month, if it came before the period's end (a month
 -- to date ends early); the filter on the months of them all only keeps the engine to their partitions.
@@ -60,64 +62,167 @@ solved_facts as (
         case when has_valid_times and resolution_seconds <= sla_resolution_seconds then 1 else 0 end as sla_resolution_num,
         case when agent_replies < 2 then 1 else 0 end as one_touch_num,
         case when is_reopened then 1 else 0 end as reopened_num,
-        agent_replies,
-        case when invalid_time_reason is null then 0 else 1 end as invalid_num
+        agent_replies
     from solved
 ),
 
-measures as (
-    select period, 'tickets_created' as kpi, channel, category, priority, team, month, weekday, day_of_month, day, tickets_created_num as num, cast(null as integer) as den from created_facts
-    union all
-    select period, 'complaints', channel, category, priority, team, month, weekday, day_of_month, day, complaints_num, null from created_facts
-    union all
-    select period, 'complaint_escalation_trend', channel, category, priority, team, month, weekday, day_of_month, day, complaint_escalated_num, complaints_num from created_facts
-    union all
-    select period, 'escalation_rate', channel, category, priority, team, month, weekday, day_of_month, day, escalated_num, 1 from created_facts
-    union all
-    select period, 'replied_within_24h_rate', channel, category, priority, team, month, weekday, day_of_month, day, replied_24h_num, replied_den from created_facts
-    union all
-    select period, 'tickets_solved', channel, category, priority, team, month, null, null, null, solved_num, null from solved_facts
-    union all
-    select period, 'resolved_within_2d_rate', channel, category, priority, team, month, null, null, null, resolved_2d_num, resolved_den from solved_facts
-    union all
-    select period, 'sla_attainment', channel, category, priority, team, month, null, null, null, sla_num, sla_den from solved_facts
-    union all
-    select period, 'one_touch_rate', channel, category, priority, team, month, null, null, null, one_touch_num, solved_num from solved_facts
-    union all
-    select period, 'reopen_rate', channel, category, priority, team, month, null, null, null, reopened_num, solved_num from solved_facts
-    union all
-    select period, 'replies_per_solved_ticket', channel, category, priority, team, month, null, null, null, agent_replies, solved_num from solved_facts
+-- The created tickets' sums overall (dimension '') and per member of each breakdown.
+created_totals as (
+    select
+        period,
+        case
+            when grouping(channel) = 0 then 'channel'
+            when grouping(category) = 0 then 'category'
+            when grouping(priority) = 0 then 'priority'
+            when grouping(team) = 0 then 'team'
+            when grouping(month) = 0 then 'month'
+            when grouping(weekday) = 0 then 'weekday'
+            when grouping(day_of_month) = 0 then 'day_of_month'
+            when grouping(day) = 0 then 'day'
+            else ''
+        end as dimension,
+        case
+            when grouping(channel) = 0 then channel
+            when grouping(category) = 0 then category
+            when grouping(priority) = 0 then priority
+            when grouping(team) = 0 then team
+            when grouping(month) = 0 then month
+            when grouping(weekday) = 0 then weekday
+            when grouping(day_of_month) = 0 then day_of_month
+            when grouping(day) = 0 then day
+            else ''
+        end as member,
+        sum(tickets_created_num) as tickets_created_num,
+        sum(complaints_num) as complaints_num,
+        sum(complaint_escalated_num) as complaint_escalated_num,
+        sum(escalated_num) as escalated_num,
+        sum(replied_den) as replied_den,
+        sum(replied_24h_num) as replied_24h_num
+    from created_facts
+    group by grouping sets (
+        (period),
+        (period, channel),
+        (period, category),
+        (period, priority),
+        (period, team),
+        (period, month),
+        (period, weekday),
+        (period, day_of_month),
+        (period, day)
+    )
 ),
 
-members as (
-    select period, kpi, '' as dimension, '' as member, num, den from measures
-    union all
-    select period, kpi, 'channel', channel, num, den from measures
-    union all
-    select period, kpi, 'category', category, num, den from measures
-    union all
-    select period, kpi, 'priority', priority, num, den from measures
-    union all
-    select period, kpi, 'team', team, num, den from measures
-    union all
-    select period, kpi, 'month', month, num, den from measures
-    union all
-    select period, kpi, 'weekday', weekday, num, den from measures where weekday is not null
-    union all
-    select period, kpi, 'day_of_month', day_of_month, num, den from measures where day_of_month is not null
-    union all
-    select period, kpi, 'day', day, num, den from measures where day is not null and kpi = 'tickets_created'
+-- The solved tickets' sums overall and per member of each breakdown (a solve has no weekday or day).
+solved_totals as (
+    select
+        period,
+        case
+            when grouping(channel) = 0 then 'channel'
+            when grouping(category) = 0 then 'category'
+            when grouping(priority) = 0 then 'priority'
+            when grouping(team) = 0 then 'team'
+            when grouping(month) = 0 then 'month'
+            else ''
+        end as dimension,
+        case
+            when grouping(channel) = 0 then channel
+            when grouping(category) = 0 then category
+            when grouping(priority) = 0 then priority
+            when grouping(team) = 0 then team
+            when grouping(month) = 0 then month
+            else ''
+        end as member,
+        sum(solved_num) as solved_num,
+        sum(resolved_den) as resolved_den,
+        sum(resolved_2d_num) as resolved_2d_num,
+        sum(sla_den) as sla_den,
+        sum(sla_num) as sla_num,
+        sum(sla_reply_num) as sla_reply_num,
+        sum(sla_resolution_num) as sla_resolution_num,
+        sum(one_touch_num) as one_touch_num,
+        sum(reopened_num) as reopened_num,
+        sum(agent_replies) as agent_replies
+    from solved_facts
+    group by grouping sets (
+        (period),
+        (period, channel),
+        (period, category),
+        (period, priority),
+        (period, team),
+        (period, month)
+    )
+),
+
+-- Each KPI's numerator and denominator (null for a count) from the sums, one row per KPI and member.
+-- A weekday, day of month or day left unknown is no member; days break down tickets_created alone.
+created_kpis as (
+    select
+        t.period,
+        k.kpi,
+        t.dimension,
+        t.member,
+        case k.kpi
+            when 'tickets_created' then t.tickets_created_num
+            when 'complaints' then t.complaints_num
+            when 'complaint_escalation_trend' then t.complaint_escalated_num
+            when 'escalation_rate' then t.escalated_num
+            when 'replied_within_24h_rate' then t.replied_24h_num
+        end as numerator,
+        case k.kpi
+            when 'complaint_escalation_trend' then t.complaints_num
+            when 'escalation_rate' then t.tickets_created_num
+            when 'replied_within_24h_rate' then t.replied_den
+        end as denominator
+    from created_totals as t
+    cross join (
+        values ('tickets_created'), ('complaints'), ('complaint_escalation_trend'), ('escalation_rate'),
+            ('replied_within_24h_rate')
+    ) as k (kpi)
+    where (t.member is not null or t.dimension not in ('weekday', 'day_of_month', 'day'))
+        and (t.dimension <> 'day' or k.kpi = 'tickets_created')
+),
+
+solved_kpis as (
+    select
+        t.period,
+        k.kpi,
+        t.dimension,
+        t.member,
+        case k.kpi
+            when 'tickets_solved' then t.solved_num
+            when 'resolved_within_2d_rate' then t.resolved_2d_num
+            when 'sla_attainment' then t.sla_num
+            when 'one_touch_rate' then t.one_touch_num
+            when 'reopen_rate' then t.reopened_num
+            when 'replies_per_solved_ticket' then t.agent_replies
+        end as numerator,
+        case k.kpi
+            when 'resolved_within_2d_rate' then t.resolved_den
+            when 'sla_attainment' then t.sla_den
+            when 'one_touch_rate' then t.solved_num
+            when 'reopen_rate' then t.solved_num
+            when 'replies_per_solved_ticket' then t.solved_num
+        end as denominator
+    from solved_totals as t
+    cross join (
+        values ('tickets_solved'), ('resolved_within_2d_rate'), ('sla_attainment'), ('one_touch_rate'),
+            ('reopen_rate'), ('replies_per_solved_ticket')
+    ) as k (kpi)
 ),
 
 sla_targets as (
-    -- One row per period, a period with nothing solved too (its sums null).
-    select p.period, 'sla_attainment' as kpi, 'target' as dimension, 'first_reply' as member, sum(f.sla_reply_num) as numerator, sum(f.sla_den) as denominator
-    from {{report_periods}} as p left join solved_facts as f on f.period = p.period
-    group by p.period
-    union all
-    select p.period, 'sla_attainment', 'target', 'resolution', sum(f.sla_resolution_num), sum(f.sla_den)
-    from {{report_periods}} as p left join solved_facts as f on f.period = p.period
-    group by p.period
+    -- One row per period and target, a period with nothing solved too (its sums null).
+    select
+        p.period,
+        'sla_attainment' as kpi,
+        'target' as dimension,
+        k.member,
+        case k.member when 'first_reply' then t.sla_reply_num else t.sla_resolution_num end as numerator,
+        t.sla_den as denominator
+    from {{report_periods}} as p
+    cross join (values ('first_reply'), ('resolution')) as k (member)
+    left join solved_totals as t
+        on t.period = p.period and t.dimension = ''
 ),
 
 final as (
@@ -126,10 +231,11 @@ final as (
         kpi,
         dimension,
         member,
-        cast(sum(num) as double) as numerator,
-        cast(sum(den) as double) as denominator
-    from members
-    group by period, kpi, dimension, member
+        cast(numerator as double) as numerator,
+        cast(denominator as double) as denominator
+    from created_kpis
+    union all
+    select period, kpi, dimension, member, cast(numerator as double), cast(denominator as double) from solved_kpis
     union all
     select period, kpi, dimension, member, cast(numerator as double), cast(denominator as double) from sla_targets
 )

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalContext } from '../../functions/cli/wiring.ts';
 import { parseConfig } from '../../functions/config/load.ts';
@@ -146,6 +149,40 @@ describe('an export appended to while extract reads it', () => {
     });
     expect(await curatedIds(next)).toEqual(['T1', 'T2', 'T3', 'T4']);
   });
+});
+
+describe('an export a real writer appends to while extract runs', () => {
+  it('lands only what it fingerprinted, curate never fails, and the run after the writer reads it whole', async () => {
+    // prepare: a child process appends rows in two writes each (so the file often ends in half a
+    // row) for a second and a half, while extract and curate run
+    const rows = Array.from({ length: 20_000 }, (_, i) => `B${i},2026-10-07T09:00:00Z,2026-10-07T10:00:00Z,open`);
+    writeFileSync(exportFile, `${complete}${rows.join('\n')}\n`);
+    const writer = spawn(process.execPath, [
+      '-e',
+      `const fs = require('node:fs'); const end = Date.now() + 1500; let i = 0;
+       while (Date.now() < end) { fs.appendFileSync(process.argv[1], 'W' + i + ',2026-10-08T09:00:00Z,');
+         fs.appendFileSync(process.argv[1], '2026-10-08T10:00:00Z,open\\n'); i += 1; }`,
+      exportFile,
+    ]);
+    const exited = once(writer, 'exit');
+    while (readFileSync(exportFile).length === complete.length + rows.join('\n').length + 1) await setTimeout(5);
+    const ctx = await context();
+    // act
+    const [summary] = await extract(ctx);
+    await curate(ctx);
+    // assess: whatever landed is the very bytes the watermark fingerprinted
+    const saved = await getJson<SourceState>(ctx.store, stateKey('desk', 'tickets'));
+    const seen = (saved?.watermark as CsvWatermark | undefined)?.files['exports/tickets.csv'];
+    for (const key of summary!.rawKeys) expect(sha256((await ctx.store.get(key))!)).toBe(seen?.sha256);
+    await exited;
+    // act: the writer is done; a plain run reads the whole file
+    const next = await context();
+    await extract(next);
+    await curate(next);
+    // assess: every line of the finished file is a row read and accepted, none rejected
+    const lines = readFileSync(exportFile, 'utf8').trimEnd().split('\n').length - 1;
+    expect(sourceTotals(await state(next))).toMatchObject({ rowsRead: lines, rowsAccepted: lines, rowsRejected: 0 });
+  }, 60_000);
 });
 
 describe('an export that changes while it is copied', () => {

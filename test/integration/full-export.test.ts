@@ -1,13 +1,16 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalContext } from '../../functions/cli/wiring.ts';
 import { parseConfig } from '../../functions/config/load.ts';
+import type { CsvSourceConfig } from '../../functions/config/schema.ts';
 import { ConfigError } from '../../functions/errors.ts';
 import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { KpiReport } from '../../functions/kpis/types.ts';
+import { entityByName } from '../../functions/model/index.ts';
 import { lakeKeys } from '../../functions/model/lakeKeys.ts';
 import { getJson } from '../../functions/ports/objectStore.ts';
+import { CsvSource } from '../../functions/sources/csv.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
 import { curate, curateStateKey, type MartsPending } from '../../functions/stages/curate.ts';
 import { evaluate } from '../../functions/stages/evaluate.ts';
@@ -118,6 +121,26 @@ describe('a source in full mode', () => {
     expect(report.dataQuality.sources.find((s) => s.source === 'desk')).toMatchObject({ rowsRead: 3, removed: 2 });
   });
 
+  it('counts only real duplicates as merged, also when a torn lake is curated again from raw', async () => {
+    // T1 twice in each export: an older and a later version (a real duplicate)
+    const t1later = 'T1,2026-10-01T09:00:00Z,2026-10-09T10:00:00Z,solved';
+    write('desk.csv', [...first, t1later]);
+    await run('full');
+    write('desk.csv', [...second, t1later]);
+    const { ctx } = await run('full');
+    // Run 1: 7 versions (desk 6, phone 1), 6 records: 1 merged. Run 2: replaced 6 (Oct T1–T4 and P1,
+    // Aug T5) + accepted 4 − earlier read min(6, 4) = 4 − removed 2 − records 4 = 0: still 1.
+    expect(await getJson(ctx.store, curateStateKey('tickets'))).toMatchObject({ rows: 4, duplicatesMerged: 1 });
+    // act: a curated part is torn, so the next run curates tickets again from their raw parts
+    writeFileSync(path.join(dir, 'lake/curated/tickets/month=2026-10/part_9.parquet'), '');
+    const again = await run('full');
+    expect(logged.some((line) => line.endsWith('tickets is curated again from its raw parts'))).toBe(true);
+    // assess: the same lake and counts: desk's latest export (4 versions) + phone (1) = 5 versions,
+    // 4 records, 1 merged; its read is not taken off as an earlier read of itself
+    expect(await ticketIds(again.ctx)).toEqual(['P1', 'T1', 'T2', 'T3']);
+    expect(await getJson(again.ctx.store, curateStateKey('tickets'))).toMatchObject({ rows: 4, duplicatesMerged: 1 });
+  });
+
   it('an incremental source keeps the records its next export leaves out', async () => {
     write('desk.csv', first);
     await run(undefined);
@@ -171,6 +194,45 @@ describe('a source in full mode', () => {
     expect(sourceTotals((await getJson<SourceState>(ctx.store, stateKey('desk', 'tickets')))!)).toMatchObject({
       rowsRead: 1,
     });
+  });
+
+  it('lands none of its export while one of its files keeps changing, so it removes nothing', async () => {
+    write('desk.csv', first);
+    await run('full');
+    // prepare: the next export drops T4 and T5, but its writer appends after every copy extract makes
+    write('desk.csv', second);
+    const loaded = parseConfig(
+      {
+        timezone: 'UTC',
+        lake: './lake',
+        sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'exports/desk.csv', mode: 'full' }],
+      },
+      path.join(dir, 'pulse.config.json'),
+    );
+    const ctx = await createLocalContext(loaded, parsePeriod('2026-10'), { quiet: true });
+    ctx.log = (line) => void logged.push(line);
+    open.push(ctx);
+    let day = 10;
+    ctx.sources = [
+      new (class extends CsvSource {
+        protected override async copy(from: string, to: string) {
+          const copied = await super.copy(from, to);
+          appendFileSync(from, `${t(`W${day}`, `2026-10-${day++}`)}\n`);
+          return copied;
+        }
+      })(loaded.config.sources[0] as CsvSourceConfig, entityByName('tickets')!, dir, 'UTC'),
+    ];
+    logged = [];
+    // act
+    const [summary] = await extract(ctx);
+    await curate(ctx);
+    // assess: nothing landed, nothing removed: T4 and T5 are still there
+    expect(summary!.rawKeys).toEqual([]);
+    expect(logged).toContain(
+      'extract desk: exports/desk.csv: not read, it changed while it was read (3 tries); the next run reads it, ' +
+        'and the rest of its full export with it',
+    );
+    expect(await ticketIds(ctx)).toEqual(['P1', 'T1', 'T2', 'T3', 'T4', 'T5']);
   });
 
   it('is refused for an entity without a source column that another source also fills', () => {

@@ -8,6 +8,7 @@ import type { KpiReport, KpiResult, SourceQuality } from '../../functions/kpis/t
 import { renderAnalyst } from '../../functions/report/analyst/index.ts';
 import { analystModel, type KpiQueries, type LakeInventory } from '../../functions/report/analyst/model.ts';
 import { traceText } from '../../functions/report/analyst/display.ts';
+import { kpiQueriesSql } from '../../functions/report/analyst/files.ts';
 import { reproducingQuery, valueDerivation } from '../../functions/report/analyst/queries.ts';
 import type { ReportMessage } from '../../functions/report/message.ts';
 import { sourceParams, sqlParams } from '../../functions/stages/lake.ts';
@@ -270,6 +271,24 @@ describe('analyst report', () => {
     expect(traceText(entry)).toBe('kpis/durations.sql (rows read from kpi_monthly)');
     expect(traceText(model.kpis.find((k) => k.id === 'full_resolution_time')!)).toBe(
       'kpis/durations.sql (rows read from kpi_monthly; no row this period)',
+    );
+  });
+
+  it('says that a quarter summed the rows the marts stage stored for each of its months', () => {
+    const config = configSchema.parse({
+      lake: './lake',
+      sources: [{ name: 's', type: 'csv', entity: 'tickets', path: 'x.csv' }],
+    });
+    const quarter = parsePeriod('2026-Q3');
+    const sql = renderSql(readSql('kpis/ticket_rates.sql'), { ...sqlParams(config, quarter), ...sourceParams(config) });
+    const stored: KpiQueries = {
+      queries: [
+        { file: 'kpis/ticket_rates.sql', kind: 'ratio', sql, kpis: ['tickets_created'], readFrom: 'kpi_monthly' },
+      ],
+    };
+    const model = analystModel({ ...reportOf([]), period: quarter }, { inventory, queries: stored }, {});
+    expect(kpiQueriesSql(model).content.toString()).toContain(
+      '-- query: kpis/ticket_rates.sql, as the marts stage ran it for each month of 2026-Q3 (evaluate summed its rows from kpi_monthly)',
     );
   });
 

@@ -4,6 +4,7 @@ import type { FileAttachment } from '../message.ts';
 import type { ColumnFormat } from '../table.ts';
 import type { AnalystModel, KpiEntry } from './model.ts';
 import { describeSlice } from '../../config/schema.ts';
+import { parsePeriod } from '../../kpis/period.ts';
 
 /** The analyst report's attachments: the whole lists the e-mail shows the top of. */
 export const attachmentNames = {
@@ -90,6 +91,16 @@ export function dataQualityCsv(model: AnalystModel): FileAttachment {
 const comment = (text: string) => `-- ${text.replace(/[\r\n\u2028\u2029]+/g, ' ')}`.trimEnd();
 const rule = `-- ${'-'.repeat(77)}`;
 
+/**
+ * How the marts stage ran a query whose rows evaluate read back: for the month, or for each month
+ * of a longer period, whose rows evaluate summed (docs/design.md, "Quarters and ranges").
+ */
+function storedRun(period: string, mart: string): string {
+  return parsePeriod(period).months.length > 1
+    ? `the marts stage ran it for each month of ${period} (evaluate summed its rows from ${mart})`
+    : `the marts stage ran it for ${period} (evaluate read its rows back from ${mart})`;
+}
+
 function kpiBlock(k: KpiEntry, period: string): string[] {
   const lines = [
     rule,
@@ -103,7 +114,7 @@ function kpiBlock(k: KpiEntry, period: string): string[] {
     case 'query':
       lines.push(
         comment(
-          `query: ${trace.file}, as ${trace.readFrom ? `the marts stage ran it for ${period} (evaluate read its rows back from ${trace.readFrom})` : `evaluate ran it for ${period}`}${trace.hasRows ? '' : ' (it returned no row for this KPI: nothing to measure in the period)'}`,
+          `query: ${trace.file}, as ${trace.readFrom ? storedRun(period, trace.readFrom) : `evaluate ran it for ${period}`}${trace.hasRows ? '' : ' (it returned no row for this KPI: nothing to measure in the period)'}`,
         ),
       );
       lines.push(comment(k.derivation), `${trace.sql};`);
