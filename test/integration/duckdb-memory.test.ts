@@ -1,4 +1,5 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -130,5 +131,20 @@ describe('the local engine in bounded memory (issue 22)', () => {
       await ctx.engine.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('removes the work folders a killed engine left, never a running one', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pulse-memory-sweep-'));
+    const work = path.join(dir, workPrefix);
+    // A process that has ended: its pid names no running process (barring reuse, which keeps the folder).
+    const ended = spawnSync(process.execPath, ['-e', '']).pid;
+    for (const pid of [ended, process.pid]) {
+      mkdirSync(path.join(work, `pulse-engine-${pid}-abc`), { recursive: true });
+      writeFileSync(path.join(work, `pulse-engine-${pid}-abc`, 'validated_0-1.parquet'), 'PAR1');
+    }
+    const engine = await DuckDbEngine.onLake(new FolderStore(dir), { threads: 1 });
+    await engine.close();
+    expect(readdirSync(work)).toEqual([`pulse-engine-${process.pid}-abc`]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -65,6 +65,28 @@ async function parquetFault(file: string): Promise<string | undefined> {
   }
 }
 
+/** Whether a process of this machine is running (signal 0 tests it; EPERM: running, as another user). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the work folders (pulse-engine-<pid>-…) of engines whose process has ended without
+ * closing them (killed: docs/design.md, "Fault points"); a running one's, such as a `pulse query`
+ * beside a run, are left alone.
+ */
+async function sweepWork(root: string): Promise<void> {
+  for (const name of await readdir(root).catch(() => [])) {
+    const pid = /^pulse-engine-(\d+)-/.exec(name)?.[1];
+    if (pid && !running(Number(pid))) await rm(path.join(root, name), { recursive: true, force: true });
+  }
+}
+
 /** Half the machine's memory in MiB: room for Node, the Parquet writer and the OS beside DuckDB. */
 export function defaultMemoryLimit(): string {
   return `${Math.max(256, Math.floor(totalmem() / 2 ** 20 / 2))}MiB`;
@@ -124,6 +146,7 @@ export class DuckDbEngine implements QueryEngine {
   ): Promise<DuckDbEngine> {
     // DuckDB makes the spill folder when it first spills, but not its parent.
     if (options.spillDirectory) await mkdir(path.dirname(options.spillDirectory), { recursive: true });
+    if (options.workDirectory) await sweepWork(options.workDirectory);
     const instance = await DuckDBInstance.create(':memory:', {
       ...(options.threads ? { threads: String(options.threads) } : {}),
       memory_limit: options.memoryLimit ?? defaultMemoryLimit(),
@@ -179,7 +202,7 @@ export class DuckDbEngine implements QueryEngine {
   private async workFile(name: string): Promise<string> {
     if (!this.work) {
       await mkdir(this.workRoot, { recursive: true });
-      this.work = await mkdtemp(path.join(this.workRoot, 'pulse-engine-'));
+      this.work = await mkdtemp(path.join(this.workRoot, `pulse-engine-${process.pid}-`));
     }
     this.files += 1;
     return path.join(this.work, `${name}-${this.files}.parquet`);
