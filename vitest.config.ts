@@ -6,7 +6,11 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * rehearsal) start first: on a clean checkout vitest has no timings and would start them by size,
  * late, leaving one worker running them alone at the end.
  */
-const slowest = ['test/integration/cloud-path.test.ts', 'test/standins/rehearsal.test.ts'];
+const slowest = [
+  'test/integration/cloud-path.test.ts',
+  'test/standins/rehearsal.test.ts',
+  'test/faults/determinism.test.ts',
+];
 
 class SlowestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {

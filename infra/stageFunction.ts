@@ -140,6 +140,14 @@ export class StageFunction extends Construct {
     for (const prefix of stage.writes) lake.grantReadWrite(fn, `${prefix}*`);
     // A month rebuilt, a unit read again: its old objects are deleted, after a listing.
     for (const prefix of stage.writes) lake.grantDelete(fn, `${prefix}*`);
+    // The lake's lease, held while the stage runs (docs/design.md, "One run per lake"): read, put
+    // (conditionally: If-None-Match, If-Match need no other action) and deleted, that one object only.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [lake.arnForObjects(lakeKeys.lock)],
+      }),
+    );
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],

@@ -273,7 +273,7 @@ async function validateSample(
 ): Promise<SourceRow[]> {
   const scratch = await mkdtemp(path.join(tmpdir(), 'pulse-check-'));
   const store = new FolderStore(scratch);
-  const engine = await DuckDbEngine.open(store, { threads: 1 });
+  const engine = await DuckDbEngine.open(store, { threads: 1, workDirectory: scratch });
   try {
     const part: LandedPart = {
       key: 'sample/cells.ndjson',

@@ -43,7 +43,8 @@ export function namedQueryList(): string {
  * Runs one SELECT over a folder lake in DuckDB, with the curated tables and marts registered as
  * views under the names the Glue catalog gives them (functions/stages/lake.ts, infra/lakeStack.ts),
  * so the text runs on Athena unchanged (docs/design.md, "What users touch"). Only reads: the
- * views are in an in-memory database, the lake's files are not written.
+ * views are in an in-memory database, the lake's files are not written (what does not fit the
+ * memory limit spills under the lake's _scratch/, as in a run).
  */
 export async function queryLake(loaded: LoadedConfig, sql: string, month: string): Promise<QueryResult> {
   const lake = resolveLake(loaded);
@@ -54,7 +55,8 @@ export async function queryLake(loaded: LoadedConfig, sql: string, month: string
   if (!existsSync(lake))
     throw new UsageError(`no lake at ${displayPath(lake)}: run \`pulse run --config … --period …\` first`);
   const store = new FolderStore(lake);
-  const engine = await DuckDbEngine.open(store);
+  const memoryLimit = loaded.config.duckdb.memoryLimit;
+  const engine = await DuckDbEngine.onLake(store, memoryLimit ? { memoryLimit } : {});
   try {
     const ctx = createStageContext({
       config: loaded.config,

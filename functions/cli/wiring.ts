@@ -10,7 +10,6 @@ import type { CsvSourceConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
 import { entityByName } from '../model/index.ts';
-import { spillPrefix } from '../model/lakeKeys.ts';
 import type { LakeLock } from '../ports/lakeLock.ts';
 import type { MailTransport } from '../ports/mail.ts';
 import type { ObjectStore } from '../ports/objectStore.ts';
@@ -137,10 +136,9 @@ export async function createLocalContext(
     });
   } else {
     store = new FolderStore(lake);
-    engine = await DuckDbEngine.open(store, {
+    engine = await DuckDbEngine.onLake(store, {
       ...(options.threads ? { threads: options.threads } : {}),
       ...(loaded.config.duckdb.memoryLimit ? { memoryLimit: loaded.config.duckdb.memoryLimit } : {}),
-      spillDirectory: store.locate(spillPrefix),
     });
   }
   const mail = await createMailTransport(loaded, store);

@@ -5,7 +5,9 @@ import { redact } from '../redaction.ts';
 import type { StageContext } from '../stages/context.ts';
 import { isDrained, stageFacts, type StageName } from '../stages/list.ts';
 import { runStage } from '../stages/runStage.ts';
+import type { LakeLock } from '../ports/lakeLock.ts';
 import { lambdaContext, type StageEvent } from './lambdaContext.ts';
+import { holdLakeForStage, lambdaHost, lambdaLease } from './lakeLease.ts';
 
 /** What a stage Lambda returns to the state machine: small, and what the next stage needs. */
 export interface StageResult {
@@ -40,12 +42,17 @@ export const deadlineMarginMs = 2 * 60_000;
 /**
  * A Lambda handler for one stage: the AWS context, the stage run as the local runner runs it
  * (timed, the owners alerted on a failure), a small result. The event passes through, so the
- * state machine hands each stage the same period and run id.
+ * state machine hands each stage the same period and run id. The stage holds the lake's lease while
+ * it runs (docs/design.md, "One run per lake"). A test that wires its own context wires its own
+ * lease, or none (its lake is its own).
  */
 export function stageHandler<R>(
   name: StageName,
   run: (ctx: StageContext) => Promise<R>,
-  options: { context?: (event: StageEvent, deadline?: number) => Promise<StageContext> } = {},
+  options: {
+    context?: (event: StageEvent, deadline?: number) => Promise<StageContext>;
+    lease?: () => LakeLock;
+  } = {},
 ) {
   // Only a stage the list says repeats until drained answers `drained`, and may stop for time.
   const { repeatsUntilDrained } = stageFacts(name);
@@ -53,13 +60,16 @@ export function stageHandler<R>(
     options.context ??
     ((event: StageEvent, deadline?: number) =>
       lambdaContext(event, process.env, new Date(), deadline, (message) => logger.info(redact(message)), name));
+  const lease = options.lease ?? (options.context ? undefined : () => lambdaLease(process.env));
   return async (event: StageEvent, invocation?: InvocationContext): Promise<StageEvent & StageResult> => {
     const deadline = invocation ? Date.now() + invocation.getRemainingTimeInMillis() - deadlineMarginMs : undefined;
     const ctx = await context(event, deadline);
     logger.appendKeys({ stage: name, runId: ctx.runId, period: ctx.period.id });
     metrics.addDimension('stage', name);
     const started = performance.now();
+    const lock = lease?.();
     try {
+      if (lock) await holdLakeForStage(lock, { runId: ctx.runId, host: lambdaHost(), now: new Date() }, ctx.log);
       const outcome = await runStage(ctx, name, run);
       metrics.addMetric('StageSeconds', MetricUnit.Seconds, outcome.seconds);
       const drained = repeatsUntilDrained ? isDrained(outcome.result) : undefined;
@@ -97,6 +107,10 @@ export function stageHandler<R>(
       });
       throw error;
     } finally {
+      // A release that fails leaves the lease to expire (five minutes): the stage's outcome stands.
+      await lock
+        ?.release()
+        .catch((error: unknown) => logger.warn('lake lease not released', { error: error as Error }));
       metrics.publishStoredMetrics();
       await ctx.engine.close();
     }

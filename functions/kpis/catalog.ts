@@ -65,9 +65,12 @@ const k = (d: KpiDefinition): KpiDefinition => d;
 
 /** A duration's median and p90 are quantiles of all the period's records: no sum of monthly ones. */
 const quantiles: AcrossMonths = { whole: 'a median and a p90 are not sums of monthly ones' };
-/** Money is summed in floating point: the months' sums added again need not be the period's to the last bit. */
+/**
+ * Money is summed exactly (decimal) and stored as a double: the months' doubles added again need not
+ * be the double of the period's exact sum.
+ */
 const money: AcrossMonths = {
-  whole: 'money summed in floating point: monthly sums re-added may differ in the last bit',
+  whole: "kpi_monthly holds each month's exact money sum as a double: re-added, the last bit may differ",
 };
 /** Churn and the MRR movements compare the day before the period with its last day. */
 const stock = (of: string): AcrossMonths => ({

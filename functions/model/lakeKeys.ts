@@ -16,6 +16,9 @@ export const scratchTablePrefix = 'pulse_scratch_';
 /** Where the local engine spills what does not fit its memory limit: never read as lake data. */
 export const spillPrefix = '_scratch/spill';
 
+/** Where the local engine writes its work tables (Parquet read back through views): never read as lake data. */
+export const workPrefix = '_scratch/work';
+
 /**
  * Where the local engine writes Parquet before it moves each month into place (DuckDbEngine's
  * writeParquet; docs/design.md, "Commits"): never read as lake data, and swept by the next write.
@@ -40,6 +43,11 @@ export const lakeKeys = {
     `rejects/${entity}/source=${source}/ingest_date=${ingestDate}/${batch}${part ? `-${part}` : ''}.csv`,
   /** The source a raw or rejects key belongs to (source=<name>), or undefined. */
   sourceOf: (key: string) => /\/source=([^/]+)\//.exec(key)?.[1],
+  /**
+   * The run holding the lake (docs/design.md, "One run per lake"): a lock file in a folder, a lease
+   * object on S3, which every stage Lambda's role may read, put and delete.
+   */
+  lock: '_lock.json',
   /** The deployed config: the stack uploads it, the Lambdas read it (PULSE_CONFIG_KEY). */
   config: 'config/pulse.config.json',
   /** state/<source>/<entity>.json: a source's watermark and counts. */

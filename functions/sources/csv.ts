@@ -274,10 +274,10 @@ export class CsvSource implements Source {
   }
 
   /**
-   * The file copied to `target` and fingerprinted in the same pass (docs/design.md, "Re-reading"):
-   * what is scanned and landed is this copy, never the export, which its writer may still be
-   * appending to. A file whose size or mtime moved while it was copied changed under the read:
-   * undefined.
+   * The file copied to `target` and fingerprinted in the same pass (docs/design.md, "Extract lands
+   * what it scanned"): what is scanned and landed is this copy, never the export, which its writer
+   * may still be appending to. A file whose size or mtime moved while it was copied changed under
+   * the read: undefined.
    */
   private async snapshot(absolute: string, target: string): Promise<Snapshot | undefined> {
     const before = await stat(absolute);
@@ -292,7 +292,7 @@ export class CsvSource implements Source {
     const hash = createHash('sha256');
     let bytes = 0;
     await pipeline(
-      createReadStream(from),
+      createReadStream(from, { highWaterMark: 1024 * 1024 }),
       async function* (chunks: AsyncIterable<Buffer>) {
         for await (const chunk of chunks) {
           hash.update(chunk);

@@ -190,7 +190,9 @@ async function validatePart(
   try {
     await validateLanded(ctx.engine, ctx.config, entity, source, part, table);
     const counts = emptyCounts();
-    for (const row of await ctx.engine.query(`select _reason, count(*) as n from ${table} group by _reason`)) {
+    // In order, so the counts' keys are written in the same order at every run.
+    const outcomes = `select _reason, count(*) as n from ${table} group by _reason order by _reason nulls first`;
+    for (const row of await ctx.engine.query(outcomes)) {
       const n = Number(row.n);
       counts.rowsRead += n;
       if (row._reason === null) counts.rowsAccepted += n;
@@ -204,7 +206,8 @@ async function validatePart(
         (c) =>
           `select ${sqlString(c.name)} as field, ${ident(`_issue_${c.name}`)} as reason, count(*) as n from ${table} where _reason is null and ${ident(`_issue_${c.name}`)} is not null group by 2`,
       )
-      .join(' union all ');
+      .join(' union all ')
+      .concat(' order by 1, 2');
     for (const row of await ctx.engine.query(issueCounts)) {
       (counts.fieldIssues[String(row.field)] ??= {})[String(row.reason)] = Number(row.n);
     }
@@ -312,7 +315,11 @@ async function validateNew(
     // A full source's latest landing is the whole truth; its parts are validated in one curate.
     const latest = source.mode === 'full' ? parts.at(-1)!.landing : undefined;
     const fullExport: FullExport = { source: source.name, truth: [], older: [] };
-    const acceptedBefore = Object.values(state.units).reduce((n, u) => n + u.rowsAccepted, 0);
+    // What its earlier reads had accepted (units of this landing already counted, when a torn lake
+    // is curated again from its raw parts, are this read's own).
+    const acceptedBefore = Object.values(state.units)
+      .filter((u) => u.landing !== latest)
+      .reduce((n, u) => n + u.rowsAccepted, 0);
     for (const part of parts) {
       if (late() && !latest) break;
       // An export read again before this curate: only its latest read is validated and counted.

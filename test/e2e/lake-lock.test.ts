@@ -16,6 +16,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../functions/cli/main.ts';
 import { captureCli } from '../support/cliOutput.ts';
 import { countingSmtp } from '../support/countingSmtp.ts';
+import { kpisUntimed } from '../support/pipelineRun.ts';
 
 /**
  * One run per lake, with real `pulse run` processes (bin/pulse.js) on the golden fixture. The
@@ -88,14 +89,6 @@ function pulseRun(configFile: string, ...extra: string[]) {
   };
 }
 
-/** kpis.json without the times it was written and its sources were last extracted. */
-function kpis(lake: string): unknown {
-  const text = readFileSync(path.join(lake, 'reports/2026-10/kpis.json'), 'utf8');
-  return JSON.parse(text, (key, value: unknown) =>
-    key === 'generatedAt' || key === 'lastExtractAt' ? '<time>' : value,
-  );
-}
-
 /** What a run leaves in the lake, run ids masked: every key but the mail's, and curate's bookkeeping. */
 function lakeShape(lake: string) {
   const keys = readdirSync(lake, { recursive: true, withFileTypes: true })
@@ -142,7 +135,7 @@ describe('one run per lake', () => {
     expect(smtp.copies()).toEqual(Object.fromEntries(recipients.map((r) => [r, 1])));
     expect(existsSync(path.join(dir, 'shared-lake/_lock.json'))).toBe(false);
     const clean = await cleanRun();
-    expect(kpis(path.join(dir, 'shared-lake'))).toEqual(kpis(clean));
+    expect(kpisUntimed(path.join(dir, 'shared-lake'))).toEqual(kpisUntimed(clean));
     expect(lakeShape(path.join(dir, 'shared-lake'))).toEqual(lakeShape(clean));
   }, 180_000);
 
@@ -165,7 +158,7 @@ describe('one run per lake', () => {
     expect(two.stderr).toContain('deliver: 0 sent, 3 already sent before');
     expect(smtp.copies()).toEqual(Object.fromEntries(recipients.map((r) => [r, 1])));
     const clean = await cleanRun();
-    expect(kpis(path.join(dir, 'shared-lake'))).toEqual(kpis(clean));
+    expect(kpisUntimed(path.join(dir, 'shared-lake'))).toEqual(kpisUntimed(clean));
     expect(lakeShape(path.join(dir, 'shared-lake'))).toEqual(lakeShape(clean));
   }, 180_000);
 

@@ -8,6 +8,7 @@ import { queryLake } from '../../functions/cli/query.ts';
 import { entities } from '../../functions/model/index.ts';
 import { martTables } from '../../functions/model/marts.ts';
 import { analystQueries } from '../../functions/model/analystQueries.ts';
+import { spillPrefix } from '../../functions/model/lakeKeys.ts';
 import { captureCli } from '../support/cliOutput.ts';
 
 /**
@@ -61,6 +62,14 @@ describe('pulse query', () => {
     for (const name of names) {
       await expect(queryLake(loaded, `select count(*) as n from ${name}`, '2026-10'), name).resolves.toBeDefined();
     }
+  });
+
+  it("spills under the lake's scratch, within the config's memory limit, as a run does", async () => {
+    const loaded = await loadConfig(file);
+    loaded.config.duckdb.memoryLimit = '300MiB';
+    const sql = "select current_setting('temp_directory') as spill, current_setting('memory_limit') as limit";
+    const { rows } = await queryLake(loaded, sql, '2026-10');
+    expect(rows).toEqual([{ spill: path.join(dir, 'lake', spillPrefix), limit: '300.0 MiB' }]);
   });
 
   it('runs a named query, as CSV and as JSON, and lists the named queries', async () => {

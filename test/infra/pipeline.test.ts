@@ -271,6 +271,17 @@ describe('the pipeline stack', () => {
       );
       expect(ses?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'pulse@example.com' } });
     }
+    // The lake's lease, held by every stage while it runs: get, put, delete on that one object.
+    for (const stage of stageList) {
+      const [id] = byStage(stage.name);
+      const lease = statementsOf(id).filter((s) => JSON.stringify(s.Resource).includes('/_lock.json'));
+      expect(lease, stage.name).toEqual([
+        expect.objectContaining({
+          Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+          Resource: { 'Fn::Join': ['', [expect.objectContaining({ 'Fn::GetAtt': expect.any(Array) }), '/_lock.json']] },
+        }),
+      ]);
+    }
     // The secret's ARN without the JSON key the reference picks.
     const [extractId] = byStage('extract');
     expect(statementsOf(extractId).find((s) => s.Action === 'secretsmanager:GetSecretValue')?.Resource).toEqual(

@@ -121,6 +121,26 @@ describe('a source in full mode', () => {
     expect(report.dataQuality.sources.find((s) => s.source === 'desk')).toMatchObject({ rowsRead: 3, removed: 2 });
   });
 
+  it('counts only real duplicates as merged, also when a torn lake is curated again from raw', async () => {
+    // T1 twice in each export: an older and a later version (a real duplicate)
+    const t1later = 'T1,2026-10-01T09:00:00Z,2026-10-09T10:00:00Z,solved';
+    write('desk.csv', [...first, t1later]);
+    await run('full');
+    write('desk.csv', [...second, t1later]);
+    const { ctx } = await run('full');
+    // Run 1: 7 versions (desk 6, phone 1), 6 records: 1 merged. Run 2: replaced 6 (Oct T1–T4 and P1,
+    // Aug T5) + accepted 4 − earlier read min(6, 4) = 4 − removed 2 − records 4 = 0: still 1.
+    expect(await getJson(ctx.store, curateStateKey('tickets'))).toMatchObject({ rows: 4, duplicatesMerged: 1 });
+    // act: a curated part is torn, so the next run curates tickets again from their raw parts
+    writeFileSync(path.join(dir, 'lake/curated/tickets/month=2026-10/part_9.parquet'), '');
+    const again = await run('full');
+    expect(logged.some((line) => line.endsWith('tickets is curated again from its raw parts'))).toBe(true);
+    // assess: the same lake and counts: desk's latest export (4 versions) + phone (1) = 5 versions,
+    // 4 records, 1 merged; its read is not taken off as an earlier read of itself
+    expect(await ticketIds(again.ctx)).toEqual(['P1', 'T1', 'T2', 'T3']);
+    expect(await getJson(again.ctx.store, curateStateKey('tickets'))).toMatchObject({ rows: 4, duplicatesMerged: 1 });
+  });
+
   it('an incremental source keeps the records its next export leaves out', async () => {
     write('desk.csv', first);
     await run(undefined);

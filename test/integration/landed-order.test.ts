@@ -6,10 +6,10 @@ import { DuckDbEngine } from '../../functions/adapters/local/duckdbEngine.ts';
 import { FolderStore } from '../../functions/adapters/local/folderStore.ts';
 
 /**
- * A file landed as exported is read by DuckDB's parallel CSV reader, and each row's number (its
- * line, in rejects; its ingestion order, which breaks ties between equal versions) is the
- * ordinality of the scan. That holds only if the ordinality follows the file: checked here on a
- * file of several of the reader's 32 MB buffers, read by four threads.
+ * A file landed as exported is read by DuckDB's CSV reader into a work file, and each row's
+ * number (its line, in rejects; its ingestion order, which breaks ties between equal versions) is
+ * its place there. That holds only if the copy follows the file: checked here on a file of
+ * several of the reader's 32 MB buffers, by an engine of four threads.
  */
 const dir = mkdtempSync(path.join(tmpdir(), 'pulse-landed-order-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -42,6 +42,14 @@ export function kpisText(lake: string): string {
   return JSON.stringify(report, null, 2);
 }
 
+/** kpis.json as data, without the times it was written and its sources were last extracted: runs differ in them. */
+export function kpisUntimed(lake: string): unknown {
+  const text = readFileSync(path.join(lake, 'reports/2026-10/kpis.json'), 'utf8');
+  return JSON.parse(text, (key, value: unknown) =>
+    key === 'generatedAt' || key === 'lastExtractAt' ? '<time>' : value,
+  );
+}
+
 /** Every mart's rows, sorted. */
 export async function martRows(ctx: StageContext): Promise<Record<string, unknown[]>> {
   await registerMarts(ctx, sqlParams(ctx.config, ctx.period));

@@ -1,70 +1,17 @@
-import { createHash } from 'node:crypto';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-  type PutObjectCommandInput,
-} from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { S3Lease } from '../../functions/adapters/aws/s3Lease.ts';
 import type { Here, LockHolder } from '../../functions/ports/lakeLock.ts';
+import { conditionalBucket } from '../support/conditionalBucket.ts';
 
 /**
- * The S3 lease at the SDK boundary. s3rver ignores If-None-Match and If-Match on PUT (it honours
- * them on GET only), so the bucket here is a small fake that keeps one object per key and answers
- * conditional puts as the S3 API reference says PutObject does: If-None-Match: * on an existing
- * key, or If-Match with another ETag (or on a missing key), fails with 412 PreconditionFailed.
+ * The S3 lease at the SDK boundary, against a bucket that answers conditional puts as the S3 API
+ * reference says PutObject does (test/support/conditionalBucket.ts).
  */
-const s3 = mockClient(S3Client);
+const { s3, objects, puts, reset } = conditionalBucket();
 afterAll(() => s3.restore());
-
-const objects = new Map<string, { body: string; etag: string }>();
-const preconditionFailed = () =>
-  new S3ServiceException({
-    name: 'PreconditionFailed',
-    $fault: 'client',
-    $metadata: { httpStatusCode: 412, attempts: 1, totalRetryDelay: 0 },
-    message: 'At least one of the pre-conditions you specified did not hold',
-  });
-const noSuchKey = () =>
-  new S3ServiceException({
-    name: 'NoSuchKey',
-    $fault: 'client',
-    $metadata: { httpStatusCode: 404, attempts: 1, totalRetryDelay: 0 },
-    message: 'The specified key does not exist.',
-  });
-let puts: PutObjectCommandInput[];
-
-beforeEach(() => {
-  s3.reset();
-  objects.clear();
-  puts = [];
-  s3.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
-    puts.push(input);
-    const current = objects.get(input.Key!);
-    if (input.IfNoneMatch === '*' && current) throw preconditionFailed();
-    if (input.IfMatch !== undefined && current?.etag !== input.IfMatch) throw preconditionFailed();
-    const body = String(input.Body);
-    const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-    objects.set(input.Key!, { body, etag });
-    return { ETag: etag };
-  });
-  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
-    const current = objects.get(input.Key);
-    if (!current) throw noSuchKey();
-    // The part of the SDK's streaming body the lease reads.
-    const body = current.body;
-    return { ETag: current.etag, Body: { transformToString: async () => body } as never };
-  });
-  s3.on(DeleteObjectCommand).callsFake((input: { Key: string }) => {
-    objects.delete(input.Key);
-    return {};
-  });
-});
+beforeEach(reset);
 
 const key = 'pulse/_lock.json';
 const since = '2026-11-01T06:00:00.000Z';
@@ -115,6 +62,18 @@ describe('S3Lease', () => {
     expect(late).toMatchObject({ held: true, takenOver: { runId: 'run-a' } });
     expect(puts.at(-1)).toMatchObject({ IfMatch: etag });
     expect(stored()).toMatchObject({ runId: 'run-c', host: 'ci' });
+  });
+
+  it('takes back a live lease that names its own run (an invocation of it that died), with If-Match', async () => {
+    // prepare: run-a's first Lambda sandbox took the lease and was killed before it gave it back
+    await lease('sandbox-1').acquire(holder('run-a', 'sandbox-1'));
+    const etag = objects.get(key)!.etag;
+    // act: the state machine retries run-a's stage in another sandbox, well before the expiry
+    const retried = await lease('sandbox-2').acquire(holder('run-a', 'sandbox-2'));
+    // assess
+    expect(retried).toMatchObject({ held: true, takenOver: { runId: 'run-a', host: 'sandbox-1' } });
+    expect(puts.at(-1)).toMatchObject({ IfMatch: etag });
+    expect(stored()).toMatchObject({ runId: 'run-a', host: 'sandbox-2' });
   });
 
   it('of two runs that take the same expired lease, the one whose If-Match comes second gets 412 and yields', async () => {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ObjectStoreError } from '../../errors.ts';
+import { lakeKeys } from '../../model/lakeKeys.ts';
 import {
   holderGone,
   parseHolder,
@@ -14,7 +15,7 @@ import { createS3Client, parseLakeUrl } from './s3Store.ts';
 import { sdkFacts } from './sdkErrors.ts';
 
 /** The lease's key under the lake's prefix, as a folder lake names its lock file. */
-export const leaseKey = '_lock.json';
+export const leaseKey = lakeKeys.lock;
 
 export interface S3LeaseOptions {
   client?: S3Client;
@@ -60,8 +61,10 @@ export class S3Lease implements LakeLock {
       if (created !== 'refused') return this.held(mine, created);
       const found = await this.read();
       if (!found) continue;
-      if (found.holder && !holderGone(found.holder, this.here())) return { held: false, holder: found.holder };
-      // Gone (or not a lease at all): replace exactly the object read; a 412 means another run did first.
+      // A lease naming this run is its own, left by an invocation that died (a Lambda timed out).
+      const own = found.holder?.runId === holder.runId;
+      if (found.holder && !own && !holderGone(found.holder, this.here())) return { held: false, holder: found.holder };
+      // Gone, this run's, or not a lease at all: replace exactly the object read; a 412 means another run did first.
       const replaced = await this.put(mine, { IfMatch: found.etag });
       if (replaced !== 'refused') return this.held(mine, replaced, found.holder);
     }

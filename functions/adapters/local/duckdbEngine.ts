@@ -1,5 +1,5 @@
-import { mkdir, open, readdir, rename } from 'node:fs/promises';
-import { totalmem } from 'node:os';
+import { mkdir, mkdtemp, open, readdir, rename, rm } from 'node:fs/promises';
+import { tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { globSync } from 'tinyglobby';
@@ -9,7 +9,7 @@ import type { LandedPart } from '../../ports/source.ts';
 import { ident, readSql, sqlString } from '../../dialect/sqlText.ts';
 import { OutOfTimeError } from '../../errors.ts';
 import { faultPoint } from '../../runtime/faultPoint.ts';
-import { writesPrefix } from '../../model/lakeKeys.ts';
+import { spillPrefix, workPrefix, writesPrefix } from '../../model/lakeKeys.ts';
 import { randomUUID } from 'node:crypto';
 
 function toPlain(value: unknown): string | number | boolean | null {
@@ -65,10 +65,38 @@ async function parquetFault(file: string): Promise<string | undefined> {
   }
 }
 
+/** Whether a process of this machine is running (signal 0 tests it; EPERM: running, as another user). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the work folders (pulse-engine-<pid>-…) of engines whose process has ended without
+ * closing them (killed: docs/design.md, "Fault points"); a running one's, such as a `pulse query`
+ * beside a run, are left alone.
+ */
+async function sweepWork(root: string): Promise<void> {
+  for (const name of await readdir(root).catch(() => [])) {
+    const pid = /^pulse-engine-(\d+)-/.exec(name)?.[1];
+    if (pid && !running(Number(pid))) await rm(path.join(root, name), { recursive: true, force: true });
+  }
+}
+
 /** Half the machine's memory in MiB: room for Node, the Parquet writer and the OS beside DuckDB. */
 export function defaultMemoryLimit(): string {
   return `${Math.max(256, Math.floor(totalmem() / 2 ** 20 / 2))}MiB`;
 }
+
+/**
+ * How the engine's work files are compressed: they are written once and read a few times, then
+ * deleted, so the fastest codec wins (LZ4 wrote a 1.1 M-row export in 24 s, ZSTD in 31 s).
+ */
+const workCompression = 'lz4';
 
 /** The local query engine: embedded DuckDB over the lake folder, with macros standing in for Trino functions. */
 export class DuckDbEngine implements QueryEngine {
@@ -78,7 +106,17 @@ export class DuckDbEngine implements QueryEngine {
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     private readonly store: ObjectStore,
+    /** Where this engine makes its folder of work files (createTable's tables, the landed part). */
+    private readonly workRoot: string,
   ) {}
+
+  /** The engine's own folder of work files, made when first needed and removed at close. */
+  private work: string | undefined;
+
+  /** The work tables (createTable) by name, each the Parquet file its view reads. */
+  private readonly tables = new Map<string, string>();
+  /** Numbers the work files, so a table made again never writes the file its old view reads. */
+  private files = 0;
 
   /** No statement starts from then on (a stage given a deadline, as a Lambda is). */
   private deadline: number | undefined;
@@ -98,14 +136,17 @@ export class DuckDbEngine implements QueryEngine {
   /**
    * DuckDB with a memory limit (default: half the machine's memory, DuckDB's own being 80%) and,
    * given `spillDirectory`, room to spill there what does not fit, so a large export slows down
-   * rather than running out of memory (docs/design.md, "Running on one machine").
+   * rather than running out of memory (docs/design.md, "Running on one machine"). Its work
+   * tables are Parquet files in a folder of its own under `workDirectory` (default: the system's
+   * temporary folder), read back through views, so they take no memory while unread.
    */
   static async open(
     store: ObjectStore,
-    options: { threads?: number; memoryLimit?: string; spillDirectory?: string } = {},
+    options: { threads?: number; memoryLimit?: string; spillDirectory?: string; workDirectory?: string } = {},
   ): Promise<DuckDbEngine> {
     // DuckDB makes the spill folder when it first spills, but not its parent.
     if (options.spillDirectory) await mkdir(path.dirname(options.spillDirectory), { recursive: true });
+    if (options.workDirectory) await sweepWork(options.workDirectory);
     const instance = await DuckDBInstance.create(':memory:', {
       ...(options.threads ? { threads: String(options.threads) } : {}),
       memory_limit: options.memoryLimit ?? defaultMemoryLimit(),
@@ -115,7 +156,20 @@ export class DuckDbEngine implements QueryEngine {
     // Timestamps in the lake are UTC; the business zone is applied explicitly in the SQL.
     await connection.run("set TimeZone = 'UTC'");
     await connection.run(readSql('dialect/duckdb_shims.sql'));
-    return new DuckDbEngine(instance, connection, store);
+    return new DuckDbEngine(instance, connection, store, options.workDirectory ?? tmpdir());
+  }
+
+  /**
+   * The engine of a folder lake (pulse run, pulse query): it spills to `<lake>/_scratch/spill`
+   * and writes its work tables under `<lake>/_scratch/work`, on the lake's disk, never in the
+   * lake's data (docs/design.md, "Running on one machine").
+   */
+  static onLake(store: ObjectStore, options: { threads?: number; memoryLimit?: string } = {}): Promise<DuckDbEngine> {
+    return DuckDbEngine.open(store, {
+      ...options,
+      spillDirectory: store.locate(spillPrefix),
+      workDirectory: store.locate(workPrefix),
+    });
   }
 
   async registerTables(tables: TableLocation[]): Promise<void> {
@@ -144,39 +198,98 @@ export class DuckDbEngine implements QueryEngine {
     }
   }
 
+  /** A new file in the engine's work folder, for one work table. */
+  private async workFile(name: string): Promise<string> {
+    if (!this.work) {
+      await mkdir(this.workRoot, { recursive: true });
+      this.work = await mkdtemp(path.join(this.workRoot, `pulse-engine-${process.pid}-`));
+    }
+    this.files += 1;
+    return path.join(this.work, `${name}-${this.files}.parquet`);
+  }
+
+  /**
+   * A SELECT's rows written to a work file, in their order, and `name` a view over it, read back
+   * in that order; `numbered`, with each row's place in it (from 0) as `file_row_number`. On
+   * disk, not in an in-memory table, whose pages would hold the engine's memory until spilled.
+   * Row groups of 16,384 rows: a reader holds one per thread, and a validated row is wide.
+   */
+  private async materialise(name: string, sql: string, numbered = false): Promise<void> {
+    const file = await this.workFile(name);
+    const copy = `copy (${sql}) to ${sqlString(file)} (format parquet, compression ${workCompression}, row_group_size 16384)`;
+    // Numbered rows are in their source's order. Read by several threads, an export's blocks end
+    // out of order and wait in memory for the ones before them, without bound below the memory
+    // limit (626 MB at 1.1 M tickets, 362 MB at 300 k); one thread streams them (205 MB), and on
+    // two busy cores it was faster too (16.3 s against 21.5 s).
+    if (numbered) await this.onOneThread(() => this.connection.run(copy));
+    else await this.connection.run(copy);
+    await this.connection.run(
+      `create or replace temp view ${name} as select * from read_parquet(${sqlString(globLiteral(file))}, ` +
+        `file_row_number = ${numbered}, hive_partitioning = false)`,
+    );
+    await this.dropWork(name);
+    this.tables.set(name, file);
+  }
+
+  /** Runs `work` with DuckDB on one thread, then gives it back the threads it had. */
+  private async onOneThread(work: () => Promise<unknown>): Promise<void> {
+    const [setting] = (await this.connection.runAndReadAll("select current_setting('threads') as n")).getRows();
+    await this.connection.run('set threads = 1');
+    try {
+      await work();
+    } finally {
+      await this.connection.run(`set threads = ${Number(setting?.[0])}`);
+    }
+  }
+
+  /** Forgets a work table's file (its view is dropped or replaced by the caller). */
+  private async dropWork(name: string): Promise<void> {
+    const file = this.tables.get(name);
+    if (!file) return;
+    this.tables.delete(name);
+    await rm(file, { force: true });
+  }
+
   async registerLanded(part: LandedPart, fields: readonly string[]): Promise<void> {
     this.inTime();
     const file = sqlString(globLiteral(this.store.locate(part.key)));
     const width = part.layout?.header.length ?? 0;
     const cells = Array.from({ length: width }, (_, i) => `c${i}`);
+    // The part as read is copied to a work file first, in the file's order (DuckDB keeps the
+    // insertion order: test/integration/landed-order.test.ts holds it to that), so each row's
+    // place in the file is its place in the copy, and the validation reads the copy on every
+    // thread. Validating a scan WITH ORDINALITY would save the copy but runs all on one thread.
     if (part.format === 'csv') {
       const layout = part.layout!;
-      // The export as it is: RFC 4180 quoting, the delimiter and line end extract found on every
-      // line. Copied into a table, whose rowid is each row's place in the file (insertion order is
-      // kept: test/integration/landed-order.test.ts holds it to that). A scan WITH ORDINALITY
-      // would save the copy but runs on one thread: validation took 6.0 s against 1.9 + 2.0.
+      // The export as it is: RFC 4180 quoting, the delimiter and line end extract found on every line.
       const columns = cells.map((c) => `${sqlString(c)}: 'varchar'`).join(', ');
-      await this.connection.run(
-        `create or replace temp table landed_read as select * from read_csv(${file}, header = false, skip = ${layout.skipLines}, delim = ${sqlString(layout.delimiter)}, quote = '"', escape = '"', new_line = ${sqlString(layout.newline === '\r\n' ? '\\r\\n' : '\\n')}, all_varchar = true, auto_detect = false, columns = {${columns}}, max_line_size = 2097152, hive_partitioning = false)`,
+      await this.materialise(
+        'landed_read',
+        `select * from read_csv(${file}, header = false, skip = ${layout.skipLines}, delim = ${sqlString(layout.delimiter)}, quote = '"', escape = '"', new_line = ${sqlString(layout.newline === '\r\n' ? '\\r\\n' : '\\n')}, all_varchar = true, auto_detect = false, columns = {${columns}}, max_line_size = 2097152, hive_partitioning = false)`,
+        true,
       );
       // Every record is on one line (csvScan.ts), so row n starts on line n + the lines before it.
       await this.connection.run(
-        `create or replace temp view landed_cells as select rowid + 1 as _row, rowid + 1 + ${layout.skipLines} as _line, cast(null as varchar) as _reject, cast(null as varchar) as _message, ${cells.join(', ')} from landed_read`,
+        `create or replace temp view landed_cells as select file_row_number + 1 as _row, file_row_number + 1 + ${layout.skipLines} as _line, cast(null as varchar) as _reject, cast(null as varchar) as _message, ${cells.join(', ')} from landed_read`,
       );
     } else if (part.format === 'cells') {
-      await this.connection.run(
-        `create or replace temp table landed_read as select * from read_json(${file}, format = 'newline_delimited', hive_partitioning = false, columns = {'_row': 'bigint', '_line': 'bigint', '_reject': 'varchar', '_message': 'varchar', 'c': 'varchar[]'})`,
+      await this.materialise(
+        'landed_read',
+        `select * from read_json(${file}, format = 'newline_delimited', hive_partitioning = false, columns = {'_row': 'bigint', '_line': 'bigint', '_reject': 'varchar', '_message': 'varchar', 'c': 'varchar[]'})`,
+        true,
       );
       await this.connection.run(
         `create or replace temp view landed_cells as select _row, _line, _reject, _message${cells.map((c, i) => `, c[${i + 1}] as ${c}`).join('')} from landed_read`,
       );
     } else {
       const columns = fields.map((f) => `${sqlString(f)}: 'varchar'`).join(', ');
-      await this.connection.run(
-        `create or replace temp table landed_read as select * from read_json(${file}, format = 'newline_delimited', hive_partitioning = false, columns = {${columns}})`,
+      await this.materialise(
+        'landed_read',
+        `select * from read_json(${file}, format = 'newline_delimited', hive_partitioning = false, columns = {${columns}})`,
+        true,
       );
       await this.connection.run(
-        `create or replace temp view landed_cells as select rowid + 1 as _row, rowid + 1 as _line, cast(null as varchar) as _reject, cast(null as varchar) as _message, * from landed_read`,
+        `create or replace temp view landed_cells as select file_row_number + 1 as _row, file_row_number + 1 as _line, cast(null as varchar) as _reject, cast(null as varchar) as _message, * exclude (file_row_number) from landed_read`,
       );
     }
     const columns = part.layout?.columns ?? {};
@@ -192,12 +305,14 @@ export class DuckDbEngine implements QueryEngine {
   async releaseLanded(): Promise<void> {
     await this.connection.run('drop view if exists landed');
     await this.connection.run('drop view if exists landed_cells');
-    await this.connection.run('drop table if exists landed_read');
+    await this.connection.run('drop view if exists landed_read');
+    await this.dropWork('landed_read');
   }
 
+  /** Written to a work file and read back through a view (materialise); `drop table <name>` drops both. */
   async createTable(name: string, sql: string): Promise<void> {
     this.inTime();
-    await this.connection.run(`create or replace temp table ${name} as ${sql}`);
+    await this.materialise(name, sql);
   }
 
   async createView(name: string, sql: string): Promise<void> {
@@ -207,6 +322,7 @@ export class DuckDbEngine implements QueryEngine {
 
   async query(sql: string): Promise<Row[]> {
     this.inTime();
+    if (await this.droppedWork(sql)) return [];
     const reader = await this.connection.runAndReadAll(sql);
     const columns = reader.columnNames();
     return reader.getRows().map((values) => {
@@ -246,6 +362,7 @@ export class DuckDbEngine implements QueryEngine {
   }
 
   async run(sql: string): Promise<void> {
+    if (await this.droppedWork(sql)) return;
     await this.connection.run(sql);
   }
 
@@ -306,8 +423,21 @@ export class DuckDbEngine implements QueryEngine {
     return torn;
   }
 
+  /**
+   * `drop table|view [if exists] <name>` of a work table (createTable) drops its view and its
+   * file, as the Athena engine drops its CTAS tables; true when it was one.
+   */
+  private async droppedWork(sql: string): Promise<boolean> {
+    const drop = /^\s*drop\s+(table|view)\s+(if\s+exists\s+)?([a-z_][a-z0-9_]*)\s*;?\s*$/i.exec(sql);
+    if (!drop || !this.tables.has(drop[3]!)) return false;
+    await this.connection.run(`drop view if exists ${drop[3]!}`);
+    await this.dropWork(drop[3]!);
+    return true;
+  }
+
   async close(): Promise<void> {
     this.connection.closeSync();
     this.instance.closeSync();
+    if (this.work) await rm(this.work, { recursive: true, force: true });
   }
 }
