@@ -14,8 +14,9 @@
  * and peak RSS, the ratios to DuckDB alone, the re-run, and each target met or its gap.
  * `npm run bench -- --quick` runs 100k tickets and a small catalog; the full run 100k, 1M and
  * 10M. BENCH_SIZES=… and BENCH_CATALOG_PER_MONTH / BENCH_CATALOG_MONTHS change the sizes;
- * BENCH_PARTS=ratio, catalog, bundles, cli or demo runs some parts. Results also go to
- * .bench/results.json.
+ * BENCH_PARTS=ratio, catalog, bundles, cli or demo runs some parts; BENCH_MEMORY_LIMIT=1.5GiB runs
+ * the local engine with that memory limit (the config's duckdb.memoryLimit) instead of its
+ * default. Results also go to .bench/results.json.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -43,6 +44,7 @@ const parts = (process.env.BENCH_PARTS ?? 'ratio,catalog,bundles,cli,demo').spli
 const ratioSizes = (process.env.BENCH_SIZES ?? (quick ? '100000' : '100000,1000000,10000000')).split(',').map(Number);
 const catalogMonths = Number(process.env.BENCH_CATALOG_MONTHS ?? 2);
 const catalogPerMonth = Number(process.env.BENCH_CATALOG_PER_MONTH ?? (quick ? 50000 : 1000000));
+const memoryLimit = process.env.BENCH_MEMORY_LIMIT;
 const endMonth = '2026-10';
 const root = path.resolve('.bench');
 
@@ -178,6 +180,7 @@ async function runCase(months: number, ticketsPerMonth: number, allSources: bool
   const loaded = await loadConfig(configFile);
   if (!allSources)
     loaded.config.sources = loaded.config.sources.filter((s) => s.type === 'csv' && s.entity === 'tickets');
+  if (memoryLimit) loaded.config.duckdb = { ...loaded.config.duckdb, memoryLimit };
   const ctx = await createLocalContext(loaded, parsePeriod(endMonth), { quiet: true });
   // The process still holds the generator's garbage: extract's own memory is its peak above
   // what the process held when it started.
