@@ -9,14 +9,27 @@ export interface LakeTableProps {
   databaseName: string;
   name: string;
   description: string;
-  /** s3://bucket/prefix/ of the table's Parquet files. */
+  /**
+   * s3://bucket/_manifests/<prefix>/: the table's manifests (one per month, or one), which name its
+   * committed Parquet files (docs/design.md, "Commits").
+   */
   location: string;
   columns: readonly { name: string; sqlType: string; description: string }[];
   /** Partitioned by month=YYYY-MM, with partition projection. */
   partitioned: boolean;
 }
 
-/** A Glue table over Parquet files in the lake: an entity under curated/ or a mart under marts/. */
+/**
+ * A Glue table over Parquet files in the lake, an entity under curated/ or a mart under marts/,
+ * read through manifests: Hive's SymlinkTextInputFormat reads, in each partition's location, the
+ * `manifest` object listing the s3:// URIs of its files, and reads those with the Parquet SerDe,
+ * nothing else. A writer puts new files beside the old ones and switches a month to them by one
+ * PutObject of its manifest, so a reader sees the old month or the new one whole (Athena reads
+ * such tables with partition projection: S3 User Guide, "Querying Amazon S3 Inventory with Amazon
+ * Athena", https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-inventory-athena-query.html;
+ * Delta Lake's "Presto, Trino, and Athena to Delta Lake integration using manifests",
+ * https://docs.delta.io/latest/presto-integration.html).
+ */
 export class LakeTable extends Construct {
   readonly table: glue.CfnTable;
   constructor(scope: Construct, id: string, props: LakeTableProps) {
@@ -36,8 +49,8 @@ export class LakeTable extends Construct {
         storageDescriptor: {
           location: props.location,
           columns: props.columns.map((c) => ({ name: c.name, type: glueType(c.sqlType), comment: c.description })),
-          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          inputFormat: 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
           serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
         },
       },

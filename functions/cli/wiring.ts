@@ -118,9 +118,10 @@ export async function createLocalContext(
   let store: ObjectStore;
   let engine: QueryEngine;
   if (lake.startsWith('s3://')) {
-    const [{ S3Store }, { AthenaEngine }] = await Promise.all([
+    const [{ S3Store }, { AthenaEngine }, { S3TableManifests }] = await Promise.all([
       import('../adapters/aws/s3Store.ts'),
       import('../adapters/aws/athenaEngine.ts'),
+      import('../adapters/aws/tableManifests.ts'),
     ]);
     const s3 = new S3Store(lake);
     const athena = loaded.config.athena;
@@ -132,6 +133,7 @@ export async function createLocalContext(
       ...(athena.outputLocation ? { outputLocation: athena.outputLocation } : {}),
       ...(athena.region ? { region: athena.region } : {}),
       clearPrefix: (prefix) => s3.deletePrefix(prefix),
+      manifests: new S3TableManifests(lake),
       ...(options.athenaTimings ? { timings: options.athenaTimings } : {}),
     });
   } else {

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { AthenaEngine } from '../adapters/aws/athenaEngine.ts';
 import { S3Store } from '../adapters/aws/s3Store.ts';
+import { S3TableManifests } from '../adapters/aws/tableManifests.ts';
 import { SesTransport } from '../adapters/aws/ses.ts';
 import { SecretsManagerSecrets } from '../adapters/aws/secretsManager.ts';
 import { notThroughSes } from '../config/deployed.ts';
@@ -102,6 +103,7 @@ export async function lambdaContext(
     database: settings.database,
     lake: settings.lake,
     clearPrefix: (prefix) => store.deletePrefix(prefix),
+    manifests: new S3TableManifests(settings.lake, { client: awsClients.s3() }),
     client: awsClients.athena(),
   });
   // A stage's Lambda uses the lake and the engine as the stage list says (functions/stages/list.ts),

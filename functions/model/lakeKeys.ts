@@ -68,6 +68,15 @@ export const lakeKeys = {
    */
   curateStaging: (entity: string, fold?: string) => `curated/_staging/${entity}/${fold ? `${fold}/` : ''}`,
   mart: (mart: string) => `marts/${mart}/`,
+  /**
+   * _manifests/<table prefix>: an S3 lake's manifests of a curated entity or a mart
+   * (docs/design.md, "Commits"). The Glue table reads only the files they name; a folder lake has none.
+   */
+  manifests: (table: string) => `_manifests/${table}`,
+  /** _manifests/<table prefix>[month=YYYY-MM/]manifest: the s3:// URIs of the month's committed files, one a line. */
+  manifest: (table: string, month?: string) => `_manifests/${table}${month ? `month=${month}/` : ''}manifest`,
+  /** <table prefix>w=<write>/: where one Athena write of a table puts its Parquet, named by no manifest until committed. */
+  tableWrite: (table: string, write: string) => `${table}w=${write}/`,
   report: (period: string) => `reports/${period}/kpis.json`,
   queries: (period: string) => `reports/${period}/queries.json`,
   /** What evaluate's outputs for the period were computed from (functions/stages/inputsFingerprint.ts). */

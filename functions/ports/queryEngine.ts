@@ -54,6 +54,18 @@ export interface QueryEngine {
    */
   tornParts?(prefix: string): Promise<{ key: string; reason: string }[]>;
   /**
+   * Makes the Parquet files a stage wrote under `from` (curate's staged fold) the months of the
+   * table at `prefix`, each month switched in one step. An engine whose tables read manifests
+   * (Athena's) commits them so; without it the stage empties each month and moves the files in.
+   */
+  commitStaged?(from: string, prefix: string, months: readonly string[] | 'all'): Promise<void>;
+  /**
+   * Deletes what the table's writes left that no manifest names (a write stopped before its
+   * commit), adopting the months written before manifests; says what it did, or undefined. Run by
+   * the stage that owns the table before it reads it. Only an engine whose tables read manifests has it.
+   */
+  sweepWrites?(prefix: string): Promise<string | undefined>;
+  /**
    * The time (epoch ms) by which the engine must be idle: from then on it starts no statement,
    * and one still running is stopped, so nothing writes into the lake after the stage has
    * stopped. Both throw OutOfTimeError. Set by the stages that resume from saved progress

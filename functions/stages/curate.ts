@@ -484,13 +484,20 @@ async function curateEntity(
 ): Promise<CurateSummary | undefined> {
   const saved = await getJson<CurateState>(ctx.store, curateStateKey(entity.name));
   let state: CurateState = saved ?? { rawKeys: [], rows: 0, duplicatesMerged: 0 };
+  // On S3, what a write stopped before its manifest commit left goes before anything reads the entity.
+  const swept = await ctx.engine.sweepWrites?.(curatedPrefix(entity.name));
+  if (swept) ctx.log(`curate ${entity.name}: ${swept}`);
   // A fold an earlier curate staged but did not finish (it ran out of time): finished first.
   if (state.pending) state = await finishFold(ctx, entity, state.pending, state);
   // Rows staged by a curate stopped before its commit: nothing names them, so they go.
   else await ctx.store.deletePrefix(lakeKeys.curateStaging(entity.name));
   state = await recurateTorn(ctx, entity, state);
   // Nothing folded means nothing curated: what a repair stopped part-way left goes too.
-  if (state.rawKeys.length === 0) await ctx.store.deletePrefix(curatedPrefix(entity.name));
+  // The manifests first (S3's; a folder has none), so no reader is pointed at a file that is gone.
+  if (state.rawKeys.length === 0) {
+    await ctx.store.deletePrefix(lakeKeys.manifests(curatedPrefix(entity.name)));
+    await ctx.store.deletePrefix(curatedPrefix(entity.name));
+  }
   const validated = await validateNew(ctx, entity, new Set(state.rawKeys), until);
   if (validated.tables.length === 0) {
     return state.rawKeys.length === 0
@@ -684,14 +691,19 @@ async function finishFold(
 ): Promise<CurateState> {
   const name = entity.name;
   const target = curatedPrefix(name);
-  const places = fold.months === 'all' ? [''] : fold.months.map((m) => `month=${m}/`);
-  for (const place of places) {
-    await ctx.store.deletePrefix(`${target}${place}`);
-    faultPoint('curate:cleared');
-    const from = `${fold.staged}${place}`;
-    for (const key of await ctx.store.list(from)) {
-      const body = await ctx.store.get(key);
-      if (body) await ctx.store.put(`${target}${place}${key.slice(from.length)}`, body);
+  // On S3 each month is switched to the staged files by its manifest, in one request; in a
+  // folder it is emptied and given them.
+  if (ctx.engine.commitStaged) await ctx.engine.commitStaged(fold.staged, target, fold.months);
+  else {
+    const places = fold.months === 'all' ? [''] : fold.months.map((m) => `month=${m}/`);
+    for (const place of places) {
+      await ctx.store.deletePrefix(`${target}${place}`);
+      faultPoint('curate:cleared');
+      const from = `${fold.staged}${place}`;
+      for (const key of await ctx.store.list(from)) {
+        const body = await ctx.store.get(key);
+        if (body) await ctx.store.put(`${target}${place}${key.slice(from.length)}`, body);
+      }
     }
   }
   if (fold.months === 'all') await markMartsPending(ctx, 'all');

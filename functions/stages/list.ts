@@ -28,7 +28,8 @@ export const stageList = [
     name: 'curate',
     reads: ['raw/', 'state/', 'curated/'],
     // curated/ holds curated/_staging/ too: a fold's rows, staged before they replace months of curated/.
-    writes: ['state/', 'rejects/', 'curated/'],
+    // _manifests/curated/: on S3, the manifests that commit a month (docs/design.md, "Commits").
+    writes: ['state/', 'rejects/', 'curated/', '_manifests/curated/'],
     queries: true,
     scratchTables: true,
     repeatsUntilDrained: true,
@@ -37,9 +38,10 @@ export const stageList = [
   },
   {
     name: 'marts',
-    reads: ['curated/', 'marts/', 'state/'],
+    // Athena reads a table's manifests with the caller's role, then the files they name.
+    reads: ['curated/', 'marts/', 'state/', '_manifests/curated/'],
     // state/_marts/: what the marts were built from, what curate changed since, and a build's progress.
-    writes: ['marts/', 'state/_marts/'],
+    writes: ['marts/', 'state/_marts/', '_manifests/marts/'],
     queries: true,
     // A configured slice's kpi_monthly rows, materialised by CTAS before they are written with the lake's.
     scratchTables: true,
@@ -49,7 +51,7 @@ export const stageList = [
   },
   {
     name: 'evaluate',
-    reads: ['curated/', 'marts/', 'state/', 'reports/'],
+    reads: ['curated/', 'marts/', 'state/', 'reports/', '_manifests/curated/', '_manifests/marts/'],
     writes: ['reports/'],
     queries: true,
     scratchTables: false,

@@ -194,8 +194,12 @@ async function buildKpiMonthly(
  */
 async function rebuildTorn(ctx: StageContext): Promise<void> {
   const torn: { key: string; reason: string }[] = [];
-  for (const mart of [...marts.map((m) => m.name), kpiMonthlyMart])
+  for (const mart of [...marts.map((m) => m.name), kpiMonthlyMart]) {
+    // On S3, what a write stopped before its manifest commit left (docs/design.md, "Commits").
+    const swept = await ctx.engine.sweepWrites?.(lakeKeys.mart(mart));
+    if (swept) ctx.log(`marts: ${swept}`);
     torn.push(...((await ctx.engine.tornParts?.(lakeKeys.mart(mart))) ?? []));
+  }
   if (torn.length === 0) return;
   const parts = torn.map((t) => `${ctx.store.locate(t.key)} is torn (${t.reason})`).join('; ');
   ctx.log(`marts: ${parts}: removed, and every mart is built again`);

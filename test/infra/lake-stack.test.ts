@@ -52,15 +52,35 @@ describe('lake stack', () => {
     });
     for (const entity of entities) {
       expect(tableNamed(entity.name), entity.name).toBeDefined();
-      expect(tail(tableNamed(entity.name).StorageDescriptor.Location)).toBe(`/${lakeKeys.curated(entity.name)}`);
+      expect(tail(tableNamed(entity.name).StorageDescriptor.Location)).toBe(
+        `/${lakeKeys.manifests(lakeKeys.curated(entity.name))}`,
+      );
     }
   });
 
-  it('gives each declared mart a Glue table under marts/<name>/ with its declared columns', () => {
+  it('reads every curated and mart table through its manifests: symlink input, Parquet SerDe (docs/design.md, "Commits")', () => {
+    const lakeTables = [...entities.map((e) => e.name), ...martTables.map((m) => m.name)];
+    for (const name of lakeTables) {
+      const storage = tableNamed(name).StorageDescriptor;
+      expect(storage.InputFormat, name).toBe('org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat');
+      expect(storage.OutputFormat, name).toBe('org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat');
+      expect(storage.SerdeInfo.SerializationLibrary, name).toBe(
+        'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+      );
+      // The manifests live apart from the files they name: a month's location holds its manifest alone.
+      expect(tail(storage.Location), name).toMatch(/^\/_manifests\/(curated|marts)\/\w+\/$/);
+    }
+    // The raw tables read the landed NDJSON as it lies: no manifest.
+    expect(tableNamed('raw_tickets_cells').StorageDescriptor.InputFormat).toBe(
+      'org.apache.hadoop.mapred.TextInputFormat',
+    );
+  });
+
+  it('gives each declared mart a Glue table over _manifests/marts/<name>/ with its declared columns', () => {
     for (const mart of martTables) {
       const table = tableNamed(mart.name);
       expect(table, mart.name).toBeDefined();
-      expect(tail(table.StorageDescriptor.Location)).toBe(`/${lakeKeys.mart(mart.name)}`);
+      expect(tail(table.StorageDescriptor.Location)).toBe(`/${lakeKeys.manifests(lakeKeys.mart(mart.name))}`);
       expect(table.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual(
         mart.columns.map((c) => c.name),
       );

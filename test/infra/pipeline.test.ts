@@ -311,6 +311,32 @@ describe('the pipeline stack', () => {
     expect(actionsOf(byStage('evaluate')[0]).some((a) => a.startsWith('athena:'))).toBe(true);
   });
 
+  it("lets only a table's writer put and delete its manifests; each querying stage reads those it queries", () => {
+    /** The S3 actions a stage's role has on objects under a lake prefix. */
+    const actionsOn = (stage: string, prefix: string) =>
+      statementsOf(byStage(stage)[0])
+        .filter((s) => JSON.stringify(s.Resource).includes(`/${prefix}*`))
+        .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]) as string[])
+        .filter((a) => a.startsWith('s3:'));
+    const writes = (actions: string[]) =>
+      actions.some((a) => a.startsWith('s3:PutObject') || a.startsWith('s3:DeleteObject'));
+    const reads = (actions: string[]) => actions.some((a) => a.startsWith('s3:GetObject'));
+    // curate commits curated months, marts commits mart months: each writes its own manifests only.
+    expect(writes(actionsOn('curate', '_manifests/curated/'))).toBe(true);
+    expect(actionsOn('curate', '_manifests/marts/')).toEqual([]);
+    expect(writes(actionsOn('marts', '_manifests/marts/'))).toBe(true);
+    expect(reads(actionsOn('marts', '_manifests/curated/'))).toBe(true);
+    expect(writes(actionsOn('marts', '_manifests/curated/'))).toBe(false);
+    // evaluate queries both through Athena, which reads the manifests with its role.
+    for (const prefix of ['_manifests/curated/', '_manifests/marts/']) {
+      expect(reads(actionsOn('evaluate', prefix)), prefix).toBe(true);
+      expect(writes(actionsOn('evaluate', prefix)), prefix).toBe(false);
+    }
+    // The stages that run no query touch no manifest.
+    for (const stage of ['extract', 'render', 'deliver'])
+      expect(JSON.stringify(statementsOf(byStage(stage)[0]).map((s) => s.Resource)), stage).not.toContain('_manifests');
+  });
+
   it("builds a stage function's props as a pure function: the secure defaults, no resource made", () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const lake = new PulseLakeStack(app, 'Pure');

@@ -76,7 +76,17 @@ async function sameKpisBothWays(
   const local = path.join(dir, 'lake');
   await run(config, dir, local, period);
   const lake = new S3Store('s3://pulse-lake/');
-  for (const prefix of ['raw/', 'rejects/', 'state/', 'curated/', 'marts/', 'reports/', 'ledger/', '_scratch/'])
+  for (const prefix of [
+    'raw/',
+    'rejects/',
+    'state/',
+    'curated/',
+    'marts/',
+    'reports/',
+    'ledger/',
+    '_scratch/',
+    '_manifests/',
+  ])
     await lake.deletePrefix(prefix);
   const sent = athena!.statements.length;
   await run(config, dir, 's3://pulse-lake/', period);

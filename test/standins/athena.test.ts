@@ -128,6 +128,20 @@ const keys = async (prefix: string) =>
   ((await s3.send(new ListObjectsV2Command({ Bucket: 'pulse-lake', Prefix: prefix }))).Contents ?? []).map(
     (o) => o.Key!,
   );
+/** Puts each month's manifest of a symlink table, naming the files a write put under `write` for it (as Pulse commits). */
+async function commitMonths(table: string, write: string, months: string[]): Promise<void> {
+  const written = await keys(write);
+  for (const month of months) {
+    const files = written.filter((k) => k.includes(`/month=${month}/`)).map((k) => `${lake}/${k}\n`);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'pulse-lake',
+        Key: `_manifests/${table}month=${month}/manifest`,
+        Body: files.join(''),
+      }),
+    );
+  }
+}
 /** A SELECT of one row per month from 2000-01 on: `months` partitions for a write. */
 const monthsSql = (months: number) =>
   `select x as n, cast(2000 + (x - 1) / 12 as varchar) || '-' || lpad(cast((x - 1) % 12 + 1 as varchar), 2, '0') ` +
@@ -209,7 +223,7 @@ describe('the Athena API', () => {
     const table = (await (await call('AWSGlue.GetTable', { DatabaseName: 'pulse', Name: 'tickets' })).json()) as {
       Table: { Parameters: Record<string, string>; StorageDescriptor: { Location: string } };
     };
-    expect(table.Table.StorageDescriptor.Location).toBe(`${lake}/curated/tickets/`);
+    expect(table.Table.StorageDescriptor.Location).toBe(`${lake}/_manifests/curated/tickets/`);
     expect(table.Table.Parameters['projection.month.range']).toBe(monthProjectionRange);
     const unknown = await call('AmazonAthena.ListDataCatalogs', {});
     expect(unknown.status).toBe(400);
@@ -327,17 +341,52 @@ describe('the rules Athena keeps', () => {
     expect(
       (
         await run(
-          `unload (${rows}) to '${lake}/curated/tickets/' with (format = 'PARQUET', partitioned_by = ARRAY['month'])`,
+          `unload (${rows}) to '${lake}/curated/tickets/w=p/' with (format = 'PARQUET', partitioned_by = ARRAY['month'])`,
         )
       ).state,
     ).toBe('SUCCEEDED');
-    expect(await keys('curated/tickets/')).toHaveLength(5);
+    expect(await keys('curated/tickets/w=p/')).toHaveLength(5);
+    await commitMonths('curated/tickets/', 'curated/tickets/w=p/', months);
     expect((await run('select id, month from tickets order by id')).rows).toEqual(
       [first, '2026-10', last].map((m) => [m, m]),
     );
     expect((await run(`select count(*) from "pulse"."tickets" where month = '${addMonths(last, 1)}'`)).rows).toEqual([
       ['0'],
     ]);
+  });
+
+  it("reads a symlink table's month through its manifest alone; a manifest naming a gone file fails the query", async () => {
+    // prepare: two writes of 2026-06, the manifest naming the second's files only
+    await run(
+      `unload (select 'old' as id, '2026-06' as month) to '${lake}/curated/tickets/w=a/' with (format = 'PARQUET', partitioned_by = ARRAY['month'])`,
+    );
+    await run(
+      `unload (select 'new1' as id, '2026-06' as month union all select 'new2', '2026-06') to '${lake}/curated/tickets/w=b/' with (format = 'PARQUET', partitioned_by = ARRAY['month'])`,
+    );
+    // act
+    await commitMonths('curated/tickets/', 'curated/tickets/w=b/', ['2026-06']);
+    const read = await run(
+      `select id, "$path" like '%/w=b/month=2026-06/%' from tickets where month = '2026-06' order by id`,
+    );
+    // assess: the first write's file, in the same month's folder tree, is not read
+    expect(read.rows).toEqual([
+      ['new1', 'true'],
+      ['new2', 'true'],
+    ]);
+    // act: the manifest names a file that is gone
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'pulse-lake',
+        Key: '_manifests/curated/tickets/month=2026-06/manifest',
+        Body: `${lake}/curated/tickets/w=gone/month=2026-06/x.parquet\n`,
+      }),
+    );
+    const gone = await run(`select count(*) from tickets where month = '2026-06'`);
+    // assess
+    expect(gone.state).toBe('FAILED');
+    expect(gone.reason).toMatch(
+      /^HIVE_CANNOT_OPEN_SPLIT: .*w=gone\/month=2026-06\/x\.parquet: the file does not exist/,
+    );
   });
 
   it('reads raw NDJSON parts by projected partitions and "$path"; the injected source must be fixed', async () => {

@@ -15,7 +15,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AthenaEngine, type AthenaTimings } from '../../functions/adapters/aws/athenaEngine.ts';
+import { ManifestConflictError } from '../../functions/adapters/aws/tableManifests.ts';
 import { OutOfTimeError, QueryError, QueryTimeoutError } from '../../functions/errors.ts';
+import { memoryManifests } from '../support/memoryManifests.ts';
 
 /** Athena at the SDK boundary, with the response shapes of the Athena API reference (GetQueryExecution, GetQueryResults, AthenaError). */
 const athena = mockClient(AthenaClient);
@@ -558,7 +560,7 @@ describe("Athena at the stage's deadline", () => {
       .on(GetQueryExecutionCommand)
       .callsFake(() => (stopped > 0 && stopped++ > 2 ? execution('CANCELLED') : execution('RUNNING')));
     const timings = fakeTimings();
-    const athenaEngine = engine(timings, { clearPrefix: async () => {} });
+    const athenaEngine = engine(timings, { clearPrefix: async () => {}, manifests: memoryManifests().store });
     athenaEngine.stopAt(1_000);
     // act
     const failure = await athenaEngine
@@ -618,24 +620,69 @@ describe("Athena at the stage's deadline", () => {
 });
 
 describe('Athena writes', () => {
-  it('writeParquet clears the months it writes, then UNLOADs ZSTD Parquet partitioned by month', async () => {
-    // prepare
+  it("writeParquet of a table UNLOADs into a write prefix of its own, then commits each month's manifest", async () => {
+    // prepare: September has a committed manifest, October none
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
-    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    const lake = memoryManifests();
+    lake.files.add('curated/tickets/w=old/month=2026-09/a.parquet');
+    await lake.store.commit('curated/tickets/', '2026-09', ['curated/tickets/w=old/month=2026-09/a.parquet']);
+    const read = lake.manifests.get('_manifests/curated/tickets/month=2026-09/manifest')!.etag;
+    let target = '';
+    athena.on(GetQueryExecutionCommand).callsFake(() => {
+      // What the UNLOAD writes, once it has run: the new files under its own prefix.
+      const sql = athena.commandCalls(StartQueryExecutionCommand).at(-1)!.args[0].input.QueryString!;
+      target = /to 's3:\/\/pulse-lake-123\/([^']+)'/.exec(sql)![1]!;
+      for (const m of ['2026-09', '2026-10']) lake.files.add(`${target}month=${m}/q_0.parquet`);
+      return execution('SUCCEEDED');
+    });
     const cleared: string[] = [];
     const clearPrefix = async (prefix: string) => void cleared.push(prefix);
     // act
-    await engine(fakeTimings(), { clearPrefix }).writeParquet(
+    await engine(fakeTimings(), { clearPrefix, manifests: lake.store }).writeParquet(
       'select ticket_id, month from stg_tickets;\n',
       'curated/tickets/',
       { partitionByMonth: true, months: ['2026-09', '2026-10'] },
     );
-    // assess
-    expect(cleared).toEqual(['curated/tickets/month=2026-09/', 'curated/tickets/month=2026-10/']);
+    // assess: nothing cleared; the UNLOAD went to a new prefix no manifest named
+    expect(cleared).toEqual([]);
+    expect(target).toMatch(/^curated\/tickets\/w=[0-9a-f]{12}\/$/);
     expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe(
-      "unload (select * from (\nselect ticket_id, month from stg_tickets\n) as unloaded) to 's3://pulse-lake-123/curated/tickets/' with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])",
+      `unload (select * from (\nselect ticket_id, month from stg_tickets\n) as unloaded) to 's3://pulse-lake-123/${target}' with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])`,
     );
     expect(athena).toHaveReceivedCommandTimes(GetQueryResultsCommand, 0);
+    // each month committed on the manifest read before the UNLOAD, then the old files deleted
+    expect(lake.commits.slice(1)).toEqual([
+      {
+        key: '_manifests/curated/tickets/month=2026-09/manifest',
+        keys: [`${target}month=2026-09/q_0.parquet`],
+        expected: read,
+      },
+      { key: '_manifests/curated/tickets/month=2026-10/manifest', keys: [`${target}month=2026-10/q_0.parquet`] },
+    ]);
+    expect(lake.deleted).toEqual(['curated/tickets/w=old/month=2026-09/a.parquet']);
+  });
+
+  it('writeParquet commits nothing when another writer committed a month during its UNLOAD, and says so', async () => {
+    // prepare: the other writer commits September while this one's UNLOAD runs
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    const lake = memoryManifests();
+    await lake.store.commit('marts/trc/', '2026-09', ['marts/trc/w=a/month=2026-09/x.parquet']);
+    athena.on(GetQueryExecutionCommand).callsFake(async () => {
+      const current = lake.manifests.get('_manifests/marts/trc/month=2026-09/manifest')!;
+      if (current.keys[0]!.includes('w=a/'))
+        await lake.store.commit('marts/trc/', '2026-09', ['marts/trc/w=b/month=2026-09/y.parquet'], current.etag);
+      return execution('SUCCEEDED');
+    });
+    // act
+    const failure = await engine(fakeTimings(), { manifests: lake.store })
+      .writeParquet('select x, month from t', 'marts/trc/', { partitionByMonth: true, months: ['2026-09'] })
+      .catch((e: unknown) => e);
+    // assess: the other writer's month stands, and nothing was deleted
+    expect(failure).toBeInstanceOf(ManifestConflictError);
+    expect(lake.manifests.get('_manifests/marts/trc/month=2026-09/manifest')!.keys).toEqual([
+      'marts/trc/w=b/month=2026-09/y.parquet',
+    ]);
+    expect(lake.deleted).toEqual([]);
   });
 
   /** `count` months from 2010-01 on, as YYYY-MM. */
@@ -656,7 +703,11 @@ describe('Athena writes', () => {
     const cleared: string[] = [];
     const months = monthsFrom2010(250);
     // act
-    const athenaEngine = engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) });
+    const lake = memoryManifests();
+    const athenaEngine = engine(fakeTimings(), {
+      clearPrefix: async (p) => void cleared.push(p),
+      manifests: lake.store,
+    });
     await athenaEngine.writeParquet('select ticket_id, month from stg_tickets', 'curated/tickets/', {
       partitionByMonth: true,
       months,
@@ -666,18 +717,24 @@ describe('Athena writes', () => {
     const batches = unloadedMonths(sent);
     expect(batches.map((b) => b.length)).toEqual([100, 100, 50]);
     expect(batches.flat()).toEqual(months);
-    expect(cleared).toEqual(months.map((m) => `curated/tickets/month=${m}/`));
+    expect(cleared).toEqual([]);
+    expect(lake.commits.map((c) => c.key)).toEqual(months.map((m) => `_manifests/curated/tickets/month=${m}/manifest`));
     const first = months
       .slice(0, 100)
       .map((m) => `'${m}'`)
       .join(', ');
-    expect(sent[0]).toBe(
-      `unload (select * from (\nselect ticket_id, month from stg_tickets\n) as unloaded where month in (${first})) ` +
-        "to 's3://pulse-lake-123/curated/tickets/' with (format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY['month'])",
+    expect(
+      sent[0]!.startsWith(
+        `unload (select * from (\nselect ticket_id, month from stg_tickets\n) as unloaded where month in (${first})) ` +
+          "to 's3://pulse-lake-123/curated/tickets/w=",
+      ),
+    ).toBe(true);
+    expect(sent[0]).toMatch(
+      /to 's3:\/\/pulse-lake-123\/curated\/tickets\/w=[0-9a-f]{12}\/' with \(format = 'PARQUET', compression = 'ZSTD', partitioned_by = ARRAY\['month'\]\)$/,
     );
   });
 
-  it('writeParquet without months asks the SELECT which it holds: 150 months, 2 UNLOADs after clearing', async () => {
+  it('writeParquet without months asks the SELECT which it holds: 150 months, 2 UNLOADs, and empties a month it left', async () => {
     // prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
@@ -689,8 +746,14 @@ describe('Athena writes', () => {
     );
     athena.on(GetQueryResultsCommand).resolves(held);
     const cleared: string[] = [];
+    const lake = memoryManifests();
+    lake.files.add('marts/volume_daily/w=old/month=2001-01/x.parquet');
+    await lake.store.commit('marts/volume_daily/', '2001-01', ['marts/volume_daily/w=old/month=2001-01/x.parquet']);
     // act
-    const athenaEngine = engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) });
+    const athenaEngine = engine(fakeTimings(), {
+      clearPrefix: async (p) => void cleared.push(p),
+      manifests: lake.store,
+    });
     await athenaEngine.writeParquet('select day, month from int_tickets', 'marts/volume_daily/', {
       partitionByMonth: true,
     });
@@ -699,7 +762,14 @@ describe('Athena writes', () => {
     expect(sent[0]).toBe('select distinct month from (\nselect day, month from int_tickets\n) as written order by 1');
     expect(unloadedMonths(sent).map((b) => b.length)).toEqual([100, 50]);
     expect(unloadedMonths(sent).flat()).toEqual(months);
-    expect(cleared).toEqual(['marts/volume_daily/']);
+    expect(cleared).toEqual([]);
+    // a write of the whole table: 2001-01, which the rows no longer hold, is committed empty
+    expect(lake.commits.length).toBe(1 + 150 + 1);
+    expect(lake.commits.at(-1)).toMatchObject({
+      key: '_manifests/marts/volume_daily/month=2001-01/manifest',
+      keys: [],
+    });
+    expect(lake.deleted).toEqual(['marts/volume_daily/w=old/month=2001-01/x.parquet']);
   });
 
   it('writeParquet of 100 months or fewer is one UNLOAD, not filtered', async () => {
@@ -707,7 +777,7 @@ describe('Athena writes', () => {
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
     // act
-    const athenaEngine = engine(fakeTimings(), { clearPrefix: async () => {} });
+    const athenaEngine = engine(fakeTimings(), { clearPrefix: async () => {}, manifests: memoryManifests().store });
     await athenaEngine.writeParquet('select x, month from t', 'marts/trc/', {
       partitionByMonth: true,
       months: monthsFrom2010(100),
@@ -717,7 +787,23 @@ describe('Athena writes', () => {
     expect(unloadedMonths(sent)).toEqual([[]]);
   });
 
-  it('writeParquet without partitions clears the whole prefix', async () => {
+  it("writeParquet without partitions writes a new prefix and commits the table's one manifest", async () => {
+    // prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    const lake = memoryManifests();
+    // act
+    await engine(fakeTimings(), { manifests: lake.store }).writeParquet('select 1 as x', 'marts/benchmarks', {
+      partitionByMonth: false,
+    });
+    // assess
+    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toMatch(
+      /^unload \(select \* from \(\nselect 1 as x\n\) as unloaded\) to 's3:\/\/pulse-lake-123\/marts\/benchmarks\/w=[0-9a-f]{12}\/' with \(format = 'PARQUET', compression = 'ZSTD'\)$/,
+    );
+    expect(lake.commits.map((c) => c.key)).toEqual(['_manifests/marts/benchmarks/manifest']);
+  });
+
+  it('writeParquet of a prefix no table reads (a staging prefix) clears it and writes into it', async () => {
     // prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: id });
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
@@ -725,23 +811,56 @@ describe('Athena writes', () => {
     // act
     await engine(fakeTimings(), { clearPrefix: async (p) => void cleared.push(p) }).writeParquet(
       'select 1 as x',
-      'marts/benchmarks',
+      'curated/_staging/customers/f1/',
       { partitionByMonth: false },
     );
     // assess
-    expect(cleared).toEqual(['marts/benchmarks/']);
+    expect(cleared).toEqual(['curated/_staging/customers/f1/']);
     expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.QueryString).toBe(
-      "unload (select * from (\nselect 1 as x\n) as unloaded) to 's3://pulse-lake-123/marts/benchmarks/' with (format = 'PARQUET', compression = 'ZSTD')",
+      "unload (select * from (\nselect 1 as x\n) as unloaded) to 's3://pulse-lake-123/curated/_staging/customers/f1/' with (format = 'PARQUET', compression = 'ZSTD')",
     );
+  });
+
+  it("commitStaged copies a fold's staged months into a write prefix of the table and commits them, no query run", async () => {
+    // prepare: October committed; the fold staged September (new) and October (rewritten)
+    const lake = memoryManifests();
+    lake.files.add('curated/tickets/w=old/month=2026-10/a.parquet');
+    await lake.store.commit('curated/tickets/', '2026-10', ['curated/tickets/w=old/month=2026-10/a.parquet']);
+    for (const key of ['month=2026-09/s_0.parquet', 'month=2026-10/s_0.parquet', 'month=2026-10/s_1.parquet'])
+      lake.files.add(`curated/_staging/tickets/f1/${key}`);
+    // act
+    await engine(fakeTimings(), { manifests: lake.store }).commitStaged(
+      'curated/_staging/tickets/f1/',
+      'curated/tickets/',
+      ['2026-09', '2026-10'],
+    );
+    // assess
+    const [september, october] = lake.commits.slice(1);
+    const write = /^(curated\/tickets\/w=[0-9a-f]{12}\/)/.exec(september!.keys[0]!)![1]!;
+    expect(september).toEqual({
+      key: '_manifests/curated/tickets/month=2026-09/manifest',
+      keys: [`${write}month=2026-09/s_0.parquet`],
+    });
+    expect(october).toMatchObject({
+      key: '_manifests/curated/tickets/month=2026-10/manifest',
+      keys: [`${write}month=2026-10/s_0.parquet`, `${write}month=2026-10/s_1.parquet`],
+      expected: expect.any(String),
+    });
+    expect(lake.deleted).toEqual(['curated/tickets/w=old/month=2026-10/a.parquet']);
+    expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 0);
   });
 
   it('writeParquet refuses to run without clearPrefix', async () => {
     // act
     const failure = await engine()
+      .writeParquet('select 1', 'curated/_staging/x/f/', { partitionByMonth: false })
+      .catch((e: unknown) => e);
+    const table = await engine()
       .writeParquet('select 1', 'marts/x/', { partitionByMonth: false })
       .catch((e: unknown) => e);
     // assess
     expect((failure as Error).message).toMatch(/needs clearPrefix/);
+    expect((table as Error).message).toMatch(/needs manifests/);
     expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 0);
   });
 

@@ -10,13 +10,15 @@ import {
   type Row as AthenaRow,
 } from '@aws-sdk/client-athena';
 import { asSubquery, ident, sqlString } from '../../dialect/sqlText.ts';
-import { scratchTablePrefix } from '../../model/lakeKeys.ts';
+import { lakeKeys, scratchTablePrefix } from '../../model/lakeKeys.ts';
 import { rawPartitionKeys, rawPartOf, rawTableName } from '../../model/rawTables.ts';
 import { OutOfTimeError, PulseError, QueryError, QueryTimeoutError } from '../../errors.ts';
 import type { LandedPart } from '../../ports/source.ts';
 import type { QueryEngine, Row, TableLocation } from '../../ports/queryEngine.ts';
+import { faultPoint } from '../../runtime/faultPoint.ts';
 import { ScratchRelations } from './athenaScratch.ts';
 import { sdkFacts } from './sdkErrors.ts';
+import type { Manifests, TableManifests } from './tableManifests.ts';
 
 /** The Glue table the CDK stack defines over a lake prefix: curated/<entity>/ and marts/<mart>/ are named after it. */
 function catalogTableOf(prefix: string): string | undefined {
@@ -74,7 +76,21 @@ export interface AthenaEngineOptions {
   timings?: Partial<AthenaTimings>;
   /** Deletes every object under a lake key prefix (the S3 object store's deletePrefix): UNLOAD writes only to empty locations. */
   clearPrefix?: (prefix: string) => Promise<void>;
+  /**
+   * The manifests of the lake's tables (tableManifests.ts): a write of a curated entity or a mart
+   * is committed by them, and the Glue tables read only the files they name.
+   */
+  manifests?: TableManifests;
 }
+
+/** The month a key of a table's files lies in ('' when none: an unpartitioned table's). */
+const monthOfKey = (key: string) => /\/month=(\d{4}-\d{2})\//.exec(key)?.[1] ?? '';
+
+const groupBy = (keys: readonly string[], of: (key: string) => string): Map<string, string[]> => {
+  const groups = new Map<string, string[]>();
+  for (const key of keys) groups.set(of(key), [...(groups.get(of(key)) ?? []), key]);
+  return groups;
+};
 
 /** Partitions one CTAS, INSERT INTO or UNLOAD may write (see writeParquet). */
 export const maxPartitionsPerWrite = 100;
@@ -213,14 +229,13 @@ export class AthenaEngine implements QueryEngine {
   }
 
   /**
-   * UNLOAD writes only into an empty location, except into new partitions (Athena User Guide,
-   * UNLOAD): so the partitions being written are cleared first, as DuckDbEngine does. With
-   * partitioned_by the partition column must be the SELECT's last. A query writes at most 100
-   * partitions (Athena User Guide, "Use CTAS and INSERT INTO to work around the 100 partition
-   * limit", https://docs.aws.amazon.com/athena/latest/ug/ctas-insert-into.html: past it the query
-   * fails with HIVE_TOO_MANY_OPEN_PARTITIONS), so more months are written in batches of 100, each
-   * an UNLOAD of its own months into partitions still new. Without `months` the SELECT is asked
-   * which months it holds.
+   * A curated entity's or a mart's rows are committed by manifests (docs/design.md, "Commits"): the
+   * UNLOAD writes into a prefix of its own, `<table>w=<write>/`, which no manifest names, so a
+   * write stopped part-way changes nothing a reader sees; then each month's manifest is put, one
+   * request that switches the month from its old files to the new ones whole, conditional on the
+   * manifest read before the UNLOAD (another writer meanwhile: ManifestConflictError); then the
+   * old files are deleted. A month the rows leave (among `months`, or held before a write of the
+   * whole table) is committed empty. Any other prefix (curate's staging) is cleared and written.
    */
   async writeParquet(
     sql: string,
@@ -228,22 +243,110 @@ export class AthenaEngine implements QueryEngine {
     options: { partitionByMonth: boolean; months?: string[] },
   ): Promise<void> {
     const base = prefix.replace(/^\/+|\/+$/g, '');
+    if (!catalogTableOf(base)) {
+      await this.unload(sql, `${base}/`, options, { clear: true });
+      return;
+    }
+    const table = `${base}/`;
+    const manifests = this.manifests();
+    const before = await manifests.readAll(table);
+    const write = lakeKeys.tableWrite(table, randomUUID().replace(/-/g, '').slice(0, 12));
+    const months = await this.unload(sql, write, options, { clear: false });
+    const committed = !options.partitionByMonth
+      ? undefined
+      : (options.months ?? [...new Set([...(months ?? []), ...[...before.keys()].filter(Boolean)])]);
+    await this.commit(table, write, committed, before);
+  }
+
+  /**
+   * Makes Parquet files already written under `from` (curate's staged fold: `month=YYYY-MM/…`,
+   * or the files of an unpartitioned entity) the table's months: copied into a write prefix of
+   * the table's own, then committed by its manifests as writeParquet's are. Run again after a
+   * stop, it commits the same rows again; the copies a stopped run left are swept (sweepWrites).
+   */
+  async commitStaged(from: string, prefix: string, months: readonly string[] | 'all'): Promise<void> {
+    const table = prefix.replace(/\/?$/, '/');
+    const manifests = this.manifests();
+    const before = await manifests.readAll(table);
+    const write = lakeKeys.tableWrite(table, randomUUID().replace(/-/g, '').slice(0, 12));
+    const places = months === 'all' ? [''] : months.map((m) => `month=${m}/`);
+    for (const place of places)
+      for (const key of await manifests.list(`${from}${place}`))
+        await manifests.copy(key, `${write}${place}${key.slice(from.length + place.length)}`);
+    await this.commit(table, write, months === 'all' ? undefined : [...months], before);
+  }
+
+  /**
+   * What a table's writes left that no manifest names is deleted: the files of a write stopped
+   * before its commit, and those of a month committed since. Files a Pulse from before the
+   * manifests wrote (`<table>month=YYYY-MM/…`) are first adopted: a month without a manifest gets
+   * one naming them, so upgrading loses no month. Run by the stage that writes the table before it
+   * reads it (curate, marts); one run at a time holds the lake, so no write is under way.
+   */
+  async sweepWrites(prefix: string): Promise<string | undefined> {
+    const table = prefix.replace(/\/?$/, '/');
+    const manifests = this.manifests();
+    const committed = await manifests.readAll(table);
+    const named = new Set([...committed.values()].flatMap((m) => m.keys));
+    const keys = await manifests.list(table);
+    const writes = lakeKeys.tableWrite(table, '').slice(0, -1);
+    const legacy = groupBy(
+      keys.filter((k) => !k.startsWith(writes)),
+      monthOfKey,
+    );
+    const adopted: string[] = [];
+    for (const [month, files] of legacy) {
+      if (committed.has(month)) continue;
+      await manifests.commit(table, month || undefined, files);
+      for (const file of files) named.add(file);
+      adopted.push(month || 'the table');
+    }
+    const orphans = keys.filter((k) => !named.has(k));
+    await manifests.delete(orphans);
+    const said = [
+      ...(orphans.length > 0
+        ? [`removed ${orphans.length} file(s) no manifest names (a write stopped before its commit)`]
+        : []),
+      ...(adopted.length > 0
+        ? [`committed ${adopted.length} month(s) written before manifests (${adopted.join(', ')})`]
+        : []),
+    ];
+    return said.length > 0 ? `${table}: ${said.join('; ')}` : undefined;
+  }
+
+  /**
+   * UNLOAD writes only into an empty location, except into new partitions (Athena User Guide,
+   * UNLOAD): so a prefix other than a fresh write's is cleared first. With partitioned_by the
+   * partition column must be the SELECT's last. A query writes at most 100 partitions (Athena
+   * User Guide, "Use CTAS and INSERT INTO to work around the 100 partition limit",
+   * https://docs.aws.amazon.com/athena/latest/ug/ctas-insert-into.html: past it the query fails
+   * with HIVE_TOO_MANY_OPEN_PARTITIONS), so more months are written in batches of 100, each an
+   * UNLOAD of its own months into partitions still new. Without `months` the SELECT is asked which
+   * months it holds. Returns the months written (undefined unpartitioned).
+   */
+  private async unload(
+    sql: string,
+    target: string,
+    options: { partitionByMonth: boolean; months?: string[] },
+    { clear }: { clear: boolean },
+  ): Promise<string[] | undefined> {
     const expanded = this.scratch.expand(asSubquery(sql));
-    const to = `to ${sqlString(this.uri(`${base}/`))}`;
+    const to = `to ${sqlString(this.uri(target))}`;
     const unload = (where: string, partitioned: string) =>
       this.execute(
         `unload (select * from (\n${expanded}\n) as unloaded${where}) ${to} ` +
           `with (format = 'PARQUET', compression = 'ZSTD'${partitioned})`,
       );
     if (!options.partitionByMonth) {
-      await this.clear(`${base}/`);
+      if (clear) await this.clear(target);
       await unload('', '');
-      return;
+      return undefined;
     }
     let months = options.months;
-    if (months) for (const month of months) await this.clear(`${base}/month=${month}/`);
-    else {
-      await this.clear(`${base}/`);
+    if (months) {
+      if (clear) for (const month of months) await this.clear(`${target}month=${month}/`);
+    } else {
+      if (clear) await this.clear(target);
       const distinct = `select distinct month from (\n${asSubquery(sql)}\n) as written order by 1`;
       const held = await this.results(await this.execute(this.scratch.expand(distinct)));
       months = held.map((r) => String(r.month));
@@ -252,6 +355,33 @@ export class AthenaEngine implements QueryEngine {
     const byMonth = ", partitioned_by = ARRAY['month']";
     if (batches.length <= 1) await unload('', byMonth);
     else for (const batch of batches) await unload(` where month in (${batch.map(sqlString).join(', ')})`, byMonth);
+    return months;
+  }
+
+  /**
+   * Puts the manifest of each month (`months`; undefined: the unpartitioned table's one) naming
+   * the files `write` holds for it, each conditional on the manifest read before the write; then
+   * deletes the files the replaced manifests named. Between the UNLOAD and the first put is the
+   * fault point `manifest:<table>`.
+   */
+  private async commit(table: string, write: string, months: string[] | undefined, before: Manifests): Promise<void> {
+    const manifests = this.manifests();
+    const written = groupBy(await manifests.list(write), monthOfKey);
+    faultPoint(`manifest:${table}`);
+    const replaced: string[] = [];
+    for (const month of months ?? ['']) {
+      await manifests.commit(table, month || undefined, written.get(month) ?? [], before.get(month)?.etag);
+      replaced.push(...(before.get(month)?.keys ?? []));
+    }
+    await manifests.delete(replaced.filter((k) => !k.startsWith(write)));
+  }
+
+  private manifests(): TableManifests {
+    if (!this.options.manifests)
+      throw new PulseError(
+        "AthenaEngine commits a table's months by manifests and needs manifests (S3TableManifests) in its options",
+      );
+    return this.options.manifests;
   }
 
   /**

@@ -24,7 +24,15 @@ export interface CatalogTable {
   parameters: Record<string, string>;
   /** Parquet (curated, marts, CTAS) or gzipped NDJSON (raw). */
   format: 'parquet' | 'json';
+  /**
+   * Whether the table reads through SymlinkTextInputFormat: each partition's location holds
+   * manifests listing the s3:// URIs of its data files, and only those files are read.
+   */
+  symlink?: boolean;
 }
+
+/** The input format of a symlink table (Hive's; Athena reads it, S3 Inventory and Delta Lake write for it). */
+export const symlinkInputFormat = 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat';
 
 export interface Workgroup {
   enforced: boolean;
@@ -56,6 +64,7 @@ interface TableInput {
   storageDescriptor: {
     location: string;
     columns: { name: string; type: string }[];
+    inputFormat?: string;
     serdeInfo?: { serializationLibrary?: string };
   };
 }
@@ -75,6 +84,7 @@ export function stackCatalog(lakeBucket: string, database: string): { tables: Ca
       partitionKeys: (input.partitionKeys ?? []).map((c) => ({ name: c.name.toLowerCase(), type: c.type })),
       parameters: input.parameters ?? {},
       format: /json/i.test(serde) ? ('json' as const) : ('parquet' as const),
+      ...(input.storageDescriptor.inputFormat === symlinkInputFormat ? { symlink: true } : {}),
     };
   });
   const config = stack.resolve(stack.athena.workGroup.workGroupConfiguration) as {

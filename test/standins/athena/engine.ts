@@ -1,4 +1,4 @@
-import { readdir, rm, mkdir } from 'node:fs/promises';
+import { readdir, readFile, rm, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
   DuckDBInstance,
@@ -11,7 +11,7 @@ import { TrinoSQL } from 'dt-sql-parser';
 import { duckType, type CatalogColumn, type CatalogTable, type Workgroup } from './catalog.ts';
 import { sqlString } from '../../../functions/dialect/sqlText.ts';
 import { partitioning } from './projection.ts';
-import { parseUri, type LakeS3 } from './s3.ts';
+import { parseUri, type LakeS3, type S3Object } from './s3.ts';
 import { installTrinoFunctions, significant, tokenize, toDuckDb, trinoRefusal, type Token } from './trino.ts';
 
 /**
@@ -212,16 +212,17 @@ export class StandInEngine {
     const listed = (await this.options.s3.list(bucket, prefix)).filter(
       (o) => !/(^|\/)[_.][^/]*$/.test(o.key) && !o.key.endsWith('/'),
     );
-    const visible = listed.flatMap((o) => {
+    const located = listed.flatMap((o) => {
       const values = parts.partitionOf(o.key);
-      return values ? [{ object: o, values }] : [];
+      return values ? [{ bucket, object: o, values }] : [];
     });
-    const signature = JSON.stringify([withPath, visible.map((v) => [v.object.key, v.object.etag])]);
+    const visible = table.symlink ? await this.manifestTargets(located) : located;
+    const signature = JSON.stringify([withPath, visible.map((v) => [v.bucket, v.object.key, v.object.etag])]);
     const bytes = visible.reduce((n, v) => n + v.object.size, 0);
     if (this.built.get(table.name) === signature) return bytes;
     const files = await inParallel(visible, async (v) => ({
-      file: await this.options.s3.local(bucket, v.object),
-      uri: `s3://${bucket}/${v.object.key}`,
+      file: await this.options.s3.local(v.bucket, v.object),
+      uri: `s3://${v.bucket}/${v.object.key}`,
       values: v.values,
     }));
     const keys = table.partitionKeys;
@@ -261,6 +262,45 @@ export class StandInEngine {
     );
     this.built.set(table.name, signature);
     return bytes;
+  }
+
+  /**
+   * A symlink table's data files: each object in a projected partition's location is a manifest,
+   * whose lines are the s3:// URIs of the files to read, with that partition's values; nothing
+   * else in the partition, and no file a manifest does not name, is read (Hive's
+   * SymlinkTextInputFormat, as Athena reads S3 Inventory's and Delta Lake's manifests:
+   * https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-inventory-athena-query.html,
+   * https://docs.delta.io/latest/presto-integration.html). A manifest naming a file that is gone
+   * fails the query, as a missing split does.
+   */
+  private async manifestTargets(
+    manifests: { bucket: string; object: S3Object; values: Record<string, string> }[],
+  ): Promise<{ bucket: string; object: S3Object; values: Record<string, string> }[]> {
+    const named = await inParallel(manifests, async (m) => {
+      const text = await readFile(await this.options.s3.local(m.bucket, m.object), 'utf8');
+      const uris = text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+      return uris.map((uri) => ({ ...parseUri(uri), values: m.values, manifest: `s3://${m.bucket}/${m.object.key}` }));
+    });
+    const targets = named.flat();
+    // One listing per folder the manifests name, for each file's ETag and size.
+    const folders = [...new Set(targets.map((t) => `${t.bucket}/${t.prefix.slice(0, t.prefix.lastIndexOf('/') + 1)}`))];
+    const objects = new Map<string, S3Object>();
+    for (const folder of folders) {
+      const [b, ...rest] = folder.split('/');
+      for (const o of await this.options.s3.list(b!, rest.join('/'))) objects.set(`${b}/${o.key}`, o);
+    }
+    return targets.map((t) => {
+      const object = objects.get(`${t.bucket}/${t.prefix}`);
+      if (!object)
+        throw new AthenaFailure(
+          `HIVE_CANNOT_OPEN_SPLIT: Error opening Hive split s3://${t.bucket}/${t.prefix}: the file does not exist ` +
+            `(named by the manifest ${t.manifest})`,
+        );
+      return { bucket: t.bucket, object, values: t.values };
+    });
   }
 
   private async parquetColumns(list: string): Promise<string[]> {
