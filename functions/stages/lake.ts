@@ -8,7 +8,7 @@ import type { PeriodInfo } from '../kpis/types.ts';
 import { entities } from '../model/index.ts';
 import type { TableLocation } from '../ports/queryEngine.ts';
 import type { StageContext } from './context.ts';
-import { slicedViews, unsliced, type Slice } from './slice.ts';
+import { sliceKey, slicedViews, unsliced, type Slice } from './slice.ts';
 import { periodFromMonths } from '../kpis/period.ts';
 import { periodRelations } from './periodsSql.ts';
 
@@ -31,6 +31,8 @@ export const marts = [
   { name: 'retention_cohort', file: 'marts/retention_cohort.sql' },
   { name: 'order_month', file: 'marts/order_month.sql' },
 ] as const;
+
+export type Mart = (typeof marts)[number];
 
 /** Every KPI with its breakdowns, month by month (the cohort triangle included): built from sql/kpis/. */
 export const kpiMonthlyMart = 'kpi_monthly';
@@ -180,28 +182,76 @@ export async function registerIntermediate(ctx: StageContext, params: Record<str
 }
 
 /**
- * The marts under their names: the stored tables, or under a slice views computing each mart from
- * the slice's records (the stored marts hold every slice). kpi_monthly is the stored table either
- * way: it holds each configured slice's rows, told apart by its slice column (sliceKey).
+ * The marts under their names, each standing for one slice's rows (sliceKey; '' for the whole
+ * lake) as the KPI queries, evaluate and the reports read them: a view over the stored table
+ * (storedMart) that keeps that slice's rows. A slice the config does not name has no stored
+ * rows; its marts are computed from the slice's records (registerMartViews). kpi_monthly is the
+ * stored table either way: it holds each configured slice's rows, told apart by its slice column.
  */
 export async function registerMarts(ctx: StageContext, params: Record<string, SqlValue>, slice?: Slice): Promise<void> {
   const kpiMonthly = { prefix: lakeKeys.mart(kpiMonthlyMart), columns: kpiMonthlyColumns, partitioned: true };
+  await ctx.engine.registerTables([{ name: kpiMonthlyMart, ...kpiMonthly }]);
   if (slice) {
     await registerMartViews(ctx, params);
-    await ctx.engine.registerTables([{ name: kpiMonthlyMart, ...kpiMonthly }]);
     return;
   }
-  await ctx.engine.registerTables([{ name: kpiMonthlyMart, ...kpiMonthly }, ...marts.map((m) => martTable(m, params))]);
+  await registerStoredMarts(ctx, marts, params, slice ? sliceKey(slice) : '');
+}
+
+/** The given marts under their names as one slice's rows of the stored tables (registerMarts). */
+export async function registerStoredMarts(
+  ctx: StageContext,
+  which: readonly Mart[],
+  params: Record<string, SqlValue>,
+  slice = '',
+): Promise<void> {
+  // One after the other: a mart not written yet is its SQL over no rows, which may read one before it.
+  for (const mart of which) {
+    await ctx.engine.registerTables([martTable(mart, params)]);
+    await ctx.engine.createView(mart.name, martSliceSql(mart, slice));
+  }
+}
+
+/**
+ * The marts as the catalog defines them (infra/lakeStack.ts): each name the stored table, every
+ * slice's rows with their slice column, as analysts query them in Athena (`pulse query`).
+ */
+export async function registerCatalogMarts(ctx: StageContext, params: Record<string, SqlValue>): Promise<void> {
+  const kpiMonthly = { prefix: lakeKeys.mart(kpiMonthlyMart), columns: kpiMonthlyColumns, partitioned: true };
+  await ctx.engine.registerTables([
+    { name: kpiMonthlyMart, ...kpiMonthly },
+    ...marts.map((m) => ({ ...martTable(m, params), name: m.name })),
+  ]);
+}
+
+/** The name a stored mart is registered under: every slice's rows, read through the mart's own name. */
+export const storedMart = (name: string) => `${name}__stored`;
+
+/**
+ * The rows of a mart to write, for one slice ('' for the whole lake): its SQL's rows, rendered
+ * over the records registered (the slice's), each tagged with the slice, the month last (the
+ * partition column of a write is the SELECT's last).
+ */
+export function martRowsSql(mart: Mart, sql: string, slice = ''): string {
+  void mart;
+  void slice;
+  return sql;
+}
+
+/** One slice's rows of a stored mart ('' for the whole lake), as the mart's SQL gives them: its columns, the month last. */
+export function martSliceSql(mart: Mart, slice = ''): string {
+  void slice;
+  return `select * from ${storedMart(mart.name)}`;
 }
 
 /** A stored mart as a table (its SQL's shape, no rows, where none is written yet). */
-export function martTable(mart: (typeof marts)[number], params: Record<string, SqlValue>): TableLocation {
+export function martTable(mart: Mart, params: Record<string, SqlValue>): TableLocation {
   return {
-    name: mart.name,
+    name: storedMart(mart.name),
     prefix: lakeKeys.mart(mart.name),
     columns: [],
     partitioned: true,
-    emptyAs: `select * from (${renderSql(readSql(mart.file), params)}) as empty_mart where false`,
+    emptyAs: `select * from (${martRowsSql(mart, renderSql(readSql(mart.file), params))}) as empty_mart where false`,
   };
 }
 
@@ -210,11 +260,20 @@ export async function registerMartViews(ctx: StageContext, params: Record<string
   for (const mart of marts) await ctx.engine.createView(mart.name, renderSql(readSql(mart.file), params));
 }
 
-/** Everything evaluate and analysts query: curated entities, intermediate views, marts (of one slice, if given). */
-export async function registerLake(ctx: StageContext, slice?: Slice): Promise<Record<string, SqlValue>> {
+/**
+ * Everything evaluate and analysts query: curated entities, intermediate views, marts (of one
+ * slice, if given). `catalog`: the marts as the Glue catalog defines them, every slice's rows
+ * (registerCatalogMarts), for SQL that runs on Athena unchanged.
+ */
+export async function registerLake(
+  ctx: StageContext,
+  slice?: Slice,
+  options: { catalog?: boolean } = {},
+): Promise<Record<string, SqlValue>> {
   const params = { ...sqlParams(ctx.config, ctx.period), ...sourceParams(ctx.config) };
   await registerCurated(ctx, slice);
   await registerIntermediate(ctx, params);
-  await registerMarts(ctx, params, slice);
+  if (options.catalog) await registerCatalogMarts(ctx, params);
+  else await registerMarts(ctx, params, slice);
   return params;
 }

@@ -13,13 +13,14 @@ import {
   kpiMonthlyMart,
   kpiMonthlyRowsSql,
   martMonths,
+  martRowsSql,
   marts,
-  martTable,
   periodsParams,
   registerCurated,
   registerIntermediate,
   registerMarts,
   registerMartViews,
+  registerStoredMarts,
   sourceParams,
   sqlParams,
 } from './lake.ts';
@@ -242,10 +243,10 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
     // The marts after one may read it (trc reads tickets_created): each is queryable once written,
     // those a stopped build wrote already in one statement.
     const stored = marts.filter((m) => done.has(m.name));
-    if (stored.length > 0) await ctx.engine.registerTables(stored.map((m) => martTable(m, params)));
+    if (stored.length > 0) await registerStoredMarts(ctx, stored, params);
     for (const [i, mart] of marts.entries()) {
       if (done.has(mart.name)) continue;
-      const sql = renderSql(readSql(mart.file), params);
+      const sql = martRowsSql(mart, renderSql(readSql(mart.file), params));
       const prefix = lakeKeys.mart(mart.name);
       if (full) await ctx.engine.writeParquet(sql, prefix, { partitionByMonth: true });
       else {
@@ -259,7 +260,7 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
         await ctx.engine.writeParquet(since, prefix, { partitionByMonth: true, months });
       }
       await finished(mart.name);
-      await ctx.engine.registerTables([martTable(mart, params)]);
+      await registerStoredMarts(ctx, [mart], params);
       ctx.progress.update(i + 1);
     }
     ctx.progress.stop();
