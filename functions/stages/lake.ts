@@ -1,14 +1,14 @@
 import { DateTime } from 'luxon';
 import { lakeKeys } from '../model/lakeKeys.ts';
-import { kpiMonthlyColumns as kpiMonthlyMartColumns } from '../model/marts.ts';
+import { kpiMonthlyColumns as kpiMonthlyMartColumns, martTables } from '../model/marts.ts';
 import { sourceEntities, type PulseConfig } from '../config/schema.ts';
-import { readSql, renderSql, sqlString, type SqlValue } from '../dialect/sqlText.ts';
+import { ident, readSql, renderSql, sqlString, type SqlValue } from '../dialect/sqlText.ts';
 import { measureColumns, measureQueries, type MeasureQuery } from '../kpis/measure.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
-import { entities } from '../model/index.ts';
+import { entities, type EntityName } from '../model/index.ts';
 import type { TableLocation } from '../ports/queryEngine.ts';
 import type { StageContext } from './context.ts';
-import { sliceKey, slicedViews, unsliced, type Slice } from './slice.ts';
+import { absentUnderSlice, configuredSlices, sliceKey, slicedViews, unsliced, type Slice } from './slice.ts';
 import { periodFromMonths } from '../kpis/period.ts';
 import { periodRelations } from './periodsSql.ts';
 
@@ -26,7 +26,7 @@ export const marts = [
   { name: 'trc', file: 'marts/trc.sql' },
   { name: 'ticket_speed', file: 'marts/ticket_speed.sql' },
   { name: 'ticket_quality', file: 'marts/ticket_quality.sql' },
-  { name: 'agent_month', file: 'marts/agent_month.sql' },
+  { name: 'agent_month', file: 'marts/agent_month.sql', needs: ['agents', 'agent_time'] },
   { name: 'customer_month', file: 'marts/customer_month.sql' },
   { name: 'retention_cohort', file: 'marts/retention_cohort.sql' },
   { name: 'order_month', file: 'marts/order_month.sql' },
@@ -191,7 +191,7 @@ export async function registerIntermediate(ctx: StageContext, params: Record<str
 export async function registerMarts(ctx: StageContext, params: Record<string, SqlValue>, slice?: Slice): Promise<void> {
   const kpiMonthly = { prefix: lakeKeys.mart(kpiMonthlyMart), columns: kpiMonthlyColumns, partitioned: true };
   await ctx.engine.registerTables([{ name: kpiMonthlyMart, ...kpiMonthly }]);
-  if (slice) {
+  if (slice && !configuredSlices(ctx.config.audiences).some((s) => s.key === sliceKey(slice))) {
     await registerMartViews(ctx, params);
     return;
   }
@@ -227,21 +227,44 @@ export async function registerCatalogMarts(ctx: StageContext, params: Record<str
 /** The name a stored mart is registered under: every slice's rows, read through the mart's own name. */
 export const storedMart = (name: string) => `${name}__stored`;
 
+/** A mart's columns as stored, in order, the slice and the month partition left out (functions/model/marts.ts). */
+function martColumnsOf(mart: Mart): string[] {
+  const table = martTables.find((t) => t.name === mart.name);
+  if (!table) throw new Error(`the mart ${mart.name} has no declared columns (functions/model/marts.ts)`);
+  return table.columns.map((c) => c.name).filter((c) => c !== 'slice');
+}
+
 /**
  * The rows of a mart to write, for one slice ('' for the whole lake): its SQL's rows, rendered
  * over the records registered (the slice's), each tagged with the slice, the month last (the
  * partition column of a write is the SELECT's last).
  */
 export function martRowsSql(mart: Mart, sql: string, slice = ''): string {
-  void mart;
-  void slice;
-  return sql;
+  const columns = martColumnsOf(mart).map(ident).join(', ');
+  return `select ${columns}, ${sqlString(slice)} as slice, month from (${sql}) as mart_rows`;
 }
 
-/** One slice's rows of a stored mart ('' for the whole lake), as the mart's SQL gives them: its columns, the month last. */
-export function martSliceSql(mart: Mart, slice = ''): string {
-  void slice;
-  return `select * from ${storedMart(mart.name)}`;
+/**
+ * One slice's rows of a stored mart ('' for the whole lake), as the mart's SQL gives them: its
+ * columns, the month last. `table`: where the rows are read from, the stored mart unless told.
+ */
+export function martSliceSql(mart: Mart, slice = '', table = storedMart(mart.name)): string {
+  const columns = martColumnsOf(mart).map(ident).join(', ');
+  return `select ${columns}, month from ${table} where slice = ${sqlString(slice)}`;
+}
+
+/**
+ * Whether a slice leaves a mart without rows: when an entity the mart's rows stand for (its
+ * `needs`) is absent under the slice (absentUnderSlice), the mart has no rows of that slice
+ * rather than rows made from what is left (agent_month under a channel: agents cannot be sliced
+ * by channel, so no agent has a team or hours in it). The other marts read an absent entity as
+ * no rows, so what they hold of the slice is measured from its records alone.
+ */
+export function martAbsentUnder(mart: Mart, slice: Slice): string | undefined {
+  const absent = absentUnderSlice(slice);
+  const needs: readonly EntityName[] = 'needs' in mart ? mart.needs : [];
+  const missing = needs.filter((e) => absent.has(e));
+  return missing.length > 0 ? missing.map((e) => absent.get(e)).join('; ') : undefined;
 }
 
 /** A stored mart as a table (its SQL's shape, no rows, where none is written yet). */
