@@ -195,43 +195,37 @@ export async function registerMarts(ctx: StageContext, params: Record<string, Sq
     await registerMartViews(ctx, params);
     return;
   }
-  await registerStoredMarts(ctx, marts, params, slice ? sliceKey(slice) : '');
+  await registerStoredMarts(ctx, marts, slice ? sliceKey(slice) : '');
 }
 
-/** The given marts under their names as one slice's rows of the stored tables (registerMarts). */
-export async function registerStoredMarts(
-  ctx: StageContext,
-  which: readonly Mart[],
-  params: Record<string, SqlValue>,
-  slice = '',
-): Promise<void> {
-  // One after the other: a mart not written yet is its SQL over no rows, which may read one before it.
-  for (const mart of which) {
-    await ctx.engine.registerTables([martTable(mart, params)]);
-    await ctx.engine.createView(mart.name, martSliceSql(mart, slice));
-  }
+/** The given marts under their names as one slice's rows of the stored tables (registerMarts), in one statement. */
+export async function registerStoredMarts(ctx: StageContext, which: readonly Mart[], slice = ''): Promise<void> {
+  if (which.length === 0) return;
+  await ctx.engine.registerTables(
+    which.map((m) => ({ ...martTable(m), rows: { columns: martColumnsOf(m), where: `slice = ${sqlString(slice)}` } })),
+  );
 }
 
 /**
  * The marts as the catalog defines them (infra/lakeStack.ts): each name the stored table, every
  * slice's rows with their slice column, as analysts query them in Athena (`pulse query`).
  */
-export async function registerCatalogMarts(ctx: StageContext, params: Record<string, SqlValue>): Promise<void> {
+export async function registerCatalogMarts(ctx: StageContext): Promise<void> {
   const kpiMonthly = { prefix: lakeKeys.mart(kpiMonthlyMart), columns: kpiMonthlyColumns, partitioned: true };
-  await ctx.engine.registerTables([
-    { name: kpiMonthlyMart, ...kpiMonthly },
-    ...marts.map((m) => ({ ...martTable(m, params), name: m.name })),
-  ]);
+  await ctx.engine.registerTables([{ name: kpiMonthlyMart, ...kpiMonthly }, ...marts.map((m) => martTable(m))]);
 }
-
-/** The name a stored mart is registered under: every slice's rows, read through the mart's own name. */
-export const storedMart = (name: string) => `${name}__stored`;
 
 /** A mart's columns as stored, in order, the slice and the month partition left out (functions/model/marts.ts). */
 function martColumnsOf(mart: Mart): string[] {
+  return declaredColumnsOf(mart)
+    .map((c) => c.name)
+    .filter((c) => c !== 'slice');
+}
+
+function declaredColumnsOf(mart: Mart): readonly { name: string; sqlType: string }[] {
   const table = martTables.find((t) => t.name === mart.name);
   if (!table) throw new Error(`the mart ${mart.name} has no declared columns (functions/model/marts.ts)`);
-  return table.columns.map((c) => c.name).filter((c) => c !== 'slice');
+  return table.columns;
 }
 
 /**
@@ -245,12 +239,12 @@ export function martRowsSql(mart: Mart, sql: string, slice = ''): string {
 }
 
 /**
- * One slice's rows of a stored mart ('' for the whole lake), as the mart's SQL gives them: its
- * columns, the month last. `table`: where the rows are read from, the stored mart unless told.
+ * One slice's rows of a mart as the catalog holds it (every slice's rows: registerCatalogMarts),
+ * as the mart's SQL gives them: its columns, the month last.
  */
-export function martSliceSql(mart: Mart, slice = '', table = storedMart(mart.name)): string {
+export function martSliceSql(mart: Mart, slice = ''): string {
   const columns = martColumnsOf(mart).map(ident).join(', ');
-  return `select ${columns}, month from ${table} where slice = ${sqlString(slice)}`;
+  return `select ${columns}, month from ${mart.name} where slice = ${sqlString(slice)}`;
 }
 
 /**
@@ -267,14 +261,18 @@ export function martAbsentUnder(mart: Mart, slice: Slice): string | undefined {
   return missing.length > 0 ? missing.map((e) => absent.get(e)).join('; ') : undefined;
 }
 
-/** A stored mart as a table (its SQL's shape, no rows, where none is written yet). */
-export function martTable(mart: Mart, params: Record<string, SqlValue>): TableLocation {
+/**
+ * A stored mart as a table, every slice's rows; where none is written yet, no rows in its declared
+ * columns (which test/sql/mart-columns.test.ts holds to what its SQL writes).
+ */
+export function martTable(mart: Mart): TableLocation {
+  const empty = declaredColumnsOf(mart).map((c) => `cast(null as ${c.sqlType}) as ${ident(c.name)}`);
   return {
-    name: storedMart(mart.name),
+    name: mart.name,
     prefix: lakeKeys.mart(mart.name),
     columns: [],
     partitioned: true,
-    emptyAs: `select * from (${martRowsSql(mart, renderSql(readSql(mart.file), params))}) as empty_mart where false`,
+    emptyAs: `select ${empty.join(', ')}, cast(null as varchar) as month where false`,
   };
 }
 
@@ -296,7 +294,7 @@ export async function registerLake(
   const params = { ...sqlParams(ctx.config, ctx.period), ...sourceParams(ctx.config) };
   await registerCurated(ctx, slice);
   await registerIntermediate(ctx, params);
-  if (options.catalog) await registerCatalogMarts(ctx, params);
+  if (options.catalog) await registerCatalogMarts(ctx);
   else await registerMarts(ctx, params, slice);
   return params;
 }

@@ -16,7 +16,6 @@ import {
   martMonths,
   martRowsSql,
   marts,
-  martSliceSql,
   type Mart,
   periodsParams,
   registerCurated,
@@ -106,38 +105,38 @@ const sinceSql = (sql: string, from: string) =>
   `select * from (${sql}) as mart where month >= ${renderSql('{{from}}', { from })}`;
 
 /**
- * Each configured slice's rows of the given marts (docs/design.md: a slice is data, not views),
- * from `from` on when given, each in a work table of its own (by mart, in slice order): a slice's
- * rows are the mart's SQL over the slice's records alone (registerCurated(ctx, slice)), the marts
- * read by a later one (trc reads tickets_created) being the slice's rows just made. A mart with an
- * entity absent under the slice has no rows of it (martAbsentUnder). Then the lake is registered
- * whole again, each mart its SQL over the whole lake's records until its stored rows are written.
+ * Each configured slice's rows of one mart (docs/design.md: a slice is data, not views), from
+ * `from` on when given, each in a work table of its own, in slice order: the mart's SQL over the
+ * slice's records alone (registerCurated(ctx, slice)), the marts `written` before it (trc reads
+ * tickets_created) being their stored rows of the slice. A slice under which an entity the mart
+ * needs is absent gives it no rows (martAbsentUnder). Then the lake is registered whole again.
+ * One mart at a time, so that a build stopped for time has written the marts before it.
  */
-async function martRowsOfSlices(
+async function sliceRowsOf(
   ctx: StageContext,
   params: Record<string, SqlValue>,
   slices: { key: string; slice: Slice }[],
-  which: readonly Mart[],
+  mart: Mart,
+  written: readonly Mart[],
   from: string | undefined,
-): Promise<Map<string, string[]>> {
-  const tables = new Map<string, string[]>(which.map((m) => [m.name, []]));
-  if (slices.length === 0 || which.length === 0) return tables;
+): Promise<string[]> {
+  const tables: string[] = [];
+  if (slices.length === 0) return tables;
   for (const [i, { key, slice }] of slices.entries()) {
+    if (martAbsentUnder(mart, slice) !== undefined) continue;
     await registerCurated(ctx, slice);
     await registerIntermediate(ctx, params);
     await registerMartViews(ctx, params);
-    for (const mart of which) {
-      if (martAbsentUnder(mart, slice) !== undefined) continue;
-      const rows = martRowsSql(mart, renderSql(readSql(mart.file), params), key);
-      const table = `${mart.name}_slice_${i}`;
-      await ctx.engine.createTable(table, from === undefined ? rows : sinceSql(rows, from));
-      tables.get(mart.name)!.push(table);
-      await ctx.engine.createView(mart.name, martSliceSql(mart, key, table));
-    }
+    await registerStoredMarts(ctx, written, key);
+    const rows = martRowsSql(mart, renderSql(readSql(mart.file), params), key);
+    const table = `${mart.name}_slice_${i}`;
+    await ctx.engine.createTable(table, from === undefined ? rows : sinceSql(rows, from));
+    tables.push(table);
   }
   await registerCurated(ctx);
   await registerIntermediate(ctx, params);
   await registerMartViews(ctx, params);
+  await registerStoredMarts(ctx, written);
   return tables;
 }
 
@@ -283,17 +282,16 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
   };
 
   if (full || from !== undefined) {
-    const todo = marts.filter((m) => !done.has(m.name));
-    const sliced = await martRowsOfSlices(ctx, params, configuredSlices(ctx.config.audiences), todo, from);
+    const slices = configuredSlices(ctx.config.audiences);
     ctx.progress.start('marts', marts.length);
     // The marts after one may read it (trc reads tickets_created): each is queryable once written,
     // those a stopped build wrote already in one statement.
     const stored = marts.filter((m) => done.has(m.name));
-    if (stored.length > 0) await registerStoredMarts(ctx, stored, params);
+    await registerStoredMarts(ctx, stored);
     for (const [i, mart] of marts.entries()) {
       if (done.has(mart.name)) continue;
       // The whole lake's rows (slice ''), then each configured slice's: one write replaces their months.
-      const tables = sliced.get(mart.name) ?? [];
+      const tables = await sliceRowsOf(ctx, params, slices, mart, marts.slice(0, i), from);
       const whole = martRowsSql(mart, renderSql(readSql(mart.file), params));
       const prefix = lakeKeys.mart(mart.name);
       const union = (sql: string) => [sql, ...tables.map((t) => `select * from ${t}`)].join('\nunion all\n');
@@ -310,7 +308,7 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
       }
       for (const table of tables) await ctx.engine.query(`drop table ${table}`);
       await finished(mart.name);
-      await registerStoredMarts(ctx, [mart], params);
+      await registerStoredMarts(ctx, [mart]);
       ctx.progress.update(i + 1);
     }
     ctx.progress.stop();
