@@ -21,7 +21,6 @@ import {
   registerCurated,
   registerIntermediate,
   registerMarts,
-  registerMartViews,
   registerStoredMarts,
   sourceParams,
   sqlParams,
@@ -126,7 +125,7 @@ async function sliceRowsOf(
     if (martAbsentUnder(mart, slice) !== undefined) continue;
     await registerCurated(ctx, slice);
     await registerIntermediate(ctx, params);
-    await registerMartViews(ctx, params);
+    // A mart reads only marts before it (marts' order), each written: their stored rows of the slice.
     await registerStoredMarts(ctx, written, key);
     const rows = martRowsSql(mart, renderSql(readSql(mart.file), params), key);
     const table = `${mart.name}_slice_${i}`;
@@ -135,7 +134,6 @@ async function sliceRowsOf(
   }
   await registerCurated(ctx);
   await registerIntermediate(ctx, params);
-  await registerMartViews(ctx, params);
   await registerStoredMarts(ctx, written);
   return tables;
 }
