@@ -66,7 +66,7 @@ export async function queryLake(loaded: LoadedConfig, sql: string, month: string
       mail: new OutboxTransport(store),
       sources: [],
     });
-    await registerLake(ctx);
+    await registerLake(ctx, undefined, { catalog: true });
     const rows = await engine.query(sql);
     return { columns: rows.length > 0 ? Object.keys(rows[0]!) : [], rows };
   } finally {

@@ -2,6 +2,8 @@
  * Saved queries for analysts over the main marts, as data: Athena named queries in the workgroup
  * (infra/namedQueries.ts), and `pulse query --named` over a local lake. So each is valid Trino
  * (Athena engine version 3) that DuckDB runs too, and reads only tables the catalog defines.
+ * Every mart holds the whole lake's rows (slice '') and each configured slice's: each query
+ * keeps `slice = ''`, the whole lake; another slice's key ('team=frontline') gives its rows.
  */
 export interface AnalystQuery {
   /** Athena named-query name (unique within the workgroup). */
@@ -20,7 +22,9 @@ select
     category,
     sum(amount) as amount
 from trc
-where month >= substr(cast(current_date - interval '12' month as varchar), 1, 7)
+where
+    slice = ''
+    and month >= substr(cast(current_date - interval '12' month as varchar), 1, 7)
 group by
     month,
     category
@@ -62,6 +66,7 @@ with team_cost as (
         team,
         sum(amount) as amount
     from trc
+    where slice = ''
     group by
         month,
         team
@@ -106,6 +111,7 @@ select
     sum(case when churned then mrr_start when mrr_end < mrr_start then mrr_start - mrr_end else 0 end)
         / nullif(sum(case when active_at_start then mrr_start else 0 end), 0) as gross_revenue_churn
 from customer_month
+where slice = ''
 group by
     month,
     segment
@@ -125,6 +131,7 @@ select
     active,
     cast(active as double) / nullif(customers, 0) as retained
 from retention_cohort
+where slice = ''
 order by
     cohort,
     months_since_signup`,
@@ -142,6 +149,7 @@ select
     cast(sum(replied_within_sla) as double) / nullif(sum(replied), 0) as within_sla,
     sum(first_reply_seconds_sum) / nullif(sum(replied), 0) / 3600 as mean_first_reply_hours
 from ticket_speed
+where slice = ''
 group by
     month,
     channel
@@ -162,6 +170,7 @@ select
     cast(on_time as double) / nullif(delivered, 0) as on_time_delivery_rate,
     cast(items_shipped_first as double) / nullif(items_requested, 0) as first_time_fill_rate
 from order_month
+where slice = ''
 order by month`,
   },
 ];

@@ -33,6 +33,13 @@ export interface MartTable {
 
 const column = (name: string, sqlType: string, description: string): MartColumn => ({ name, sqlType, description });
 
+/** Every mart's rows are of one slice: '' the whole lake, else a configured slice (sliceKey). */
+const sliceColumn = column(
+  'slice',
+  'varchar',
+  "The configured slice the row belongs to ('' for the whole lake: filter slice = '' for whole-lake numbers; 'team=frontline', keys sorted, joined by ',').",
+);
+
 export const kpiMonthlyColumns: readonly MartColumn[] = [
   column('kpi', 'varchar', 'KPI id (the KPI catalog).'),
   column(
@@ -71,6 +78,7 @@ export const trcColumns: readonly MartColumn[] = [
   column('segment', 'varchar', "Customer segment ('unknown', 'unallocated')."),
   column('component', 'varchar', 'direct_labour | ledger.'),
   column('amount', 'double', 'Allocated cost, in the configured currency.'),
+  sliceColumn,
 ];
 
 export const volumeDailyColumns: readonly MartColumn[] = [
@@ -80,6 +88,7 @@ export const volumeDailyColumns: readonly MartColumn[] = [
   column('category', 'varchar', "Ticket category ('uncategorised' when absent)."),
   column('priority', 'varchar', 'Ticket priority.'),
   column('tickets', 'bigint', 'Tickets created.'),
+  sliceColumn,
 ];
 
 export const ticketSpeedColumns: readonly MartColumn[] = [
@@ -99,6 +108,7 @@ export const ticketSpeedColumns: readonly MartColumn[] = [
     'bigint',
     'Tickets whose reply, solve or close precedes their creation (left out of the durations).',
   ),
+  sliceColumn,
 ];
 
 export const ticketQualityColumns: readonly MartColumn[] = [
@@ -112,6 +122,7 @@ export const ticketQualityColumns: readonly MartColumn[] = [
   column('resolved_within_sla', 'bigint', "Resolutions within the priority's resolution SLA."),
   column('rated', 'bigint', 'Solved tickets with a satisfaction rating.'),
   column('satisfied', 'bigint', 'Of them, rated 4 or 5 of 5.'),
+  sliceColumn,
 ];
 
 export const agentMonthColumns: readonly MartColumn[] = [
@@ -124,6 +135,7 @@ export const agentMonthColumns: readonly MartColumn[] = [
   column('satisfied', 'bigint', 'Of them, rated 4 or 5 of 5.'),
   column('hours_worked', 'double', 'Hours the agent worked in the month (null: no agent time recorded).'),
   column('hours_on_tickets', 'double', 'Of them, hours spent on tickets.'),
+  sliceColumn,
 ];
 
 const mart = (name: string, description: string, grain: string, columns: readonly MartColumn[]): MartTable => ({
@@ -172,6 +184,7 @@ export const ticketFactColumns: readonly MartColumn[] = [
   column('agent_replies', 'bigint', 'Agent replies (0 when unknown).'),
   column('handle_seconds', 'double', 'Agent handle time, in seconds (0 when unknown).'),
   column('satisfaction', 'bigint', 'Satisfaction rating on the ticket, 1–5, else null.'),
+  sliceColumn,
 ];
 
 export const customerMonthColumns: readonly MartColumn[] = [
@@ -182,6 +195,7 @@ export const customerMonthColumns: readonly MartColumn[] = [
   column('churned', 'boolean', 'Active at the start, nothing running at the end (customer_churn_rate counts these).'),
   column('mrr_start', 'double', 'MRR on the day before the month.'),
   column('mrr_end', 'double', "MRR on the month's last day (lower: contraction; higher: expansion; 0: churn)."),
+  sliceColumn,
 ];
 
 export const retentionCohortColumns: readonly MartColumn[] = [
@@ -189,6 +203,7 @@ export const retentionCohortColumns: readonly MartColumn[] = [
   column('months_since_signup', 'bigint', 'Months from the cohort to this month (1 = the month after signup).'),
   column('customers', 'bigint', 'Customers in the cohort.'),
   column('active', 'bigint', "Of them, with a subscription running on the month's last day."),
+  sliceColumn,
 ];
 
 export const orderMonthColumns: readonly MartColumn[] = [
@@ -203,6 +218,7 @@ export const orderMonthColumns: readonly MartColumn[] = [
   column('status_accurate', 'bigint', 'Every status update sent was correct.'),
   column('items_requested', 'bigint', 'Items ordered.'),
   column('items_shipped_first', 'bigint', 'Items in the first shipment.'),
+  sliceColumn,
 ];
 
 export const martTables: readonly MartTable[] = [

@@ -13,6 +13,11 @@ export interface TableLocation {
   partitioned: boolean;
   /** Definition to use when the prefix holds no files yet (a mart computed from nothing). */
   emptyAs?: string;
+  /**
+   * Only these columns (and `month`, if partitioned) of the rows the condition keeps: a mart's
+   * rows of one slice, under the mart's own name (functions/stages/lake.ts, registerStoredMarts).
+   */
+  rows?: { columns: string[]; where: string };
 }
 
 export interface QueryEngine {

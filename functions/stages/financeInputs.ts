@@ -160,8 +160,9 @@ function members(rows: Row[], dimension: string): FinanceMember[] {
 
 /**
  * The finance report's inputs from the trc mart: the period, the previous period and the same
- * period last year, and 13 months by category. Under a slice the mart is computed from the
- * slice's records alone (functions/stages/slice.ts), so its numbers are the sliced kpis.json's.
+ * period last year, and 13 months by category. Under a slice, the mart's rows of the slice
+ * (its slice column; the marts stage built them from the slice's records alone,
+ * functions/stages/slice.ts), so its numbers are the sliced kpis.json's.
  */
 export async function financeInputs(ctx: StageContext, slice?: FinanceSlice): Promise<FinanceInputs> {
   await registerLake(ctx, slice);
@@ -169,7 +170,7 @@ export async function financeInputs(ctx: StageContext, slice?: FinanceSlice): Pr
   const sql = financeRowsSql(ctx.period);
   const windowed = await ctx.engine.query(sql.windowed);
   const monthly = await ctx.engine.query(sql.history);
-  // From the curated rows the mart sums (cheap under a slice, where trc is a view computed anew).
+  // From the curated rows the mart sums (a slice's, under a slice).
   const [first] = await ctx.engine.query(
     'select min(month) as month from (select month from costs union all select month from agent_time) as cost_rows',
   );

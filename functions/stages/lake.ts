@@ -1,14 +1,14 @@
 import { DateTime } from 'luxon';
 import { lakeKeys } from '../model/lakeKeys.ts';
-import { kpiMonthlyColumns as kpiMonthlyMartColumns } from '../model/marts.ts';
+import { kpiMonthlyColumns as kpiMonthlyMartColumns, martTables } from '../model/marts.ts';
 import { sourceEntities, type PulseConfig } from '../config/schema.ts';
-import { readSql, renderSql, sqlString, type SqlValue } from '../dialect/sqlText.ts';
+import { ident, readSql, renderSql, sqlString, type SqlValue } from '../dialect/sqlText.ts';
 import { measureColumns, measureQueries, type MeasureQuery } from '../kpis/measure.ts';
 import type { PeriodInfo } from '../kpis/types.ts';
-import { entities } from '../model/index.ts';
+import { entities, type EntityName } from '../model/index.ts';
 import type { TableLocation } from '../ports/queryEngine.ts';
 import type { StageContext } from './context.ts';
-import { slicedViews, unsliced, type Slice } from './slice.ts';
+import { absentUnderSlice, configuredSlices, sliceKey, slicedViews, unsliced, type Slice } from './slice.ts';
 import { periodFromMonths } from '../kpis/period.ts';
 import { periodRelations } from './periodsSql.ts';
 
@@ -26,11 +26,13 @@ export const marts = [
   { name: 'trc', file: 'marts/trc.sql' },
   { name: 'ticket_speed', file: 'marts/ticket_speed.sql' },
   { name: 'ticket_quality', file: 'marts/ticket_quality.sql' },
-  { name: 'agent_month', file: 'marts/agent_month.sql' },
+  { name: 'agent_month', file: 'marts/agent_month.sql', needs: ['agents', 'agent_time'] },
   { name: 'customer_month', file: 'marts/customer_month.sql' },
   { name: 'retention_cohort', file: 'marts/retention_cohort.sql' },
   { name: 'order_month', file: 'marts/order_month.sql' },
 ] as const;
+
+export type Mart = (typeof marts)[number];
 
 /** Every KPI with its breakdowns, month by month (the cohort triangle included): built from sql/kpis/. */
 export const kpiMonthlyMart = 'kpi_monthly';
@@ -180,28 +182,97 @@ export async function registerIntermediate(ctx: StageContext, params: Record<str
 }
 
 /**
- * The marts under their names: the stored tables, or under a slice views computing each mart from
- * the slice's records (the stored marts hold every slice). kpi_monthly is the stored table either
- * way: it holds each configured slice's rows, told apart by its slice column (sliceKey).
+ * The marts under their names, each standing for one slice's rows (sliceKey; '' for the whole
+ * lake) as the KPI queries, evaluate and the reports read them: a view over the stored table
+ * (storedMart) that keeps that slice's rows. A slice the config does not name has no stored
+ * rows; its marts are computed from the slice's records (registerMartViews). kpi_monthly is the
+ * stored table either way: it holds each configured slice's rows, told apart by its slice column.
  */
 export async function registerMarts(ctx: StageContext, params: Record<string, SqlValue>, slice?: Slice): Promise<void> {
   const kpiMonthly = { prefix: lakeKeys.mart(kpiMonthlyMart), columns: kpiMonthlyColumns, partitioned: true };
-  if (slice) {
+  await ctx.engine.registerTables([{ name: kpiMonthlyMart, ...kpiMonthly }]);
+  if (slice && !configuredSlices(ctx.config.audiences).some((s) => s.key === sliceKey(slice))) {
     await registerMartViews(ctx, params);
-    await ctx.engine.registerTables([{ name: kpiMonthlyMart, ...kpiMonthly }]);
     return;
   }
-  await ctx.engine.registerTables([{ name: kpiMonthlyMart, ...kpiMonthly }, ...marts.map((m) => martTable(m, params))]);
+  await registerStoredMarts(ctx, marts, slice ? sliceKey(slice) : '');
 }
 
-/** A stored mart as a table (its SQL's shape, no rows, where none is written yet). */
-export function martTable(mart: (typeof marts)[number], params: Record<string, SqlValue>): TableLocation {
+/** The given marts under their names as one slice's rows of the stored tables (registerMarts), in one statement. */
+export async function registerStoredMarts(ctx: StageContext, which: readonly Mart[], slice = ''): Promise<void> {
+  if (which.length === 0) return;
+  await ctx.engine.registerTables(
+    which.map((m) => ({ ...martTable(m), rows: { columns: martColumnsOf(m), where: `slice = ${sqlString(slice)}` } })),
+  );
+}
+
+/**
+ * The marts as the catalog defines them (infra/lakeStack.ts): each name the stored table, every
+ * slice's rows with their slice column, as analysts query them in Athena (`pulse query`).
+ */
+export async function registerCatalogMarts(ctx: StageContext): Promise<void> {
+  const kpiMonthly = { prefix: lakeKeys.mart(kpiMonthlyMart), columns: kpiMonthlyColumns, partitioned: true };
+  await ctx.engine.registerTables([{ name: kpiMonthlyMart, ...kpiMonthly }, ...marts.map((m) => martTable(m))]);
+}
+
+/** A mart's columns as stored, in order, the slice and the month partition left out (functions/model/marts.ts). */
+function martColumnsOf(mart: Mart): string[] {
+  return declaredColumnsOf(mart)
+    .map((c) => c.name)
+    .filter((c) => c !== 'slice');
+}
+
+function declaredColumnsOf(mart: Mart): readonly { name: string; sqlType: string }[] {
+  const table = martTables.find((t) => t.name === mart.name);
+  if (!table) throw new Error(`the mart ${mart.name} has no declared columns (functions/model/marts.ts)`);
+  return table.columns;
+}
+
+/**
+ * The rows of a mart to write, for one slice ('' for the whole lake): its SQL's rows, rendered
+ * over the records registered (the slice's), each tagged with the slice, the month last (the
+ * partition column of a write is the SELECT's last).
+ */
+export function martRowsSql(mart: Mart, sql: string, slice = ''): string {
+  const columns = martColumnsOf(mart).map(ident).join(', ');
+  return `select ${columns}, ${sqlString(slice)} as slice, month from (${sql}) as mart_rows`;
+}
+
+/**
+ * One slice's rows of a mart as the catalog holds it (every slice's rows: registerCatalogMarts),
+ * as the mart's SQL gives them: its columns, the month last.
+ */
+export function martSliceSql(mart: Mart, slice = ''): string {
+  const columns = martColumnsOf(mart).map(ident).join(', ');
+  return `select ${columns}, month from ${mart.name} where slice = ${sqlString(slice)}`;
+}
+
+/**
+ * Whether a slice leaves a mart without rows: when an entity the mart's rows stand for (its
+ * `needs`) is absent under the slice (absentUnderSlice), the mart has no rows of that slice
+ * rather than rows made from what is left (agent_month under a channel: agents cannot be sliced
+ * by channel, so no agent has a team or hours in it). The other marts read an absent entity as
+ * no rows, so what they hold of the slice is measured from its records alone.
+ */
+export function martAbsentUnder(mart: Mart, slice: Slice): string | undefined {
+  const absent = absentUnderSlice(slice);
+  const needs: readonly EntityName[] = 'needs' in mart ? mart.needs : [];
+  const missing = needs.filter((e) => absent.has(e));
+  return missing.length > 0 ? missing.map((e) => absent.get(e)).join('; ') : undefined;
+}
+
+/**
+ * A stored mart as a table, every slice's rows; where none is written yet, no rows in its declared
+ * columns (which test/sql/mart-columns.test.ts holds to what its SQL writes).
+ */
+export function martTable(mart: Mart): TableLocation {
+  const empty = declaredColumnsOf(mart).map((c) => `cast(null as ${c.sqlType}) as ${ident(c.name)}`);
   return {
     name: mart.name,
     prefix: lakeKeys.mart(mart.name),
     columns: [],
     partitioned: true,
-    emptyAs: `select * from (${renderSql(readSql(mart.file), params)}) as empty_mart where false`,
+    emptyAs: `select ${empty.join(', ')}, cast(null as varchar) as month where false`,
   };
 }
 
@@ -210,11 +281,20 @@ export async function registerMartViews(ctx: StageContext, params: Record<string
   for (const mart of marts) await ctx.engine.createView(mart.name, renderSql(readSql(mart.file), params));
 }
 
-/** Everything evaluate and analysts query: curated entities, intermediate views, marts (of one slice, if given). */
-export async function registerLake(ctx: StageContext, slice?: Slice): Promise<Record<string, SqlValue>> {
+/**
+ * Everything evaluate and analysts query: curated entities, intermediate views, marts (of one
+ * slice, if given). `catalog`: the marts as the Glue catalog defines them, every slice's rows
+ * (registerCatalogMarts), for SQL that runs on Athena unchanged.
+ */
+export async function registerLake(
+  ctx: StageContext,
+  slice?: Slice,
+  options: { catalog?: boolean } = {},
+): Promise<Record<string, SqlValue>> {
   const params = { ...sqlParams(ctx.config, ctx.period), ...sourceParams(ctx.config) };
   await registerCurated(ctx, slice);
   await registerIntermediate(ctx, params);
-  await registerMarts(ctx, params, slice);
+  if (options.catalog) await registerCatalogMarts(ctx);
+  else await registerMarts(ctx, params, slice);
   return params;
 }

@@ -4,7 +4,7 @@ import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { MartsPending } from './curate.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
-import { kpiMonthlyColumns } from '../model/marts.ts';
+import { martTables } from '../model/marts.ts';
 import type { StageContext } from './context.ts';
 import { periodFromMonths } from '../kpis/period.ts';
 import { entities } from '../model/index.ts';
@@ -12,14 +12,16 @@ import { measureQueries } from '../kpis/measure.ts';
 import {
   kpiMonthlyMart,
   kpiMonthlyRowsSql,
+  martAbsentUnder,
   martMonths,
+  martRowsSql,
   marts,
-  martTable,
+  type Mart,
   periodsParams,
   registerCurated,
   registerIntermediate,
   registerMarts,
-  registerMartViews,
+  registerStoredMarts,
   sourceParams,
   sqlParams,
 } from './lake.ts';
@@ -50,27 +52,28 @@ interface MartsBuilt {
 
 /**
  * What the marts depend on besides the curated rows: the config's definitions, time zone and
- * currency, which sources exist, the SQL itself and kpi_monthly's columns (a lake built before
- * a column was added, such as its kind, is rebuilt), and the slices kpi_monthly measures (a slice
- * added or changed has every month to measure). Another fingerprint rebuilds every month.
+ * currency, which sources exist, the SQL itself and the marts' columns (a lake built before a
+ * column was added, such as kpi_monthly's kind or the marts' slice, is rebuilt), and the slices
+ * the marts hold rows of (a slice added or changed has every month to build). Another
+ * fingerprint rebuilds every month.
  */
 function fingerprintOf(ctx: StageContext): string {
   const { definitions, timezone, currency } = ctx.config;
-  const kpiMonthly = kpiMonthlyColumns.map((c) => c.name);
+  const columns = martTables.map((t) => [t.name, t.columns.map((c) => c.name)]);
   const sources = sourceParams(ctx.config);
   const slices = configuredSlices(ctx.config.audiences).map((s) => s.key);
   return createHash('sha256')
-    .update(JSON.stringify({ definitions, timezone, currency, sources, sql: sqlFiles, kpiMonthly, slices }))
+    .update(JSON.stringify({ definitions, timezone, currency, sources, sql: sqlFiles, columns, slices }))
     .digest('hex');
 }
 
 /**
  * The kpi_monthly rows of the whole lake and of each configured slice, as one SELECT to write
  * (docs/design.md: a slice is data, not views). A slice's rows are measured over its records
- * alone (registerCurated(ctx, slice), the marts as views over them) into a work table of its own,
- * since the names the KPI queries read stand for one slice at a time; then the lake is registered
- * whole again. `rowsSql` gives the rows of one slice key ('' for the whole lake). The caller drops
- * the work tables once written.
+ * alone (registerCurated(ctx, slice)) and the marts' rows of the slice (written before: a filter
+ * of the stored marts) into a work table of its own, since the names the KPI queries read stand
+ * for one slice at a time; then the lake is registered whole again. `rowsSql` gives the rows of
+ * one slice key ('' for the whole lake). The caller drops the work tables once written.
  */
 async function kpiRowsOfSlices(
   ctx: StageContext,
@@ -82,7 +85,7 @@ async function kpiRowsOfSlices(
   for (const { key, slice } of slices) {
     await registerCurated(ctx, slice);
     await registerIntermediate(ctx, params);
-    await registerMartViews(ctx, params);
+    await registerMarts(ctx, params, slice);
     const table = `${kpiMonthlyMart}_slice_${tables.length}`;
     await ctx.engine.createTable(table, rowsSql(key));
     tables.push(table);
@@ -94,6 +97,45 @@ async function kpiRowsOfSlices(
   }
   const sql = [rowsSql(''), ...tables.map((t) => `select * from ${t}`)].join('\nunion all\n');
   return { sql, tables };
+}
+
+/** A mart's rows from a month on. */
+const sinceSql = (sql: string, from: string) =>
+  `select * from (${sql}) as mart where month >= ${renderSql('{{from}}', { from })}`;
+
+/**
+ * Each configured slice's rows of one mart (docs/design.md: a slice is data, not views), from
+ * `from` on when given, each in a work table of its own, in slice order: the mart's SQL over the
+ * slice's records alone (registerCurated(ctx, slice)), the marts `written` before it (trc reads
+ * tickets_created) being their stored rows of the slice. A slice under which an entity the mart
+ * needs is absent gives it no rows (martAbsentUnder). Then the lake is registered whole again.
+ * One mart at a time, so that a build stopped for time has written the marts before it.
+ */
+async function sliceRowsOf(
+  ctx: StageContext,
+  params: Record<string, SqlValue>,
+  slices: { key: string; slice: Slice }[],
+  mart: Mart,
+  written: readonly Mart[],
+  from: string | undefined,
+): Promise<string[]> {
+  const tables: string[] = [];
+  if (slices.length === 0) return tables;
+  for (const [i, { key, slice }] of slices.entries()) {
+    if (martAbsentUnder(mart, slice) !== undefined) continue;
+    await registerCurated(ctx, slice);
+    await registerIntermediate(ctx, params);
+    // A mart reads only marts before it (marts' order), each written: their stored rows of the slice.
+    await registerStoredMarts(ctx, written, key);
+    const rows = martRowsSql(mart, renderSql(readSql(mart.file), params), key);
+    const table = `${mart.name}_slice_${i}`;
+    await ctx.engine.createTable(table, from === undefined ? rows : sinceSql(rows, from));
+    tables.push(table);
+  }
+  await registerCurated(ctx);
+  await registerIntermediate(ctx, params);
+  await registerStoredMarts(ctx, written);
+  return tables;
 }
 
 /** The month=YYYY-MM partitions a prefix holds. */
@@ -242,28 +284,33 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
   };
 
   if (full || from !== undefined) {
+    const slices = configuredSlices(ctx.config.audiences);
     ctx.progress.start('marts', marts.length);
     // The marts after one may read it (trc reads tickets_created): each is queryable once written,
     // those a stopped build wrote already in one statement.
     const stored = marts.filter((m) => done.has(m.name));
-    if (stored.length > 0) await ctx.engine.registerTables(stored.map((m) => martTable(m, params)));
+    await registerStoredMarts(ctx, stored);
     for (const [i, mart] of marts.entries()) {
       if (done.has(mart.name)) continue;
-      const sql = renderSql(readSql(mart.file), params);
+      // The whole lake's rows (slice ''), then each configured slice's: one write replaces their months.
+      const tables = await sliceRowsOf(ctx, params, slices, mart, marts.slice(0, i), from);
+      const whole = martRowsSql(mart, renderSql(readSql(mart.file), params));
       const prefix = lakeKeys.mart(mart.name);
-      if (full) await ctx.engine.writeParquet(sql, prefix, { partitionByMonth: true });
+      const union = (sql: string) => [sql, ...tables.map((t) => `select * from ${t}`)].join('\nunion all\n');
+      if (full) await ctx.engine.writeParquet(union(whole), prefix, { partitionByMonth: true });
       else {
         // The months from `from` on are written anew; the partitions they held are cleared first.
         // The write is told every month it covers, the new ones too: an engine writes them in
         // batches (Athena: at most 100 partitions per query).
         const stale = (await partitionsOf(ctx, prefix)).filter((m) => m >= from!);
-        const since = `select * from (${sql}) as mart where month >= ${renderSql('{{from}}', { from: from! })}`;
+        const since = union(sinceSql(whole, from!));
         const written = await ctx.engine.query(`select distinct month from (${since}) as written`);
         const months = [...new Set([...stale, ...written.map((r) => String(r.month))])].sort();
         await ctx.engine.writeParquet(since, prefix, { partitionByMonth: true, months });
       }
+      for (const table of tables) await ctx.engine.query(`drop table ${table}`);
       await finished(mart.name);
-      await ctx.engine.registerTables([martTable(mart, params)]);
+      await registerStoredMarts(ctx, [mart]);
       ctx.progress.update(i + 1);
     }
     ctx.progress.stop();

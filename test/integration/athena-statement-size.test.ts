@@ -100,4 +100,27 @@ describe('statement size on Athena', () => {
     expect(sent.filter((s) => /to 's3:\/\/pulse-lake\/marts\/kpi_monthly\/w=[0-9a-f]{12}\/'/.test(s))).toHaveLength(1);
     expect(sent.slice(martsSent).filter((s) => s.startsWith('create table'))).toEqual([]);
   });
+
+  it("writes each breakdown mart's slice rows with the lake's: a CTAS over the slice's records, then one UNLOAD of both", () => {
+    const marts = sent.slice(0, martsSent);
+    for (const mart of ['tickets_created', 'trc', 'ticket_speed', 'agent_month', 'customer_month']) {
+      const ctas = new RegExp(`^create table "pulse"\\."(pulse_scratch_\\w{12}_${mart}_slice_0)"`);
+      const made = marts.filter((s) => ctas.test(s));
+      expect(made, mart).toHaveLength(1);
+      expect(made[0], mart).toContain("'team=frontline' as slice");
+      const table = ctas.exec(made[0]!)![1]!;
+      const unloads = marts.filter(
+        (s) => s.startsWith('unload (') && s.includes(`to 's3://pulse-lake/marts/${mart}/'`),
+      );
+      expect(unloads, mart).toHaveLength(1);
+      expect(unloads[0], mart).toContain("'' as slice");
+      expect(unloads[0], mart).toContain(`select * from "pulse"."${table}"`);
+    }
+    // Evaluate reads the slice's rows of the stored marts: a filter, no mart computed anew.
+    const evaluated = sent.slice(martsSent);
+    expect(evaluated.some((s) => s.includes('from "pulse"."volume_daily" where slice = \'team=frontline\''))).toBe(
+      true,
+    );
+    expect(evaluated.some((s) => s.includes('from "pulse"."volume_daily" where slice = \'\''))).toBe(true);
+  });
 });

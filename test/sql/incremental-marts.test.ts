@@ -9,7 +9,7 @@ import { lakeKeys } from '../../functions/model/lakeKeys.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
 import { curate } from '../../functions/stages/curate.ts';
 import { extract } from '../../functions/stages/extract.ts';
-import { kpiMonthlyMart } from '../../functions/stages/lake.ts';
+import { kpiMonthlyMart, marts, registerLake } from '../../functions/stages/lake.ts';
 import { buildMarts } from '../../functions/stages/marts.ts';
 import { martRows } from '../support/pipelineRun.ts';
 
@@ -39,11 +39,11 @@ const first = [
 // Later: T4 (created in August, open) solved in September; a new October ticket.
 const second = [header, ticket('T4', '2026-08-05T08:00:00Z', '2026-09-20T10:00:00Z', '2026-09-20T10:00:00Z', 'solved'), ticket('T99', '2026-10-20T08:00:00Z', null, '2026-10-20T08:00:00Z', 'open')].join('\n');
 
-async function lake(name: string, files: Record<string, string>, definitions: Record<string, unknown> = {}): Promise<StageContext> {
+async function lake(name: string, files: Record<string, string>, definitions: Record<string, unknown> = {}, audiences?: unknown[]): Promise<StageContext> {
   const folder = path.join(dir, name);
   mkdirSync(path.join(folder, 'exports'), { recursive: true });
   for (const [file, text] of Object.entries(files)) writeFileSync(path.join(folder, 'exports', file), `${text}\n`);
-  writeFileSync(path.join(folder, 'pulse.config.json'), JSON.stringify({ lake: './lake', timezone: 'UTC', sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'exports/*.csv' }], definitions }));
+  writeFileSync(path.join(folder, 'pulse.config.json'), JSON.stringify({ lake: './lake', timezone: 'UTC', sources: [{ name: 'desk', type: 'csv', entity: 'tickets', path: 'exports/*.csv' }], definitions, ...(audiences ? { audiences } : {}) }));
   return createLocalContext(await loadConfig(path.join(folder, 'pulse.config.json')), parsePeriod('2026-10'), { quiet: true });
 }
 
@@ -83,6 +83,47 @@ describe('incremental marts', () => {
     await curate(atOnce);
     await buildMarts(atOnce);
     expect(await martRows(ctx)).toEqual(await martRows(atOnce));
+    await ctx.engine.close();
+    await atOnce.engine.close();
+  });
+
+  it("rebuild a slice's rows of every mart for the same months as the lake's, as a lake built at once holds them", async () => {
+    const audiences = [
+      { name: 'all', report: 'executive', recipients: ['all@example.com'] },
+      { name: 'chat-desk', report: 'executive', recipients: ['chat@example.com'], slice: { channel: 'chat' } },
+    ];
+    // Every row of every mart, each slice's too (the stored tables, their slice column).
+    const stored = async (ctx: StageContext) => {
+      await registerLake(ctx, undefined, { catalog: true });
+      const out: Record<string, unknown[]> = {};
+      for (const name of marts.map((m) => m.name)) out[name] = await ctx.engine.query(`select * from ${name} order by all`);
+      return out;
+    };
+    const ctx = await lake('sliced', { 'a.csv': first }, {}, audiences);
+    await extract(ctx);
+    await curate(ctx);
+    await buildMarts(ctx);
+    const chat = async () => {
+      await registerLake(ctx, undefined, { catalog: true });
+      const rows = await ctx.engine.query(`select month, count(*) as n from tickets_created where slice = 'channel=chat' group by month order by month`);
+      return rows.map((r) => `${r.month} ${r.n}`);
+    };
+    // T1, T3, …: the odd tickets are chat's, five a month.
+    expect(await chat()).toEqual(['2026-08 5', '2026-09 5', '2026-10 5']);
+    // The late update (T4, email, August) and a new chat ticket in October.
+    const late = [header, ticket('T4', '2026-08-05T08:00:00Z', '2026-09-20T10:00:00Z', '2026-09-20T10:00:00Z', 'solved'), ticket('T97', '2026-10-22T08:00:00Z', null, '2026-10-22T08:00:00Z', 'open', 'chat')].join('\n');
+    writeFileSync(path.join(dir, 'sliced', 'exports', 'b.csv'), `${late}\n`);
+    await extract(ctx);
+    await curate(ctx);
+    const summary = await buildMarts(ctx);
+    expect(summary.find((s) => s.mart === 'tickets_created')!.months).toEqual(['2026-08', '2026-09', '2026-10']);
+    expect(await chat()).toEqual(['2026-08 5', '2026-09 5', '2026-10 6']);
+
+    const atOnce = await lake('sliced-at-once', { 'a.csv': first, 'b.csv': late }, {}, audiences);
+    await extract(atOnce);
+    await curate(atOnce);
+    await buildMarts(atOnce);
+    expect(await stored(ctx)).toEqual(await stored(atOnce));
     await ctx.engine.close();
     await atOnce.engine.close();
   });

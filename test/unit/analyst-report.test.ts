@@ -224,11 +224,15 @@ describe('analyst report', () => {
         },
       ],
     };
+    // The marts the text reads are their whole-lake rows (slice ''), as the catalog holds every slice's.
+    const wholeLake =
+      "with tickets_created as (select * from tickets_created where slice = ''),\n" +
+      "tickets_solved as (select * from tickets_solved where slice = '')";
     expect(reproducingQuery(queries.queries[0]!, 'first_reply_time')).toBe(
-      `select kpi, dimension, member, p50, p90, mean, n\nfrom (\n${durations}\n) as measured\nwhere kpi = 'first_reply_time'\norder by dimension, member`,
+      `${wholeLake}\nselect kpi, dimension, member, p50, p90, mean, n\nfrom (\n${durations}\n) as measured\nwhere kpi = 'first_reply_time'\norder by dimension, member`,
     );
     expect(reproducingQuery(queries.queries[1]!, 'csat')).toBe(
-      `select kpi, dimension, member, numerator, denominator\nfrom (\n${status}\n) as measured\nwhere kpi = 'csat'\norder by dimension, member`,
+      `${wholeLake}\nselect kpi, dimension, member, numerator, denominator\nfrom (\n${status}\n) as measured\nwhere kpi = 'csat'\norder by dimension, member`,
     );
     const model = analystModel(reportOf([]), { inventory, queries }, {});
     const entry = (id: string) => model.kpis.find((k) => k.id === id)!;

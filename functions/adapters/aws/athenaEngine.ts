@@ -142,7 +142,13 @@ export class AthenaEngine implements QueryEngine {
         throw new PulseError(
           `cannot register ${table.name} in Athena: ${table.prefix} is not a prefix the CDK stack defines a Glue table over (curated/<entity>/ or marts/<mart>/)`,
         );
-      if (catalogName === table.name.toLowerCase()) this.scratch.delete(table.name);
+      if (table.rows) {
+        // Some rows of the catalog table under the stage's name: a view, prepended as a WITH entry.
+        const month = table.partitioned ? ', month' : '';
+        const columns = table.rows.columns.map(ident).join(', ');
+        const sql = `select ${columns}${month} from ${this.qualified(catalogName)} where ${table.rows.where}`;
+        this.scratch.set(table.name, { kind: 'view', sql });
+      } else if (catalogName === table.name.toLowerCase()) this.scratch.delete(table.name);
       else this.scratch.set(table.name, { kind: 'alias', qualified: this.qualified(catalogName) });
     }
   }

@@ -194,6 +194,10 @@ export class DuckDbEngine implements QueryEngine {
         const month = table.partitioned && table.columns.length > 0 ? ', month' : '';
         body = `select ${typed.join(', ')}${month} from read_parquet(${glob}, union_by_name = true${hive})`;
       }
+      if (table.rows) {
+        const month = table.partitioned ? ', month' : '';
+        body = `select ${table.rows.columns.map(ident).join(', ')}${month} from (${body}) as stored where ${table.rows.where}`;
+      }
       await this.connection.run(`create or replace view ${table.name} as ${body}`);
     }
   }

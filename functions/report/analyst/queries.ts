@@ -2,6 +2,7 @@ import { sqlString } from '../../dialect/sqlText.ts';
 import { surveyCommentsSql } from '../../kpis/brandTerms.ts';
 import { responseBase, type KpiDefinition } from '../../kpis/catalog.ts';
 import { kpiKind, measureColumns } from '../../kpis/measure.ts';
+import { martTables } from '../../model/marts.ts';
 import type { KpiQueries, KpiQuery } from './model.ts';
 
 /**
@@ -10,11 +11,26 @@ import type { KpiQueries, KpiQuery } from './model.ts';
  */
 
 /**
+ * The marts a text reads, each named for its whole-lake rows: the catalog's tables hold every
+ * configured slice's rows too (docs/design.md, "Slices"), where evaluate read the lake's alone.
+ * A WITH entry of a table's own name reads the table (Trino and DuckDB alike).
+ */
+function wholeLakeMarts(sql: string): string[] {
+  return martTables
+    .filter((t) => t.name !== 'kpi_monthly' && new RegExp(`\\b${t.name}\\b`).test(sql))
+    .map((t) => `${t.name} as (select * from ${t.name} where slice = '')`);
+}
+
+/**
  * The rows behind one KPI: the exact text evaluate ran, wrapped. The text goes in unchanged (its
- * leading comments included), on lines of its own so that no comment can swallow the wrapper.
+ * leading comments included), on lines of its own so that no comment can swallow the wrapper;
+ * the marts it reads are their whole-lake rows (wholeLakeMarts), as in the catalog (Athena,
+ * `pulse query`).
  */
 export function reproducingQuery(query: Pick<KpiQuery, 'kind' | 'sql'>, kpi: string): string {
+  const marts = wholeLakeMarts(query.sql);
   return [
+    ...(marts.length > 0 ? [`with ${marts.join(',\n')}`] : []),
     `select kpi, dimension, member, ${measureColumns[query.kind].join(', ')}`,
     'from (',
     query.sql,
