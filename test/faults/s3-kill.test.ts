@@ -2,12 +2,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store } from '../../functions/adapters/aws/s3Store.ts';
 import { S3TableManifests } from '../../functions/adapters/aws/tableManifests.ts';
 import { getJson } from '../../functions/ports/objectStore.ts';
-import { startAthenaLocal } from '../standins/athena/server.ts';
-import { serveS3ForTests } from '../support/s3rver.ts';
+import { serveAthenaForTests } from '../support/athenaLocal.ts';
 
 /**
  * A real kill inside an S3 lake's commit: `pulse run` on s3rver and the Athena stand-in, sent
@@ -20,21 +19,16 @@ const repo = path.resolve(import.meta.dirname, '../..');
 const root = path.resolve(repo, '.tmp/s3-kill');
 const fixture = path.resolve(repo, 'test/fixtures/golden');
 const lake = 's3://pulse-lake/';
-let s3: Awaited<ReturnType<typeof serveS3ForTests>> | undefined;
-let athena: Awaited<ReturnType<typeof startAthenaLocal>> | undefined;
+let services: Awaited<ReturnType<typeof serveAthenaForTests>> | undefined;
 
 beforeAll(async () => {
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
-  s3 = await serveS3ForTests('s3-kill');
-  athena = await startAthenaLocal({ s3Endpoint: s3.endpoint, results: 's3://pulse-results/athena/' });
-  vi.stubEnv('AWS_ENDPOINT_URL_ATHENA', athena.url);
-  vi.stubEnv('AWS_ENDPOINT_URL_GLUE', athena.url);
+  services = await serveAthenaForTests('s3-kill');
 }, 120_000);
 
 afterAll(async () => {
-  await athena?.close();
-  await s3?.stop();
+  await services?.stop();
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AthenaEngine } from '../../functions/adapters/aws/athenaEngine.ts';
 import { S3Store } from '../../functions/adapters/aws/s3Store.ts';
 import { S3TableManifests, type TableManifests } from '../../functions/adapters/aws/tableManifests.ts';
-import { startAthenaLocal } from '../standins/athena/server.ts';
-import { serveS3ForTests } from '../support/s3rver.ts';
+import { serveAthenaForTests } from '../support/athenaLocal.ts';
 
 /**
  * Commits on the S3 lake (docs/design.md, "Commits"), with the Athena stand-in reading the stack's
@@ -11,22 +10,17 @@ import { serveS3ForTests } from '../support/s3rver.ts';
  * write stopped after its UNLOAD and before its manifest put leaves the old month whole, a reader
  * during a write sees the old month whole, and the next run sweeps what the stopped write left.
  */
-let s3: Awaited<ReturnType<typeof serveS3ForTests>> | undefined;
-let standIn: Awaited<ReturnType<typeof startAthenaLocal>> | undefined;
+let services: Awaited<ReturnType<typeof serveAthenaForTests>> | undefined;
 const lake = 's3://pulse-lake/';
 const engines: AthenaEngine[] = [];
 
 beforeAll(async () => {
-  s3 = await serveS3ForTests('athena-commits');
-  standIn = await startAthenaLocal({ s3Endpoint: s3.endpoint, results: 's3://pulse-results/athena/' });
-  vi.stubEnv('AWS_ENDPOINT_URL_ATHENA', standIn.url);
-  vi.stubEnv('AWS_ENDPOINT_URL_GLUE', standIn.url);
+  services = await serveAthenaForTests('athena-commits');
 }, 120_000);
 
 afterAll(async () => {
   for (const engine of engines) await engine.close();
-  await standIn?.close();
-  await s3?.stop();
+  await services?.stop();
 });
 
 /** An Athena engine on the lake, its manifests those given (S3's by default). */

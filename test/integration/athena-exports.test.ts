@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AthenaEngine } from '../../functions/adapters/aws/athenaEngine.ts';
 import { DuckDbEngine } from '../../functions/adapters/local/duckdbEngine.ts';
 import { FolderStore } from '../../functions/adapters/local/folderStore.ts';
@@ -10,8 +10,7 @@ import { sqlString } from '../../functions/dialect/sqlText.ts';
 import { validationSql, type ValidationSpec } from '../../functions/dialect/validation.ts';
 import { entityByName } from '../../functions/model/index.ts';
 import type { QueryEngine } from '../../functions/ports/queryEngine.ts';
-import { startAthenaLocal } from '../standins/athena/server.ts';
-import { serveS3ForTests } from '../support/s3rver.ts';
+import { serveAthenaForTests } from '../support/athenaLocal.ts';
 
 /**
  * Exports read right, on both engines (issue 21): the validation SQL curate generates, run in
@@ -21,16 +20,12 @@ import { serveS3ForTests } from '../support/s3rver.ts';
 let root = '';
 let duckdb: DuckDbEngine;
 let athena: AthenaEngine;
-let s3: Awaited<ReturnType<typeof serveS3ForTests>> | undefined;
-let standIn: Awaited<ReturnType<typeof startAthenaLocal>> | undefined;
+let services: Awaited<ReturnType<typeof serveAthenaForTests>> | undefined;
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'pulse-exports-'));
   duckdb = await DuckDbEngine.open(new FolderStore(root));
-  s3 = await serveS3ForTests('athena-exports');
-  standIn = await startAthenaLocal({ s3Endpoint: s3.endpoint, results: 's3://pulse-results/athena/' });
-  vi.stubEnv('AWS_ENDPOINT_URL_ATHENA', standIn.url);
-  vi.stubEnv('AWS_ENDPOINT_URL_GLUE', standIn.url);
+  services = await serveAthenaForTests('athena-exports');
   athena = new AthenaEngine({
     workGroup: 'pulse',
     database: 'pulse',
@@ -42,8 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await athena?.close();
   await duckdb?.close();
-  await standIn?.close();
-  await s3?.stop();
+  await services?.stop();
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AthenaEngine } from '../../functions/adapters/aws/athenaEngine.ts';
 import { S3Store } from '../../functions/adapters/aws/s3Store.ts';
 import { trinoRules } from '../../functions/dialect/ruleDialect.ts';
@@ -10,8 +10,8 @@ import { parsePeriod } from '../../functions/kpis/period.ts';
 import { runStages } from '../../functions/stages/index.ts';
 import { getJson } from '../../functions/ports/objectStore.ts';
 import { generateSampleCompany } from '../../functions/sample/demoCompany.ts';
-import { startAthenaLocal, type LoggedStatement } from '../standins/athena/server.ts';
-import { serveS3ForTests } from '../support/s3rver.ts';
+import type { LoggedStatement } from '../standins/athena/server.ts';
+import { serveAthenaForTests } from '../support/athenaLocal.ts';
 
 /**
  * The cloud path run for real: `pulse run` on an s3:// lake, S3 through s3rver and Athena through
@@ -24,22 +24,16 @@ const root = path.resolve(import.meta.dirname, '../../.tmp/cloud-path');
 const now = new Date('2026-11-02T06:00:00Z');
 /** The stand-in answers in milliseconds: polls start at 10 ms (Athena's first wait is sized for seconds). */
 const athenaTimings = { pollFirstMs: 10, pollMaxMs: 100 };
-let s3: Awaited<ReturnType<typeof serveS3ForTests>> | undefined;
-let athena: Awaited<ReturnType<typeof startAthenaLocal>> | undefined;
+let services: Awaited<ReturnType<typeof serveAthenaForTests>> | undefined;
 
 beforeAll(async () => {
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
-  s3 = await serveS3ForTests('cloud-path');
-  // The stand-in makes its results bucket on the first statement that writes there.
-  athena = await startAthenaLocal({ s3Endpoint: s3.endpoint, results: 's3://pulse-results/athena/' });
-  vi.stubEnv('AWS_ENDPOINT_URL_ATHENA', athena.url);
-  vi.stubEnv('AWS_ENDPOINT_URL_GLUE', athena.url);
+  services = await serveAthenaForTests('cloud-path');
 }, 120_000);
 
 afterAll(async () => {
-  await athena?.close();
-  await s3?.stop();
+  await services?.stop();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -88,12 +82,12 @@ async function sameKpisBothWays(
     '_manifests/',
   ])
     await lake.deletePrefix(prefix);
-  const sent = athena!.statements.length;
+  const sent = services!.athena.statements.length;
   await run(config, dir, 's3://pulse-lake/', period);
   const cloud = await getJson<unknown>(new S3Store('s3://pulse-lake/'), `reports/${period}/kpis.json`);
   const onDisk = JSON.parse(readFileSync(path.join(local, `reports/${period}/kpis.json`), 'utf8')) as unknown;
   expect(withoutGeneratedAt(cloud)).toEqual(withoutGeneratedAt(onDisk));
-  return athena!.statements.slice(sent);
+  return services!.athena.statements.slice(sent);
 }
 
 describe('the cloud path against the Athena stand-in', () => {
