@@ -189,14 +189,21 @@ export async function registerIntermediate(ctx: StageContext, params: Record<str
  * stored table either way: it holds each configured slice's rows, told apart by its slice column.
  */
 export async function registerMarts(ctx: StageContext, params: Record<string, SqlValue>, slice?: Slice): Promise<void> {
-  const kpiMonthly = { prefix: lakeKeys.mart(kpiMonthlyMart), columns: kpiMonthlyColumns, partitioned: true };
-  await ctx.engine.registerTables([{ name: kpiMonthlyMart, ...kpiMonthly }]);
+  await ctx.engine.registerTables([kpiMonthlyTable()]);
   if (slice && !configuredSlices(ctx.config.audiences).some((s) => s.key === sliceKey(slice))) {
     await registerMartViews(ctx, params);
     return;
   }
   await registerStoredMarts(ctx, marts, slice ? sliceKey(slice) : '');
 }
+
+/** kpi_monthly as stored: every slice's rows, told apart by its slice column. */
+const kpiMonthlyTable = (): TableLocation => ({
+  name: kpiMonthlyMart,
+  prefix: lakeKeys.mart(kpiMonthlyMart),
+  columns: kpiMonthlyColumns,
+  partitioned: true,
+});
 
 /** The given marts under their names as one slice's rows of the stored tables (registerMarts), in one statement. */
 export async function registerStoredMarts(ctx: StageContext, which: readonly Mart[], slice = ''): Promise<void> {
@@ -211,8 +218,7 @@ export async function registerStoredMarts(ctx: StageContext, which: readonly Mar
  * slice's rows with their slice column, as analysts query them in Athena (`pulse query`).
  */
 export async function registerCatalogMarts(ctx: StageContext): Promise<void> {
-  const kpiMonthly = { prefix: lakeKeys.mart(kpiMonthlyMart), columns: kpiMonthlyColumns, partitioned: true };
-  await ctx.engine.registerTables([{ name: kpiMonthlyMart, ...kpiMonthly }, ...marts.map((m) => martTable(m))]);
+  await ctx.engine.registerTables([kpiMonthlyTable(), ...marts.map((m) => martTable(m))]);
 }
 
 /** A mart's columns as stored, in order, the slice and the month partition left out (functions/model/marts.ts). */

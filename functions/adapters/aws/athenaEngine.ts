@@ -83,6 +83,9 @@ export interface AthenaEngineOptions {
   manifests?: TableManifests;
 }
 
+/** 12 hex digits, unique enough to name an engine's scratch tables or a table's write. */
+const shortId = () => randomUUID().replace(/-/g, '').slice(0, 12);
+
 /** The month a key of a table's files lies in ('' when none: an unpartitioned table's). */
 const monthOfKey = (key: string) => /\/month=(\d{4}-\d{2})\//.exec(key)?.[1] ?? '';
 
@@ -120,7 +123,7 @@ export class AthenaEngine implements QueryEngine {
   private readonly ownsClient: boolean;
   private readonly scratch = new ScratchRelations();
   /** Names this engine's scratch tables and their prefix: unique per engine, so runs never share one. */
-  private readonly id = randomUUID().replace(/-/g, '').slice(0, 12);
+  private readonly id = shortId();
   /** When the engine must be idle (epoch ms, on the timings' clock): see stopAt. */
   private deadline: number | undefined;
 
@@ -254,9 +257,7 @@ export class AthenaEngine implements QueryEngine {
       return;
     }
     const table = `${base}/`;
-    const manifests = this.manifests();
-    const before = await manifests.readAll(table);
-    const write = lakeKeys.tableWrite(table, randomUUID().replace(/-/g, '').slice(0, 12));
+    const { before, write } = await this.beginWrite(table);
     const months = await this.unload(sql, write, options, { clear: false });
     const committed = !options.partitionByMonth
       ? undefined
@@ -273,8 +274,7 @@ export class AthenaEngine implements QueryEngine {
   async commitStaged(from: string, prefix: string, months: readonly string[] | 'all'): Promise<void> {
     const table = prefix.replace(/\/?$/, '/');
     const manifests = this.manifests();
-    const before = await manifests.readAll(table);
-    const write = lakeKeys.tableWrite(table, randomUUID().replace(/-/g, '').slice(0, 12));
+    const { before, write } = await this.beginWrite(table);
     const places = months === 'all' ? [''] : months.map((m) => `month=${m}/`);
     for (const place of places)
       for (const key of await manifests.list(`${from}${place}`))
@@ -380,6 +380,12 @@ export class AthenaEngine implements QueryEngine {
       replaced.push(...(before.get(month)?.keys ?? []));
     }
     await manifests.delete(replaced.filter((k) => !k.startsWith(write)));
+  }
+
+  /** A write of a table's months: its manifests as read before it (for commit), and a write prefix of its own. */
+  private async beginWrite(table: string): Promise<{ before: Manifests; write: string }> {
+    const before = await this.manifests().readAll(table);
+    return { before, write: lakeKeys.tableWrite(table, shortId()) };
   }
 
   private manifests(): TableManifests {
