@@ -662,10 +662,13 @@ async function writeStaged(
   const sameKey = entity.key.map((k) => `b.${ident(k)} is not distinct from v.${ident(k)}`).join(' and ');
   for (const batch of batches) {
     const inBatch = renderSql('{{months}}', { months: batch });
+    // The batch's records as a join on their distinct keys, not a correlated EXISTS: DuckDB plans
+    // that as a delim join, which holds every version of the entity in memory for each batch
+    // (4.3 GB and 33 s a batch at 11M tickets, against 555 MB and 6.8 s).
     const raw = !cut
       ? `select * from versions_${name}`
-      : `select * from versions_${name} as v where exists ` +
-        `(select 1 from months_${name} as b where b.month in ${inBatch} and ${sameKey})`;
+      : `select v.* from versions_${name} as v join ` +
+        `(select distinct ${keys} from months_${name} where month in ${inBatch}) as b on ${sameKey}`;
     await ctx.engine.createView(`raw_${name}`, raw);
     // Naming the months spares the engine a query to find them (Athena batches its writes by month).
     await ctx.engine.writeParquet(`select * from (${staging}) as staged where month in ${inBatch}`, staged, {
