@@ -176,14 +176,36 @@ const kpiBatchMonths = 100;
 const kpiBatchChars = 131_072;
 
 /**
- * The months in batches of at most kpiBatchMonths, each halved until its SQL fits kpiBatchChars.
- * The cut depends only on the months and the SQL, so a resumed build cuts them alike.
+ * Tickets one kpi_monthly statement measures at most, in the local engine: the months are cut so
+ * that no statement holds more. The exact medians keep every duration of a statement's months in
+ * memory, where DuckDB cannot spill them: at 11M tickets in one statement, durations.sql failed
+ * under a 1.5 GiB limit and took 4.3 GB under the default. Each month is a period of its own, so
+ * the cut changes no number. Athena scales out by itself: no cut.
  */
-function batchesOf(months: readonly string[], sqlOf: (batch: string[]) => string): string[][] {
+export const localKpiBatchTickets = 1_500_000;
+
+/**
+ * The months in batches of at most kpiBatchMonths and, with `tickets` (each month's, and the most
+ * a batch may hold), of at most that many tickets (a month over it is a batch of its own); each
+ * halved until its SQL fits kpiBatchChars. The cut depends only on the months, the curated
+ * tickets and the SQL, so a resumed build cuts them alike.
+ */
+export function batchesOf(
+  months: readonly string[],
+  sqlOf: (batch: string[]) => string,
+  tickets?: { perMonth: ReadonlyMap<string, number>; most: number },
+): string[][] {
   const batches: string[][] = [];
   let rest = [...months];
   while (rest.length > 0) {
     let size = Math.min(kpiBatchMonths, rest.length);
+    if (tickets) {
+      let held = tickets.perMonth.get(rest[0]!) ?? 0;
+      let fits = 1;
+      while (fits < size && held + (tickets.perMonth.get(rest[fits]!) ?? 0) <= tickets.most)
+        held += tickets.perMonth.get(rest[fits++]!) ?? 0;
+      size = fits;
+    }
     while (size > 1 && sqlOf(rest.slice(0, size)).length > kpiBatchChars) size = Math.ceil(size / 2);
     batches.push(rest.slice(0, size));
     rest = rest.slice(size);
@@ -202,6 +224,7 @@ async function buildKpiMonthly(
   months: readonly string[],
   done: ReadonlySet<string>,
   finished: (step: string) => Promise<void>,
+  batchTickets: number,
 ): Promise<void> {
   const slices = configuredSlices(ctx.config.audiences);
   const target = lakeKeys.mart(kpiMonthlyMart);
@@ -215,7 +238,19 @@ async function buildKpiMonthly(
   };
   ctx.progress.start('marts kpi_monthly', months.length);
   let measured = 0;
-  for (const batch of batchesOf(months, (batch) => onePassOf(batch)(''))) {
+  // The curated tickets of each month, when a statement may hold fewer than the lake has.
+  const tickets = Number.isFinite(batchTickets)
+    ? {
+        perMonth: new Map(
+          (await ctx.engine.query('select month, count(*) as n from tickets group by month')).map((r) => [
+            String(r.month),
+            Number(r.n),
+          ]),
+        ),
+        most: batchTickets,
+      }
+    : undefined;
+  for (const batch of batchesOf(months, (batch) => onePassOf(batch)(''), tickets)) {
     const step = `${kpiMonthlyMart}/${batch[0]}..${batch[batch.length - 1]}`;
     if (!done.has(step)) {
       const rows = await kpiRowsOfSlices(ctx, params, slices, onePassOf(batch));
@@ -255,7 +290,12 @@ async function rebuildTorn(ctx: StageContext): Promise<void> {
  * month kpi_monthly lacks; everything when the config, the sources or the SQL changed, or on the
  * first build. A run on unchanged inputs builds nothing.
  */
-export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
+export async function buildMarts(
+  ctx: StageContext,
+  options: { kpiBatchTickets?: number } = {},
+): Promise<MartSummary[]> {
+  const kpiBatchTickets =
+    options.kpiBatchTickets ?? (ctx.engine.dialect === 'duckdb' ? localKpiBatchTickets : Number.POSITIVE_INFINITY);
   // Out of time, the engine stops its statement (OutOfTimeError); the marts written are kept.
   if (ctx.deadline !== undefined) ctx.engine.stopAt?.(ctx.deadline);
   const period = sqlParams(ctx.config, ctx.period);
@@ -316,7 +356,7 @@ export async function buildMarts(ctx: StageContext): Promise<MartSummary[]> {
     ctx.progress.stop();
   }
   await registerMarts(ctx, params);
-  await buildKpiMonthly(ctx, params, kpiRebuild, done, finished);
+  await buildKpiMonthly(ctx, params, kpiRebuild, done, finished, kpiBatchTickets);
   // A build that wrote nothing leaves the record as it was: a re-run on unchanged inputs writes nothing.
   if (full || from !== undefined || kpiRebuild.length > 0)
     await putJson(ctx.store, lakeKeys.martsBuilt, {

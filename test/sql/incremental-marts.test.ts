@@ -128,6 +128,38 @@ describe('incremental marts', () => {
     await atOnce.engine.close();
   });
 
+  it('measure kpi_monthly in statements of at most so many tickets, with the numbers of one statement', async () => {
+    const audiences = [
+      { name: 'all', report: 'executive', recipients: ['all@example.com'] },
+      { name: 'chat-desk', report: 'executive', recipients: ['chat@example.com'], slice: { channel: 'chat' } },
+    ];
+    // The kpi_monthly writes a build makes: one per batch of months.
+    const kpiWrites = (ctx: StageContext) => {
+      const months: string[][] = [];
+      const write = ctx.engine.writeParquet.bind(ctx.engine);
+      ctx.engine.writeParquet = async (sql, prefix, options) => {
+        if (prefix === lakeKeys.mart(kpiMonthlyMart)) months.push(options.months ?? []);
+        return write(sql, prefix, options);
+      };
+      return months;
+    };
+    const whole = await lake('one-statement', { 'a.csv': first }, {}, audiences);
+    const cut = await lake('cut-statements', { 'a.csv': first }, {}, audiences);
+    const [wholeWrites, cutWrites] = [kpiWrites(whole), kpiWrites(cut)];
+    for (const ctx of [whole, cut]) {
+      await extract(ctx);
+      await curate(ctx);
+    }
+    await buildMarts(whole);
+    // Ten tickets a month: 15 hold one month (a month over the most would be a batch of its own).
+    await buildMarts(cut, { kpiBatchTickets: 15 });
+    expect(wholeWrites).toEqual([['2026-08', '2026-09', '2026-10']]);
+    expect(cutWrites).toEqual([['2026-08'], ['2026-09'], ['2026-10']]);
+    expect(await martRows(cut)).toEqual(await martRows(whole));
+    await whole.engine.close();
+    await cut.engine.close();
+  });
+
   it('rebuild only the months from the earliest one touched', async () => {
     const ctx = await lake('october', { 'a.csv': first });
     await extract(ctx);
