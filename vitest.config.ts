@@ -37,6 +37,9 @@ export default defineConfig({
     maxWorkers: 2,
     sequence: { sequencer: SlowestFirst },
     // dt-sql-parser uses directory imports plain Node ESM cannot load; let vite bundle it.
-    server: { deps: { inline: ['dt-sql-parser'] } },
+    // The rehearsal's Lambda bundles (built as deployed into .tmp/rehearsal-bundles/) load through
+    // Node's own import, as the Lambda runtime loads them: vite's transform re-parsed each
+    // megabyte-sized bundle.
+    server: { deps: { inline: ['dt-sql-parser'], external: [/\/\.tmp\/rehearsal-bundles\//] } },
   },
 });
