@@ -7,10 +7,10 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * size, late, leaving one worker running them alone at the end.
  */
 const slowest = [
-  'test/faults/torn-writes.test.ts', // ~190 s: 11 child-process runs killed at fault points, each run again
-  'test/standins/rehearsal.test.ts', // ~107 s
+  'test/faults/torn-writes.test.ts', // ~115-190 s: 11 child-process runs killed at fault points, each run again
   'test/integration/cloud-path.test.ts', // ~100 s
   'test/faults/determinism.test.ts', // ~83 s
+  'test/standins/rehearsal.test.ts', // ~72 s
   'test/corpus/bad-input.test.ts', // ~72 s
   'test/faults/crashes.test.ts', // ~71 s
 ];
