@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { AthenaEngine } from '../adapters/aws/athenaEngine.ts';
+import { AthenaEngine, type AthenaTimings } from '../adapters/aws/athenaEngine.ts';
 import { S3Store } from '../adapters/aws/s3Store.ts';
 import { S3TableManifests } from '../adapters/aws/tableManifests.ts';
 import { SesTransport } from '../adapters/aws/ses.ts';
@@ -63,6 +63,28 @@ export function lambdaSettings(env: Record<string, string | undefined> = process
   };
 }
 
+/**
+ * The Athena engine's poll intervals, when the environment names them: PULSE_ATHENA_POLL_FIRST_MS
+ * (the first wait between GetQueryExecution polls) and PULSE_ATHENA_POLL_MAX_MS (the longest).
+ * The stack sets neither, so a deployed Lambda polls as the engine does by default (from 250 ms,
+ * sized for Athena's seconds); the rehearsal sets both, its stand-in answering in milliseconds.
+ */
+export function lambdaAthenaTimings(
+  env: Record<string, string | undefined> = process.env,
+): Partial<Pick<AthenaTimings, 'pollFirstMs' | 'pollMaxMs'>> {
+  const read = (name: string) => {
+    const value = env[name];
+    if (value === undefined || value === '') return undefined;
+    const ms = Number(value);
+    if (!Number.isInteger(ms) || ms < 1)
+      throw new PulseError(`the Lambda's environment has ${name}=${value}: a whole number of milliseconds, at least 1`);
+    return ms;
+  };
+  const first = read('PULSE_ATHENA_POLL_FIRST_MS');
+  const max = read('PULSE_ATHENA_POLL_MAX_MS');
+  return { ...(first !== undefined ? { pollFirstMs: first } : {}), ...(max !== undefined ? { pollMaxMs: max } : {}) };
+}
+
 /** The month before `at` in the business zone: the monthly schedule reports the month just closed. */
 export function defaultPeriod(at: Date, zone: string): string {
   if (Number.isNaN(at.getTime()))
@@ -105,6 +127,7 @@ export async function lambdaContext(
     clearPrefix: (prefix) => store.deletePrefix(prefix),
     manifests: new S3TableManifests(settings.lake, { client: awsClients.s3() }),
     client: awsClients.athena(),
+    timings: lambdaAthenaTimings(env),
   });
   // A stage's Lambda uses the lake and the engine as the stage list says (functions/stages/list.ts),
   // as its role is granted: a stage that does not query gets an engine that refuses.

@@ -10,6 +10,7 @@ import { OutOfTimeError, PulseError, retryableErrorName } from '../../functions/
 import { awsClients } from '../../functions/handlers/awsClients.ts';
 import {
   defaultPeriod,
+  lambdaAthenaTimings,
   lambdaContext,
   lambdaSettings,
   type StageEvent,
@@ -70,6 +71,18 @@ describe('a stage Lambda', () => {
     });
     expect(() => lambdaSettings({ ...env, PULSE_WORKGROUP: undefined })).toThrow(
       /no PULSE_WORKGROUP: deploy it with the Pulse stack/,
+    );
+  });
+
+  it('polls Athena as the engine does by default unless the environment names the intervals; a bad one is refused', () => {
+    // The stack sets neither variable: the engine's defaults stand.
+    expect(lambdaAthenaTimings(env)).toEqual({});
+    expect(lambdaAthenaTimings({ ...env, PULSE_ATHENA_POLL_FIRST_MS: '10', PULSE_ATHENA_POLL_MAX_MS: '100' })).toEqual({
+      pollFirstMs: 10,
+      pollMaxMs: 100,
+    });
+    expect(() => lambdaAthenaTimings({ ...env, PULSE_ATHENA_POLL_FIRST_MS: '0.5' })).toThrow(
+      "the Lambda's environment has PULSE_ATHENA_POLL_FIRST_MS=0.5: a whole number of milliseconds, at least 1",
     );
   });
 

@@ -72,6 +72,26 @@ const nameOf = (t: Token) =>
   (t.kind === 'quoted' || t.kind === 'backtick' ? t.text.slice(1, -1) : t.text).toLowerCase();
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
+/** The keys of the objects `targets` name, by bucket. */
+function groupByBucket(targets: { bucket: string; prefix: string }[]): Map<string, string[]> {
+  const byBucket = new Map<string, string[]>();
+  for (const t of targets) {
+    const keys = byBucket.get(t.bucket) ?? [];
+    keys.push(t.prefix);
+    byBucket.set(t.bucket, keys);
+  }
+  return byBucket;
+}
+
+/** The deepest folder (ending in /, or '' for the bucket) that holds every key. */
+function commonFolder(keys: string[]): string {
+  let common = keys[0]!.slice(0, keys[0]!.lastIndexOf('/') + 1);
+  for (const key of keys) {
+    while (!key.startsWith(common)) common = common.slice(0, common.slice(0, -1).lastIndexOf('/') + 1);
+  }
+  return common;
+}
+
 export class StandInEngine {
   private connection!: DuckDBConnection;
   private instance!: DuckDBInstance;
@@ -285,12 +305,12 @@ export class StandInEngine {
       return uris.map((uri) => ({ ...parseUri(uri), values: m.values, manifest: `s3://${m.bucket}/${m.object.key}` }));
     });
     const targets = named.flat();
-    // One listing per folder the manifests name, for each file's ETag and size.
-    const folders = [...new Set(targets.map((t) => `${t.bucket}/${t.prefix.slice(0, t.prefix.lastIndexOf('/') + 1)}`))];
+    // For each file's ETag and size, one listing per bucket, of the deepest folder holding every
+    // file the manifests name there (a table's, for its months): not one per folder, which made a
+    // 102-month table's every statement list S3 102 times.
     const objects = new Map<string, S3Object>();
-    for (const folder of folders) {
-      const [b, ...rest] = folder.split('/');
-      for (const o of await this.options.s3.list(b!, rest.join('/'))) objects.set(`${b}/${o.key}`, o);
+    for (const [b, keys] of groupByBucket(targets)) {
+      for (const o of await this.options.s3.list(b, commonFolder(keys))) objects.set(`${b}/${o.key}`, o);
     }
     return targets.map((t) => {
       const object = objects.get(`${t.bucket}/${t.prefix}`);

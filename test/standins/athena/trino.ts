@@ -518,6 +518,18 @@ function scalar(
 const micros = (ms: number) => BigInt(ms) * 1000n;
 
 /** Macros and functions that give DuckDB Trino's semantics where they differ; see `renamed`. */
+/** The parameter of once()'s lambda: a name no column of the lake has, so the macro's other arguments cannot be captured by it. */
+const param = 'trino_arg__';
+
+/**
+ * A macro body that reads its argument `arg` once, as `param`. DuckDB expands a macro by copying
+ * each argument into the body wherever it is named, so a body naming its argument three times
+ * triples it, and nested casts (cast(cast(at_timezone(with_timezone(…))))) multiply: the curate
+ * statement of a six-column CSV took the binder 8–10 s to expand on one row. A one-element list
+ * mapped by a lambda binds the argument once and gives the same value, type and errors.
+ */
+const once = (arg: string, body: string) => `list_transform([${arg}], lambda ${param}: ${body})[1]`;
+
 export async function installTrinoFunctions(connection: DuckDBConnection): Promise<void> {
   // Trino's integer division truncates: 7 / 2 = 3 (https://trino.io/docs/current/functions/math.html).
   await connection.run('set integer_division = true');
@@ -550,10 +562,12 @@ export async function installTrinoFunctions(connection: DuckDBConnection): Promi
   // with_timezone at a repeated (DST fold) hour takes the earlier offset, as java.time does; DuckDB's
   // ICU takes the later one. https://trino.io/docs/current/functions/datetime.html#with_timezone
   await connection.run(
-    `create or replace macro trino_with_timezone(ts, zone) as case
-       when timezone(zone, timezone(zone, cast(ts as timestamp)) - interval 1 hour) = cast(ts as timestamp)
-       then timezone(zone, cast(ts as timestamp)) - interval 1 hour
-       else timezone(zone, cast(ts as timestamp)) end`,
+    `create or replace macro trino_with_timezone(ts, zone) as ${once(
+      'cast(ts as timestamp)',
+      `case when timezone(zone, timezone(zone, ${param}) - interval 1 hour) = ${param}
+       then timezone(zone, ${param}) - interval 1 hour
+       else timezone(zone, ${param}) end`,
+    )}`,
   );
   connection.registerScalarFunction(
     scalar('java_parse_double', [VARCHAR], DOUBLE, (s) => {
@@ -566,12 +580,16 @@ export async function installTrinoFunctions(connection: DuckDBConnection): Promi
     scalar('java_try_parse_double', [VARCHAR], DOUBLE, (s) => javaParseDouble(s) ?? null),
   );
   await connection.run(
-    "create or replace macro trino_to_double(x) as case when typeof(x) = 'VARCHAR' " +
-      'then java_parse_double(cast(x as varchar)) else cast(x as double) end',
+    `create or replace macro trino_to_double(x) as ${once(
+      'x',
+      `case when typeof(${param}) = 'VARCHAR' then java_parse_double(cast(${param} as varchar)) else cast(${param} as double) end`,
+    )}`,
   );
   await connection.run(
-    "create or replace macro trino_try_to_double(x) as case when typeof(x) = 'VARCHAR' " +
-      'then java_try_parse_double(cast(x as varchar)) else try_cast(x as double) end',
+    `create or replace macro trino_try_to_double(x) as ${once(
+      'x',
+      `case when typeof(${param}) = 'VARCHAR' then java_try_parse_double(cast(${param} as varchar)) else try_cast(${param} as double) end`,
+    )}`,
   );
   connection.registerScalarFunction(
     scalar('trino_parse_timestamp', [VARCHAR], TIMESTAMP, (s) => {
@@ -601,12 +619,16 @@ export async function installTrinoFunctions(connection: DuckDBConnection): Promi
   );
   for (const type of ['timestamp', 'date']) {
     await connection.run(
-      `create or replace macro trino_to_${type}(x) as case when typeof(x) = 'VARCHAR' ` +
-        `then trino_parse_${type}(cast(x as varchar)) else cast(x as ${type}) end`,
+      `create or replace macro trino_to_${type}(x) as ${once(
+        'x',
+        `case when typeof(${param}) = 'VARCHAR' then trino_parse_${type}(cast(${param} as varchar)) else cast(${param} as ${type}) end`,
+      )}`,
     );
     await connection.run(
-      `create or replace macro trino_try_to_${type}(x) as case when typeof(x) = 'VARCHAR' ` +
-        `then trino_try_parse_${type}(cast(x as varchar)) else try_cast(x as ${type}) end`,
+      `create or replace macro trino_try_to_${type}(x) as ${once(
+        'x',
+        `case when typeof(${param}) = 'VARCHAR' then trino_try_parse_${type}(cast(${param} as varchar)) else try_cast(${param} as ${type}) end`,
+      )}`,
     );
   }
   connection.registerScalarFunction(
