@@ -14,6 +14,7 @@ import type { PulseConfig } from '../config/schema.ts';
 import type { QueryEngine } from '../ports/queryEngine.ts';
 import type { StageContext } from './context.ts';
 import { NdjsonPartWriter } from './rawWriter.ts';
+import { monthBatches } from './monthBatches.ts';
 import { RejectsCsvWriter } from './rejectsCsv.ts';
 import { emptyCounts, emptySourceState, addCounts, type RowCounts, type SourceState } from './sourceState.ts';
 
@@ -597,25 +598,6 @@ async function curateEntity(
  * out by itself: one statement for every month.
  */
 export const localBatchRows = 500_000;
-
-/**
- * The months in order, cut into batches of at most `budget` versions (`rows`: each month's); a
- * month larger than the budget is a batch of its own.
- */
-export function monthBatches(months: readonly string[], rows: ReadonlyMap<string, number>, budget: number): string[][] {
-  const batches: string[][] = [];
-  let held = 0;
-  for (const month of [...months].sort()) {
-    const n = rows.get(month) ?? 0;
-    if (batches.length === 0 || held + n > budget) {
-      batches.push([]);
-      held = 0;
-    }
-    batches.at(-1)!.push(month);
-    held += n;
-  }
-  return batches;
-}
 
 /**
  * The fold's first step: the latest version of each record (the staging SQL over

@@ -3,6 +3,7 @@ import { sqlFiles } from '../dialect/sqlFiles.generated.ts';
 import { readSql, renderSql, type SqlValue } from '../dialect/sqlText.ts';
 import { getJson, putJson } from '../ports/objectStore.ts';
 import type { MartsPending } from './curate.ts';
+import { monthBatches } from './monthBatches.ts';
 import { lakeKeys } from '../model/lakeKeys.ts';
 import { martTables } from '../model/marts.ts';
 import type { StageContext } from './context.ts';
@@ -185,27 +186,14 @@ const kpiBatchChars = 131_072;
 export const localKpiBatchTickets = 1_500_000;
 
 /**
- * The months in batches of at most kpiBatchMonths and, with `tickets` (each month's, and the most
- * a batch may hold), of at most that many tickets (a month over it is a batch of its own); each
- * halved until its SQL fits kpiBatchChars. The cut depends only on the months, the curated
- * tickets and the SQL, so a resumed build cuts them alike.
+ * The months in batches of at most kpiBatchMonths, each halved until its SQL fits kpiBatchChars.
+ * The cut depends only on the months and the SQL, so a resumed build cuts them alike.
  */
-export function batchesOf(
-  months: readonly string[],
-  sqlOf: (batch: string[]) => string,
-  tickets?: { perMonth: ReadonlyMap<string, number>; most: number },
-): string[][] {
+function batchesOf(months: readonly string[], sqlOf: (batch: string[]) => string): string[][] {
   const batches: string[][] = [];
   let rest = [...months];
   while (rest.length > 0) {
     let size = Math.min(kpiBatchMonths, rest.length);
-    if (tickets) {
-      let held = tickets.perMonth.get(rest[0]!) ?? 0;
-      let fits = 1;
-      while (fits < size && held + (tickets.perMonth.get(rest[fits]!) ?? 0) <= tickets.most)
-        held += tickets.perMonth.get(rest[fits++]!) ?? 0;
-      size = fits;
-    }
     while (size > 1 && sqlOf(rest.slice(0, size)).length > kpiBatchChars) size = Math.ceil(size / 2);
     batches.push(rest.slice(0, size));
     rest = rest.slice(size);
@@ -238,19 +226,13 @@ async function buildKpiMonthly(
   };
   ctx.progress.start('marts kpi_monthly', months.length);
   let measured = 0;
-  // The curated tickets of each month, when a statement may hold fewer than the lake has.
-  const tickets = Number.isFinite(batchTickets)
-    ? {
-        perMonth: new Map(
-          (await ctx.engine.query('select month, count(*) as n from tickets group by month')).map((r) => [
-            String(r.month),
-            Number(r.n),
-          ]),
-        ),
-        most: batchTickets,
-      }
-    : undefined;
-  for (const batch of batchesOf(months, (batch) => onePassOf(batch)(''), tickets)) {
+  // Cut by the curated tickets of each month first (monthBatches), when a statement may hold fewer
+  // than the months to measure have; the cut depends only on them, so a resumed build cuts alike.
+  const byTickets =
+    months.length > 1 && Number.isFinite(batchTickets)
+      ? monthBatches(months, await ticketsPerMonth(ctx), batchTickets)
+      : [months];
+  for (const batch of byTickets.flatMap((group) => batchesOf(group, (b) => onePassOf(b)('')))) {
     const step = `${kpiMonthlyMart}/${batch[0]}..${batch[batch.length - 1]}`;
     if (!done.has(step)) {
       const rows = await kpiRowsOfSlices(ctx, params, slices, onePassOf(batch));
@@ -262,6 +244,12 @@ async function buildKpiMonthly(
     ctx.progress.update(measured);
   }
   ctx.progress.stop();
+}
+
+/** The curated tickets of each month. */
+async function ticketsPerMonth(ctx: StageContext): Promise<Map<string, number>> {
+  const rows = await ctx.engine.query('select month, count(*) as n from tickets group by month');
+  return new Map(rows.map((r) => [String(r.month), Number(r.n)]));
 }
 
 /**

@@ -5,7 +5,8 @@ import { createLocalContext } from '../../functions/cli/wiring.ts';
 import { parseConfig } from '../../functions/config/load.ts';
 import { parsePeriod } from '../../functions/kpis/period.ts';
 import type { StageContext } from '../../functions/stages/context.ts';
-import { curate, monthBatches } from '../../functions/stages/curate.ts';
+import { curate } from '../../functions/stages/curate.ts';
+import { monthBatches } from '../../functions/stages/monthBatches.ts';
 import { extract } from '../../functions/stages/extract.ts';
 import { registerCurated } from '../../functions/stages/lake.ts';
 
