@@ -8,6 +8,7 @@ import type { StageContext } from './context.ts';
 import { NdjsonPartWriter } from './rawWriter.ts';
 import { removeUnrecordedParts } from './unrecordedParts.ts';
 import { emptySourceState, type LandedPart, type SourceState } from './sourceState.ts';
+import { inPool } from '../runtime/inPool.ts';
 
 export { emptyCounts, sourceTotals, type RowCounts, type SourceState } from './sourceState.ts';
 
@@ -207,32 +208,6 @@ const textBytes = (values: readonly (string | null)[]) =>
 
 /** Sources read at once: API sources wait on the network, export files on the disk. */
 export const extractConcurrency = 4;
-
-/**
- * Runs `work` over the items, at most `limit` at a time, results in the items' order. Every item
- * runs to its end before a failure is thrown, so no source is left writing after the stage ends.
- */
-async function inPool<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]!, i).then(
-        (value) => ({ status: 'fulfilled', value }) as const,
-        (reason: unknown) => ({ status: 'rejected', reason }) as const,
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const failed = results.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<R>).value);
-}
 
 /** extract: each source's new data → raw/, as the source gave it (untyped; curate validates), a few sources at once. */
 export async function extract(ctx: StageContext): Promise<ExtractSummary[]> {

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { ObjectStoreError, PulseError } from '../../errors.ts';
 import { lakeKeys } from '../../model/lakeKeys.ts';
+import { inPool } from '../../runtime/inPool.ts';
 import { createS3Client, deleteBatchSize, parseLakeUrl } from './s3Store.ts';
 import { sdkFacts } from './sdkErrors.ts';
 
@@ -80,15 +81,7 @@ export class S3TableManifests implements TableManifests {
       const month = manifestMonth(table, key);
       return month === undefined ? [] : [{ key, month }];
     });
-    const read: (Manifest | undefined)[] = new Array(keys.length);
-    let next = 0;
-    const reader = async () => {
-      while (next < keys.length) {
-        const i = next++;
-        read[i] = await this.read(keys[i]!.key);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(16, keys.length) }, reader));
+    const read = await inPool(keys, 16, ({ key }) => this.read(key));
     const found: Manifests = new Map();
     keys.forEach(({ month }, i) => {
       if (read[i]) found.set(month, read[i]);
