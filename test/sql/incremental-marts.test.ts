@@ -49,12 +49,23 @@ async function lake(name: string, files: Record<string, string>, definitions: Re
 
 const kpiMonthsOf = (summary: Awaited<ReturnType<typeof buildMarts>>) => summary.find((s) => s.mart === kpiMonthlyMart)!.months;
 
+/** An audience for the whole lake and one for the chat channel's slice. */
+const chatDesk = [
+  { name: 'all', report: 'executive', recipients: ['all@example.com'] },
+  { name: 'chat-desk', report: 'executive', recipients: ['chat@example.com'], slice: { channel: 'chat' } },
+];
+
+/** Extract, curate and the marts stage on the lake as its exports are now: the marts' summary. */
+async function build(ctx: StageContext, options?: Parameters<typeof buildMarts>[1]) {
+  await extract(ctx);
+  await curate(ctx);
+  return buildMarts(ctx, options);
+}
+
 describe('incremental marts', () => {
   it('build everything first, nothing on unchanged inputs, and the months from a late update on', async () => {
     const ctx = await lake('grows', { 'a.csv': first });
-    await extract(ctx);
-    await curate(ctx);
-    expect(kpiMonthsOf(await buildMarts(ctx))).toBe('all');
+    expect(kpiMonthsOf(await build(ctx))).toBe('all');
     const kpiFile = () => statSync(path.join(dir, 'grows', 'lake', 'marts', 'kpi_monthly', 'month=2026-08', 'part_0.parquet')).mtimeMs;
     const before = kpiFile();
     // The marts' record of what they were built from: rewritten only by a build that wrote something.
@@ -62,9 +73,7 @@ describe('incremental marts', () => {
     const builtBefore = builtFile();
 
     // Unchanged inputs: nothing extracted, nothing curated, nothing rebuilt.
-    await extract(ctx);
-    await curate(ctx);
-    const idle = await buildMarts(ctx);
+    const idle = await build(ctx);
     expect(kpiMonthsOf(idle)).toEqual([]);
     expect(idle.find((s) => s.mart === 'tickets_created')!.months).toEqual([]);
     expect(kpiFile()).toBe(before);
@@ -72,26 +81,18 @@ describe('incremental marts', () => {
 
     // A late update to an August ticket, solved in September: its month (August, by created_at) and every later one rebuilt.
     writeFileSync(path.join(dir, 'grows', 'exports', 'b.csv'), `${second}\n`);
-    await extract(ctx);
-    await curate(ctx);
-    const late = await buildMarts(ctx);
+    const late = await build(ctx);
     expect(kpiMonthsOf(late)).toEqual(['2026-08', '2026-09', '2026-10']);
     expect(late.find((s) => s.mart === 'tickets_created')!.months).toEqual(['2026-08', '2026-09', '2026-10']);
 
     const atOnce = await lake('at-once', { 'a.csv': first, 'b.csv': second });
-    await extract(atOnce);
-    await curate(atOnce);
-    await buildMarts(atOnce);
+    await build(atOnce);
     expect(await martRows(ctx)).toEqual(await martRows(atOnce));
     await ctx.engine.close();
     await atOnce.engine.close();
   });
 
   it("rebuild a slice's rows of every mart for the same months as the lake's, as a lake built at once holds them", async () => {
-    const audiences = [
-      { name: 'all', report: 'executive', recipients: ['all@example.com'] },
-      { name: 'chat-desk', report: 'executive', recipients: ['chat@example.com'], slice: { channel: 'chat' } },
-    ];
     // Every row of every mart, each slice's too (the stored tables, their slice column).
     const stored = async (ctx: StageContext) => {
       await registerLake(ctx, undefined, { catalog: true });
@@ -99,10 +100,8 @@ describe('incremental marts', () => {
       for (const name of marts.map((m) => m.name)) out[name] = await ctx.engine.query(`select * from ${name} order by all`);
       return out;
     };
-    const ctx = await lake('sliced', { 'a.csv': first }, {}, audiences);
-    await extract(ctx);
-    await curate(ctx);
-    await buildMarts(ctx);
+    const ctx = await lake('sliced', { 'a.csv': first }, {}, chatDesk);
+    await build(ctx);
     const chat = async () => {
       await registerLake(ctx, undefined, { catalog: true });
       const rows = await ctx.engine.query(`select month, count(*) as n from tickets_created where slice = 'channel=chat' group by month order by month`);
@@ -113,26 +112,18 @@ describe('incremental marts', () => {
     // The late update (T4, email, August) and a new chat ticket in October.
     const late = [header, ticket('T4', '2026-08-05T08:00:00Z', '2026-09-20T10:00:00Z', '2026-09-20T10:00:00Z', 'solved'), ticket('T97', '2026-10-22T08:00:00Z', null, '2026-10-22T08:00:00Z', 'open', 'chat')].join('\n');
     writeFileSync(path.join(dir, 'sliced', 'exports', 'b.csv'), `${late}\n`);
-    await extract(ctx);
-    await curate(ctx);
-    const summary = await buildMarts(ctx);
+    const summary = await build(ctx);
     expect(summary.find((s) => s.mart === 'tickets_created')!.months).toEqual(['2026-08', '2026-09', '2026-10']);
     expect(await chat()).toEqual(['2026-08 5', '2026-09 5', '2026-10 6']);
 
-    const atOnce = await lake('sliced-at-once', { 'a.csv': first, 'b.csv': late }, {}, audiences);
-    await extract(atOnce);
-    await curate(atOnce);
-    await buildMarts(atOnce);
+    const atOnce = await lake('sliced-at-once', { 'a.csv': first, 'b.csv': late }, {}, chatDesk);
+    await build(atOnce);
     expect(await stored(ctx)).toEqual(await stored(atOnce));
     await ctx.engine.close();
     await atOnce.engine.close();
   });
 
   it('measure kpi_monthly in statements of at most so many tickets, with the numbers of one statement', async () => {
-    const audiences = [
-      { name: 'all', report: 'executive', recipients: ['all@example.com'] },
-      { name: 'chat-desk', report: 'executive', recipients: ['chat@example.com'], slice: { channel: 'chat' } },
-    ];
     // The kpi_monthly writes a build makes: one per batch of months.
     const kpiWrites = (ctx: StageContext) => {
       const months: string[][] = [];
@@ -143,16 +134,12 @@ describe('incremental marts', () => {
       };
       return months;
     };
-    const whole = await lake('one-statement', { 'a.csv': first }, {}, audiences);
-    const cut = await lake('cut-statements', { 'a.csv': first }, {}, audiences);
+    const whole = await lake('one-statement', { 'a.csv': first }, {}, chatDesk);
+    const cut = await lake('cut-statements', { 'a.csv': first }, {}, chatDesk);
     const [wholeWrites, cutWrites] = [kpiWrites(whole), kpiWrites(cut)];
-    for (const ctx of [whole, cut]) {
-      await extract(ctx);
-      await curate(ctx);
-    }
-    await buildMarts(whole);
+    await build(whole);
     // Ten tickets a month: 15 hold one month (a month over the most would be a batch of its own).
-    await buildMarts(cut, { kpiBatchTickets: 15 });
+    await build(cut, { kpiBatchTickets: 15 });
     expect(wholeWrites).toEqual([['2026-08', '2026-09', '2026-10']]);
     expect(cutWrites).toEqual([['2026-08'], ['2026-09'], ['2026-10']]);
     expect(await martRows(cut)).toEqual(await martRows(whole));
@@ -162,21 +149,15 @@ describe('incremental marts', () => {
 
   it('rebuild only the months from the earliest one touched', async () => {
     const ctx = await lake('october', { 'a.csv': first });
-    await extract(ctx);
-    await curate(ctx);
-    await buildMarts(ctx);
+    await build(ctx);
     writeFileSync(path.join(dir, 'october', 'exports', 'c.csv'), `${[header, ticket('T98', '2026-10-21T08:00:00Z', null, '2026-10-21T08:00:00Z', 'open')].join('\n')}\n`);
-    await extract(ctx);
-    await curate(ctx);
-    expect(kpiMonthsOf(await buildMarts(ctx))).toEqual(['2026-10']);
+    expect(kpiMonthsOf(await build(ctx))).toEqual(['2026-10']);
     await ctx.engine.close();
   });
 
   it('rebuild everything when the definitions change', async () => {
     const ctx = await lake('redefined', { 'a.csv': first });
-    await extract(ctx);
-    await curate(ctx);
-    await buildMarts(ctx);
+    await build(ctx);
     ctx.config.definitions = { ...ctx.config.definitions, complaintCategories: ['billing'] };
     expect(kpiMonthsOf(await buildMarts(ctx))).toBe('all');
     await ctx.engine.close();

@@ -517,7 +517,6 @@ function scalar(
 
 const micros = (ms: number) => BigInt(ms) * 1000n;
 
-/** Macros and functions that give DuckDB Trino's semantics where they differ; see `renamed`. */
 /** The parameter of once()'s lambda: a name no column of the lake has, so the macro's other arguments cannot be captured by it. */
 const param = 'trino_arg__';
 
@@ -530,6 +529,7 @@ const param = 'trino_arg__';
  */
 const once = (arg: string, body: string) => `list_transform([${arg}], lambda ${param}: ${body})[1]`;
 
+/** Macros and functions that give DuckDB Trino's semantics where they differ; see `renamed`. */
 export async function installTrinoFunctions(connection: DuckDBConnection): Promise<void> {
   // Trino's integer division truncates: 7 / 2 = 3 (https://trino.io/docs/current/functions/math.html).
   await connection.run('set integer_division = true');
