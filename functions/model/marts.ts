@@ -40,6 +40,9 @@ const sliceColumn = column(
   "The configured slice the row belongs to ('' for the whole lake: filter slice = '' for whole-lake numbers; 'team=frontline', keys sorted, joined by ',').",
 );
 
+/** Every KPI with its breakdowns, month by month (the cohort triangle included): built from sql/kpis/. */
+export const kpiMonthlyMart = 'kpi_monthly';
+
 export const kpiMonthlyColumns: readonly MartColumn[] = [
   column('kpi', 'varchar', 'KPI id (the KPI catalog).'),
   column(
@@ -235,7 +238,7 @@ export const martTables: readonly MartTable[] = [
     ticketFactColumns,
   ),
   mart(
-    'kpi_monthly',
+    kpiMonthlyMart,
     "Every KPI with its breakdowns, month by month, for the whole lake (slice '') and each configured slice.",
     'month × slice × KPI × dimension × member',
     kpiMonthlyColumns,

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { lakeKeys } from '../model/lakeKeys.ts';
-import { kpiMonthlyColumns as kpiMonthlyMartColumns, martTables } from '../model/marts.ts';
+import { kpiMonthlyColumns as kpiMonthlyMartColumns, kpiMonthlyMart, martTables } from '../model/marts.ts';
 import { sourceEntities, type PulseConfig } from '../config/schema.ts';
 import { ident, readSql, renderSql, sqlString, type SqlValue } from '../dialect/sqlText.ts';
 import { measureColumns, measureQueries, type MeasureQuery } from '../kpis/measure.ts';
@@ -34,8 +34,7 @@ export const marts = [
 
 export type Mart = (typeof marts)[number];
 
-/** Every KPI with its breakdowns, month by month (the cohort triangle included): built from sql/kpis/. */
-export const kpiMonthlyMart = 'kpi_monthly';
+export { kpiMonthlyMart };
 // Its columns are declared once, with the other marts' (functions/model/marts.ts), for Glue too.
 const kpiMonthlyColumns = kpiMonthlyMartColumns.map(({ name, sqlType }) => ({ name, sqlType }));
 

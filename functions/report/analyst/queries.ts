@@ -2,7 +2,7 @@ import { sqlString } from '../../dialect/sqlText.ts';
 import { surveyCommentsSql } from '../../kpis/brandTerms.ts';
 import { responseBase, type KpiDefinition } from '../../kpis/catalog.ts';
 import { kpiKind, measureColumns } from '../../kpis/measure.ts';
-import { martTables } from '../../model/marts.ts';
+import { kpiMonthlyMart, martTables } from '../../model/marts.ts';
 import type { KpiQueries, KpiQuery } from './model.ts';
 
 /**
@@ -17,7 +17,7 @@ import type { KpiQueries, KpiQuery } from './model.ts';
  */
 function wholeLakeMarts(sql: string): string[] {
   return martTables
-    .filter((t) => t.name !== 'kpi_monthly' && new RegExp(`\\b${t.name}\\b`).test(sql))
+    .filter((t) => t.name !== kpiMonthlyMart && new RegExp(`\\b${t.name}\\b`).test(sql))
     .map((t) => `${t.name} as (select * from ${t.name} where slice = '')`);
 }
 
